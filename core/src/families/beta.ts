@@ -1,0 +1,69 @@
+/**
+ * Beta(α, β) on (0, 1).  T(x) = [log x, log(1 − x)],  η = [α − 1, β − 1],
+ * A(η) = log B(α, β),  h(x) = 1.
+ */
+import { ExponentialFamily, checkParam } from "./family.js";
+import { VireoError, fmt } from "../errors.js";
+import { betaln, digamma } from "../special/functions.js";
+import { sampleBeta } from "../random/samplers.js";
+import type { Generator } from "../random/generator.js";
+
+export interface BetaParams {
+  readonly alpha: number;
+  readonly beta: number;
+}
+
+export class BetaFamily extends ExponentialFamily<number, BetaParams> {
+  readonly name = "Beta";
+  readonly size = 2;
+
+  sufficientStats(x: number, out = new Float64Array(2)): Float64Array {
+    out[0] = Math.log(x);
+    out[1] = Math.log1p(-x);
+    return out;
+  }
+  logBase(): number {
+    return 0;
+  }
+  logPartition(eta: Float64Array): number {
+    return betaln(eta[0]! + 1, eta[1]! + 1);
+  }
+  expectedStats(eta: Float64Array, out = new Float64Array(2)): Float64Array {
+    const a = eta[0]! + 1, b = eta[1]! + 1, dab = digamma(a + b);
+    out[0] = digamma(a) - dab;
+    out[1] = digamma(b) - dab;
+    return out;
+  }
+  expectedLogBase(): number {
+    return 0;
+  }
+  sample(eta: Float64Array, rng: Generator): number {
+    return sampleBeta(rng, eta[0]! + 1, eta[1]! + 1);
+  }
+  toNatural(p: BetaParams): Float64Array {
+    checkParam(p.alpha > 0 && Number.isFinite(p.alpha), "Beta", "alpha", p.alpha, "a finite number > 0");
+    checkParam(p.beta > 0 && Number.isFinite(p.beta), "Beta", "beta", p.beta, "a finite number > 0");
+    return Float64Array.of(p.alpha - 1, p.beta - 1);
+  }
+  fromNatural(eta: Float64Array): BetaParams {
+    return { alpha: eta[0]! + 1, beta: eta[1]! + 1 };
+  }
+  protected checkDomain(eta: Float64Array, where: string): void {
+    for (let i = 0; i < 2; i++) {
+      if (!(eta[i]! > -1)) {
+        const name = i === 0 ? "alpha" : "beta";
+        throw new VireoError("INVALID_PARAMETER", `${where}: Beta ${name} = η${i + 1} + 1 must be > 0, got ${fmt(eta[i]! + 1)}.`, { parameter: name });
+      }
+    }
+  }
+  mean(eta: Float64Array): number {
+    const a = eta[0]! + 1, b = eta[1]! + 1;
+    return a / (a + b);
+  }
+  variance(eta: Float64Array): number {
+    const a = eta[0]! + 1, b = eta[1]! + 1, s = a + b;
+    return (a * b) / (s * s * (s + 1));
+  }
+}
+
+export const Beta = new BetaFamily();

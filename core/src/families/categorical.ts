@@ -1,0 +1,91 @@
+/**
+ * Categorical(p) over {0, …, K−1}.  T(x) = one-hot(x),  η = log p (over-complete: adding a constant
+ * to every entry changes nothing),  A(η) = log Σ e^{η_k},  ∇A = softmax(η),  h = 1.
+ */
+import { ExponentialFamily, checkParam, checkLength } from "./family.js";
+import { VireoError } from "../errors.js";
+import { logSumExpRange, softmaxRange } from "../linalg/reduce.js";
+import { sampleCategorical } from "../random/samplers.js";
+import type { Generator } from "../random/generator.js";
+
+export interface CategoricalParams {
+  readonly p: Float64Array;
+}
+
+export class CategoricalFamily extends ExponentialFamily<number, CategoricalParams> {
+  readonly name = "Categorical";
+  readonly size: number;
+  override readonly dim: number;
+  protected override readonly dimensional = true;
+
+  constructor(K: number) {
+    super();
+    if (!(Number.isInteger(K) && K >= 2)) {
+      throw new VireoError("INVALID_PARAMETER", `Categorical: the number of categories K must be an integer ≥ 2, got ${K}.`, { parameter: "K" });
+    }
+    this.size = K;
+    this.dim = K;
+  }
+
+  sufficientStats(x: number, out = new Float64Array(this.size)): Float64Array {
+    out.fill(0);
+    out[x] = 1;
+    return out;
+  }
+  logBase(): number {
+    return 0;
+  }
+  logPartition(eta: Float64Array): number {
+    return logSumExpRange(eta, 0, this.size);
+  }
+  expectedStats(eta: Float64Array, out = new Float64Array(this.size)): Float64Array {
+    softmaxRange(eta, 0, this.size, out, 0);
+    return out;
+  }
+  expectedLogBase(): number {
+    return 0;
+  }
+  override entropy(eta: Float64Array): number {
+    const lse = logSumExpRange(eta, 0, this.size);
+    let h = 0;
+    for (let k = 0; k < this.size; k++) {
+      const lp = eta[k]! - lse;
+      if (lp > -745) h -= Math.exp(lp) * lp;
+    }
+    return h;
+  }
+  sample(eta: Float64Array, rng: Generator): number {
+    return sampleCategorical(rng, this.expectedStats(eta));
+  }
+  toNatural(p: CategoricalParams): Float64Array {
+    checkLength("Categorical", "p", p.p.length, this.size);
+    let s = 0;
+    for (let k = 0; k < this.size; k++) {
+      checkParam(p.p[k]! > 0 && p.p[k]! <= 1, "Categorical", `p[${k}]`, p.p[k]!, "a probability in (0, 1]");
+      s += p.p[k]!;
+    }
+    checkParam(Math.abs(s - 1) < 1e-9, "Categorical", "sum(p)", s, "probabilities summing to 1");
+    return Float64Array.from(p.p, (x) => Math.log(x));
+  }
+  fromNatural(eta: Float64Array): CategoricalParams {
+    return { p: this.expectedStats(eta) };
+  }
+  protected checkDomain(): void {
+    // Every finite vector of log-weights is a proper Categorical.
+  }
+  mean(eta: Float64Array): Float64Array {
+    return this.expectedStats(eta);
+  }
+  variance(eta: Float64Array): Float64Array {
+    const p = this.expectedStats(eta);
+    return p.map((x) => x * (1 - x));
+  }
+}
+
+const cache = new Map<number, CategoricalFamily>();
+/** The Categorical family over K categories (one shared instance per K). */
+export function Categorical(K: number): CategoricalFamily {
+  let f = cache.get(K);
+  if (!f) cache.set(K, (f = new CategoricalFamily(K)));
+  return f;
+}

@@ -1,0 +1,97 @@
+/**
+ * Dirichlet(α) on the (K−1)-simplex.  T(x) = log x,  η = α − 1,
+ * A(η) = Σ log Γ(α_k) − log Γ(Σ α_k),  E[log x_k] = ψ(α_k) − ψ(α₀),  h = 1.
+ */
+import { ExponentialFamily, checkParam, checkLength } from "./family.js";
+import { VireoError, fmt } from "../errors.js";
+import { gammaln, digamma } from "../special/functions.js";
+import { sampleDirichlet } from "../random/samplers.js";
+import type { Generator } from "../random/generator.js";
+
+export interface DirichletParams {
+  readonly alpha: Float64Array;
+}
+
+export class DirichletFamily extends ExponentialFamily<Float64Array, DirichletParams> {
+  readonly name = "Dirichlet";
+  readonly size: number;
+  override readonly dim: number;
+  protected override readonly dimensional = true;
+
+  constructor(K: number) {
+    super();
+    if (!(Number.isInteger(K) && K >= 2)) {
+      throw new VireoError("INVALID_PARAMETER", `Dirichlet: the dimension K must be an integer ≥ 2, got ${K}.`, { parameter: "K" });
+    }
+    this.size = K;
+    this.dim = K;
+  }
+
+  sufficientStats(x: Float64Array, out = new Float64Array(this.size)): Float64Array {
+    for (let k = 0; k < this.size; k++) out[k] = Math.log(x[k]!);
+    return out;
+  }
+  logBase(): number {
+    return 0;
+  }
+  logPartition(eta: Float64Array): number {
+    let s = 0, a0 = 0;
+    for (let k = 0; k < this.size; k++) {
+      const a = eta[k]! + 1;
+      s += gammaln(a);
+      a0 += a;
+    }
+    return s - gammaln(a0);
+  }
+  expectedStats(eta: Float64Array, out = new Float64Array(this.size)): Float64Array {
+    let a0 = 0;
+    for (let k = 0; k < this.size; k++) a0 += eta[k]! + 1;
+    const d0 = digamma(a0);
+    for (let k = 0; k < this.size; k++) out[k] = digamma(eta[k]! + 1) - d0;
+    return out;
+  }
+  expectedLogBase(): number {
+    return 0;
+  }
+  sample(eta: Float64Array, rng: Generator): Float64Array {
+    return sampleDirichlet(rng, eta.map((e) => e + 1));
+  }
+  toNatural(p: DirichletParams): Float64Array {
+    checkLength("Dirichlet", "alpha", p.alpha.length, this.size);
+    for (let k = 0; k < this.size; k++) {
+      checkParam(p.alpha[k]! > 0 && Number.isFinite(p.alpha[k]!), "Dirichlet", `alpha[${k}]`, p.alpha[k]!, "a finite number > 0");
+    }
+    return Float64Array.from(p.alpha, (a) => a - 1);
+  }
+  fromNatural(eta: Float64Array): DirichletParams {
+    return { alpha: Float64Array.from(eta, (e) => e + 1) };
+  }
+  protected checkDomain(eta: Float64Array, where: string): void {
+    for (let k = 0; k < this.size; k++) {
+      if (!(eta[k]! > -1)) {
+        throw new VireoError("INVALID_PARAMETER", `${where}: Dirichlet alpha[${k}] = η[${k}] + 1 must be > 0, got ${fmt(eta[k]! + 1)}.`, { parameter: `alpha[${k}]` });
+      }
+    }
+  }
+  mean(eta: Float64Array): Float64Array {
+    let a0 = 0;
+    for (let k = 0; k < this.size; k++) a0 += eta[k]! + 1;
+    return eta.map((e) => (e + 1) / a0);
+  }
+  variance(eta: Float64Array): Float64Array {
+    let a0 = 0;
+    for (let k = 0; k < this.size; k++) a0 += eta[k]! + 1;
+    return eta.map((e) => {
+      const m = (e + 1) / a0;
+      return (m * (1 - m)) / (a0 + 1);
+    });
+  }
+}
+
+const cache = new Map<number, DirichletFamily>();
+/** The Dirichlet family of dimension K (one shared instance per K). */
+export function Dirichlet(K: number): DirichletFamily {
+  let f = cache.get(K);
+  if (!f) cache.set(K, (f = new DirichletFamily(K)));
+  return f;
+}

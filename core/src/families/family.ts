@@ -1,0 +1,131 @@
+/**
+ * The contract every exponential family implements. A density is
+ *   p(x | η) = h(x) exp(ηᵀ T(x) − A(η)),
+ * and everything Vireo passes around (messages, marginals, priors) is a natural-parameter vector η.
+ * The product of two densities of one family is the sum of their η.
+ *
+ * Generic facts (entropy, KL within the family, log-density) follow from A, ∇A = E[T] and E[log h];
+ * a family overrides them only where it has a more accurate closed form.
+ */
+import type { Generator } from "../random/generator.js";
+import { VireoError, fmt } from "../errors.js";
+
+export abstract class ExponentialFamily<X = unknown, P = unknown> {
+  /** Family name, e.g. "Normal". */
+  abstract readonly name: string;
+  /** Length of the natural-parameter (and sufficient-statistic) vector. */
+  abstract readonly size: number;
+  /** Dimension descriptor (d for MvNormal/Wishart, K for Dirichlet/Categorical, 1 otherwise). */
+  readonly dim: number = 1;
+
+  /** Unique key of the family at its dimension, e.g. "MvNormal(3)". */
+  get key(): string {
+    return this.dim === 1 && !this.dimensional ? this.name : `${this.name}(${this.dim})`;
+  }
+  /** Whether the family is indexed by a dimension (used in keys and messages). */
+  protected readonly dimensional: boolean = false;
+
+  /** T(x) into `out`. */
+  abstract sufficientStats(x: X, out?: Float64Array): Float64Array;
+  /** log h(x). */
+  abstract logBase(x: X): number;
+  /** A(η). */
+  abstract logPartition(eta: Float64Array): number;
+  /** E[T(x)] = ∇A(η) into `out`. */
+  abstract expectedStats(eta: Float64Array, out?: Float64Array): Float64Array;
+  /** E[log h(x)] under p(·|η): the one term the entropy needs beyond A and ∇A. */
+  abstract expectedLogBase(eta: Float64Array): number;
+  /** A draw from p(·|η). */
+  abstract sample(eta: Float64Array, rng: Generator): X;
+  /** η from standard parameters (validated). */
+  abstract toNatural(params: P): Float64Array;
+  /** Standard parameters from η. */
+  abstract fromNatural(eta: Float64Array): P;
+  /** Throws INVALID_PARAMETER unless η is a proper member of the family (finite, in the domain). */
+  protected abstract checkDomain(eta: Float64Array, where: string): void;
+  /** Posterior summaries: the mean, and the variance (per component for vectors). */
+  abstract mean(eta: Float64Array): number | Float64Array;
+  abstract variance(eta: Float64Array): number | Float64Array;
+
+  /** Throws a typed error unless η has the right length and is a proper member of the family. */
+  validate(eta: Float64Array, where = this.key): void {
+    if (!(eta instanceof Float64Array) || eta.length !== this.size) {
+      throw new VireoError(
+        "DIMENSION_MISMATCH",
+        `${where}: ${this.key} natural parameters must be a Float64Array of length ${this.size}, got ` +
+          `${eta instanceof Float64Array ? `length ${eta.length}` : typeof eta}.`,
+      );
+    }
+    for (let i = 0; i < eta.length; i++) {
+      if (!Number.isFinite(eta[i])) {
+        throw new VireoError(
+          "INVALID_PARAMETER",
+          `${where}: ${this.key} natural parameter η[${i}] is ${fmt(eta[i]!)}; every entry must be finite.`,
+          { parameter: `eta[${i}]` },
+        );
+      }
+    }
+    this.checkDomain(eta, where);
+  }
+
+  /** Whether η is a proper member of the family (no throw). */
+  isProper(eta: Float64Array): boolean {
+    try {
+      this.validate(eta);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** H[p] = A(η) − ηᵀE[T] − E[log h]. */
+  entropy(eta: Float64Array): number {
+    const m = this.expectedStats(eta);
+    let s = 0;
+    for (let i = 0; i < this.size; i++) s += eta[i]! * m[i]!;
+    return this.logPartition(eta) - s - this.expectedLogBase(eta);
+  }
+
+  /** KL(q‖p) = (η_q − η_p)ᵀ E_q[T] − A(η_q) + A(η_p). */
+  kl(etaQ: Float64Array, etaP: Float64Array): number {
+    const m = this.expectedStats(etaQ);
+    let s = 0;
+    for (let i = 0; i < this.size; i++) s += (etaQ[i]! - etaP[i]!) * m[i]!;
+    return Math.max(0, s - this.logPartition(etaQ) + this.logPartition(etaP));
+  }
+
+  /** log p(x | η). */
+  logDensity(eta: Float64Array, x: X): number {
+    const t = this.sufficientStats(x);
+    let s = 0;
+    for (let i = 0; i < this.size; i++) s += eta[i]! * t[i]!;
+    return this.logBase(x) + s - this.logPartition(eta);
+  }
+}
+
+/** A family whose value is a single number (Normal, Gamma, Beta, Bernoulli, Poisson, Categorical index). */
+export type ScalarFamily<P = unknown> = ExponentialFamily<number, P>;
+/** A family whose value is a vector or a flattened matrix. */
+export type VectorFamily<P = unknown> = ExponentialFamily<Float64Array, P>;
+
+/** Helper for parameter checks in toNatural(): throws INVALID_PARAMETER naming family, parameter and value. */
+export function checkParam(ok: boolean, family: string, parameter: string, value: number, expected: string): void {
+  if (!ok || (typeof value === "number" && Number.isNaN(value))) {
+    throw new VireoError(
+      "INVALID_PARAMETER",
+      `${family}: parameter '${parameter}' = ${fmt(value)} is invalid; expected ${expected}.`,
+      { parameter },
+    );
+  }
+}
+
+/** Throws DIMENSION_MISMATCH when a vector parameter has the wrong length. */
+export function checkLength(family: string, parameter: string, got: number, expected: number): void {
+  if (got !== expected) {
+    throw new VireoError(
+      "DIMENSION_MISMATCH",
+      `${family}: parameter '${parameter}' has length ${got}, expected ${expected}.`,
+      { parameter },
+    );
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * Gamma(shape a, rate b) on (0, ∞).  T(x) = [log x, x],  η = [a − 1, −b],
+ * A(η) = log Γ(a) − a log b,  h(x) = 1.
+ */
+import { ExponentialFamily, checkParam } from "./family.js";
+import { VireoError, fmt } from "../errors.js";
+import { gammaln, digamma } from "../special/functions.js";
+import { sampleGamma } from "../random/samplers.js";
+import type { Generator } from "../random/generator.js";
+
+export interface GammaParams {
+  readonly shape: number;
+  readonly rate: number;
+}
+
+export class GammaFamily extends ExponentialFamily<number, GammaParams> {
+  readonly name = "Gamma";
+  readonly size = 2;
+
+  sufficientStats(x: number, out = new Float64Array(2)): Float64Array {
+    out[0] = Math.log(x);
+    out[1] = x;
+    return out;
+  }
+  logBase(): number {
+    return 0;
+  }
+  logPartition(eta: Float64Array): number {
+    const a = eta[0]! + 1, b = -eta[1]!;
+    return gammaln(a) - a * Math.log(b);
+  }
+  expectedStats(eta: Float64Array, out = new Float64Array(2)): Float64Array {
+    const a = eta[0]! + 1, b = -eta[1]!;
+    out[0] = digamma(a) - Math.log(b);
+    out[1] = a / b;
+    return out;
+  }
+  expectedLogBase(): number {
+    return 0;
+  }
+  sample(eta: Float64Array, rng: Generator): number {
+    return sampleGamma(rng, eta[0]! + 1, -eta[1]!);
+  }
+  toNatural(p: GammaParams): Float64Array {
+    checkParam(p.shape > 0 && Number.isFinite(p.shape), "Gamma", "shape", p.shape, "a finite number > 0");
+    checkParam(p.rate > 0 && Number.isFinite(p.rate), "Gamma", "rate", p.rate, "a finite number > 0");
+    return Float64Array.of(p.shape - 1, -p.rate);
+  }
+  fromNatural(eta: Float64Array): GammaParams {
+    return { shape: eta[0]! + 1, rate: -eta[1]! };
+  }
+  protected checkDomain(eta: Float64Array, where: string): void {
+    if (!(eta[0]! > -1)) {
+      throw new VireoError("INVALID_PARAMETER", `${where}: Gamma shape = η₁ + 1 must be > 0, got ${fmt(eta[0]! + 1)}.`, { parameter: "shape" });
+    }
+    if (!(eta[1]! < 0)) {
+      throw new VireoError("INVALID_PARAMETER", `${where}: Gamma rate = −η₂ must be > 0, got ${fmt(-eta[1]!)}.`, { parameter: "rate" });
+    }
+  }
+  mean(eta: Float64Array): number {
+    return (eta[0]! + 1) / -eta[1]!;
+  }
+  variance(eta: Float64Array): number {
+    return (eta[0]! + 1) / (eta[1]! * eta[1]!);
+  }
+}
+
+export const Gamma = new GammaFamily();

@@ -1,0 +1,145 @@
+/**
+ * MvNormal(mean μ, covariance Σ) on ℝᵈ.  T(x) = [x, vec(x xᵀ)],  η = [Λμ, vec(−½Λ)] with Λ = Σ⁻¹,
+ * A(η) = ½ μᵀΛμ − ½ log|Λ|,  h(x) = (2π)^{−d/2}.  Matrices are dense row-major; η₂ is kept
+ * symmetric, and every routine reads it through its symmetric part.
+ */
+import { ExponentialFamily, checkParam, checkLength } from "./family.js";
+import { VireoError } from "../errors.js";
+import { LOG_2PI } from "../special/functions.js";
+import {
+  cholesky,
+  choleskySolveInPlace,
+  logDetFromCholesky,
+  inverseFromCholesky,
+} from "../linalg/dense.js";
+import { mvFromCholesky } from "../random/samplers.js";
+import type { Generator } from "../random/generator.js";
+
+export interface MvNormalParams {
+  readonly mean: Float64Array;
+  /** d×d covariance, dense row-major. */
+  readonly covariance: Float64Array;
+}
+
+export class MvNormalFamily extends ExponentialFamily<Float64Array, MvNormalParams> {
+  readonly name = "MvNormal";
+  readonly size: number;
+  override readonly dim: number;
+  protected override readonly dimensional = true;
+
+  constructor(d: number) {
+    super();
+    if (!(Number.isInteger(d) && d >= 1)) {
+      throw new VireoError("INVALID_PARAMETER", `MvNormal: the dimension d must be an integer ≥ 1, got ${d}.`, { parameter: "d" });
+    }
+    this.dim = d;
+    this.size = d + d * d;
+  }
+
+  /** Λ = −2 sym(η₂) as a new d×d array. */
+  precision(eta: Float64Array): Float64Array {
+    const d = this.dim, P = new Float64Array(d * d);
+    for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) P[i * d + j] = -(eta[d + i * d + j]! + eta[d + j * d + i]!);
+    return P;
+  }
+
+  private factor(eta: Float64Array): { L: Float64Array; mu: Float64Array } {
+    const d = this.dim;
+    const L = cholesky(this.precision(eta), d, "MvNormal precision");
+    const mu = choleskySolveInPlace(L, d, eta.slice(0, d));
+    return { L, mu };
+  }
+
+  sufficientStats(x: Float64Array, out = new Float64Array(this.size)): Float64Array {
+    const d = this.dim;
+    for (let i = 0; i < d; i++) {
+      out[i] = x[i]!;
+      for (let j = 0; j < d; j++) out[d + i * d + j] = x[i]! * x[j]!;
+    }
+    return out;
+  }
+  logBase(): number {
+    return -0.5 * this.dim * LOG_2PI;
+  }
+  logPartition(eta: Float64Array): number {
+    const d = this.dim;
+    const { L, mu } = this.factor(eta);
+    let q = 0;
+    for (let i = 0; i < d; i++) q += eta[i]! * mu[i]!;
+    return 0.5 * q - 0.5 * logDetFromCholesky(L, d);
+  }
+  expectedStats(eta: Float64Array, out = new Float64Array(this.size)): Float64Array {
+    const d = this.dim;
+    const { L, mu } = this.factor(eta);
+    const S = inverseFromCholesky(L, d, new Float64Array(d * d));
+    for (let i = 0; i < d; i++) {
+      out[i] = mu[i]!;
+      for (let j = 0; j < d; j++) out[d + i * d + j] = S[i * d + j]! + mu[i]! * mu[j]!;
+    }
+    return out;
+  }
+  expectedLogBase(): number {
+    return -0.5 * this.dim * LOG_2PI;
+  }
+  override entropy(eta: Float64Array): number {
+    const d = this.dim;
+    const L = cholesky(this.precision(eta), d, "MvNormal precision");
+    return 0.5 * d * (1 + LOG_2PI) - 0.5 * logDetFromCholesky(L, d);
+  }
+  sample(eta: Float64Array, rng: Generator): Float64Array {
+    const { L, mu } = this.factor(eta);
+    return mvFromCholesky(rng, mu, L, this.dim, new Float64Array(this.dim), true);
+  }
+  toNatural(p: MvNormalParams): Float64Array {
+    const d = this.dim;
+    checkLength("MvNormal", "mean", p.mean.length, d);
+    checkLength("MvNormal", "covariance", p.covariance.length, d * d);
+    for (let i = 0; i < d; i++) checkParam(Number.isFinite(p.mean[i]!), "MvNormal", `mean[${i}]`, p.mean[i]!, "a finite number");
+    for (let i = 0; i < d * d; i++) checkParam(Number.isFinite(p.covariance[i]!), "MvNormal", `covariance[${i}]`, p.covariance[i]!, "a finite number");
+    const Lc = cholesky(p.covariance, d, "MvNormal covariance");
+    const P = inverseFromCholesky(Lc, d, new Float64Array(d * d));
+    return this.fromMeanPrecision(p.mean, P);
+  }
+  /** η from a mean and a precision matrix (validated for symmetry-positive-definiteness). */
+  fromMeanPrecision(mean: ArrayLike<number>, precision: Float64Array): Float64Array {
+    const d = this.dim, eta = new Float64Array(this.size);
+    cholesky(precision, d, "MvNormal precision");
+    for (let i = 0; i < d; i++) {
+      let s = 0;
+      for (let j = 0; j < d; j++) {
+        s += precision[i * d + j]! * mean[j]!;
+        eta[d + i * d + j] = -0.25 * (precision[i * d + j]! + precision[j * d + i]!);
+      }
+      eta[i] = s;
+    }
+    return eta;
+  }
+  fromNatural(eta: Float64Array): MvNormalParams {
+    const d = this.dim;
+    const { L, mu } = this.factor(eta);
+    return { mean: mu, covariance: inverseFromCholesky(L, d, new Float64Array(d * d)) };
+  }
+  protected checkDomain(eta: Float64Array, where: string): void {
+    try {
+      cholesky(this.precision(eta), this.dim, "MvNormal precision");
+    } catch (e) {
+      throw new VireoError("INVALID_PARAMETER", `${where}: ${(e as Error).message}`, { parameter: "precision" });
+    }
+  }
+  mean(eta: Float64Array): Float64Array {
+    return this.factor(eta).mu;
+  }
+  variance(eta: Float64Array): Float64Array {
+    const d = this.dim;
+    const S = this.fromNatural(eta).covariance;
+    return Float64Array.from({ length: d }, (_, i) => S[i * d + i]!);
+  }
+}
+
+const cache = new Map<number, MvNormalFamily>();
+/** The MvNormal family of dimension d (one shared instance per d). */
+export function MvNormal(d: number): MvNormalFamily {
+  let f = cache.get(d);
+  if (!f) cache.set(d, (f = new MvNormalFamily(d)));
+  return f;
+}

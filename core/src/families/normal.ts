@@ -1,0 +1,74 @@
+/**
+ * Normal(mean, variance) on ℝ.  T(x) = [x, x²],  η = [μ/σ², −1/(2σ²)],
+ * A(η) = −η₁²/(4η₂) − ½ log(−2η₂),  h(x) = (2π)^{-1/2}.
+ */
+import { ExponentialFamily, checkParam } from "./family.js";
+import { VireoError, fmt } from "../errors.js";
+import { LOG_2PI } from "../special/functions.js";
+import { sampleStandardNormal } from "../random/samplers.js";
+import type { Generator } from "../random/generator.js";
+
+export interface NormalParams {
+  readonly mean: number;
+  readonly variance: number;
+}
+
+export class NormalFamily extends ExponentialFamily<number, NormalParams> {
+  readonly name = "Normal";
+  readonly size = 2;
+
+  sufficientStats(x: number, out = new Float64Array(2)): Float64Array {
+    out[0] = x;
+    out[1] = x * x;
+    return out;
+  }
+  logBase(): number {
+    return -0.5 * LOG_2PI;
+  }
+  logPartition(eta: Float64Array): number {
+    return (-eta[0]! * eta[0]!) / (4 * eta[1]!) - 0.5 * Math.log(-2 * eta[1]!);
+  }
+  expectedStats(eta: Float64Array, out = new Float64Array(2)): Float64Array {
+    const v = -0.5 / eta[1]!;
+    const m = eta[0]! * v;
+    out[0] = m;
+    out[1] = m * m + v;
+    return out;
+  }
+  expectedLogBase(): number {
+    return -0.5 * LOG_2PI;
+  }
+  override entropy(eta: Float64Array): number {
+    return 0.5 * (1 + LOG_2PI + Math.log(-0.5 / eta[1]!));
+  }
+  sample(eta: Float64Array, rng: Generator): number {
+    const v = -0.5 / eta[1]!;
+    return eta[0]! * v + Math.sqrt(v) * sampleStandardNormal(rng);
+  }
+  toNatural(p: NormalParams): Float64Array {
+    checkParam(Number.isFinite(p.mean), "Normal", "mean", p.mean, "a finite number");
+    checkParam(p.variance > 0 && Number.isFinite(p.variance), "Normal", "variance", p.variance, "a finite number > 0");
+    return Float64Array.of(p.mean / p.variance, -0.5 / p.variance);
+  }
+  fromNatural(eta: Float64Array): NormalParams {
+    const v = -0.5 / eta[1]!;
+    return { mean: eta[0]! * v, variance: v };
+  }
+  protected checkDomain(eta: Float64Array, where: string): void {
+    if (!(eta[1]! < 0)) {
+      throw new VireoError(
+        "INVALID_PARAMETER",
+        `${where}: Normal η₂ = −precision/2 must be < 0, got ${fmt(eta[1]!)} (a non-positive precision).`,
+        { parameter: "precision" },
+      );
+    }
+  }
+  mean(eta: Float64Array): number {
+    return (-0.5 * eta[0]!) / eta[1]!;
+  }
+  variance(eta: Float64Array): number {
+    return -0.5 / eta[1]!;
+  }
+}
+
+export const Normal = new NormalFamily();

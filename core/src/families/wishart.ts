@@ -1,0 +1,130 @@
+/**
+ * Wishart(df ν, scale V) on d×d SPD matrices X:  p(X) ∝ |X|^{(ν−d−1)/2} exp(−½ tr(V⁻¹X)).
+ * T(X) = [log|X|, vec X],  η = [(ν−d−1)/2, vec(−½V⁻¹)],
+ * A(η) = ν/2 log|V| + νd/2 log 2 + log Γ_d(ν/2),  h = 1,
+ * E[log|X|] = ψ_d(ν/2) + d log 2 + log|V|,  E[X] = νV.
+ */
+import { ExponentialFamily, checkParam, checkLength } from "./family.js";
+import { VireoError, fmt } from "../errors.js";
+import { mvgammaln, mvdigamma, LN2 } from "../special/functions.js";
+import { cholesky, logDetFromCholesky, inverseFromCholesky } from "../linalg/dense.js";
+import { sampleWishart } from "../random/samplers.js";
+import type { Generator } from "../random/generator.js";
+
+export interface WishartParams {
+  readonly df: number;
+  /** d×d scale matrix V, dense row-major. */
+  readonly scale: Float64Array;
+}
+
+export class WishartFamily extends ExponentialFamily<Float64Array, WishartParams> {
+  readonly name = "Wishart";
+  readonly size: number;
+  override readonly dim: number;
+  protected override readonly dimensional = true;
+
+  constructor(d: number) {
+    super();
+    if (!(Number.isInteger(d) && d >= 1)) {
+      throw new VireoError("INVALID_PARAMETER", `Wishart: the dimension d must be an integer ≥ 1, got ${d}.`, { parameter: "d" });
+    }
+    this.dim = d;
+    this.size = 1 + d * d;
+  }
+
+  df(eta: Float64Array): number {
+    return 2 * eta[0]! + this.dim + 1;
+  }
+  /** V⁻¹ = −2 sym(η₂) as a new d×d array. */
+  inverseScale(eta: Float64Array): Float64Array {
+    const d = this.dim, W = new Float64Array(d * d);
+    for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) W[i * d + j] = -(eta[1 + i * d + j]! + eta[1 + j * d + i]!);
+    return W;
+  }
+
+  private parts(eta: Float64Array): { nu: number; logDetV: number; V: Float64Array } {
+    const d = this.dim;
+    const L = cholesky(this.inverseScale(eta), d, "Wishart inverse scale");
+    const V = inverseFromCholesky(L, d, new Float64Array(d * d));
+    return { nu: this.df(eta), logDetV: -logDetFromCholesky(L, d), V };
+  }
+
+  sufficientStats(X: Float64Array, out = new Float64Array(this.size)): Float64Array {
+    const d = this.dim;
+    out[0] = logDetFromCholesky(cholesky(X, d, "Wishart value"), d);
+    for (let i = 0; i < d * d; i++) out[1 + i] = X[i]!;
+    return out;
+  }
+  logBase(): number {
+    return 0;
+  }
+  logPartition(eta: Float64Array): number {
+    const d = this.dim;
+    const { nu, logDetV } = this.parts(eta);
+    return 0.5 * nu * logDetV + 0.5 * nu * d * LN2 + mvgammaln(0.5 * nu, d);
+  }
+  expectedStats(eta: Float64Array, out = new Float64Array(this.size)): Float64Array {
+    const d = this.dim;
+    const { nu, logDetV, V } = this.parts(eta);
+    out[0] = mvdigamma(0.5 * nu, d) + d * LN2 + logDetV;
+    for (let i = 0; i < d * d; i++) out[1 + i] = nu * V[i]!;
+    return out;
+  }
+  expectedLogBase(): number {
+    return 0;
+  }
+  sample(eta: Float64Array, rng: Generator): Float64Array {
+    const { nu, V } = this.parts(eta);
+    return sampleWishart(rng, nu, V, this.dim);
+  }
+  toNatural(p: WishartParams): Float64Array {
+    const d = this.dim;
+    checkParam(p.df > d - 1 && Number.isFinite(p.df), "Wishart", "df", p.df, `a finite number > d − 1 = ${d - 1}`);
+    checkLength("Wishart", "scale", p.scale.length, d * d);
+    for (let i = 0; i < d * d; i++) checkParam(Number.isFinite(p.scale[i]!), "Wishart", `scale[${i}]`, p.scale[i]!, "a finite number");
+    const W = inverseFromCholesky(cholesky(p.scale, d, "Wishart scale"), d, new Float64Array(d * d));
+    return this.fromDfInverseScale(p.df, W);
+  }
+  /** η from ν and V⁻¹ directly (the form VMP updates produce). */
+  fromDfInverseScale(df: number, inverseScale: Float64Array): Float64Array {
+    const d = this.dim, eta = new Float64Array(this.size);
+    eta[0] = 0.5 * (df - d - 1);
+    for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) eta[1 + i * d + j] = -0.25 * (inverseScale[i * d + j]! + inverseScale[j * d + i]!);
+    return eta;
+  }
+  fromNatural(eta: Float64Array): WishartParams {
+    const { nu, V } = this.parts(eta);
+    return { df: nu, scale: V };
+  }
+  protected checkDomain(eta: Float64Array, where: string): void {
+    const nu = this.df(eta);
+    if (!(nu > this.dim - 1)) {
+      throw new VireoError("INVALID_PARAMETER", `${where}: Wishart df = 2η₁ + d + 1 must be > d − 1 = ${this.dim - 1}, got ${fmt(nu)}.`, { parameter: "df" });
+    }
+    try {
+      cholesky(this.inverseScale(eta), this.dim, "Wishart inverse scale");
+    } catch (e) {
+      throw new VireoError("INVALID_PARAMETER", `${where}: ${(e as Error).message}`, { parameter: "scale" });
+    }
+  }
+  mean(eta: Float64Array): Float64Array {
+    const { nu, V } = this.parts(eta);
+    return V.map((v) => nu * v);
+  }
+  /** Var(X_ij) = ν (V_ij² + V_ii V_jj), as a flattened d×d array. */
+  variance(eta: Float64Array): Float64Array {
+    const d = this.dim;
+    const { nu, V } = this.parts(eta);
+    const out = new Float64Array(d * d);
+    for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) out[i * d + j] = nu * (V[i * d + j]! ** 2 + V[i * d + i]! * V[j * d + j]!);
+    return out;
+  }
+}
+
+const cache = new Map<number, WishartFamily>();
+/** The Wishart family on d×d matrices (one shared instance per d). */
+export function Wishart(d: number): WishartFamily {
+  let f = cache.get(d);
+  if (!f) cache.set(d, (f = new WishartFamily(d)));
+  return f;
+}

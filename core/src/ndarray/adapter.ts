@@ -1,0 +1,89 @@
+/**
+ * The only file that imports ndarray and ndarray-ops (both CommonJS, both build loops with
+ * `new Function`). Everything in Vireo holds Float64 data, so one array type keeps call sites
+ * monomorphic.
+ */
+import ndarray from "ndarray";
+import type { NdArray } from "ndarray";
+import ops from "ndarray-ops";
+import { VireoError } from "../errors.js";
+
+/** A strided view over a Float64Array: the numeric container of the whole library. */
+export type Arr = NdArray<Float64Array>;
+
+/** Wraps `data` (not copied) as an array of `shape`, row-major unless `stride` is given. */
+export function array(data: Float64Array | ArrayLike<number>, shape?: number[], stride?: number[], offset = 0): Arr {
+  const buf = data instanceof Float64Array ? data : Float64Array.from(data as ArrayLike<number>);
+  const sh = shape ?? [buf.length];
+  let n = 1;
+  for (const s of sh) n *= s;
+  if (stride === undefined && offset + n > buf.length) {
+    throw new VireoError(
+      "DIMENSION_MISMATCH",
+      `array: shape [${sh.join(", ")}] needs ${n} values but the buffer holds ${buf.length - offset}.`,
+    );
+  }
+  return ndarray(buf, sh, stride, offset);
+}
+
+/** A new zero-filled array of `shape`. */
+export function zeros(shape: number[]): Arr {
+  let n = 1;
+  for (const s of shape) n *= s;
+  return ndarray(new Float64Array(n), shape);
+}
+
+/** A new n×n identity matrix. */
+export function eye(n: number): Arr {
+  const a = zeros([n, n]);
+  for (let i = 0; i < n; i++) a.data[i * n + i] = 1;
+  return a;
+}
+
+/** Builds a row-major matrix from nested rows; every row must have the same length. */
+export function matrix(rows: ArrayLike<ArrayLike<number>>): Arr {
+  const m = rows.length;
+  const n = m === 0 ? 0 : rows[0]!.length;
+  const out = zeros([m, n]);
+  for (let i = 0; i < m; i++) {
+    const r = rows[i]!;
+    if (r.length !== n) {
+      throw new VireoError("DIMENSION_MISMATCH", `matrix: row ${i} has ${r.length} entries, expected ${n} like row 0.`, { row: i });
+    }
+    for (let j = 0; j < n; j++) out.data[i * n + j] = r[j]!;
+  }
+  return out;
+}
+
+/** A dense row-major copy of any view. */
+export function copy(a: Arr): Arr {
+  const out = zeros(a.shape.slice());
+  ops.assign(out, a);
+  return out;
+}
+
+/** True when the view is dense row-major from offset 0 (so `.data` can be read directly). */
+export function isDenseRowMajor(a: Arr): boolean {
+  let expect = 1;
+  for (let k = a.shape.length - 1; k >= 0; k--) {
+    if (a.shape[k]! > 1 && a.stride[k] !== expect) return false;
+    expect *= a.shape[k]!;
+  }
+  return a.offset === 0 && a.data.length === expect;
+}
+
+/** Bulk element-wise operations, typed correctly (the published typings get the in-place ops wrong). */
+export const bulk = {
+  assign: (out: Arr, a: Arr): void => void ops.assign(out, a),
+  assigns: (out: Arr, s: number): void => void ops.assigns(out, s),
+  addeq: (out: Arr, a: Arr): void => void ops.addeq(out, a),
+  subeq: (out: Arr, a: Arr): void => void ops.subeq(out, a),
+  muleq: (out: Arr, a: Arr): void => void ops.muleq(out, a),
+  mulseq: (out: Arr, s: number): void => void ops.mulseq(out, s),
+  addseq: (out: Arr, s: number): void => void ops.addseq(out, s),
+  sum: (a: Arr): number => ops.sum(a) as number,
+  sup: (a: Arr): number => ops.sup(a) as number,
+  inf: (a: Arr): number => ops.inf(a) as number,
+  argmax: (a: Arr): number[] => (ops as unknown as { argmax(a: Arr): number[] }).argmax(a),
+  argmin: (a: Arr): number[] => (ops as unknown as { argmin(a: Arr): number[] }).argmin(a),
+};
