@@ -3,7 +3,7 @@ import {
   Generator, sampleStandardNormal, kalmanFilter, rtsSmoother, allocateKalmanBuffers, allocateSmootherBuffers,
   checkGaussianChain, KalmanWorkspace, RtsWorkspace, isVireoError, type GaussianChainParams,
 } from "@vireo/core";
-import { type M, type RefChain, mat, flat, mul, add, T_, inv, logDet, randomSpd, referenceKalman } from "./reference.js";
+import { type M, type RefChain, flat, mul, add, T_, inv, logDet, randomSpd, referenceKalman } from "./reference.js";
 
 function randomChain(seed: number, d: number, p: number) {
   const rng = new Generator(seed);
