@@ -54,6 +54,24 @@ export class CategoricalFamily extends ExponentialFamily<number, CategoricalPara
     }
     return h;
   }
+  override expectedStatsRows(eta: Float64Array, out: Float64Array, count: number, wantLogNormaliser = false): number {
+    const K = this.size;
+    let s = 0;
+    for (let i = 0, o = 0; i < count; i++, o += K) s += softmaxRange(eta, o, K, out, o);
+    return wantLogNormaliser ? s : 0;
+  }
+  override entropyRows(eta: Float64Array, count: number): number {
+    const K = this.size;
+    let h = 0;
+    for (let i = 0, o = 0; i < count; i++, o += K) {
+      const lse = logSumExpRange(eta, o, K);
+      for (let k = 0; k < K; k++) {
+        const lp = eta[o + k]! - lse;
+        if (lp > -745) h -= Math.exp(lp) * lp;
+      }
+    }
+    return h;
+  }
   sample(eta: Float64Array, rng: Generator): number {
     return sampleCategorical(rng, this.expectedStats(eta));
   }

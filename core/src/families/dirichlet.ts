@@ -17,6 +17,9 @@ export class DirichletFamily extends ExponentialFamily<Float64Array, DirichletPa
   readonly size: number;
   override readonly dim: number;
   protected override readonly dimensional = true;
+  override get valueSize(): number {
+    return this.dim;
+  }
 
   constructor(K: number) {
     super();

@@ -17,6 +17,10 @@ export abstract class ExponentialFamily<X = unknown, P = unknown> {
   abstract readonly size: number;
   /** Dimension descriptor (d for MvNormal/Wishart, K for Dirichlet/Categorical, 1 otherwise). */
   readonly dim: number = 1;
+  /** Numbers in one value: 1 for scalars and category indices, d for vectors, d·d for matrices. */
+  get valueSize(): number {
+    return 1;
+  }
 
   /** Unique key of the family at its dimension, e.g. "MvNormal(3)". */
   get key(): string {
@@ -78,6 +82,30 @@ export abstract class ExponentialFamily<X = unknown, P = unknown> {
     }
   }
 
+  /**
+   * E[T] for `count` instances stored back to back (count × size) into `out`. Returns
+   * Σ_i (A(η_i) − E[log h]_i) when `wantLogNormaliser` is set (the engine uses it for the
+   * collapsed ELBO of plate-local variables), else 0. Families override it with tight loops.
+   */
+  expectedStatsRows(eta: Float64Array, out: Float64Array, count: number, wantLogNormaliser = false): number {
+    const k = this.size;
+    let s = 0;
+    for (let i = 0; i < count; i++) {
+      const e = eta.subarray(i * k, (i + 1) * k);
+      this.expectedStats(e, out.subarray(i * k, (i + 1) * k));
+      if (wantLogNormaliser) s += this.logPartition(e) - this.expectedLogBase(e);
+    }
+    return s;
+  }
+
+  /** Σ of the entropies of `count` instances stored back to back. */
+  entropyRows(eta: Float64Array, count: number): number {
+    const k = this.size;
+    let s = 0;
+    for (let i = 0; i < count; i++) s += this.entropy(eta.subarray(i * k, (i + 1) * k));
+    return s;
+  }
+
   /** H[p] = A(η) − ηᵀE[T] − E[log h]. */
   entropy(eta: Float64Array): number {
     const m = this.expectedStats(eta);
@@ -127,5 +155,27 @@ export function checkLength(family: string, parameter: string, got: number, expe
       `${family}: parameter '${parameter}' has length ${got}, expected ${expected}.`,
       { parameter },
     );
+  }
+}
+
+/**
+ * Throws INVALID_PARAMETER unless the d×d row-major matrix parameter is symmetric up to round-off.
+ * Cholesky reads only the lower triangle, so an asymmetric covariance or scale would otherwise be
+ * accepted silently as a different matrix.
+ */
+export function checkSymmetric(family: string, parameter: string, m: ArrayLike<number>, d: number): void {
+  for (let i = 0; i < d; i++) {
+    for (let j = 0; j < i; j++) {
+      const a = m[i * d + j]!, b = m[j * d + i]!;
+      const scale = Math.max(Math.abs(a), Math.abs(b), Math.sqrt(Math.abs(m[i * d + i]! * m[j * d + j]!)));
+      if (!(Math.abs(a - b) <= 1e-10 * scale)) {
+        throw new VireoError(
+          "INVALID_PARAMETER",
+          `${family}: parameter '${parameter}' must be a symmetric matrix, but ${parameter}[${i},${j}] = ${fmt(a)} ` +
+            `while ${parameter}[${j},${i}] = ${fmt(b)} (row-major, 0-based).`,
+          { parameter },
+        );
+      }
+    }
   }
 }

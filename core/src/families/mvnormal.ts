@@ -3,7 +3,7 @@
  * A(η) = ½ μᵀΛμ − ½ log|Λ|,  h(x) = (2π)^{−d/2}.  Matrices are dense row-major; η₂ is kept
  * symmetric, and every routine reads it through its symmetric part.
  */
-import { ExponentialFamily, checkParam, checkLength } from "./family.js";
+import { ExponentialFamily, checkParam, checkLength, checkSymmetric } from "./family.js";
 import { VireoError } from "../errors.js";
 import { LOG_2PI } from "../special/functions.js";
 import {
@@ -26,6 +26,9 @@ export class MvNormalFamily extends ExponentialFamily<Float64Array, MvNormalPara
   readonly size: number;
   override readonly dim: number;
   protected override readonly dimensional = true;
+  override get valueSize(): number {
+    return this.dim;
+  }
 
   constructor(d: number) {
     super();
@@ -96,6 +99,7 @@ export class MvNormalFamily extends ExponentialFamily<Float64Array, MvNormalPara
     checkLength("MvNormal", "covariance", p.covariance.length, d * d);
     for (let i = 0; i < d; i++) checkParam(Number.isFinite(p.mean[i]!), "MvNormal", `mean[${i}]`, p.mean[i]!, "a finite number");
     for (let i = 0; i < d * d; i++) checkParam(Number.isFinite(p.covariance[i]!), "MvNormal", `covariance[${i}]`, p.covariance[i]!, "a finite number");
+    checkSymmetric("MvNormal", "covariance", p.covariance, d);
     const Lc = cholesky(p.covariance, d, "MvNormal covariance");
     const P = inverseFromCholesky(Lc, d, new Float64Array(d * d));
     return this.fromMeanPrecision(p.mean, P);

@@ -4,7 +4,7 @@
  * A(η) = ν/2 log|V| + νd/2 log 2 + log Γ_d(ν/2),  h = 1,
  * E[log|X|] = ψ_d(ν/2) + d log 2 + log|V|,  E[X] = νV.
  */
-import { ExponentialFamily, checkParam, checkLength } from "./family.js";
+import { ExponentialFamily, checkParam, checkLength, checkSymmetric } from "./family.js";
 import { VireoError, fmt } from "../errors.js";
 import { mvgammaln, mvdigamma, LN2 } from "../special/functions.js";
 import { cholesky, logDetFromCholesky, inverseFromCholesky } from "../linalg/dense.js";
@@ -22,6 +22,9 @@ export class WishartFamily extends ExponentialFamily<Float64Array, WishartParams
   readonly size: number;
   override readonly dim: number;
   protected override readonly dimensional = true;
+  override get valueSize(): number {
+    return this.dim * this.dim;
+  }
 
   constructor(d: number) {
     super();
@@ -82,6 +85,7 @@ export class WishartFamily extends ExponentialFamily<Float64Array, WishartParams
     checkParam(p.df > d - 1 && Number.isFinite(p.df), "Wishart", "df", p.df, `a finite number > d − 1 = ${d - 1}`);
     checkLength("Wishart", "scale", p.scale.length, d * d);
     for (let i = 0; i < d * d; i++) checkParam(Number.isFinite(p.scale[i]!), "Wishart", `scale[${i}]`, p.scale[i]!, "a finite number");
+    checkSymmetric("Wishart", "scale", p.scale, d);
     const W = inverseFromCholesky(cholesky(p.scale, d, "Wishart scale"), d, new Float64Array(d * d));
     return this.fromDfInverseScale(p.df, W);
   }

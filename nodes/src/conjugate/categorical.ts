@@ -1,0 +1,53 @@
+/**
+ * Categorical(out | p):  log f = Σ_k [x = k] log p_k.
+ * Edges: out (Categorical(K): latent, or observed category indices), p (Dirichlet(K), or known).
+ * E[log f] = Σ_k E[x_k] E[log p_k] is linear in both edges with nothing left over.
+ */
+import { type NodeType, type NodeContext, type EdgeView, type EdgeInfo, weightAt, instanceOf, sumRows } from "../contract/node.js";
+import { requireSameDim } from "../contract/edges.js";
+
+function rowLog(x: EdgeView, p: EdgeView, K: number, n: number): number {
+  const po = instanceOf(p, n) * K;
+  if (x.known) return p.stats[po + x.values[instanceOf(x, n)]!]!;
+  const xo = instanceOf(x, n) * K;
+  let s = 0;
+  for (let k = 0; k < K; k++) s += x.stats[xo + k]! * p.stats[po + k]!;
+  return s;
+}
+
+export const CategoricalNode: NodeType = {
+  name: "Categorical",
+  edges: [
+    { name: "out", family: "Categorical", doc: "a category in 0..K−1" },
+    { name: "p", family: "Dirichlet", doc: "the category probabilities" },
+  ],
+  linearEdges: ["out", "p"],
+  check(info: Readonly<Record<string, EdgeInfo>>, nodeName: string): void {
+    requireSameDim(info, ["out", "p"], nodeName, "Categorical");
+  },
+  message(ctx: NodeContext, edge: string, out: Float64Array): void {
+    const { out: x, p } = ctx.edges;
+    const K = p.size, w = ctx.weights;
+    if (edge === "out") {
+      for (let n = 0; n < ctx.rows; n++) {
+        const wn = weightAt(w, n), po = instanceOf(p, n) * K, o = instanceOf(x, n) * K;
+        for (let k = 0; k < K; k++) out[o + k] += wn * p.stats[po + k]!;
+      }
+    } else if (x.known) {
+      for (let n = 0; n < ctx.rows; n++) out[instanceOf(p, n) * K + x.values[instanceOf(x, n)]!] += weightAt(w, n);
+    } else {
+      for (let n = 0; n < ctx.rows; n++) {
+        const wn = weightAt(w, n), xo = instanceOf(x, n) * K, o = instanceOf(p, n) * K;
+        for (let k = 0; k < K; k++) out[o + k] += wn * x.stats[xo + k]!;
+      }
+    }
+  },
+  logFactor(ctx: NodeContext): number {
+    const { out: x, p } = ctx.edges;
+    return sumRows(ctx, (n) => rowLog(x, p, p.size, n));
+  },
+  rowLogFactor(ctx: NodeContext, out: Float64Array, offset: number, stride: number): void {
+    const { out: x, p } = ctx.edges;
+    for (let n = 0; n < ctx.rows; n++) out[offset + n * stride] += rowLog(x, p, p.size, n);
+  },
+};

@@ -1,0 +1,57 @@
+/**
+ * Shared machinery for nodes whose only random edge is `out` and whose parameters are known
+ * inputs (Beta, Dirichlet, Wishart priors, all with base measure h = 1):
+ * log f = ηᵀT(x) − A(η) with η computed from the row's inputs. The message to out is η and
+ * E[log f] = ηᵀE[T] − A(η).
+ */
+import type { ExponentialFamily } from "@vireo/core";
+import { type NodeType, type NodeContext, type EdgeSpec, type EdgeInfo, weightAt, instanceOf } from "../contract/node.js";
+import { requireKnown } from "../contract/edges.js";
+
+export interface FixedPriorSpec {
+  readonly name: string;
+  readonly edges: readonly EdgeSpec[];
+  /** Natural parameters of `out` at row n from the known inputs; validates them. */
+  naturalAt(ctx: NodeContext, n: number): Float64Array;
+  /** Extra build-time checks (input value sizes). */
+  checkInputs(info: Readonly<Record<string, EdgeInfo>>, nodeName: string): void;
+}
+
+/**
+ * Builds the node type. Inputs usually broadcast, so η is computed once per update and reused;
+ * per-row inputs recompute it for each row.
+ */
+export function fixedPriorNode(spec: FixedPriorSpec): NodeType {
+  const inputs = spec.edges.filter((e) => e.name !== "out").map((e) => e.name);
+  const cachedEta = (ctx: NodeContext): ((n: number) => Float64Array) => {
+    if (inputs.some((e) => ctx.edges[e]!.layout !== "broadcast")) return (n) => spec.naturalAt(ctx, n);
+    const eta = spec.naturalAt(ctx, 0);
+    return () => eta;
+  };
+  return {
+    name: spec.name,
+    edges: spec.edges,
+    check(info: Readonly<Record<string, EdgeInfo>>, nodeName: string): void {
+      for (const e of inputs) requireKnown(info[e]!.known, nodeName, spec.name, e, "prior parameters are fixed numbers");
+      spec.checkInputs(info, nodeName);
+    },
+    message(ctx: NodeContext, _edge: string, out: Float64Array): void {
+      const x = ctx.edges.out, etaAt = cachedEta(ctx);
+      for (let n = 0; n < ctx.rows; n++) {
+        const eta = etaAt(n), wn = weightAt(ctx.weights, n), o = instanceOf(x, n) * x.size;
+        for (let i = 0; i < eta.length; i++) out[o + i] += wn * eta[i]!;
+      }
+    },
+    logFactor(ctx: NodeContext): number {
+      const x = ctx.edges.out, fam = x.family as ExponentialFamily, etaAt = cachedEta(ctx);
+      let s = 0;
+      for (let n = 0; n < ctx.rows; n++) {
+        const eta = etaAt(n), o = instanceOf(x, n) * x.size;
+        let dot = 0;
+        for (let i = 0; i < eta.length; i++) dot += eta[i]! * x.stats[o + i]!;
+        s += weightAt(ctx.weights, n) * (dot - fam.logPartition(eta));
+      }
+      return s;
+    },
+  };
+}

@@ -1,0 +1,76 @@
+/**
+ * GaussianLinear(out | w, x, precision): y = wᵀx + ε, ε ~ N(0, 1/τ), with covariates x given per row.
+ *   log f = ½ log τ − ½ log 2π − ½ τ (y − wᵀx)²
+ *   E[log f] = ½E[log τ] − ½ log 2π − ½E[τ] (E[y²] − 2E[y] xᵀE[w] + xᵀE[wwᵀ]x)
+ * Edges: out (Normal), w (MvNormal(D)), x (input: D covariates per row), precision (Gamma).
+ */
+import { LOG_2PI } from "@vireo/core";
+import { type NodeType, type NodeContext, type EdgeView, type EdgeInfo, weightAt, instanceOf, sumRows } from "../contract/node.js";
+import { requireValueSize } from "../contract/edges.js";
+
+/** E[(y − wᵀx)²] at row n. */
+function expectedSquaredResidual(y: EdgeView, w: EdgeView, x: EdgeView, D: number, n: number): number {
+  const yo = instanceOf(y, n) * 2, wo = instanceOf(w, n) * w.size, xo = instanceOf(x, n) * D;
+  const ws = w.stats, xs = x.values;
+  let lin = 0, quad = 0;
+  for (let i = 0; i < D; i++) {
+    const xi = xs[xo + i]!;
+    lin += xi * ws[wo + i]!;
+    let r = 0;
+    for (let j = 0; j < D; j++) r += ws[wo + D + i * D + j]! * xs[xo + j]!;
+    quad += xi * r;
+  }
+  return y.stats[yo + 1]! - 2 * y.stats[yo]! * lin + quad;
+}
+
+function rowLog(e: Readonly<Record<string, EdgeView>>, D: number, n: number): number {
+  const t = e.precision!, ti = instanceOf(t, n) * 2;
+  return 0.5 * t.stats[ti]! - 0.5 * LOG_2PI - 0.5 * t.stats[ti + 1]! * expectedSquaredResidual(e.out!, e.w!, e.x!, D, n);
+}
+
+export const GaussianLinearNode: NodeType = {
+  name: "GaussianLinear",
+  edges: [
+    { name: "out", family: "Normal", doc: "the response y" },
+    { name: "w", family: "MvNormal", doc: "regression weights (D)" },
+    { name: "x", family: "input", doc: "covariates, D per row" },
+    { name: "precision", family: "Gamma", doc: "noise precision τ" },
+  ],
+  check(info: Readonly<Record<string, EdgeInfo>>, nodeName: string): void {
+    const D = info.w!.family!.dim;
+    requireValueSize(info, "x", D, nodeName, "GaussianLinear", `D = ${D} covariates matching w`);
+  },
+  message(ctx: NodeContext, edge: string, out: Float64Array): void {
+    const { out: y, w, x, precision: t } = ctx.edges;
+    const D = w.family!.dim, xs = x.values;
+    for (let n = 0; n < ctx.rows; n++) {
+      const wn = weightAt(ctx.weights, n), Et = t.stats[instanceOf(t, n) * 2 + 1]!, xo = instanceOf(x, n) * D;
+      if (edge === "out") {
+        const wo = instanceOf(w, n) * w.size, o = instanceOf(y, n) * 2;
+        let lin = 0;
+        for (let i = 0; i < D; i++) lin += xs[xo + i]! * w.stats[wo + i]!;
+        out[o] += wn * Et * lin;
+        out[o + 1] -= 0.5 * wn * Et;
+      } else if (edge === "w") {
+        const o = instanceOf(w, n) * w.size, c = wn * Et, ey = y.stats[instanceOf(y, n) * 2]!;
+        for (let i = 0; i < D; i++) {
+          const xi = xs[xo + i]!;
+          out[o + i] += c * ey * xi;
+          for (let j = 0; j < D; j++) out[o + D + i * D + j] -= 0.5 * c * xi * xs[xo + j]!;
+        }
+      } else {
+        const o = instanceOf(t, n) * 2;
+        out[o] += 0.5 * wn;
+        out[o + 1] -= 0.5 * wn * expectedSquaredResidual(y, w, x, D, n);
+      }
+    }
+  },
+  logFactor(ctx: NodeContext): number {
+    const D = ctx.edges.w.family!.dim;
+    return sumRows(ctx, (n) => rowLog(ctx.edges, D, n));
+  },
+  rowLogFactor(ctx: NodeContext, out: Float64Array, offset: number, stride: number): void {
+    const D = ctx.edges.w.family!.dim;
+    for (let n = 0; n < ctx.rows; n++) out[offset + n * stride] += rowLog(ctx.edges, D, n);
+  },
+};

@@ -1,0 +1,138 @@
+/**
+ * The node contract: what a factor node type declares and computes. A node type is one object
+ * (usually one file): its edges and the family each accepts, its average energy, and for each edge
+ * the variational message (natural parameters) computed from the other edges' expectations.
+ *
+ * Everything is vectorised over the rows of the node's plate: a node over N data rows is called
+ * once per update and loops over the rows itself. Edges that live outside the plate (global
+ * parameters) are broadcast; edges that live in the plate are read row by row; indexed edges
+ * (e.g. a document's topic proportions seen from each of its tokens) map each row to one instance.
+ *
+ * The invariant that the verification utility checks, and every node must satisfy: the message to
+ * an edge equals the gradient of E_q[log f] (summed over rows) with respect to that edge's expected
+ * sufficient statistics.
+ */
+import type { ExponentialFamily } from "@vireo/core";
+
+/** How an edge's variable instances line up with the node's rows. */
+export type EdgeLayout =
+  /** One instance shared by every row (a global parameter). */
+  | "broadcast"
+  /** One instance per row (a plate-local latent variable or a data column). */
+  | "row"
+  /** Row n reads instance index[n] (a parameter selected by a known index column). */
+  | "indexed";
+
+/** What a node sees of one edge during an update. Read-only for the node except where noted. */
+export interface EdgeView {
+  /** The edge's name in the node type (e.g. "mean"). */
+  readonly name: string;
+  /** The family of the connected variable; null for an `input` edge (plain covariates). */
+  readonly family: ExponentialFamily | null;
+  /** Whether the edge's values are known (observed data or constants) rather than random. */
+  readonly known: boolean;
+  /** Length of one instance's sufficient-statistic (and natural-parameter) vector. */
+  readonly size: number;
+  /** Length of one instance's raw value (1 for scalars and category indices, d, d·d). */
+  readonly valueSize: number;
+  /** Number of instances of the connected variable. */
+  readonly count: number;
+  readonly layout: EdgeLayout;
+  /** Row → instance map when layout is "indexed". */
+  readonly index: Int32Array | null;
+  /**
+   * Expected sufficient statistics E_q[T(x)] of every instance (count × size, row-major); for known
+   * edges T(value). Not materialised (empty) for known Categorical edges, whose `values` hold the
+   * category indices: one-hot vectors over a large vocabulary would waste memory.
+   */
+  readonly stats: Float64Array;
+  /** Raw values for known edges (count × valueSize); empty for random edges. */
+  readonly values: Float64Array;
+}
+
+/**
+ * Per-row weights applied to every row's contribution (energies and messages): responsibilities
+ * of a mixture component, row multiplicities, or both. Read as data[offset + n * stride].
+ */
+export interface RowWeights {
+  readonly data: Float64Array;
+  readonly offset: number;
+  readonly stride: number;
+}
+
+/** Everything a node needs for one update: its rows and its edges by name. */
+export interface NodeContext {
+  /** Number of rows of the node's plate (1 outside any plate). */
+  readonly rows: number;
+  readonly edges: Readonly<Record<string, EdgeView>>;
+  /** Row weights, or null for all ones. */
+  readonly weights: RowWeights | null;
+  /** The node's name in the model, for error messages. */
+  readonly nodeName: string;
+}
+
+/** What is known about a connected edge when the model is built. */
+export interface EdgeInfo {
+  readonly family: ExponentialFamily | null;
+  readonly known: boolean;
+  /** Length of one value (1, d, d·d, K); for random variables, the family's value size. */
+  readonly valueSize: number;
+}
+
+/** The family an edge accepts, by name ("Normal", "MvNormal", …) or "input" for raw covariates. */
+export interface EdgeSpec {
+  readonly name: string;
+  readonly family: string;
+  /** Short description for docs and error messages. */
+  readonly doc?: string;
+}
+
+/** A factor node type. */
+export interface NodeType {
+  /** Unique name within a registry, e.g. "Normal". */
+  readonly name: string;
+  /** The edges, in order; the first is conventionally the node's output (`out`). */
+  readonly edges: readonly EdgeSpec[];
+  /**
+   * Checks that what is connected fits together (matching dimensions, known-only edges, value
+   * sizes of inputs), throwing a VireoError that names the node and edge when it does not.
+   * Called once, when the model is built.
+   */
+  check?(edges: Readonly<Record<string, EdgeInfo>>, nodeName: string): void;
+  /**
+   * Adds the message to `edge` into `out` (count × size of that edge's variable, natural
+   * parameters), computed from the other edges. Rows are summed into the instance they map to.
+   */
+  message(ctx: NodeContext, edge: string, out: Float64Array): void;
+  /** Σ over rows of weight · E_q[log f] (the negative average energy). */
+  logFactor(ctx: NodeContext): number;
+  /**
+   * Per-row E_q[log f] into out[offset + n·stride] (unweighted). Needed when the node is a
+   * mixture component; optional otherwise.
+   */
+  rowLogFactor?(ctx: NodeContext, out: Float64Array, offset: number, stride: number): void;
+  /**
+   * Edges in which E_q[log f] is exactly ⟨message, E[T]⟩ with nothing left over (so the engine
+   * may take that part of the ELBO from the edge's log-partition; see engine docs).
+   */
+  readonly linearEdges?: readonly string[];
+}
+
+/** Reads a row's weight (1 when there are no weights). */
+export function weightAt(w: RowWeights | null, n: number): number {
+  return w === null ? 1 : w.data[w.offset + n * w.stride]!;
+}
+
+/** Offset of row n's instance in an edge's stats (or values, with `perInstance` = valueSize). */
+export function instanceOf(e: EdgeView, n: number): number {
+  return e.layout === "broadcast" ? 0 : e.layout === "row" ? n : e.index![n]!;
+}
+
+/** Σ over rows of weight · term(n): the usual shape of logFactor. */
+export function sumRows(ctx: NodeContext, term: (n: number) => number): number {
+  const w = ctx.weights;
+  let s = 0;
+  if (w === null) for (let n = 0; n < ctx.rows; n++) s += term(n);
+  else for (let n = 0; n < ctx.rows; n++) s += w.data[w.offset + n * w.stride]! * term(n);
+  return s;
+}

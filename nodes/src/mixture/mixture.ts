@@ -1,0 +1,144 @@
+/**
+ * Mixture(inner, components): a Categorical selector z picks, for each row, which of K parameter
+ * sets the inner node uses.  log f = Σ_k [z = k] log f_inner(edges; θ_k).
+ *   E[log f] = Σ_n Σ_k E[z_nk] E[log f_inner,k(n)],
+ * so the message to z is the per-row table E[log f_inner,k(n)], and the message to θ_k is the
+ * inner node's message with every row weighted by its responsibility E[z_nk]. The energy is
+ * linear in z with nothing left over.
+ *
+ * Component edges connect to variables with K instances (a components plate); other edges are
+ * shared by all components (the observed data, or a tied parameter).
+ */
+import { VireoError } from "@vireo/core";
+import type { NodeType, NodeContext, EdgeView, EdgeInfo, RowWeights } from "../contract/node.js";
+
+interface Prepared {
+  readonly K: number;
+  readonly inner: NodeContext[];
+  /** Message buffers of component edges, one subarray per component, keyed by the target array. */
+  readonly outViews: Map<Float64Array, Float64Array[]>;
+  /** Responsibilities (N × K) combined with outer weights, or z's stats / one-hot of known z. */
+  readonly resp: Float64Array;
+  readonly respIsStats: boolean;
+}
+
+function componentView(e: EdgeView, k: number): EdgeView {
+  const s = e.size, v = e.valueSize;
+  return {
+    ...e,
+    count: 1,
+    layout: "broadcast",
+    index: null,
+    stats: e.stats.length > 0 ? e.stats.subarray(k * s, (k + 1) * s) : e.stats,
+    values: e.values.length > 0 ? e.values.subarray(k * v, (k + 1) * v) : e.values,
+  };
+}
+
+/** Builds the mixture node type over `inner`, with `components` naming its per-component edges. */
+export function Mixture(inner: NodeType, components: readonly string[]): NodeType {
+  for (const c of components) {
+    if (!inner.edges.some((e) => e.name === c)) {
+      throw new VireoError(
+        "INVALID_NODE",
+        `Mixture(${inner.name}): '${c}' is not an edge of ${inner.name}; its edges are [${inner.edges.map((e) => e.name).join(", ")}].`,
+        { edge: c },
+      );
+    }
+  }
+  if (!inner.rowLogFactor) {
+    throw new VireoError(
+      "INVALID_NODE",
+      `Mixture(${inner.name}): ${inner.name} has no rowLogFactor, which a mixture needs for the selector's message. Define rowLogFactor(ctx, out, offset, stride) on it.`,
+    );
+  }
+  const componentSet = new Set(components);
+  const cache = new WeakMap<NodeContext, Prepared>();
+
+  function prepare(ctx: NodeContext): Prepared {
+    let p = cache.get(ctx);
+    const z = ctx.edges.selector!;
+    const K = z.family!.dim;
+    if (!p) {
+      const respIsStats = !z.known && ctx.weights === null;
+      const resp = respIsStats ? z.stats : new Float64Array(ctx.rows * K);
+      const inner: NodeContext[] = [];
+      for (let k = 0; k < K; k++) {
+        const edges: Record<string, EdgeView> = {};
+        for (const spec of innerEdges) {
+          const e = ctx.edges[spec]!;
+          edges[spec] = componentSet.has(spec) ? componentView(e, k) : e;
+        }
+        const weights: RowWeights = { data: resp, offset: k, stride: K };
+        inner.push({ rows: ctx.rows, edges, weights, nodeName: `${ctx.nodeName}[component ${k}]` });
+      }
+      p = { K, inner, outViews: new Map(), resp, respIsStats };
+      cache.set(ctx, p);
+    }
+    if (!p.respIsStats) refreshResponsibilities(ctx, p);
+    return p;
+  }
+
+  function refreshResponsibilities(ctx: NodeContext, p: Prepared): void {
+    const z = ctx.edges.selector!, K = p.K, w = ctx.weights, r = p.resp;
+    for (let n = 0; n < ctx.rows; n++) {
+      const wn = w === null ? 1 : w.data[w.offset + n * w.stride]!;
+      const zi = z.layout === "row" ? n : z.layout === "indexed" ? z.index![n]! : 0;
+      if (z.known) {
+        const c = z.values[zi]!;
+        for (let k = 0; k < K; k++) r[n * K + k] = k === c ? wn : 0;
+      } else {
+        for (let k = 0; k < K; k++) r[n * K + k] = wn * z.stats[zi * K + k]!;
+      }
+    }
+  }
+
+  function viewsOf(p: Prepared, out: Float64Array, size: number): Float64Array[] {
+    let v = p.outViews.get(out);
+    if (!v) {
+      v = Array.from({ length: p.K }, (_, k) => out.subarray(k * size, (k + 1) * size));
+      p.outViews.set(out, v);
+    }
+    return v;
+  }
+
+  const innerEdges = inner.edges.map((e) => e.name);
+  return {
+    name: `Mixture(${inner.name})`,
+    edges: [{ name: "selector", family: "Categorical", doc: "which component each row uses" }, ...inner.edges],
+    linearEdges: ["selector"],
+    check(info: Readonly<Record<string, EdgeInfo>>, nodeName: string): void {
+      inner.check?.(info, nodeName);
+    },
+    message(ctx: NodeContext, edge: string, out: Float64Array): void {
+      const p = prepare(ctx);
+      if (edge === "selector") {
+        const z = ctx.edges.selector!;
+        if (z.layout !== "row") {
+          throw new VireoError("INVALID_MODEL", `Node '${ctx.nodeName}': a mixture's selector must be a per-row variable in the node's plate.`, { node: ctx.nodeName, edge });
+        }
+        const w = ctx.weights;
+        if (w === null) {
+          for (let k = 0; k < p.K; k++) inner.rowLogFactor!(p.inner[k]!, out, k, p.K);
+        } else {
+          const tmp = new Float64Array(ctx.rows * p.K);
+          for (let k = 0; k < p.K; k++) inner.rowLogFactor!(p.inner[k]!, tmp, k, p.K);
+          for (let n = 0; n < ctx.rows; n++) {
+            const wn = w.data[w.offset + n * w.stride]!;
+            for (let k = 0; k < p.K; k++) out[n * p.K + k] += wn * tmp[n * p.K + k]!;
+          }
+        }
+      } else if (componentSet.has(edge)) {
+        const views = viewsOf(p, out, ctx.edges[edge]!.size);
+        for (let k = 0; k < p.K; k++) inner.message(p.inner[k]!, edge, views[k]!);
+      } else {
+        for (let k = 0; k < p.K; k++) inner.message(p.inner[k]!, edge, out);
+      }
+    },
+    logFactor(ctx: NodeContext): number {
+      const p = prepare(ctx);
+      let s = 0;
+      for (let k = 0; k < p.K; k++) s += inner.logFactor(p.inner[k]!);
+      return s;
+    },
+  };
+}
