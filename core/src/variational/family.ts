@@ -1,0 +1,67 @@
+/**
+ * The contract of a variational family q(z; λ) for black-box VI. λ is one flat Float64Array of
+ * unconstrained parameters, so every optimiser sees a plain vector. A family supplies:
+ * - tape forms (prepare / reparam / entropy) for the reparameterization estimator and the
+ *   closed-form entropy term of the ELBO;
+ * - numeric forms (sample / logDensity / score) for the score-function estimator.
+ */
+import { VireoError } from "../errors.js";
+import type { Generator } from "../random/generator.js";
+import type { TNode } from "../autodiff/tape.js";
+
+export interface VariationalFamily {
+  /** e.g. "MeanFieldGaussian(3)". */
+  readonly name: string;
+  /** Length of one draw z (one-hot length K for a categorical). */
+  readonly dim: number;
+  /** Length of λ. */
+  readonly nParams: number;
+  /** Length of the noise vector ε of one reparameterised draw (0 when not reparameterizable). */
+  readonly noiseSize: number;
+  /** True when z = T(λ, ε) with ε independent of λ. */
+  readonly reparameterizable: boolean;
+  /** True for discrete latents (score-function estimator only). */
+  readonly discrete: boolean;
+  /** Writes the initial λ into `out`. */
+  init(out: Float64Array): void;
+  /** Expands λ on the tape once per step (e.g. [μ, L]); the parts feed reparam and entropy. */
+  prepare(lambda: TNode): TNode[];
+  /** Draws the noise of one reparameterised sample into `eps` (length noiseSize). */
+  drawNoise(rng: Generator, eps: Float64Array): void;
+  /** z = T(λ, ε) on the tape. */
+  reparam(parts: TNode[], eps: TNode): TNode;
+  /** H[q(·; λ)] on the tape, in closed form. */
+  entropy(parts: TNode[]): TNode;
+  /** A draw z ~ q(·; λ) into `out` (length dim). */
+  sample(lambda: Float64Array, rng: Generator, out: Float64Array): void;
+  /** log q(z; λ). */
+  logDensity(lambda: Float64Array, z: Float64Array): number;
+  /** ∇_λ log q(z; λ) into `out` (length nParams). */
+  score(lambda: Float64Array, z: Float64Array, out: Float64Array): void;
+  /** E_q[z] into `out` (length dim). */
+  mean(lambda: Float64Array, out: Float64Array): void;
+  /** Var_q[z_i] into `out` (length dim). */
+  variance(lambda: Float64Array, out: Float64Array): void;
+}
+
+/** Throws INVALID_PARAMETER unless `d` is a positive integer. */
+export function requireDim(d: number, what: string): void {
+  if (!Number.isInteger(d) || d < 1) {
+    throw new VireoError("INVALID_PARAMETER", `${what}: dimension must be a positive integer, got ${d}.`, { parameter: "dim" });
+  }
+}
+
+/** Throws DIMENSION_MISMATCH unless an initial value array has the expected length. */
+export function requireLength(x: ArrayLike<number> | undefined, n: number, what: string, parameter: string): void {
+  if (x !== undefined && x.length !== n) {
+    throw new VireoError("DIMENSION_MISMATCH", `${what}: option '${parameter}' must have length ${n}, got ${x.length}.`, { parameter });
+  }
+}
+
+/** Error for numeric-only families asked for a reparameterised draw. */
+export function notReparameterizable(name: string): never {
+  throw new VireoError(
+    "INVALID_OPTION",
+    `${name} is discrete and has no reparameterised draw; use the score-function estimator ('score' or 'auto') for this variable.`,
+  );
+}

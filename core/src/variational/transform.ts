@@ -1,0 +1,32 @@
+/**
+ * A bijection x = T(z) from an unconstrained draw z to a model variable x on a constrained support.
+ * With q over z, the ELBO in x-space gains the term log|det ∂T/∂z|, so the model's density of x
+ * becomes a density of z. Each transform has a tape form (for reparameterised variables) and a
+ * numeric form (for score-function variables).
+ */
+import type { TNode } from "../autodiff/tape.js";
+
+export interface Transform {
+  /** e.g. "log", "stickBreaking". */
+  readonly name: string;
+  /** Length of x for an unconstrained z of length `dim`. */
+  outputSize(dim: number): number;
+  /** x = T(z) on the tape. */
+  forward(z: TNode): TNode;
+  /** log|det ∂T/∂z| on the tape, a scalar. */
+  logDetJacobian(z: TNode): TNode;
+  /** x = T(z) into `x`; returns log|det ∂T/∂z|. */
+  forwardValue(z: Float64Array, x: Float64Array): number;
+}
+
+/** x = z: no constraint, no Jacobian term. */
+export const identityTransform: Transform = {
+  name: "identity",
+  outputSize: (dim) => dim,
+  forward: (z) => z,
+  logDetJacobian: (z) => z.tape.scalar(0),
+  forwardValue(z, x) {
+    x.set(z);
+    return 0;
+  },
+};
