@@ -1,0 +1,155 @@
+/**
+ * The user-facing description of a linear Gaussian state-space model and its validation:
+ *   x_0 ~ N(m0, P0),  x_t ~ N(A x_{t−1}, Q),  y_t ~ N(C x_t, R),
+ * where each noise is known (a covariance) or learnt (an isotropic precision λ I with a Gamma prior,
+ * or a full precision with a Wishart prior). Validation happens here, once, not in the kernels.
+ */
+import {
+  VireoError, fmt, Gamma, Wishart, checkGaussianChain, spdInverseDense, type GaussianChainParams,
+} from "@vireo/core";
+import type { NoisePrecisionKind } from "@vireo/nodes";
+
+export type NoiseSpec =
+  | { readonly covariance: ArrayLike<number> }
+  | { readonly gamma: { readonly shape: number; readonly rate: number } }
+  | { readonly wishart: { readonly df: number; readonly scale: ArrayLike<number> } };
+
+export interface LgssmSpec {
+  /** d×d transition matrix A, row-major. */
+  readonly transition: ArrayLike<number>;
+  /** p×d observation matrix C, row-major. */
+  readonly observation: ArrayLike<number>;
+  readonly initialMean: ArrayLike<number>;
+  readonly initialCovariance: ArrayLike<number>;
+  readonly transitionNoise: NoiseSpec;
+  readonly observationNoise: NoiseSpec;
+}
+
+/** A noise term after validation: known covariance, or the prior's natural parameters. */
+export type ResolvedNoise =
+  | { readonly kind: "known"; readonly n: number; readonly covariance: Float64Array }
+  | { readonly kind: NoisePrecisionKind; readonly n: number; readonly prior: Float64Array };
+
+export interface ResolvedLgssm {
+  readonly d: number;
+  readonly p: number;
+  /** The chain with the known covariances, or placeholders (identity) for learnt ones. */
+  readonly chain: GaussianChainParams;
+  readonly transitionNoise: ResolvedNoise;
+  readonly observationNoise: ResolvedNoise;
+}
+
+function vec(x: ArrayLike<number> | undefined, name: string, where: string): Float64Array {
+  if (x == null || typeof x.length !== "number") {
+    throw new VireoError("INVALID_MODEL", `${where}: '${name}' is missing; expected a row-major array of numbers.`, { parameter: name });
+  }
+  return Float64Array.from(x);
+}
+
+function sqrtSize(len: number, name: string, where: string): number {
+  const n = Math.round(Math.sqrt(len));
+  if (n < 1 || n * n !== len) {
+    throw new VireoError("DIMENSION_MISMATCH", `${where}: '${name}' must be a square row-major matrix; its length ${len} is not a perfect square.`, { parameter: name });
+  }
+  return n;
+}
+
+function identity(n: number): Float64Array {
+  const I = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) I[i * n + i] = 1;
+  return I;
+}
+
+function resolveNoise(spec: NoiseSpec | undefined, n: number, name: string, where: string): ResolvedNoise {
+  const ctx = `${where}: ${name}`;
+  if (spec != null && "covariance" in spec) {
+    const cov = vec(spec.covariance, `${name}.covariance`, where);
+    if (cov.length !== n * n) {
+      throw new VireoError("DIMENSION_MISMATCH", `${ctx}.covariance has length ${cov.length}; expected ${n}×${n} = ${n * n}.`, { parameter: name });
+    }
+    return { kind: "known", n, covariance: cov };
+  }
+  if (spec != null && "gamma" in spec) {
+    try {
+      return { kind: "Gamma", n, prior: Gamma.toNatural(spec.gamma) };
+    } catch (e) {
+      throw new VireoError("INVALID_MODEL", `${ctx}.gamma prior: ${(e as Error).message}`, { parameter: name });
+    }
+  }
+  if (spec != null && "wishart" in spec) {
+    try {
+      return { kind: "Wishart", n, prior: Wishart(n).toNatural({ df: spec.wishart.df, scale: Float64Array.from(spec.wishart.scale) }) };
+    } catch (e) {
+      throw new VireoError("INVALID_MODEL", `${ctx}.wishart prior (a ${n}×${n} precision): ${(e as Error).message}`, { parameter: name });
+    }
+  }
+  throw new VireoError(
+    "INVALID_MODEL",
+    `${ctx} must be { covariance }, { gamma: { shape, rate } } or { wishart: { df, scale } }, got ${JSON.stringify(spec)}.`,
+    { parameter: name },
+  );
+}
+
+/** Validates a spec and returns the resolved model; errors name the parameter and the fix. */
+export function resolveLgssm(spec: LgssmSpec, where = "LGSSM"): ResolvedLgssm {
+  const A = vec(spec.transition, "transition", where);
+  const d = sqrtSize(A.length, "transition", where);
+  const C = vec(spec.observation, "observation", where);
+  if (C.length % d !== 0 || C.length === 0) {
+    throw new VireoError("DIMENSION_MISMATCH", `${where}: 'observation' (C) has length ${C.length}, not a multiple of the state dimension d = ${d}; expected p×${d}.`, { parameter: "observation" });
+  }
+  const p = C.length / d;
+  const transitionNoise = resolveNoise(spec.transitionNoise, d, "transitionNoise", where);
+  const observationNoise = resolveNoise(spec.observationNoise, p, "observationNoise", where);
+  const chain: GaussianChainParams = {
+    d, p, A, C,
+    Q: transitionNoise.kind === "known" ? transitionNoise.covariance : identity(d),
+    R: observationNoise.kind === "known" ? observationNoise.covariance : identity(p),
+    m0: vec(spec.initialMean, "initialMean", where),
+    P0: vec(spec.initialCovariance, "initialCovariance", where),
+  };
+  checkGaussianChain(chain, where);
+  return { d, p, chain, transitionNoise, observationNoise };
+}
+
+/** Posterior summary of a learnt noise precision. */
+export type PrecisionSummary =
+  | { readonly kind: "Gamma"; readonly shape: number; readonly rate: number; readonly mean: number }
+  | { readonly kind: "Wishart"; readonly df: number; readonly scale: Float64Array; readonly mean: Float64Array; readonly covarianceEstimate: Float64Array };
+
+export function summarisePrecision(kind: NoisePrecisionKind, n: number, eta: Float64Array): PrecisionSummary {
+  if (kind === "Gamma") {
+    const { shape, rate } = Gamma.fromNatural(eta);
+    return { kind, shape, rate, mean: shape / rate };
+  }
+  const { df, scale } = Wishart(n).fromNatural(eta);
+  const mean = scale.map((v) => df * v);
+  return { kind, df, scale, mean, covarianceEstimate: spdInverseDense(mean, n, "E[Λ]") };
+}
+
+/**
+ * Packs T observations (an array of p-vectors, or a flat T·p array) into a T×p Float64Array. Throws
+ * INVALID_DATA naming the observation index and the field (y[i]) on a wrong length or non-finite value.
+ */
+export function packObservations(y: ArrayLike<ArrayLike<number>> | ArrayLike<number>, p: number, where: string): Float64Array {
+  const nested = y.length > 0 && typeof y[0] !== "number";
+  const T = nested ? y.length : y.length / p;
+  if (!Number.isInteger(T) || T < 1) {
+    throw new VireoError("INVALID_DATA", `${where}: expected at least one observation of length p = ${p}; a flat array must have a length divisible by ${p}, got ${y.length}.`, { field: "y" });
+  }
+  const out = new Float64Array(T * p);
+  for (let t = 0; t < T; t++) {
+    const row = nested ? (y as ArrayLike<ArrayLike<number>>)[t]! : null;
+    if (row !== null && (row == null || row.length !== p)) {
+      throw new VireoError("INVALID_DATA", `${where}: observation ${t} has length ${row?.length}; expected p = ${p} numbers.`, { row: t, field: "y" });
+    }
+    for (let a = 0; a < p; a++) {
+      const v = row !== null ? row[a]! : (y as ArrayLike<number>)[t * p + a]!;
+      if (typeof v !== "number" || !Number.isFinite(v)) {
+        throw new VireoError("INVALID_DATA", `${where}: observation ${t}, field y[${a}] is ${typeof v === "number" ? fmt(v) : typeof v}; expected a finite number. Remove or impute missing values first.`, { row: t, field: `y[${a}]` });
+      }
+      out[t * p + a] = v;
+    }
+  }
+  return out;
+}
