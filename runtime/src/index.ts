@@ -1,1 +1,3 @@
 export {};
+export * from "./timeseries/lgssm-model.js";
+export * from "./timeseries/vb-lgssm.js";
