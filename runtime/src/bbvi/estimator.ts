@@ -1,0 +1,191 @@
+/**
+ * The ELBO gradient estimator. One call draws S samples of every latent and returns an unbiased
+ * estimate of ∇_λ ELBO (the ascent direction) and of the ELBO itself:
+ *
+ *   ELBO = E_q[Σ_f log f(x) + Σ_v log|J_v(z_v)|] + Σ_v H[q_v].
+ *
+ * - Entropies are closed form on the tape, for every variable.
+ * - Reparameterised variables: z = T(λ, ε) on the tape; one backward pass through the sample
+ *   average of the factors that touch them.
+ * - Score-function variables: z ~ q is a constant on the tape; the gradient term is
+ *   ∇_λ log q(z) · (c_v − b_v), where c_v sums only the log-factors in v's Markov blanket (plus
+ *   its own Jacobian term) under Rao–Blackwellization, or the whole log-joint without it, and b_v
+ *   is a running-average baseline computed before the current samples (so the term stays unbiased).
+ */
+import { VireoError, type Generator, type Tape, type TNode, identityTransform, ad } from "@vireo/core";
+import type { BbviModel, BbviLatent } from "./model.js";
+
+export type BaselineKind = "running" | "none";
+
+export interface EstimatorConfig {
+  readonly samples: number;
+  /** Resolved estimator of each latent (true = reparameterization). */
+  readonly reparam: readonly boolean[];
+  readonly raoBlackwell: boolean;
+  readonly baseline: BaselineKind;
+  readonly baselineDecay: number;
+}
+
+/** Per-batch data handed to the factors and the minibatch scale N/|B|. */
+export interface EstimateInput<D> {
+  readonly data: D | undefined;
+  readonly scale: number;
+}
+
+export class ElboGradientEstimator<D> {
+  private readonly S: number;
+  private readonly V: number;
+  private readonly F: number;
+  private readonly eps: Float64Array[][];
+  private readonly z: Float64Array[][];
+  private readonly x: Float64Array[][];
+  private readonly scores: Float64Array[][];
+  private readonly factorVal: Float64Array;
+  private readonly jacVal: Float64Array;
+  private readonly control: Float64Array;
+  /** Factor f touches a reparameterised variable (so it enters the tape objective). */
+  private readonly onObjective: boolean[];
+  /** Factor f is evaluated on the tape (else by logDensityValue). */
+  private readonly onTape: boolean[];
+  private readonly xNodes: Record<string, TNode> = {};
+  private readonly xValues: Record<string, Float64Array> = {};
+  private readonly parts: TNode[][];
+  private lastParams: Float64Array | null = null;
+  private lastGrad: Float64Array | null = null;
+  private views: Float64Array[] = [];
+  private gradViews: Float64Array[] = [];
+
+  constructor(private readonly model: BbviModel<D>, private readonly tape: Tape, private readonly cfg: EstimatorConfig) {
+    const S = (this.S = cfg.samples), V = (this.V = model.latents.length), F = (this.F = model.factors.length);
+    const perSample = (n: (l: BbviLatent) => number): Float64Array[][] =>
+      model.latents.map((l) => Array.from({ length: S }, () => new Float64Array(n(l))));
+    this.eps = perSample((l) => l.family.noiseSize);
+    this.z = perSample((l) => l.family.dim);
+    this.x = perSample((l) => l.valueSize);
+    this.scores = model.latents.map((l, v) => Array.from({ length: cfg.reparam[v] ? 0 : S }, () => new Float64Array(l.family.nParams)));
+    this.factorVal = new Float64Array(S * F);
+    this.jacVal = new Float64Array(S * V);
+    this.control = new Float64Array(S);
+    this.parts = model.latents.map(() => []);
+    this.onObjective = model.factors.map((f) => f.varIndex.some((v) => cfg.reparam[v]));
+    this.onTape = model.factors.map((f, i) => {
+      if (this.onObjective[i] && typeof f.logDensity !== "function") {
+        const r = f.varIndex.filter((v) => cfg.reparam[v]).map((v) => `'${model.latents[v]!.name}'`).join(", ");
+        throw new VireoError(
+          "INVALID_MODEL",
+          `BBVI: factor '${f.name}' touches reparameterised ${r} but only has logDensityValue; give it logDensity on the tape, or choose estimator 'score' for ${r}.`,
+          { node: f.name },
+        );
+      }
+      return typeof f.logDensity === "function" && !(typeof f.logDensityValue === "function" && !this.onObjective[i]);
+    });
+  }
+
+  private bind(params: Float64Array, grad: Float64Array): void {
+    if (params === this.lastParams && grad === this.lastGrad) return;
+    this.views = this.model.latents.map((l) => params.subarray(l.offset, l.offset + l.family.nParams));
+    this.gradViews = this.model.latents.map((l) => grad.subarray(l.offset, l.offset + l.family.nParams));
+    this.lastParams = params;
+    this.lastGrad = grad;
+  }
+
+  /** Writes the ∇ELBO estimate into `grad`, updates `baselines`, and returns the ELBO estimate. */
+  estimate(params: Float64Array, grad: Float64Array, rng: Generator, baselines: Float64Array, input: EstimateInput<D>): number {
+    const { model, tape, S, V, F, cfg } = this;
+    this.bind(params, grad);
+    tape.reset();
+    let objective: TNode | null = null;
+    let entropy = 0;
+    for (let v = 0; v < V; v++) {
+      const l = model.latents[v]!;
+      const lam = tape.param(this.views[v]!, undefined, this.gradViews[v]!);
+      this.parts[v] = l.family.prepare(lam);
+      const h = l.family.entropy(this.parts[v]!);
+      entropy += h.value[0]!;
+      objective = objective === null ? h : ad.add(objective, h);
+    }
+    let sampled: TNode | null = null;
+    for (let s = 0; s < S; s++) {
+      for (let v = 0; v < V; v++) {
+        const l = model.latents[v]!;
+        if (cfg.reparam[v]) {
+          const eps = this.eps[v]![s]!;
+          l.family.drawNoise(rng, eps);
+          const z = l.family.reparam(this.parts[v]!, tape.constant(eps));
+          const x = l.transform.forward(z);
+          if (l.transform !== identityTransform) {
+            const j = l.transform.logDetJacobian(z);
+            this.jacVal[s * V + v] = j.value[0]!;
+            sampled = sampled === null ? j : ad.add(sampled, j);
+          } else this.jacVal[s * V + v] = 0;
+          this.xNodes[l.name] = x;
+          this.xValues[l.name] = x.value;
+        } else {
+          const z = this.z[v]![s]!, x = this.x[v]![s]!;
+          l.family.sample(this.views[v]!, rng, z);
+          this.jacVal[s * V + v] = l.transform.forwardValue(z, x);
+          l.family.score(this.views[v]!, z, this.scores[v]![s]!);
+          this.xNodes[l.name] = tape.constant(x);
+          this.xValues[l.name] = x;
+        }
+      }
+      for (let f = 0; f < F; f++) {
+        const fac = model.factors[f]!;
+        const c = fac.minibatch ? input.scale : 1;
+        if (this.onTape[f]) {
+          let node = fac.logDensity!(this.xNodes, tape, input.data);
+          if (!node || node.tape !== tape || node.size !== 1) {
+            throw new VireoError(
+              "INVALID_MODEL",
+              `BBVI: factor '${fac.name}'.logDensity must return a scalar node built on the tape it was given` +
+                (node && node.tape === tape ? `, got shape [${node.shape.join(", ")}]; reduce it with ad.sum.` : "."),
+              { node: fac.name },
+            );
+          }
+          if (c !== 1) node = ad.scale(node, c);
+          this.factorVal[s * F + f] = node.value[0]!;
+          if (this.onObjective[f]) sampled = sampled === null ? node : ad.add(sampled, node);
+        } else {
+          this.factorVal[s * F + f] = c * fac.logDensityValue!(this.xValues, input.data);
+        }
+      }
+    }
+    if (sampled !== null) objective = ad.add(objective!, ad.scale(sampled, 1 / S));
+    tape.backward(objective!);
+    let joint = 0;
+    for (let i = 0; i < S * F; i++) joint += this.factorVal[i]!;
+    for (let i = 0; i < S * V; i++) joint += this.jacVal[i]!;
+    for (let v = 0; v < V; v++) if (!cfg.reparam[v]) this.addScoreTerm(v, baselines);
+    return entropy + joint / S;
+  }
+
+  /** Adds (1/S) Σ_s ∇log q(z_s) (c_s − b) for score-function variable v, then updates its baseline. */
+  private addScoreTerm(v: number, baselines: Float64Array): void {
+    const { S, V, F, cfg, control } = this;
+    const blanket = this.model.latents[v]!.blanket;
+    let total = 0;
+    for (let s = 0; s < S; s++) {
+      let c = 0;
+      if (cfg.raoBlackwell) {
+        for (let k = 0; k < blanket.length; k++) c += this.factorVal[s * F + blanket[k]!]!;
+        c += this.jacVal[s * V + v]!;
+      } else {
+        for (let f = 0; f < F; f++) c += this.factorVal[s * F + f]!;
+        for (let u = 0; u < V; u++) c += this.jacVal[s * V + u]!;
+      }
+      control[s] = c;
+      total += c;
+    }
+    const b0 = baselines[v]!, g = this.gradViews[v]!, n = g.length;
+    for (let s = 0; s < S; s++) {
+      // Before any running value exists, a leave-one-out mean of the other samples is still independent of sample s.
+      const b = cfg.baseline === "none" ? 0 : !Number.isNaN(b0) ? b0 : S > 1 ? (total - control[s]!) / (S - 1) : 0;
+      const w = (control[s]! - b) / S, sc = this.scores[v]![s]!;
+      for (let i = 0; i < n; i++) g[i] += w * sc[i]!;
+    }
+    const m = total / S;
+    if (cfg.baseline === "running" && Number.isFinite(m)) {
+      baselines[v] = Number.isNaN(b0) ? m : cfg.baselineDecay * b0 + (1 - cfg.baselineDecay) * m;
+    }
+  }
+}

@@ -1,0 +1,51 @@
+/**
+ * The fit loop: repeated engine steps until the windowed relative change of the noisy ELBO falls
+ * below tolerance or a step budget runs out. Skipped steps are counted and the first few kept.
+ */
+import { VireoError, ConvergenceMonitor, type ConvergenceOptions } from "@vireo/core";
+import type { Batch, Bbvi, BbviState, StepReport } from "./engine.js";
+
+export interface FitOptions<D> {
+  /** Step budget (default 10 000). */
+  readonly maxSteps?: number;
+  /** Windowed-ELBO convergence (default window 100, tol 1e-4, patience 2); false runs all maxSteps. */
+  readonly convergence?: ConvergenceOptions | false;
+  /** The batch of each step (default: none, i.e. the factors' own data at scale 1). */
+  readonly batches?: (step: number) => Batch<D> | undefined;
+  /** Called after every step. */
+  readonly onStep?: (report: StepReport) => void;
+}
+
+export interface FitResult {
+  readonly steps: number;
+  readonly converged: boolean;
+  /** Mean ELBO estimate of the last complete window (or of the last step without convergence checks). */
+  readonly elbo: number;
+  readonly skipped: number;
+  /** The first (up to 10) skipped steps, with where the non-finite gradient was. */
+  readonly skipReports: readonly StepReport[];
+}
+
+export function fitBbvi<D>(engine: Bbvi<D>, state: BbviState, options: FitOptions<D> = {}): FitResult {
+  const maxSteps = options.maxSteps ?? 10_000;
+  if (!Number.isInteger(maxSteps) || maxSteps < 1) {
+    throw new VireoError("INVALID_OPTION", `fitBbvi: 'maxSteps' must be a positive integer, got ${maxSteps}.`, { parameter: "maxSteps" });
+  }
+  const monitor = options.convergence === false ? null : new ConvergenceMonitor(options.convergence ?? {});
+  const skipReports: StepReport[] = [];
+  let skipped = 0, last = NaN, steps = 0;
+  for (; steps < maxSteps; ) {
+    const report = engine.step(state, options.batches?.(state.step));
+    steps++;
+    last = report.elbo;
+    if (!report.applied) {
+      skipped++;
+      if (skipReports.length < 10) skipReports.push(report);
+    }
+    options.onStep?.(report);
+    if (monitor !== null && report.applied && monitor.push(report.elbo)) break;
+  }
+  const converged = monitor?.converged ?? false;
+  const elbo = monitor !== null && Number.isFinite(monitor.lastMean) ? monitor.lastMean : last;
+  return { steps, converged, elbo, skipped, skipReports };
+}
