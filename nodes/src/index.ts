@@ -4,6 +4,7 @@ export * from "./contract/edges.js";
 export * from "./contract/known-stats.js";
 export * from "./contract/verify.js";
 export { NormalNode } from "./conjugate/normal.js";
+export { ScaledNormalNode } from "./conjugate/scaled-normal.js";
 export { MvNormalNode } from "./conjugate/mvnormal.js";
 export { GammaNode } from "./conjugate/gamma.js";
 export { BetaNode, DirichletNode, WishartNode } from "./conjugate/priors.js";

@@ -6,7 +6,7 @@ import {
 } from "@vireo/core";
 import {
   NormalNode, MvNormalNode, GammaNode, BetaNode, DirichletNode, WishartNode, BernoulliNode, BinomialNode,
-  CategoricalNode, PoissonNode, GaussianLinearNode, Mixture, verifyNode, assertNodeVerified,
+  CategoricalNode, PoissonNode, GaussianLinearNode, ScaledNormalNode, Mixture, verifyNode, assertNodeVerified,
   type NodeType, type VerifyPoint, type VerifyEdge,
 } from "@vireo/nodes";
 
@@ -51,6 +51,7 @@ const d = 3, K = 4;
 const cases: [string, NodeType, VerifyPoint][] = [
   ["Normal, all random, plate rows", NormalNode, { rows: N, edges: { out: rand(Normal, N), mean: rand(Normal), precision: rand(Gamma) } }],
   ["Normal, observed out, weighted", NormalNode, { rows: N, weights, edges: { out: known(Normal, [0.3, -1, 2, 0.5], N), mean: rand(Normal), precision: rand(Gamma) } }],
+  ["ScaledNormal", ScaledNormalNode, { rows: N, edges: { out: rand(Normal, N), mean: rand(Normal), precision: rand(Gamma), scale: known(null, [0.7]) } }],
   ["MvNormal d=3", MvNormalNode, { rows: N, edges: { out: rand(MvNormal(d), N), mean: rand(MvNormal(d)), precision: rand(Wishart(d)) } }],
   ["MvNormal observed", MvNormalNode, { rows: N, edges: { out: known(MvNormal(d), rowsOf(N, (i) => [i, -i, 0.5 * i]), N), mean: rand(MvNormal(d)), precision: rand(Wishart(d)) } }],
   ["Gamma with random rate", GammaNode, { rows: N, edges: { out: rand(Gamma, N), shape: known(null, [2.5]), rate: rand(Gamma) } }],

@@ -1,0 +1,200 @@
+/**
+ * Binds data to a model by name: checks every name, shape and value, resolves plate sizes and
+ * computes deterministic variables. Errors name the variable, row and column.
+ */
+import { VireoError, fmt, isDenseRowMajor, type Arr } from "@vireo/core";
+import type { Model, VariableSpec } from "../model/spec.js";
+
+/** Data for one variable: an ndarray ([N] or [N, size]), a flat Float64Array, or plain arrays. */
+export type DataValue = Arr | Float64Array | Int32Array | readonly number[] | readonly (readonly number[])[];
+
+export type DataBinding = Readonly<Record<string, DataValue>>;
+
+export interface BoundData {
+  readonly plateSizes: Readonly<Record<string, number>>;
+  /** Values of observed, input and deterministic variables (rows × valueSize). */
+  readonly values: Readonly<Record<string, Float64Array>>;
+}
+
+const DATA_KINDS = new Set(["observed", "input"]);
+
+/** Flattens a data value to rows × cols, returning the rows. */
+function toRows(name: string, v: DataValue, cols: number): { data: Float64Array; rows: number } {
+  let data: Float64Array, rows: number, gotCols: number;
+  if (v instanceof Float64Array || v instanceof Int32Array) {
+    data = v instanceof Float64Array ? v : Float64Array.from(v);
+    if (data.length % cols !== 0) {
+      throw new VireoError("DIMENSION_MISMATCH", `Data '${name}': a flat array of ${data.length} numbers cannot be split into rows of ${cols}.`, { variable: name });
+    }
+    return { data, rows: data.length / cols };
+  }
+  if (Array.isArray(v)) {
+    rows = v.length;
+    const nested = rows > 0 && Array.isArray(v[0]);
+    gotCols = nested ? (v[0] as readonly number[]).length : 1;
+    if (nested) {
+      for (let i = 0; i < rows; i++) {
+        const len = Array.isArray(v[i]) ? (v[i] as readonly number[]).length : -1;
+        if (len !== gotCols) {
+          throw new VireoError("DIMENSION_MISMATCH", `Data '${name}': row ${i} has ${len < 0 ? "no array" : `${len} values`}, expected ${gotCols} like row 0.`, { variable: name, row: i });
+        }
+      }
+    }
+    data = Float64Array.from((nested ? (v as readonly (readonly number[])[]).flat() : v) as number[]);
+  } else {
+    const a = v as Arr;
+    if (!a || !a.shape || !(a.data instanceof Float64Array)) {
+      throw new VireoError("INVALID_DATA", `Data '${name}': expected an ndarray over Float64Array, a Float64Array or an array of numbers, got ${typeof v}.`, { variable: name });
+    }
+    rows = a.shape[0]!;
+    gotCols = a.shape.length === 1 ? 1 : a.shape.slice(1).reduce((x, y) => x * y, 1);
+    if (isDenseRowMajor(a)) data = a.data;
+    else {
+      data = new Float64Array(rows * gotCols);
+      for (let i = 0; i < rows; i++) for (let j = 0; j < gotCols; j++) data[i * gotCols + j] = a.shape.length === 1 ? a.get(i) : a.get(i, j);
+    }
+  }
+  if (gotCols !== cols) {
+    throw new VireoError("DIMENSION_MISMATCH", `Data '${name}': expected ${cols} value${cols === 1 ? "" : "s"} per row, got ${gotCols}.`, { variable: name });
+  }
+  return { data, rows };
+}
+
+/** Throws INVALID_DATA at the first entry outside the variable's support, naming row and column. */
+export function checkValues(v: VariableSpec, data: Float64Array, rows: number, label = `Data '${v.name}'`): void {
+  const c = v.valueSize;
+  for (let i = 0; i < data.length; i++) {
+    const x = data[i]!;
+    if (!Number.isFinite(x)) {
+      throw new VireoError("INVALID_DATA", `${label}: row ${Math.floor(i / c)}${c > 1 ? `, column ${i % c}` : ""} is ${fmt(x)}; data must be finite numbers.`, { variable: v.name, row: Math.floor(i / c) });
+    }
+  }
+  const f = v.family;
+  if (!f) return;
+  const bad = (row: number, what: string): never => {
+    throw new VireoError("INVALID_DATA", `${label}: row ${row} ${what}.`, { variable: v.name, row });
+  };
+  for (let r = 0; r < rows; r++) {
+    const x = data[r * c]!;
+    switch (f.name) {
+      case "Categorical": if (!(Number.isInteger(x) && x >= 0 && x < f.dim)) bad(r, `is ${fmt(x)}, expected a category index in 0..${f.dim - 1}`); break;
+      case "Bernoulli": if (x !== 0 && x !== 1) bad(r, `is ${fmt(x)}, expected 0 or 1`); break;
+      case "Poisson": if (!(Number.isInteger(x) && x >= 0)) bad(r, `is ${fmt(x)}, expected a non-negative integer count`); break;
+      case "Gamma": if (!(x > 0)) bad(r, `is ${fmt(x)}, expected a positive number`); break;
+      case "Beta": if (!(x > 0 && x < 1)) bad(r, `is ${fmt(x)}, expected a number in (0, 1)`); break;
+      case "Dirichlet": {
+        let s = 0;
+        for (let k = 0; k < c; k++) {
+          const p = data[r * c + k]!;
+          if (!(p > 0)) bad(r, `has entry ${k} = ${fmt(p)}, expected a positive probability`);
+          s += p;
+        }
+        if (Math.abs(s - 1) > 1e-9) bad(r, `sums to ${fmt(s)}, expected a probability vector summing to 1`);
+        break;
+      }
+      default: break;
+    }
+  }
+}
+
+export function bindData(model: Model, data: DataBinding, options: { plateSizes?: Readonly<Record<string, number>> } = {}): BoundData {
+  if (data === null || typeof data !== "object") {
+    throw new VireoError("INVALID_DATA", `Data must be an object mapping variable names to arrays, got ${data === null ? "null" : typeof data}.`);
+  }
+  const dataNames = model.order.filter((n) => DATA_KINDS.has(model.variables[n]!.kind));
+  for (const name of Object.keys(data)) {
+    const v = model.variables[name];
+    if (!v) {
+      throw new VireoError("UNKNOWN_NAME", `Data given for unknown variable '${name}'; the model's data variables are [${dataNames.join(", ")}].`, { variable: name });
+    }
+    if (!DATA_KINDS.has(v.kind)) {
+      throw new VireoError(
+        "INVALID_DATA",
+        `Data given for '${name}', which is ${v.kind}. ${v.kind === "random" ? "Declare it with model.observed() to condition on data." : "Only observed and input variables take data."}`,
+        { variable: name },
+      );
+    }
+  }
+  const plateSizes: Record<string, number> = {};
+  const plateSource: Record<string, string> = {};
+  for (const p of Object.values(model.plates)) {
+    if (p.size !== null) plateSizes[p.name] = p.size;
+    else if (options.plateSizes?.[p.name] !== undefined) {
+      plateSizes[p.name] = options.plateSizes[p.name]!;
+      plateSource[p.name] = "the plate sizes option";
+    }
+  }
+  const values: Record<string, Float64Array> = {};
+  for (const name of dataNames) {
+    const v = model.variables[name]!;
+    const given = data[name];
+    if (given === undefined) {
+      throw new VireoError("INVALID_DATA", `${v.kind === "observed" ? "Observed" : "Input"} variable '${name}' has no data; pass it as data: { ${name}: ... }.`, { variable: name });
+    }
+    const { data: flat, rows } = toRows(name, given, v.valueSize);
+    if (v.plate === null) {
+      if (rows !== 1) throw new VireoError("DIMENSION_MISMATCH", `Data '${name}': the variable is outside any plate, so it takes one row, got ${rows}.`, { variable: name });
+    } else {
+      const known = plateSizes[v.plate];
+      if (known === undefined) {
+        plateSizes[v.plate] = rows;
+        plateSource[v.plate] = `'${name}'`;
+      } else if (known !== rows) {
+        throw new VireoError(
+          "DIMENSION_MISMATCH",
+          `Data '${name}' has ${rows} rows but plate '${v.plate}' has ${known} (from ${plateSource[v.plate] ?? "its declared size"}); all data in one plate must have the same number of rows.`,
+          { variable: name },
+        );
+      }
+    }
+    checkValues(v, flat, rows);
+    values[name] = flat;
+  }
+  for (const p of Object.values(model.plates)) {
+    if (plateSizes[p.name] === undefined) {
+      throw new VireoError("INVALID_DATA", `Plate '${p.name}' has no size: no data is bound to any of its variables; bind data or give the plate a size.`);
+    }
+  }
+  checkIndexColumns(model, values, plateSizes);
+  computeDeterministics(model, values, plateSizes);
+  return { plateSizes, values };
+}
+
+function checkIndexColumns(model: Model, values: Record<string, Float64Array>, plateSizes: Record<string, number>): void {
+  for (const f of model.factors) {
+    for (const [edge, b] of Object.entries(f.edges)) {
+      if (b.index === null || !values[b.index]) continue;
+      const target = model.variables[b.variable]!;
+      const count = target.plate === null ? 1 : plateSizes[target.plate]!;
+      const col = values[b.index]!;
+      for (let r = 0; r < col.length; r++) {
+        const i = col[r]!;
+        if (!(Number.isInteger(i) && i >= 0 && i < count)) {
+          throw new VireoError(
+            "INVALID_DATA",
+            `Index '${b.index}' (factor '${f.name}', edge '${edge}'): row ${r} is ${fmt(i)}, expected an integer in 0..${count - 1} (the instances of '${target.name}').`,
+            { variable: b.index, row: r, node: f.name, edge },
+          );
+        }
+      }
+    }
+  }
+}
+
+function computeDeterministics(model: Model, values: Record<string, Float64Array>, plateSizes: Record<string, number>): void {
+  const done = new Set(Object.keys(values));
+  const compute = (name: string): Float64Array => {
+    const v = model.variables[name]!;
+    if (v.kind === "constant") return v.value!;
+    if (done.has(name)) return values[name]!;
+    const rows = v.plate === null ? 1 : plateSizes[v.plate]!;
+    const inputs = v.deterministic!.from.map(compute);
+    const out = new Float64Array(rows * v.valueSize);
+    v.deterministic!.compute(inputs, out, rows);
+    checkValues(v, out, rows, `Deterministic '${name}'`);
+    values[name] = out;
+    done.add(name);
+    return out;
+  };
+  for (const name of model.order) if (model.variables[name]!.kind === "deterministic") compute(name);
+}

@@ -1,0 +1,80 @@
+/**
+ * One coordinate-ascent update of a random variable: q(v) ∝ exp(Σ messages), i.e. its natural
+ * parameters become the sum of the messages of its neighbouring factors. Vector Gaussians with
+ * a mean-field factorisation take the best fully factorised q instead.
+ */
+import { VireoError, fmt, choleskyInto, choleskySolveInPlace } from "@vireo/core";
+import type { VariableState } from "./state.js";
+
+/** Families whose every finite natural-parameter vector is proper (no domain check needed). */
+const ALWAYS_PROPER = new Set(["Categorical", "Bernoulli", "Poisson"]);
+
+/**
+ * Recomputes v's natural parameters and expected statistics in place. Returns Σ_i (A(η_i) −
+ * E[log h]) when `wantLogNormaliser` (for the collapsed ELBO), else 0.
+ */
+export function updateVariable(v: VariableState, wantLogNormaliser = false): number {
+  v.eta.fill(0);
+  for (const nb of v.neighbours) nb.factor.spec.type.message(nb.factor.ctx, nb.edge, v.eta);
+  if (v.spec.factorisation === "mean-field") toMeanField(v);
+  checkProper(v);
+  return v.family!.expectedStatsRows(v.eta, v.stats, v.count, wantLogNormaliser);
+}
+
+function sources(v: VariableState): string {
+  return v.neighbours.map((n) => `'${n.factor.name}' (${n.factor.spec.type.name}, edge '${n.edge}')`).join(", ");
+}
+
+function checkProper(v: VariableState): void {
+  const eta = v.eta, f = v.family!;
+  for (let i = 0; i < eta.length; i++) {
+    if (!Number.isFinite(eta[i])) {
+      const inst = Math.floor(i / v.size);
+      throw new VireoError(
+        "NUMERICAL_FAILURE",
+        `Update of '${v.name}'${v.count > 1 ? ` instance ${inst}` : ""}: natural parameter ${i % v.size} is ${fmt(eta[i]!)}. ` +
+          `Messages came from ${sources(v)}; check their inputs for overflow or a degenerate prior.`,
+        { variable: v.name, row: inst },
+      );
+    }
+  }
+  if (ALWAYS_PROPER.has(f.name)) return;
+  for (let i = 0; i < v.count; i++) {
+    try {
+      f.validate(eta.subarray(i * v.size, (i + 1) * v.size), `'${v.name}'`);
+    } catch (e) {
+      throw new VireoError(
+        "NUMERICAL_FAILURE",
+        `Update of '${v.name}'${v.count > 1 ? ` instance ${i}` : ""} gave an improper ${f.key}: ${(e as Error).message} ` +
+          `Messages came from ${sources(v)}. A node's message rule may be wrong, or the variable lacks a proper prior.`,
+        { variable: v.name, row: i },
+      );
+    }
+  }
+}
+
+/**
+ * Mean-field q(w) = Π_i N(w_i): given the total message [h, −½J], the best factorised q has
+ * means m = J⁻¹h and variances 1/J_ii. Stored as an MvNormal with diagonal precision, whose
+ * expected statistics [m, mmᵀ + diag(1/J_ii)] are exactly the mean-field ones.
+ */
+function toMeanField(v: VariableState): void {
+  const d = v.family!.dim, size = v.size;
+  const J = new Float64Array(d * d), L = new Float64Array(d * d), m = new Float64Array(d);
+  for (let inst = 0; inst < v.count; inst++) {
+    const o = inst * size;
+    for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) J[i * d + j] = -(v.eta[o + d + i * d + j]! + v.eta[o + d + j * d + i]!);
+    try {
+      choleskyInto(J, d, L, `precision of '${v.name}'`);
+    } catch (e) {
+      throw new VireoError("NUMERICAL_FAILURE", `Update of '${v.name}': ${(e as Error).message} Messages came from ${sources(v)}.`, { variable: v.name, row: inst });
+    }
+    for (let i = 0; i < d; i++) m[i] = v.eta[o + i]!;
+    choleskySolveInPlace(L, d, m);
+    for (let i = 0; i < d; i++) {
+      const jii = J[i * d + i]!;
+      v.eta[o + i] = jii * m[i]!;
+      for (let j = 0; j < d; j++) v.eta[o + d + i * d + j] = i === j ? -0.5 * jii : 0;
+    }
+  }
+}

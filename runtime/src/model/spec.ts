@@ -1,0 +1,64 @@
+/**
+ * The built model: plain, frozen data describing plates, variables and factors. Built by
+ * ModelBuilder, validated once; engines compile it together with data into numeric state.
+ */
+import type { ExponentialFamily } from "@vireo/core";
+import type { NodeType } from "@vireo/nodes";
+
+export type VariableKind = "random" | "observed" | "constant" | "input" | "deterministic";
+
+/** How q factorises inside one vector Gaussian variable. */
+export type Factorisation = "joint" | "mean-field";
+
+export interface PlateSpec {
+  readonly name: string;
+  /** Fixed size (e.g. mixture components), or null when the bound data decides it. */
+  readonly size: number | null;
+}
+
+export interface DeterministicSpec {
+  /** Names of the known variables (data, constants, other deterministics) it is computed from. */
+  readonly from: readonly string[];
+  /**
+   * Fills `out` (rows × valueSize) from the inputs' values (each rows × its valueSize, or a
+   * single row when the input is outside the plate).
+   */
+  readonly compute: (inputs: readonly Float64Array[], out: Float64Array, rows: number) => void;
+}
+
+export interface VariableSpec {
+  readonly name: string;
+  readonly kind: VariableKind;
+  /** Family of the variable; null for plain inputs (covariates) and deterministics. */
+  readonly family: ExponentialFamily | null;
+  readonly plate: string | null;
+  /** Numbers per instance (1, d, d·d, K for inputs). */
+  readonly valueSize: number;
+  readonly factorisation: Factorisation;
+  /** Fixed value of a constant (count × valueSize). */
+  readonly value: Float64Array | null;
+  readonly deterministic: DeterministicSpec | null;
+}
+
+export interface EdgeBinding {
+  readonly variable: string;
+  /** Name of an integer input column in the factor's plate selecting the instance per row. */
+  readonly index: string | null;
+}
+
+export interface FactorSpec {
+  readonly name: string;
+  readonly type: NodeType;
+  readonly edges: Readonly<Record<string, EdgeBinding>>;
+  readonly plate: string | null;
+  /** For mixtures: the edges bound to per-component variables. */
+  readonly componentEdges: readonly string[];
+}
+
+export interface Model {
+  readonly plates: Readonly<Record<string, PlateSpec>>;
+  readonly variables: Readonly<Record<string, VariableSpec>>;
+  readonly factors: readonly FactorSpec[];
+  /** Variable names in declaration order. */
+  readonly order: readonly string[];
+}
