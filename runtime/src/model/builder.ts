@@ -199,8 +199,8 @@ export class ModelBuilder {
       throw new VireoError("INVALID_MODEL", `Invalid ${what} name ${JSON.stringify(name)}: use letters, digits, '_', '.', '-'.`);
     }
     if (this.variables[name] || this.plates[name] || this.factors.some((f) => f.name === name)) {
-      const was = this.variables[name] ? `a ${this.variables[name]!.kind} variable` : this.plates[name] ? "a plate" : "a factor";
-      throw new VireoError("DUPLICATE_NAME", `'${name}' is already declared (as ${was}); each name may be declared once.`, { variable: name });
+      const was = this.variables[name] ? `${this.variables[name]!.kind} variable` : this.plates[name] ? "a plate" : "a factor";
+      throw new VireoError("DUPLICATE_NAME", `'${name}' is already declared (${was}); each name may be declared once.`, { variable: name });
     }
   }
 
