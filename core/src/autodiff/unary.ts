@@ -2,7 +2,7 @@
  * Element-wise transcendental functions on the tape. Each backward rule reuses the stored output
  * where the derivative is a function of it (exp, sigmoid, tanh), so no extra pass is needed.
  */
-import { log1p as log1pScalar, softplus as softplusScalar, sigmoid as sigmoidScalar } from "../special/functions.js";
+import { log1p as log1pScalar, sigmoid as sigmoidScalar } from "../special/functions.js";
 import type { TNode } from "./tape.js";
 
 function unaryNode(op: string, a: TNode): TNode {
@@ -55,13 +55,19 @@ function log1pBackward(n: TNode): void {
 export function softplus(a: TNode): TNode {
   const n = unaryNode("softplus", a);
   const av = a.value, out = n.value;
-  for (let i = 0; i < n.size; i++) out[i] = softplusScalar(av[i]!);
+  // Math.log1p (fdlibm in V8) is accurate to 1 ulp and several times faster than the generic
+  // special-function path; softplus runs once per data row per sample, so it is the hot loop.
+  for (let i = 0; i < n.size; i++) {
+    const x = av[i]!;
+    out[i] = x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x));
+  }
   n.backward = softplusBackward;
   return n;
 }
 function softplusBackward(n: TNode): void {
-  const g = n.grad, a = n.a!, av = a.value, ga = a.grad;
-  for (let i = 0; i < n.size; i++) ga[i] += g[i]! * sigmoidScalar(av[i]!);
+  // σ(x) = 1 − e^{−softplus(x)}: reuses the stored output instead of re-reading the input.
+  const g = n.grad, out = n.value, ga = n.a!.grad;
+  for (let i = 0; i < n.size; i++) ga[i] -= g[i]! * Math.expm1(-out[i]!);
 }
 
 /** 1 / (1 + e^−a). */

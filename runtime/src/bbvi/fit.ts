@@ -12,6 +12,12 @@ export interface FitOptions<D> {
   readonly convergence?: ConvergenceOptions | false;
   /** The batch of each step (default: none, i.e. the factors' own data at scale 1). */
   readonly batches?: (step: number) => Batch<D> | undefined;
+  /**
+   * Polyak–Ruppert averaging: from this step count on, iterates are averaged and the average is
+   * written back into state.params at the end. Averaging cancels the step-to-step jitter of a
+   * stochastic optimiser, which a decaying learning rate alone removes only slowly.
+   */
+  readonly averageFrom?: number;
   /** Called after every step. */
   readonly onStep?: (report: StepReport) => void;
 }
@@ -24,6 +30,8 @@ export interface FitResult {
   readonly skipped: number;
   /** The first (up to 10) skipped steps, with where the non-finite gradient was. */
   readonly skipReports: readonly StepReport[];
+  /** Iterates averaged into the final parameters (0 without averaging). */
+  readonly averaged: number;
 }
 
 export function fitBbvi<D>(engine: Bbvi<D>, state: BbviState, options: FitOptions<D> = {}): FitResult {
@@ -33,10 +41,20 @@ export function fitBbvi<D>(engine: Bbvi<D>, state: BbviState, options: FitOption
   }
   const monitor = options.convergence === false ? null : new ConvergenceMonitor(options.convergence ?? {});
   const skipReports: StepReport[] = [];
-  let skipped = 0, last = NaN, steps = 0;
+  const averageFrom = options.averageFrom ?? Infinity;
+  if (!(averageFrom >= 0)) {
+    throw new VireoError("INVALID_OPTION", `fitBbvi: 'averageFrom' must be a step count ≥ 0, got ${averageFrom}.`, { parameter: "averageFrom" });
+  }
+  const avg = Number.isFinite(averageFrom) ? new Float64Array(state.params.length) : null;
+  let skipped = 0, last = NaN, steps = 0, averaged = 0;
   for (; steps < maxSteps; ) {
     const report = engine.step(state, options.batches?.(state.step));
     steps++;
+    if (avg !== null && steps > averageFrom && report.applied) {
+      averaged++;
+      const p = state.params, w = 1 / averaged;
+      for (let i = 0; i < p.length; i++) avg[i] += w * (p[i]! - avg[i]!);
+    }
     last = report.elbo;
     if (!report.applied) {
       skipped++;
@@ -45,7 +63,8 @@ export function fitBbvi<D>(engine: Bbvi<D>, state: BbviState, options: FitOption
     options.onStep?.(report);
     if (monitor !== null && report.applied && monitor.push(report.elbo)) break;
   }
+  if (avg !== null && averaged > 0) state.params.set(avg);
   const converged = monitor?.converged ?? false;
   const elbo = monitor !== null && Number.isFinite(monitor.lastMean) ? monitor.lastMean : last;
-  return { steps, converged, elbo, skipped, skipReports };
+  return { steps, converged, elbo, skipped, skipReports, averaged };
 }

@@ -3,7 +3,7 @@
  * (Newton's method to the MAP, Hessian at the MAP) used as an importance-sampling proposal, with
  * self-normalised weights over many draws. Plain loops, independent of the tape.
  */
-import { Generator, sampleStandardNormal, softplus, sigmoid } from "@vireo/core";
+import { Generator, sampleStandardNormal, sigmoid } from "@vireo/core";
 import { invert } from "./models.js";
 
 export interface Reference {
@@ -19,7 +19,7 @@ function logJoint(X: Float64Array, y: Float64Array, N: number, D: number, s0: nu
   for (let i = 0; i < N; i++) {
     let eta = 0;
     for (let j = 0; j < D; j++) eta += X[i * D + j]! * w[j]!;
-    s += y[i]! * eta - softplus(eta);
+    s += y[i]! * eta - (eta > 0 ? eta + Math.log1p(Math.exp(-eta)) : Math.log1p(Math.exp(eta)));
   }
   return s;
 }
