@@ -31,6 +31,9 @@ function dense(A: Arr): Float64Array {
 export function choleskyFactor(A: Arr, out?: Arr): Arr {
   const n = square("cholesky", A);
   const L = out ?? zeros([n, n]);
+  if (L.shape.length !== 2 || L.shape[0] !== n || L.shape[1] !== n) {
+    throw new VireoError("DIMENSION_MISMATCH", `cholesky: A is ${n}×${n} but \`out\` has shape [${L.shape.join(", ")}].`);
+  }
   if (!isDenseRowMajor(L)) throw new VireoError("INVALID_PARAMETER", "cholesky: `out` must be a dense row-major n×n array.");
   choleskyInto(dense(A), n, L.data);
   return L;

@@ -18,11 +18,28 @@ export function logsumexp(x: Arr | Float64Array): number {
   return logSumExpRange(x.data, x.offset, x.shape[0]!, x.stride[0]!);
 }
 
-/** out_i = exp(x_i - logsumexp(x)) over a range; returns the log-normaliser. `out` may alias `x`. */
+/**
+ * out_i = exp(x_i − logsumexp(x)) over a range; returns the log-normaliser. `out` may alias `x`.
+ * Computed as exp(x_i − max) / Σ exp(x_j − max): subtracting the rounded log-normaliser instead would
+ * lose up to ulp(max) of relative accuracy (≈1e-13 for values near ±1000).
+ */
 export function softmaxRange(x: ArrayLike<number>, xOffset: number, n: number, out: Float64Array, outOffset: number): number {
-  const lse = logSumExpRange(x, xOffset, n);
-  for (let i = 0; i < n; i++) out[outOffset + i] = Math.exp(x[xOffset + i]! - lse);
-  return lse;
+  let m = -Infinity;
+  for (let i = 0; i < n; i++) if (x[xOffset + i]! > m) m = x[xOffset + i]!;
+  if (m === -Infinity || m === Infinity) {
+    // Degenerate: all −∞ (no mass anywhere) or some +∞; fall back to the plain formula.
+    const lse = logSumExpRange(x, xOffset, n);
+    for (let i = 0; i < n; i++) out[outOffset + i] = Math.exp(x[xOffset + i]! - lse);
+    return lse;
+  }
+  let s = 0;
+  for (let i = 0; i < n; i++) {
+    const e = Math.exp(x[xOffset + i]! - m);
+    out[outOffset + i] = e;
+    s += e;
+  }
+  for (let i = 0; i < n; i++) out[outOffset + i] = out[outOffset + i]! / s;
+  return m + Math.log(s);
 }
 
 /** Softmax of a 1-D array into `out` (a new array when omitted). */

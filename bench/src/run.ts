@@ -1,0 +1,41 @@
+/**
+ * Benchmark entry: `tsx src/run.ts [suite...]` runs the named suites, or every registered suite when
+ * none is named. To add a suite, write `src/<name>.ts` exporting an async function and register it in
+ * `suites` below: one line. Suites print their own figures; nothing is written to disk.
+ */
+import { kernels } from "./kernels.js";
+import { bbvi } from "./bbvi.js";
+import { caviGmm } from "./cavi-gmm.js";
+
+/** Every registered suite, by the name used on the command line. */
+export const suites: Record<string, () => Promise<unknown>> = {
+  kernels,
+  "cavi-gmm": caviGmm,
+  bbvi,
+};
+
+async function main(args: string[]): Promise<number> {
+  const names = args.length > 0 ? args : Object.keys(suites);
+  const unknown = names.filter((n) => !Object.hasOwn(suites, n));
+  if (unknown.length > 0) {
+    console.error(`Unknown suite${unknown.length > 1 ? "s" : ""}: ${unknown.join(", ")}. Available: ${Object.keys(suites).join(", ")}.`);
+    return 2;
+  }
+  console.log(`node ${process.version}, ${process.platform}/${process.arch}`);
+  for (const name of names) {
+    const started = performance.now();
+    await suites[name]!();
+    console.log(`suite "${name}" finished in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+  }
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    console.error(e);
+    process.exitCode = 1;
+  },
+);
