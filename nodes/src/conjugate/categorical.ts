@@ -28,6 +28,16 @@ export const CategoricalNode: NodeType = {
   message(ctx: NodeContext, edge: string, out: Float64Array): void {
     const { out: x, p } = ctx.edges;
     const K = p.size, w = ctx.weights;
+    if (!x.known && x.layout === "row" && p.layout === "broadcast" && w === null) {
+      // The plate case (z_n ~ Cat(π)): one tight pass, no per-row instance lookups.
+      const ps = p.stats, xs = x.stats;
+      if (edge === "out") {
+        for (let n = 0, o = 0; n < ctx.rows; n++, o += K) for (let k = 0; k < K; k++) out[o + k] += ps[k]!;
+      } else {
+        for (let n = 0, o = 0; n < ctx.rows; n++, o += K) for (let k = 0; k < K; k++) out[k] += xs[o + k]!;
+      }
+      return;
+    }
     if (edge === "out") {
       for (let n = 0; n < ctx.rows; n++) {
         const wn = weightAt(w, n), po = instanceOf(p, n) * K, o = instanceOf(x, n) * K;

@@ -33,6 +33,36 @@ function dimOf(ctx: NodeContext): number {
   return ctx.edges.out.family!.dim;
 }
 
+/**
+ * Σ_n w_n, Σ_n w_n E[x_n] and (when `second`) Σ_n w_n E[x_n x_nᵀ] over the rows of a per-row edge:
+ * with broadcast parameters, every message to them is a function of these sums alone, so the
+ * plate is read once instead of once per matrix entry.
+ */
+function weightedSums(ctx: NodeContext, x: EdgeView, d: number, second: boolean, sums: Float64Array): void {
+  const w = ctx.weights, xs = x.stats, size = x.size;
+  sums.fill(0);
+  for (let n = 0, xo = 0; n < ctx.rows; n++, xo += size) {
+    const wn = w === null ? 1 : w.data[w.offset + n * w.stride]!;
+    if (wn === 0) continue;
+    sums[0] += wn;
+    for (let i = 0; i < d; i++) sums[1 + i] += wn * xs[xo + i]!;
+    if (second) for (let i = 0; i < d * d; i++) sums[1 + d + i] += wn * xs[xo + d + i]!;
+  }
+}
+
+/** The data case: `out` per row, mean and precision broadcast. */
+function isDataLayout(x: EdgeView, m: EdgeView, L: EdgeView): boolean {
+  return x.layout === "row" && m.layout === "broadcast" && L.layout === "broadcast";
+}
+
+/** Per-node scratch for weightedSums, keyed by context (nodes run synchronously). */
+const sumsScratch = new WeakMap<NodeContext, Float64Array>();
+function scratchFor(ctx: NodeContext, d: number): Float64Array {
+  let s = sumsScratch.get(ctx);
+  if (!s) sumsScratch.set(ctx, (s = new Float64Array(1 + d + d * d)));
+  return s;
+}
+
 export const MvNormalNode: NodeType = {
   name: "MvNormal",
   edges: [
@@ -46,6 +76,10 @@ export const MvNormalNode: NodeType = {
   message(ctx: NodeContext, edge: string, out: Float64Array): void {
     const { out: x, mean: m, precision: L } = ctx.edges;
     const d = dimOf(ctx), w = ctx.weights;
+    if (edge !== "out" && isDataLayout(x, m, L)) {
+      messageFromSums(ctx, edge, out, d);
+      return;
+    }
     if (edge === "out" || edge === "mean") {
       const target = edge === "out" ? x : m, other = edge === "out" ? m : x;
       for (let n = 0; n < ctx.rows; n++) {
@@ -85,6 +119,57 @@ export const MvNormalNode: NodeType = {
   rowLogFactor(ctx: NodeContext, out: Float64Array, offset: number, stride: number): void {
     const { out: x, mean: m, precision: L } = ctx.edges;
     const d = dimOf(ctx);
-    for (let n = 0; n < ctx.rows; n++) out[offset + n * stride] += rowLog(x, m, L, d, n);
+    if (!isDataLayout(x, m, L)) {
+      for (let n = 0; n < ctx.rows; n++) out[offset + n * stride] += rowLog(x, m, L, d, n);
+      return;
+    }
+    // Broadcast μ, Λ: E[log f_n] = c − ½ tr(E[Λ] E[x_n x_nᵀ]) + E[x_n]ᵀ E[Λ] E[μ], with c and E[Λ]E[μ]
+    // computed once. Λ is symmetric, so tr(Λ X) = Σ_ij Λ_ij X_ij.
+    const Ls = L.stats, ms = m.stats, xs = x.stats, size = x.size;
+    let tr = 0;
+    const Lm = scratchFor(ctx, d);
+    for (let i = 0; i < d; i++) {
+      let s = 0;
+      for (let j = 0; j < d; j++) {
+        s += Ls[1 + i * d + j]! * ms[j]!;
+        tr += Ls[1 + i * d + j]! * ms[d + j * d + i]!;
+      }
+      Lm[i] = s;
+    }
+    const c = 0.5 * Ls[0]! - 0.5 * d * LOG_2PI - 0.5 * tr;
+    for (let n = 0, xo = 0; n < ctx.rows; n++, xo += size) {
+      let q = 0, lin = 0;
+      for (let i = 0; i < d; i++) lin += xs[xo + i]! * Lm[i]!;
+      for (let i = 0; i < d * d; i++) q += Ls[1 + i]! * xs[xo + d + i]!;
+      out[offset + n * stride] += c - 0.5 * q + lin;
+    }
   },
 };
+
+/** Messages to a broadcast mean or precision from the weighted sums of per-row data. */
+function messageFromSums(ctx: NodeContext, edge: string, out: Float64Array, d: number): void {
+  const { out: x, mean: m, precision: L } = ctx.edges;
+  const sums = scratchFor(ctx, d);
+  weightedSums(ctx, x, d, edge === "precision", sums);
+  const sw = sums[0]!;
+  if (edge === "mean") {
+    // Σ_n w_n [E[Λ] E[x_n], −½ E[Λ]] = [E[Λ] Σ w x, −½ (Σ w) E[Λ]].
+    for (let i = 0; i < d; i++) {
+      let s = 0;
+      for (let j = 0; j < d; j++) {
+        const lij = L.stats[1 + i * d + j]!;
+        s += lij * sums[1 + j]!;
+        out[d + i * d + j] -= 0.5 * sw * lij;
+      }
+      out[i] += s;
+    }
+  } else {
+    // Σ_n w_n [½, −½ S_n] with Σ w S = Σwxxᵀ − (Σwx) E[μ]ᵀ − E[μ] (Σwx)ᵀ + (Σw) E[μμᵀ].
+    const ms = m.stats;
+    out[0] += 0.5 * sw;
+    for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) {
+      const S = sums[1 + d + i * d + j]! - sums[1 + i]! * ms[j]! - ms[i]! * sums[1 + j]! + sw * ms[d + i * d + j]!;
+      out[1 + j * d + i] -= 0.5 * S;
+    }
+  }
+}
