@@ -6,12 +6,14 @@
 import { kernels } from "./kernels.js";
 import { bbvi } from "./bbvi.js";
 import { caviGmm } from "./cavi-gmm.js";
+import { timeseries } from "./timeseries.js";
 
 /** Every registered suite, by the name used on the command line. */
 export const suites: Record<string, () => Promise<unknown>> = {
   kernels,
   "cavi-gmm": caviGmm,
   bbvi,
+  timeseries,
 };
 
 async function main(args: string[]): Promise<number> {

@@ -13,3 +13,5 @@ export * from "./timeseries/vb-lgssm.js";
 export * from "./timeseries/hmm-model.js";
 export * from "./timeseries/vb-hmm.js";
 export * from "./bbvi/index.js";
+export * from "./timeseries/online-kalman.js";
+export * from "./rx/filter.js";
