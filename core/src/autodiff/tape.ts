@@ -120,7 +120,7 @@ export class Tape {
     return this.count;
   }
 
-  /** Forgets all nodes; their buffers stay pooled for the next recording. */
+  /** Forgets all nodes; their buffers stay pooled for the next recording (so nodes from before a reset must not be used after it). */
   reset(): void {
     this.count = 0;
   }
