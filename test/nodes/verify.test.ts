@@ -86,9 +86,12 @@ test("verification catches a wrong message rule and names the edge", (t) => {
   const broken: NodeType = {
     ...NormalNode,
     name: "BrokenNormal",
-    message(ctx, edge, out) {
-      NormalNode.message(ctx, edge, out);
-      if (edge === "precision") out[1] *= 1.01; // a 1% error in one coefficient
+    messages: {
+      ...NormalNode.messages,
+      precision(ctx, out) {
+        NormalNode.messages.precision!(ctx, out);
+        out[1] *= 1.01; // a 1% error in one coefficient
+      },
     },
   };
   const point: VerifyPoint = { rows: 1, edges: { out: rand(Normal), mean: rand(Normal), precision: rand(Gamma) } };
@@ -98,4 +101,13 @@ test("verification catches a wrong message rule and names the edge", (t) => {
   const err = t.throws(() => assertNodeVerified(broken, point), { instanceOf: VireoError });
   t.is(err!.code, "INVALID_NODE");
   t.regex(err!.message, /BrokenNormal.*edge 'precision'/);
+});
+
+test("a node without a message rule for one of its edges fails verification on that edge", (t) => {
+  const { mean: _dropped, ...rest } = NormalNode.messages;
+  const partial: NodeType = { ...NormalNode, name: "PartialNormal", messages: rest };
+  const report = verifyNode(partial, { rows: 1, edges: { out: rand(Normal), mean: rand(Normal), precision: rand(Gamma) } });
+  t.deepEqual(report.edges.filter((e) => !e.passed).map((e) => e.edge), ["mean"]);
+  const err = t.throws(() => assertNodeVerified(partial, { rows: 1, edges: { out: rand(Normal), mean: rand(Normal), precision: rand(Gamma) } }), { instanceOf: VireoError });
+  t.regex(err!.message, /edge 'mean': no message rule/);
 });

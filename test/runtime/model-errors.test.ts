@@ -1,7 +1,7 @@
 /** Every bad model or bad data raises its documented error, naming what is wrong and where. */
 import test from "ava";
-import { Normal, Gamma, Beta, MvNormal, Categorical, Dirichlet, Bernoulli, VireoError, type VireoErrorCode } from "@vireo/core";
-import { NormalNode, GammaNode, MvNormalNode, CategoricalNode, DirichletNode, GaussianLinearNode, BernoulliNode, BetaNode, type NodeType } from "@vireo/nodes";
+import { Normal, Gamma, Beta, Poisson, MvNormal, Categorical, Dirichlet, Bernoulli, VireoError, type VireoErrorCode } from "@vireo/core";
+import { NormalNode, GammaNode, MvNormalNode, CategoricalNode, DirichletNode, GaussianLinearNode, BernoulliNode, BetaNode, PoissonNode, type NodeType } from "@vireo/nodes";
 import { ModelBuilder, cavi, type Model } from "@vireo/runtime";
 
 function expectError(t: import("ava").ExecutionContext, fn: () => unknown, code: VireoErrorCode, message: RegExp): void {
@@ -160,7 +160,7 @@ test("an improper update names the variable and the factors that sent messages",
   const bad: NodeType = {
     name: "BadPrior",
     edges: [{ name: "out", family: "Normal" }],
-    message: (_ctx, _e, out) => { out[1] += 1; },
+    messages: { out: (_ctx, out) => { out[1] += 1; } },
     logFactor: () => 0,
   };
   const m = new ModelBuilder();
@@ -177,14 +177,16 @@ test("an ELBO decrease is reported with the update and the nodes that caused it"
   const skewed: NodeType = {
     ...NormalNode,
     name: "SkewedNormal",
-    message(ctx, edge, out) {
-      if (edge !== "precision") return NormalNode.message(ctx, edge, out);
-      const tmp = new Float64Array(out.length);
-      NormalNode.message(ctx, edge, tmp);
-      for (let i = 0; i < out.length; i += 2) {
-        out[i] += 3 * tmp[i]!;
-        out[i + 1] += 0.3 * tmp[i + 1]!;
-      }
+    messages: {
+      ...NormalNode.messages,
+      precision(ctx, out) {
+        const tmp = new Float64Array(out.length);
+        NormalNode.messages.precision!(ctx, tmp);
+        for (let i = 0; i < out.length; i += 2) {
+          out[i] += 3 * tmp[i]!;
+          out[i + 1] += 0.3 * tmp[i + 1]!;
+        }
+      },
     },
   };
   const m = new ModelBuilder();
@@ -206,4 +208,18 @@ test("bad options", (t) => {
   expectError(t, () => cavi(normalModel(), { data: { y: [1] }, restarts: 0 }), "INVALID_OPTION", /restarts must be a positive integer/);
   expectError(t, () => cavi(normalModel(), { data: { y: [1] }, schedule: ["tau"] }), "INVALID_OPTION", /schedule: 'tau' is not a random variable; random variables are \[mu\]/);
   expectError(t, () => cavi(normalModel(), { data: { y: [1] }, init: { mu: Float64Array.of(0, 1) } }), "INVALID_PARAMETER", /init\.mu\[0\]: Normal η₂/);
+});
+
+test("a random variable on an edge without a message rule gets a ready-to-fill stub", (t) => {
+  const m = new ModelBuilder();
+  const rows = m.plate("rows");
+  const rate = m.random("rate", Gamma);
+  m.factor(GammaNode, { out: rate, shape: 1, rate: 1 });
+  const counts = m.random("counts", Poisson, { plate: rows });
+  m.factor(PoissonNode, { out: counts, rate }, { name: "likelihood" });
+  const err = t.throws(() => m.build(), { instanceOf: VireoError });
+  t.is(err?.code, "MISSING_RULE");
+  t.regex(err!.message, /'counts' is random, but Poisson has no message rule for edge 'out' \(the edge takes observed or constant values only\)/);
+  t.regex(err!.message, /Possible fix, define:\n  messages: \{\n    \.\.\.PoissonNode\.messages,\n    out\(ctx: NodeContext, out: Float64Array\): void \{/);
+  t.regex(err!.message, /Rules that exist for Poisson: \[rate\]/);
 });

@@ -3,7 +3,7 @@
  * Edges: out (Bernoulli: observed 0/1 or latent), p (Beta, random or known).
  * Stats: Bernoulli [x], Beta [log p, log(1 − p)].
  */
-import { type NodeType, type NodeContext, type EdgeView, weightAt, instanceOf, sumRows } from "../contract/node.js";
+import { type NodeType, type NodeContext, type EdgeView, ruleSet, weightAt, instanceOf, sumRows } from "../contract/node.js";
 
 function rowLog(x: EdgeView, p: EdgeView, n: number): number {
   const ex = x.stats[instanceOf(x, n)]!, pi = instanceOf(p, n) * 2;
@@ -16,7 +16,7 @@ export const BernoulliNode: NodeType = {
     { name: "out", family: "Bernoulli", doc: "a 0/1 outcome" },
     { name: "p", family: "Beta", doc: "its success probability" },
   ],
-  message(ctx: NodeContext, edge: string, out: Float64Array): void {
+  messages: ruleSet(["out", "p"], (ctx: NodeContext, edge: string, out: Float64Array): void => {
     const { out: x, p } = ctx.edges;
     for (let n = 0; n < ctx.rows; n++) {
       const wn = weightAt(ctx.weights, n);
@@ -29,7 +29,7 @@ export const BernoulliNode: NodeType = {
         out[o + 1] += wn * (1 - ex);
       }
     }
-  },
+  }),
   logFactor(ctx: NodeContext): number {
     const { out: x, p } = ctx.edges;
     return sumRows(ctx, (n) => rowLog(x, p, n));

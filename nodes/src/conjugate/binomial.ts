@@ -3,7 +3,7 @@
  * Edges: out (input: observed success counts k), trials (input: n ≥ k), p (Beta).
  */
 import { gammaln, VireoError, fmt } from "@vireo/core";
-import { type NodeType, type NodeContext, type EdgeView, type EdgeInfo, weightAt, instanceOf, sumRows } from "../contract/node.js";
+import { type NodeType, type NodeContext, type EdgeView, type EdgeInfo, ruleSet, weightAt, instanceOf, sumRows } from "../contract/node.js";
 import { requireKnown, requireValueSize } from "../contract/edges.js";
 
 function counts(ctx: NodeContext, k: EdgeView, t: EdgeView, n: number): [number, number] {
@@ -36,14 +36,14 @@ export const BinomialNode: NodeType = {
     requireValueSize(info, "out", 1, nodeName, "Binomial", "one count");
     requireValueSize(info, "trials", 1, nodeName, "Binomial", "one trial count");
   },
-  message(ctx: NodeContext, _edge: string, out: Float64Array): void {
+  messages: ruleSet(["p"], (ctx: NodeContext, _edge: string, out: Float64Array): void => {
     const { out: k, trials: t, p } = ctx.edges;
     for (let n = 0; n < ctx.rows; n++) {
       const wn = weightAt(ctx.weights, n), [kv, tv] = counts(ctx, k, t, n), o = instanceOf(p, n) * 2;
       out[o] += wn * kv;
       out[o + 1] += wn * (tv - kv);
     }
-  },
+  }),
   logFactor(ctx: NodeContext): number {
     const { out: k, trials: t, p } = ctx.edges;
     return sumRows(ctx, (n) => rowLog(ctx, k, t, p, n));

@@ -3,7 +3,7 @@
  * Edges: out (Categorical(K): latent, or observed category indices), p (Dirichlet(K), or known).
  * E[log f] = Σ_k E[x_k] E[log p_k] is linear in both edges with nothing left over.
  */
-import { type NodeType, type NodeContext, type EdgeView, type EdgeInfo, weightAt, instanceOf, sumRows } from "../contract/node.js";
+import { type NodeType, type NodeContext, type EdgeView, type EdgeInfo, ruleSet, weightAt, instanceOf, sumRows } from "../contract/node.js";
 import { requireSameDim } from "../contract/edges.js";
 
 function rowLog(x: EdgeView, p: EdgeView, K: number, n: number): number {
@@ -25,7 +25,7 @@ export const CategoricalNode: NodeType = {
   check(info: Readonly<Record<string, EdgeInfo>>, nodeName: string): void {
     requireSameDim(info, ["out", "p"], nodeName, "Categorical");
   },
-  message(ctx: NodeContext, edge: string, out: Float64Array): void {
+  messages: ruleSet(["out", "p"], (ctx: NodeContext, edge: string, out: Float64Array): void => {
     const { out: x, p } = ctx.edges;
     const K = p.size, w = ctx.weights;
     if (!x.known && x.layout === "row" && p.layout === "broadcast" && w === null) {
@@ -51,7 +51,7 @@ export const CategoricalNode: NodeType = {
         for (let k = 0; k < K; k++) out[o + k] += wn * x.stats[xo + k]!;
       }
     }
-  },
+  }),
   logFactor(ctx: NodeContext): number {
     const { out: x, p } = ctx.edges;
     return sumRows(ctx, (n) => rowLog(x, p, p.size, n));

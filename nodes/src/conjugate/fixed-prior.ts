@@ -35,12 +35,14 @@ export function fixedPriorNode(spec: FixedPriorSpec): NodeType {
       for (const e of inputs) requireKnown(info[e]!.known, nodeName, spec.name, e, "prior parameters are fixed numbers");
       spec.checkInputs(info, nodeName);
     },
-    message(ctx: NodeContext, _edge: string, out: Float64Array): void {
-      const x = ctx.edges.out, etaAt = cachedEta(ctx);
-      for (let n = 0; n < ctx.rows; n++) {
-        const eta = etaAt(n), wn = weightAt(ctx.weights, n), o = instanceOf(x, n) * x.size;
-        for (let i = 0; i < eta.length; i++) out[o + i] += wn * eta[i]!;
-      }
+    messages: {
+      out(ctx: NodeContext, out: Float64Array): void {
+        const x = ctx.edges.out, etaAt = cachedEta(ctx);
+        for (let n = 0; n < ctx.rows; n++) {
+          const eta = etaAt(n), wn = weightAt(ctx.weights, n), o = instanceOf(x, n) * x.size;
+          for (let i = 0; i < eta.length; i++) out[o + i] += wn * eta[i]!;
+        }
+      },
     },
     logFactor(ctx: NodeContext): number {
       const x = ctx.edges.out, fam = x.family as ExponentialFamily, etaAt = cachedEta(ctx);

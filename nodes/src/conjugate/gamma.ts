@@ -4,7 +4,7 @@
  * The shape must be known: a random shape has no conjugate update.
  */
 import { gammaln, VireoError, fmt } from "@vireo/core";
-import { type NodeType, type NodeContext, type EdgeView, type EdgeInfo, weightAt, instanceOf, sumRows } from "../contract/node.js";
+import { type NodeType, type NodeContext, type EdgeView, type EdgeInfo, ruleSet, weightAt, instanceOf, sumRows } from "../contract/node.js";
 import { requireKnown, requireValueSize } from "../contract/edges.js";
 
 function rowLog(x: EdgeView, a: EdgeView, b: EdgeView, n: number): number {
@@ -23,7 +23,7 @@ export const GammaNode: NodeType = {
     requireKnown(info.shape!.known, nodeName, "Gamma", "shape", "a random shape has no conjugate update");
     requireValueSize(info, "shape", 1, nodeName, "Gamma", "one shape value");
   },
-  message(ctx: NodeContext, edge: string, out: Float64Array): void {
+  messages: ruleSet(["out", "rate"], (ctx: NodeContext, edge: string, out: Float64Array): void => {
     const { out: x, shape: a, rate: b } = ctx.edges;
     const w = ctx.weights;
     for (let n = 0; n < ctx.rows; n++) {
@@ -41,7 +41,7 @@ export const GammaNode: NodeType = {
         out[o + 1] -= wn * x.stats[instanceOf(x, n) * 2 + 1]!;
       }
     }
-  },
+  }),
   logFactor(ctx: NodeContext): number {
     const { out: x, shape: a, rate: b } = ctx.edges;
     return sumRows(ctx, (n) => rowLog(x, a, b, n));

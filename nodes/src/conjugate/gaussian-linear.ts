@@ -5,7 +5,7 @@
  * Edges: out (Normal), w (MvNormal(D)), x (input: D covariates per row), precision (Gamma).
  */
 import { LOG_2PI } from "@vireo/core";
-import { type NodeType, type NodeContext, type EdgeView, type EdgeInfo, weightAt, instanceOf, sumRows } from "../contract/node.js";
+import { type NodeType, type NodeContext, type EdgeView, type EdgeInfo, ruleSet, weightAt, instanceOf, sumRows } from "../contract/node.js";
 import { requireValueSize } from "../contract/edges.js";
 
 /** E[(y − wᵀx)²] at row n. */
@@ -40,7 +40,7 @@ export const GaussianLinearNode: NodeType = {
     const D = info.w!.family!.dim;
     requireValueSize(info, "x", D, nodeName, "GaussianLinear", `D = ${D} covariates matching w`);
   },
-  message(ctx: NodeContext, edge: string, out: Float64Array): void {
+  messages: ruleSet(["out", "w", "precision"], (ctx: NodeContext, edge: string, out: Float64Array): void => {
     const { out: y, w, x, precision: t } = ctx.edges;
     const D = w.family!.dim, xs = x.values;
     for (let n = 0; n < ctx.rows; n++) {
@@ -64,7 +64,7 @@ export const GaussianLinearNode: NodeType = {
         out[o + 1] -= 0.5 * wn * expectedSquaredResidual(y, w, x, D, n);
       }
     }
-  },
+  }),
   logFactor(ctx: NodeContext): number {
     const D = ctx.edges.w.family!.dim;
     return sumRows(ctx, (n) => rowLog(ctx.edges, D, n));

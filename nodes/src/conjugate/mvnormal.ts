@@ -7,7 +7,7 @@
  *   S = E[xxᵀ] − E[x]E[μ]ᵀ − E[μ]E[x]ᵀ + E[μμᵀ].
  */
 import { LOG_2PI } from "@vireo/core";
-import { type NodeType, type NodeContext, type EdgeView, type EdgeInfo, weightAt, instanceOf, sumRows } from "../contract/node.js";
+import { type NodeType, type NodeContext, type EdgeView, type EdgeInfo, ruleSet, weightAt, instanceOf, sumRows } from "../contract/node.js";
 import { requireSameDim } from "../contract/edges.js";
 
 /** tr(Λ S) for row n (S built from the stats on the fly). */
@@ -73,7 +73,7 @@ export const MvNormalNode: NodeType = {
   check(info: Readonly<Record<string, EdgeInfo>>, nodeName: string): void {
     requireSameDim(info, ["out", "mean", "precision"], nodeName, "MvNormal");
   },
-  message(ctx: NodeContext, edge: string, out: Float64Array): void {
+  messages: ruleSet(["out", "mean", "precision"], (ctx: NodeContext, edge: string, out: Float64Array): void => {
     const { out: x, mean: m, precision: L } = ctx.edges;
     const d = dimOf(ctx), w = ctx.weights;
     if (edge !== "out" && isDataLayout(x, m, L)) {
@@ -110,7 +110,7 @@ export const MvNormalNode: NodeType = {
         }
       }
     }
-  },
+  }),
   logFactor(ctx: NodeContext): number {
     const { out: x, mean: m, precision: L } = ctx.edges;
     const d = dimOf(ctx);

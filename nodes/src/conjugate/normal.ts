@@ -4,7 +4,7 @@
  *   E[log f] = ½E[log τ] − ½ log 2π − ½ E[τ] (E[x²] − 2E[x]E[μ] + E[μ²])
  */
 import { LOG_2PI } from "@vireo/core";
-import { type NodeType, type NodeContext, type EdgeView, weightAt, instanceOf, sumRows } from "../contract/node.js";
+import { type NodeType, type NodeContext, type EdgeView, ruleSet, weightAt, instanceOf, sumRows } from "../contract/node.js";
 
 function rowLog(x: EdgeView, m: EdgeView, p: EdgeView, n: number): number {
   const xi = instanceOf(x, n) * 2, mi = instanceOf(m, n) * 2, pi = instanceOf(p, n) * 2;
@@ -19,7 +19,7 @@ export const NormalNode: NodeType = {
     { name: "mean", family: "Normal", doc: "its mean" },
     { name: "precision", family: "Gamma", doc: "its precision (1/variance)" },
   ],
-  message(ctx: NodeContext, edge: string, out: Float64Array): void {
+  messages: ruleSet(["out", "mean", "precision"], (ctx: NodeContext, edge: string, out: Float64Array): void => {
     const { out: x, mean: m, precision: p } = ctx.edges;
     const w = ctx.weights;
     if (edge === "out" || edge === "mean") {
@@ -40,7 +40,7 @@ export const NormalNode: NodeType = {
         out[o + 1] -= 0.5 * wn * sq;
       }
     }
-  },
+  }),
   logFactor(ctx: NodeContext): number {
     const { out: x, mean: m, precision: p } = ctx.edges;
     return sumRows(ctx, (n) => rowLog(x, m, p, n));

@@ -5,7 +5,7 @@
  * Edges: out (Normal), mean (Normal), precision (Gamma), scale (input κ > 0).
  */
 import { LOG_2PI } from "@vireo/core";
-import { type NodeType, type NodeContext, type EdgeView, type EdgeInfo, weightAt, instanceOf, sumRows } from "../contract/node.js";
+import { type NodeType, type NodeContext, type EdgeView, type EdgeInfo, ruleSet, weightAt, instanceOf, sumRows } from "../contract/node.js";
 import { requireKnown, requireValueSize } from "../contract/edges.js";
 
 function rowLog(x: EdgeView, m: EdgeView, p: EdgeView, k: EdgeView, n: number): number {
@@ -26,7 +26,7 @@ export const ScaledNormalNode: NodeType = {
     requireKnown(info.scale!.known, nodeName, "ScaledNormal", "scale", "κ is a fixed number");
     requireValueSize(info, "scale", 1, nodeName, "ScaledNormal", "one scale κ");
   },
-  message(ctx: NodeContext, edge: string, out: Float64Array): void {
+  messages: ruleSet(["out", "mean", "precision"], (ctx: NodeContext, edge: string, out: Float64Array): void => {
     const { out: x, mean: m, precision: p, scale: k } = ctx.edges;
     for (let n = 0; n < ctx.rows; n++) {
       const wn = weightAt(ctx.weights, n), kv = k.values[instanceOf(k, n)]!;
@@ -42,7 +42,7 @@ export const ScaledNormalNode: NodeType = {
         out[o + 1] -= 0.5 * wn * kv * sq;
       }
     }
-  },
+  }),
   logFactor(ctx: NodeContext): number {
     const { out: x, mean: m, precision: p, scale: k } = ctx.edges;
     return sumRows(ctx, (n) => rowLog(x, m, p, k, n));

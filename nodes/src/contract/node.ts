@@ -85,6 +85,19 @@ export interface EdgeSpec {
   readonly family: string;
   /** Short description for docs and error messages. */
   readonly doc?: string;
+  /** The edge takes observed or constant values only, so it has no message rule. */
+  readonly knownOnly?: boolean;
+}
+
+/**
+ * A message rule: adds the message to one edge into `out` (count × size of that edge's variable,
+ * natural parameters), computed from the other edges. Rows are summed into the instance they map to.
+ */
+export type MessageRule = (ctx: NodeContext, out: Float64Array) => void;
+
+/** Whether an edge needs a message rule: every edge except inputs and known-only edges. */
+export function needsMessage(e: EdgeSpec): boolean {
+  return e.family !== "input" && e.knownOnly !== true;
 }
 
 /** A factor node type. */
@@ -99,11 +112,8 @@ export interface NodeType {
    * Called once, when the model is built.
    */
   check?(edges: Readonly<Record<string, EdgeInfo>>, nodeName: string): void;
-  /**
-   * Adds the message to `edge` into `out` (count × size of that edge's variable, natural
-   * parameters), computed from the other edges. Rows are summed into the instance they map to.
-   */
-  message(ctx: NodeContext, edge: string, out: Float64Array): void;
+  /** One message rule per edge that can be random (see needsMessage). */
+  readonly messages: Readonly<Record<string, MessageRule>>;
   /** Σ over rows of weight · E_q[log f] (the negative average energy). */
   logFactor(ctx: NodeContext): number;
   /**
@@ -135,4 +145,11 @@ export function sumRows(ctx: NodeContext, term: (n: number) => number): number {
   if (w === null) for (let n = 0; n < ctx.rows; n++) s += term(n);
   else for (let n = 0; n < ctx.rows; n++) s += w.data[w.offset + n * w.stride]! * term(n);
   return s;
+}
+
+/** Builds a node's message rules from one function that dispatches on the edge name. */
+export function ruleSet(edges: readonly string[], rule: (ctx: NodeContext, edge: string, out: Float64Array) => void): Record<string, MessageRule> {
+  const rules: Record<string, MessageRule> = {};
+  for (const e of edges) rules[e] = (ctx, out) => rule(ctx, e, out);
+  return rules;
 }

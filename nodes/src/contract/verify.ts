@@ -85,7 +85,12 @@ export function verifyNode(node: NodeType, point: VerifyPoint, options: { step?:
     const e = ctx.edges[spec.name]!;
     if (e.known) continue;
     const msg = new Float64Array(e.stats.length);
-    node.message(ctx, spec.name, msg);
+    const rule = node.messages[spec.name];
+    if (!rule) {
+      checks.push({ edge: spec.name, maxAbsError: Infinity, maxRelError: Infinity, worst: -1, passed: false });
+      continue;
+    }
+    rule(ctx, msg);
     let maxAbs = 0, maxRel = 0, worst = -1;
     for (let i = 0; i < e.stats.length; i++) {
       const s0 = e.stats[i]!;
@@ -112,7 +117,7 @@ export function assertNodeVerified(node: NodeType, point: VerifyPoint, options: 
   const report = verifyNode(node, point, options);
   if (!report.passed) {
     const bad = report.edges.filter((c) => !c.passed)
-      .map((c) => `edge '${c.edge}': stats entry ${c.worst} differs by ${c.maxRelError.toExponential(2)} (relative)`)
+      .map((c) => (c.worst < 0 ? `edge '${c.edge}': no message rule` : `edge '${c.edge}': stats entry ${c.worst} differs by ${c.maxRelError.toExponential(2)} (relative)`))
       .join("; ");
     throw new VireoError(
       "INVALID_NODE",

@@ -10,7 +10,7 @@
  * shared by all components (the observed data, or a tied parameter).
  */
 import { VireoError } from "@vireo/core";
-import type { NodeType, NodeContext, EdgeView, EdgeInfo, RowWeights } from "../contract/node.js";
+import { ruleSet, type NodeType, type NodeContext, type EdgeView, type EdgeInfo, type RowWeights } from "../contract/node.js";
 
 interface Prepared {
   readonly K: number;
@@ -109,7 +109,7 @@ export function Mixture(inner: NodeType, components: readonly string[]): NodeTyp
     check(info: Readonly<Record<string, EdgeInfo>>, nodeName: string): void {
       inner.check?.(info, nodeName);
     },
-    message(ctx: NodeContext, edge: string, out: Float64Array): void {
+    messages: ruleSet(["selector", ...Object.keys(inner.messages)], (ctx: NodeContext, edge: string, out: Float64Array): void => {
       const p = prepare(ctx);
       if (edge === "selector") {
         const z = ctx.edges.selector!;
@@ -129,11 +129,13 @@ export function Mixture(inner: NodeType, components: readonly string[]): NodeTyp
         }
       } else if (componentSet.has(edge)) {
         const views = viewsOf(p, out, ctx.edges[edge]!.size);
-        for (let k = 0; k < p.K; k++) inner.message(p.inner[k]!, edge, views[k]!);
+        const rule = inner.messages[edge]!;
+        for (let k = 0; k < p.K; k++) rule(p.inner[k]!, views[k]!);
       } else {
-        for (let k = 0; k < p.K; k++) inner.message(p.inner[k]!, edge, out);
+        const rule = inner.messages[edge]!;
+        for (let k = 0; k < p.K; k++) rule(p.inner[k]!, out);
       }
-    },
+    }),
     logFactor(ctx: NodeContext): number {
       const p = prepare(ctx);
       let s = 0;

@@ -5,7 +5,7 @@
  * contexts stay valid for the life of the state.
  */
 import { VireoError, Generator, sampleDirichlet, type ExponentialFamily } from "@vireo/core";
-import { knownStats, type NodeContext, type EdgeView, type EdgeLayout } from "@vireo/nodes";
+import { knownStats, type NodeContext, type EdgeView, type EdgeLayout, type MessageRule } from "@vireo/nodes";
 import type { Model, FactorSpec, VariableSpec } from "../model/spec.js";
 import { isKnown } from "../model/validate.js";
 import type { BoundData } from "./bind.js";
@@ -13,6 +13,8 @@ import type { BoundData } from "./bind.js";
 export interface Neighbour {
   readonly factor: FactorState;
   readonly edge: string;
+  /** The factor's message rule for that edge (checked to exist when the model was built). */
+  readonly rule: MessageRule;
 }
 
 export interface VariableState {
@@ -95,7 +97,7 @@ export function compile(model: Model, data: BoundData): CompiledState {
     factors.push(state);
     for (const spec of f.type.edges) {
       const v = variables.get(f.edges[spec.name]!.variable)!;
-      if (!v.known) v.neighbours.push({ factor: state, edge: spec.name });
+      if (!v.known) v.neighbours.push({ factor: state, edge: spec.name, rule: f.type.messages[spec.name]! });
     }
   }
   const random = [...variables.values()].filter((v) => !v.known);
@@ -153,7 +155,7 @@ export function initialise(state: CompiledState, rng: Generator, init: Readonly<
       for (const nb of v.neighbours) {
         const others = nb.factor.spec.type.edges.filter((e) => e.name !== nb.edge);
         if (others.every((e) => nb.factor.ctx.edges[e.name]!.known)) {
-          nb.factor.spec.type.message(nb.factor.ctx, nb.edge, v.eta);
+          nb.rule(nb.factor.ctx, v.eta);
           fromPriors = true;
         }
       }

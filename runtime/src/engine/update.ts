@@ -15,7 +15,7 @@ const ALWAYS_PROPER = new Set(["Categorical", "Bernoulli", "Poisson"]);
  */
 export function updateVariable(v: VariableState, wantLogNormaliser = false): number {
   v.eta.fill(0);
-  for (const nb of v.neighbours) nb.factor.spec.type.message(nb.factor.ctx, nb.edge, v.eta);
+  for (const nb of v.neighbours) nb.rule(nb.factor.ctx, v.eta);
   if (v.spec.factorisation === "mean-field") toMeanField(v);
   checkProper(v);
   return v.family!.expectedStatsRows(v.eta, v.stats, v.count, wantLogNormaliser);

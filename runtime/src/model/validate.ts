@@ -53,6 +53,7 @@ export function validateModel(model: Model): void {
           throw new VireoError("INVALID_MODEL", `${where}: index '${idx.name}' must be a known column with one integer per row (an input or observed variable).`, { node: f.name, edge: spec.name, variable: idx.name });
         }
       }
+      if (!isKnown(v) && !f.type.messages[spec.name]) throw missingRule(f, spec.name, v);
       info[spec.name] = { family: v.family, known: isKnown(v), valueSize: v.valueSize };
     }
     (f as { plate: string | null }).plate = inferPlate(model, f);
@@ -74,6 +75,33 @@ export function validateModel(model: Model): void {
     }
     if (v.kind === "deterministic") checkDeterministic(model, v);
   }
+}
+
+/**
+ * A random variable on an edge that has no message rule: the error prints a ready-to-fill stub
+ * of the missing rule and lists the rules the node type does have.
+ */
+function missingRule(f: FactorSpec, edge: string, v: VariableSpec): VireoError {
+  const have = Object.keys(f.type.messages);
+  const spec = f.type.edges.find((e) => e.name === edge)!;
+  const stub = [
+    `  messages: {`,
+    `    ...${f.type.name}Node.messages,`,
+    `    ${edge}(ctx: NodeContext, out: Float64Array): void {`,
+    `      // Add, for each row n, the natural parameters of the message to '${edge}' (${v.family?.key ?? spec.family},`,
+    `      // ${v.family?.size ?? "?"} numbers per instance) into out[instanceOf(ctx.edges.${edge}, n) * ${v.family?.size ?? "size"} + i]:`,
+    `      // the gradient of E_q[log f] in E[T(${edge})], from the other edges' ctx.edges[...].stats.`,
+    `    },`,
+    `  },`,
+  ].join("\n");
+  return new VireoError(
+    "MISSING_RULE",
+    `Factor '${f.name}' (${f.type.name}): '${v.name}' is random, but ${f.type.name} has no message rule for edge '${edge}'` +
+      `${spec.knownOnly ? " (the edge takes observed or constant values only)" : ""}. ` +
+      `Observe '${v.name}' or bind a constant, or give the node the rule. Possible fix, define:\n${stub}\n` +
+      `Rules that exist for ${f.type.name}: [${have.join(", ")}].`,
+    { node: f.name, edge, variable: v.name },
+  );
 }
 
 /** A factor lives in the one plate its (non-component, non-indexed) variables share, if any. */
