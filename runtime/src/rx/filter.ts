@@ -5,7 +5,8 @@
  * plain synchronous loop in OnlineKalman (constant memory, no recursion per item), so synchronous
  * sources of millions of items are fine. A bad observation (wrong length, non-finite value) either
  * errors the stream with a VireoError naming its index, batch, row and field (the default), or with
- * onInvalid: "skip" is left out, the state untouched, and reported on the `skipped` side channel.
+ * onInvalid: "skip" is treated as a missing observation (time advances by one predict step; its
+ * values never touch the state) and reported on the `skipped` side channel.
  */
 import { Observable, type OperatorFunction } from "rxjs";
 import { freeze } from "immer";
@@ -27,7 +28,7 @@ export interface SkippedObservation {
 }
 
 export interface KalmanFilterOptions extends OnlineFilterOptions {
-  /** "error" (default): a bad observation errors the stream. "skip": leave it out and report it. */
+  /** "error" (default): a bad observation errors the stream. "skip": treat it as missing and report it. */
   readonly onInvalid?: "error" | "skip";
   /** Receives a frozen report for every skipped observation (e.g. a Subject). */
   readonly skipped?: { next(report: SkippedObservation): void };
@@ -83,6 +84,8 @@ export function kalmanFilter(model: LgssmSpec, options: KalmanFilterOptions = {}
                 if (mode === "error") throw new VireoError("INVALID_BATCH", message, { batch, row: r, field: bad[0] });
                 skipped++;
                 options.skipped?.next(freeze({ index, batch, row: r, field: bad[0], message }));
+                engine.step(null);
+                took = true;
                 continue;
               }
               engine.step(rows[r]!);

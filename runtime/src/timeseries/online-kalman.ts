@@ -31,12 +31,12 @@ export type NoisePrecisionSnapshot =
 
 /** What the streaming filter emits: plain, frozen, with numbers copied out of the buffers. */
 export interface FilterSnapshot {
-  /** 0-based index of the last observation taken into the state. */
+  /** 0-based index, in the stream, of the last observation (time step) taken into the state. */
   readonly step: number;
   readonly mean: readonly number[];
   /** d×d row-major. */
   readonly covariance: readonly number[];
-  /** log p(y_step | y_<step) under the parameters before that observation. */
+  /** log p(y_step | y_<step) under the parameters before that observation (0 for a missing step). */
   readonly logPredictive: number;
   /** Fixed-lag estimate of the state at step − lag (null until the window is full or with lag 0). */
   readonly smoothed: { readonly step: number; readonly mean: readonly number[]; readonly covariance: readonly number[] } | null;
@@ -62,6 +62,8 @@ export class OnlineKalman {
   private readonly win: KalmanBuffers;
   private readonly sm: SmootherBuffers;
   private readonly ywin: Float64Array;
+  /** 1 where the window slot's observation was missing (skipped): no update, no noise statistics. */
+  private readonly missing: Uint8Array;
   private readonly scatter: Float64Array;
   private readonly resid: Float64Array;
   private readonly kws: KalmanWorkspace;
@@ -92,6 +94,7 @@ export class OnlineKalman {
     this.win = allocateKalmanBuffers(this.W, d);
     this.sm = allocateSmootherBuffers(this.W, d);
     this.ywin = new Float64Array(this.W * p);
+    this.missing = new Uint8Array(this.W);
     this.scatter = new Float64Array(p * p);
     this.resid = new Float64Array(p);
     this.kws = new KalmanWorkspace(d, p);
@@ -131,8 +134,11 @@ export class OnlineKalman {
     for (let i = 0; i < this.eta.length; i++) this.eta[i] = this.prior[i]! + this.rho * (this.eta[i]! - this.prior[i]!);
   }
 
-  /** Takes one validated observation (p finite numbers) into the state. */
-  step(y: ArrayLike<number>): void {
+  /**
+   * Takes one validated observation (p finite numbers) into the state; with y = null the step is
+   * missing: time advances (predict only) and the observation leaves no trace.
+   */
+  step(y: ArrayLike<number> | null): void {
     const { d, p, lag, W, win, par, kws } = this;
     const dd = d * d;
     let s = this.count, prev = s - 1;
@@ -143,24 +149,33 @@ export class OnlineKalman {
       win.predictedMean.copyWithin(0, d);
       win.predictedCov.copyWithin(0, dd);
       this.ywin.copyWithin(0, p);
+      this.missing.copyWithin(0, 1);
       s = W - 1;
       prev = W >= 2 ? W - 2 : 0; // with lag 0 the single slot is read (predict) before it is overwritten (update)
     }
-    for (let a = 0; a < p; a++) this.ywin[s * p + a] = y[a]!;
+    this.missing[s] = y === null ? 1 : 0;
+    if (y !== null) for (let a = 0; a < p; a++) this.ywin[s * p + a] = y[a]!;
     if (this.count === 0) {
       win.predictedMean.set(par.m0, 0);
       win.predictedCov.set(par.P0, 0);
     } else {
       kalmanPredict(par, win.filteredMean, prev * d, win.filteredCov, prev * dd, win.predictedMean, s * d, win.predictedCov, s * dd, kws);
     }
-    this.refreshR();
-    this.logPred = kalmanUpdate(par, this.ywin, s * p, win.predictedMean, s * d, win.predictedCov, s * dd, win.filteredMean, s * d, win.filteredCov, s * dd, kws);
+    if (y === null) {
+      // Missing observation: the filtered state is the prediction.
+      for (let i = 0; i < d; i++) win.filteredMean[s * d + i] = win.predictedMean[s * d + i]!;
+      for (let i = 0; i < dd; i++) win.filteredCov[s * dd + i] = win.predictedCov[s * dd + i]!;
+      this.logPred = 0;
+    } else {
+      this.refreshR();
+      this.logPred = kalmanUpdate(par, this.ywin, s * p, win.predictedMean, s * d, win.predictedCov, s * dd, win.filteredMean, s * d, win.filteredCov, s * dd, kws);
+    }
     this.count++;
     if (this.count < W || (lag === 0 && this.kind === null)) return;
     // Window full: smooth it; slot 0 is the state `W − 1` steps back.
     rtsSmoother(par, W, win, this.sm, this.rws);
     this.smoothedReady = lag > 0;
-    if (this.kind !== null) {
+    if (this.kind !== null && this.missing[0] === 0) {
       this.forget();
       addPrecisionMessage(this.kind, p, 1, this.residualScatter(this.ywin, 0, this.sm.smoothedMean, 0, this.sm.smoothedCov, 0), this.eta);
     }

@@ -1,6 +1,6 @@
 import test from "ava";
 import { Subject, from, range, map, toArray, lastValueFrom, tap } from "rxjs";
-import { kalmanFilter as kalmanKernel, rtsSmoother, allocateKalmanBuffers, allocateSmootherBuffers, isVireoError } from "@vireo/core";
+import { kalmanFilter as kalmanKernel, kalmanPredict, kalmanUpdate, KalmanWorkspace, rtsSmoother, allocateKalmanBuffers, allocateSmootherBuffers, isVireoError } from "@vireo/core";
 import { kalmanFilter, resolveLgssm, type FilterSnapshot, type SkippedObservation } from "@vireo/runtime";
 import { cvSpec, simulateCv } from "./models.js";
 
@@ -82,17 +82,31 @@ test("a bad observation errors the stream naming its index, batch, row and field
   t.throws(() => kalmanFilter(spec, { onInvalid: "drop" as "skip" }), { message: /onInvalid/ });
 });
 
-test("with onInvalid: 'skip' bad observations are reported on the side channel and the state is kept", async (t) => {
+test("with onInvalid: 'skip' bad observations become missing steps, are reported, and never touch the state", async (t) => {
   const { y } = simulateCv(7, 50, 0.1, R), spec = cvSpec(0.1, { covariance: R }), good = rows(y);
   const withBad: number[][] = [...good.slice(0, 20), [NaN, 1], [1], ...good.slice(20)];
   const side = new Subject<SkippedObservation>(), reports: SkippedObservation[] = [];
   side.subscribe((r) => reports.push(r));
   const snaps = await lastValueFrom(from(withBad).pipe(kalmanFilter(spec, { onInvalid: "skip", skipped: side }), toArray()));
-  const clean = await lastValueFrom(from(good).pipe(kalmanFilter(spec), toArray()));
-  t.is(snaps.length, 50);
-  t.deepEqual(reports.map((r) => [r.index, r.field]), [[20, "y[0]"], [21, "y"]]);
-  t.deepEqual(snaps[49]!.mean, clean[49]!.mean);
-  t.is(snaps[49]!.skipped, 2);
+  t.is(snaps.length, 52);
+  t.deepEqual(reports.map((r) => [r.index, r.batch, r.field]), [[20, 20, "y[0]"], [21, 21, "y"]]);
+  // Reference: filter the first 20, predict through the two missing steps, then update with good[20].
+  const chain = resolveLgssm(spec).chain, f = allocateKalmanBuffers(20, 4), ws = new KalmanWorkspace(4, 2);
+  kalmanKernel(chain, y, 20, f, ws);
+  let m = f.filteredMean.slice(76), P = f.filteredCov.slice(304);
+  for (const s of [20, 21]) {
+    const m2 = new Float64Array(4), P2 = new Float64Array(16);
+    kalmanPredict(chain, m, 0, P, 0, m2, 0, P2, 0, ws);
+    [m, P] = [m2, P2];
+    t.true(close(snaps[s]!.mean, m) && close(snaps[s]!.covariance, P), `missing step ${s} is a pure prediction`);
+    t.is(snaps[s]!.step, s);
+  }
+  const mp = new Float64Array(4), Pp = new Float64Array(16), mf = new Float64Array(4), Pf = new Float64Array(16);
+  kalmanPredict(chain, m, 0, P, 0, mp, 0, Pp, 0, ws);
+  kalmanUpdate(chain, y, 40, mp, 0, Pp, 0, mf, 0, Pf, 0, ws);
+  t.true(close(snaps[22]!.mean, mf) && close(snaps[22]!.covariance, Pf));
+  t.is(snaps[51]!.skipped, 2);
+  t.true(snaps.every((s) => s.mean.every(Number.isFinite)));
 });
 
 test("10^6 observations from a synchronous source run in constant memory without stack growth", async (t) => {
