@@ -54,7 +54,7 @@ test("schedules give their documented rates", (t) => {
   close(cosineDecay(1, 100, 0.1).rate(50), 0.55);
   close(cosineDecay(1, 100, 0.1).rate(500), 0.1);
   for (const f of [() => robbinsMonro(1, 10, 0.4), () => exponentialDecay(-1, 0.5), () => stepDecay(1, 0.5, 0.5), () => adam({ beta1: 1 }), () => sgd({ lr: 0 })]) {
-    t.is((t.throws(f) as { code: string }).code, "INVALID_OPTION");
+    t.is((t.throws(f) as unknown as { code: string }).code, "INVALID_OPTION");
   }
 });
 
@@ -72,5 +72,5 @@ test("convergence fires on a flat noisy sequence, not on a trending one, and ign
   for (let i = 0; i < 5000; i++) fired = trend.push(-100 + 0.01 * i) || fired;
   t.false(fired);
   t.true(trend.lastChange > 1e-3);
-  t.is((t.throws(() => new ConvergenceMonitor({ window: 0 })) as { code: string }).code, "INVALID_OPTION");
+  t.is((t.throws(() => new ConvergenceMonitor({ window: 0 })) as unknown as { code: string }).code, "INVALID_OPTION");
 });

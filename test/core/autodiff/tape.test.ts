@@ -47,28 +47,28 @@ test("constants get no gradient; parameter gradients land in the caller's buffer
 test("misuse fails with typed errors that name the op and the fix", (t) => {
   const tape = new Tape(), other = new Tape();
   const a = tape.param(new Float64Array(3)), b = tape.constant(new Float64Array(2));
-  let e = t.throws(() => ad.add(a, b)) as { code: string; message: string };
+  let e = t.throws(() => ad.add(a, b)) as unknown as { code: string; message: string };
   t.is(e.code, "DIMENSION_MISMATCH");
   t.regex(e.message, /add: operand shapes .*\[3\].*\[2\]/);
-  e = t.throws(() => ad.mul(a, other.constant(new Float64Array(3)))) as { code: string; message: string };
+  e = t.throws(() => ad.mul(a, other.constant(new Float64Array(3)))) as unknown as { code: string; message: string };
   t.is(e.code, "INVALID_PARAMETER");
   t.regex(e.message, /different tapes/);
-  e = t.throws(() => tape.backward(a)) as { code: string; message: string };
+  e = t.throws(() => tape.backward(a)) as unknown as { code: string; message: string };
   t.is(e.code, "DIMENSION_MISMATCH");
   t.regex(e.message, /Reduce it with sum or mean/);
-  e = t.throws(() => tape.constant(new Float64Array(5), [2, 2])) as { code: string; message: string };
+  e = t.throws(() => tape.constant(new Float64Array(5), [2, 2])) as unknown as { code: string; message: string };
   t.is(e.code, "DIMENSION_MISMATCH");
-  e = t.throws(() => ad.matmul(a, a)) as { code: string; message: string };
+  e = t.throws(() => ad.matmul(a, a)) as unknown as { code: string; message: string };
   t.regex(e.message, /matmul: expected A of shape \[m, k\]/);
-  e = t.throws(() => ad.gather(a, Int32Array.from([3]))) as { code: string; message: string };
+  e = t.throws(() => ad.gather(a, Int32Array.from([3]))) as unknown as { code: string; message: string };
   t.regex(e.message, /index 3 .* outside/);
-  e = t.throws(() => ad.sum(a, 1)) as { code: string; message: string };
+  e = t.throws(() => ad.sum(a, 1)) as unknown as { code: string; message: string };
   t.is(e.code, "INVALID_OPTION");
   const s = ad.sum(a);
   tape.reset();
   // A node kept across a reset is stale: the shorter new recording no longer reaches it.
   tape.param(new Float64Array(1));
-  e = t.throws(() => tape.backward(s)) as { code: string; message: string };
+  e = t.throws(() => tape.backward(s)) as unknown as { code: string; message: string };
   t.is(e.code, "INVALID_STATE");
 });
 

@@ -104,9 +104,9 @@ test("reparameterised draws are differentiable: z = μ + Lε passes the gradient
 });
 
 test("invalid family arguments are typed errors", (t) => {
-  t.is((t.throws(() => meanFieldGaussian(0)) as { code: string }).code, "INVALID_PARAMETER");
-  t.is((t.throws(() => fullRankGaussian(2, { mean: [1, 2, 3] })) as { code: string }).code, "DIMENSION_MISMATCH");
-  const e = t.throws(() => bernoulliQ().reparam()) as { code: string; message: string };
+  t.is((t.throws(() => meanFieldGaussian(0)) as unknown as { code: string }).code, "INVALID_PARAMETER");
+  t.is((t.throws(() => fullRankGaussian(2, { mean: [1, 2, 3] })) as unknown as { code: string }).code, "DIMENSION_MISMATCH");
+  const e = t.throws(() => bernoulliQ().reparam()) as unknown as { code: string; message: string };
   t.is(e.code, "INVALID_OPTION");
   t.regex(e.message, /score-function estimator/);
 });
