@@ -22,3 +22,6 @@ export * from "./chain/gaussian-chain.js";
 export * from "./chain/kalman.js";
 export * from "./chain/rts.js";
 export * from "./chain/forward-backward.js";
+export * from "./autodiff/index.js";
+export * from "./variational/index.js";
+export * from "./optim/index.js";
