@@ -2,7 +2,7 @@
 export * from "./model/spec.js";
 export { ModelBuilder, VariableRef, IndexedRef, PlateRef, flattenValue, type EdgeValue, type VariableOptions } from "./model/builder.js";
 export { bindData, checkValues, type DataBinding, type DataValue, type BoundData } from "./engine/bind.js";
-export { compile, initialise, type CompiledState, type VariableState, type FactorState } from "./engine/state.js";
+export { compile, initialise, initialiseSome, rebind, sameShape, type SharedBuffers, type CompiledState, type VariableState, type FactorState } from "./engine/state.js";
 export { updateVariable } from "./engine/update.js";
 export { elbo, elboTerms, collapsePlan, type ElboTerms } from "./engine/elbo.js";
 export { computeSchedule, scheduleFromNames } from "./engine/schedule.js";

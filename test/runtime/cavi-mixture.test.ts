@@ -95,3 +95,32 @@ test("Poisson mixture recovers two rates", (t) => {
   t.true(Math.abs(w[0]! - 0.4) < 0.04 && Math.abs(w[1]! - 0.6) < 0.04);
   assertMonotone(t, r);
 });
+
+test("row multiplicities: counted rows give the posterior and ELBO of the expanded data", (t) => {
+  const K = 2;
+  const build = (weighted: boolean) => {
+    const m = new ModelBuilder();
+    const rows = m.plate("rows", weighted ? { multiplicity: "count" } : undefined);
+    if (weighted) m.input("count", { plate: rows });
+    const comps = m.plate("components", K);
+    const pi = m.random("pi", Dirichlet(K));
+    m.factor(DirichletNode, { out: pi, alpha: [1, 1] });
+    const lam = m.random("lambda", Gamma, { plate: comps });
+    m.factor(GammaNode, { out: lam, shape: 1, rate: 0.1 });
+    const z = m.random("z", Categorical(K), { plate: rows });
+    m.factor(CategoricalNode, { out: z, p: pi });
+    m.mixture(PoissonNode, { selector: z, out: m.observed("y", Poisson, { plate: rows }), rate: lam });
+    return m.build();
+  };
+  const values = [0, 1, 2, 3, 9, 12, 15], counts = [3, 5, 2, 1, 4, 6, 2];
+  const expanded = values.flatMap((v, i) => Array(counts[i]).fill(v) as number[]);
+  // Same start for both: responsibilities set per distinct value (the init option, by instance).
+  const initRows = (rows: number[]) => Float64Array.from(rows.flatMap((v) => (v < 6 ? [0, -2] : [-2, 0])));
+  const a = cavi(build(true), { data: { y: values, count: counts }, init: { z: initRows(values) }, tolerance: 1e-14 });
+  const b = cavi(build(false), { data: { y: expanded }, init: { z: initRows(expanded) }, tolerance: 1e-14 });
+  const la = a.posteriors.lambda!.natural, lb = b.posteriors.lambda!.natural;
+  for (let i = 0; i < la.length; i++) t.true(Math.abs(la[i]! - lb[i]!) < 1e-9 * Math.max(1, Math.abs(lb[i]!)), `lambda η[${i}]`);
+  const ea = a.elbo[a.elbo.length - 1]!, eb = b.elbo[b.elbo.length - 1]!;
+  t.true(Math.abs(ea - eb) < 1e-9 * Math.abs(eb), `ELBO ${ea} vs ${eb}`);
+  assertMonotone(t, a);
+});

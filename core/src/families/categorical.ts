@@ -54,21 +54,24 @@ export class CategoricalFamily extends ExponentialFamily<number, CategoricalPara
     }
     return h;
   }
-  override expectedStatsRows(eta: Float64Array, out: Float64Array, count: number, wantLogNormaliser = false): number {
+  override expectedStatsRows(eta: Float64Array, out: Float64Array, count: number, wantLogNormaliser = false, weights: Float64Array | null = null): number {
     const K = this.size;
     let s = 0;
-    for (let i = 0, o = 0; i < count; i++, o += K) s += softmaxRange(eta, o, K, out, o);
+    if (weights === null) for (let i = 0, o = 0; i < count; i++, o += K) s += softmaxRange(eta, o, K, out, o);
+    else for (let i = 0, o = 0; i < count; i++, o += K) s += weights[i]! * softmaxRange(eta, o, K, out, o);
     return wantLogNormaliser ? s : 0;
   }
-  override entropyRows(eta: Float64Array, count: number): number {
+  override entropyRows(eta: Float64Array, count: number, weights: Float64Array | null = null): number {
     const K = this.size;
     let h = 0;
     for (let i = 0, o = 0; i < count; i++, o += K) {
       const lse = logSumExpRange(eta, o, K);
+      let hi = 0;
       for (let k = 0; k < K; k++) {
         const lp = eta[o + k]! - lse;
-        if (lp > -745) h -= Math.exp(lp) * lp;
+        if (lp > -745) hi -= Math.exp(lp) * lp;
       }
+      h += weights === null ? hi : weights[i]! * hi;
     }
     return h;
   }

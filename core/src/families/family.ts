@@ -84,25 +84,26 @@ export abstract class ExponentialFamily<X = unknown, P = unknown> {
 
   /**
    * E[T] for `count` instances stored back to back (count × size) into `out`. Returns
-   * Σ_i (A(η_i) − E[log h]_i) when `wantLogNormaliser` is set (the engine uses it for the
-   * collapsed ELBO of plate-local variables), else 0. Families override it with tight loops.
+   * Σ_i w_i (A(η_i) − E[log h]_i) when `wantLogNormaliser` is set (the engine uses it for the
+   * collapsed ELBO of plate-local variables), else 0; `weights` (row multiplicities) default to 1.
+   * Families override it with tight loops.
    */
-  expectedStatsRows(eta: Float64Array, out: Float64Array, count: number, wantLogNormaliser = false): number {
+  expectedStatsRows(eta: Float64Array, out: Float64Array, count: number, wantLogNormaliser = false, weights: Float64Array | null = null): number {
     const k = this.size;
     let s = 0;
     for (let i = 0; i < count; i++) {
       const e = eta.subarray(i * k, (i + 1) * k);
       this.expectedStats(e, out.subarray(i * k, (i + 1) * k));
-      if (wantLogNormaliser) s += this.logPartition(e) - this.expectedLogBase(e);
+      if (wantLogNormaliser) s += (weights === null ? 1 : weights[i]!) * (this.logPartition(e) - this.expectedLogBase(e));
     }
     return s;
   }
 
-  /** Σ of the entropies of `count` instances stored back to back. */
-  entropyRows(eta: Float64Array, count: number): number {
+  /** Σ_i w_i H[p_i] over `count` instances stored back to back (weights default to 1). */
+  entropyRows(eta: Float64Array, count: number, weights: Float64Array | null = null): number {
     const k = this.size;
     let s = 0;
-    for (let i = 0; i < count; i++) s += this.entropy(eta.subarray(i * k, (i + 1) * k));
+    for (let i = 0; i < count; i++) s += (weights === null ? 1 : weights[i]!) * this.entropy(eta.subarray(i * k, (i + 1) * k));
     return s;
   }
 

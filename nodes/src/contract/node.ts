@@ -126,6 +126,12 @@ export interface NodeType {
    * may take that part of the ELBO from the edge's log-partition; see engine docs).
    */
   readonly linearEdges?: readonly string[];
+  /**
+   * For non-conjugate nodes whose messages are local approximations (e.g. conjugate-computation
+   * VI, Khan & Lin 2017): the engine blends each update of a connected variable,
+   * η ← (1 − damping) η_old + damping η_new, with 0 < damping ≤ 1. Conjugate nodes leave it unset.
+   */
+  readonly damping?: number;
 }
 
 /** Reads a row's weight (1 when there are no weights). */

@@ -150,14 +150,41 @@ export function bindData(model: Model, data: DataBinding, options: { plateSizes?
     checkValues(v, flat, rows);
     values[name] = flat;
   }
+  inferSizesFromIndexColumns(model, values, plateSizes);
   for (const p of Object.values(model.plates)) {
     if (plateSizes[p.name] === undefined) {
       throw new VireoError("INVALID_DATA", `Plate '${p.name}' has no size: no data is bound to any of its variables; bind data or give the plate a size.`);
+    }
+    if (p.multiplicity !== null) {
+      const c = values[p.multiplicity]!;
+      for (let r = 0; r < c.length; r++) {
+        if (!(c[r]! > 0)) {
+          throw new VireoError("INVALID_DATA", `Multiplicity '${p.multiplicity}' of plate '${p.name}': row ${r} is ${fmt(c[r]!)}, expected a count > 0 (drop rows that occur 0 times).`, { variable: p.multiplicity, row: r });
+        }
+      }
     }
   }
   checkIndexColumns(model, values, plateSizes);
   computeDeterministics(model, values, plateSizes);
   return { plateSizes, values };
+}
+
+/**
+ * A plate with no data of its own (e.g. the documents of a corpus, seen only through each token's
+ * document index) takes its size from the largest index pointing into it, plus one.
+ */
+function inferSizesFromIndexColumns(model: Model, values: Record<string, Float64Array>, plateSizes: Record<string, number>): void {
+  for (const f of model.factors) {
+    for (const b of Object.values(f.edges)) {
+      if (b.index === null || !values[b.index]) continue;
+      const plate = model.variables[b.variable]!.plate;
+      if (plate === null || plateSizes[plate] !== undefined) continue;
+      const col = values[b.index]!;
+      let max = -1;
+      for (let r = 0; r < col.length; r++) if (col[r]! > max) max = col[r]!;
+      if (Number.isInteger(max) && max >= 0) plateSizes[plate] = max + 1;
+    }
+  }
 }
 
 function checkIndexColumns(model: Model, values: Record<string, Float64Array>, plateSizes: Record<string, number>): void {

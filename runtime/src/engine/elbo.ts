@@ -38,7 +38,7 @@ export function elboTerms(state: CompiledState): ElboTerms {
   const factors: Record<string, number> = {}, entropies: Record<string, number> = {};
   let total = 0;
   for (const f of state.factors) total += factors[f.name] = f.spec.type.logFactor(f.ctx);
-  for (const v of state.random) total += entropies[v.name] = v.family!.entropyRows(v.eta, v.count);
+  for (const v of state.random) total += entropies[v.name] = v.family!.entropyRows(v.eta, v.count, v.weights);
   return { factors, entropies, total };
 }
 
@@ -47,6 +47,6 @@ export function elbo(state: CompiledState, collapsed: Collapsed | null = null, l
   if (collapsed === null) return elboTerms(state).total;
   let total = logNormaliser;
   for (const f of state.factors) if (!collapsed.factors.has(f)) total += f.spec.type.logFactor(f.ctx);
-  for (const v of state.random) if (v !== collapsed.variable) total += v.family!.entropyRows(v.eta, v.count);
+  for (const v of state.random) if (v !== collapsed.variable) total += v.family!.entropyRows(v.eta, v.count, v.weights);
   return total;
 }

@@ -5,7 +5,7 @@
  * contexts stay valid for the life of the state.
  */
 import { VireoError, Generator, sampleDirichlet, type ExponentialFamily } from "@vireo/core";
-import { knownStats, type NodeContext, type EdgeView, type EdgeLayout, type MessageRule } from "@vireo/nodes";
+import { knownStats, knownStatsInto, type NodeContext, type EdgeView, type EdgeLayout, type MessageRule } from "@vireo/nodes";
 import type { Model, FactorSpec, VariableSpec } from "../model/spec.js";
 import { isKnown } from "../model/validate.js";
 import type { BoundData } from "./bind.js";
@@ -29,9 +29,15 @@ export interface VariableState {
   readonly eta: Float64Array;
   /** E_q[T] (random) or T(value) (known), count × size. */
   readonly stats: Float64Array;
-  /** Raw values of known variables, count × valueSize. */
+  /** Raw values of known variables, count × valueSize (the state's own copy for data). */
   readonly values: Float64Array;
   readonly neighbours: Neighbour[];
+  /** Row multiplicities of the variable's plate (see PlateSpec.multiplicity), or null. */
+  readonly weights: Float64Array | null;
+  /** Smallest damping among its factors' node types (1 when all are conjugate). */
+  readonly damping: number;
+  /** Previous natural parameters, kept only when damping < 1. */
+  readonly previous: Float64Array | null;
 }
 
 export interface FactorState {
@@ -54,8 +60,14 @@ function countOf(v: VariableSpec, data: BoundData): number {
   return v.plate === null ? 1 : data.plateSizes[v.plate]!;
 }
 
-/** Allocates buffers and contexts. Random variables start with zero η; see initialise(). */
-export function compile(model: Model, data: BoundData): CompiledState {
+/** Buffers of random variables to share instead of allocating (SVI keeps its globals this way). */
+export type SharedBuffers = ReadonlyMap<string, { readonly eta: Float64Array; readonly stats: Float64Array }>;
+
+/**
+ * Allocates buffers and contexts. Random variables start with zero η (see initialise()) unless
+ * their buffers are passed in `shared`. Data values are copied, so rebind() can refill them.
+ */
+export function compile(model: Model, data: BoundData, shared: SharedBuffers = new Map()): CompiledState {
   const variables = new Map<string, VariableState>();
   for (const name of model.order) {
     const spec = model.variables[name]!;
@@ -63,13 +75,22 @@ export function compile(model: Model, data: BoundData): CompiledState {
     const known = isKnown(spec);
     const fam = spec.family;
     const size = fam ? fam.size : spec.valueSize;
-    const values = known ? (spec.kind === "constant" ? spec.value! : data.values[name]!) : new Float64Array(0);
+    const values = known ? (spec.kind === "constant" ? spec.value! : data.values[name]!.slice()) : new Float64Array(0);
+    const own = shared.get(name);
+    if (own && (known || own.eta.length !== count * size)) {
+      throw new VireoError("INVALID_STATE", `Shared buffers for '${name}' must belong to a random variable with ${count * size} natural parameters.`, { variable: name });
+    }
     variables.set(name, {
       spec, name, family: fam, known, count, size,
-      eta: known ? new Float64Array(0) : new Float64Array(count * size),
-      stats: known ? knownStats(fam, values, count) : new Float64Array(count * size),
-      values, neighbours: [],
+      eta: known ? new Float64Array(0) : own?.eta ?? new Float64Array(count * size),
+      stats: known ? knownStats(fam, values, count) : own?.stats ?? new Float64Array(count * size),
+      values, neighbours: [], weights: null, damping: 1, previous: null,
     });
+  }
+  // Row multiplicities: the plate's column, shared by its factors (as row weights) and latents.
+  for (const v of variables.values()) {
+    const plate = v.spec.plate === null ? null : model.plates[v.spec.plate]!;
+    if (plate?.multiplicity && !v.known) (v as { weights: Float64Array | null }).weights = variables.get(plate.multiplicity)!.values;
   }
   const factors: FactorState[] = [];
   for (const f of model.factors) {
@@ -93,7 +114,9 @@ export function compile(model: Model, data: BoundData): CompiledState {
         valueSize: v.spec.valueSize, count: v.count, layout, index, stats: v.stats, values: v.values,
       };
     }
-    const state: FactorState = { spec: f, name: f.name, ctx: { rows, edges, weights: null, nodeName: f.name } };
+    const multiplicity = f.plate === null ? null : model.plates[f.plate]!.multiplicity;
+    const weights = multiplicity ? { data: variables.get(multiplicity)!.values, offset: 0, stride: 1 } : null;
+    const state: FactorState = { spec: f, name: f.name, ctx: { rows, edges, weights, nodeName: f.name } };
     factors.push(state);
     for (const spec of f.type.edges) {
       const v = variables.get(f.edges[spec.name]!.variable)!;
@@ -101,7 +124,43 @@ export function compile(model: Model, data: BoundData): CompiledState {
     }
   }
   const random = [...variables.values()].filter((v) => !v.known);
+  for (const v of random) {
+    const damping = Math.min(1, ...v.neighbours.map((n) => n.factor.spec.type.damping ?? 1));
+    if (!(damping > 0 && damping <= 1)) {
+      throw new VireoError("INVALID_NODE", `Variable '${v.name}': a connected node type declares damping ${damping}; damping must be in (0, 1].`, { variable: v.name });
+    }
+    Object.assign(v, { damping, previous: damping < 1 ? new Float64Array(v.eta.length) : null });
+  }
   return { model, data, variables, factors, random };
+}
+
+/** Whether `data` has the plate sizes `state` was compiled for (so rebind() can reuse it). */
+export function sameShape(state: CompiledState, data: BoundData): boolean {
+  for (const [p, n] of Object.entries(data.plateSizes)) if (state.data.plateSizes[p] !== n) return false;
+  return true;
+}
+
+/**
+ * Refills a compiled state with new data of the same shape (the next minibatch): data values,
+ * their statistics and index columns are overwritten in place, so contexts stay valid.
+ */
+export function rebind(state: CompiledState, data: BoundData): void {
+  if (!sameShape(state, data)) {
+    throw new VireoError("INVALID_STATE", "rebind: the new data has different plate sizes; compile a new state for it.");
+  }
+  for (const v of state.variables.values()) {
+    if (!v.known || v.spec.kind === "constant") continue;
+    v.values.set(data.values[v.name]!);
+    knownStatsInto(v.family, v.values, v.count, v.stats);
+  }
+  for (const f of state.factors) {
+    for (const [edge, b] of Object.entries(f.spec.edges)) {
+      if (b.index === null) continue;
+      const idx = f.ctx.edges[edge]!.index!, col = state.variables.get(b.index)!.values;
+      for (let i = 0; i < idx.length; i++) idx[i] = col[i]!;
+    }
+  }
+  (state as { data: BoundData }).data = data;
 }
 
 /** A proper default member of a family, used before any message has arrived. */
@@ -159,6 +218,9 @@ export function initialise(state: CompiledState, rng: Generator, init: Readonly<
           fromPriors = true;
         }
       }
+      if (fromPriors && v.weights !== null) {
+        for (let n = 0; n < v.count; n++) for (let i = 0; i < v.size; i++) v.eta[n * v.size + i] = v.eta[n * v.size + i]! / v.weights[n]!;
+      }
       if (!fromPriors || !allProper(v)) {
         const d = defaultEta(f);
         for (let i = 0; i < v.count; i++) v.eta.set(d, i * v.size);
@@ -166,6 +228,11 @@ export function initialise(state: CompiledState, rng: Generator, init: Readonly<
     }
     f.expectedStatsRows(v.eta, v.stats, v.count);
   }
+}
+
+/** (Re)initialises only the named variables, e.g. the plate-local latents of a new minibatch. */
+export function initialiseSome(state: CompiledState, names: ReadonlySet<string>, rng: Generator): void {
+  initialise({ ...state, random: state.random.filter((v) => names.has(v.name)) }, rng);
 }
 
 function allProper(v: VariableState): boolean {

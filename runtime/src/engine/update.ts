@@ -14,11 +14,26 @@ const ALWAYS_PROPER = new Set(["Categorical", "Bernoulli", "Poisson"]);
  * E[log h]) when `wantLogNormaliser` (for the collapsed ELBO), else 0.
  */
 export function updateVariable(v: VariableState, wantLogNormaliser = false): number {
+  if (v.previous !== null) v.previous.set(v.eta);
   v.eta.fill(0);
   for (const nb of v.neighbours) nb.rule(nb.factor.ctx, v.eta);
+  // In a plate with multiplicities every term touching row n counts c_n times, its entropy too:
+  // the optimum is the unweighted sum of messages.
+  if (v.weights !== null) divideRows(v.eta, v.weights, v.size);
   if (v.spec.factorisation === "mean-field") toMeanField(v);
+  if (v.previous !== null) {
+    const b = v.damping, prev = v.previous;
+    for (let i = 0; i < v.eta.length; i++) v.eta[i] = (1 - b) * prev[i]! + b * v.eta[i]!;
+  }
   checkProper(v);
-  return v.family!.expectedStatsRows(v.eta, v.stats, v.count, wantLogNormaliser);
+  return v.family!.expectedStatsRows(v.eta, v.stats, v.count, wantLogNormaliser, v.weights);
+}
+
+function divideRows(eta: Float64Array, weights: Float64Array, size: number): void {
+  for (let n = 0, o = 0; n < weights.length; n++) {
+    const inv = 1 / weights[n]!;
+    for (let i = 0; i < size; i++, o++) eta[o] = eta[o]! * inv;
+  }
 }
 
 function sources(v: VariableState): string {

@@ -73,13 +73,20 @@ export class ModelBuilder {
   private readonly order: string[] = [];
   private readonly factors: FactorSpec[] = [];
 
-  /** A plate: `size` for a fixed replication (mixture components), omitted when data decides. */
-  plate(name: string, size?: number): PlateRef {
+  /**
+   * A plate: `size` for a fixed replication (mixture components), omitted when data decides.
+   * `multiplicity` names an input column of the plate whose value c_n says row n stands for c_n
+   * identical observations (e.g. the count of a word in a document): every factor in the plate
+   * and the entropy of every latent in it count that row c_n times.
+   */
+  plate(name: string, options?: number | { size?: number; multiplicity?: string }): PlateRef {
     this.checkName(name, "plate");
+    const size = typeof options === "number" ? options : options?.size;
+    const multiplicity = typeof options === "object" ? options.multiplicity ?? null : null;
     if (size !== undefined && !(Number.isInteger(size) && size >= 1)) {
       throw new VireoError("INVALID_MODEL", `Plate '${name}': size must be a positive integer, got ${size}.`);
     }
-    this.plates[name] = { name, size: size ?? null };
+    this.plates[name] = { name, size: size ?? null, multiplicity };
     return new PlateRef(name, size ?? null);
   }
 

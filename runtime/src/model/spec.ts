@@ -14,6 +14,11 @@ export interface PlateSpec {
   readonly name: string;
   /** Fixed size (e.g. mixture components), or null when the bound data decides it. */
   readonly size: number | null;
+  /**
+   * Name of an input column in this plate giving each row's multiplicity (a row that stands for
+   * c identical observations, e.g. a word count), or null for all ones.
+   */
+  readonly multiplicity: string | null;
 }
 
 export interface DeterministicSpec {

@@ -27,6 +27,17 @@ export function validateModel(model: Model): void {
     return v;
   };
 
+  for (const p of Object.values(model.plates)) {
+    if (p.multiplicity === null) continue;
+    const c = model.variables[p.multiplicity];
+    if (!c || c.kind !== "input" || c.plate !== p.name || c.valueSize !== 1) {
+      throw new VireoError(
+        "INVALID_MODEL",
+        `Plate '${p.name}': multiplicity '${p.multiplicity}' must be an input column of that plate with one value per row; declare it with model.input('${p.multiplicity}', { plate: '${p.name}' }).`,
+      );
+    }
+  }
+
   const connected = new Set<string>();
   for (const f of model.factors) {
     const info: Record<string, EdgeInfo> = {};
