@@ -22,3 +22,4 @@ export { LinearGaussianEmission } from "./timeseries/linear-gaussian-emission.js
 export { CategoricalTransition } from "./timeseries/categorical-transition.js";
 export { CategoricalEmission } from "./timeseries/categorical-emission.js";
 export { GaussianEmission, type StateGaussianExpectations } from "./timeseries/gaussian-emission.js";
+export * from "./contract/verify-structured.js";

@@ -18,15 +18,26 @@ export interface PrecisionExpectations {
 
 /** Expectations of q(Λ) from its natural parameters (Gamma: length 2; Wishart(n): length 1 + n²). */
 export function expectPrecision(kind: NoisePrecisionKind, n: number, eta: Float64Array): PrecisionExpectations {
+  return precisionFromStats(kind, n, kind === "Gamma" ? Gamma.expectedStats(eta) : Wishart(n).expectedStats(eta));
+}
+
+/**
+ * Expectations of q(Λ) from its expected sufficient statistics, the coordinates in which the
+ * message to the precision is a gradient: Gamma [E log λ, E λ] (Λ = λ I), Wishart(n)
+ * [E log|Λ|, vec E Λ] (length 1 + n²). Lets energies be written as functions of those statistics.
+ */
+export function precisionFromStats(kind: NoisePrecisionKind, n: number, stats: ArrayLike<number>): PrecisionExpectations {
+  const size = kind === "Gamma" ? 2 : 1 + n * n;
+  if (stats.length !== size) {
+    throw new VireoError("DIMENSION_MISMATCH", `precisionFromStats: a ${kind} noise precision of dimension ${n} has ${size} expected statistics, got ${stats.length}.`, { parameter: "stats" });
+  }
   const mean = new Float64Array(n * n);
   if (kind === "Gamma") {
-    const [elog, e] = Gamma.expectedStats(eta);
-    for (let i = 0; i < n; i++) mean[i * n + i] = e!;
-    return { n, mean, meanLogDet: n * elog! };
+    for (let i = 0; i < n; i++) mean[i * n + i] = stats[1]!;
+    return { n, mean, meanLogDet: n * stats[0]! };
   }
-  const s = Wishart(n).expectedStats(eta);
-  for (let i = 0; i < n * n; i++) mean[i] = s[1 + i]!;
-  return { n, mean, meanLogDet: s[0]! };
+  for (let i = 0; i < n * n; i++) mean[i] = stats[1 + i]!;
+  return { n, mean, meanLogDet: stats[0]! };
 }
 
 /** A known precision as degenerate expectations (E[Λ] = Λ, E[log|Λ|] = log|Λ|), from a covariance. */
