@@ -1,1 +1,5 @@
-export {};
+/** @vireo/plugins: optional node packs written against the public API only. */
+export { StudentTLinearNode } from "./student-t/student-t-linear.js";
+export { studentTPack, studentTScale } from "./student-t/pack.js";
+export { BernoulliLogitNode, jjLambda } from "./logistic/bernoulli-logit.js";
+export { logisticPack } from "./logistic/pack.js";

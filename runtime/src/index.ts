@@ -15,3 +15,4 @@ export * from "./timeseries/vb-hmm.js";
 export * from "./bbvi/index.js";
 export * from "./timeseries/online-kalman.js";
 export * from "./rx/filter.js";
+export * from "./registry/index.js";

@@ -67,7 +67,23 @@ export function flattenValue(v: number | readonly number[] | Float64Array | Arr 
   return out;
 }
 
+/**
+ * Where a builder looks up node types given by name (a Registry satisfies it). `rulesForFamily`
+ * lists "Node.edge" rules for a family, so a missing-rule error can say what exists.
+ */
+export interface NodeLookup {
+  node(name: string): NodeType;
+  rulesForFamily?(family: string): string[];
+}
+
 export class ModelBuilder {
+  private readonly registry: NodeLookup | null;
+
+  /** `registry` lets factor() and mixture() take node types by name ("StudentTLinear"). */
+  constructor(options: { registry?: NodeLookup } = {}) {
+    this.registry = options.registry ?? null;
+  }
+
   private readonly plates: Record<string, PlateSpec> = {};
   private readonly variables: Record<string, VariableSpec> = {};
   private readonly order: string[] = [];
@@ -132,8 +148,8 @@ export class ModelBuilder {
   }
 
   /** Connects a factor node of `type` to variables (or constant values) by edge name. */
-  factor(type: NodeType, edges: Readonly<Record<string, EdgeValue>>, options: { name?: string } = {}): string {
-    return this.addFactor(type, edges, options.name, []);
+  factor(type: NodeType | string, edges: Readonly<Record<string, EdgeValue>>, options: { name?: string } = {}): string {
+    return this.addFactor(this.resolve(type), edges, options.name, []);
   }
 
   /**
@@ -141,7 +157,8 @@ export class ModelBuilder {
    * of K parameter sets of `type`. Edges bound to variables in a plate of size K are the
    * per-component edges; the others are shared by all components.
    */
-  mixture(type: NodeType, edges: Readonly<Record<string, EdgeValue>> & { selector: EdgeValue }, options: { name?: string } = {}): string {
+  mixture(typeOrName: NodeType | string, edges: Readonly<Record<string, EdgeValue>> & { selector: EdgeValue }, options: { name?: string } = {}): string {
+    const type = this.resolve(typeOrName);
     const sel = this.bindingName(edges.selector);
     const selVar = sel ? this.variables[sel] : undefined;
     if (!selVar || !selVar.family || selVar.family.name !== "Categorical") {
@@ -173,11 +190,33 @@ export class ModelBuilder {
       factors: this.factors.slice(),
       order: this.order.slice(),
     };
-    validateModel(model);
+    try {
+      validateModel(model);
+    } catch (e) {
+      throw this.withRegisteredRules(e, model);
+    }
     // Freeze topology only: families and node types are shared objects and stay as they are.
     for (const v of Object.values(model.variables)) Object.freeze(v);
     for (const f of model.factors) freeze(f.edges, true);
     return freeze(model, false);
+  }
+
+  /** A node type given by name is looked up in the registry (UNKNOWN_NAME lists what exists). */
+  private resolve(type: NodeType | string): NodeType {
+    if (typeof type !== "string") return type;
+    if (this.registry === null) {
+      throw new VireoError("UNKNOWN_NAME", `Node type '${type}' given by name, but this builder has no registry; use new ModelBuilder({ registry: createRegistry(...packs) }) or pass the node type itself.`, { node: type });
+    }
+    return this.registry.node(type);
+  }
+
+  /** Appends the registry's rules for the variable's family to a MISSING_RULE error. */
+  private withRegisteredRules(e: unknown, model: Model): unknown {
+    if (!(e instanceof VireoError) || e.code !== "MISSING_RULE" || !this.registry?.rulesForFamily || !e.context.variable) return e;
+    const fam = model.variables[e.context.variable]?.family;
+    if (!fam) return e;
+    const rules = this.registry.rulesForFamily(fam.name);
+    return new VireoError(e.code, `${e.message}\nRegistered nodes with a rule for a ${fam.name} edge: [${rules.join(", ")}].`, e.context);
   }
 
   private bindingName(v: EdgeValue): string | null {
