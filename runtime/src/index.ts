@@ -16,3 +16,4 @@ export * from "./bbvi/index.js";
 export * from "./timeseries/online-kalman.js";
 export * from "./rx/filter.js";
 export * from "./registry/index.js";
+export * from "./checkpoint/index.js";

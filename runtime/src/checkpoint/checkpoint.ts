@@ -1,0 +1,141 @@
+/**
+ * Checkpoints: a complete inference state (model spec, variational parameters, engine state,
+ * generator state) as bytes. Encoding validates the state and refuses what cannot be restored.
+ * Decoding treats the bytes as hostile: header checks before anything else, msgpack size limits
+ * derived from the input length, a schema pass that rebuilds every object from known keys, the
+ * model rebuilt and validated through a Registry, and variational arrays checked against it.
+ * Every failure is a VireoError INVALID_CHECKPOINT saying what is wrong and where; nothing live
+ * is touched, because decoding only ever builds new objects.
+ */
+import { Encoder, Decoder } from "@msgpack/msgpack";
+import { VireoError, Generator, type GeneratorState } from "@vireo/core";
+import type { Model } from "../model/spec.js";
+import type { Registry } from "../registry/registry.js";
+import { frame, unframe, HEADER_BYTES } from "./frame.js";
+import { checkpointExtensions } from "./extensions.js";
+import { modelToData, readModelData, modelFromData } from "./model-codec.js";
+import { invalid, record, keysOf, isMap, str, plainData } from "./schema.js";
+
+/** Engine-specific state: JSON-like values and typed arrays (step counters, options, schedules). */
+export interface EngineState {
+  readonly kind: string;
+  readonly [key: string]: unknown;
+}
+
+export interface CheckpointState {
+  readonly model: Model;
+  /** Natural parameters per random variable (count × family.size); any subset of them. */
+  readonly variational: Readonly<Record<string, Float64Array>>;
+  readonly engine: EngineState;
+  /** The generator's state (Generator.getState()), or null when the engine draws nothing more. */
+  readonly generator: GeneratorState | null;
+}
+
+export interface CheckpointLimits {
+  /** Largest input accepted, in bytes (default 1 GiB). */
+  readonly maxBytes?: number;
+  /** Deepest nesting of engine state (default 32). */
+  readonly maxDepth?: number;
+}
+
+const DEFAULT_MAX_BYTES = 2 ** 30, DEFAULT_MAX_DEPTH = 32;
+
+function checkVariational(model: Model, variational: unknown, path: string): Record<string, Float64Array> {
+  if (!isMap(variational)) throw invalid(path, "expected a map of random variable name → Float64Array.");
+  const out: Record<string, Float64Array> = {};
+  for (const name of keysOf(variational, path)) {
+    const at = `${path}.${name}`, eta = variational[name];
+    const v = Object.prototype.hasOwnProperty.call(model.variables, name) ? model.variables[name] : undefined;
+    if (!v || v.kind !== "random") throw invalid(at, `'${name}' is not a random variable of the model; random variables are [${model.order.filter((n) => model.variables[n]!.kind === "random").join(", ")}].`);
+    if (!(eta instanceof Float64Array)) throw invalid(at, "expected a Float64Array of natural parameters.");
+    const f = v.family!, plate = v.plate === null ? null : model.plates[v.plate]!;
+    const count = plate === null ? 1 : plate.size ?? eta.length / f.size;
+    if (!Number.isInteger(count) || count < 1 || eta.length !== count * f.size) {
+      throw invalid(at, `expected ${plate?.size === null ? `a positive multiple of ${f.size}` : count * f.size} natural parameters of ${f.key}, got ${eta.length}.`);
+    }
+    for (let i = 0; i < count; i++) {
+      try {
+        f.validate(eta.subarray(i * f.size, (i + 1) * f.size), `${at}[${i}]`);
+      } catch (e) {
+        throw invalid(`${at}[${i}]`, `not a proper ${f.key}: ${(e as Error).message}`);
+      }
+    }
+    out[name] = eta;
+  }
+  return out;
+}
+
+function checkGenerator(v: unknown, path: string): GeneratorState | null {
+  if (v === null) return null;
+  const r = record(v, path, ["algorithm", "words", "spareNormal"]);
+  const words = r("words"), spare = r("spareNormal");
+  const state = {
+    algorithm: r("algorithm") as "xoshiro128**",
+    words: (Array.isArray(words) ? words.slice() : words) as [number, number, number, number],
+    spareNormal: spare as number | null,
+  };
+  try {
+    Generator.fromState(state);
+  } catch (e) {
+    throw invalid(path, (e as Error).message);
+  }
+  return state;
+}
+
+function checkEngine(v: unknown, path: string, maxDepth: number, opaque: ((v: object) => boolean) | null): EngineState {
+  if (!isMap(v)) throw invalid(path, "expected a map with a 'kind'.");
+  const engine = plainData(v, path, maxDepth, opaque) as Record<string, unknown>;
+  str(engine.kind, `${path}.kind`);
+  return engine as EngineState;
+}
+
+/** Encodes a state; `registry` supplies pack codecs for engine values (and is otherwise unused). */
+export function encodeCheckpoint(state: CheckpointState, options: { registry?: Registry } = {}): Uint8Array {
+  const codecs = options.registry?.codecs() ?? [];
+  const opaque = codecs.length === 0 ? null : (x: object) => codecs.some((c) => c.test(x));
+  const r = record(state, "state", ["model", "variational", "engine", "generator"]);
+  const model = modelToData(r("model") as Model);
+  const variational = checkVariational(r("model") as Model, r("variational"), "state.variational");
+  const payload = {
+    model,
+    variational,
+    engine: checkEngine(r("engine"), "state.engine", DEFAULT_MAX_DEPTH, opaque),
+    generator: checkGenerator(r("generator") ?? null, "state.generator"),
+  };
+  const encoder = new Encoder({ extensionCodec: checkpointExtensions(codecs), ignoreUndefined: false });
+  return frame(encoder.encode(payload));
+}
+
+/** Decodes and fully validates a checkpoint against `registry`; throws INVALID_CHECKPOINT on anything wrong. */
+export function decodeCheckpoint(bytes: Uint8Array, registry: Registry, limits: CheckpointLimits = {}): CheckpointState {
+  const maxBytes = limits.maxBytes ?? DEFAULT_MAX_BYTES, maxDepth = limits.maxDepth ?? DEFAULT_MAX_DEPTH;
+  if (bytes instanceof Uint8Array && bytes.length > maxBytes) {
+    throw new VireoError("INVALID_CHECKPOINT", `Checkpoint rejected: ${bytes.length} bytes exceeds the limit of ${maxBytes} (limits.maxBytes).`, { field: "header" });
+  }
+  const payload = unframe(bytes);
+  const n = payload.length;
+  const decoded = new WeakSet<object>();
+  const decoder = new Decoder({
+    extensionCodec: checkpointExtensions(registry.codecs(), decoded),
+    // Every element takes at least one byte, so no header may claim more than the payload holds.
+    maxStrLength: n, maxBinLength: n, maxArrayLength: n, maxMapLength: n, maxExtLength: n,
+    useBigInt64: false,
+  });
+  let raw: unknown;
+  try {
+    raw = decoder.decode(payload);
+  } catch (e) {
+    if (e instanceof VireoError) throw e;
+    const pos = (decoder as unknown as { pos?: unknown }).pos;
+    const where = typeof pos === "number" ? ` near byte ${HEADER_BYTES + pos}` : "";
+    throw new VireoError("INVALID_CHECKPOINT", `Checkpoint rejected: the payload is not valid msgpack${where}: ${(e as Error).message}`, { field: "payload" });
+  }
+  const r = record(raw, "checkpoint", ["model", "variational", "engine", "generator"]);
+  const model = modelFromData(readModelData(r("model"), "checkpoint.model"), registry, "checkpoint.model", n);
+  return {
+    model,
+    variational: checkVariational(model, r("variational"), "checkpoint.variational"),
+    engine: checkEngine(r("engine"), "checkpoint.engine", maxDepth, (x) => decoded.has(x)),
+    generator: checkGenerator(r("generator"), "checkpoint.generator"),
+  };
+}
