@@ -5,6 +5,7 @@
 import { VireoError } from "@vireo/core";
 import { knownStats, type EdgeInfo } from "@vireo/nodes";
 import type { Model, FactorSpec, VariableSpec } from "./spec.js";
+import { ruleStub } from "../registry/stub.js";
 
 const KNOWN_KINDS = new Set(["observed", "constant", "input", "deterministic"]);
 
@@ -95,16 +96,7 @@ export function validateModel(model: Model): void {
 function missingRule(f: FactorSpec, edge: string, v: VariableSpec): VireoError {
   const have = Object.keys(f.type.messages);
   const spec = f.type.edges.find((e) => e.name === edge)!;
-  const stub = [
-    `  messages: {`,
-    `    ...${f.type.name}Node.messages,`,
-    `    ${edge}(ctx: NodeContext, out: Float64Array): void {`,
-    `      // Add, for each row n, the natural parameters of the message to '${edge}' (${v.family?.key ?? spec.family},`,
-    `      // ${v.family?.size ?? "?"} numbers per instance) into out[instanceOf(ctx.edges.${edge}, n) * ${v.family?.size ?? "size"} + i]:`,
-    `      // the gradient of E_q[log f] in E[T(${edge})], from the other edges' ctx.edges[...].stats.`,
-    `    },`,
-    `  },`,
-  ].join("\n");
+  const stub = ruleStub({ node: f.type, edge, familyKey: v.family?.key ?? null, size: v.family?.size ?? null });
   return new VireoError(
     "MISSING_RULE",
     `Factor '${f.name}' (${f.type.name}): '${v.name}' is random, but ${f.type.name} has no message rule for edge '${edge}'` +
