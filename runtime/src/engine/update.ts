@@ -4,7 +4,25 @@
  * a mean-field factorisation take the best fully factorised q instead.
  */
 import { VireoError, fmt, choleskyInto, choleskySolveInPlace } from "@vireo/core";
-import type { VariableState } from "./state.js";
+import type { VariableState, FactorState } from "./state.js";
+
+/** How a streaming engine modifies an update (plain CAVI passes none of these). */
+export interface UpdateOptions {
+  /** Multiplier for a factor's message (SVI scales minibatch factors by N/|B|); default 1. */
+  readonly scale?: (f: FactorState) => number;
+  /** Added to the summed messages (online updating: the evidence of earlier batches). */
+  readonly extra?: Float64Array;
+  /** Blend η ← (1 − step) η_old + step η_new (SVI's ρ_t); overrides the nodes' damping. */
+  readonly step?: number;
+}
+
+/** Scratch buffers per variable (the engine runs synchronously, one update at a time). */
+const scratch = new WeakMap<VariableState, { previous: Float64Array; message: Float64Array }>();
+function scratchOf(v: VariableState): { previous: Float64Array; message: Float64Array } {
+  let s = scratch.get(v);
+  if (!s) scratch.set(v, (s = { previous: new Float64Array(v.eta.length), message: new Float64Array(v.eta.length) }));
+  return s;
+}
 
 /** Families whose every finite natural-parameter vector is proper (no domain check needed). */
 const ALWAYS_PROPER = new Set(["Categorical", "Bernoulli", "Poisson"]);
@@ -13,20 +31,37 @@ const ALWAYS_PROPER = new Set(["Categorical", "Bernoulli", "Poisson"]);
  * Recomputes v's natural parameters and expected statistics in place. Returns Σ_i (A(η_i) −
  * E[log h]) when `wantLogNormaliser` (for the collapsed ELBO), else 0.
  */
-export function updateVariable(v: VariableState, wantLogNormaliser = false): number {
-  if (v.previous !== null) v.previous.set(v.eta);
-  v.eta.fill(0);
-  for (const nb of v.neighbours) nb.rule(nb.factor.ctx, v.eta);
+export function updateVariable(v: VariableState, wantLogNormaliser = false, options: UpdateOptions = {}): number {
+  const step = options.step ?? v.damping;
+  const previous = step < 1 ? (v.previous ?? scratchOf(v).previous) : null;
+  if (previous !== null) previous.set(v.eta);
+  sumMessages(v, v.eta, options.scale);
+  if (options.extra) for (let i = 0; i < v.eta.length; i++) v.eta[i] = v.eta[i]! + options.extra[i]!;
   // In a plate with multiplicities every term touching row n counts c_n times, its entropy too:
   // the optimum is the unweighted sum of messages.
   if (v.weights !== null) divideRows(v.eta, v.weights, v.size);
   if (v.spec.factorisation === "mean-field") toMeanField(v);
-  if (v.previous !== null) {
-    const b = v.damping, prev = v.previous;
-    for (let i = 0; i < v.eta.length; i++) v.eta[i] = (1 - b) * prev[i]! + b * v.eta[i]!;
+  if (previous !== null) {
+    for (let i = 0; i < v.eta.length; i++) v.eta[i] = (1 - step) * previous[i]! + step * v.eta[i]!;
   }
   checkProper(v);
   return v.family!.expectedStatsRows(v.eta, v.stats, v.count, wantLogNormaliser, v.weights);
+}
+
+/** out ← Σ over v's factors of scale(f) · message(f → v). */
+export function sumMessages(v: VariableState, out: Float64Array, scale?: (f: FactorState) => number, only?: (f: FactorState) => boolean): void {
+  out.fill(0);
+  for (const nb of v.neighbours) {
+    if (only && !only(nb.factor)) continue;
+    const c = scale ? scale(nb.factor) : 1;
+    if (c === 1) nb.rule(nb.factor.ctx, out);
+    else {
+      const tmp = scratchOf(v).message;
+      tmp.fill(0);
+      nb.rule(nb.factor.ctx, tmp);
+      for (let i = 0; i < out.length; i++) out[i] = out[i]! + c * tmp[i]!;
+    }
+  }
 }
 
 function divideRows(eta: Float64Array, weights: Float64Array, size: number): void {

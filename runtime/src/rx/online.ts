@@ -1,0 +1,29 @@
+/**
+ * `batches$.pipe(online(model, options))`: streaming Bayesian updating for unbounded streams; the
+ * posterior after each batch is the prior for the next (with optional forgetting). One immutable
+ * snapshot per batch. Cold/hot semantics, backpressure and unsubscription as for `svi`.
+ */
+import type { OperatorFunction } from "rxjs";
+import type { Model } from "../model/spec.js";
+import { OnlineEngine, type OnlineOptions } from "../svi/online-engine.js";
+import { streamOperator, summarise, type BatchInput, type SnapshotBase, type StreamOptions } from "./stream-step.js";
+
+export interface OnlineSnapshot extends SnapshotBase {
+  /** Rows of each data plate in this batch. */
+  readonly rows: Readonly<Record<string, number>>;
+  readonly sweeps: number;
+}
+
+export function online(model: Model | OnlineEngine, options: OnlineOptions & StreamOptions = {}): OperatorFunction<BatchInput, OnlineSnapshot> {
+  return streamOperator(
+    () => (model instanceof OnlineEngine ? model : new OnlineEngine(model, options)),
+    (engine, data, batch, skippedBatches) => {
+      const r = engine.step(data);
+      return {
+        step: r.step, batch, skippedBatches, elbo: r.elbo, rows: r.rows, sweeps: r.sweeps,
+        posteriors: summarise(engine.posteriors(), options.summaries),
+      };
+    },
+    options,
+  );
+}

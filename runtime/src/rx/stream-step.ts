@@ -1,0 +1,121 @@
+/**
+ * The shared core of the streaming operators: wraps a synchronous `step(batch)` in an RxJS
+ * operator that emits one immutable snapshot per batch. RxJS stays at the edges: the inference
+ * itself is a plain loop, and each batch is handled inside the source's `next`, so a synchronous
+ * source of a million batches runs in constant stack depth.
+ *
+ * Faults: a batch that fails validation becomes a VireoError INVALID_BATCH naming the batch
+ * index and field. With onInvalid "error" (default) it goes down the error channel; with "skip"
+ * it is reported on the `skipped` side channel and the stream goes on. Either way the engine
+ * keeps the posterior of the last good batch (engines validate before they change anything and
+ * restore their globals if a step fails midway).
+ */
+import { defer, map, filter, type OperatorFunction } from "rxjs";
+import { freeze } from "immer";
+import { VireoError } from "@vireo/core";
+import type { DataBinding } from "../engine/bind.js";
+import type { Posterior, PosteriorSummary } from "../engine/posterior.js";
+
+/** A minibatch as the sources emit it (see ./sources), or a plain data binding. */
+export type BatchInput = DataBinding | { readonly index: number; readonly data: DataBinding; readonly widths: Readonly<Record<string, number>> };
+
+/** A batch left out under onInvalid "skip". */
+export interface SkippedBatch {
+  /** 0-based position of the batch in this subscription's stream. */
+  readonly batch: number;
+  readonly error: VireoError;
+}
+
+export interface StreamOptions {
+  /** What a malformed batch does: error the stream (default) or skip it and report it. */
+  readonly onInvalid?: "error" | "skip";
+  /** Side channel for skipped batches: a function or an observer with `next`. */
+  readonly skipped?: ((s: SkippedBatch) => void) | { next(s: SkippedBatch): void };
+  /**
+   * Which posteriors each snapshot summarises (means and variances copied out): variable names,
+   * "all" (default) or "none" (for throughput: read engine.posteriors() when needed).
+   */
+  readonly summaries?: readonly string[] | "all" | "none";
+}
+
+/** What every snapshot holds; engines add their own fields (ρ for SVI, …). */
+export interface SnapshotBase {
+  /** Steps the engine has taken (batches fitted), including this one. */
+  readonly step: number;
+  /** 0-based position of this batch in the subscription's stream (skipped batches count). */
+  readonly batch: number;
+  /** Batches skipped so far in this subscription. */
+  readonly skippedBatches: number;
+  /** The batch's ELBO figure (see the engine's docs for what it estimates). */
+  readonly elbo: number;
+  readonly posteriors: Readonly<Record<string, PosteriorSummary>>;
+}
+
+function isSourceBatch(b: BatchInput): b is Extract<BatchInput, { widths: unknown }> {
+  const x = b as { index?: unknown; data?: unknown; widths?: unknown };
+  return typeof x.index === "number" && typeof x.data === "object" && x.data !== null && typeof x.widths === "object";
+}
+
+/** Turns a validation error into INVALID_BATCH with the batch index and field. */
+export function batchError(e: unknown, batch: number): unknown {
+  if (!(e instanceof VireoError) || !["INVALID_DATA", "DIMENSION_MISMATCH", "UNKNOWN_NAME"].includes(e.code)) return e;
+  const field = e.context.variable;
+  return new VireoError("INVALID_BATCH", `Batch ${batch}${field ? `, field '${field}'` : ""}: ${e.message}`, { ...e.context, batch, ...(field ? { field } : {}) });
+}
+
+export function summarise(posteriors: Record<string, Posterior>, which: StreamOptions["summaries"]): Record<string, PosteriorSummary> {
+  if (which === "none") return {};
+  const names = which === undefined || which === "all" ? Object.keys(posteriors) : which;
+  const out: Record<string, PosteriorSummary> = {};
+  for (const n of names) {
+    const p = posteriors[n];
+    if (!p) throw new VireoError("INVALID_OPTION", `summaries: '${n}' is not a global variable; globals are [${Object.keys(posteriors).join(", ")}].`);
+    out[n] = p.summary();
+  }
+  return out;
+}
+
+/**
+ * Builds an operator from an engine factory (called once per subscription, so a cold source
+ * gets a fresh engine per subscriber) and a step that returns the snapshot's own fields.
+ */
+export function streamOperator<E, S extends SnapshotBase>(
+  makeEngine: () => E,
+  step: (engine: E, data: DataBinding, batch: number, skipped: number) => S,
+  options: StreamOptions,
+): OperatorFunction<BatchInput, S> {
+  const onInvalid = options.onInvalid ?? "error";
+  if (onInvalid !== "error" && onInvalid !== "skip") throw new VireoError("INVALID_OPTION", `onInvalid must be "error" or "skip", got ${String(onInvalid)}.`);
+  const report = (s: SkippedBatch) => {
+    const side = options.skipped;
+    if (typeof side === "function") side(s);
+    else side?.next(s);
+  };
+  // Built from RxJS's own operators (defer, map, filter) rather than a hand-made Observable:
+  // they chain subscribers, so a downstream take(n) stops even a synchronous, endless source.
+  return (source) =>
+    defer(() => {
+      const engine = makeEngine();
+      let index = 0, skipped = 0;
+      return source.pipe(
+        map((input): S | typeof SKIP => {
+          const batch = index++;
+          try {
+            return freeze(step(engine, isSourceBatch(input) ? input.data : (input as DataBinding), batch, skipped), true);
+          } catch (raw) {
+            const e = batchError(raw, batch);
+            if (onInvalid === "skip" && e instanceof VireoError && e.code === "INVALID_BATCH") {
+              skipped++;
+              report({ batch, error: e });
+              return SKIP;
+            }
+            throw e;
+          }
+        }),
+        filter((s): s is S => s !== SKIP),
+      );
+    });
+}
+
+/** Marks a skipped batch between map and filter. */
+const SKIP = Symbol("skipped batch");

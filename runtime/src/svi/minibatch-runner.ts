@@ -1,0 +1,155 @@
+/**
+ * What SVI and online updating share: a model split into global variables (outside the data
+ * plates: they persist from batch to batch) and local ones (in data plates: fresh for every
+ * batch), the binding of each minibatch (recompiling only when its shape changes), and the
+ * local step that fits the locals to the batch with the globals held fixed.
+ */
+import { VireoError, Generator, type GeneratorState } from "@vireo/core";
+import type { Model } from "../model/spec.js";
+import { bindData, type DataBinding, type BoundData } from "../engine/bind.js";
+import { compile, initialise, initialiseSome, rebind, sameShape, type CompiledState, type VariableState, type FactorState } from "../engine/state.js";
+import { computeSchedule } from "../engine/schedule.js";
+import { updateVariable } from "../engine/update.js";
+import { Posterior } from "../engine/posterior.js";
+
+export interface LocalStepOptions {
+  /** Most local sweeps per batch (default 100). */
+  readonly localIterations?: number;
+  /** Stop the local sweeps when the mean absolute change of the locals' expected statistics falls below this (default 1e-5). */
+  readonly localTolerance?: number;
+}
+
+export class MinibatchRunner {
+  readonly model: Model;
+  /** Random variables outside data plates, in schedule order. */
+  readonly globalNames: readonly string[];
+  /** Random variables inside data plates, in schedule order. */
+  readonly localNames: readonly string[];
+  /** The global variables' natural parameters and statistics, shared by every batch's state. */
+  readonly globals: Map<string, { eta: Float64Array; stats: Float64Array }>;
+  readonly rng: Generator;
+  private state: CompiledState | null = null;
+  private initialised = false;
+  private readonly localIterations: number;
+  private readonly localTolerance: number;
+
+  constructor(model: Model, seed: number, options: LocalStepOptions = {}) {
+    this.model = model;
+    const isData = (plate: string | null) => plate !== null && model.plates[plate]!.size === null;
+    const random = model.order.filter((n) => model.variables[n]!.kind === "random");
+    this.globalNames = random.filter((n) => !isData(model.variables[n]!.plate));
+    this.localNames = random.filter((n) => isData(model.variables[n]!.plate));
+    this.globals = new Map();
+    for (const n of this.globalNames) {
+      const v = model.variables[n]!;
+      const count = v.plate === null ? 1 : model.plates[v.plate]!.size!;
+      const size = v.family!.size;
+      this.globals.set(n, { eta: new Float64Array(count * size), stats: new Float64Array(count * size) });
+    }
+    this.rng = new Generator(seed);
+    this.localIterations = options.localIterations ?? 100;
+    this.localTolerance = options.localTolerance ?? 1e-5;
+    if (!(Number.isInteger(this.localIterations) && this.localIterations >= 1)) {
+      throw new VireoError("INVALID_OPTION", `localIterations must be a positive integer, got ${this.localIterations}.`);
+    }
+  }
+
+  /** Validates a batch against the model without touching any state (throws on bad data). */
+  bind(batch: DataBinding): BoundData {
+    return bindData(this.model, batch);
+  }
+
+  /**
+   * Makes the state for a bound batch: reuses the last compiled state when the shapes match,
+   * starts the locals afresh, and on the very first batch also starts the globals.
+   */
+  prepare(bound: BoundData): CompiledState {
+    if (this.state !== null && sameShape(this.state, bound)) rebind(this.state, bound);
+    else this.state = compile(this.model, bound, this.globals);
+    if (!this.initialised) {
+      initialise(this.state, this.rng);
+      this.initialised = true;
+    } else {
+      initialiseSome(this.state, new Set(this.localNames), this.rng);
+    }
+    return this.state;
+  }
+
+  /** Global variables' states, in schedule order. */
+  globalStates(state: CompiledState): VariableState[] {
+    return computeSchedule(state).filter((v) => this.globals.has(v.name));
+  }
+
+  /** Local variables' states, in schedule order. */
+  localStates(state: CompiledState): VariableState[] {
+    return computeSchedule(state).filter((v) => !this.globals.has(v.name));
+  }
+
+  /** Whether a factor lives in a data plate (its messages to globals carry the batch's evidence). */
+  isDataFactor(f: FactorState): boolean {
+    return f.spec.plate !== null && this.model.plates[f.spec.plate]!.size === null;
+  }
+
+  /**
+   * Fits the locals to the batch with the globals fixed: sweeps over the locals until their
+   * expected statistics stop changing. A single local variable needs one update (it depends on
+   * globals and data only). Returns the number of sweeps and the last local's log-normaliser.
+   */
+  localStep(state: CompiledState, wantLogNormaliser: boolean): { sweeps: number; logNormaliser: number } {
+    const locals = this.localStates(state);
+    if (locals.length === 0) return { sweeps: 0, logNormaliser: 0 };
+    const before = locals.map((v) => new Float64Array(v.stats.length));
+    let logNormaliser = 0;
+    for (let sweep = 1; sweep <= this.localIterations; sweep++) {
+      locals.forEach((v, i) => before[i]!.set(v.stats));
+      for (const v of locals) logNormaliser = updateVariable(v, wantLogNormaliser && v === locals[locals.length - 1]);
+      if (locals.length === 1) return { sweeps: 1, logNormaliser };
+      let change = 0, n = 0;
+      locals.forEach((v, i) => {
+        const b = before[i]!;
+        for (let j = 0; j < b.length; j++) change += Math.abs(v.stats[j]! - b[j]!);
+        n += b.length;
+      });
+      if (change / Math.max(1, n) < this.localTolerance) return { sweeps: sweep, logNormaliser };
+    }
+    return { sweeps: this.localIterations, logNormaliser };
+  }
+
+  /** Posteriors of the global variables (copies). */
+  posteriors(): Record<string, Posterior> {
+    const out: Record<string, Posterior> = {};
+    for (const n of this.globalNames) {
+      const v = this.model.variables[n]!, g = this.globals.get(n)!;
+      out[n] = new Posterior(n, v.family!, g.eta.length / v.family!.size, g.eta);
+    }
+    return out;
+  }
+
+  /** Copies of the globals' natural parameters (to restore after a failed step). */
+  saveGlobals(): Map<string, Float64Array> {
+    return new Map([...this.globals].map(([n, g]) => [n, g.eta.slice()]));
+  }
+
+  /** Restores globals saved by saveGlobals() and recomputes their statistics. */
+  restoreGlobals(saved: ReadonlyMap<string, Float64Array>): void {
+    for (const [n, eta] of saved) {
+      const g = this.globals.get(n)!, fam = this.model.variables[n]!.family!;
+      g.eta.set(eta);
+      fam.expectedStatsRows(g.eta, g.stats, g.eta.length / fam.size);
+    }
+  }
+
+  /** Whether the globals have been started (after the first batch or a restore). */
+  get started(): boolean {
+    return this.initialised;
+  }
+
+  /** Marks the globals as started (after restoring them from a checkpoint). */
+  markStarted(): void {
+    this.initialised = true;
+  }
+
+  generatorState(): GeneratorState {
+    return this.rng.getState();
+  }
+}

@@ -1,0 +1,175 @@
+/**
+ * Stochastic variational inference (Hoffman, Blei, Wang & Paisley 2013). For each minibatch of a
+ * data set of N rows: fit the local variables to the batch in closed form, then move every global
+ * variable's natural parameters a step along the natural gradient,
+ *   λ ← (1 − ρ_t) λ + ρ_t (η_prior + (N/|B|) Σ_batch messages),   ρ_t = (t + τ)^(−κ),
+ * where t = 1, 2, … counts steps. With τ = 0 the first step has ρ = 1. On the first batch the
+ * locals keep their random start (as in CAVI's first sweep), which breaks the symmetry between
+ * mixture components.
+ */
+import { VireoError, type GeneratorState } from "@vireo/core";
+import type { Model } from "../model/spec.js";
+import type { DataBinding } from "../engine/bind.js";
+import { updateVariable } from "../engine/update.js";
+import { collapsePlan } from "../engine/elbo.js";
+import type { CompiledState, FactorState } from "../engine/state.js";
+import type { Posterior } from "../engine/posterior.js";
+import { MinibatchRunner, type LocalStepOptions } from "./minibatch-runner.js";
+
+export interface SviOptions extends LocalStepOptions {
+  /** N: the number of rows of `plate` in the whole data set. */
+  readonly size: number;
+  /** The plate the minibatches subsample (default: the model's only data plate). */
+  readonly plate?: string;
+  /** Delay τ ≥ 0 of the step-size schedule (default 1). */
+  readonly tau?: number;
+  /** Forgetting rate κ ∈ (0.5, 1] of the step-size schedule (default 0.7). */
+  readonly kappa?: number;
+  /** Seed for the locals' random starts (default 0). */
+  readonly seed?: number;
+}
+
+export interface SviStepReport {
+  /** Steps taken so far (this one included). */
+  readonly step: number;
+  readonly rho: number;
+  /** Rows of the subsampled plate in this batch. */
+  readonly rows: number;
+  /** Unbiased-in-expectation estimate of the full-data ELBO from this batch (before the global step). */
+  readonly elbo: number;
+  readonly localSweeps: number;
+}
+
+/** The part of an SVI run that a checkpoint must hold besides the globals. */
+export interface SviProgress {
+  readonly kind: "svi";
+  readonly t: number;
+  readonly size: number;
+  readonly plate: string;
+  readonly tau: number;
+  readonly kappa: number;
+}
+
+export function dataPlateOf(model: Model, plate: string | undefined, what: string): string {
+  const dataPlates = Object.values(model.plates).filter((p) => p.size === null).map((p) => p.name);
+  if (plate !== undefined) {
+    if (!dataPlates.includes(plate)) {
+      throw new VireoError("INVALID_OPTION", `${what}: plate '${plate}' is not a data plate of the model; data plates are [${dataPlates.join(", ")}].`);
+    }
+    return plate;
+  }
+  if (dataPlates.length !== 1) {
+    throw new VireoError("INVALID_OPTION", `${what}: the model has data plates [${dataPlates.join(", ")}]; say which one the minibatches subsample with the 'plate' option.`);
+  }
+  return dataPlates[0]!;
+}
+
+export class SviEngine {
+  readonly runner: MinibatchRunner;
+  readonly plate: string;
+  readonly size: number;
+  readonly tau: number;
+  readonly kappa: number;
+  private t = 0;
+
+  constructor(model: Model, options: SviOptions) {
+    this.plate = dataPlateOf(model, options.plate, "svi");
+    this.size = options.size;
+    this.tau = options.tau ?? 1;
+    this.kappa = options.kappa ?? 0.7;
+    if (!(Number.isFinite(this.size) && this.size >= 1)) throw new VireoError("INVALID_OPTION", `svi: 'size' (N, the rows of plate '${this.plate}' in the whole data set) must be ≥ 1, got ${options.size}.`);
+    if (!(this.kappa > 0.5 && this.kappa <= 1)) throw new VireoError("INVALID_OPTION", `svi: kappa must be in (0.5, 1], got ${this.kappa}.`);
+    if (!(this.tau >= 0 && Number.isFinite(this.tau))) throw new VireoError("INVALID_OPTION", `svi: tau must be ≥ 0, got ${this.tau}.`);
+    this.runner = new MinibatchRunner(model, options.seed ?? 0, options);
+  }
+
+  /** ρ_t for step t (1-based). */
+  rho(t: number): number {
+    return Math.pow(t + this.tau, -this.kappa);
+  }
+
+  /** Steps taken so far. */
+  get steps(): number {
+    return this.t;
+  }
+
+  /**
+   * One SVI step on a batch. Bad data throws (naming variable and row) before anything changes;
+   * a numerical failure restores the globals, so the last good posterior is never lost.
+   */
+  step(batch: DataBinding): SviStepReport {
+    const bound = this.runner.bind(batch);
+    const saved = this.runner.started ? this.runner.saveGlobals() : null;
+    try {
+      const state = this.runner.prepare(bound);
+      const rows = bound.plateSizes[this.plate]!;
+      const scale = this.size / rows;
+      const first = this.t === 0;
+      const local = first ? { sweeps: 0, logNormaliser: 0 } : this.runner.localStep(state, true);
+      const estimate = this.batchElbo(state, scale, first ? null : local.logNormaliser);
+      const t = this.t + 1, rho = this.rho(t);
+      const isData = (f: FactorState) => this.runner.isDataFactor(f);
+      for (const g of this.runner.globalStates(state)) updateVariable(g, false, { scale: (f) => (isData(f) ? scale : 1), step: rho });
+      this.t = t;
+      return { step: t, rho, rows, elbo: estimate, localSweeps: local.sweeps };
+    } catch (e) {
+      if (saved) this.runner.restoreGlobals(saved);
+      throw e;
+    }
+  }
+
+  /**
+   * ELBO estimate: global terms once, batch terms (data factors and local entropies) times N/|B|.
+   * With `logNormaliser` from the last local update, the collapsed form saves two plate passes.
+   */
+  private batchElbo(state: CompiledState, scale: number, logNormaliser: number | null): number {
+    const locals = this.runner.localStates(state);
+    const collapsed = logNormaliser === null ? null : collapsePlan(locals[locals.length - 1]);
+    let global = 0, batch = collapsed ? logNormaliser! : 0;
+    for (const f of state.factors) {
+      if (collapsed?.factors.has(f)) continue;
+      const v = f.spec.type.logFactor(f.ctx);
+      if (this.runner.isDataFactor(f)) batch += v;
+      else global += v;
+    }
+    for (const v of state.random) {
+      if (v === collapsed?.variable) continue;
+      const h = v.family!.entropyRows(v.eta, v.count, v.weights);
+      if (this.runner.globals.has(v.name)) global += h;
+      else batch += h;
+    }
+    return global + scale * batch;
+  }
+
+  /** Posteriors of the global variables. */
+  posteriors(): Record<string, Posterior> {
+    return this.runner.posteriors();
+  }
+
+  /** The step counter and schedule, for checkpoints. */
+  progress(): SviProgress {
+    return { kind: "svi", t: this.t, size: this.size, plate: this.plate, tau: this.tau, kappa: this.kappa };
+  }
+
+  /** Restores globals, step counter and generator (from a checkpoint). */
+  restore(globals: Readonly<Record<string, Float64Array>>, progress: SviProgress, generator: GeneratorState): void {
+    if (progress.size !== this.size || progress.plate !== this.plate || progress.tau !== this.tau || progress.kappa !== this.kappa) {
+      throw new VireoError("INVALID_CHECKPOINT", `svi: the checkpoint was made with size ${progress.size}, plate '${progress.plate}', tau ${progress.tau}, kappa ${progress.kappa}; this engine has ${this.size}, '${this.plate}', ${this.tau}, ${this.kappa}.`);
+    }
+    restoreRunner(this.runner, globals, generator);
+    this.t = progress.t;
+  }
+}
+
+/** Restores a runner's globals and generator, checking names and lengths first. */
+export function restoreRunner(runner: MinibatchRunner, globals: Readonly<Record<string, Float64Array>>, generator: GeneratorState): void {
+  for (const [n, g] of runner.globals) {
+    const eta = globals[n];
+    if (!(eta instanceof Float64Array) || eta.length !== g.eta.length) {
+      throw new VireoError("INVALID_CHECKPOINT", `Checkpoint: global '${n}' needs ${g.eta.length} natural parameters, got ${eta instanceof Float64Array ? eta.length : typeof eta}.`, { variable: n });
+    }
+  }
+  runner.rng.setState(generator);
+  runner.restoreGlobals(new Map(Object.entries(globals).filter(([n]) => runner.globals.has(n))));
+  runner.markStarted();
+}
