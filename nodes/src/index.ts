@@ -23,3 +23,8 @@ export { CategoricalTransition } from "./timeseries/categorical-transition.js";
 export { CategoricalEmission } from "./timeseries/categorical-emission.js";
 export { GaussianEmission, type StateGaussianExpectations } from "./timeseries/gaussian-emission.js";
 export * from "./contract/verify-structured.js";
+export { BernoulliLogitNode, bernoulliLogitNode, type NonConjugateOptions } from "./nonconjugate/bernoulli-logit.js";
+export { PoissonLogNode, poissonLogNode } from "./nonconjugate/poisson-log.js";
+export { StudentTNode, studentTNode } from "./nonconjugate/student-t.js";
+export { gaussHermite, quadratureExpectation, type GaussHermiteRule, type ScalarLogLik, type GaussianExpectation } from "./nonconjugate/gauss-hermite.js";
+export { linearPredictorNode, type LinearPredictorSpec } from "./nonconjugate/linear-predictor.js";
