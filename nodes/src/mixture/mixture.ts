@@ -106,6 +106,7 @@ export function Mixture(inner: NodeType, components: readonly string[]): NodeTyp
     name: `Mixture(${inner.name})`,
     edges: [{ name: "selector", family: "Categorical", doc: "which component each row uses" }, ...inner.edges],
     linearEdges: ["selector"],
+    ...(inner.damping !== undefined ? { damping: inner.damping } : {}),
     check(info: Readonly<Record<string, EdgeInfo>>, nodeName: string): void {
       inner.check?.(info, nodeName);
     },

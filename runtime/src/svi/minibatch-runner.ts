@@ -63,16 +63,30 @@ export class MinibatchRunner {
    * Makes the state for a bound batch: reuses the last compiled state when the shapes match,
    * starts the locals afresh, and on the very first batch also starts the globals.
    */
-  prepare(bound: BoundData): CompiledState {
+  prepare(bound: BoundData, rng: Generator = this.rng): CompiledState {
     if (this.state !== null && sameShape(this.state, bound)) rebind(this.state, bound);
     else this.state = compile(this.model, bound, this.globals);
     if (!this.initialised) {
-      initialise(this.state, this.rng);
+      initialise(this.state, rng);
       this.initialised = true;
     } else {
-      initialiseSome(this.state, new Set(this.localNames), this.rng);
+      initialiseSome(this.state, new Set(this.localNames), rng);
     }
     return this.state;
+  }
+
+  /**
+   * Fits the locals of a batch with the globals held fixed and returns their posteriors: the
+   * per-row posteriors of new data (e.g. topic proportions of unseen documents). Uses its own
+   * generator, so evaluating does not change the training stream.
+   */
+  fitLocals(batch: DataBinding, seed = 0): Record<string, Posterior> {
+    if (!this.initialised) throw new VireoError("INVALID_STATE", "fitLocals: the globals have not been fitted yet; step the engine on some data first.");
+    const state = this.prepare(this.bind(batch), new Generator(seed));
+    this.localStep(state, false);
+    const out: Record<string, Posterior> = {};
+    for (const v of this.localStates(state)) out[v.name] = new Posterior(v.name, v.family!, v.count, v.eta);
+    return out;
   }
 
   /** Global variables' states, in schedule order. */
