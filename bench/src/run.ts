@@ -6,12 +6,15 @@
 import { kernels } from "./kernels.js";
 import { bbvi } from "./bbvi.js";
 import { caviGmm } from "./cavi-gmm.js";
+import { onlineStreaming, ldaSvi } from "./streaming.js";
 import { timeseries } from "./timeseries.js";
 
 /** Every registered suite, by the name used on the command line. */
 export const suites: Record<string, () => Promise<unknown>> = {
   kernels,
   "cavi-gmm": caviGmm,
+  online: onlineStreaming,
+  "lda-svi": ldaSvi,
   bbvi,
   timeseries,
 };

@@ -192,7 +192,7 @@ function defaultEta(f: ExponentialFamily): Float64Array {
  * at random probabilities drawn from `rng`: identical components would otherwise never separate.
  * `init` overrides any variable with user natural parameters (count × size).
  */
-export function initialise(state: CompiledState, rng: Generator, init: Readonly<Record<string, Float64Array>> = {}): void {
+export function initialise(state: CompiledState, rng: Generator, init: Readonly<Record<string, Float64Array>> = {}, randomCategorical = true): void {
   for (const v of state.random) {
     const f = v.family!;
     const given = init[v.name];
@@ -202,7 +202,7 @@ export function initialise(state: CompiledState, rng: Generator, init: Readonly<
       }
       for (let i = 0; i < v.count; i++) v.eta.set(given.length === v.size ? given : given.subarray(i * v.size, (i + 1) * v.size), i * v.size);
       for (let i = 0; i < v.count; i++) f.validate(v.eta.subarray(i * v.size, (i + 1) * v.size), `init.${v.name}[${i}]`);
-    } else if (f.name === "Categorical" && v.spec.plate !== null && state.model.plates[v.spec.plate]!.size === null) {
+    } else if (randomCategorical && f.name === "Categorical" && v.spec.plate !== null && state.model.plates[v.spec.plate]!.size === null) {
       const p = new Float64Array(f.dim), ones = new Float64Array(f.dim).fill(1);
       for (let i = 0; i < v.count; i++) {
         sampleDirichlet(rng, ones, p);
@@ -230,9 +230,13 @@ export function initialise(state: CompiledState, rng: Generator, init: Readonly<
   }
 }
 
-/** (Re)initialises only the named variables, e.g. the plate-local latents of a new minibatch. */
-export function initialiseSome(state: CompiledState, names: ReadonlySet<string>, rng: Generator): void {
-  initialise({ ...state, random: state.random.filter((v) => names.has(v.name)) }, rng);
+/**
+ * (Re)initialises only the named variables, e.g. the plate-local latents of a new minibatch.
+ * With `randomCategorical` false, per-row Categoricals start uniform: once the globals differ
+ * there is no symmetry left to break, and the first local update starts from them.
+ */
+export function initialiseSome(state: CompiledState, names: ReadonlySet<string>, rng: Generator, randomCategorical = true): void {
+  initialise({ ...state, random: state.random.filter((v) => names.has(v.name)) }, rng, {}, randomCategorical);
 }
 
 function allProper(v: VariableState): boolean {

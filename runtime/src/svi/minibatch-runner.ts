@@ -30,8 +30,10 @@ export class MinibatchRunner {
   readonly rng: Generator;
   private state: CompiledState | null = null;
   private initialised = false;
-  private readonly localIterations: number;
-  private readonly localTolerance: number;
+  /** Most local sweeps per batch. */
+  readonly localIterations: number;
+  /** Tolerance of the local sweeps (mean absolute change of the locals' expected statistics). */
+  readonly localTolerance: number;
 
   constructor(model: Model, seed: number, options: LocalStepOptions = {}) {
     this.model = model;
@@ -70,7 +72,7 @@ export class MinibatchRunner {
       initialise(this.state, rng);
       this.initialised = true;
     } else {
-      initialiseSome(this.state, new Set(this.localNames), rng);
+      initialiseSome(this.state, new Set(this.localNames), rng, false);
     }
     return this.state;
   }
