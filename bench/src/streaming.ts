@@ -12,7 +12,7 @@ import { range, map, lastValueFrom } from "rxjs";
 import { Normal } from "@vireo/core";
 import { NormalNode } from "@vireo/nodes";
 import { ModelBuilder, OnlineEngine, SviEngine, online } from "@vireo/runtime";
-import { ldaModel, selectDocs, rowsByDoc } from "../../examples/src/lda/model.js";
+import { ldaModel, selectDocs, rowsByDoc, type Corpus } from "../../examples/src/lda/model.js";
 import { loadAusten } from "../../examples/src/lda/austen.js";
 import { describeCase } from "./kernels.js";
 
@@ -55,7 +55,7 @@ export async function ldaSvi(): Promise<void> {
   const corpus = loadAusten();
   const V = corpus.vocab.length, B = 64;
   const byDoc = rowsByDoc(corpus.rows.doc, corpus.docs);
-  const batches = [];
+  const batches: Corpus[] = [];
   for (let b = 0; b + B <= corpus.docs; b += B) batches.push(selectDocs(corpus.rows, byDoc, Array.from({ length: B }, (_, i) => b + i)));
   console.log(`  Austen corpus: ${corpus.docs} documents, V = ${V}, ${corpus.rows.doc.length} (document, word) rows, batches of ${B} documents`);
   for (const K of [10, 50]) {

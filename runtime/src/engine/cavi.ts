@@ -13,6 +13,7 @@ import { computeSchedule, scheduleFromNames } from "./schedule.js";
 import { updateVariable } from "./update.js";
 import { elbo, collapsePlan, type Collapsed } from "./elbo.js";
 import { Posterior } from "./posterior.js";
+import { seedMixtureComponents } from "./seed-components.js";
 
 export interface CaviOptions {
   /** Data by variable name (observed and input variables). */
@@ -27,6 +28,12 @@ export interface CaviOptions {
   readonly restarts?: number;
   /** Starting natural parameters for some variables (size, or count × size). */
   readonly init?: Readonly<Record<string, Float64Array>>;
+  /**
+   * How mixtures start: "seeded" puts component means at distinct random data rows, "random"
+   * starts from random soft responsibilities only, "alternate" (default) uses seeded starts on
+   * even restarts and random ones on odd restarts, so restarts explore both.
+   */
+  readonly mixtureStart?: "seeded" | "random" | "alternate";
   /** Update order by variable name (default: computed from the graph). */
   readonly schedule?: readonly string[];
   /** Called after each sweep with its index and ELBO. */
@@ -123,11 +130,14 @@ export class CaviEngine {
   }
 }
 
-function runOnce(model: Model, options: CaviOptions, seed: number): CaviResult {
+function runOnce(model: Model, options: CaviOptions, seed: number, seeded: boolean): CaviResult {
   const maxIterations = options.maxIterations ?? 500;
   const tolerance = options.tolerance ?? 1e-10;
   const state = compile(model, bindData(model, options.data));
-  initialise(state, new Generator(seed), options.init);
+  const rng = new Generator(seed);
+  initialise(state, rng, options.init);
+  // Mixtures start from data-seeded component means; their selectors take one update from them.
+  if (seeded) for (const z of seedMixtureComponents(state, rng)) if (!(options.init && z.name in options.init)) updateVariable(z);
   const engine = new CaviEngine(state, options.schedule);
   const trace: number[] = [];
   const diagnostics: ElboDecrease[] = [];
@@ -171,7 +181,8 @@ export function cavi(model: Model, options: CaviOptions): CaviResult {
   const seed = options.seed ?? 0;
   let best: CaviResult | null = null;
   for (let r = 0; r < restarts; r++) {
-    const res = runOnce(model, options, seed + r);
+    const start = options.mixtureStart ?? "alternate";
+    const res = runOnce(model, options, seed + r, start === "seeded" || (start === "alternate" && r % 2 === 0));
     if (best === null || res.elbo[res.elbo.length - 1]! > best.elbo[best.elbo.length - 1]!) best = res;
   }
   return best!;
