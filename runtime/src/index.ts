@@ -24,3 +24,5 @@ export { online, type OnlineSnapshot } from "./rx/online.js";
 export { streamOperator, batchError, type BatchInput, type SkippedBatch, type StreamOptions, type SnapshotBase } from "./rx/stream-step.js";
 export * from "./rx/sources/index.js";
 export * from "./checkpoint/index.js";
+export { sviCheckpoint, resumeSvi, type SviEngineState } from "./checkpoint/svi.js";
+export { onlineCheckpoint, resumeOnline, type OnlineEngineState } from "./checkpoint/online.js";

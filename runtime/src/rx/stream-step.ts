@@ -36,6 +36,12 @@ export interface StreamOptions {
    * "all" (default) or "none" (for throughput: read engine.posteriors() when needed).
    */
   readonly summaries?: readonly string[] | "all" | "none";
+  /**
+   * For a stream resumed from a checkpoint: the position of this subscription's first batch in
+   * the whole stream and the batches skipped before it (default 0 and 0), so that snapshots
+   * number their batches as the uninterrupted stream would.
+   */
+  readonly startAt?: { readonly batch: number; readonly skippedBatches?: number };
 }
 
 /** What every snapshot holds; engines add their own fields (ρ for SVI, …). */
@@ -86,6 +92,10 @@ export function streamOperator<E, S extends SnapshotBase>(
 ): OperatorFunction<BatchInput, S> {
   const onInvalid = options.onInvalid ?? "error";
   if (onInvalid !== "error" && onInvalid !== "skip") throw new VireoError("INVALID_OPTION", `onInvalid must be "error" or "skip", got ${String(onInvalid)}.`);
+  const start = options.startAt?.batch ?? 0, startSkipped = options.startAt?.skippedBatches ?? 0;
+  if (!(Number.isSafeInteger(start) && start >= 0 && Number.isSafeInteger(startSkipped) && startSkipped >= 0 && startSkipped <= start)) {
+    throw new VireoError("INVALID_OPTION", `startAt: expected { batch, skippedBatches } with 0 ≤ skippedBatches ≤ batch (integers), got ${JSON.stringify(options.startAt)}.`);
+  }
   const report = (s: SkippedBatch) => {
     const side = options.skipped;
     if (typeof side === "function") side(s);
@@ -96,7 +106,7 @@ export function streamOperator<E, S extends SnapshotBase>(
   return (source) =>
     defer(() => {
       const engine = makeEngine();
-      let index = 0, skipped = 0;
+      let index = start, skipped = startSkipped;
       return source.pipe(
         map((input): S | typeof SKIP => {
           const batch = index++;

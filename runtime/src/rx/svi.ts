@@ -22,6 +22,8 @@ export interface SviSnapshot extends SnapshotBase {
   readonly localSweeps: number;
 }
 
+/** Steps an existing engine (its own options apply; only the stream options are read). */
+export function svi(engine: SviEngine, options?: StreamOptions): OperatorFunction<BatchInput, SviSnapshot>;
 export function svi(model: Model | SviEngine, options?: SviOptions & StreamOptions): OperatorFunction<BatchInput, SviSnapshot>;
 export function svi(model: Model | SviEngine, options: Partial<SviOptions> & StreamOptions = {}): OperatorFunction<BatchInput, SviSnapshot> {
   const make = (): SviEngine => {

@@ -52,8 +52,10 @@ export interface OnlineProgress {
 export class OnlineEngine {
   readonly runner: MinibatchRunner;
   readonly forgetting: number;
-  private readonly maxIterations: number;
-  private readonly tolerance: number;
+  /** Most CAVI sweeps per batch. */
+  readonly maxIterations: number;
+  /** Relative ELBO change that ends a batch's sweeps. */
+  readonly tolerance: number;
   /** A per global: the discounted sum of earlier batches' messages. */
   private readonly evidence: Map<string, Float64Array>;
   private t = 0;

@@ -1,0 +1,68 @@
+/**
+ * SVI runs in checkpoints. The state of a stochastic variational inference run is the globals'
+ * natural parameters, the step counter t with the step-size schedule (N, plate, τ, κ), the
+ * local-step options and the generator the locals' random starts draw from. An engine resumed
+ * from a checkpoint and fed the same later minibatches takes bit-identical steps.
+ */
+import { SviEngine, type SviOptions, type SviProgress } from "../svi/svi-engine.js";
+import type { CheckpointState, EngineState } from "./checkpoint.js";
+import { invalid, record, str } from "./schema.js";
+import { globalsOf, requireStarted, checkGlobals, checkGeneratorState, checkSteps, scalars, agree, build } from "./minibatch.js";
+
+export interface SviEngineState extends EngineState {
+  readonly kind: "svi";
+  /** Steps taken when the checkpoint was made. */
+  readonly t: number;
+  /** The data plate the minibatches subsample. */
+  readonly plate: string;
+  /** [N, τ, κ]: the data set's size and the step-size schedule ρ_t = (t + τ)^(−κ), exactly. */
+  readonly schedule: Float64Array;
+  /** [localIterations, localTolerance]. */
+  readonly local: Float64Array;
+}
+
+const SCHEDULE = ["size", "tau", "kappa"] as const;
+const LOCAL = ["localIterations", "localTolerance"] as const;
+
+/** The checkpoint state of an SVI engine (after at least one step); copies, so the engine may go on. */
+export function sviCheckpoint(engine: SviEngine): CheckpointState {
+  requireStarted(engine.steps, "sviCheckpoint");
+  const p = engine.progress();
+  const state: SviEngineState = {
+    kind: "svi", t: p.t, plate: p.plate,
+    schedule: Float64Array.of(p.size, p.tau, p.kappa),
+    local: Float64Array.of(engine.runner.localIterations, engine.runner.localTolerance),
+  };
+  return { model: engine.runner.model, variational: globalsOf(engine.runner), engine: state, generator: engine.runner.generatorState() };
+}
+
+/** Reads and checks the SVI engine state of a checkpoint (kind, keys, types). */
+function readSviState(e: EngineState): SviProgress & { local: Record<(typeof LOCAL)[number], number> } {
+  if (e.kind !== "svi") throw invalid("checkpoint.engine.kind", `expected an SVI checkpoint (kind "svi"), got kind ${JSON.stringify(e.kind)}.`);
+  const r = record(e, "checkpoint.engine", ["kind", "t", "plate", "schedule", "local"]);
+  const s = scalars(r("schedule"), "checkpoint.engine.schedule", SCHEDULE);
+  return { kind: "svi", t: checkSteps(r("t"), "checkpoint.engine.t"), plate: str(r("plate"), "checkpoint.engine.plate"), ...s, local: scalars(r("local"), "checkpoint.engine.local", LOCAL) };
+}
+
+/**
+ * An SVI engine continuing from a decoded checkpoint. Options the caller gives (size, plate, tau,
+ * kappa, localIterations, localTolerance) must equal the stored ones; omitted ones take the stored
+ * values. The seed is not used: the generator continues from the checkpoint's state. Everything
+ * (kind, options, globals' names and lengths, generator state) is checked before the engine is
+ * built, so a refused checkpoint throws INVALID_CHECKPOINT and changes nothing.
+ */
+export function resumeSvi(checkpoint: CheckpointState, options: Partial<SviOptions> = {}): SviEngine {
+  const p = readSviState(checkpoint.engine);
+  agree("SVI", "size", p.size, options.size);
+  agree("SVI", "plate", p.plate, options.plate);
+  agree("SVI", "tau", p.tau, options.tau);
+  agree("SVI", "kappa", p.kappa, options.kappa);
+  agree("SVI", "localIterations", p.local.localIterations, options.localIterations);
+  agree("SVI", "localTolerance", p.local.localTolerance, options.localTolerance);
+  const globals = checkGlobals(checkpoint.model, checkpoint.variational, "SVI");
+  const generator = checkGeneratorState(checkpoint.generator, "SVI");
+  const engine = build("SVI", () => new SviEngine(checkpoint.model, { size: p.size, plate: p.plate, tau: p.tau, kappa: p.kappa, ...p.local }));
+  engine.restore(globals, { kind: "svi", t: p.t, size: p.size, plate: p.plate, tau: p.tau, kappa: p.kappa }, generator);
+  return engine;
+}
+
