@@ -128,8 +128,9 @@ export interface NodeType {
   readonly linearEdges?: readonly string[];
   /**
    * For non-conjugate nodes whose messages are local approximations (e.g. conjugate-computation
-   * VI, Khan & Lin 2017): the engine blends each update of a connected variable,
-   * η ← (1 − damping) η_old + damping η_new, with 0 < damping ≤ 1. Conjugate nodes leave it unset.
+   * VI, Khan & Lin 2017): the engine blends each update of a variable connected through one of
+   * its non-linear edges, η ← (1 − damping) η_old + damping η_new, with 0 < damping ≤ 1 (messages
+   * to `linearEdges` are exact and are not damped). Conjugate nodes leave it unset.
    */
   readonly damping?: number;
 }

@@ -16,7 +16,8 @@ export interface Collapsed {
 
 /** The collapse plan for `last` (the final variable of the schedule), or null if not valid. */
 export function collapsePlan(last: VariableState | undefined): Collapsed | null {
-  if (!last || last.spec.factorisation === "mean-field") return null;
+  // The collapsed form needs η = Σ messages exactly: no mean-field transform, no damping.
+  if (!last || last.spec.factorisation === "mean-field" || last.damping < 1) return null;
   const factors = new Set<FactorState>();
   for (const nb of last.neighbours) {
     if (!(nb.factor.spec.type.linearEdges ?? []).includes(nb.edge)) return null;

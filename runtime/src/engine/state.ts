@@ -125,7 +125,8 @@ export function compile(model: Model, data: BoundData, shared: SharedBuffers = n
   }
   const random = [...variables.values()].filter((v) => !v.known);
   for (const v of random) {
-    const damping = Math.min(1, ...v.neighbours.map((n) => n.factor.spec.type.damping ?? 1));
+    // Damping applies to approximate messages only: a node's linear edges get exact ones.
+    const damping = Math.min(1, ...v.neighbours.map((n) => (n.factor.spec.type.linearEdges?.includes(n.edge) ? 1 : n.factor.spec.type.damping ?? 1)));
     if (!(damping > 0 && damping <= 1)) {
       throw new VireoError("INVALID_NODE", `Variable '${v.name}': a connected node type declares damping ${damping}; damping must be in (0, 1].`, { variable: v.name });
     }
