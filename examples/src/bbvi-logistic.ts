@@ -1,7 +1,7 @@
 /**
  * Black-box VI for Bayesian logistic regression: a full-rank Gaussian over 5 weights, fitted to
  * 1,000 synthetic points with reparameterization gradients and Adam.
- * Run: `npx tsx examples/src/bbvi-logistic.ts`
+ * Run: npx -y pnpm@10.34.9 example bbvi-logistic
  */
 import { Generator, sampleStandardNormal, sigmoid, ad, adam, exponentialDecay, fullRankGaussian, LOG_2PI } from "@vireo/core";
 import { bbviModel, createBbvi, fitBbvi } from "@vireo/runtime";

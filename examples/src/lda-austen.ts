@@ -4,7 +4,7 @@
  * Rows are regrouped into minibatches of whole documents; every 10th document is held out and
  * its held-out perplexity is printed as training goes, then the top words of each topic.
  *
- * Run: cd examples && npx tsx src/lda-austen.ts [K=10] [epochs=3]
+ * Run: npx -y pnpm@10.34.9 example lda  (or: cd examples && npx tsx src/lda-austen.ts [K=10] [epochs=3])
  */
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";

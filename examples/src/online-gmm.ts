@@ -3,7 +3,7 @@
  * updates the posterior (the posterior so far is the prior for the next batch); with forgetting
  * the model follows the drift, without it the estimate averages the whole path.
  *
- * Run: cd examples && npx tsx src/online-gmm.ts
+ * Run: npx -y pnpm@10.34.9 example online-gmm
  */
 import { interval, map, take, lastValueFrom, tap, share, zip } from "rxjs";
 import { Generator, sampleStandardNormal } from "@vireo/core";
