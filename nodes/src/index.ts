@@ -28,3 +28,4 @@ export { PoissonLogNode, poissonLogNode } from "./nonconjugate/poisson-log.js";
 export { StudentTNode, studentTNode } from "./nonconjugate/student-t.js";
 export { gaussHermite, quadratureExpectation, type GaussHermiteRule, type ScalarLogLik, type GaussianExpectation } from "./nonconjugate/gauss-hermite.js";
 export { linearPredictorNode, type LinearPredictorSpec } from "./nonconjugate/linear-predictor.js";
+export { markChanged, versionOf } from "./contract/versions.js";

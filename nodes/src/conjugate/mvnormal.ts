@@ -7,6 +7,7 @@
  *   S = E[xxᵀ] − E[x]E[μ]ᵀ − E[μ]E[x]ᵀ + E[μμᵀ].
  */
 import { LOG_2PI } from "@vireo/core";
+import { versionOf } from "../contract/versions.js";
 import { type NodeType, type NodeContext, type EdgeView, type EdgeInfo, ruleSet, weightAt, instanceOf, sumRows } from "../contract/node.js";
 import { requireSameDim } from "../contract/edges.js";
 
@@ -61,6 +62,34 @@ function scratchFor(ctx: NodeContext, d: number): Float64Array {
   let s = sumsScratch.get(ctx);
   if (!s) sumsScratch.set(ctx, (s = new Float64Array(1 + d + d * d)));
   return s;
+}
+
+/**
+ * The weighted sums of the data rows, reused while neither the data nor the row weights have
+ * changed: the messages to the mean and to the precision of a component need the same sums, and
+ * between those two updates only the parameters move.
+ */
+interface SumsCache {
+  readonly sums: Float64Array;
+  x: Float64Array | null;
+  xVersion: number;
+  w: Float64Array | null;
+  wVersion: number;
+}
+const sumsCache = new WeakMap<NodeContext, SumsCache>();
+function cachedSums(ctx: NodeContext, x: EdgeView, d: number): Float64Array {
+  let c = sumsCache.get(ctx);
+  if (!c) sumsCache.set(ctx, (c = { sums: new Float64Array(1 + d + d * d), x: null, xVersion: -1, w: null, wVersion: -1 }));
+  const w = ctx.weights?.data ?? null;
+  const xv = versionOf(x.stats), wv = w === null ? 0 : versionOf(w);
+  if (c.x !== x.stats || c.xVersion !== xv || c.w !== w || c.wVersion !== wv) {
+    weightedSums(ctx, x, d, true, c.sums);
+    c.x = x.stats;
+    c.xVersion = xv;
+    c.w = w;
+    c.wVersion = wv;
+  }
+  return c.sums;
 }
 
 export const MvNormalNode: NodeType = {
@@ -149,8 +178,7 @@ export const MvNormalNode: NodeType = {
 /** Messages to a broadcast mean or precision from the weighted sums of per-row data. */
 function messageFromSums(ctx: NodeContext, edge: string, out: Float64Array, d: number): void {
   const { out: x, mean: m, precision: L } = ctx.edges;
-  const sums = scratchFor(ctx, d);
-  weightedSums(ctx, x, d, edge === "precision", sums);
+  const sums = cachedSums(ctx, x, d);
   const sw = sums[0]!;
   if (edge === "mean") {
     // Σ_n w_n [E[Λ] E[x_n], −½ E[Λ]] = [E[Λ] Σ w x, −½ (Σ w) E[Λ]].

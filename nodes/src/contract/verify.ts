@@ -7,6 +7,7 @@
 import { VireoError, type ExponentialFamily } from "@vireo/core";
 import type { NodeType, NodeContext, EdgeView, EdgeLayout, RowWeights } from "./node.js";
 import { knownStats } from "./known-stats.js";
+import { markChanged } from "./versions.js";
 
 /** One edge of the test point: a random variable (natural parameters) or known values. */
 export interface VerifyEdge {
@@ -95,10 +96,13 @@ export function verifyNode(node: NodeType, point: VerifyPoint, options: { step?:
     for (let i = 0; i < e.stats.length; i++) {
       const s0 = e.stats[i]!;
       (e.stats as Float64Array)[i] = s0 + h;
+      markChanged(e.stats);
       const up = node.logFactor(ctx);
       (e.stats as Float64Array)[i] = s0 - h;
+      markChanged(e.stats);
       const down = node.logFactor(ctx);
       (e.stats as Float64Array)[i] = s0;
+      markChanged(e.stats);
       const grad = (up - down) / (2 * h);
       const abs = Math.abs(msg[i]! - grad), rel = abs / Math.max(1, Math.abs(grad));
       if (rel > maxRel) {

@@ -10,6 +10,7 @@
  * shared by all components (the observed data, or a tied parameter).
  */
 import { VireoError } from "@vireo/core";
+import { markChanged } from "../contract/versions.js";
 import { ruleSet, type NodeType, type NodeContext, type EdgeView, type EdgeInfo, type RowWeights } from "../contract/node.js";
 
 interface Prepared {
@@ -90,6 +91,7 @@ export function Mixture(inner: NodeType, components: readonly string[]): NodeTyp
         for (let k = 0; k < K; k++) r[n * K + k] = wn * z.stats[zi * K + k]!;
       }
     }
+    markChanged(r);
   }
 
   function viewsOf(p: Prepared, out: Float64Array, size: number): Float64Array[] {

@@ -6,6 +6,7 @@
  * partition of the data.
  */
 import { Generator, MvNormal, type MvNormalFamily, type ExponentialFamily } from "@vireo/core";
+import { markChanged } from "@vireo/nodes";
 import type { CompiledState, VariableState } from "./state.js";
 
 /**
@@ -44,4 +45,5 @@ function seedInstance(v: VariableState, k: number, x: Float64Array): void {
     eta.set(fam.fromMeanPrecision(x, fam.precision(eta)));
   } else return;
   f.expectedStats(eta, v.stats.subarray(o, o + v.size));
+  markChanged(v.stats);
 }

@@ -5,7 +5,7 @@
  * contexts stay valid for the life of the state.
  */
 import { VireoError, Generator, sampleDirichlet, type ExponentialFamily } from "@vireo/core";
-import { knownStats, knownStatsInto, type NodeContext, type EdgeView, type EdgeLayout, type MessageRule } from "@vireo/nodes";
+import { knownStats, knownStatsInto, markChanged, type NodeContext, type EdgeView, type EdgeLayout, type MessageRule } from "@vireo/nodes";
 import type { Model, FactorSpec, VariableSpec } from "../model/spec.js";
 import { isKnown } from "../model/validate.js";
 import type { BoundData } from "./bind.js";
@@ -153,6 +153,8 @@ export function rebind(state: CompiledState, data: BoundData): void {
     if (!v.known || v.spec.kind === "constant") continue;
     v.values.set(data.values[v.name]!);
     knownStatsInto(v.family, v.values, v.count, v.stats);
+    markChanged(v.values);
+    markChanged(v.stats);
   }
   for (const f of state.factors) {
     for (const [edge, b] of Object.entries(f.spec.edges)) {
@@ -228,6 +230,7 @@ export function initialise(state: CompiledState, rng: Generator, init: Readonly<
       }
     }
     f.expectedStatsRows(v.eta, v.stats, v.count);
+    markChanged(v.stats);
   }
 }
 

@@ -4,6 +4,7 @@
  * a mean-field factorisation take the best fully factorised q instead.
  */
 import { VireoError, fmt, choleskyInto, choleskySolveInPlace } from "@vireo/core";
+import { markChanged } from "@vireo/nodes";
 import type { VariableState, FactorState } from "./state.js";
 
 /** How a streaming engine modifies an update (plain CAVI passes none of these). */
@@ -45,7 +46,9 @@ export function updateVariable(v: VariableState, wantLogNormaliser = false, opti
     for (let i = 0; i < v.eta.length; i++) v.eta[i] = (1 - step) * previous[i]! + step * v.eta[i]!;
   }
   checkProper(v);
-  return v.family!.expectedStatsRows(v.eta, v.stats, v.count, wantLogNormaliser, v.weights);
+  const logNormaliser = v.family!.expectedStatsRows(v.eta, v.stats, v.count, wantLogNormaliser, v.weights);
+  markChanged(v.stats);
+  return logNormaliser;
 }
 
 /** out ← Σ over v's factors of scale(f) · message(f → v). */

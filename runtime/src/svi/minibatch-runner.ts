@@ -5,6 +5,7 @@
  * local step that fits the locals to the batch with the globals held fixed.
  */
 import { VireoError, Generator, type GeneratorState } from "@vireo/core";
+import { markChanged } from "@vireo/nodes";
 import type { Model } from "../model/spec.js";
 import { bindData, type DataBinding, type BoundData } from "../engine/bind.js";
 import { compile, initialise, initialiseSome, rebind, sameShape, type CompiledState, type VariableState, type FactorState } from "../engine/state.js";
@@ -152,6 +153,7 @@ export class MinibatchRunner {
       const g = this.globals.get(n)!, fam = this.model.variables[n]!.family!;
       g.eta.set(eta);
       fam.expectedStatsRows(g.eta, g.stats, g.eta.length / fam.size);
+      markChanged(g.stats);
     }
   }
 
