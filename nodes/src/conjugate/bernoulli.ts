@@ -3,7 +3,7 @@
  * Edges: out (Bernoulli: observed 0/1 or latent), p (Beta, random or known).
  * Stats: Bernoulli [x], Beta [log p, log(1 − p)].
  */
-import { type NodeType, type NodeContext, type EdgeView, ruleSet, weightAt, instanceOf, sumRows } from "../contract/node.js";
+import { type NodeType, type NodeContext, type EdgeView, ruleSet, weightAt, instanceOf, rowTerms } from "../contract/node.js";
 
 function rowLog(x: EdgeView, p: EdgeView, n: number): number {
   const ex = x.stats[instanceOf(x, n)]!, pi = instanceOf(p, n) * 2;
@@ -30,12 +30,8 @@ export const BernoulliNode: NodeType = {
       }
     }
   }),
-  logFactor(ctx: NodeContext): number {
+  ...rowTerms((ctx) => {
     const { out: x, p } = ctx.edges;
-    return sumRows(ctx, (n) => rowLog(x, p, n));
-  },
-  rowLogFactor(ctx: NodeContext, out: Float64Array, offset: number, stride: number): void {
-    const { out: x, p } = ctx.edges;
-    for (let n = 0; n < ctx.rows; n++) out[offset + n * stride] += rowLog(x, p, n);
-  },
+    return (n) => rowLog(x, p, n);
+  }),
 };

@@ -3,7 +3,7 @@
  * Edges: out (input: observed success counts k), trials (input: n ≥ k), p (Beta).
  */
 import { gammaln, VireoError, fmt } from "@vireo/core";
-import { type NodeType, type NodeContext, type EdgeView, type EdgeInfo, ruleSet, weightAt, instanceOf, sumRows } from "../contract/node.js";
+import { type NodeType, type NodeContext, type EdgeView, type EdgeInfo, ruleSet, weightAt, instanceOf, rowTerms } from "../contract/node.js";
 import { requireKnown, requireValueSize } from "../contract/edges.js";
 
 function counts(ctx: NodeContext, k: EdgeView, t: EdgeView, n: number): [number, number] {
@@ -44,12 +44,8 @@ export const BinomialNode: NodeType = {
       out[o + 1] += wn * (tv - kv);
     }
   }),
-  logFactor(ctx: NodeContext): number {
+  ...rowTerms((ctx) => {
     const { out: k, trials: t, p } = ctx.edges;
-    return sumRows(ctx, (n) => rowLog(ctx, k, t, p, n));
-  },
-  rowLogFactor(ctx: NodeContext, out: Float64Array, offset: number, stride: number): void {
-    const { out: k, trials: t, p } = ctx.edges;
-    for (let n = 0; n < ctx.rows; n++) out[offset + n * stride] += rowLog(ctx, k, t, p, n);
-  },
+    return (n) => rowLog(ctx, k, t, p, n);
+  }),
 };

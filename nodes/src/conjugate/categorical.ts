@@ -3,7 +3,7 @@
  * Edges: out (Categorical(K): latent, or observed category indices), p (Dirichlet(K), or known).
  * E[log f] = Σ_k E[x_k] E[log p_k] is linear in both edges with nothing left over.
  */
-import { type NodeType, type NodeContext, type EdgeView, type EdgeInfo, ruleSet, weightAt, instanceOf, sumRows } from "../contract/node.js";
+import { type NodeType, type NodeContext, type EdgeView, type EdgeInfo, ruleSet, weightAt, instanceOf, rowTerms } from "../contract/node.js";
 import { requireSameDim } from "../contract/edges.js";
 
 function rowLog(x: EdgeView, p: EdgeView, K: number, n: number): number {
@@ -52,12 +52,8 @@ export const CategoricalNode: NodeType = {
       }
     }
   }),
-  logFactor(ctx: NodeContext): number {
+  ...rowTerms((ctx) => {
     const { out: x, p } = ctx.edges;
-    return sumRows(ctx, (n) => rowLog(x, p, p.size, n));
-  },
-  rowLogFactor(ctx: NodeContext, out: Float64Array, offset: number, stride: number): void {
-    const { out: x, p } = ctx.edges;
-    for (let n = 0; n < ctx.rows; n++) out[offset + n * stride] += rowLog(x, p, p.size, n);
-  },
+    return (n) => rowLog(x, p, p.size, n);
+  }),
 };

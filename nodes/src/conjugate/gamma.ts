@@ -4,7 +4,7 @@
  * The shape must be known: a random shape has no conjugate update.
  */
 import { gammaln, VireoError, fmt } from "@vireo/core";
-import { type NodeType, type NodeContext, type EdgeView, type EdgeInfo, ruleSet, weightAt, instanceOf, sumRows } from "../contract/node.js";
+import { type NodeType, type NodeContext, type EdgeView, type EdgeInfo, ruleSet, weightAt, instanceOf, rowTerms } from "../contract/node.js";
 import { requireKnown, requireValueSize } from "../contract/edges.js";
 
 function rowLog(x: EdgeView, a: EdgeView, b: EdgeView, n: number): number {
@@ -42,12 +42,8 @@ export const GammaNode: NodeType = {
       }
     }
   }),
-  logFactor(ctx: NodeContext): number {
+  ...rowTerms((ctx) => {
     const { out: x, shape: a, rate: b } = ctx.edges;
-    return sumRows(ctx, (n) => rowLog(x, a, b, n));
-  },
-  rowLogFactor(ctx: NodeContext, out: Float64Array, offset: number, stride: number): void {
-    const { out: x, shape: a, rate: b } = ctx.edges;
-    for (let n = 0; n < ctx.rows; n++) out[offset + n * stride] += rowLog(x, a, b, n);
-  },
+    return (n) => rowLog(x, a, b, n);
+  }),
 };

@@ -5,7 +5,7 @@
  * Edges: out (Normal), w (MvNormal(D)), x (input: D covariates per row), precision (Gamma).
  */
 import { LOG_2PI } from "@vireo/core";
-import { type NodeType, type NodeContext, type EdgeView, type EdgeInfo, ruleSet, weightAt, instanceOf, sumRows } from "../contract/node.js";
+import { type NodeType, type NodeContext, type EdgeView, type EdgeInfo, ruleSet, weightAt, instanceOf, rowTerms } from "../contract/node.js";
 import { requireValueSize } from "../contract/edges.js";
 
 /** E[(y − wᵀx)²] at row n. */
@@ -65,12 +65,8 @@ export const GaussianLinearNode: NodeType = {
       }
     }
   }),
-  logFactor(ctx: NodeContext): number {
+  ...rowTerms((ctx) => {
     const D = ctx.edges.w.family!.dim;
-    return sumRows(ctx, (n) => rowLog(ctx.edges, D, n));
-  },
-  rowLogFactor(ctx: NodeContext, out: Float64Array, offset: number, stride: number): void {
-    const D = ctx.edges.w.family!.dim;
-    for (let n = 0; n < ctx.rows; n++) out[offset + n * stride] += rowLog(ctx.edges, D, n);
-  },
+    return (n) => rowLog(ctx.edges, D, n);
+  }),
 };

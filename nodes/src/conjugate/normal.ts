@@ -4,7 +4,7 @@
  *   E[log f] = ½E[log τ] − ½ log 2π − ½ E[τ] (E[x²] − 2E[x]E[μ] + E[μ²])
  */
 import { LOG_2PI } from "@vireo/core";
-import { type NodeType, type NodeContext, type EdgeView, ruleSet, weightAt, instanceOf, sumRows } from "../contract/node.js";
+import { type NodeType, type NodeContext, type EdgeView, ruleSet, weightAt, instanceOf, rowTerms } from "../contract/node.js";
 
 function rowLog(x: EdgeView, m: EdgeView, p: EdgeView, n: number): number {
   const xi = instanceOf(x, n) * 2, mi = instanceOf(m, n) * 2, pi = instanceOf(p, n) * 2;
@@ -41,12 +41,8 @@ export const NormalNode: NodeType = {
       }
     }
   }),
-  logFactor(ctx: NodeContext): number {
+  ...rowTerms((ctx) => {
     const { out: x, mean: m, precision: p } = ctx.edges;
-    return sumRows(ctx, (n) => rowLog(x, m, p, n));
-  },
-  rowLogFactor(ctx: NodeContext, out: Float64Array, offset: number, stride: number): void {
-    const { out: x, mean: m, precision: p } = ctx.edges;
-    for (let n = 0; n < ctx.rows; n++) out[offset + n * stride] += rowLog(x, m, p, n);
-  },
+    return (n) => rowLog(x, m, p, n);
+  }),
 };

@@ -3,7 +3,7 @@
  * Edges: out (Poisson, observed counts), rate (Gamma, random or known).
  */
 import { gammaln } from "@vireo/core";
-import { type NodeType, type NodeContext, type EdgeView, type EdgeInfo, ruleSet, weightAt, instanceOf, sumRows } from "../contract/node.js";
+import { type NodeType, type NodeContext, type EdgeView, type EdgeInfo, ruleSet, weightAt, instanceOf, rowTerms } from "../contract/node.js";
 import { requireKnown } from "../contract/edges.js";
 
 function rowLog(x: EdgeView, r: EdgeView, n: number): number {
@@ -28,12 +28,8 @@ export const PoissonNode: NodeType = {
       out[o + 1] -= wn;
     }
   }),
-  logFactor(ctx: NodeContext): number {
+  ...rowTerms((ctx) => {
     const { out: x, rate: r } = ctx.edges;
-    return sumRows(ctx, (n) => rowLog(x, r, n));
-  },
-  rowLogFactor(ctx: NodeContext, out: Float64Array, offset: number, stride: number): void {
-    const { out: x, rate: r } = ctx.edges;
-    for (let n = 0; n < ctx.rows; n++) out[offset + n * stride] += rowLog(x, r, n);
-  },
+    return (n) => rowLog(x, r, n);
+  }),
 };

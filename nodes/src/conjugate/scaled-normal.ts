@@ -5,7 +5,7 @@
  * Edges: out (Normal), mean (Normal), precision (Gamma), scale (input κ > 0).
  */
 import { LOG_2PI } from "@vireo/core";
-import { type NodeType, type NodeContext, type EdgeView, type EdgeInfo, ruleSet, weightAt, instanceOf, sumRows } from "../contract/node.js";
+import { type NodeType, type NodeContext, type EdgeView, type EdgeInfo, ruleSet, weightAt, instanceOf, rowTerms } from "../contract/node.js";
 import { requireKnown, requireValueSize } from "../contract/edges.js";
 
 function rowLog(x: EdgeView, m: EdgeView, p: EdgeView, k: EdgeView, n: number): number {
@@ -43,12 +43,8 @@ export const ScaledNormalNode: NodeType = {
       }
     }
   }),
-  logFactor(ctx: NodeContext): number {
+  ...rowTerms((ctx) => {
     const { out: x, mean: m, precision: p, scale: k } = ctx.edges;
-    return sumRows(ctx, (n) => rowLog(x, m, p, k, n));
-  },
-  rowLogFactor(ctx: NodeContext, out: Float64Array, offset: number, stride: number): void {
-    const { out: x, mean: m, precision: p, scale: k } = ctx.edges;
-    for (let n = 0; n < ctx.rows; n++) out[offset + n * stride] += rowLog(x, m, p, k, n);
-  },
+    return (n) => rowLog(x, m, p, k, n);
+  }),
 };

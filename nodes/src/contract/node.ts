@@ -160,3 +160,17 @@ export function ruleSet(edges: readonly string[], rule: (ctx: NodeContext, edge:
   for (const e of edges) rules[e] = (ctx, out) => rule(ctx, e, out);
   return rules;
 }
+
+/**
+ * logFactor and rowLogFactor from one per-row expression: `bind(ctx)` reads the edges once and
+ * returns row n ↦ E_q[log f_n]. Most nodes define their energy this way.
+ */
+export function rowTerms(bind: (ctx: NodeContext) => (n: number) => number): Pick<NodeType, "logFactor" | "rowLogFactor"> {
+  return {
+    logFactor: (ctx) => sumRows(ctx, bind(ctx)),
+    rowLogFactor(ctx, out, offset, stride) {
+      const term = bind(ctx);
+      for (let n = 0; n < ctx.rows; n++) out[offset + n * stride] += term(n);
+    },
+  };
+}
