@@ -175,12 +175,17 @@ test("Student-t location with 10% gross outliers recovers the truth; the Normal 
   }
 });
 
-test("Student-t from a start far outside √ν·s of the data: the update is improper and the error says where", (t) => {
+test("Student-t from a start far outside √ν·s of the data: damped steps backtrack into the family and converge", (t) => {
   // The default start N(0, 1) is ~3 scales from data at 3 with s = 1: there E_q[log f] curves
-  // upwards in μ, so the CVI step (exact gradient) has no proper Gaussian to move to.
-  const e = t.throws(() => cavi(locationModel("student", 1), { data: { y: contaminated(3, 1, 1) } }), { instanceOf: VireoError });
-  t.is(e!.code, "NUMERICAL_FAILURE");
-  t.regex(e!.message, /improper Normal.*StudentT/s);
+  // upwards in μ, so the full CVI step has no proper Gaussian to move to. The engine halves the
+  // damped step until the update is proper, and the fit still reaches the robust answer.
+  const r = cavi(locationModel("student", 1), { data: { y: contaminated(3, 1, 1) }, maxIterations: 2000 });
+  t.true(r.converged);
+  const { mean, variance } = r.posteriors.mu!.params() as { mean: number; variance: number };
+  t.log(`μ = ${mean} ± ${Math.sqrt(variance)} after ${r.iterations} sweeps`);
+  t.true(Math.abs(mean - 3) < 4 * Math.sqrt(variance), `μ = ${mean} ± ${Math.sqrt(variance)}`);
+  const last = r.elbo[r.elbo.length - 1]!;
+  t.true(r.elbo.every((e) => e <= last + 1e-9 * Math.abs(last)), "the final ELBO is the best seen");
 });
 
 test("streaming SVI over minibatches of the logistic model reaches the batch posterior", async (t) => {

@@ -42,13 +42,34 @@ export function updateVariable(v: VariableState, wantLogNormaliser = false, opti
   // the optimum is the unweighted sum of messages.
   if (v.weights !== null) divideRows(v.eta, v.weights, v.size);
   if (v.spec.factorisation === "mean-field") toMeanField(v);
-  if (previous !== null) {
-    for (let i = 0; i < v.eta.length; i++) v.eta[i] = (1 - step) * previous[i]! + step * v.eta[i]!;
-  }
-  checkProper(v);
+  if (previous !== null) blendWithBacktracking(v, previous, step);
+  else checkProper(v);
   const logNormaliser = v.family!.expectedStatsRows(v.eta, v.stats, v.count, wantLogNormaliser, v.weights);
   markChanged(v.stats);
   return logNormaliser;
+}
+
+/** Halvings of a damped step before an improper target is reported (2⁻³⁰ ≈ 1e-9). */
+const MAX_HALVINGS = 30;
+
+/**
+ * η ← (1 − step) η_old + step η_target. A non-conjugate message can point outside the family
+ * (e.g. a negative precision where E_q[log f] curves upwards); the previous q is proper and the
+ * natural-parameter domain is convex, so a short enough step is proper: halve until it is.
+ */
+function blendWithBacktracking(v: VariableState, previous: Float64Array, step: number): void {
+  const target = scratchOf(v).message;
+  target.set(v.eta);
+  for (let halvings = 0; ; halvings++) {
+    for (let i = 0; i < v.eta.length; i++) v.eta[i] = (1 - step) * previous[i]! + step * target[i]!;
+    try {
+      checkProper(v);
+      return;
+    } catch (e) {
+      if (halvings >= MAX_HALVINGS) throw e;
+      step *= 0.5;
+    }
+  }
 }
 
 /** out ← Σ over v's factors of scale(f) · message(f → v). */
