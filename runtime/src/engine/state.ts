@@ -36,8 +36,6 @@ export interface VariableState {
   readonly weights: Float64Array | null;
   /** Smallest damping among its factors' node types (1 when all are conjugate). */
   readonly damping: number;
-  /** Previous natural parameters, kept only when damping < 1. */
-  readonly previous: Float64Array | null;
 }
 
 export interface FactorState {
@@ -84,7 +82,7 @@ export function compile(model: Model, data: BoundData, shared: SharedBuffers = n
       spec, name, family: fam, known, count, size,
       eta: known ? new Float64Array(0) : own?.eta ?? new Float64Array(count * size),
       stats: known ? knownStats(fam, values, count) : own?.stats ?? new Float64Array(count * size),
-      values, neighbours: [], weights: null, damping: 1, previous: null,
+      values, neighbours: [], weights: null, damping: 1,
     });
   }
   // Row multiplicities: the plate's column, shared by its factors (as row weights) and latents.
@@ -130,7 +128,7 @@ export function compile(model: Model, data: BoundData, shared: SharedBuffers = n
     if (!(damping > 0 && damping <= 1)) {
       throw new VireoError("INVALID_NODE", `Variable '${v.name}': a connected node type declares damping ${damping}; damping must be in (0, 1].`, { variable: v.name });
     }
-    Object.assign(v, { damping, previous: damping < 1 ? new Float64Array(v.eta.length) : null });
+    (v as { damping: number }).damping = damping;
   }
   return { model, data, variables, factors, random };
 }

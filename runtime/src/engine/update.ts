@@ -34,7 +34,7 @@ const ALWAYS_PROPER = new Set(["Categorical", "Bernoulli", "Poisson"]);
  */
 export function updateVariable(v: VariableState, wantLogNormaliser = false, options: UpdateOptions = {}): number {
   const step = options.step ?? v.damping;
-  const previous = step < 1 ? (v.previous ?? scratchOf(v).previous) : null;
+  const previous = step < 1 ? scratchOf(v).previous : null;
   if (previous !== null) previous.set(v.eta);
   sumMessages(v, v.eta, options.scale);
   if (options.extra) for (let i = 0; i < v.eta.length; i++) v.eta[i] = v.eta[i]! + options.extra[i]!;
