@@ -139,7 +139,7 @@ function runOnce(model: Model, options: CaviOptions, seed: number, seeded: boole
   const rng = new Generator(seed);
   initialise(state, rng, options.init);
   // Mixtures start from data-seeded component means; their selectors take one update from them.
-  if (seeded) for (const z of seedMixtureComponents(state, rng)) if (!(options.init && z.name in options.init)) updateVariable(z);
+  if (seeded) for (const z of seedMixtureComponents(state, rng, new Set(Object.keys(options.init ?? {})))) updateVariable(z);
   const engine = new CaviEngine(state, options.schedule);
   const trace: number[] = [];
   const diagnostics: ElboDecrease[] = [];

@@ -11,16 +11,17 @@ import type { CompiledState, VariableState } from "./state.js";
 
 /**
  * Seeds the component means of every mixture whose `out` edge is observed and whose per-component
- * `mean` edge has the same family. Returns the selectors of the seeded mixtures (to be updated
- * before the first sweep), empty when nothing applied.
+ * `mean` edge has the same family, unless the user gave a start for those means or the selector.
+ * Returns the selectors of the seeded mixtures (to be updated before the first sweep).
  */
-export function seedMixtureComponents(state: CompiledState, rng: Generator): VariableState[] {
+export function seedMixtureComponents(state: CompiledState, rng: Generator, userInitialised: ReadonlySet<string> = new Set()): VariableState[] {
   const selectors: VariableState[] = [];
   for (const f of state.factors) {
     if (!f.spec.componentEdges.includes("mean") || !f.spec.edges.out) continue;
     const out = state.variables.get(f.spec.edges.out.variable)!, mean = state.variables.get(f.spec.edges.mean!.variable)!;
     const selector = state.variables.get(f.spec.edges.selector!.variable)!;
     if (!out.known || mean.known || selector.known || out.family?.name !== mean.family?.name || out.count < mean.count) continue;
+    if (userInitialised.has(mean.name) || userInitialised.has(selector.name)) continue;
     const rows = pickDistinct(rng, out.count, mean.count);
     rows.forEach((r, k) => seedInstance(mean, k, out.values.subarray(r * out.spec.valueSize, (r + 1) * out.spec.valueSize)));
     selectors.push(selector);
