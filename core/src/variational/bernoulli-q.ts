@@ -8,21 +8,19 @@ import type { TNode } from "../autodiff/tape.js";
 import { sub, mul } from "../autodiff/arith.js";
 import { softplus, sigmoid } from "../autodiff/unary.js";
 import { sum } from "../autodiff/reduce.js";
-import { type VariationalFamily, requireDim, requireLength, notReparameterizable } from "./family.js";
+import { type VariationalFamily, requireDim, requireLength, DiscreteFamily } from "./family.js";
 
 export interface BernoulliQOptions {
   /** Initial probabilities (default 0.5). */
   readonly p?: ArrayLike<number>;
 }
 
-export class BernoulliQ implements VariationalFamily {
+export class BernoulliQ extends DiscreteFamily implements VariationalFamily {
   readonly name: string;
   readonly nParams: number;
-  readonly noiseSize = 0;
-  readonly reparameterizable = false;
-  readonly discrete = true;
 
   constructor(readonly dim: number, private readonly options: BernoulliQOptions = {}) {
+    super();
     requireDim(dim, "BernoulliQ");
     requireLength(options.p, dim, "BernoulliQ", "p");
     this.name = `Bernoulli(${dim})`;
@@ -34,18 +32,6 @@ export class BernoulliQ implements VariationalFamily {
       const p = this.options.p?.[i] ?? 0.5;
       out[i] = Math.log(p) - Math.log1p(-p);
     }
-  }
-
-  prepare(lambda: TNode): TNode[] {
-    return [lambda];
-  }
-
-  drawNoise(): void {
-    notReparameterizable(this.name);
-  }
-
-  reparam(): TNode {
-    return notReparameterizable(this.name);
   }
 
   entropy(parts: TNode[]): TNode {

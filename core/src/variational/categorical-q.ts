@@ -9,7 +9,7 @@ import type { TNode } from "../autodiff/tape.js";
 import { sub, mul } from "../autodiff/arith.js";
 import { exp } from "../autodiff/unary.js";
 import { sum, logsumexp } from "../autodiff/reduce.js";
-import { type VariationalFamily, requireDim, requireLength, notReparameterizable } from "./family.js";
+import { type VariationalFamily, requireDim, requireLength, DiscreteFamily } from "./family.js";
 
 export interface CategoricalQOptions {
   /** Initial probabilities (default uniform). */
@@ -24,15 +24,13 @@ function lse(x: Float64Array, n: number): number {
   return m + Math.log(s);
 }
 
-export class CategoricalQ implements VariationalFamily {
+export class CategoricalQ extends DiscreteFamily implements VariationalFamily {
   readonly name: string;
   readonly nParams: number;
-  readonly noiseSize = 0;
-  readonly reparameterizable = false;
-  readonly discrete = true;
   private readonly probs: Float64Array;
 
   constructor(readonly dim: number, private readonly options: CategoricalQOptions = {}) {
+    super();
     requireDim(dim, "CategoricalQ");
     requireLength(options.p, dim, "CategoricalQ", "p");
     this.name = `Categorical(${dim})`;
@@ -42,18 +40,6 @@ export class CategoricalQ implements VariationalFamily {
 
   init(out: Float64Array): void {
     for (let k = 0; k < this.dim; k++) out[k] = Math.log(this.options.p?.[k] ?? 1);
-  }
-
-  prepare(lambda: TNode): TNode[] {
-    return [lambda];
-  }
-
-  drawNoise(): void {
-    notReparameterizable(this.name);
-  }
-
-  reparam(): TNode {
-    return notReparameterizable(this.name);
   }
 
   entropy(parts: TNode[]): TNode {

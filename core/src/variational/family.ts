@@ -65,3 +65,26 @@ export function notReparameterizable(name: string): never {
     `${name} is discrete and has no reparameterised draw; use the score-function estimator ('score' or 'auto') for this variable.`,
   );
 }
+
+/**
+ * What every discrete family shares: no reparameterised draw (the score-function estimator
+ * only), and λ used on the tape as it is.
+ */
+export abstract class DiscreteFamily {
+  abstract readonly name: string;
+  readonly noiseSize = 0;
+  readonly reparameterizable = false;
+  readonly discrete = true;
+
+  prepare(lambda: TNode): TNode[] {
+    return [lambda];
+  }
+
+  drawNoise(): void {
+    notReparameterizable(this.name);
+  }
+
+  reparam(): TNode {
+    return notReparameterizable(this.name);
+  }
+}

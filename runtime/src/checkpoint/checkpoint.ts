@@ -14,7 +14,7 @@ import type { Registry } from "../registry/registry.js";
 import { frame, unframe, HEADER_BYTES } from "./frame.js";
 import { checkpointExtensions } from "./extensions.js";
 import { modelToData, readModelData, modelFromData } from "./model-codec.js";
-import { invalid, record, keysOf, isMap, str, plainData } from "./schema.js";
+import { invalid, requireProperInstances, record, keysOf, isMap, str, plainData } from "./schema.js";
 
 /** Engine-specific state: JSON-like values and typed arrays (step counters, options, schedules). */
 export interface EngineState {
@@ -53,13 +53,7 @@ function checkVariational(model: Model, variational: unknown, path: string): Rec
     if (!Number.isInteger(count) || count < 1 || eta.length !== count * f.size) {
       throw invalid(at, `expected ${plate?.size === null ? `a positive multiple of ${f.size}` : count * f.size} natural parameters of ${f.key}, got ${eta.length}.`);
     }
-    for (let i = 0; i < count; i++) {
-      try {
-        f.validate(eta.subarray(i * f.size, (i + 1) * f.size), `${at}[${i}]`);
-      } catch (e) {
-        throw invalid(`${at}[${i}]`, `not a proper ${f.key}: ${(e as Error).message}`);
-      }
-    }
+    requireProperInstances(f, eta, at);
     out[name] = eta;
   }
   return out;

@@ -7,7 +7,7 @@
 import { VireoError, Generator, type GeneratorState } from "@vireo/core";
 import type { Model } from "../model/spec.js";
 import type { MinibatchRunner } from "../svi/minibatch-runner.js";
-import { invalid, int } from "./schema.js";
+import { invalid, requireProperInstances, int } from "./schema.js";
 
 /** Copies of a runner's global natural parameters, for `CheckpointState.variational`. */
 export function globalsOf(runner: MinibatchRunner): Record<string, Float64Array> {
@@ -53,13 +53,7 @@ export function checkGlobals(model: Model, variational: Readonly<Record<string, 
     if (!(eta instanceof Float64Array)) throw invalid(at, "expected a Float64Array of natural parameters.");
     if (eta.length !== length) throw invalid(at, `expected ${length} natural parameters, got ${eta.length}.`);
     const f = model.variables[name]!.family!;
-    for (let i = 0; i < length / f.size; i++) {
-      try {
-        f.validate(eta.subarray(i * f.size, (i + 1) * f.size), `${at}[${i}]`);
-      } catch (e) {
-        throw invalid(`${at}[${i}]`, `not a proper ${f.key}: ${(e as Error).message}`);
-      }
-    }
+    requireProperInstances(f, eta, at);
     out[name] = eta;
   }
   return out;

@@ -4,7 +4,7 @@
  * Keys that could reach an object prototype (`__proto__`, `constructor`, `prototype`) are
  * rejected wherever they appear, so a hostile payload cannot pollute Object.prototype.
  */
-import { VireoError } from "@vireo/core";
+import { VireoError, type ExponentialFamily } from "@vireo/core";
 
 export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(["__proto__", "constructor", "prototype"]);
 
@@ -91,4 +91,15 @@ export function plainData(v: unknown, path: string, maxDepth: number, opaque: ((
     return out;
   }
   throw invalid(path, `${describe(v)} is not checkpointable data; use null, booleans, numbers, strings, arrays, maps, Float64Array, Int32Array, Uint8Array or a registered codec.`);
+}
+
+/** Throws INVALID_CHECKPOINT at `at[i]` unless every instance of `eta` is a proper member of `f`. */
+export function requireProperInstances(f: ExponentialFamily, eta: Float64Array, at: string): void {
+  for (let i = 0; i < eta.length / f.size; i++) {
+    try {
+      f.validate(eta.subarray(i * f.size, (i + 1) * f.size), `${at}[${i}]`);
+    } catch (e) {
+      throw invalid(`${at}[${i}]`, `not a proper ${f.key}: ${(e as Error).message}`);
+    }
+  }
 }
