@@ -133,7 +133,6 @@ test("fromArrays: a million one-row batches consumed synchronously do not grow t
   const n = 1_000_000, x = new Float64Array(n);
   for (let i = 0; i < n; i++) x[i] = i;
   let count = 0, sum = 0, done = false;
-  const t0 = performance.now();
   fromArrays({ x }, { batchSize: 1 }).subscribe({
     next: (b) => {
       count++;
@@ -144,17 +143,14 @@ test("fromArrays: a million one-row batches consumed synchronously do not grow t
   t.true(done, "completes synchronously");
   t.is(count, n);
   t.is(sum, (n * (n - 1)) / 2);
-  t.true(performance.now() - t0 < 10_000);
 });
 
 test("fromArrays: unsubscribing stops the work, even with endless epochs", async (t) => {
   const x = new Float64Array(1_000_000);
   let seen = 0;
-  const t0 = performance.now();
   const got = await all(fromArrays({ x }, { batchSize: 1, shuffle: true }).pipe(tap(() => seen++), takeWhile(() => seen < 3)));
   t.is(got.length, 2);
   t.is(seen, 3);
-  t.true(performance.now() - t0 < 2_000);
   t.is(await lateNotifications(), 0, "no batch is emitted after the consumer unsubscribes");
   if (late !== 0) return; // an endless source that ignored unsubscription would never return below
   seen = 0;
