@@ -40,6 +40,9 @@ export class BernoulliFamily extends ExponentialFamily<number, BernoulliParams> 
   fromNatural(eta: Float64Array): BernoulliParams {
     return { p: sigmoid(eta[0]!) };
   }
+  override firstImproperRow(): number {
+    return -1;
+  }
   protected checkDomain(): void {
     // Every finite logit is a proper Bernoulli.
   }

@@ -48,6 +48,10 @@ export class BetaFamily extends ExponentialFamily<number, BetaParams> {
   fromNatural(eta: Float64Array): BetaParams {
     return { alpha: eta[0]! + 1, beta: eta[1]! + 1 };
   }
+  override firstImproperRow(eta: Float64Array, count: number): number {
+    for (let i = 0; i < count; i++) if (!(eta[2 * i]! > -1 && eta[2 * i + 1]! > -1)) return i;
+    return -1;
+  }
   protected checkDomain(eta: Float64Array, where: string): void {
     for (let i = 0; i < 2; i++) {
       if (!(eta[i]! > -1)) {

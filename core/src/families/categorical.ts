@@ -91,6 +91,9 @@ export class CategoricalFamily extends ExponentialFamily<number, CategoricalPara
   fromNatural(eta: Float64Array): CategoricalParams {
     return { p: this.expectedStats(eta) };
   }
+  override firstImproperRow(): number {
+    return -1;
+  }
   protected checkDomain(): void {
     // Every finite vector of log-weights is a proper Categorical.
   }

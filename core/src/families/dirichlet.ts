@@ -69,6 +69,11 @@ export class DirichletFamily extends ExponentialFamily<Float64Array, DirichletPa
   fromNatural(eta: Float64Array): DirichletParams {
     return { alpha: Float64Array.from(eta, (e) => e + 1) };
   }
+  override firstImproperRow(eta: Float64Array, count: number): number {
+    const K = this.size;
+    for (let i = 0; i < count; i++) for (let k = 0; k < K; k++) if (!(eta[i * K + k]! > -1)) return i;
+    return -1;
+  }
   protected checkDomain(eta: Float64Array, where: string): void {
     for (let k = 0; k < this.size; k++) {
       if (!(eta[k]! > -1)) {

@@ -72,6 +72,16 @@ export abstract class ExponentialFamily<X = unknown, P = unknown> {
     this.checkDomain(eta, where);
   }
 
+  /**
+   * Index of the first of `count` finite instances stored back to back that is not a proper
+   * member of the family, or −1. Families with simple domains override it with a loop that
+   * allocates nothing (the engine checks every updated row).
+   */
+  firstImproperRow(eta: Float64Array, count: number): number {
+    for (let i = 0; i < count; i++) if (!this.isProper(eta.subarray(i * this.size, (i + 1) * this.size))) return i;
+    return -1;
+  }
+
   /** Whether η is a proper member of the family (no throw). */
   isProper(eta: Float64Array): boolean {
     try {

@@ -49,6 +49,10 @@ export class GammaFamily extends ExponentialFamily<number, GammaParams> {
   fromNatural(eta: Float64Array): GammaParams {
     return { shape: eta[0]! + 1, rate: -eta[1]! };
   }
+  override firstImproperRow(eta: Float64Array, count: number): number {
+    for (let i = 0; i < count; i++) if (!(eta[2 * i]! > -1 && eta[2 * i + 1]! < 0)) return i;
+    return -1;
+  }
   protected checkDomain(eta: Float64Array, where: string): void {
     if (!(eta[0]! > -1)) {
       throw new VireoError("INVALID_PARAMETER", `${where}: Gamma shape = η₁ + 1 must be > 0, got ${fmt(eta[0]! + 1)}.`, { parameter: "shape" });

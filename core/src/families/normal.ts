@@ -54,6 +54,10 @@ export class NormalFamily extends ExponentialFamily<number, NormalParams> {
     const v = -0.5 / eta[1]!;
     return { mean: eta[0]! * v, variance: v };
   }
+  override firstImproperRow(eta: Float64Array, count: number): number {
+    for (let i = 0; i < count; i++) if (!(eta[2 * i + 1]! < 0)) return i;
+    return -1;
+  }
   protected checkDomain(eta: Float64Array, where: string): void {
     if (!(eta[1]! < 0)) {
       throw new VireoError(

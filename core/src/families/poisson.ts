@@ -70,6 +70,9 @@ export class PoissonFamily extends ExponentialFamily<number, PoissonParams> {
   fromNatural(eta: Float64Array): PoissonParams {
     return { rate: Math.exp(eta[0]!) };
   }
+  override firstImproperRow(): number {
+    return -1;
+  }
   protected checkDomain(): void {
     // Every finite log-rate is a proper Poisson.
   }

@@ -25,9 +25,6 @@ function scratchOf(v: VariableState): { previous: Float64Array; message: Float64
   return s;
 }
 
-/** Families whose every finite natural-parameter vector is proper (no domain check needed). */
-const ALWAYS_PROPER = new Set(["Categorical", "Bernoulli", "Poisson"]);
-
 /**
  * Recomputes v's natural parameters and expected statistics in place. Returns Σ_i (A(η_i) −
  * E[log h]) when `wantLogNormaliser` (for the collapsed ELBO), else 0.
@@ -112,8 +109,8 @@ function checkProper(v: VariableState): void {
       );
     }
   }
-  if (ALWAYS_PROPER.has(f.name)) return;
-  for (let i = 0; i < v.count; i++) {
+  const i = f.firstImproperRow(eta, v.count);
+  if (i >= 0) {
     try {
       f.validate(eta.subarray(i * v.size, (i + 1) * v.size), `'${v.name}'`);
     } catch (e) {
