@@ -1,6 +1,10 @@
-/** @vireo/runtime: model builder, graph validation, data binding, engines, ELBO. */
+/** @vireo/runtime: model builder, graph validation, data binding, engines, streams, registries, checkpoints. */
+
+// Models: building and validating graphs.
 export * from "./model/spec.js";
 export { ModelBuilder, VariableRef, IndexedRef, PlateRef, flattenValue, type EdgeValue, type VariableOptions } from "./model/builder.js";
+
+// Closed-form coordinate ascent (CAVI / VMP) and the exact ELBO.
 export { bindData, checkValues, type DataBinding, type DataValue, type BoundData } from "./engine/bind.js";
 export { compile, initialise, initialiseSome, rebind, sameShape, type SharedBuffers, type CompiledState, type VariableState, type FactorState } from "./engine/state.js";
 export { updateVariable } from "./engine/update.js";
@@ -8,14 +12,8 @@ export { elbo, elboTerms, collapsePlan, type ElboTerms } from "./engine/elbo.js"
 export { computeSchedule, scheduleFromNames } from "./engine/schedule.js";
 export { cavi, CaviEngine, type CaviOptions, type CaviResult, type ElboDecrease } from "./engine/cavi.js";
 export { Posterior, type PosteriorSummary } from "./engine/posterior.js";
-export * from "./timeseries/lgssm-model.js";
-export * from "./timeseries/vb-lgssm.js";
-export * from "./timeseries/hmm-model.js";
-export * from "./timeseries/vb-hmm.js";
-export * from "./bbvi/index.js";
-export * from "./timeseries/online-kalman.js";
-export * from "./rx/filter.js";
-export * from "./registry/index.js";
+
+// Minibatches and live streams: SVI, online updating, RxJS operators and sources.
 export { MinibatchRunner, type LocalStepOptions } from "./svi/minibatch-runner.js";
 export { SviEngine, type SviOptions, type SviStepReport, type SviProgress } from "./svi/svi-engine.js";
 export { OnlineEngine, type OnlineOptions, type OnlineStepReport, type OnlineProgress } from "./svi/online-engine.js";
@@ -23,6 +21,20 @@ export { svi, type SviSnapshot } from "./rx/svi.js";
 export { online, type OnlineSnapshot } from "./rx/online.js";
 export { streamOperator, batchError, type BatchInput, type SkippedBatch, type StreamOptions, type SnapshotBase } from "./rx/stream-step.js";
 export * from "./rx/sources/index.js";
+
+// Registries of families, nodes and codecs; checkpoints.
+export * from "./registry/index.js";
 export * from "./checkpoint/index.js";
 export { sviCheckpoint, resumeSvi, type SviEngineState } from "./checkpoint/svi.js";
 export { onlineCheckpoint, resumeOnline, type OnlineEngineState } from "./checkpoint/online.js";
+
+// Black-box VI.
+export * from "./bbvi/index.js";
+
+// Time series: chain-structured VB and streaming filtering.
+export * from "./timeseries/lgssm-model.js";
+export * from "./timeseries/vb-lgssm.js";
+export * from "./timeseries/hmm-model.js";
+export * from "./timeseries/vb-hmm.js";
+export * from "./timeseries/online-kalman.js";
+export * from "./rx/filter.js";
