@@ -1,8 +1,14 @@
 /** @vireo/nodes: factor node types (one file each) and the node contract. */
+
+// The node contract: types, helpers, verification, change tracking.
 export * from "./contract/node.js";
 export * from "./contract/edges.js";
 export * from "./contract/known-stats.js";
 export * from "./contract/verify.js";
+export * from "./contract/verify-structured.js";
+export { markChanged, versionOf } from "./contract/versions.js";
+
+// Conjugate nodes and mixtures (closed-form VMP).
 export { NormalNode } from "./conjugate/normal.js";
 export { ScaledNormalNode } from "./conjugate/scaled-normal.js";
 export { MvNormalNode } from "./conjugate/mvnormal.js";
@@ -15,6 +21,15 @@ export { CategoricalNode } from "./conjugate/categorical.js";
 export { PoissonNode } from "./conjugate/poisson.js";
 export { GaussianLinearNode } from "./conjugate/gaussian-linear.js";
 export { Mixture } from "./mixture/mixture.js";
+
+// Non-conjugate nodes (damped conjugate-computation VI).
+export { BernoulliLogitNode, bernoulliLogitNode, type NonConjugateOptions } from "./nonconjugate/bernoulli-logit.js";
+export { PoissonLogNode, poissonLogNode } from "./nonconjugate/poisson-log.js";
+export { StudentTNode, studentTNode } from "./nonconjugate/student-t.js";
+export { gaussHermite, quadratureExpectation, type GaussHermiteRule, type ScalarLogLik, type GaussianExpectation } from "./nonconjugate/gauss-hermite.js";
+export { linearPredictorNode, type LinearPredictorSpec } from "./nonconjugate/linear-predictor.js";
+
+// Time-series rules on chain statistics (used by the chain-structured engines).
 export * from "./timeseries/noise-precision.js";
 export * from "./timeseries/dirichlet-rows.js";
 export { LinearGaussianTransition } from "./timeseries/linear-gaussian-transition.js";
@@ -22,10 +37,3 @@ export { LinearGaussianEmission } from "./timeseries/linear-gaussian-emission.js
 export { CategoricalTransition } from "./timeseries/categorical-transition.js";
 export { CategoricalEmission } from "./timeseries/categorical-emission.js";
 export { GaussianEmission, type StateGaussianExpectations } from "./timeseries/gaussian-emission.js";
-export * from "./contract/verify-structured.js";
-export { BernoulliLogitNode, bernoulliLogitNode, type NonConjugateOptions } from "./nonconjugate/bernoulli-logit.js";
-export { PoissonLogNode, poissonLogNode } from "./nonconjugate/poisson-log.js";
-export { StudentTNode, studentTNode } from "./nonconjugate/student-t.js";
-export { gaussHermite, quadratureExpectation, type GaussHermiteRule, type ScalarLogLik, type GaussianExpectation } from "./nonconjugate/gauss-hermite.js";
-export { linearPredictorNode, type LinearPredictorSpec } from "./nonconjugate/linear-predictor.js";
-export { markChanged, versionOf } from "./contract/versions.js";
