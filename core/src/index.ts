@@ -25,3 +25,4 @@ export * from "./chain/forward-backward.js";
 export * from "./autodiff/index.js";
 export * from "./variational/index.js";
 export * from "./optim/index.js";
+export * from "./families/gauss-markov-chain.js";

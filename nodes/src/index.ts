@@ -37,3 +37,7 @@ export { LinearGaussianEmission } from "./timeseries/linear-gaussian-emission.js
 export { CategoricalTransition } from "./timeseries/categorical-transition.js";
 export { CategoricalEmission } from "./timeseries/categorical-emission.js";
 export { GaussianEmission, type StateGaussianExpectations } from "./timeseries/gaussian-emission.js";
+
+// State-space models as graph nodes over a GaussMarkovChain block.
+export { ChainTransitionNode } from "./chain/chain-transition.js";
+export { ChainObservationNode } from "./chain/chain-observation.js";

@@ -17,6 +17,11 @@ export abstract class ExponentialFamily<X = unknown, P = unknown> {
   abstract readonly size: number;
   /** Dimension descriptor (d for MvNormal/Wishart, K for Dirichlet/Categorical, 1 otherwise). */
   readonly dim: number = 1;
+  /**
+   * True for structured blocks whose rows are one joint distribution (a chain over time steps):
+   * their batch operations couple the rows, and summaries are taken over all rows at once.
+   */
+  readonly coupledRows: boolean = false;
   /** Numbers in one value: 1 for scalars and category indices, d for vectors, d·d for matrices. */
   get valueSize(): number {
     return 1;

@@ -33,18 +33,20 @@ export class Posterior {
     return this.natural.subarray(i * this.family.size, (i + 1) * this.family.size);
   }
 
-  /** Standard parameters of instance i (e.g. { mean, variance } for a Normal). */
+  /** Standard parameters of instance i (e.g. { mean, variance } for a Normal); of the whole block for a chain. */
   params(i = 0): unknown {
-    return this.family.fromNatural(this.instance(i));
+    return this.family.fromNatural(this.family.coupledRows ? this.natural : this.instance(i));
   }
 
   /** Means of all instances, back to back. */
   mean(): Float64Array {
+    if (this.family.coupledRows) return this.family.mean(this.natural) as Float64Array;
     return this.collect((eta) => this.family.mean(eta));
   }
 
   /** Variances (per component) of all instances, back to back. */
   variance(): Float64Array {
+    if (this.family.coupledRows) return this.family.variance(this.natural) as Float64Array;
     return this.collect((eta) => this.family.variance(eta));
   }
 

@@ -181,6 +181,12 @@ function defaultEta(f: ExponentialFamily): Float64Array {
     case "Dirichlet": return new Float64Array(d);
     case "MvNormal": return f.toNatural({ mean: new Float64Array(d), covariance: eye(1) });
     case "Wishart": return f.toNatural({ df: d + 1, scale: eye(1) });
+    case "GaussMarkovChain": {
+      // Each row starts as an independent N(0, I): no coupling until the transition speaks.
+      const eta = new Float64Array(f.size);
+      for (let i = 0; i < d; i++) eta[d + i * d + i] = -0.5;
+      return eta;
+    }
     default: {
       throw new VireoError("INVALID_MODEL", `No default starting point for family ${f.key}; give one with the 'init' option.`);
     }

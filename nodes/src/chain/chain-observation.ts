@@ -1,0 +1,106 @@
+/**
+ * ChainObservation(out | state, C, precision): linear Gaussian observations of a GaussMarkovChain,
+ *   y_t | x_t ~ N(C x_t, Λ⁻¹),   y_t ∈ ℝᵖ, x_t ∈ ℝᵈ,
+ *   E[log f_t] = ½E[log|Λ|] − (p/2) log 2π − ½ tr(E[Λ] E[(y_t − C x_t)(y_t − C x_t)ᵀ]).
+ * Edges: out (MvNormal(p), usually observed), state (GaussMarkovChain(d)), C (input p×d),
+ * precision (Wishart(p), random or known).
+ */
+import { LOG_2PI } from "@vireo/core";
+import { type NodeType, type NodeContext, type EdgeView, type EdgeInfo, ruleSet, weightAt, rowTerms } from "../contract/node.js";
+import { requireSameDim, requireValueSize, requireKnown } from "../contract/edges.js";
+
+/** E[(y − Cx)(y − Cx)ᵀ] at row t into S (p×p). */
+function residualScatter(y: EdgeView, x: EdgeView, C: Float64Array, p: number, d: number, t: number, S: Float64Array, Cx: Float64Array): void {
+  const yo = t * y.size, xo = t * x.size, ys = y.stats, xs = x.stats;
+  for (let i = 0; i < p; i++) {
+    let s = 0;
+    for (let k = 0; k < d; k++) s += C[i * d + k]! * xs[xo + k]!;
+    Cx[i] = s;
+  }
+  for (let i = 0; i < p; i++) for (let j = 0; j < p; j++) {
+    let cxxc = 0;
+    for (let k = 0; k < d; k++) {
+      let r = 0;
+      for (let l = 0; l < d; l++) r += xs[xo + d + k * d + l]! * C[j * d + l]!;
+      cxxc += C[i * d + k]! * r;
+    }
+    S[i * p + j] = ys[yo + p + i * p + j]! - ys[yo + i]! * Cx[j]! - Cx[i]! * ys[yo + j]! + cxxc;
+  }
+}
+
+function parts(ctx: NodeContext) {
+  const y = ctx.edges.out, x = ctx.edges.state, p = y.family!.dim, d = x.family!.dim;
+  return { y, x, p, d, C: ctx.edges.C.values, L: ctx.edges.precision };
+}
+
+export const ChainObservationNode: NodeType = {
+  name: "ChainObservation",
+  edges: [
+    { name: "out", family: "MvNormal", doc: "the observation y_t (p), one row per step" },
+    { name: "state", family: "GaussMarkovChain", doc: "the states x_t (d)" },
+    { name: "C", family: "input", doc: "known p×d observation matrix" },
+    { name: "precision", family: "Wishart", doc: "observation noise precision Λ (p×p)" },
+  ],
+  check(info: Readonly<Record<string, EdgeInfo>>, nodeName: string): void {
+    const p = requireSameDim(info, ["out", "precision"], nodeName, "ChainObservation");
+    const d = info.state!.family!.dim;
+    requireKnown(info.C!.known, nodeName, "ChainObservation", "C", "a model constant");
+    requireValueSize(info, "C", p * d, nodeName, "ChainObservation", `a ${p}×${d} matrix`);
+  },
+  messages: ruleSet(["out", "state", "precision"], (ctx: NodeContext, edge: string, out: Float64Array): void => {
+    const { y, x, p, d, C, L } = parts(ctx), Lm = L.stats.subarray(1, 1 + p * p);
+    if (edge === "state") {
+      // [Cᵀ E[Λ] E[y_t], −½ Cᵀ E[Λ] C] into row t's unary slots.
+      const CtL = new Float64Array(d * p);
+      for (let k = 0; k < d; k++) for (let j = 0; j < p; j++) {
+        let s = 0;
+        for (let i = 0; i < p; i++) s += C[i * d + k]! * Lm[i * p + j]!;
+        CtL[k * p + j] = s;
+      }
+      for (let t = 0; t < ctx.rows; t++) {
+        const wt = weightAt(ctx.weights, t), o = t * x.size, yo = t * y.size;
+        for (let k = 0; k < d; k++) {
+          let h = 0;
+          for (let j = 0; j < p; j++) h += CtL[k * p + j]! * y.stats[yo + j]!;
+          out[o + k] += wt * h;
+          for (let l = 0; l < d; l++) {
+            let s = 0;
+            for (let j = 0; j < p; j++) s += CtL[k * p + j]! * C[j * d + l]!;
+            out[o + d + k * d + l] -= 0.5 * wt * s;
+          }
+        }
+      }
+    } else if (edge === "out") {
+      for (let t = 0; t < ctx.rows; t++) {
+        const wt = weightAt(ctx.weights, t), o = t * y.size, xo = t * x.size;
+        for (let i = 0; i < p; i++) {
+          let s = 0;
+          for (let j = 0; j < p; j++) {
+            let cx = 0;
+            for (let k = 0; k < d; k++) cx += C[j * d + k]! * x.stats[xo + k]!;
+            s += Lm[i * p + j]! * cx;
+            out[o + p + i * p + j] -= 0.5 * wt * Lm[i * p + j]!;
+          }
+          out[o + i] += wt * s;
+        }
+      }
+    } else {
+      const S = new Float64Array(p * p), Cx = new Float64Array(p);
+      for (let t = 0; t < ctx.rows; t++) {
+        const wt = weightAt(ctx.weights, t);
+        residualScatter(y, x, C, p, d, t, S, Cx);
+        out[0] += 0.5 * wt;
+        for (let i = 0; i < p; i++) for (let j = 0; j < p; j++) out[1 + j * p + i] -= 0.5 * wt * S[i * p + j]!;
+      }
+    }
+  }),
+  ...rowTerms((ctx) => {
+    const { y, x, p, d, C, L } = parts(ctx), S = new Float64Array(p * p), Cx = new Float64Array(p);
+    return (t) => {
+      residualScatter(y, x, C, p, d, t, S, Cx);
+      let tr = 0;
+      for (let i = 0; i < p * p; i++) tr += L.stats[1 + i]! * S[i]!;
+      return 0.5 * L.stats[0]! - 0.5 * p * LOG_2PI - 0.5 * tr;
+    };
+  }),
+};

@@ -1,0 +1,132 @@
+/**
+ * ChainTransition(out | A, precision, m0, P0): the dynamics of a linear Gaussian state-space model
+ * over a GaussMarkovChain(d) in a time plate (one row per step):
+ *   x_0 ~ N(m0, Λ0⁻¹),   x_t | x_{t−1} ~ N(A x_{t−1}, Λ⁻¹)  (t ≥ 1).
+ * Edges: out (GaussMarkovChain(d), the states), A (input d×d), precision (Wishart(d), random or
+ * known), m0 (input d), P0 (input d×d precision Λ0 of the first state).
+ *   E[log f_t] = ½E[log|Λ|] − (d/2) log 2π − ½ tr(E[Λ] E[(x_t − A x_{t−1})(x_t − A x_{t−1})ᵀ]),
+ * which reads the chain's rows t and t−1 (E[x_t x_tᵀ], E[x_t x_{t−1}ᵀ], E[x_{t−1} x_{t−1}ᵀ]).
+ */
+import { LOG_2PI } from "@vireo/core";
+import { type NodeType, type NodeContext, type EdgeView, type EdgeInfo, ruleSet, weightAt, rowTerms } from "../contract/node.js";
+import { requireSameDim, requireValueSize, requireKnown } from "../contract/edges.js";
+
+/** E[(x_t − A x_{t−1})(x_t − A x_{t−1})ᵀ] at step t ≥ 1 into S (d×d). */
+function residualScatter(x: EdgeView, A: Float64Array, d: number, t: number, S: Float64Array): void {
+  const n = x.size, dd = d * d, xs = x.stats, cur = t * n, prev = (t - 1) * n;
+  for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) {
+    // E[x_t x_tᵀ] − E[x_t x_{t−1}ᵀ] Aᵀ − A E[x_{t−1} x_tᵀ] + A E[x_{t−1} x_{t−1}ᵀ] Aᵀ
+    let s = xs[cur + d + i * d + j]!;
+    for (let k = 0; k < d; k++) {
+      s -= xs[cur + d + dd + i * d + k]! * A[j * d + k]!;
+      s -= A[i * d + k]! * xs[cur + d + dd + j * d + k]!;
+      let ak = 0;
+      for (let l = 0; l < d; l++) ak += xs[prev + d + k * d + l]! * A[j * d + l]!;
+      s += A[i * d + k]! * ak;
+    }
+    S[i * d + j] = s;
+  }
+}
+
+function dims(ctx: NodeContext) {
+  const x = ctx.edges.out, d = x.family!.dim;
+  return { x, d, A: ctx.edges.A.values, L: ctx.edges.precision, m0: ctx.edges.m0.values, P0: ctx.edges.P0.values };
+}
+
+function rowLog(ctx: NodeContext, S: Float64Array, logDetP0: number): (t: number) => number {
+  const { x, d, A, L, m0, P0 } = dims(ctx);
+  return (t) => {
+    if (t === 0) {
+      // log N(x_0 | m0, Λ0⁻¹) with E[(x_0 − m0)(x_0 − m0)ᵀ] from row 0.
+      let q = 0;
+      for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) {
+        const e = x.stats[d + i * d + j]! - x.stats[i]! * m0[j]! - m0[i]! * x.stats[j]! + m0[i]! * m0[j]!;
+        q += P0[i * d + j]! * e;
+      }
+      return 0.5 * logDetP0 - 0.5 * d * LOG_2PI - 0.5 * q;
+    }
+    residualScatter(x, A, d, t, S);
+    let tr = 0;
+    for (let i = 0; i < d * d; i++) tr += L.stats[1 + i]! * S[i]!;
+    return 0.5 * L.stats[0]! - 0.5 * d * LOG_2PI - 0.5 * tr;
+  };
+}
+
+function logDet(P: Float64Array, d: number): number {
+  // d is small: Cholesky in place on a copy.
+  const a = P.slice();
+  let s = 0;
+  for (let j = 0; j < d; j++) {
+    let v = a[j * d + j]!;
+    for (let k = 0; k < j; k++) v -= a[j * d + k]! * a[j * d + k]!;
+    const l = Math.sqrt(v);
+    s += 2 * Math.log(l);
+    a[j * d + j] = l;
+    for (let i = j + 1; i < d; i++) {
+      let u = a[i * d + j]!;
+      for (let k = 0; k < j; k++) u -= a[i * d + k]! * a[j * d + k]!;
+      a[i * d + j] = u / l;
+    }
+  }
+  return s;
+}
+
+export const ChainTransitionNode: NodeType = {
+  name: "ChainTransition",
+  edges: [
+    { name: "out", family: "GaussMarkovChain", doc: "the states x_0 … x_{T−1}, one row per step" },
+    { name: "A", family: "input", doc: "known d×d transition matrix" },
+    { name: "precision", family: "Wishart", doc: "transition noise precision Λ (d×d)" },
+    { name: "m0", family: "input", doc: "mean of the first state (d)" },
+    { name: "P0", family: "input", doc: "precision of the first state (d×d)" },
+  ],
+  check(info: Readonly<Record<string, EdgeInfo>>, nodeName: string): void {
+    const d = requireSameDim(info, ["out", "precision"], nodeName, "ChainTransition");
+    for (const e of ["A", "m0", "P0"]) requireKnown(info[e]!.known, nodeName, "ChainTransition", e, "model constants");
+    requireValueSize(info, "A", d * d, nodeName, "ChainTransition", `a ${d}×${d} matrix`);
+    requireValueSize(info, "m0", d, nodeName, "ChainTransition", `a ${d}-vector`);
+    requireValueSize(info, "P0", d * d, nodeName, "ChainTransition", `a ${d}×${d} precision`);
+  },
+  messages: ruleSet(["out", "precision"], (ctx: NodeContext, edge: string, out: Float64Array): void => {
+    const { x, d, A, L, m0, P0 } = dims(ctx), n = x.size, dd = d * d;
+    if (edge === "out") {
+      const w0 = weightAt(ctx.weights, 0);
+      for (let i = 0; i < d; i++) {
+        let s = 0;
+        for (let j = 0; j < d; j++) {
+          s += P0[i * d + j]! * m0[j]!;
+          out[d + i * d + j] -= 0.5 * w0 * P0[i * d + j]!;
+        }
+        out[i] += w0 * s;
+      }
+      const Lm = L.stats.subarray(1, 1 + dd);
+      for (let t = 1; t < ctx.rows; t++) {
+        const wt = weightAt(ctx.weights, t), cur = t * n, prev = (t - 1) * n;
+        for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) {
+          let LA = 0, AtLA = 0;
+          for (let k = 0; k < d; k++) {
+            LA += Lm[i * d + k]! * A[k * d + j]!;
+            let Lak = 0;
+            for (let l = 0; l < d; l++) Lak += Lm[k * d + l]! * A[l * d + j]!;
+            AtLA += A[k * d + i]! * Lak;
+          }
+          out[cur + d + i * d + j] -= 0.5 * wt * Lm[i * d + j]!;
+          out[cur + d + dd + i * d + j] += wt * LA;
+          out[prev + d + i * d + j] -= 0.5 * wt * AtLA;
+        }
+      }
+    } else {
+      const S = new Float64Array(dd);
+      for (let t = 1; t < ctx.rows; t++) {
+        const wt = weightAt(ctx.weights, t);
+        residualScatter(x, A, d, t, S);
+        out[0] += 0.5 * wt;
+        for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) out[1 + j * d + i] -= 0.5 * wt * S[i * d + j]!;
+      }
+    }
+  }),
+  ...rowTerms((ctx) => {
+    const d = ctx.edges.out.family!.dim;
+    return rowLog(ctx, new Float64Array(d * d), logDet(ctx.edges.P0.values, d));
+  }),
+};
