@@ -140,7 +140,7 @@ export class GaussMarkovChainFamily extends ExponentialFamily<Float64Array, Gaus
   }
 
   override expectedStatsRows(eta: Float64Array, out: Float64Array, count: number, wantLogNormaliser = false): number {
-    const e = this.eliminate(eta, count), d = this.dim, dd = d * d, n = this.size;
+    const e = this.eliminated(eta, count), d = this.dim, dd = d * d, n = this.size;
     let hMu = 0;
     for (let t = 0; t < count; t++) {
       const o = t * n;
@@ -157,11 +157,32 @@ export class GaussMarkovChainFamily extends ExponentialFamily<Float64Array, Gaus
     return wantLogNormaliser ? 0.5 * hMu - 0.5 * e.logDetPrecision + 0.5 * count * d * LOG_2PI : 0;
   }
   override entropyRows(eta: Float64Array, count: number): number {
-    return 0.5 * count * this.dim * (1 + LOG_2PI) - 0.5 * this.eliminate(eta, count).logDetPrecision;
+    return 0.5 * count * this.dim * (1 + LOG_2PI) - 0.5 * this.logDetPrecision(eta, count);
   }
+
+  private logDetPrecision(eta: Float64Array, count: number): number {
+    return this.eliminated(eta, count).logDetPrecision;
+  }
+
+  /**
+   * The elimination of `eta`, reused while it still holds the same numbers: one engine update
+   * checks properness, computes the statistics and then the entropy of the same chain.
+   */
+  private eliminated(eta: Float64Array, count: number): Eliminated {
+    const c = this.lastElimination;
+    if (c !== null && c.eta.length === count * this.size) {
+      let same = true;
+      for (let i = 0; i < c.eta.length && same; i++) same = c.eta[i] === eta[i];
+      if (same) return c.result;
+    }
+    const result = this.eliminate(eta, count);
+    this.lastElimination = { eta: eta.slice(0, count * this.size), result };
+    return result;
+  }
+  private lastElimination: { eta: Float64Array; result: Eliminated } | null = null;
   override firstImproperRow(eta: Float64Array, count: number): number {
     try {
-      this.eliminate(eta, count);
+      this.eliminated(eta, count);
       return -1;
     } catch (e) {
       const row = (e as VireoError).context?.row;
