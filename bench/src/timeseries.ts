@@ -3,6 +3,7 @@
  * LGSSM, a 4-D state (x, y, vx, vy) observed through 2-D noisy positions, at n = 1,000, 10,000 and
  * 100,000 steps, on preallocated buffers. Also the streaming `kalmanFilter` operator at n = 10,000
  * (one frozen snapshot per observation); its time over the kernel's is what the RxJS edge costs.
+ * And the same model as a graph (GaussMarkovChain block, CAVI sweep = smoothing + exact ELBO).
  * RxInfer.jl's published figures (Julia, Apple M4 Max) are printed next to ours as ratios.
  */
 import benny from "benny";
@@ -10,9 +11,11 @@ import type { CaseResult, Summary } from "benny/lib/internal/common-types";
 import { from, lastValueFrom } from "rxjs";
 import {
   Generator, sampleStandardNormal, kalmanFilter as kalmanKernel, rtsSmoother, allocateKalmanBuffers,
-  allocateSmootherBuffers, KalmanWorkspace, RtsWorkspace, type GaussianChainParams,
+  allocateSmootherBuffers, KalmanWorkspace, RtsWorkspace, GaussMarkovChain, MvNormal, spdInverseDense,
+  type GaussianChainParams,
 } from "@vireo/core";
-import { kalmanFilter } from "@vireo/runtime";
+import { ChainTransitionNode, ChainObservationNode } from "@vireo/nodes";
+import { kalmanFilter, ModelBuilder, CaviEngine, compile, bindData, initialise } from "@vireo/runtime";
 
 const { suite, add, cycle, complete, configure } = benny;
 
@@ -43,6 +46,18 @@ function observations(n: number): Float64Array {
   return y;
 }
 
+/** A CAVI engine over ChainTransition/ChainObservation nodes with the chain's known parameters. */
+function graphEngine(par: GaussianChainParams, y: Float64Array): CaviEngine {
+  const m = new ModelBuilder();
+  const time = m.plate("time");
+  const x = m.random("x", GaussMarkovChain(4), { plate: time });
+  m.factor(ChainTransitionNode, { out: x, A: par.A, precision: spdInverseDense(par.Q, 4), m0: par.m0, P0: spdInverseDense(par.P0, 4) });
+  m.factor(ChainObservationNode, { out: m.observed("y", MvNormal(2), { plate: time }), state: x, C: par.C, precision: spdInverseDense(par.R, 2) });
+  const model = m.build(), state = compile(model, bindData(model, { y }));
+  initialise(state, new Generator(1));
+  return new CaviEngine(state);
+}
+
 /** Mean milliseconds per case as measured (benny's summary rounds ops/s, so keep the cycle's). */
 const measured = new Map<string, number>();
 
@@ -56,6 +71,9 @@ export async function timeseries(): Promise<Summary> {
     transitionNoise: { covariance: par.Q }, observationNoise: { covariance: par.R },
   };
   const stream = Array.from({ length: 10_000 }, (_, t) => yAll.subarray(2 * t, 2 * t + 2));
+  // The same model composed as a graph: one CAVI sweep over a GaussMarkovChain block is a full
+  // smoothing pass plus the exact ELBO.
+  const graphs = SIZES.map((n) => graphEngine(par, yAll.subarray(0, 2 * n)));
   let sink = 0;
   const cases = SIZES.flatMap((n) => [
     add(`filter n=${n}`, () => {
@@ -65,6 +83,9 @@ export async function timeseries(): Promise<Summary> {
       sink += kalmanKernel(par, yAll, n, filt, kws);
       rtsSmoother(par, n, filt, sm, rws);
       sink += sm.smoothedMean[0]!;
+    }),
+    add(`graph smooth+ELBO n=${n}`, () => {
+      sink += graphs[SIZES.indexOf(n)]!.sweep();
     }),
   ]);
   const summary = await suite(
@@ -90,6 +111,7 @@ export async function timeseries(): Promise<Summary> {
         console.log(`    ${kind} RxInfer n=50000 ${RXINFER[kind][50000]} ms / Vireo n=100000 ${get(`${kind} n=100000`).toFixed(3)} ms = ${(RXINFER[kind][50000] / get(`${kind} n=100000`)).toFixed(0)}×`);
       }
       console.log(`  stream operator / filter kernel at n=10000 = ${(get("stream operator n=10000") / get("filter n=10000")).toFixed(1)}× (snapshot per observation)`);
+      for (const n of SIZES) console.log(`  graph sweep / smoother kernel at n=${n} = ${(get(`graph smooth+ELBO n=${n}`) / get(`smooth n=${n}`)).toFixed(2)}×`);
     }),
   );
   if (!Number.isFinite(sink)) throw new Error("timeseries: non-finite result");
