@@ -26,3 +26,4 @@ export * from "./autodiff/index.js";
 export * from "./variational/index.js";
 export * from "./optim/index.js";
 export * from "./families/gauss-markov-chain.js";
+export * from "./families/categorical-chain.js";

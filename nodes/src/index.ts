@@ -41,3 +41,4 @@ export { GaussianEmission, type StateGaussianExpectations } from "./timeseries/g
 // State-space models as graph nodes over a GaussMarkovChain block.
 export { ChainTransitionNode } from "./chain/chain-transition.js";
 export { ChainObservationNode } from "./chain/chain-observation.js";
+export { ChainCategoricalTransitionNode } from "./chain/chain-categorical-transition.js";

@@ -79,7 +79,10 @@ export interface EdgeInfo {
   readonly valueSize: number;
 }
 
-/** The family an edge accepts, by name ("Normal", "MvNormal", …) or "input" for raw covariates. */
+/**
+ * The family an edge accepts, by name ("Normal", "MvNormal", …), alternatives separated by "|"
+ * ("Categorical|CategoricalChain"), or "input" for raw covariates.
+ */
 export interface EdgeSpec {
   readonly name: string;
   readonly family: string;
@@ -87,6 +90,17 @@ export interface EdgeSpec {
   readonly doc?: string;
   /** The edge takes observed or constant values only, so it has no message rule. */
   readonly knownOnly?: boolean;
+  /**
+   * The node reads every instance of the connected variable at once (e.g. all K rows of a
+   * transition matrix): the edge is broadcast whatever plate the variable lives in, and it does
+   * not decide the node's plate.
+   */
+  readonly allInstances?: boolean;
+}
+
+/** Whether a family name fits an edge's family spec (which may list alternatives with "|"). */
+export function familyFits(spec: string, family: string): boolean {
+  return spec.split("|").includes(family);
 }
 
 /**

@@ -69,7 +69,7 @@ export function Mixture(inner: NodeType, components: readonly string[]): NodeTyp
           const e = ctx.edges[spec]!;
           edges[spec] = componentSet.has(spec) ? componentView(e, k) : e;
         }
-        const weights: RowWeights = { data: resp, offset: k, stride: K };
+        const weights: RowWeights = { data: resp, offset: k, stride: respIsStats ? z.size : K };
         inner.push({ rows: ctx.rows, edges, weights, nodeName: `${ctx.nodeName}[component ${k}]` });
       }
       p = { K, inner, outViews: new Map(), resp, respIsStats };
@@ -88,7 +88,7 @@ export function Mixture(inner: NodeType, components: readonly string[]): NodeTyp
         const c = z.values[zi]!;
         for (let k = 0; k < K; k++) r[n * K + k] = k === c ? wn : 0;
       } else {
-        for (let k = 0; k < K; k++) r[n * K + k] = wn * z.stats[zi * K + k]!;
+        for (let k = 0; k < K; k++) r[n * K + k] = wn * z.stats[zi * z.size + k]!;
       }
     }
     markChanged(r);
@@ -106,7 +106,7 @@ export function Mixture(inner: NodeType, components: readonly string[]): NodeTyp
   const innerEdges = inner.edges.map((e) => e.name);
   return {
     name: `Mixture(${inner.name})`,
-    edges: [{ name: "selector", family: "Categorical", doc: "which component each row uses" }, ...inner.edges],
+    edges: [{ name: "selector", family: "Categorical|CategoricalChain", doc: "which component each row uses (its first K statistics are the row's probabilities)" }, ...inner.edges],
     linearEdges: ["selector"],
     ...(inner.damping !== undefined ? { damping: inner.damping } : {}),
     check(info: Readonly<Record<string, EdgeInfo>>, nodeName: string): void {
@@ -121,13 +121,15 @@ export function Mixture(inner: NodeType, components: readonly string[]): NodeTyp
         }
         const w = ctx.weights;
         if (w === null) {
-          for (let k = 0; k < p.K; k++) inner.rowLogFactor!(p.inner[k]!, out, k, p.K);
+          // A row's statistics start with its K probabilities (a Categorical is just those; a
+          // CategoricalChain row adds its pairwise block), so the stride is the selector's size.
+          for (let k = 0; k < p.K; k++) inner.rowLogFactor!(p.inner[k]!, out, k, z.size);
         } else {
           const tmp = new Float64Array(ctx.rows * p.K);
           for (let k = 0; k < p.K; k++) inner.rowLogFactor!(p.inner[k]!, tmp, k, p.K);
           for (let n = 0; n < ctx.rows; n++) {
             const wn = w.data[w.offset + n * w.stride]!;
-            for (let k = 0; k < p.K; k++) out[n * p.K + k] += wn * tmp[n * p.K + k]!;
+            for (let k = 0; k < p.K; k++) out[n * z.size + k] += wn * tmp[n * p.K + k]!;
           }
         }
       } else if (componentSet.has(edge)) {

@@ -102,9 +102,9 @@ export function compile(model: Model, data: BoundData, shared: SharedBuffers = n
       if (b.index !== null) {
         layout = "indexed";
         index = Int32Array.from(variables.get(b.index)!.values);
-      } else if (!f.componentEdges.includes(spec.name) && v.spec.plate !== null && v.spec.plate === f.plate) {
+      } else if (spec.allInstances !== true && !f.componentEdges.includes(spec.name) && v.spec.plate !== null && v.spec.plate === f.plate) {
         layout = "row";
-      } else if (!f.componentEdges.includes(spec.name) && v.count !== 1) {
+      } else if (spec.allInstances !== true && !f.componentEdges.includes(spec.name) && v.count !== 1) {
         throw new VireoError("INVALID_MODEL", `Factor '${f.name}', edge '${spec.name}': '${v.name}' has ${v.count} instances but the factor cannot tell which one each row uses; index it with .at(column).`, { node: f.name, edge: spec.name });
       }
       edges[spec.name] = {
@@ -181,6 +181,7 @@ function defaultEta(f: ExponentialFamily): Float64Array {
     case "Dirichlet": return new Float64Array(d);
     case "MvNormal": return f.toNatural({ mean: new Float64Array(d), covariance: eye(1) });
     case "Wishart": return f.toNatural({ df: d + 1, scale: eye(1) });
+    case "CategoricalChain": return new Float64Array(f.size);
     case "GaussMarkovChain": {
       // Each row starts as an independent N(0, I): no coupling until the transition speaks.
       const eta = new Float64Array(f.size);
@@ -209,11 +210,13 @@ export function initialise(state: CompiledState, rng: Generator, init: Readonly<
       }
       for (let i = 0; i < v.count; i++) v.eta.set(given.length === v.size ? given : given.subarray(i * v.size, (i + 1) * v.size), i * v.size);
       for (let i = 0; i < v.count; i++) f.validate(v.eta.subarray(i * v.size, (i + 1) * v.size), `init.${v.name}[${i}]`);
-    } else if (randomCategorical && f.name === "Categorical" && v.spec.plate !== null && state.model.plates[v.spec.plate]!.size === null) {
+    } else if (randomCategorical && (f.name === "Categorical" || f.name === "CategoricalChain") && v.spec.plate !== null && state.model.plates[v.spec.plate]!.size === null) {
+      // Random probabilities per row (a chain's rows get random unary potentials, no coupling).
       const p = new Float64Array(f.dim), ones = new Float64Array(f.dim).fill(1);
+      v.eta.fill(0);
       for (let i = 0; i < v.count; i++) {
         sampleDirichlet(rng, ones, p);
-        for (let k = 0; k < f.dim; k++) v.eta[i * f.dim + k] = Math.log(Math.max(p[k]!, 1e-300));
+        for (let k = 0; k < f.dim; k++) v.eta[i * v.size + k] = Math.log(Math.max(p[k]!, 1e-300));
       }
     } else {
       v.eta.fill(0);

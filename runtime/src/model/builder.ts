@@ -161,8 +161,8 @@ export class ModelBuilder {
     const type = this.resolve(typeOrName);
     const sel = this.bindingName(edges.selector);
     const selVar = sel ? this.variables[sel] : undefined;
-    if (!selVar || !selVar.family || selVar.family.name !== "Categorical") {
-      throw new VireoError("INVALID_MODEL", `Mixture of ${type.name}: 'selector' must be a declared Categorical variable, got ${sel ?? typeof edges.selector}.`, { edge: "selector" });
+    if (!selVar || !selVar.family || !["Categorical", "CategoricalChain"].includes(selVar.family.name)) {
+      throw new VireoError("INVALID_MODEL", `Mixture of ${type.name}: 'selector' must be a declared Categorical (or CategoricalChain) variable, got ${sel ?? typeof edges.selector}.`, { edge: "selector" });
     }
     const K = selVar.family.dim;
     const components: string[] = [];

@@ -3,7 +3,7 @@
  * dependencies. Every error names the factor, edge or variable and says how to fix it.
  */
 import { VireoError } from "@vireo/core";
-import { knownStats, type EdgeInfo } from "@vireo/nodes";
+import { knownStats, familyFits, type EdgeInfo } from "@vireo/nodes";
 import type { Model, FactorSpec, VariableSpec } from "./spec.js";
 import { ruleStub } from "../registry/stub.js";
 
@@ -51,7 +51,7 @@ export function validateModel(model: Model): void {
         if (!isKnown(v)) {
           throw new VireoError("INVALID_MODEL", `${where} takes known values (data or constants), but ${describe(v)} is random.`, { node: f.name, edge: spec.name, variable: v.name });
         }
-      } else if (v.family?.name !== spec.family) {
+      } else if (!v.family || !familyFits(spec.family, v.family.name)) {
         throw new VireoError(
           "INVALID_MODEL",
           `${where} expects a ${spec.family} variable, but ${describe(v)} ${v.family ? `is ${v.family.key}` : "has no family"}. ` +
@@ -112,7 +112,8 @@ function inferPlate(model: Model, f: FactorSpec): string | null {
   const plates = new Set<string>();
   for (const [edge, b] of Object.entries(f.edges)) {
     const v = model.variables[b.variable]!;
-    if (f.componentEdges.includes(edge) || b.index !== null || v.plate === null) continue;
+    const whole = f.type.edges.find((e) => e.name === edge)?.allInstances === true;
+    if (whole || f.componentEdges.includes(edge) || b.index !== null || v.plate === null) continue;
     plates.add(v.plate);
   }
   if (plates.size > 1) {

@@ -1,0 +1,208 @@
+/**
+ * CategoricalChain(K): a joint distribution over the states z_0 … z_{T−1} ∈ {0…K−1} of a hidden
+ * Markov chain: the structured block of an HMM. Row t of the natural parameters holds
+ *   [ψ_t (K): log potentials of z_t,  Φ_t (K×K): log potentials of (z_t = i, z_{t−1} = j), zero at t = 0]
+ * against the statistics [one-hot(z_t), one-hot(z_t) one-hot(z_{t−1})ᵀ]. Messages add row by row;
+ * the batch operations treat the `count` rows as one chain and run exact forward–backward
+ * (scaled, so long chains neither underflow nor overflow), giving the marginals γ_t, the pairwise
+ * marginals ξ_t and log Z. Single-row operations see a chain of length eta.length / size.
+ */
+import { ExponentialFamily } from "./family.js";
+import { VireoError } from "../errors.js";
+import { sampleCategorical } from "../random/samplers.js";
+import type { Generator } from "../random/generator.js";
+
+export interface CategoricalChainParams {
+  /** ψ_t, T × K. */
+  readonly unary: Float64Array;
+  /** Φ_t, T × K × K (block 0 unused). */
+  readonly pairwise: Float64Array;
+}
+
+interface ForwardBackward {
+  readonly T: number;
+  /** Marginals γ_t(i), T × K. */
+  readonly gamma: Float64Array;
+  /** Pairwise marginals ξ_t(i, j) = q(z_t = i, z_{t−1} = j), T × K × K (block 0 zero). */
+  readonly xi: Float64Array;
+  readonly logZ: number;
+  /** Scaled forward messages (for sampling). */
+  readonly alpha: Float64Array;
+}
+
+export class CategoricalChainFamily extends ExponentialFamily<Float64Array, CategoricalChainParams> {
+  readonly name = "CategoricalChain";
+  readonly size: number;
+  override readonly dim: number;
+  protected override readonly dimensional = true;
+  override readonly coupledRows = true;
+
+  constructor(K: number) {
+    super();
+    if (!(Number.isInteger(K) && K >= 2)) throw new VireoError("INVALID_PARAMETER", `CategoricalChain: the number of states K must be an integer ≥ 2, got ${K}.`, { parameter: "K" });
+    this.dim = K;
+    this.size = K + K * K;
+  }
+
+  private rows(eta: Float64Array): number {
+    if (eta.length % this.size !== 0) throw new VireoError("DIMENSION_MISMATCH", `CategoricalChain(${this.dim}): natural parameters must hold whole rows of ${this.size}, got ${eta.length}.`);
+    return eta.length / this.size;
+  }
+
+  /** Scaled forward–backward with per-step potentials, shifted by their maxima for stability. */
+  private forwardBackward(eta: Float64Array, T: number): ForwardBackward {
+    const K = this.dim, KK = K * K, n = this.size;
+    const alpha = new Float64Array(T * K), beta = new Float64Array(T * K), scale = new Float64Array(T);
+    const M = new Float64Array(T * KK), u = new Float64Array(T * K);
+    let logZ = 0;
+    for (let t = 0; t < T; t++) {
+      let mu = -Infinity;
+      for (let i = 0; i < K; i++) mu = Math.max(mu, eta[t * n + i]!);
+      for (let i = 0; i < K; i++) u[t * K + i] = Math.exp(eta[t * n + i]! - mu);
+      logZ += mu;
+      if (t > 0) {
+        let mp = -Infinity;
+        for (let i = 0; i < KK; i++) mp = Math.max(mp, eta[t * n + K + i]!);
+        for (let i = 0; i < KK; i++) M[t * KK + i] = Math.exp(eta[t * n + K + i]! - mp);
+        logZ += mp;
+      }
+      let s = 0;
+      for (let i = 0; i < K; i++) {
+        let a = u[t * K + i]!;
+        if (t > 0) {
+          let m = 0;
+          for (let j = 0; j < K; j++) m += M[t * KK + i * K + j]! * alpha[(t - 1) * K + j]!;
+          a *= m;
+        }
+        alpha[t * K + i] = a;
+        s += a;
+      }
+      if (!(s > 0) || !Number.isFinite(s)) {
+        throw new VireoError("NUMERICAL_FAILURE", `CategoricalChain: every state has zero probability at step ${t} (or the potentials overflow); check the transition and emission potentials.`, { row: t });
+      }
+      scale[t] = s;
+      logZ += Math.log(s);
+      for (let i = 0; i < K; i++) alpha[t * K + i] = alpha[t * K + i]! / s;
+    }
+    const gamma = new Float64Array(T * K), xi = new Float64Array(T * KK);
+    for (let i = 0; i < K; i++) beta[(T - 1) * K + i] = 1;
+    for (let t = T - 1; t >= 0; t--) {
+      for (let i = 0; i < K; i++) gamma[t * K + i] = alpha[t * K + i]! * beta[t * K + i]!;
+      if (t === 0) break;
+      // ξ_t(i, j) ∝ u_t(i) β_t(i) M_t(i, j) α_{t−1}(j);  β_{t−1}(j) = Σ_i u_t(i) β_t(i) M_t(i, j) / s_t.
+      for (let j = 0; j < K; j++) beta[(t - 1) * K + j] = 0;
+      for (let i = 0; i < K; i++) {
+        const w = (u[t * K + i]! * beta[t * K + i]!) / scale[t]!;
+        for (let j = 0; j < K; j++) {
+          const m = w * M[t * KK + i * K + j]!;
+          xi[t * KK + i * K + j] = m * alpha[(t - 1) * K + j]!;
+          beta[(t - 1) * K + j] += m;
+        }
+      }
+    }
+    return { T, gamma, xi, logZ, alpha };
+  }
+
+  override expectedStatsRows(eta: Float64Array, out: Float64Array, count: number, wantLogNormaliser = false): number {
+    const fb = this.forwardBackward(eta, count), K = this.dim, KK = K * K, n = this.size;
+    for (let t = 0; t < count; t++) {
+      for (let i = 0; i < K; i++) out[t * n + i] = fb.gamma[t * K + i]!;
+      for (let i = 0; i < KK; i++) out[t * n + K + i] = fb.xi[t * KK + i]!;
+    }
+    return wantLogNormaliser ? fb.logZ : 0;
+  }
+  override entropyRows(eta: Float64Array, count: number): number {
+    // H = log Z − E[ηᵀT].
+    const stats = new Float64Array(count * this.size);
+    const logZ = this.expectedStatsRows(eta, stats, count, true);
+    let e = 0;
+    for (let i = 0; i < stats.length; i++) if (stats[i]! !== 0) e += eta[i]! * stats[i]!;
+    return logZ - e;
+  }
+  override firstImproperRow(): number {
+    return -1; // any finite potentials define a proper chain
+  }
+
+  sufficientStats(z: Float64Array, out = new Float64Array(z.length * this.size)): Float64Array {
+    const K = this.dim, n = this.size;
+    out.fill(0);
+    for (let t = 0; t < z.length; t++) {
+      out[t * n + z[t]!] = 1;
+      if (t > 0) out[t * n + K + z[t]! * K + z[t - 1]!] = 1;
+    }
+    return out;
+  }
+  logBase(): number {
+    return 0;
+  }
+  logPartition(eta: Float64Array): number {
+    return this.forwardBackward(eta, this.rows(eta)).logZ;
+  }
+  expectedStats(eta: Float64Array, out = new Float64Array(eta.length)): Float64Array {
+    this.expectedStatsRows(eta, out, this.rows(eta));
+    return out;
+  }
+  expectedLogBase(): number {
+    return 0;
+  }
+  override entropy(eta: Float64Array): number {
+    return this.entropyRows(eta, this.rows(eta));
+  }
+  /** A joint draw: z_{T−1} from its forward filter, then z_t | z_{t+1} backwards. */
+  sample(eta: Float64Array, rng: Generator): Float64Array {
+    const T = this.rows(eta), K = this.dim, n = this.size, fb = this.forwardBackward(eta, T);
+    const z = new Float64Array(T), w = new Float64Array(K);
+    z[T - 1] = sampleCategorical(rng, fb.alpha.subarray((T - 1) * K, T * K));
+    for (let t = T - 2; t >= 0; t--) {
+      const next = z[t + 1]!;
+      for (let j = 0; j < K; j++) w[j] = fb.alpha[t * K + j]! * Math.exp(eta[(t + 1) * n + K + next * K + j]!);
+      z[t] = sampleCategorical(rng, w);
+    }
+    return z;
+  }
+  toNatural(p: CategoricalChainParams): Float64Array {
+    const K = this.dim, KK = K * K, n = this.size, T = p.unary.length / K;
+    if (!Number.isInteger(T) || p.pairwise.length !== T * KK) {
+      throw new VireoError("DIMENSION_MISMATCH", `CategoricalChain(${K}): unary must be T × ${K} and pairwise T × ${K}×${K}; got ${p.unary.length} and ${p.pairwise.length}.`);
+    }
+    const eta = new Float64Array(T * n);
+    for (let t = 0; t < T; t++) {
+      for (let i = 0; i < K; i++) eta[t * n + i] = p.unary[t * K + i]!;
+      if (t > 0) for (let i = 0; i < KK; i++) eta[t * n + K + i] = p.pairwise[t * KK + i]!;
+    }
+    return eta;
+  }
+  fromNatural(eta: Float64Array): CategoricalChainParams {
+    const K = this.dim, KK = K * K, n = this.size, T = this.rows(eta);
+    const unary = new Float64Array(T * K), pairwise = new Float64Array(T * KK);
+    for (let t = 0; t < T; t++) {
+      for (let i = 0; i < K; i++) unary[t * K + i] = eta[t * n + i]!;
+      for (let i = 0; i < KK; i++) pairwise[t * KK + i] = eta[t * n + K + i]!;
+    }
+    return { unary, pairwise };
+  }
+  protected checkDomain(): void {
+    // Finite potentials always define a proper chain.
+  }
+  /** Marginal state probabilities γ_t, T × K. */
+  mean(eta: Float64Array): Float64Array {
+    return this.forwardBackward(eta, this.rows(eta)).gamma;
+  }
+  /** γ_t(1 − γ_t), T × K. */
+  variance(eta: Float64Array): Float64Array {
+    return this.mean(eta).map((g) => g * (1 - g));
+  }
+  /** Marginals γ and pairwise marginals ξ (block t: q(z_t = i, z_{t−1} = j)). */
+  marginals(eta: Float64Array): { gamma: Float64Array; xi: Float64Array; logZ: number } {
+    const fb = this.forwardBackward(eta, this.rows(eta));
+    return { gamma: fb.gamma, xi: fb.xi, logZ: fb.logZ };
+  }
+}
+
+const cache = new Map<number, CategoricalChainFamily>();
+/** The chain family over K states (one shared instance per K). */
+export function CategoricalChain(K: number): CategoricalChainFamily {
+  let f = cache.get(K);
+  if (!f) cache.set(K, (f = new CategoricalChainFamily(K)));
+  return f;
+}

@@ -1,0 +1,61 @@
+/**
+ * ChainCategoricalTransition(out | initial, transition): the Markov dynamics of a hidden state
+ * chain, z_0 ~ Categorical(π), z_t | z_{t−1} = j ~ Categorical(A_j).
+ * Edges: out (CategoricalChain(K), one row per step), initial (Dirichlet(K): π), transition
+ * (Dirichlet(K) with K instances, row j = A_j, the probabilities of leaving state j; the node
+ * reads all of them at every step).
+ *   E[log f] = Σ_i γ_0(i) E[log π_i] + Σ_{t≥1} Σ_ij ξ_t(i, j) E[log A_j(i)],
+ * linear in the chain's statistics with nothing left over.
+ */
+import { type NodeType, type NodeContext, type EdgeInfo, ruleSet, weightAt, sumRows } from "../contract/node.js";
+import { requireSameDim } from "../contract/edges.js";
+import { VireoError } from "@vireo/core";
+
+function parts(ctx: NodeContext) {
+  const z = ctx.edges.out, K = z.family!.dim;
+  return { z, K, pi: ctx.edges.initial.stats, A: ctx.edges.transition.stats };
+}
+
+export const ChainCategoricalTransitionNode: NodeType = {
+  name: "ChainCategoricalTransition",
+  edges: [
+    { name: "out", family: "CategoricalChain", doc: "the hidden states, one row per step" },
+    { name: "initial", family: "Dirichlet", doc: "distribution π of the first state" },
+    { name: "transition", family: "Dirichlet", doc: "K rows A_j: next-state probabilities from state j", allInstances: true },
+  ],
+  linearEdges: ["out"],
+  check(info: Readonly<Record<string, EdgeInfo>>, nodeName: string): void {
+    requireSameDim(info, ["out", "initial", "transition"], nodeName, "ChainCategoricalTransition");
+  },
+  messages: ruleSet(["out", "initial", "transition"], (ctx: NodeContext, edge: string, out: Float64Array): void => {
+    const { z, K, pi, A } = parts(ctx), n = z.size;
+    if (ctx.edges.transition.count !== K) {
+      throw new VireoError("INVALID_MODEL", `Node '${ctx.nodeName}': 'transition' must have K = ${K} instances (one Dirichlet row per state), got ${ctx.edges.transition.count}.`, { node: ctx.nodeName, edge: "transition" });
+    }
+    if (edge === "out") {
+      const w0 = weightAt(ctx.weights, 0);
+      for (let i = 0; i < K; i++) out[i] += w0 * pi[i]!;
+      for (let t = 1; t < ctx.rows; t++) {
+        const wt = weightAt(ctx.weights, t);
+        for (let i = 0; i < K; i++) for (let j = 0; j < K; j++) out[t * n + K + i * K + j] += wt * A[j * K + i]!;
+      }
+    } else if (edge === "initial") {
+      const w0 = weightAt(ctx.weights, 0);
+      for (let i = 0; i < K; i++) out[i] += w0 * z.stats[i]!;
+    } else {
+      for (let t = 1; t < ctx.rows; t++) {
+        const wt = weightAt(ctx.weights, t);
+        for (let i = 0; i < K; i++) for (let j = 0; j < K; j++) out[j * K + i] += wt * z.stats[t * n + K + i * K + j]!;
+      }
+    }
+  }),
+  logFactor(ctx: NodeContext): number {
+    const { z, K, pi, A } = parts(ctx), n = z.size;
+    return sumRows(ctx, (t) => {
+      let s = 0;
+      if (t === 0) for (let i = 0; i < K; i++) s += z.stats[i]! * pi[i]!;
+      else for (let i = 0; i < K; i++) for (let j = 0; j < K; j++) s += z.stats[t * n + K + i * K + j]! * A[j * K + i]!;
+      return s;
+    });
+  },
+};
