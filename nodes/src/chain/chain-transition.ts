@@ -7,7 +7,7 @@
  *   E[log f_t] = ½E[log|Λ|] − (d/2) log 2π − ½ tr(E[Λ] E[(x_t − A x_{t−1})(x_t − A x_{t−1})ᵀ]),
  * which reads the chain's rows t and t−1 (E[x_t x_tᵀ], E[x_t x_{t−1}ᵀ], E[x_{t−1} x_{t−1}ᵀ]).
  */
-import { LOG_2PI } from "@vireo/core";
+import { LOG_2PI, spdLogDetDense } from "@vireo/core";
 import { type NodeType, type NodeContext, type EdgeView, type EdgeInfo, ruleSet, weightAt, rowTerms } from "../contract/node.js";
 import { requireSameDim, requireValueSize, requireKnown } from "../contract/edges.js";
 
@@ -50,25 +50,6 @@ function rowLog(ctx: NodeContext, S: Float64Array, logDetP0: number): (t: number
     for (let i = 0; i < d * d; i++) tr += L.stats[1 + i]! * S[i]!;
     return 0.5 * L.stats[0]! - 0.5 * d * LOG_2PI - 0.5 * tr;
   };
-}
-
-function logDet(P: Float64Array, d: number): number {
-  // d is small: Cholesky in place on a copy.
-  const a = P.slice();
-  let s = 0;
-  for (let j = 0; j < d; j++) {
-    let v = a[j * d + j]!;
-    for (let k = 0; k < j; k++) v -= a[j * d + k]! * a[j * d + k]!;
-    const l = Math.sqrt(v);
-    s += 2 * Math.log(l);
-    a[j * d + j] = l;
-    for (let i = j + 1; i < d; i++) {
-      let u = a[i * d + j]!;
-      for (let k = 0; k < j; k++) u -= a[i * d + k]! * a[j * d + k]!;
-      a[i * d + j] = u / l;
-    }
-  }
-  return s;
 }
 
 export const ChainTransitionNode: NodeType = {
@@ -127,6 +108,6 @@ export const ChainTransitionNode: NodeType = {
   }),
   ...rowTerms((ctx) => {
     const d = ctx.edges.out.family!.dim;
-    return rowLog(ctx, new Float64Array(d * d), logDet(ctx.edges.P0.values, d));
+    return rowLog(ctx, new Float64Array(d * d), spdLogDetDense(ctx.edges.P0.values, d, "first-state precision P0"));
   }),
 };
