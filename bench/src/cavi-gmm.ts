@@ -5,9 +5,9 @@
  * starting point and must produce the same ELBO trace.
  */
 import benny from "benny";
-import { Dirichlet, MvNormal, Wishart, Categorical, Generator, sampleStandardNormal, sampleCategorical } from "@vireo/core";
-import { DirichletNode, MvNormalNode, WishartNode, CategoricalNode } from "@vireo/nodes";
-import { ModelBuilder, CaviEngine, compile, bindData, initialise } from "@vireo/runtime";
+import { Generator, sampleStandardNormal, sampleCategorical } from "@vireo/core";
+import { CaviEngine, compile, bindData, initialise } from "@vireo/runtime";
+import { gaussianMixture } from "../../examples/src/gaussian-mixture.js";
 import { describeCase } from "./kernels.js";
 import { handLoopGmm } from "./gmm-hand-loop.js";
 
@@ -15,21 +15,7 @@ const { suite, add, cycle, complete, configure } = benny;
 const N = 100_000, K = 5, d = 2;
 const PRIOR = { alpha: 1, beta: 0.01, df: d + 1, scale: 1 };
 
-function model() {
-  const eye = (s: number) => Float64Array.from({ length: d * d }, (_, i) => (i % (d + 1) === 0 ? s : 0));
-  const m = new ModelBuilder();
-  const rows = m.plate("rows"), comps = m.plate("components", K);
-  const pi = m.random("pi", Dirichlet(K));
-  m.factor(DirichletNode, { out: pi, alpha: new Float64Array(K).fill(PRIOR.alpha) });
-  const mu = m.random("mu", MvNormal(d), { plate: comps });
-  m.factor(MvNormalNode, { out: mu, mean: new Float64Array(d), precision: eye(PRIOR.beta) });
-  const Lambda = m.random("Lambda", Wishart(d), { plate: comps });
-  m.factor(WishartNode, { out: Lambda, df: PRIOR.df, scale: eye(PRIOR.scale) });
-  const z = m.random("z", Categorical(K), { plate: rows });
-  m.factor(CategoricalNode, { out: z, p: pi });
-  m.mixture(MvNormalNode, { selector: z, out: m.observed("x", MvNormal(d), { plate: rows }), mean: mu, precision: Lambda });
-  return m.build();
-}
+const model = () => gaussianMixture(K, d, { alpha: PRIOR.alpha, meanPrecision: PRIOR.beta, df: PRIOR.df, scale: PRIOR.scale });
 
 export async function caviGmm(): Promise<void> {
   const rng = new Generator(7);

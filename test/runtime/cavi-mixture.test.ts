@@ -1,31 +1,16 @@
 /** Gaussian and Poisson mixtures under CAVI: recovery of known components, monotone ELBO. */
 import test from "ava";
-import { Dirichlet, MvNormal, Wishart, Categorical, Gamma, Poisson, Generator, sampleStandardNormal, samplePoisson, sampleCategorical } from "@vireo/core";
-import { DirichletNode, MvNormalNode, WishartNode, CategoricalNode, GammaNode, PoissonNode } from "@vireo/nodes";
+import { Dirichlet, Categorical, Gamma, Poisson, Generator, sampleStandardNormal, samplePoisson, sampleCategorical } from "@vireo/core";
+import { DirichletNode, CategoricalNode, GammaNode, PoissonNode } from "@vireo/nodes";
 import { ModelBuilder, cavi, type CaviResult } from "@vireo/runtime";
+import { gaussianMixture } from "../../examples/src/gaussian-mixture.js";
 
 function assertMonotone(t: import("ava").ExecutionContext, r: CaviResult): void {
   for (let i = 1; i < r.elbo.length; i++) t.true(r.elbo[i]! >= r.elbo[i - 1]! - 1e-9 * Math.abs(r.elbo[i - 1]!), `ELBO fell at sweep ${i}`);
   t.deepEqual(r.diagnostics, []);
 }
 
-function gaussianMixtureModel(K: number, d: number) {
-  const m = new ModelBuilder();
-  const rows = m.plate("rows");
-  const comps = m.plate("components", K);
-  const pi = m.random("pi", Dirichlet(K));
-  m.factor(DirichletNode, { out: pi, alpha: new Float64Array(K).fill(1) });
-  const mu = m.random("mu", MvNormal(d), { plate: comps });
-  const Lambda = m.random("Lambda", Wishart(d), { plate: comps });
-  const eye = (s: number) => Float64Array.from({ length: d * d }, (_, i) => (i % (d + 1) === 0 ? s : 0));
-  m.factor(MvNormalNode, { out: mu, mean: new Float64Array(d), precision: eye(0.01) });
-  m.factor(WishartNode, { out: Lambda, df: d + 1, scale: eye(1) });
-  const z = m.random("z", Categorical(K), { plate: rows });
-  m.factor(CategoricalNode, { out: z, p: pi });
-  const x = m.observed("x", MvNormal(d), { plate: rows });
-  m.mixture(MvNormalNode, { selector: z, out: x, mean: mu, precision: Lambda }, { name: "likelihood" });
-  return m.build();
-}
+const gaussianMixtureModel = (K: number, d: number) => gaussianMixture(K, d, { alpha: 1, meanPrecision: 0.01, df: d + 1, scale: 1 });
 
 test("Gaussian mixture on well-separated synthetic data recovers means and weights", (t) => {
   const rng = new Generator(2024);

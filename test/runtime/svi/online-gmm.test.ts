@@ -3,26 +3,12 @@
  * forgetting, on stationary data, it converges to the batch CAVI answer.
  */
 import test from "ava";
-import { Dirichlet, MvNormal, Wishart, Categorical, Generator, sampleStandardNormal, sampleCategorical } from "@vireo/core";
-import { DirichletNode, MvNormalNode, WishartNode, CategoricalNode } from "@vireo/nodes";
-import { ModelBuilder, OnlineEngine, cavi } from "@vireo/runtime";
+import { Generator, sampleStandardNormal, sampleCategorical } from "@vireo/core";
+import { OnlineEngine, cavi } from "@vireo/runtime";
+import { gaussianMixture } from "../../../examples/src/gaussian-mixture.js";
 
 const K = 2, d = 2;
-function gmm() {
-  const eye = (s: number) => Float64Array.from({ length: d * d }, (_, i) => (i % (d + 1) === 0 ? s : 0));
-  const m = new ModelBuilder();
-  const rows = m.plate("rows"), comps = m.plate("components", K);
-  const pi = m.random("pi", Dirichlet(K));
-  m.factor(DirichletNode, { out: pi, alpha: [1, 1] });
-  const mu = m.random("mu", MvNormal(d), { plate: comps });
-  m.factor(MvNormalNode, { out: mu, mean: [0, 0], precision: eye(0.01) });
-  const L = m.random("Lambda", Wishart(d), { plate: comps });
-  m.factor(WishartNode, { out: L, df: d + 1, scale: eye(1) });
-  const z = m.random("z", Categorical(K), { plate: rows });
-  m.factor(CategoricalNode, { out: z, p: pi });
-  m.mixture(MvNormalNode, { selector: z, out: m.observed("x", MvNormal(d), { plate: rows }), mean: mu, precision: L });
-  return m.build();
-}
+const gmm = () => gaussianMixture(K, d, { alpha: 1, meanPrecision: 0.01, df: d + 1, scale: 1 });
 
 /** A batch of n points: component 0 at `c0`, component 1 at (−5, −5), weights 0.5/0.5, unit variance. */
 function batch(rng: Generator, n: number, c0: readonly [number, number]): Float64Array {

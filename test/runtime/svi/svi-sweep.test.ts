@@ -1,24 +1,10 @@
 /** SVI with ρ_t = 1 on one full batch reproduces one CAVI sweep of the globals exactly. */
 import test from "ava";
-import { Dirichlet, MvNormal, Wishart, Categorical, Generator, sampleStandardNormal } from "@vireo/core";
-import { DirichletNode, MvNormalNode, WishartNode, CategoricalNode } from "@vireo/nodes";
-import { ModelBuilder, SviEngine, CaviEngine, compile, bindData, initialise } from "@vireo/runtime";
+import { Generator, sampleStandardNormal } from "@vireo/core";
+import { SviEngine, CaviEngine, compile, bindData, initialise } from "@vireo/runtime";
+import { gaussianMixture } from "../../../examples/src/gaussian-mixture.js";
 
-function gmm(K: number, d: number) {
-  const eye = (s: number) => Float64Array.from({ length: d * d }, (_, i) => (i % (d + 1) === 0 ? s : 0));
-  const m = new ModelBuilder();
-  const rows = m.plate("rows"), comps = m.plate("components", K);
-  const pi = m.random("pi", Dirichlet(K));
-  m.factor(DirichletNode, { out: pi, alpha: new Float64Array(K).fill(1) });
-  const mu = m.random("mu", MvNormal(d), { plate: comps });
-  m.factor(MvNormalNode, { out: mu, mean: new Float64Array(d), precision: eye(0.01) });
-  const L = m.random("Lambda", Wishart(d), { plate: comps });
-  m.factor(WishartNode, { out: L, df: d + 1, scale: eye(1) });
-  const z = m.random("z", Categorical(K), { plate: rows });
-  m.factor(CategoricalNode, { out: z, p: pi });
-  m.mixture(MvNormalNode, { selector: z, out: m.observed("x", MvNormal(d), { plate: rows }), mean: mu, precision: L });
-  return m.build();
-}
+const gmm = (K: number, d: number) => gaussianMixture(K, d, { alpha: 1, meanPrecision: 0.01, df: d + 1, scale: 1 });
 
 test("SVI step with ρ = 1, N = |B| equals one CAVI sweep (bit for bit)", (t) => {
   const rng = new Generator(4);
