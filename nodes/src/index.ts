@@ -5,6 +5,7 @@ export * from "./contract/node.js";
 export * from "./contract/edges.js";
 export * from "./contract/known-stats.js";
 export * from "./contract/verify.js";
+export { predictorMoments } from "./contract/predictor-moments.js";
 export * from "./contract/verify-structured.js";
 export { markChanged, versionOf } from "./contract/versions.js";
 

@@ -87,6 +87,19 @@ export abstract class ExponentialFamily<X = unknown, P = unknown> {
     return -1;
   }
 
+  /**
+   * A broad, proper member to start inference from before any message has arrived (one row).
+   * The default is η = 0 (uniform for Beta, Dirichlet, Categorical, Bernoulli; rate 1 for a
+   * Poisson); families where η = 0 is improper override it.
+   */
+  startingPoint(): Float64Array {
+    const eta = new Float64Array(this.size);
+    if (!this.isProper(eta)) {
+      throw new VireoError("INVALID_MODEL", `${this.key} has no default starting point (η = 0 is improper); give one with the 'init' option or override startingPoint().`);
+    }
+    return eta;
+  }
+
   /** Whether η is a proper member of the family (no throw). */
   isProper(eta: Float64Array): boolean {
     try {

@@ -38,6 +38,10 @@ export class GammaFamily extends ExponentialFamily<number, GammaParams> {
   expectedLogBase(): number {
     return 0;
   }
+  /** Gamma(1, 1). */
+  override startingPoint(): Float64Array {
+    return Float64Array.of(0, -1);
+  }
   sample(eta: Float64Array, rng: Generator): number {
     return sampleGamma(rng, eta[0]! + 1, -eta[1]!);
   }

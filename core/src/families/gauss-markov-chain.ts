@@ -218,6 +218,12 @@ export class GaussMarkovChainFamily extends ExponentialFamily<Float64Array, Gaus
   override entropy(eta: Float64Array): number {
     return this.entropyRows(eta, this.rows(eta));
   }
+  /** A row starting as an independent N(0, I): no coupling until a transition node speaks. */
+  override startingPoint(): Float64Array {
+    const d = this.dim, eta = new Float64Array(this.size);
+    for (let i = 0; i < d; i++) eta[d + i * d + i] = -0.5;
+    return eta;
+  }
   /** A joint draw: x_{T−1} from its marginal, then x_t | x_{t+1} backwards. */
   sample(eta: Float64Array, rng: Generator): Float64Array {
     const T = this.rows(eta), d = this.dim, dd = d * d, n = this.size;

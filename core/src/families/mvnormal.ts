@@ -89,6 +89,12 @@ export class MvNormalFamily extends ExponentialFamily<Float64Array, MvNormalPara
     const L = cholesky(this.precision(eta), d, "MvNormal precision");
     return 0.5 * d * (1 + LOG_2PI) - 0.5 * logDetFromCholesky(L, d);
   }
+  /** N(0, I). */
+  override startingPoint(): Float64Array {
+    const d = this.dim, eta = new Float64Array(this.size);
+    for (let i = 0; i < d; i++) eta[d + i * d + i] = -0.5;
+    return eta;
+  }
   sample(eta: Float64Array, rng: Generator): Float64Array {
     const { L, mu } = this.factor(eta);
     return mvFromCholesky(rng, mu, L, this.dim, new Float64Array(this.dim), true);

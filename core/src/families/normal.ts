@@ -41,6 +41,10 @@ export class NormalFamily extends ExponentialFamily<number, NormalParams> {
   override entropy(eta: Float64Array): number {
     return 0.5 * (1 + LOG_2PI + Math.log(-0.5 / eta[1]!));
   }
+  /** N(0, 1). */
+  override startingPoint(): Float64Array {
+    return Float64Array.of(0, -0.5);
+  }
   sample(eta: Float64Array, rng: Generator): number {
     const v = -0.5 / eta[1]!;
     return eta[0]! * v + Math.sqrt(v) * sampleStandardNormal(rng);

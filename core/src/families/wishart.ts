@@ -76,6 +76,12 @@ export class WishartFamily extends ExponentialFamily<Float64Array, WishartParams
   expectedLogBase(): number {
     return 0;
   }
+  /** Wishart(d + 1, I). */
+  override startingPoint(): Float64Array {
+    const d = this.dim, eta = new Float64Array(this.size);
+    for (let i = 0; i < d; i++) eta[1 + i * d + i] = -0.5;
+    return eta;
+  }
   sample(eta: Float64Array, rng: Generator): Float64Array {
     const { nu, V } = this.parts(eta);
     return sampleWishart(rng, nu, V, this.dim);

@@ -7,20 +7,16 @@
 import { LOG_2PI } from "@vireo/core";
 import { type NodeType, type NodeContext, type EdgeView, type EdgeInfo, ruleSet, weightAt, instanceOf, rowTerms } from "../contract/node.js";
 import { requireValueSize } from "../contract/edges.js";
+import { predictorMoments } from "../contract/predictor-moments.js";
 
-/** E[(y − wᵀx)²] at row n. */
+/** Scratch for predictorMoments (the engine runs one rule at a time). */
+const moments = new Float64Array(2);
+
+/** E[(y − wᵀx)²] = E[y²] − 2E[y] xᵀE[w] + xᵀE[wwᵀ]x at row n. */
 function expectedSquaredResidual(y: EdgeView, w: EdgeView, x: EdgeView, D: number, n: number): number {
-  const yo = instanceOf(y, n) * 2, wo = instanceOf(w, n) * w.size, xo = instanceOf(x, n) * D;
-  const ws = w.stats, xs = x.values;
-  let lin = 0, quad = 0;
-  for (let i = 0; i < D; i++) {
-    const xi = xs[xo + i]!;
-    lin += xi * ws[wo + i]!;
-    let r = 0;
-    for (let j = 0; j < D; j++) r += ws[wo + D + i * D + j]! * xs[xo + j]!;
-    quad += xi * r;
-  }
-  return y.stats[yo + 1]! - 2 * y.stats[yo]! * lin + quad;
+  const yo = instanceOf(y, n) * 2;
+  predictorMoments(w, x, D, n, moments);
+  return y.stats[yo + 1]! - 2 * y.stats[yo]! * moments[0]! + moments[1]!;
 }
 
 function rowLog(e: Readonly<Record<string, EdgeView>>, D: number, n: number): number {

@@ -35,11 +35,11 @@ function dimOf(ctx: NodeContext): number {
 }
 
 /**
- * Σ_n w_n, Σ_n w_n E[x_n] and (when `second`) Σ_n w_n E[x_n x_nᵀ] over the rows of a per-row edge:
+ * Σ_n w_n, Σ_n w_n E[x_n] and Σ_n w_n E[x_n x_nᵀ] over the rows of a per-row edge:
  * with broadcast parameters, every message to them is a function of these sums alone, so the
  * plate is read once instead of once per matrix entry.
  */
-function weightedSums(ctx: NodeContext, x: EdgeView, d: number, second: boolean, sums: Float64Array): void {
+function weightedSums(ctx: NodeContext, x: EdgeView, d: number, sums: Float64Array): void {
   const w = ctx.weights, xs = x.stats, size = x.size;
   sums.fill(0);
   for (let n = 0, xo = 0; n < ctx.rows; n++, xo += size) {
@@ -47,7 +47,7 @@ function weightedSums(ctx: NodeContext, x: EdgeView, d: number, second: boolean,
     if (wn === 0) continue;
     sums[0] += wn;
     for (let i = 0; i < d; i++) sums[1 + i] += wn * xs[xo + i]!;
-    if (second) for (let i = 0; i < d * d; i++) sums[1 + d + i] += wn * xs[xo + d + i]!;
+    for (let i = 0; i < d * d; i++) sums[1 + d + i] += wn * xs[xo + d + i]!;
   }
 }
 
@@ -56,11 +56,11 @@ function isDataLayout(x: EdgeView, m: EdgeView, L: EdgeView): boolean {
   return x.layout === "row" && m.layout === "broadcast" && L.layout === "broadcast";
 }
 
-/** Per-node scratch for weightedSums, keyed by context (nodes run synchronously). */
-const sumsScratch = new WeakMap<NodeContext, Float64Array>();
+/** Per-context scratch for E[Λ]E[μ] in rowLogFactor (nodes run synchronously). */
+const lambdaMuScratch = new WeakMap<NodeContext, Float64Array>();
 function scratchFor(ctx: NodeContext, d: number): Float64Array {
-  let s = sumsScratch.get(ctx);
-  if (!s) sumsScratch.set(ctx, (s = new Float64Array(1 + d + d * d)));
+  let s = lambdaMuScratch.get(ctx);
+  if (!s) lambdaMuScratch.set(ctx, (s = new Float64Array(d)));
   return s;
 }
 
@@ -83,7 +83,7 @@ function cachedSums(ctx: NodeContext, x: EdgeView, d: number): Float64Array {
   const w = ctx.weights?.data ?? null;
   const xv = versionOf(x.stats), wv = w === null ? 0 : versionOf(w);
   if (c.x !== x.stats || c.xVersion !== xv || c.w !== w || c.wVersion !== wv) {
-    weightedSums(ctx, x, d, true, c.sums);
+    weightedSums(ctx, x, d, c.sums);
     c.x = x.stats;
     c.xVersion = xv;
     c.w = w;

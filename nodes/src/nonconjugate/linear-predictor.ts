@@ -11,6 +11,7 @@
 import type { NodeType, NodeContext, EdgeView, EdgeInfo } from "../contract/node.js";
 import { weightAt, instanceOf } from "../contract/node.js";
 import { requireKnown, requireValueSize } from "../contract/edges.js";
+import { predictorMoments } from "../contract/predictor-moments.js";
 import type { GaussianExpectation } from "./gauss-hermite.js";
 
 export interface LinearPredictorSpec {
@@ -23,20 +24,9 @@ export interface LinearPredictorSpec {
 }
 
 /** m_n and v_n of row n's predictor into mv[0..1] (v clamped at 0 against round-off). */
-function predictorMoments(w: EdgeView, x: EdgeView, D: number, n: number, mv: Float64Array): void {
-  const wo = instanceOf(w, n) * w.size, xo = instanceOf(x, n) * D;
-  const ws = w.stats, xs = x.values;
-  let m = 0, q = 0;
-  for (let i = 0; i < D; i++) {
-    const xi = xs[xo + i]!;
-    m += xi * ws[wo + i]!;
-    let r = 0;
-    const row = wo + D + i * D;
-    for (let j = 0; j < D; j++) r += ws[row + j]! * xs[xo + j]!;
-    q += xi * r;
-  }
-  mv[0] = m;
-  mv[1] = Math.max(0, q - m * m);
+function meanAndVariance(w: EdgeView, x: EdgeView, D: number, n: number, mv: Float64Array): void {
+  predictorMoments(w, x, D, n, mv);
+  mv[1] = Math.max(0, mv[1]! - mv[0]! * mv[0]!);
 }
 
 /** Builds the node type: edges out (observed), w (MvNormal(D)), x (D covariates per row). */
@@ -46,7 +36,7 @@ export function linearPredictorNode(spec: LinearPredictorSpec): NodeType {
   const mv = new Float64Array(2), g = new Float64Array(3);
   const rowValue = (ctx: NodeContext, D: number, n: number): number => {
     const { out: y, w, x } = ctx.edges;
-    predictorMoments(w!, x!, D, n, mv);
+    meanAndVariance(w!, x!, D, n, mv);
     return E.value(y!.values[instanceOf(y!, n)]!, mv[0]!, mv[1]!, 0, 0);
   };
   return {
@@ -66,7 +56,7 @@ export function linearPredictorNode(spec: LinearPredictorSpec): NodeType {
         const { out: y, w, x } = ctx.edges;
         const D = w!.family!.dim, xs = x!.values;
         for (let n = 0; n < ctx.rows; n++) {
-          predictorMoments(w!, x!, D, n, mv);
+          meanAndVariance(w!, x!, D, n, mv);
           E.withGradient(y!.values[instanceOf(y!, n)]!, mv[0]!, mv[1]!, 0, 0, g);
           const wn = weightAt(ctx.weights, n), o = instanceOf(w!, n) * w!.size, xo = instanceOf(x!, n) * D;
           const lin = wn * (g[1]! - 2 * g[2]! * mv[0]!), quad = wn * g[2]!;

@@ -10,7 +10,7 @@
  * the bound: CAVI stays monotone. The energy is a lower bound on E[log σ], so the ELBO is a lower
  * bound on the log evidence, not the usual mean-field one.
  */
-import { ruleSet, weightAt, instanceOf, sumRows, requireValueSize, type NodeContext, type EdgeView, type EdgeInfo } from "@vireo/nodes";
+import { ruleSet, weightAt, instanceOf, sumRows, requireValueSize, predictorMoments, type NodeContext, type EdgeView, type EdgeInfo } from "@vireo/nodes";
 import { defineNode } from "@vireo/runtime";
 
 /** λ(ξ) = tanh(ξ/2)/(4ξ), with its limit 1/8 at ξ → 0. */
@@ -18,18 +18,13 @@ export function jjLambda(xi: number): number {
   return xi < 1e-6 ? 0.125 - (xi * xi) / 192 : Math.tanh(xi / 2) / (4 * xi);
 }
 
+/** Scratch for predictorMoments (nodes run one at a time). */
+const moments = new Float64Array(2);
+
 /** Optimal ξ_n = sqrt(x_nᵀE[wwᵀ]x_n) and the linear predictor xᵀE[w] at row n. */
 function predictor(w: EdgeView, x: EdgeView, D: number, n: number): { mean: number; xi: number } {
-  const wo = instanceOf(w, n) * w.size, xo = instanceOf(x, n) * D;
-  let lin = 0, quad = 0;
-  for (let i = 0; i < D; i++) {
-    const xi = x.values[xo + i]!;
-    lin += xi * w.stats[wo + i]!;
-    let r = 0;
-    for (let j = 0; j < D; j++) r += w.stats[wo + D + i * D + j]! * x.values[xo + j]!;
-    quad += xi * r;
-  }
-  return { mean: lin, xi: Math.sqrt(Math.max(quad, 0)) };
+  predictorMoments(w, x, D, n, moments);
+  return { mean: moments[0]!, xi: Math.sqrt(Math.max(moments[1]!, 0)) };
 }
 
 function rowLog(e: Readonly<Record<string, EdgeView>>, D: number, n: number): number {

@@ -10,21 +10,17 @@
  * Every message is the coefficient of an edge's expected statistics in that expression.
  */
 import { LOG_2PI } from "@vireo/core";
-import { ruleSet, weightAt, instanceOf, sumRows, requireValueSize, type NodeContext, type EdgeView, type EdgeInfo } from "@vireo/nodes";
+import { ruleSet, weightAt, instanceOf, sumRows, requireValueSize, predictorMoments, type NodeContext, type EdgeView, type EdgeInfo } from "@vireo/nodes";
 import { defineNode } from "@vireo/runtime";
+
+/** Scratch for predictorMoments (nodes run one at a time). */
+const moments = new Float64Array(2);
 
 /** R_n = E[(y − wᵀx)²] at row n. Gamma stats are [E log, E]; MvNormal stats are [E w, E wwᵀ]. */
 function residual2(y: EdgeView, w: EdgeView, x: EdgeView, D: number, n: number): number {
-  const yo = instanceOf(y, n) * 2, wo = instanceOf(w, n) * w.size, xo = instanceOf(x, n) * D;
-  let lin = 0, quad = 0;
-  for (let i = 0; i < D; i++) {
-    const xi = x.values[xo + i]!;
-    lin += xi * w.stats[wo + i]!;
-    let r = 0;
-    for (let j = 0; j < D; j++) r += w.stats[wo + D + i * D + j]! * x.values[xo + j]!;
-    quad += xi * r;
-  }
-  return y.stats[yo + 1]! - 2 * y.stats[yo]! * lin + quad;
+  const yo = instanceOf(y, n) * 2;
+  predictorMoments(w, x, D, n, moments);
+  return y.stats[yo + 1]! - 2 * y.stats[yo]! * moments[0]! + moments[1]!;
 }
 
 function rowLog(e: Readonly<Record<string, EdgeView>>, D: number, n: number): number {

@@ -164,36 +164,6 @@ export function rebind(state: CompiledState, data: BoundData): void {
   (state as { data: BoundData }).data = data;
 }
 
-/** A proper default member of a family, used before any message has arrived. */
-function defaultEta(f: ExponentialFamily): Float64Array {
-  const d = f.dim;
-  const eye = (s: number): Float64Array => {
-    const a = new Float64Array(d * d);
-    for (let i = 0; i < d; i++) a[i * d + i] = s;
-    return a;
-  };
-  switch (f.name) {
-    case "Normal": return f.toNatural({ mean: 0, variance: 1 });
-    case "Gamma": return f.toNatural({ shape: 1, rate: 1 });
-    case "Beta": return f.toNatural({ alpha: 1, beta: 1 });
-    case "Bernoulli": return new Float64Array(1);
-    case "Categorical": return new Float64Array(d);
-    case "Dirichlet": return new Float64Array(d);
-    case "MvNormal": return f.toNatural({ mean: new Float64Array(d), covariance: eye(1) });
-    case "Wishart": return f.toNatural({ df: d + 1, scale: eye(1) });
-    case "CategoricalChain": return new Float64Array(f.size);
-    case "GaussMarkovChain": {
-      // Each row starts as an independent N(0, I): no coupling until the transition speaks.
-      const eta = new Float64Array(f.size);
-      for (let i = 0; i < d; i++) eta[d + i * d + i] = -0.5;
-      return eta;
-    }
-    default: {
-      throw new VireoError("INVALID_MODEL", `No default starting point for family ${f.key}; give one with the 'init' option.`);
-    }
-  }
-}
-
 /**
  * Starting point: each random variable takes the product of messages from factors whose other
  * edges are all known (its priors), else a default member. Per-row Categorical variables start
@@ -232,7 +202,7 @@ export function initialise(state: CompiledState, rng: Generator, init: Readonly<
         for (let n = 0; n < v.count; n++) for (let i = 0; i < v.size; i++) v.eta[n * v.size + i] = v.eta[n * v.size + i]! / v.weights[n]!;
       }
       if (!fromPriors || !allProper(v)) {
-        const d = defaultEta(f);
+        const d = f.startingPoint();
         for (let i = 0; i < v.count; i++) v.eta.set(d, i * v.size);
       }
     }

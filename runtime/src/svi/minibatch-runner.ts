@@ -93,14 +93,26 @@ export class MinibatchRunner {
   }
 
   /** Global variables' states, in schedule order. */
-  globalStates(state: CompiledState): VariableState[] {
-    return computeSchedule(state).filter((v) => this.globals.has(v.name));
+  globalStates(state: CompiledState): readonly VariableState[] {
+    return this.split(state).globals;
   }
 
   /** Local variables' states, in schedule order. */
-  localStates(state: CompiledState): VariableState[] {
-    return computeSchedule(state).filter((v) => !this.globals.has(v.name));
+  localStates(state: CompiledState): readonly VariableState[] {
+    return this.split(state).locals;
   }
+
+  /** The schedule of a compiled state split into globals and locals, once per state (states are reused across batches). */
+  private split(state: CompiledState): { globals: VariableState[]; locals: VariableState[] } {
+    let s = this.schedules.get(state);
+    if (!s) {
+      const order = computeSchedule(state);
+      s = { globals: order.filter((v) => this.globals.has(v.name)), locals: order.filter((v) => !this.globals.has(v.name)) };
+      this.schedules.set(state, s);
+    }
+    return s;
+  }
+  private readonly schedules = new WeakMap<CompiledState, { globals: VariableState[]; locals: VariableState[] }>();
 
   /** Whether a factor lives in a data plate (its messages to globals carry the batch's evidence). */
   isDataFactor(f: FactorState): boolean {

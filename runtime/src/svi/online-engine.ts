@@ -124,13 +124,13 @@ export class OnlineEngine {
     let value = fullElbo(state);
     for (const g of globals) {
       const a = this.evidence.get(g.name)!, fam = g.family!, size = fam.size;
-      const prior = new Float64Array(a.length);
+      const prior = new Float64Array(a.length), pa = new Float64Array(size);
       sumMessages(g, prior, undefined, (f) => !this.runner.isDataFactor(f));
       for (let i = 0; i < g.count; i++) {
         const o = i * size, p = prior.subarray(o, o + size), ai = a.subarray(o, o + size);
         let dot = 0;
         for (let j = 0; j < size; j++) dot += ai[j]! * g.stats[o + j]!;
-        const pa = p.map((x, j) => x + ai[j]!);
+        for (let j = 0; j < size; j++) pa[j] = p[j]! + ai[j]!;
         value += dot - fam.logPartition(pa) + fam.logPartition(p);
       }
     }
