@@ -40,7 +40,7 @@ export class PlateRef {
 }
 
 /** What an edge may be bound to: a variable, an indexed variable, its name, or a constant value. */
-export type EdgeValue = VariableRef | IndexedRef | string | number | readonly number[] | Float64Array | Arr;
+export type EdgeValue = VariableRef | IndexedRef | string | number | readonly number[] | readonly (readonly number[])[] | Float64Array | Arr;
 
 export interface VariableOptions {
   readonly plate?: PlateRef | string;
