@@ -21,7 +21,7 @@ export { BinomialNode } from "./conjugate/binomial.js";
 export { CategoricalNode } from "./conjugate/categorical.js";
 export { PoissonNode } from "./conjugate/poisson.js";
 export { GaussianLinearNode } from "./conjugate/gaussian-linear.js";
-export { Mixture } from "./mixture/mixture.js";
+export { Mixture, SELECTOR_EDGE, SELECTOR_FAMILIES } from "./mixture/mixture.js";
 
 // Non-conjugate nodes (damped conjugate-computation VI).
 export { BernoulliLogitNode, bernoulliLogitNode, type NonConjugateOptions } from "./nonconjugate/bernoulli-logit.js";

@@ -94,6 +94,7 @@ function cachedSums(ctx: NodeContext, x: EdgeView, d: number): Float64Array {
 
 export const MvNormalNode: NodeType = {
   name: "MvNormal",
+  seeds: { mean: "out" },
   edges: [
     { name: "out", family: "MvNormal", doc: "the d-dimensional Gaussian variable" },
     { name: "mean", family: "MvNormal", doc: "its mean vector" },

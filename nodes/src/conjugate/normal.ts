@@ -14,6 +14,7 @@ function rowLog(x: EdgeView, m: EdgeView, p: EdgeView, n: number): number {
 
 export const NormalNode: NodeType = {
   name: "Normal",
+  seeds: { mean: "out" },
   edges: [
     { name: "out", family: "Normal", doc: "the Normal variable" },
     { name: "mean", family: "Normal", doc: "its mean" },

@@ -12,7 +12,7 @@
  * an edge equals the gradient of E_q[log f] (summed over rows) with respect to that edge's expected
  * sufficient statistics.
  */
-import type { ExponentialFamily } from "@vireo/core";
+import type { ExponentialFamily, FamilyRef } from "@vireo/core";
 
 /** How an edge's variable instances line up with the node's rows. */
 export type EdgeLayout =
@@ -86,6 +86,11 @@ export interface EdgeInfo {
 export interface EdgeSpec {
   readonly name: string;
   readonly family: string;
+  /**
+   * The families themselves, in the order of `family`'s alternatives, when the node declared
+   * them (defineNode's typed edges do): the builder asks them how to hold an inline constant.
+   */
+  readonly families?: readonly FamilyRef[];
   /** Short description for docs and error messages. */
   readonly doc?: string;
   /** The edge takes observed or constant values only, so it has no message rule. */
@@ -147,6 +152,13 @@ export interface NodeType {
    * to `linearEdges` are exact and are not damped). Conjugate nodes leave it unset.
    */
   readonly damping?: number;
+  /**
+   * Mixture seeding: parameter edge → data edge whose values may seed it, e.g. { mean: "out" }
+   * for a Normal. When the node is a mixture component with that parameter per component and
+   * the data edge observed in the same family, each component starts located at a different
+   * data row (through the family's seedAt).
+   */
+  readonly seeds?: Readonly<Record<string, string>>;
 }
 
 /** Reads a row's weight (1 when there are no weights). */

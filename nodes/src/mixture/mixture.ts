@@ -35,6 +35,11 @@ function componentView(e: EdgeView, k: number): EdgeView {
   };
 }
 
+/** The name of a mixture's selector edge. */
+export const SELECTOR_EDGE = "selector";
+/** The families a mixture's selector may have (its first K statistics are a row's probabilities). */
+export const SELECTOR_FAMILIES = "Categorical|CategoricalChain";
+
 /** Builds the mixture node type over `inner`, with `components` naming its per-component edges. */
 export function Mixture(inner: NodeType, components: readonly string[]): NodeType {
   for (const c of components) {
@@ -106,8 +111,9 @@ export function Mixture(inner: NodeType, components: readonly string[]): NodeTyp
   const innerEdges = inner.edges.map((e) => e.name);
   return {
     name: `Mixture(${inner.name})`,
-    edges: [{ name: "selector", family: "Categorical|CategoricalChain", doc: "which component each row uses (its first K statistics are the row's probabilities)" }, ...inner.edges],
-    linearEdges: ["selector"],
+    edges: [{ name: SELECTOR_EDGE, family: SELECTOR_FAMILIES, doc: "which component each row uses (its first K statistics are the row's probabilities)" }, ...inner.edges],
+    linearEdges: [SELECTOR_EDGE],
+    ...(inner.seeds !== undefined ? { seeds: inner.seeds } : {}),
     ...(inner.damping !== undefined ? { damping: inner.damping } : {}),
     check(info: Readonly<Record<string, EdgeInfo>>, nodeName: string): void {
       inner.check?.(info, nodeName);

@@ -4,7 +4,7 @@
  * factor whose edge views point at those buffers. Updates write into the buffers in place, so
  * contexts stay valid for the life of the state.
  */
-import { VireoError, Generator, sampleDirichlet, type ExponentialFamily } from "@vireo/core";
+import { VireoError, Generator, type ExponentialFamily } from "@vireo/core";
 import { knownStats, knownStatsInto, markChanged, type NodeContext, type EdgeView, type EdgeLayout, type MessageRule } from "@vireo/nodes";
 import type { Model, FactorSpec, VariableSpec } from "../model/spec.js";
 import { isKnown } from "../model/validate.js";
@@ -166,8 +166,9 @@ export function rebind(state: CompiledState, data: BoundData): void {
 
 /**
  * Starting point: each random variable takes the product of messages from factors whose other
- * edges are all known (its priors), else a default member. Per-row Categorical variables start
- * at random probabilities drawn from `rng`: identical components would otherwise never separate.
+ * edges are all known (its priors), else a default member. Per-row variables of families with a
+ * random start (ExponentialFamily.randomStart: Categorical selectors) start there, drawn from
+ * `rng`: identical components would otherwise never separate.
  * `init` overrides any variable with user natural parameters (count × size).
  */
 export function initialise(state: CompiledState, rng: Generator, init: Readonly<Record<string, Float64Array>> = {}, randomCategorical = true): void {
@@ -180,14 +181,8 @@ export function initialise(state: CompiledState, rng: Generator, init: Readonly<
       }
       for (let i = 0; i < v.count; i++) v.eta.set(given.length === v.size ? given : given.subarray(i * v.size, (i + 1) * v.size), i * v.size);
       for (let i = 0; i < v.count; i++) f.validate(v.eta.subarray(i * v.size, (i + 1) * v.size), `init.${v.name}[${i}]`);
-    } else if (randomCategorical && (f.name === "Categorical" || f.name === "CategoricalChain") && v.spec.plate !== null && state.model.plates[v.spec.plate]!.size === null) {
-      // Random probabilities per row (a chain's rows get random unary potentials, no coupling).
-      const p = new Float64Array(f.dim), ones = new Float64Array(f.dim).fill(1);
-      v.eta.fill(0);
-      for (let i = 0; i < v.count; i++) {
-        sampleDirichlet(rng, ones, p);
-        for (let k = 0; k < f.dim; k++) v.eta[i * v.size + k] = Math.log(Math.max(p[k]!, 1e-300));
-      }
+    } else if (randomCategorical && v.spec.plate !== null && state.model.plates[v.spec.plate]!.size === null && f.randomStart(rng, v.eta, v.count)) {
+      // The family asked for a random start (per-row selectors: identical ones never separate).
     } else {
       v.eta.fill(0);
       let fromPriors = false;
