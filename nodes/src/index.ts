@@ -43,3 +43,8 @@ export { GaussianEmission, type StateGaussianExpectations } from "./timeseries/g
 export { ChainTransitionNode } from "./chain/chain-transition.js";
 export { ChainObservationNode } from "./chain/chain-observation.js";
 export { ChainCategoricalTransitionNode } from "./chain/chain-categorical-transition.js";
+// Learnable state-space models (Beal 2003, ch. 5) and AR(p): matrices and noise precisions may be random.
+export { ChainInitialNode, priorBeforeFirst } from "./chain/chain-initial.js";
+export { ChainDynamicsNode } from "./chain/chain-dynamics.js";
+export { ChainEmissionNode } from "./chain/chain-emission.js";
+export { AutoregressiveNode } from "./chain/autoregressive.js";
