@@ -22,6 +22,9 @@ export { CategoricalNode } from "./conjugate/categorical.js";
 export { PoissonNode } from "./conjugate/poisson.js";
 export { GaussianLinearNode } from "./conjugate/gaussian-linear.js";
 export { Mixture, SELECTOR_EDGE, SELECTOR_FAMILIES } from "./mixture/mixture.js";
+export { NormalWishartNode } from "./conjugate/normal-wishart.js";
+export { MvNormalJointNode } from "./conjugate/mvnormal-joint.js";
+export { weightedStatSums } from "./contract/weighted-sums.js";
 
 // Non-conjugate nodes (damped conjugate-computation VI).
 export { BernoulliLogitNode, bernoulliLogitNode, type NonConjugateOptions } from "./nonconjugate/bernoulli-logit.js";
