@@ -7,7 +7,7 @@ export * from "./contract/known-stats.js";
 export * from "./contract/verify.js";
 export { predictorMoments } from "./contract/predictor-moments.js";
 export * from "./contract/verify-structured.js";
-export { markChanged, versionOf } from "./contract/versions.js";
+export { ChangeTracker, NodeScratch } from "./contract/versions.js";
 
 // Conjugate nodes and mixtures (closed-form VMP).
 export { NormalNode } from "./conjugate/normal.js";

@@ -13,6 +13,7 @@
  * sufficient statistics.
  */
 import type { ExponentialFamily, FamilyRef } from "@vireo/core";
+import type { ChangeTracker, NodeScratch } from "./versions.js";
 
 /** How an edge's variable instances line up with the node's rows. */
 export type EdgeLayout =
@@ -69,6 +70,10 @@ export interface NodeContext {
   readonly weights: RowWeights | null;
   /** The node's name in the model, for error messages. */
   readonly nodeName: string;
+  /** Change tracking of the engine's buffers (see ChangeTracker): for caches across messages. */
+  readonly changes: ChangeTracker;
+  /** This context's scratch space (buffers, caches), owned by the engine's compiled state. */
+  readonly scratch: NodeScratch;
 }
 
 /** What is known about a connected edge when the model is built. */

@@ -7,7 +7,7 @@
 import { VireoError, type ExponentialFamily } from "@vireo/core";
 import type { NodeType, NodeContext, EdgeView, EdgeLayout, RowWeights } from "./node.js";
 import { knownStats } from "./known-stats.js";
-import { markChanged } from "./versions.js";
+import { ChangeTracker, NodeScratch } from "./versions.js";
 
 /** One edge of the test point: a random variable (natural parameters) or known values. */
 export interface VerifyEdge {
@@ -70,7 +70,7 @@ export function contextFor(node: NodeType, point: VerifyPoint, nodeName = node.n
     };
   }
   const weights: RowWeights | null = point.weights ? { data: point.weights, offset: 0, stride: 1 } : null;
-  return { rows: point.rows, edges, weights, nodeName };
+  return { rows: point.rows, edges, weights, nodeName, changes: new ChangeTracker(), scratch: new NodeScratch() };
 }
 
 /**
@@ -96,13 +96,13 @@ export function verifyNode(node: NodeType, point: VerifyPoint, options: { step?:
     for (let i = 0; i < e.stats.length; i++) {
       const s0 = e.stats[i]!;
       (e.stats as Float64Array)[i] = s0 + h;
-      markChanged(e.stats);
+      ctx.changes.markChanged(e.stats);
       const up = node.logFactor(ctx);
       (e.stats as Float64Array)[i] = s0 - h;
-      markChanged(e.stats);
+      ctx.changes.markChanged(e.stats);
       const down = node.logFactor(ctx);
       (e.stats as Float64Array)[i] = s0;
-      markChanged(e.stats);
+      ctx.changes.markChanged(e.stats);
       const grad = (up - down) / (2 * h);
       const abs = Math.abs(msg[i]! - grad), rel = abs / Math.max(1, Math.abs(grad));
       if (rel > maxRel) {
