@@ -43,3 +43,10 @@ export { GaussianEmission, type StateGaussianExpectations } from "./timeseries/g
 export { ChainTransitionNode } from "./chain/chain-transition.js";
 export { ChainObservationNode } from "./chain/chain-observation.js";
 export { ChainCategoricalTransitionNode } from "./chain/chain-categorical-transition.js";
+
+// Defining node types (built-ins and plugins alike).
+export {
+  defineNode, validateNodeType, type NodeDefinition, type StructuredRule as NodeStructuredRule, type BeliefPropagationRule,
+  type NodeDeclaration, type NodeBody, type EdgeDeclaration, type TypedNodeContext, type TypedMessageRule, type TypedNode,
+} from "./contract/define.js";
+export * from "./contract/stub.js";
