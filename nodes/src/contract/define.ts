@@ -54,6 +54,7 @@ export function validateNodeType(node: unknown, where = ""): asserts node is Nod
   if (typeof n.logFactor !== "function") fail(name, where, "logFactor(ctx) is missing: define the node's E_q[log f] summed over rows.");
   if (n.rowLogFactor !== undefined && typeof n.rowLogFactor !== "function") fail(name, where, "rowLogFactor must be a function when given.");
   if (n.check !== undefined && typeof n.check !== "function") fail(name, where, "check must be a function when given.");
+  if (n.checkData !== undefined && typeof n.checkData !== "function") fail(name, where, "checkData must be a function when given.");
   const messages = (n.messages ?? null) as Record<string, unknown> | null;
   if (messages === null || typeof messages !== "object") fail(name, where, "'messages' must be an object of message rules by edge name.");
   const missing = n.edges.filter((e) => needsMessage(e) && typeof messages[e.name] !== "function").map((e) => e.name);
@@ -126,6 +127,8 @@ export interface NodeBody<E extends string> {
   readonly rowLogFactor?: (ctx: TypedNodeContext<E>, out: Float64Array, offset: number, stride: number) => void;
   /** Build-time checks of what is connected (see NodeType.check). */
   readonly check?: (edges: { readonly [K in E]: EdgeInfo }, nodeName: string) => void;
+  /** Checks of the bound values on known edges, once per binding (see NodeType.checkData). */
+  readonly checkData?: (ctx: TypedNodeContext<E>) => void;
   /** Edges in which E_q[log f] is ⟨message, E[T]⟩ with nothing left over (verifyNode checks it). */
   readonly linearEdges?: readonly E[];
   /** Damping of approximate messages, in (0, 1]. */
@@ -177,7 +180,7 @@ function fromDeclaration(decl: NodeDeclaration<string>): NodeDefinition {
     };
   }
   const node: Record<string, unknown> = { name: decl.name, edges, messages, logFactor };
-  const optional = ["check", "linearEdges", "damping", "seeds", "structured", "beliefPropagation"] as const;
+  const optional = ["check", "checkData", "linearEdges", "damping", "seeds", "structured", "beliefPropagation"] as const;
   for (const k of optional) if (decl[k] !== undefined) node[k] = decl[k];
   if (rowLogFactor !== undefined) node.rowLogFactor = rowLogFactor;
   node.edgeNames = Object.freeze(edges.map((e) => e.name));

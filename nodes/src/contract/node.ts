@@ -136,6 +136,13 @@ export interface NodeType {
    * Called once, when the model is built.
    */
   check?(edges: Readonly<Record<string, EdgeInfo>>, nodeName: string): void;
+  /**
+   * Checks the values on the node's known edges (data, inputs, constants) and the instance
+   * counts, once when data is bound (engines call it on compile and on every rebind), so message
+   * rules and logFactor never validate inside their row loops. Throws a VireoError naming the
+   * node, edge and row.
+   */
+  checkData?(ctx: NodeContext): void;
   /** One message rule per edge that can be random (see needsMessage). */
   readonly messages: Readonly<Record<string, MessageRule>>;
   /** Σ over rows of weight · E_q[log f] (the negative average energy). */

@@ -90,7 +90,9 @@ export function contextFor(node: NodeType, point: VerifyPoint, nodeName = node.n
     };
   }
   const weights: RowWeights | null = point.weights ? { data: point.weights, offset: 0, stride: 1 } : null;
-  return { rows: point.rows, edges, weights, nodeName, changes: new ChangeTracker(), scratch: new NodeScratch() };
+  const ctx: NodeContext = { rows: point.rows, edges, weights, nodeName, changes: new ChangeTracker(), scratch: new NodeScratch() };
+  node.checkData?.(ctx);
+  return ctx;
 }
 
 /**

@@ -120,6 +120,7 @@ export function Mixture(inner: NodeType, components: readonly string[]): NodeTyp
     check(info: Readonly<Record<string, EdgeInfo>>, nodeName: string): void {
       inner.check?.(info, nodeName);
     },
+    ...(inner.checkData !== undefined ? { checkData: inner.checkData } : {}),
     messages: ruleSet(["selector", ...Object.keys(inner.messages)], (ctx: NodeContext, edge: string, out: Float64Array): void => {
       const p = prepare(ctx);
       if (edge === "selector") {

@@ -126,6 +126,8 @@ export function compile(model: Model, data: BoundData, shared: SharedBuffers = n
       if (!v.known) v.neighbours.push({ factor: state, edge: spec.name, rule: f.type.messages[spec.name]! });
     }
   }
+  // Values on known edges are checked here, once per binding, never inside the message loops.
+  for (const f of factors) f.spec.type.checkData?.(f.ctx);
   const random = [...variables.values()].filter((v) => !v.known);
   for (const v of random) {
     // Damping applies to approximate messages only: a node's linear edges get exact ones.
@@ -166,6 +168,7 @@ export function rebind(state: CompiledState, data: BoundData): void {
       for (let i = 0; i < idx.length; i++) idx[i] = col[i]!;
     }
   }
+  for (const f of state.factors) f.spec.type.checkData?.(f.ctx);
   (state as { data: BoundData }).data = data;
 }
 
