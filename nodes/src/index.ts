@@ -7,7 +7,7 @@ export * from "./contract/known-stats.js";
 export * from "./contract/verify.js";
 export { predictorMoments } from "./contract/predictor-moments.js";
 export * from "./contract/verify-structured.js";
-export { markChanged, versionOf } from "./contract/versions.js";
+export { ChangeTracker, NodeScratch } from "./contract/versions.js";
 
 // Conjugate nodes and mixtures (closed-form VMP).
 export { NormalNode } from "./conjugate/normal.js";
@@ -51,3 +51,10 @@ export { ChainInitialNode, priorBeforeFirst } from "./chain/chain-initial.js";
 export { ChainDynamicsNode } from "./chain/chain-dynamics.js";
 export { ChainEmissionNode } from "./chain/chain-emission.js";
 export { AutoregressiveNode } from "./chain/autoregressive.js";
+
+// Defining node types (built-ins and plugins alike).
+export {
+  defineNode, validateNodeType, type NodeDefinition, type StructuredRule as NodeStructuredRule, type BeliefPropagationRule,
+  type NodeDeclaration, type NodeBody, type EdgeDeclaration, type TypedNodeContext, type TypedMessageRule, type TypedNode,
+} from "./contract/define.js";
+export * from "./contract/stub.js";

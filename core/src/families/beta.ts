@@ -17,6 +17,16 @@ export class BetaFamily extends ExponentialFamily<number, BetaParams> {
   readonly name = "Beta";
   readonly size = 2;
 
+  // Statistics layout per instance i: [E[log p], E[log(1 − p)]].
+  /** E[log p] of instance i. */
+  elog(stats: Float64Array, i: number): number {
+    return stats[2 * i]!;
+  }
+  /** E[log(1 − p)] of instance i. */
+  elog1m(stats: Float64Array, i: number): number {
+    return stats[2 * i + 1]!;
+  }
+
   override supportViolation(values: Float64Array, offset: number): SupportViolation | null {
     const x = values[offset]!;
     return x > 0 && x < 1 ? null : { column: null, expected: "a number in (0, 1)" };

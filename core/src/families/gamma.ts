@@ -17,6 +17,16 @@ export class GammaFamily extends ExponentialFamily<number, GammaParams> {
   readonly name = "Gamma";
   readonly size = 2;
 
+  // Statistics layout per instance i: [E[log x], E[x]] (natural parameters: [a − 1, −b]).
+  /** E[log x] of instance i. */
+  elog(stats: Float64Array, i: number): number {
+    return stats[2 * i]!;
+  }
+  /** E[x] of instance i. */
+  ex(stats: Float64Array, i: number): number {
+    return stats[2 * i + 1]!;
+  }
+
   override supportViolation(values: Float64Array, offset: number): SupportViolation | null {
     const x = values[offset]!;
     return x > 0 && x < Infinity ? null : { column: null, expected: "a positive number" };

@@ -17,6 +17,16 @@ export class NormalFamily extends ExponentialFamily<number, NormalParams> {
   readonly name = "Normal";
   readonly size = 2;
 
+  // Statistics layout per instance i: [E[x], E[x²]] (natural parameters: [η₁, η₂] in the same slots).
+  /** E[x] of instance i. */
+  ex(stats: Float64Array, i: number): number {
+    return stats[2 * i]!;
+  }
+  /** E[x²] of instance i. */
+  ex2(stats: Float64Array, i: number): number {
+    return stats[2 * i + 1]!;
+  }
+
   override supportViolation(values: Float64Array, offset: number): SupportViolation | null {
     const x = values[offset]!;
     return Number.isFinite(x) ? null : { column: null, expected: "a finite number" };

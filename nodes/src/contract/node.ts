@@ -13,6 +13,7 @@
  * sufficient statistics.
  */
 import type { ExponentialFamily, FamilyRef } from "@vireo/core";
+import type { ChangeTracker, NodeScratch } from "./versions.js";
 
 /** How an edge's variable instances line up with the node's rows. */
 export type EdgeLayout =
@@ -69,6 +70,10 @@ export interface NodeContext {
   readonly weights: RowWeights | null;
   /** The node's name in the model, for error messages. */
   readonly nodeName: string;
+  /** Change tracking of the engine's buffers (see ChangeTracker): for caches across messages. */
+  readonly changes: ChangeTracker;
+  /** This context's scratch space (buffers, caches), owned by the engine's compiled state. */
+  readonly scratch: NodeScratch;
 }
 
 /** What is known about a connected edge when the model is built. */
@@ -131,6 +136,13 @@ export interface NodeType {
    * Called once, when the model is built.
    */
   check?(edges: Readonly<Record<string, EdgeInfo>>, nodeName: string): void;
+  /**
+   * Checks the values on the node's known edges (data, inputs, constants) and the instance
+   * counts, once when data is bound (engines call it on compile and on every rebind), so message
+   * rules and logFactor never validate inside their row loops. Throws a VireoError naming the
+   * node, edge and row.
+   */
+  checkData?(ctx: NodeContext): void;
   /** One message rule per edge that can be random (see needsMessage). */
   readonly messages: Readonly<Record<string, MessageRule>>;
   /** Σ over rows of weight · E_q[log f] (the negative average energy). */

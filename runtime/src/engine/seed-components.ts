@@ -7,7 +7,7 @@
  * value becomes a location is the family's (ExponentialFamily.seedAt).
  */
 import type { Generator } from "@vireo/core";
-import { SELECTOR_EDGE, markChanged } from "@vireo/nodes";
+import { SELECTOR_EDGE } from "@vireo/nodes";
 import type { CompiledState, VariableState } from "./state.js";
 
 /**
@@ -49,5 +49,5 @@ function seedInstance(v: VariableState, k: number, values: Float64Array, offset:
   const eta = v.eta.subarray(o, o + v.size);
   if (!f.seedAt(eta, values, offset)) return;
   f.expectedStats(eta, v.stats.subarray(o, o + v.size));
-  markChanged(v.stats);
+  v.changes.markChanged(v.stats);
 }

@@ -4,7 +4,6 @@
  * mean-field take their family's best fully factorised q instead.
  */
 import { VireoError, fmt } from "@vireo/core";
-import { markChanged } from "@vireo/nodes";
 import type { VariableState, FactorState } from "./state.js";
 
 /** How a streaming engine modifies an update (plain CAVI passes none of these). */
@@ -42,7 +41,7 @@ export function updateVariable(v: VariableState, wantLogNormaliser = false, opti
   if (previous !== null) blendWithBacktracking(v, previous, step);
   else checkProper(v);
   const logNormaliser = v.family!.expectedStatsRows(v.eta, v.stats, v.count, wantLogNormaliser, v.weights);
-  markChanged(v.stats);
+  v.changes.markChanged(v.stats);
   return logNormaliser;
 }
 
