@@ -43,3 +43,6 @@ export { GaussianEmission, type StateGaussianExpectations } from "./timeseries/g
 export { ChainTransitionNode } from "./chain/chain-transition.js";
 export { ChainObservationNode } from "./chain/chain-observation.js";
 export { ChainCategoricalTransitionNode } from "./chain/chain-categorical-transition.js";
+
+// Factors given as a log density on the autodiff tape (for gradient-fitted variables).
+export { densityNode, isDensityNode, type DensityNodeSpec, type DensitySpec, type DensityValues, type LogDensityFn } from "./density/density-node.js";

@@ -133,7 +133,7 @@ export class ElboGradientEstimator<D> {
         const fac = model.factors[f]!;
         const c = fac.minibatch ? input.scale : 1;
         if (this.onTape[f]) {
-          let node = fac.logDensity!(this.xNodes, tape, input.data);
+          let node = fac.logDensity!(this.xNodes, tape, input.data, s);
           if (!node || node.tape !== tape || node.size !== 1) {
             throw new VireoError(
               "INVALID_MODEL",
@@ -146,7 +146,7 @@ export class ElboGradientEstimator<D> {
           this.factorVal[s * F + f] = node.value[0]!;
           if (this.onObjective[f]) sampled = sampled === null ? node : ad.add(sampled, node);
         } else {
-          this.factorVal[s * F + f] = c * fac.logDensityValue!(this.xValues, input.data);
+          this.factorVal[s * F + f] = c * fac.logDensityValue!(this.xValues, input.data, s);
         }
       }
     }
@@ -157,6 +157,16 @@ export class ElboGradientEstimator<D> {
     for (let i = 0; i < S * V; i++) joint += this.jacVal[i]!;
     for (let v = 0; v < V; v++) if (!cfg.reparam[v]) this.addScoreTerm(v, baselines);
     return entropy + joint / S;
+  }
+
+  /** log f of factor f at draw s of the last estimate (scaled like the objective). */
+  factorValue(s: number, f: number): number {
+    return this.factorVal[s * this.F + f]!;
+  }
+
+  /** log|det J| of latent v's transform at draw s of the last estimate. */
+  jacobianValue(s: number, v: number): number {
+    return this.jacVal[s * this.V + v]!;
   }
 
   /** Adds (1/S) Σ_s ∇log q(z_s) (c_s − b) for score-function variable v, then updates its baseline. */
