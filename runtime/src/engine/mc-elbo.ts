@@ -26,15 +26,22 @@ export interface ElboScales {
   readonly variable?: (v: VariableState) => number;
 }
 
-/** Which factors are exact, which need draws. */
-interface Split {
+/** Which factors are exact, which need draws; computed once per compiled state. */
+export interface ElboPlan {
   readonly exactFactors: FactorState[];
   readonly drawnFactors: FactorState[];
   readonly densityFactors: FactorState[];
   readonly grads: GradientVariable[];
+  readonly entropies: Float64Array;
+  readonly perDraw: Float64Array;
+  /** The draw being summed, read by `densityAtDraw` (made once, so a sweep allocates no closure). */
+  drawIndex: number;
+  readonly densityAtDraw: (f: FactorState) => number;
 }
+type Split = ElboPlan;
 
 function split(state: CompiledState): Split {
+  if (state.elboPlan) return state.elboPlan;
   const grads = gradientVariables(state);
   const gradNames = new Set(grads.map((g) => g.variable.name));
   const exactFactors: FactorState[] = [], drawnFactors: FactorState[] = [], densityFactors: FactorState[] = [];
@@ -43,7 +50,12 @@ function split(state: CompiledState): Split {
     else if (Object.values(f.spec.edges).some((b) => gradNames.has(b.variable))) drawnFactors.push(f);
     else exactFactors.push(f);
   }
-  return { exactFactors, drawnFactors, densityFactors, grads };
+  const plan: ElboPlan = {
+    exactFactors, drawnFactors, densityFactors, grads, entropies: new Float64Array(grads.length), perDraw: new Float64Array(grads[0]?.samples ?? 0),
+    drawIndex: 0, densityAtDraw: (f) => f.density!.values[plan.drawIndex]!,
+  };
+  (state as { elboPlan?: ElboPlan }).elboPlan = plan;
+  return plan;
 }
 
 function exactPart(state: CompiledState, sp: Split, scales: ElboScales): number {
@@ -56,12 +68,12 @@ function exactPart(state: CompiledState, sp: Split, scales: ElboScales): number 
 /** The Monte Carlo terms at the draws currently in slot s of every gradient-fitted variable. */
 function drawnPart(sp: Split, s: number, entropies: Float64Array, densityAt: (f: FactorState) => number, scales: ElboScales): number {
   let t = 0;
-  sp.grads.forEach((g, i) => {
-    const v = g.variable;
+  for (let i = 0; i < sp.grads.length; i++) {
+    const g = sp.grads[i]!, v = g.variable;
     v.stats.set(g.drawStats[s]!);
     markChanged(v.stats);
     t += (scales.variable?.(v) ?? 1) * (entropies[i]! + g.logDet[s]!);
-  });
+  }
   for (const f of sp.drawnFactors) t += (scales.factor?.(f) ?? 1) * f.spec.type.logFactor(f.ctx);
   for (const f of sp.densityFactors) t += (scales.factor?.(f) ?? 1) * densityAt(f);
   return t;
@@ -84,10 +96,12 @@ export function monteCarloElbo(state: CompiledState, scales: ElboScales = {}): E
   const sp = split(state);
   const exact = exactPart(state, sp, scales);
   if (sp.grads.length === 0) return { value: exact, standardError: 0 };
-  const S = sp.grads[0]!.samples;
-  const entropies = Float64Array.from(sp.grads, (g) => g.entropy);
-  const perDraw = new Float64Array(S);
-  for (let s = 0; s < S; s++) perDraw[s] = drawnPart(sp, s, entropies, (f) => f.density!.values[s]!, scales);
+  const S = sp.grads[0]!.samples, entropies = sp.entropies, perDraw = sp.perDraw;
+  for (let i = 0; i < sp.grads.length; i++) entropies[i] = sp.grads[i]!.entropy;
+  for (let s = 0; s < S; s++) {
+    sp.drawIndex = s;
+    perDraw[s] = drawnPart(sp, s, entropies, sp.densityAtDraw, scales);
+  }
   for (const g of sp.grads) g.averageStats();
   return summarise(exact, perDraw);
 }
@@ -101,6 +115,7 @@ export function freshElbo(state: CompiledState, samples: number, rng: Generator,
   const exact = exactPart(state, sp, scales);
   if (sp.grads.length === 0) return { value: exact, standardError: 0 };
   const entropies = Float64Array.from(sp.grads, (g) => g.entropyNow());
+  // (fresh draws use their own per-draw buffer: the plan's serves the sweep estimate)
   const means = sp.grads.map((g) => new Float64Array(g.variable.stats.length));
   const tape = new Tape();
   const perDraw = new Float64Array(samples);

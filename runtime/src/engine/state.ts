@@ -62,6 +62,8 @@ export interface CompiledState {
   readonly random: readonly VariableState[];
   /** Whether some variable is fitted by gradients (the ELBO is then a Monte Carlo estimate). */
   readonly stochastic: boolean;
+  /** The Monte Carlo ELBO's plan and buffers (engine/mc-elbo.ts), made on first use. */
+  readonly elboPlan?: import("./mc-elbo.js").ElboPlan;
 }
 
 function countOf(v: VariableSpec, data: BoundData): number {

@@ -10,13 +10,13 @@
 import test from "ava";
 import { MvNormal, Normal, Generator, fullRankGaussian, adam, exponentialDecay, LOG_2PI } from "@vireo/core";
 import { MvNormalNode, GaussianLinearNode } from "@vireo/nodes";
-import { ModelBuilder, cavi, compile, initialise, bindData, CaviEngine, freshElbo, GradientPosterior, type VariableOptions } from "@vireo/runtime";
+import { ModelBuilder, cavi, compile, initialise, bindData, CaviEngine, freshElbo, GradientPosterior, type RandomOptions } from "@vireo/runtime";
 import { linearRegression, invert } from "../bbvi/models.js";
 import { eye } from "./models.js";
 
 const SIGMA = 0.7, S0 = 3;
 
-function regression(D: number, options: VariableOptions & { q?: ReturnType<typeof fullRankGaussian> }) {
+function regression(D: number, options: RandomOptions) {
   const m = new ModelBuilder();
   const rows = m.plate("rows");
   const w = m.random("w", MvNormal(D), options);
