@@ -9,3 +9,4 @@ export { logTransform } from "./log-transform.js";
 export { stickBreaking } from "./stick-breaking.js";
 export { logitTransform } from "./logit-transform.js";
 export { statsDot, statsOfValues, scalarValued } from "./stats-dot.js";
+export { LowRankGaussianQ, lowRankGaussian, type LowRankGaussianOptions } from "./lowrank-gaussian.js";
