@@ -118,7 +118,7 @@ export class LowRankGaussianQ implements VariationalFamily {
       }
     }
     choleskyInto(K, r, L, "I + WᵀW");
-    inverseFromCholesky(L, r, Kinv, col);
+    inverseFromCholesky(L, r, Kinv, col as Float64Array<ArrayBuffer>);
     return logDetFromCholesky(L, r);
   }
 
