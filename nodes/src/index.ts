@@ -58,3 +58,6 @@ export {
   type NodeDeclaration, type NodeBody, type EdgeDeclaration, type TypedNodeContext, type TypedMessageRule, type TypedNode,
 } from "./contract/define.js";
 export * from "./contract/stub.js";
+
+// Factors given as a log density on the autodiff tape (for gradient-fitted variables).
+export { densityNode, isDensityNode, type DensityNodeSpec, type DensitySpec, type DensityValues, type LogDensityFn } from "./density/density-node.js";
