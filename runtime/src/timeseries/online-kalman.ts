@@ -14,7 +14,7 @@ import {
   VireoError, kalmanPredict, kalmanUpdate, rtsSmoother, allocateKalmanBuffers, allocateSmootherBuffers,
   KalmanWorkspace, RtsWorkspace, type KalmanBuffers, type SmootherBuffers, type GaussianChainParams,
 } from "@vireo/core";
-import { expectPrecision, effectiveCovariance, addPrecisionMessage, type NoisePrecisionKind } from "@vireo/nodes";
+import { expectPrecision, effectiveCovariance, addPrecisionMessage, type NoisePrecisionKind } from "./noise-precision.js";
 import { resolveLgssm, summarisePrecision, type LgssmSpec } from "./lgssm-model.js";
 
 export interface OnlineFilterOptions {
@@ -74,7 +74,7 @@ export class OnlineKalman {
   constructor(spec: LgssmSpec, options: OnlineFilterOptions = {}) {
     const m = resolveLgssm(spec, "kalmanFilter");
     if (m.transitionNoise.kind !== "known") {
-      throw new VireoError("INVALID_MODEL", "kalmanFilter: the streaming filter needs a known transitionNoise ({ covariance }); learn it offline with VbLgssm.", { parameter: "transitionNoise" });
+      throw new VireoError("INVALID_MODEL", "kalmanFilter: the streaming filter needs a known transitionNoise ({ covariance }); learn it offline with a graph model (ChainDynamics with a random precision).", { parameter: "transitionNoise" });
     }
     const lag = options.lag ?? 0, rho = options.forgetting ?? 1;
     if (!(Number.isInteger(lag) && lag >= 0 && lag <= 10_000)) throw new VireoError("INVALID_OPTION", `kalmanFilter: 'lag' must be an integer in [0, 10000], got ${lag}.`, { parameter: "lag" });
