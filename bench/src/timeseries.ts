@@ -10,7 +10,7 @@ import benny from "benny";
 import type { CaseResult, Summary } from "benny/lib/internal/common-types";
 import { from, lastValueFrom } from "rxjs";
 import {
-  Generator, sampleStandardNormal, kalmanFilter as kalmanKernel, rtsSmoother, allocateKalmanBuffers,
+  Generator, sampleStandardNormal, kalmanFilterSeries as kalmanKernel, rtsSmoother, allocateKalmanBuffers,
   allocateSmootherBuffers, KalmanWorkspace, RtsWorkspace, GaussMarkovChain, MvNormal, spdInverseDense,
   type GaussianChainParams,
 } from "@vireo/core";
@@ -27,12 +27,12 @@ function cvChain(): GaussianChainParams {
   const q = 0.1, r = 0.5;
   return {
     d: 4, p: 2,
-    A: Float64Array.of(1, 0, 1, 0, 0, 1, 0, 1, 0, 0, 1, 0, 0, 0, 0, 1),
-    Q: Float64Array.of(q / 3, 0, q / 2, 0, 0, q / 3, 0, q / 2, q / 2, 0, q, 0, 0, q / 2, 0, q),
-    C: Float64Array.of(1, 0, 0, 0, 0, 1, 0, 0),
-    R: Float64Array.of(r, 0, 0, r),
-    m0: new Float64Array(4),
-    P0: Float64Array.of(10, 0, 0, 0, 0, 10, 0, 0, 0, 0, 10, 0, 0, 0, 0, 10),
+    transition: Float64Array.of(1, 0, 1, 0, 0, 1, 0, 1, 0, 0, 1, 0, 0, 0, 0, 1),
+    transitionCovariance: Float64Array.of(q / 3, 0, q / 2, 0, 0, q / 3, 0, q / 2, q / 2, 0, q, 0, 0, q / 2, 0, q),
+    observation: Float64Array.of(1, 0, 0, 0, 0, 1, 0, 0),
+    observationCovariance: Float64Array.of(r, 0, 0, r),
+    initialMean: new Float64Array(4),
+    initialCovariance: Float64Array.of(10, 0, 0, 0, 0, 10, 0, 0, 0, 0, 10, 0, 0, 0, 0, 10),
   };
 }
 
@@ -51,8 +51,10 @@ function graphEngine(par: GaussianChainParams, y: Float64Array): CaviEngine {
   const m = new ModelBuilder();
   const time = m.plate("time");
   const x = m.random("x", GaussMarkovChain(4), { plate: time });
-  m.factor(ChainTransitionNode, { out: x, A: par.A, precision: spdInverseDense(par.Q, 4), m0: par.m0, P0: spdInverseDense(par.P0, 4) });
-  m.factor(ChainObservationNode, { out: m.observed("y", MvNormal(2), { plate: time }), state: x, C: par.C, precision: spdInverseDense(par.R, 2) });
+  m.factor(ChainTransitionNode, {
+    out: x, A: par.transition, precision: spdInverseDense(par.transitionCovariance, 4), initialMean: par.initialMean, initialPrecision: spdInverseDense(par.initialCovariance, 4),
+  });
+  m.factor(ChainObservationNode, { out: m.observed("y", MvNormal(2), { plate: time }), state: x, C: par.observation, precision: spdInverseDense(par.observationCovariance, 2) });
   const model = m.build(), state = compile(model, bindData(model, { y }));
   initialise(state, new Generator(1));
   return new CaviEngine(state);
@@ -67,8 +69,8 @@ export async function timeseries(): Promise<Summary> {
   const filt = allocateKalmanBuffers(N, 4), sm = allocateSmootherBuffers(N, 4);
   const kws = new KalmanWorkspace(4, 2), rws = new RtsWorkspace(4);
   const spec = {
-    transition: par.A, observation: par.C, initialMean: par.m0, initialCovariance: par.P0,
-    transitionNoise: { covariance: par.Q }, observationNoise: { covariance: par.R },
+    transition: par.transition, observation: par.observation, initialMean: par.initialMean, initialCovariance: par.initialCovariance,
+    transitionNoise: { covariance: par.transitionCovariance }, observationNoise: { covariance: par.observationCovariance },
   };
   const stream = Array.from({ length: 10_000 }, (_, t) => yAll.subarray(2 * t, 2 * t + 2));
   // The same model composed as a graph: one CAVI sweep over a GaussMarkovChain block is a full

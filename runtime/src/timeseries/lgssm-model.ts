@@ -102,11 +102,11 @@ export function resolveLgssm(spec: LgssmSpec, where = "LGSSM"): ResolvedLgssm {
   const transitionNoise = resolveNoise(spec.transitionNoise, d, "transitionNoise", where);
   const observationNoise = resolveNoise(spec.observationNoise, p, "observationNoise", where);
   const chain: GaussianChainParams = {
-    d, p, A, C,
-    Q: transitionNoise.kind === "known" ? transitionNoise.covariance : identity(d),
-    R: observationNoise.kind === "known" ? observationNoise.covariance : identity(p),
-    m0: vec(spec.initialMean, "initialMean", where),
-    P0: vec(spec.initialCovariance, "initialCovariance", where),
+    d, p, transition: A, observation: C,
+    transitionCovariance: transitionNoise.kind === "known" ? transitionNoise.covariance : identity(d),
+    observationCovariance: observationNoise.kind === "known" ? observationNoise.covariance : identity(p),
+    initialMean: vec(spec.initialMean, "initialMean", where),
+    initialCovariance: vec(spec.initialCovariance, "initialCovariance", where),
   };
   checkGaussianChain(chain, where);
   return { d, p, chain, transitionNoise, observationNoise };

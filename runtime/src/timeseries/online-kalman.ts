@@ -84,8 +84,8 @@ export class OnlineKalman {
     this.p = p;
     this.lag = lag;
     this.rho = rho;
-    this.R = m.chain.R.slice();
-    this.par = { ...m.chain, R: this.R };
+    this.R = m.chain.observationCovariance.slice();
+    this.par = { ...m.chain, observationCovariance: this.R };
     const noise = m.observationNoise;
     this.kind = noise.kind === "known" ? null : noise.kind;
     this.prior = noise.kind === "known" ? new Float64Array(0) : noise.prior;
@@ -108,7 +108,7 @@ export class OnlineKalman {
 
   /** E[(y − C x)(y − C x)ᵀ] for y at ys[yOff…] and x ~ N(m[mOff…], P[POff…]) into `scatter`. */
   private residualScatter(ys: Float64Array, yOff: number, m: Float64Array, mOff: number, P: Float64Array, POff: number): Float64Array {
-    const { d, p, scatter, resid } = this, C = this.par.C;
+    const { d, p, scatter, resid } = this, C = this.par.observation;
     for (let a = 0; a < p; a++) {
       let s = ys[yOff + a]!;
       for (let k = 0; k < d; k++) s -= C[a * d + k]! * m[mOff + k]!;
@@ -156,8 +156,8 @@ export class OnlineKalman {
     this.missing[s] = y === null ? 1 : 0;
     if (y !== null) for (let a = 0; a < p; a++) this.ywin[s * p + a] = y[a]!;
     if (this.count === 0) {
-      win.predictedMean.set(par.m0, 0);
-      win.predictedCov.set(par.P0, 0);
+      win.predictedMean.set(par.initialMean, 0);
+      win.predictedCov.set(par.initialCovariance, 0);
     } else {
       kalmanPredict(par, win.filteredMean, prev * d, win.filteredCov, prev * dd, win.predictedMean, s * d, win.predictedCov, s * dd, kws);
     }
