@@ -71,19 +71,3 @@ export function isDenseRowMajor(a: Arr): boolean {
   }
   return a.offset === 0 && a.data.length === expect;
 }
-
-/** Bulk element-wise operations, typed correctly (the published typings get the in-place ops wrong). */
-export const bulk = {
-  assign: (out: Arr, a: Arr): void => void ops.assign(out, a),
-  assigns: (out: Arr, s: number): void => void ops.assigns(out, s),
-  addeq: (out: Arr, a: Arr): void => void ops.addeq(out, a),
-  subeq: (out: Arr, a: Arr): void => void ops.subeq(out, a),
-  muleq: (out: Arr, a: Arr): void => void ops.muleq(out, a),
-  mulseq: (out: Arr, s: number): void => void ops.mulseq(out, s),
-  addseq: (out: Arr, s: number): void => void ops.addseq(out, s),
-  sum: (a: Arr): number => ops.sum(a) as number,
-  sup: (a: Arr): number => ops.sup(a) as number,
-  inf: (a: Arr): number => ops.inf(a) as number,
-  argmax: (a: Arr): number[] => (ops as unknown as { argmax(a: Arr): number[] }).argmax(a),
-  argmin: (a: Arr): number[] => (ops as unknown as { argmin(a: Arr): number[] }).argmin(a),
-};

@@ -1,28 +1,14 @@
 /**
  * The public shape of a node type for plugin authors, and its validation at registration.
- * A node definition is a NodeType (edges, one VMP message per edge that can be random, the
- * average energy) plus optional rule tables: structured rules that read a joint marginal over
- * several edges, and belief-propagation (sum-product) rules. The CAVI engine uses the VMP
- * messages; the optional tables are validated and listed so engines that support them can
- * find them by name.
+ * A node definition is a NodeType: edges, one VMP message per edge that can be random, the
+ * average energy. (Structured blocks such as chains are families with coupled rows, updated from
+ * the same per-edge messages, so there are no separate rule tables.)
  */
 import { VireoError } from "@vireo/core";
-import { needsMessage, type NodeType, type NodeContext } from "@vireo/nodes";
+import { needsMessage, type NodeType } from "@vireo/nodes";
 import { rulesStub } from "./stub.js";
 
-/** Message to an edge from the joint marginal (expected statistics) of the edges in `joint`. */
-export interface StructuredRule {
-  readonly joint: readonly string[];
-  message(ctx: NodeContext, joint: Float64Array, out: Float64Array): void;
-}
-
-/** Sum-product message to an edge from the incoming messages m_<edge> (natural parameters). */
-export type BeliefPropagationRule = (incoming: Readonly<Record<string, Float64Array>>, out: Float64Array) => void;
-
-export interface NodeDefinition extends NodeType {
-  readonly structured?: Readonly<Record<string, StructuredRule>>;
-  readonly beliefPropagation?: Readonly<Record<string, BeliefPropagationRule>>;
-}
+export type NodeDefinition = NodeType;
 
 const NAME = /^[A-Za-z_]\w*$/;
 
@@ -69,17 +55,11 @@ export function validateNodeType(node: unknown, where = ""): asserts node is Nod
   unknownRule("messages", Object.keys(messages));
   for (const [k, r] of Object.entries(messages)) if (typeof r !== "function") fail(name, where, `messages.${k} must be a function (ctx, out) => void.`);
   if (n.linearEdges !== undefined) unknownRule("linearEdges", [...n.linearEdges]);
-  if (n.structured !== undefined) {
-    unknownRule("structured", Object.keys(n.structured));
-    for (const [k, r] of Object.entries(n.structured)) {
-      if (!r || typeof r.message !== "function" || !Array.isArray(r.joint) || r.joint.length < 2 || r.joint.some((j) => !edges.has(j) || j === k)) {
-        fail(name, where, `structured.${k} must be { joint: two or more other edges, message(ctx, joint, out) }.`);
-      }
+  // Rule tables that older definitions carried and no engine reads: say so instead of ignoring them.
+  for (const table of ["structured", "beliefPropagation"]) {
+    if ((n as Record<string, unknown>)[table] !== undefined) {
+      fail(name, where, `'${table}' rules are not read by any engine; remove them and give every edge its VMP rule in 'messages' (chains are families with coupled rows that use the same messages).`);
     }
-  }
-  if (n.beliefPropagation !== undefined) {
-    unknownRule("beliefPropagation", Object.keys(n.beliefPropagation));
-    for (const [k, r] of Object.entries(n.beliefPropagation)) if (typeof r !== "function") fail(name, where, `beliefPropagation.${k} must be a function (incoming, out) => void.`);
   }
 }
 
