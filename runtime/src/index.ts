@@ -36,10 +36,8 @@ export { onlineCheckpoint, resumeOnline, type OnlineEngineState } from "./checkp
 // Black-box VI.
 export * from "./bbvi/index.js";
 
-// Time series: chain-structured VB and streaming filtering.
+// Time series: streaming Kalman filtering (batch LGSSMs and HMMs are graph chain blocks:
+// GaussMarkovChain / CategoricalChain with the chain nodes of @vireo/nodes).
 export * from "./timeseries/lgssm-model.js";
-export * from "./timeseries/vb-lgssm.js";
-export * from "./timeseries/hmm-model.js";
-export * from "./timeseries/vb-hmm.js";
 export * from "./timeseries/online-kalman.js";
 export * from "./rx/filter.js";

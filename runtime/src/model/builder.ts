@@ -171,16 +171,30 @@ export class ModelBuilder {
 
   /**
    * A fixed value. With a family it can connect to that family's edges (stats T(value));
-   * without, only to `input` edges.
+   * without, only to `input` edges. In a plate of known size K (`{ plate }`) it holds K values,
+   * one per instance (e.g. known per-component parameters of a mixture or an HMM).
    */
-  constant(name: string, value: number | readonly number[] | Float64Array | Arr, family: ExponentialFamily | null = null): VariableRef {
+  constant(name: string, value: number | readonly number[] | Float64Array | Arr, family: ExponentialFamily | null = null, options: { readonly plate?: PlateRef | string } = {}): VariableRef {
     const v = flattenValue(value);
     for (let i = 0; i < v.length; i++) {
       if (!Number.isFinite(v[i])) {
         throw new VireoError("INVALID_DATA", `Constant '${name}': entry ${i} is ${v[i]}; constants must be finite numbers.`, { variable: name });
       }
     }
-    const ref = this.declare(name, "constant", family, {}, family ? family.valueSize : v.length);
+    let size = 1;
+    if (options.plate !== undefined) {
+      const plateName = typeof options.plate === "string" ? options.plate : options.plate.name;
+      const plateSize = this.plates[plateName]?.size ?? null;
+      if (plateSize === null) {
+        throw new VireoError("INVALID_MODEL", `Constant '${name}': its plate '${plateName}' must be declared with a known size (model.plate(name, K)); a data plate's rows are data: use model.observed.`, { variable: name });
+      }
+      size = plateSize;
+    }
+    const valueSize = family ? family.valueSize : v.length / size;
+    if (options.plate !== undefined && (!Number.isInteger(valueSize) || v.length !== size * valueSize)) {
+      throw new VireoError("INVALID_DATA", `Constant '${name}': a constant in a plate of ${size} needs ${size} values of ${family ? valueSize : "equal length"} (${family ? size * valueSize : `a multiple of ${size}`} numbers), got ${v.length}.`, { variable: name });
+    }
+    const ref = this.declare(name, "constant", family, options.plate !== undefined ? { plate: options.plate } : {}, valueSize);
     (this.variables[name] as { value: Float64Array | null }).value = v;
     return ref;
   }

@@ -1,5 +1,6 @@
 /**
- * BernoulliLogit(out | w, x): logistic regression, p(y_n = 1) = σ(wᵀx_n), made conjugate by the
+ * JaakkolaJordanLogit(out | w, x): logistic regression (named apart from the core CVI BernoulliLogit node:
+ * same likelihood, a different bound), p(y_n = 1) = σ(wᵀx_n), made conjugate by the
  * Jaakkola–Jordan bound. With s = wᵀx and λ(ξ) = tanh(ξ/2) / (4ξ),
  *   log σ((2y − 1)s) ≥ (y − ½)s − ξ/2 + log σ(ξ) − λ(ξ)(s² − ξ²),
  * which is quadratic in w, so q(w) stays Gaussian. The node re-optimises ξ_n from the current
@@ -32,8 +33,8 @@ function rowLog(e: Readonly<Record<string, EdgeView>>, D: number, n: number): nu
   return (y.stats[instanceOf(y, n)]! - 0.5) * mean - 0.5 * xi - Math.log1p(Math.exp(-xi));
 }
 
-export const BernoulliLogitNode = defineNode({
-  name: "BernoulliLogit",
+export const JaakkolaJordanLogitNode = defineNode({
+  name: "JaakkolaJordanLogit",
   edges: [
     { name: "out", family: "Bernoulli", doc: "the 0/1 label y" },
     { name: "w", family: "MvNormal", doc: "regression weights (D)" },
@@ -41,7 +42,7 @@ export const BernoulliLogitNode = defineNode({
   ],
   check(info: Readonly<Record<string, EdgeInfo>>, nodeName: string): void {
     const D = info.w!.family!.dim;
-    requireValueSize(info, "x", D, nodeName, "BernoulliLogit", `D = ${D} covariates matching w`);
+    requireValueSize(info, "x", D, nodeName, "JaakkolaJordanLogit", `D = ${D} covariates matching w`);
   },
   messages: ruleSet(["out", "w"], (ctx: NodeContext, edge: string, out: Float64Array): void => {
     const { out: y, w, x } = ctx.edges;
