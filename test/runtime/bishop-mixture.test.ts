@@ -10,7 +10,10 @@ import test, { type ExecutionContext } from "ava";
 import { fileURLToPath } from "node:url";
 import { Generator, NormalWishart, MvNormal, sampleStandardNormal, sampleCategorical, sampleDirichlet, gammaln, digamma } from "@vireo/core";
 import { NormalWishartNode, MvNormalJointNode } from "@vireo/nodes";
-import { CaviEngine, ModelBuilder, bindData, cavi, compile, elboTerms, initialise, type CompiledState } from "@vireo/runtime";
+import {
+  CaviEngine, ModelBuilder, bindData, cavi, compile, elboTerms, initialise, caviCheckpoint, encodeCheckpoint, decodeCheckpoint, resumeCavi,
+  createRegistry, type CompiledState,
+} from "@vireo/runtime";
 import { normalWishartMixture } from "../../examples/src/normal-wishart-mixture.js";
 import { readNumericCsv } from "../../examples/src/lib/csv.js";
 
@@ -272,4 +275,26 @@ test("one component: CAVI gives the exact Normal–Wishart posterior and the ELB
   const elbo = r.elbo[r.elbo.length - 1]!;
   t.true(Math.abs(elbo - logEvidence) <= 1e-9 * Math.abs(logEvidence), `ELBO ${elbo} vs log evidence ${logEvidence}`);
   t.true(r.converged);
+});
+
+test("Old Faithful: with K = 6 and a sparse prior two clusters stay, and K = 2 has the best ELBO of K = 1..4 under the same priors", (t) => {
+  const X = faithful(), x = Float64Array.from(X.flat());
+  const priors = { alpha: 0.01, precisionScale: 1, df: 2, scale: 1 };
+  const fit = (K: number) => cavi(normalWishartMixture(K, 2, priors), { data: { x }, seed: 1, restarts: 3, maxIterations: 2000 });
+  const six = fit(6);
+  const weights = Array.from(six.posteriors.pi!.mean()).filter((w) => w > 0.01).sort();
+  t.is(weights.length, 2);
+  t.true(Math.abs(weights[0]! - 0.357) < 0.01 && Math.abs(weights[1]! - 0.643) < 0.01, `weights ${weights}`);
+  const elbos = [1, 2, 3, 4].map((K) => fit(K).elbo.at(-1)!);
+  t.is(elbos.indexOf(Math.max(...elbos)), 1, `ELBOs ${elbos}`);
+});
+
+test("a Normal–Wishart mixture checkpoints through the built-in registry and resumes bit-identically", (t) => {
+  const s = SETTINGS[1]!, r0 = start(s.X.length, s.K, 9);
+  const state = buildState(s, r0), engine = new CaviEngine(state);
+  const trace = [engine.sweep(), engine.sweep()];
+  const bytes = encodeCheckpoint(caviCheckpoint(engine, { sweeps: 2, elbo: trace }));
+  const resumed = resumeCavi(decodeCheckpoint(bytes, createRegistry()), { x: Float64Array.from(s.X.flat()) });
+  t.deepEqual(resumed.elbo, trace);
+  for (let i = 0; i < 3; i++) t.is(resumed.engine.sweep(), engine.sweep());
 });
