@@ -8,8 +8,8 @@
  */
 import test, { type ExecutionContext } from "ava";
 import { fileURLToPath } from "node:url";
-import { Generator, NormalWishart, MvNormal, sampleStandardNormal, sampleCategorical, sampleDirichlet, gammaln, digamma } from "@vireo/core";
-import { NormalWishartNode, MvNormalJointNode } from "@vireo/nodes";
+import { Generator, NormalWishart, MvNormal, Wishart, Dirichlet, Categorical, sampleStandardNormal, sampleCategorical, sampleDirichlet, gammaln, digamma } from "@vireo/core";
+import { NormalWishartNode, MvNormalJointNode, ScaledMvNormalNode, WishartNode, DirichletNode, CategoricalNode, MvNormalNode } from "@vireo/nodes";
 import {
   CaviEngine, ModelBuilder, bindData, cavi, compile, elboTerms, initialise, caviCheckpoint, encodeCheckpoint, decodeCheckpoint, resumeCavi,
   createRegistry, type CompiledState,
@@ -297,4 +297,34 @@ test("a Normal–Wishart mixture checkpoints through the built-in registry and r
   const resumed = resumeCavi(decodeCheckpoint(bytes, createRegistry()), { x: Float64Array.from(s.X.flat()) });
   t.deepEqual(resumed.elbo, trace);
   for (let i = 0; i < 3; i++) t.is(resumed.engine.sweep(), engine.sweep());
+});
+
+test("the same model with q(μ_k)q(Λ_k) apart (ScaledMvNormal prior): same clusters, one degree of freedom more, a lower ELBO", (t) => {
+  const X = faithful(), x = Float64Array.from(X.flat()), K = 2, d = 2;
+  const p = { alpha: 1, m0: [0, 0], beta0: 1, nu0: 2, W0: [1, 0, 0, 1] };
+  const m = new ModelBuilder();
+  const rows = m.plate("rows"), comps = m.plate("components", K);
+  const pi = m.random("pi", Dirichlet(K));
+  m.factor(DirichletNode, { out: pi, alpha: [p.alpha, p.alpha] });
+  const Lambda = m.random("Lambda", Wishart(d), { plate: comps });
+  m.factor(WishartNode, { out: Lambda, df: p.nu0, scale: p.W0 });
+  const mu = m.random("mu", MvNormal(d), { plate: comps });
+  m.factor(ScaledMvNormalNode, { out: mu, mean: p.m0, precision: Lambda, scale: p.beta0 });
+  const z = m.random("z", Categorical(K), { plate: rows });
+  m.factor(CategoricalNode, { out: z, p: pi });
+  m.mixture(MvNormalNode, { selector: z, out: m.observed("x", MvNormal(d), { plate: rows }), mean: mu, precision: Lambda });
+  const r0 = start(X.length, K, 12), init = { z: Float64Array.from(r0.flat().map(Math.log)) };
+  const apart = cavi(m.build(), { data: { x }, init, tolerance: 1e-14, maxIterations: 2000 });
+  const joint = cavi(normalWishartMixture(K, d, { alpha: p.alpha, mean: p.m0, precisionScale: p.beta0, df: p.nu0, scale: p.W0 }), { data: { x }, init, tolerance: 1e-14, maxIterations: 2000 });
+  t.true(apart.converged && joint.converged);
+  t.deepEqual(apart.diagnostics, []);
+  for (let k = 0; k < K; k++) {
+    const nw = joint.posteriors.theta!.params(k) as { mean: Float64Array; df: number };
+    const w = apart.posteriors.Lambda!.params(k) as { df: number };
+    const muK = apart.posteriors.mu!.mean().subarray(k * d, (k + 1) * d);
+    t.true(Math.hypot(muK[0]! - nw.mean[0]!, muK[1]! - nw.mean[1]!) < 0.01, `component ${k}: means ${muK} vs ${nw.mean}`);
+    // Mean-field: Λ_k also collects ½ log|Λ_k| from μ_k's prior, so ν_k = ν₀ + N_k + 1 (PRML 10.63 has ν₀ + N_k).
+    t.true(Math.abs(w.df - nw.df - 1) < 0.05, `component ${k}: ν ${w.df} (apart) vs ${nw.df} (joint)`);
+  }
+  t.true(apart.elbo.at(-1)! < joint.elbo.at(-1)!, `ELBO ${apart.elbo.at(-1)} (apart) vs ${joint.elbo.at(-1)} (joint)`);
 });
