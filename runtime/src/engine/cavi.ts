@@ -68,9 +68,6 @@ export interface CaviResult {
   readonly elbo: readonly number[];
   readonly iterations: number;
   readonly converged: boolean;
-  readonly schedule: readonly string[];
-  readonly diagnostics: readonly ElboDecrease[];
-  readonly seed: number;
   /** Which rule stopped the run: the ELBO change, the parameter change, or the sweep limit. */
   readonly stoppedBy: "elbo" | "parameters" | "max-iterations";
   /** The largest relative parameter change of the last sweep (see CaviOptions.parameterTolerance). */
@@ -80,6 +77,9 @@ export interface CaviResult {
    * `total` is their sum (the last entry of `elbo`, up to round-off).
    */
   readonly elboTerms: ElboTerms;
+  readonly schedule: readonly string[];
+  readonly diagnostics: readonly ElboDecrease[];
+  readonly seed: number;
 }
 
 /** Relative size of an ELBO drop that counts as round-off, not a decrease. */
@@ -179,9 +179,7 @@ function checkTolerance(name: string, value: number | undefined): void {
 
 function runOnce(model: Model, options: CaviOptions, seed: number, seeded: boolean): CaviResult {
   const maxIterations = options.maxIterations ?? 500;
-  const parameterTolerance = options.parameterTolerance;
-  // With a parameter rule, the ELBO rule is used only when asked for explicitly.
-  const tolerance = parameterTolerance === undefined ? options.tolerance ?? 1e-10 : options.tolerance;
+  const tolerance = options.tolerance ?? 1e-10;
   const state = compile(model, bindData(model, options.data));
   const rng = new Generator(seed);
   initialise(state, rng, options.init);
@@ -193,6 +191,9 @@ function runOnce(model: Model, options: CaviOptions, seed: number, seeded: boole
   let converged = false;
   let stoppedBy: CaviResult["stoppedBy"] = "max-iterations";
   let parameterChange = Infinity;
+  // With a parameter rule, the ELBO rule is used only when asked for explicitly.
+  const parameterTolerance = options.parameterTolerance;
+  const elboRule = parameterTolerance === undefined || options.tolerance !== undefined;
   for (let it = 0; it < maxIterations; it++) {
     const snap = engine.snapshot();
     const value = engine.sweep();
@@ -218,16 +219,17 @@ function runOnce(model: Model, options: CaviOptions, seed: number, seeded: boole
       stoppedBy = "parameters";
       break;
     }
-    if (tolerance !== undefined && prev !== undefined && Math.abs(value - prev) <= tolerance * Math.abs(value)) {
+    if (elboRule && prev !== undefined && Math.abs(value - prev) <= tolerance * Math.abs(value)) {
       converged = true;
       stoppedBy = "elbo";
       break;
     }
   }
+  const stopping = { stoppedBy, parameterChange, elboTerms: elboTerms(state) };
   return {
+    ...stopping,
     posteriors: engine.posteriors(), elbo: trace, iterations: trace.length, converged,
-    schedule: engine.schedule.map((v) => v.name), diagnostics, seed, stoppedBy, parameterChange,
-    elboTerms: elboTerms(state),
+    schedule: engine.schedule.map((v) => v.name), diagnostics, seed,
   };
 }
 
