@@ -18,6 +18,7 @@ export * from "./families/categorical.js";
 export * from "./families/dirichlet.js";
 export * from "./families/mvnormal.js";
 export * from "./families/wishart.js";
+export * from "./families/builtin.js";
 export * from "./chain/gaussian-chain.js";
 export * from "./chain/kalman.js";
 export * from "./chain/rts.js";

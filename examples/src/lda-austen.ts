@@ -9,7 +9,8 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Observable, defer, repeat, lastValueFrom, map, tap, type OperatorFunction } from "rxjs";
-import { SviEngine, svi, fromCsvFile, type Minibatch } from "@vireo/runtime";
+import { SviEngine, svi, type Minibatch } from "@vireo/runtime";
+import { fromCsvFile } from "@vireo/runtime/node";
 import { ldaModel, perplexity, splitHalves, type Corpus } from "./lda/model.js";
 import { AUSTEN_COUNTS, loadVocabulary } from "./lda/austen.js";
 

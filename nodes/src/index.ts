@@ -7,7 +7,7 @@ export * from "./contract/known-stats.js";
 export * from "./contract/verify.js";
 export { predictorMoments } from "./contract/predictor-moments.js";
 export * from "./contract/verify-structured.js";
-export { markChanged, versionOf } from "./contract/versions.js";
+export { ChangeTracker, NodeScratch } from "./contract/versions.js";
 
 // Conjugate nodes and mixtures (closed-form VMP).
 export { NormalNode } from "./conjugate/normal.js";
@@ -21,7 +21,7 @@ export { BinomialNode } from "./conjugate/binomial.js";
 export { CategoricalNode } from "./conjugate/categorical.js";
 export { PoissonNode } from "./conjugate/poisson.js";
 export { GaussianLinearNode } from "./conjugate/gaussian-linear.js";
-export { Mixture } from "./mixture/mixture.js";
+export { Mixture, SELECTOR_EDGE, SELECTOR_FAMILIES } from "./mixture/mixture.js";
 export { NormalWishartNode } from "./conjugate/normal-wishart.js";
 export { MvNormalJointNode } from "./conjugate/mvnormal-joint.js";
 export { ScaledMvNormalNode } from "./conjugate/scaled-mvnormal.js";
@@ -47,3 +47,15 @@ export { GaussianEmission, type StateGaussianExpectations } from "./timeseries/g
 export { ChainTransitionNode } from "./chain/chain-transition.js";
 export { ChainObservationNode } from "./chain/chain-observation.js";
 export { ChainCategoricalTransitionNode } from "./chain/chain-categorical-transition.js";
+// Learnable state-space models (Beal 2003, ch. 5) and AR(p): matrices and noise precisions may be random.
+export { ChainInitialNode, priorBeforeFirst } from "./chain/chain-initial.js";
+export { ChainDynamicsNode } from "./chain/chain-dynamics.js";
+export { ChainEmissionNode } from "./chain/chain-emission.js";
+export { AutoregressiveNode } from "./chain/autoregressive.js";
+
+// Defining node types (built-ins and plugins alike).
+export {
+  defineNode, validateNodeType, type NodeDefinition, type StructuredRule as NodeStructuredRule, type BeliefPropagationRule,
+  type NodeDeclaration, type NodeBody, type EdgeDeclaration, type TypedNodeContext, type TypedMessageRule, type TypedNode,
+} from "./contract/define.js";
+export * from "./contract/stub.js";

@@ -2,7 +2,7 @@
  * Beta(α, β) on (0, 1).  T(x) = [log x, log(1 − x)],  η = [α − 1, β − 1],
  * A(η) = log B(α, β),  h(x) = 1.
  */
-import { ExponentialFamily, checkParam } from "./family.js";
+import { ExponentialFamily, type SupportViolation, checkParam } from "./family.js";
 import { VireoError, fmt } from "../errors.js";
 import { betaln, digamma } from "../special/functions.js";
 import { sampleBeta } from "../random/samplers.js";
@@ -17,6 +17,20 @@ export class BetaFamily extends ExponentialFamily<number, BetaParams> {
   readonly name = "Beta";
   readonly size = 2;
 
+  // Statistics layout per instance i: [E[log p], E[log(1 − p)]].
+  /** E[log p] of instance i. */
+  elog(stats: Float64Array, i: number): number {
+    return stats[2 * i]!;
+  }
+  /** E[log(1 − p)] of instance i. */
+  elog1m(stats: Float64Array, i: number): number {
+    return stats[2 * i + 1]!;
+  }
+
+  override supportViolation(values: Float64Array, offset: number): SupportViolation | null {
+    const x = values[offset]!;
+    return x > 0 && x < 1 ? null : { column: null, expected: "a number in (0, 1)" };
+  }
   sufficientStats(x: number, out = new Float64Array(2)): Float64Array {
     out[0] = Math.log(x);
     out[1] = Math.log1p(-x);

@@ -2,7 +2,7 @@
  * Gamma(shape a, rate b) on (0, ∞).  T(x) = [log x, x],  η = [a − 1, −b],
  * A(η) = log Γ(a) − a log b,  h(x) = 1.
  */
-import { ExponentialFamily, checkParam } from "./family.js";
+import { ExponentialFamily, type SupportViolation, checkParam } from "./family.js";
 import { VireoError, fmt } from "../errors.js";
 import { gammaln, digamma } from "../special/functions.js";
 import { sampleGamma } from "../random/samplers.js";
@@ -17,6 +17,20 @@ export class GammaFamily extends ExponentialFamily<number, GammaParams> {
   readonly name = "Gamma";
   readonly size = 2;
 
+  // Statistics layout per instance i: [E[log x], E[x]] (natural parameters: [a − 1, −b]).
+  /** E[log x] of instance i. */
+  elog(stats: Float64Array, i: number): number {
+    return stats[2 * i]!;
+  }
+  /** E[x] of instance i. */
+  ex(stats: Float64Array, i: number): number {
+    return stats[2 * i + 1]!;
+  }
+
+  override supportViolation(values: Float64Array, offset: number): SupportViolation | null {
+    const x = values[offset]!;
+    return x > 0 && x < Infinity ? null : { column: null, expected: "a positive number" };
+  }
   sufficientStats(x: number, out = new Float64Array(2)): Float64Array {
     out[0] = Math.log(x);
     out[1] = x;

@@ -7,3 +7,11 @@ export { CategoricalQ, categoricalQ, type CategoricalQOptions } from "./categori
 export { type Transform, identityTransform } from "./transform.js";
 export { logTransform } from "./log-transform.js";
 export { stickBreaking } from "./stick-breaking.js";
+export { type DrawWithLogDensity, strataOf, needsLogDensityEntropy, sampleWithLogDensity } from "./family.js";
+export { PointMassQ, pointMass, type PointMassOptions } from "./point-mass.js";
+export { MixtureGaussianQ, mixtureGaussian, logAddExp, type MixtureGaussianOptions } from "./mixture-gaussian.js";
+export * from "./flows/index.js";
+export {
+  type Bound, elboBound, iwaeBound, renyiBound, describeBound, validateBound, drawWithLogDensity,
+  VariationalObjective, type ObjectiveBlock, type LogJointOnTape,
+} from "./bounds.js";

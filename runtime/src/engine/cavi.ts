@@ -6,7 +6,6 @@
  * that lowered it.
  */
 import { VireoError, Generator } from "@vireo/core";
-import { markChanged } from "@vireo/nodes";
 import type { Model } from "../model/spec.js";
 import { bindData, type DataBinding } from "./bind.js";
 import { compile, initialise, type CompiledState, type VariableState } from "./state.js";
@@ -119,7 +118,7 @@ export class CaviEngine {
     this.state.random.forEach((v, i) => {
       v.eta.set(snap[i]!);
       v.family!.expectedStatsRows(v.eta, v.stats, v.count);
-      markChanged(v.stats);
+      this.state.changes.markChanged(v.stats);
     });
   }
 

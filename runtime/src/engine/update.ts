@@ -1,10 +1,9 @@
 /**
  * One coordinate-ascent update of a random variable: q(v) ∝ exp(Σ messages), i.e. its natural
- * parameters become the sum of the messages of its neighbouring factors. Vector Gaussians with
- * a mean-field factorisation take the best fully factorised q instead.
+ * parameters become the sum of the messages of its neighbouring factors. Variables declared
+ * mean-field take their family's best fully factorised q instead.
  */
-import { VireoError, fmt, choleskyInto, choleskySolveInPlace } from "@vireo/core";
-import { markChanged } from "@vireo/nodes";
+import { VireoError, fmt } from "@vireo/core";
 import type { VariableState, FactorState } from "./state.js";
 
 /** How a streaming engine modifies an update (plain CAVI passes none of these). */
@@ -42,7 +41,7 @@ export function updateVariable(v: VariableState, wantLogNormaliser = false, opti
   if (previous !== null) blendWithBacktracking(v, previous, step);
   else checkProper(v);
   const logNormaliser = v.family!.expectedStatsRows(v.eta, v.stats, v.count, wantLogNormaliser, v.weights);
-  markChanged(v.stats);
+  v.changes.markChanged(v.stats);
   return logNormaliser;
 }
 
@@ -124,28 +123,12 @@ function checkProper(v: VariableState): void {
   }
 }
 
-/**
- * Mean-field q(w) = Π_i N(w_i): given the total message [h, −½J], the best factorised q has
- * means m = J⁻¹h and variances 1/J_ii. Stored as an MvNormal with diagonal precision, whose
- * expected statistics [m, mmᵀ + diag(1/J_ii)] are exactly the mean-field ones.
- */
+/** Mean-field q: the family's own projection (ExponentialFamily.toMeanField). */
 function toMeanField(v: VariableState): void {
-  const d = v.family!.dim, size = v.size;
-  const J = new Float64Array(d * d), L = new Float64Array(d * d), m = new Float64Array(d);
-  for (let inst = 0; inst < v.count; inst++) {
-    const o = inst * size;
-    for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) J[i * d + j] = -(v.eta[o + d + i * d + j]! + v.eta[o + d + j * d + i]!);
-    try {
-      choleskyInto(J, d, L, `precision of '${v.name}'`);
-    } catch (e) {
-      throw new VireoError("NUMERICAL_FAILURE", `Update of '${v.name}': ${(e as Error).message} Messages came from ${sources(v)}.`, { variable: v.name, row: inst });
-    }
-    for (let i = 0; i < d; i++) m[i] = v.eta[o + i]!;
-    choleskySolveInPlace(L, d, m);
-    for (let i = 0; i < d; i++) {
-      const jii = J[i * d + i]!;
-      v.eta[o + i] = jii * m[i]!;
-      for (let j = 0; j < d; j++) v.eta[o + d + i * d + j] = i === j ? -0.5 * jii : 0;
-    }
+  try {
+    v.family!.toMeanField(v.eta, v.count, `'${v.name}'`);
+  } catch (e) {
+    if (!(e instanceof VireoError)) throw e;
+    throw new VireoError("NUMERICAL_FAILURE", `Update of '${v.name}': ${e.message} Messages came from ${sources(v)}.`, { variable: v.name, row: e.context.row });
   }
 }

@@ -15,9 +15,9 @@
  */
 import { freeze } from "immer";
 import { VireoError, type ExponentialFamily, type Arr } from "@vireo/core";
-import { Mixture, type NodeType } from "@vireo/nodes";
+import { Mixture, SELECTOR_EDGE, SELECTOR_FAMILIES, familyFits, type NodeType } from "@vireo/nodes";
 import type { Model, PlateSpec, VariableSpec, FactorSpec, EdgeBinding, Factorisation, DeterministicSpec } from "./spec.js";
-import { familyForValue } from "../families/lookup.js";
+import { familyForValue, type FamilySource } from "../families/lookup.js";
 import { validateModel } from "./validate.js";
 
 /** A handle on a declared variable. */
@@ -40,7 +40,7 @@ export class PlateRef {
 }
 
 /** What an edge may be bound to: a variable, an indexed variable, its name, or a constant value. */
-export type EdgeValue = VariableRef | IndexedRef | string | number | readonly number[] | Float64Array | Arr;
+export type EdgeValue = VariableRef | IndexedRef | string | number | readonly number[] | readonly (readonly number[])[] | Float64Array | Arr;
 
 export interface VariableOptions {
   readonly plate?: PlateRef | string;
@@ -71,7 +71,7 @@ export function flattenValue(v: number | readonly number[] | Float64Array | Arr 
  * Where a builder looks up node types given by name (a Registry satisfies it). `rulesForFamily`
  * lists "Node.edge" rules for a family, so a missing-rule error can say what exists.
  */
-export interface NodeLookup {
+export interface NodeLookup extends FamilySource {
   node(name: string): NodeType;
   rulesForFamily?(family: string): string[];
 }
@@ -159,15 +159,16 @@ export class ModelBuilder {
    */
   mixture(typeOrName: NodeType | string, edges: Readonly<Record<string, EdgeValue>> & { selector: EdgeValue }, options: { name?: string } = {}): string {
     const type = this.resolve(typeOrName);
-    const sel = this.bindingName(edges.selector);
+    const selector = edges[SELECTOR_EDGE]!;
+    const sel = this.bindingName(selector);
     const selVar = sel ? this.variables[sel] : undefined;
-    if (!selVar || !selVar.family || !["Categorical", "CategoricalChain"].includes(selVar.family.name)) {
-      throw new VireoError("INVALID_MODEL", `Mixture of ${type.name}: 'selector' must be a declared Categorical (or CategoricalChain) variable, got ${sel ?? typeof edges.selector}.`, { edge: "selector" });
+    if (!selVar || !selVar.family || !familyFits(SELECTOR_FAMILIES, selVar.family.name)) {
+      throw new VireoError("INVALID_MODEL", `Mixture of ${type.name}: '${SELECTOR_EDGE}' must be a declared ${SELECTOR_FAMILIES.split("|").join(" or ")} variable, got ${sel ?? typeof selector}.`, { edge: SELECTOR_EDGE });
     }
     const K = selVar.family.dim;
     const components: string[] = [];
     for (const [edge, v] of Object.entries(edges)) {
-      if (edge === "selector") continue;
+      if (edge === SELECTOR_EDGE) continue;
       const name = this.bindingName(v);
       const spec = name ? this.variables[name] : undefined;
       const plate = spec?.plate ? this.plates[spec.plate] : undefined;
@@ -184,17 +185,19 @@ export class ModelBuilder {
 
   /** Validates the graph and returns the frozen model. */
   build(): Model {
-    const model: Model = {
+    const checked: Model = {
       plates: { ...this.plates },
       variables: { ...this.variables },
       factors: this.factors.slice(),
       order: this.order.slice(),
     };
+    let factorPlates: ReadonlyMap<FactorSpec, string | null>;
     try {
-      validateModel(model);
+      factorPlates = validateModel(checked);
     } catch (e) {
-      throw this.withRegisteredRules(e, model);
+      throw this.withRegisteredRules(e, checked);
     }
+    const model: Model = { ...checked, factors: checked.factors.map((f) => ({ ...f, plate: factorPlates.get(f) ?? null })) };
     // Freeze topology only: families and node types are shared objects and stay as they are.
     for (const v of Object.values(model.variables)) Object.freeze(v);
     for (const f of model.factors) freeze(f.edges, true);
@@ -232,8 +235,8 @@ export class ModelBuilder {
       throw new VireoError("UNKNOWN_NAME", `Variable '${name}': unknown plate '${plate}'; declared plates are [${Object.keys(this.plates).join(", ")}].`, { variable: name });
     }
     const factorisation = options.factorisation ?? "joint";
-    if (factorisation === "mean-field" && family?.name !== "MvNormal") {
-      throw new VireoError("INVALID_MODEL", `Variable '${name}': factorisation 'mean-field' applies to MvNormal variables only (it splits q into independent components).`, { variable: name });
+    if (factorisation === "mean-field" && family?.hasMeanField !== true) {
+      throw new VireoError("INVALID_MODEL", `Variable '${name}': factorisation 'mean-field' splits q into independent components, but ${family ? family.key : "a variable without a family"} has no mean-field form (vector Gaussians have one).`, { variable: name });
     }
     this.variables[name] = { name, kind, family, plate, valueSize, factorisation, value: null, deterministic: null };
     this.order.push(name);
@@ -278,7 +281,7 @@ export class ModelBuilder {
       else {
         const value = flattenValue(v as number | Float64Array | Arr);
         const cname = `${fname}.${spec.name}`;
-        const family = familyForValue(spec.family, value.length, `Factor '${fname}', edge '${spec.name}'`);
+        const family = familyForValue(spec, value.length, `Factor '${fname}', edge '${spec.name}'`, this.registry);
         this.constant(cname, value, family);
         bound[spec.name] = { variable: cname, index: null };
       }

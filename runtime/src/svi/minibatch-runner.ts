@@ -5,7 +5,7 @@
  * local step that fits the locals to the batch with the globals held fixed.
  */
 import { VireoError, Generator, type GeneratorState } from "@vireo/core";
-import { markChanged } from "@vireo/nodes";
+import { ChangeTracker } from "@vireo/nodes";
 import type { Model } from "../model/spec.js";
 import { bindData, type DataBinding, type BoundData } from "../engine/bind.js";
 import { compile, initialise, initialiseSome, rebind, sameShape, type CompiledState, type VariableState, type FactorState } from "../engine/state.js";
@@ -29,6 +29,8 @@ export class MinibatchRunner {
   /** The global variables' natural parameters and statistics, shared by every batch's state. */
   readonly globals: Map<string, { eta: Float64Array; stats: Float64Array }>;
   readonly rng: Generator;
+  /** One change tracker for every batch's state: they share the globals' buffers. */
+  private readonly changes = new ChangeTracker();
   private state: CompiledState | null = null;
   private initialised = false;
   /** Most local sweeps per batch. */
@@ -68,7 +70,7 @@ export class MinibatchRunner {
    */
   prepare(bound: BoundData, rng: Generator = this.rng): CompiledState {
     if (this.state !== null && sameShape(this.state, bound)) rebind(this.state, bound);
-    else this.state = compile(this.model, bound, this.globals);
+    else this.state = compile(this.model, bound, this.globals, this.changes);
     if (!this.initialised) {
       initialise(this.state, rng);
       this.initialised = true;
@@ -165,7 +167,7 @@ export class MinibatchRunner {
       const g = this.globals.get(n)!, fam = this.model.variables[n]!.family!;
       g.eta.set(eta);
       fam.expectedStatsRows(g.eta, g.stats, g.eta.length / fam.size);
-      markChanged(g.stats);
+      this.changes.markChanged(g.stats);
     }
   }
 

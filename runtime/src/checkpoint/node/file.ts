@@ -5,8 +5,8 @@
 import { openSync, writeSync, fsyncSync, closeSync, renameSync, rmSync, readFileSync, statSync } from "node:fs";
 import { dirname, basename, join } from "node:path";
 import { VireoError } from "@vireo/core";
-import type { Registry } from "../registry/registry.js";
-import { encodeCheckpoint, decodeCheckpoint, type CheckpointState, type CheckpointLimits } from "./checkpoint.js";
+import type { Registry } from "../../registry/registry.js";
+import { encodeCheckpoint, decodeCheckpoint, type CheckpointState, type CheckpointLimits } from "../checkpoint.js";
 
 /** Encodes `state` and writes it to `path` atomically (temp file + rename). */
 export function saveCheckpoint(path: string, state: CheckpointState, options: { registry?: Registry } = {}): void {
