@@ -24,21 +24,32 @@ export interface NormalWishartMixturePriors {
   readonly scale?: number | ArrayLike<number>;
 }
 
-/** Variables: pi, theta (K NormalWishart instances: [μ_k, Λ_k]), z, x. Factors: pi_prior, theta_prior, z_prior, likelihood. */
+/**
+ * Variables: pi, theta (K NormalWishart instances: [μ_k, Λ_k]), z, x. Factors: pi_prior,
+ * theta_prior, z_prior, likelihood. K = 1 is a single Gaussian (theta and x only; α is unused):
+ * q then holds the exact posterior and the ELBO is the exact log evidence.
+ */
 export function normalWishartMixture(K: number, d: number, priors: NormalWishartMixturePriors): Model {
   const s = priors.scale ?? 1;
   const scale = typeof s === "number" ? Float64Array.from({ length: d * d }, (_, i) => (i % (d + 1) === 0 ? s : 0)) : Float64Array.from(s);
   const m = new ModelBuilder();
   const rows = m.plate("rows");
+  const thetaPrior = {
+    mean: Float64Array.from(priors.mean ?? new Float64Array(d)), precisionScale: priors.precisionScale, df: priors.df ?? d, scale,
+  };
+  if (K === 1) {
+    const theta = m.random("theta", NormalWishart(d));
+    m.factor(NormalWishartNode, { out: theta, ...thetaPrior }, { name: "theta_prior" });
+    m.factor(MvNormalJointNode, { out: m.observed("x", MvNormal(d), { plate: rows }), meanPrecision: theta }, { name: "likelihood" });
+    return m.build();
+  }
   const components = m.plate("components", K);
 
   const pi = m.random("pi", Dirichlet(K));
   m.factor(DirichletNode, { out: pi, alpha: new Float64Array(K).fill(priors.alpha) }, { name: "pi_prior" });
 
   const theta = m.random("theta", NormalWishart(d), { plate: components });
-  m.factor(NormalWishartNode, {
-    out: theta, mean: Float64Array.from(priors.mean ?? new Float64Array(d)), precisionScale: priors.precisionScale, df: priors.df ?? d, scale,
-  }, { name: "theta_prior" });
+  m.factor(NormalWishartNode, { out: theta, ...thetaPrior }, { name: "theta_prior" });
 
   const z = m.random("z", Categorical(K), { plate: rows });
   m.factor(CategoricalNode, { out: z, p: pi }, { name: "z_prior" });

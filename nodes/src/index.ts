@@ -23,6 +23,7 @@ export { GaussianLinearNode } from "./conjugate/gaussian-linear.js";
 export { Mixture, SELECTOR_EDGE, SELECTOR_FAMILIES } from "./mixture/mixture.js";
 export { NormalWishartNode } from "./conjugate/normal-wishart.js";
 export { MvNormalJointNode } from "./conjugate/mvnormal-joint.js";
+export { ScaledMvNormalNode } from "./conjugate/scaled-mvnormal.js";
 export { weightedStatSums } from "./contract/weighted-sums.js";
 
 // Non-conjugate nodes (damped conjugate-computation VI).

@@ -5,10 +5,10 @@
  */
 import test from "ava";
 import {
-  NormalWishart, MvNormal, Categorical, Generator, VireoError, sampleStandardNormal, sampleGamma, sampleWishart, LOG_2PI,
+  NormalWishart, MvNormal, Wishart, Categorical, Generator, VireoError, sampleStandardNormal, sampleGamma, sampleWishart, LOG_2PI,
   type ExponentialFamily,
 } from "@vireo/core";
-import { NormalWishartNode, MvNormalJointNode, Mixture, verifyNode, contextFor, type VerifyEdge, type VerifyPoint, type NodeType } from "@vireo/nodes";
+import { NormalWishartNode, MvNormalJointNode, ScaledMvNormalNode, Mixture, verifyNode, contextFor, type VerifyEdge, type VerifyPoint, type NodeType } from "@vireo/nodes";
 import { ModelBuilder } from "@vireo/runtime";
 
 const rng = new Generator(20261129);
@@ -28,6 +28,8 @@ function randomEta(f: ExponentialFamily, count: number): Float64Array {
       ? NormalWishart(d).toNatural({ mean: vec(d), precisionScale: sampleGamma(rng, 2) + 0.2, df: d + 1 + sampleGamma(rng, 3), scale: sampleWishart(rng, d + 3, eye(d, 0.3), d) })
       : f.name === "MvNormal"
         ? MvNormal(d).toNatural({ mean: vec(d), covariance: sampleWishart(rng, d + 3, eye(d, 0.3), d) })
+        : f.name === "Wishart"
+        ? Wishart(d).toNatural({ df: d + 1 + sampleGamma(rng, 3), scale: sampleWishart(rng, d + 3, eye(d, 0.3), d) })
         : Float64Array.from({ length: f.size }, () => sampleStandardNormal(rng));
     out.set(eta, i * f.size);
   }
@@ -67,6 +69,12 @@ const cases: [string, NodeType, VerifyPoint][] = [
   }],
   ["Mixture of MvNormalJoint, weighted rows, random out", Mixture(MvNormalJointNode, ["meanPrecision"]), {
     rows: N, weights, edges: { selector: rand(Categorical(K), N), out: rand(MvNormal(2), N), meanPrecision: rand(NormalWishart(2), K) },
+  }],
+  ["ScaledMvNormal d=2 (μ_k | Λ_k ~ N(m₀, (β₀Λ_k)⁻¹), a plate of K)", ScaledMvNormalNode, {
+    rows: K, edges: { out: rand(MvNormal(2), K), mean: known(MvNormal(2), [0.5, -1]), precision: rand(Wishart(2), K), scale: known(null, [0.3]) },
+  }],
+  ["ScaledMvNormal d=3, all random, weighted, per-row κ", ScaledMvNormalNode, {
+    rows: N, weights, edges: { out: rand(MvNormal(3), N), mean: rand(MvNormal(3)), precision: rand(Wishart(3)), scale: known(null, [0.5, 1, 2, 0.1, 4], N) },
   }],
 ];
 
@@ -118,4 +126,15 @@ test("building: dimensions must agree, hyperparameters must be known, bad ones n
     rows: 1, edges: { out: rand(NormalWishart(2)), mean: known(null, [0, 0]), precisionScale: known(null, [-1]), df: known(null, [3]), scale: known(null, [1, 0, 0, 1]) },
   }, "theta_prior"), new Float64Array(8)), { instanceOf: VireoError });
   t.regex(e3?.message ?? "", /Node 'theta_prior', row 0: NormalWishart: parameter 'precisionScale' = -1/);
+});
+
+test("ScaledMvNormal: E_q[log f] = (d/2) log κ + ½E log|Λ| − (d/2) log 2π − ½κ (x − m)ᵀE[Λ](x − m) at known x, m", (t) => {
+  const d = 2, kappa = 0.3, xv = [1.5, -0.5], mv = [0.2, 0.4];
+  const point: VerifyPoint = { rows: 1, edges: { out: known(MvNormal(d), xv), mean: known(MvNormal(d), mv), precision: rand(Wishart(d)), scale: known(null, [kappa]) } };
+  const eLambda = Wishart(d).mean(point.edges.precision!.eta!), eLogDet = Wishart(d).expectedStats(point.edges.precision!.eta!)[0]!;
+  const u = [xv[0]! - mv[0]!, xv[1]! - mv[1]!];
+  const q = u[0]! * (eLambda[0]! * u[0]! + eLambda[1]! * u[1]!) + u[1]! * (eLambda[2]! * u[0]! + eLambda[3]! * u[1]!);
+  const want = 0.5 * d * Math.log(kappa) + 0.5 * eLogDet - 0.5 * d * LOG_2PI - 0.5 * kappa * q;
+  const got = ScaledMvNormalNode.logFactor(contextFor(ScaledMvNormalNode, point));
+  t.true(Math.abs(got - want) <= 1e-12 * Math.max(1, Math.abs(want)), `${got} vs ${want}`);
 });

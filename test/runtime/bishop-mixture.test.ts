@@ -8,9 +8,12 @@
  */
 import test, { type ExecutionContext } from "ava";
 import { fileURLToPath } from "node:url";
-import { Generator, NormalWishart, MvNormal, sampleStandardNormal, sampleCategorical, sampleDirichlet, gammaln, digamma } from "@vireo/core";
-import { NormalWishartNode, MvNormalJointNode } from "@vireo/nodes";
-import { CaviEngine, ModelBuilder, bindData, cavi, compile, elboTerms, initialise, type CompiledState } from "@vireo/runtime";
+import { Generator, NormalWishart, MvNormal, Wishart, Dirichlet, Categorical, sampleStandardNormal, sampleCategorical, sampleDirichlet, gammaln, digamma } from "@vireo/core";
+import { NormalWishartNode, MvNormalJointNode, ScaledMvNormalNode, WishartNode, DirichletNode, CategoricalNode, MvNormalNode } from "@vireo/nodes";
+import {
+  CaviEngine, ModelBuilder, bindData, cavi, compile, elboTerms, initialise, caviCheckpoint, encodeCheckpoint, decodeCheckpoint, resumeCavi,
+  createRegistry, type CompiledState,
+} from "@vireo/runtime";
 import { normalWishartMixture } from "../../examples/src/normal-wishart-mixture.js";
 import { readNumericCsv } from "../../examples/src/lib/csv.js";
 
@@ -272,4 +275,56 @@ test("one component: CAVI gives the exact Normal–Wishart posterior and the ELB
   const elbo = r.elbo[r.elbo.length - 1]!;
   t.true(Math.abs(elbo - logEvidence) <= 1e-9 * Math.abs(logEvidence), `ELBO ${elbo} vs log evidence ${logEvidence}`);
   t.true(r.converged);
+});
+
+test("Old Faithful: with K = 6 and a sparse prior two clusters stay, and K = 2 has the best ELBO of K = 1..4 under the same priors", (t) => {
+  const X = faithful(), x = Float64Array.from(X.flat());
+  const priors = { alpha: 0.01, precisionScale: 1, df: 2, scale: 1 };
+  const fit = (K: number) => cavi(normalWishartMixture(K, 2, priors), { data: { x }, seed: 1, restarts: 3, maxIterations: 2000 });
+  const six = fit(6);
+  const weights = Array.from(six.posteriors.pi!.mean()).filter((w) => w > 0.01).sort();
+  t.is(weights.length, 2);
+  t.true(Math.abs(weights[0]! - 0.357) < 0.01 && Math.abs(weights[1]! - 0.643) < 0.01, `weights ${weights}`);
+  const elbos = [1, 2, 3, 4].map((K) => fit(K).elbo.at(-1)!);
+  t.is(elbos.indexOf(Math.max(...elbos)), 1, `ELBOs ${elbos}`);
+});
+
+test("a Normal–Wishart mixture checkpoints through the built-in registry and resumes bit-identically", (t) => {
+  const s = SETTINGS[1]!, r0 = start(s.X.length, s.K, 9);
+  const state = buildState(s, r0), engine = new CaviEngine(state);
+  const trace = [engine.sweep(), engine.sweep()];
+  const bytes = encodeCheckpoint(caviCheckpoint(engine, { sweeps: 2, elbo: trace }));
+  const resumed = resumeCavi(decodeCheckpoint(bytes, createRegistry()), { x: Float64Array.from(s.X.flat()) });
+  t.deepEqual(resumed.elbo, trace);
+  for (let i = 0; i < 3; i++) t.is(resumed.engine.sweep(), engine.sweep());
+});
+
+test("the same model with q(μ_k)q(Λ_k) apart (ScaledMvNormal prior): same clusters, one degree of freedom more, a lower ELBO", (t) => {
+  const X = faithful(), x = Float64Array.from(X.flat()), K = 2, d = 2;
+  const p = { alpha: 1, m0: [0, 0], beta0: 1, nu0: 2, W0: [1, 0, 0, 1] };
+  const m = new ModelBuilder();
+  const rows = m.plate("rows"), comps = m.plate("components", K);
+  const pi = m.random("pi", Dirichlet(K));
+  m.factor(DirichletNode, { out: pi, alpha: [p.alpha, p.alpha] });
+  const Lambda = m.random("Lambda", Wishart(d), { plate: comps });
+  m.factor(WishartNode, { out: Lambda, df: p.nu0, scale: p.W0 });
+  const mu = m.random("mu", MvNormal(d), { plate: comps });
+  m.factor(ScaledMvNormalNode, { out: mu, mean: p.m0, precision: Lambda, scale: p.beta0 });
+  const z = m.random("z", Categorical(K), { plate: rows });
+  m.factor(CategoricalNode, { out: z, p: pi });
+  m.mixture(MvNormalNode, { selector: z, out: m.observed("x", MvNormal(d), { plate: rows }), mean: mu, precision: Lambda });
+  const r0 = start(X.length, K, 12), init = { z: Float64Array.from(r0.flat().map(Math.log)) };
+  const apart = cavi(m.build(), { data: { x }, init, tolerance: 1e-14, maxIterations: 2000 });
+  const joint = cavi(normalWishartMixture(K, d, { alpha: p.alpha, mean: p.m0, precisionScale: p.beta0, df: p.nu0, scale: p.W0 }), { data: { x }, init, tolerance: 1e-14, maxIterations: 2000 });
+  t.true(apart.converged && joint.converged);
+  t.deepEqual(apart.diagnostics, []);
+  for (let k = 0; k < K; k++) {
+    const nw = joint.posteriors.theta!.params(k) as { mean: Float64Array; df: number };
+    const w = apart.posteriors.Lambda!.params(k) as { df: number };
+    const muK = apart.posteriors.mu!.mean().subarray(k * d, (k + 1) * d);
+    t.true(Math.hypot(muK[0]! - nw.mean[0]!, muK[1]! - nw.mean[1]!) < 0.01, `component ${k}: means ${muK} vs ${nw.mean}`);
+    // Mean-field: Λ_k also collects ½ log|Λ_k| from μ_k's prior, so ν_k = ν₀ + N_k + 1 (PRML 10.63 has ν₀ + N_k).
+    t.true(Math.abs(w.df - nw.df - 1) < 0.05, `component ${k}: ν ${w.df} (apart) vs ${nw.df} (joint)`);
+  }
+  t.true(apart.elbo.at(-1)! < joint.elbo.at(-1)!, `ELBO ${apart.elbo.at(-1)} (apart) vs ${joint.elbo.at(-1)} (joint)`);
 });

@@ -21,6 +21,14 @@ function rowLog(x: EdgeView, t: EdgeView, d: number, n: number): number {
   return s;
 }
 
+/** Per-context scratch for the row coefficients in rowLogFactor (nodes run synchronously). */
+const coefScratch = new WeakMap<NodeContext, Float64Array>();
+function scratchFor(ctx: NodeContext, size: number): Float64Array {
+  let s = coefScratch.get(ctx);
+  if (!s || s.length !== size) coefScratch.set(ctx, (s = new Float64Array(size)));
+  return s;
+}
+
 /** The data case: `out` per row (observed or a per-row latent), the parameters broadcast. */
 function isDataLayout(x: EdgeView, t: EdgeView): boolean {
   return x.layout === "row" && t.layout === "broadcast";
@@ -79,12 +87,24 @@ export const MvNormalJointNode: NodeType = {
       for (let n = 0; n < ctx.rows; n++) out[offset + n * stride] += rowLog(x, t, d, n);
       return;
     }
-    const xs = x.stats, ts = t.stats, size = x.size, P = d + 2, dd = d * d;
+    // E[log f_n] = c + E[x_n]ᵀE[Λμ] − ½ Σ_ij E[Λ]_ij E[x_n x_nᵀ]_ij with c and −½E[Λ] read once.
+    const xs = x.stats, ts = t.stats, size = x.size, dd = d * d;
+    const coef = scratchFor(ctx, d + dd);
+    for (let i = 0; i < d; i++) coef[i] = ts[i]!;
+    for (let i = 0; i < dd; i++) coef[d + i] = -0.5 * ts[d + 2 + i]!;
     const c = 0.5 * ts[d + 1]! - 0.5 * d * LOG_2PI - 0.5 * ts[d]!;
+    if (d === 2) {
+      // The common 2-D case unrolled (E[xxᵀ] is symmetric: its two off-diagonal entries are equal).
+      const a0 = coef[0]!, a1 = coef[1]!, b00 = coef[2]!, b01 = coef[3]! + coef[4]!, b11 = coef[5]!;
+      for (let n = 0, xo = 0; n < ctx.rows; n++, xo += size) {
+        out[offset + n * stride] += c + a0 * xs[xo]! + a1 * xs[xo + 1]! + b00 * xs[xo + 2]! + b01 * xs[xo + 3]! + b11 * xs[xo + 5]!;
+      }
+      return;
+    }
+    const m = d + dd;
     for (let n = 0, xo = 0; n < ctx.rows; n++, xo += size) {
       let s = c;
-      for (let i = 0; i < d; i++) s += xs[xo + i]! * ts[i]!;
-      for (let i = 0; i < dd; i++) s -= 0.5 * ts[P + i]! * xs[xo + d + i]!;
+      for (let i = 0; i < m; i++) s += coef[i]! * xs[xo + i]!;
       out[offset + n * stride] += s;
     }
   },

@@ -11,7 +11,7 @@ import { bindData, type DataBinding } from "./bind.js";
 import { compile, initialise, type CompiledState, type VariableState } from "./state.js";
 import { computeSchedule, scheduleFromNames } from "./schedule.js";
 import { updateVariable } from "./update.js";
-import { elbo, collapsePlan, type Collapsed } from "./elbo.js";
+import { elbo, elboTerms, collapsePlan, type Collapsed, type ElboTerms } from "./elbo.js";
 import { Posterior } from "./posterior.js";
 import { GradientPosterior } from "./gradient-posterior.js";
 import { gradientVariables, type GradientOptions } from "./gradient.js";
@@ -23,8 +23,18 @@ export interface CaviOptions {
   readonly data: DataBinding;
   /** Sweep limit (default 500). */
   readonly maxIterations?: number;
-  /** Stop when |ΔELBO| ≤ tolerance · |ELBO| (default 1e-10). */
+  /**
+   * Stop when |ΔELBO| ≤ tolerance · |ELBO| (default 1e-10; with `parameterTolerance` set, this
+   * rule applies only when `tolerance` is given too, and whichever rule holds first stops).
+   */
   readonly tolerance?: number;
+  /**
+   * Stop when no variable instance's natural parameters moved by more than this fraction of
+   * their own size in a sweep: max over instances of ‖Δη‖∞ / ‖η‖∞. The ELBO flattens
+   * quadratically near the optimum, so parameters stop short (≈ √tolerance) under the ELBO rule
+   * alone; this rule stops on the parameters themselves. Off by default.
+   */
+  readonly parameterTolerance?: number;
   /** Seed of the generator used for the random start (default 0). */
   readonly seed?: number;
   /** Independent random starts; the run with the highest final ELBO is returned (default 1). */
@@ -76,6 +86,15 @@ export interface CaviResult {
   readonly elbo: readonly number[];
   readonly iterations: number;
   readonly converged: boolean;
+  /** Which rule stopped the run: the ELBO change, the parameter change, or the sweep limit. */
+  readonly stoppedBy: "elbo" | "parameters" | "max-iterations";
+  /** The largest relative parameter change of the last sweep (see CaviOptions.parameterTolerance). */
+  readonly parameterChange: number;
+  /**
+   * The final ELBO term by term: E_q[log f] per factor and H[q] per random variable, by name;
+   * `total` is their sum (the last entry of `elbo`, up to round-off).
+   */
+  readonly elboTerms: ElboTerms;
   readonly schedule: readonly string[];
   readonly diagnostics: readonly ElboDecrease[];
   readonly seed: number;
@@ -169,6 +188,32 @@ export class CaviEngine {
   }
 }
 
+/**
+ * max over instances of ‖η − η_before‖∞ / ‖η‖∞ (0/0 counts as no change): the parameter-change
+ * stopping rule, relative per instance so that a variable's scale does not matter.
+ */
+function maxRelativeChange(engine: CaviEngine, before: readonly Float64Array[]): number {
+  let worst = 0;
+  engine.state.random.forEach((v, r) => {
+    const old = before[r]!, eta = v.eta, k = v.size;
+    for (let o = 0; o < eta.length; o += k) {
+      let change = 0, size = 0;
+      for (let i = o; i < o + k; i++) {
+        change = Math.max(change, Math.abs(eta[i]! - old[i]!));
+        size = Math.max(size, Math.abs(eta[i]!));
+      }
+      if (change > 0) worst = Math.max(worst, size > 0 ? change / size : Infinity);
+    }
+  });
+  return worst;
+}
+
+function checkTolerance(name: string, value: number | undefined): void {
+  if (value !== undefined && !(typeof value === "number" && value >= 0 && Number.isFinite(value))) {
+    throw new VireoError("INVALID_OPTION", `cavi: ${name} must be a finite number ≥ 0, got ${String(value)}.`);
+  }
+}
+
 function runOnce(model: Model, options: CaviOptions, seed: number, seeded: boolean): CaviResult {
   const state = compile(model, bindData(model, options.data), undefined, options.gradient);
   if (state.stochastic) return runStochastic(state, options, seed, seeded);
@@ -182,6 +227,11 @@ function runOnce(model: Model, options: CaviOptions, seed: number, seeded: boole
   const trace: number[] = [];
   const diagnostics: ElboDecrease[] = [];
   let converged = false;
+  let stoppedBy: CaviResult["stoppedBy"] = "max-iterations";
+  let parameterChange = Infinity;
+  // With a parameter rule, the ELBO rule is used only when asked for explicitly.
+  const parameterTolerance = options.parameterTolerance;
+  const elboRule = parameterTolerance === undefined || options.tolerance !== undefined;
   for (let it = 0; it < maxIterations; it++) {
     const snap = engine.snapshot();
     const value = engine.sweep();
@@ -201,12 +251,21 @@ function runOnce(model: Model, options: CaviOptions, seed: number, seeded: boole
     if (!Number.isFinite(value)) {
       throw new VireoError("NUMERICAL_FAILURE", `CAVI sweep ${it}: the ELBO is ${value}. Check the data scale and the priors.`);
     }
-    if (prev !== undefined && Math.abs(value - prev) <= tolerance * Math.abs(value)) {
+    parameterChange = maxRelativeChange(engine, snap);
+    if (parameterTolerance !== undefined && it > 0 && parameterChange <= parameterTolerance) {
       converged = true;
+      stoppedBy = "parameters";
+      break;
+    }
+    if (elboRule && prev !== undefined && Math.abs(value - prev) <= tolerance * Math.abs(value)) {
+      converged = true;
+      stoppedBy = "elbo";
       break;
     }
   }
+  const stopping = { stoppedBy, parameterChange, elboTerms: elboTerms(state) };
   return {
+    ...stopping,
     posteriors: engine.posteriors(), elbo: trace, iterations: trace.length, converged,
     schedule: engine.schedule.map((v) => v.name), diagnostics, seed,
     elboEstimate: trace[trace.length - 1] ?? NaN, elboStandardError: 0,
@@ -269,6 +328,7 @@ export function cavi(model: Model, options: CaviOptions): CaviResult {
   if (!(Number.isInteger(restarts) && restarts >= 1)) {
     throw new VireoError("INVALID_OPTION", `cavi: restarts must be a positive integer, got ${restarts}.`);
   }
+  checkTolerance("parameterTolerance", options.parameterTolerance);
   const seed = options.seed ?? 0;
   let best: CaviResult | null = null;
   for (let r = 0; r < restarts; r++) {

@@ -6,7 +6,7 @@ import { Normal, Gamma, Beta, Bernoulli, Poisson, Categorical, Dirichlet, MvNorm
 import {
   NormalNode, ScaledNormalNode, MvNormalNode, GammaNode, BetaNode, DirichletNode, WishartNode, BernoulliNode,
   BinomialNode, CategoricalNode, PoissonNode, GaussianLinearNode, ChainTransitionNode, ChainObservationNode,
-  ChainCategoricalTransitionNode, NormalWishartNode, MvNormalJointNode,
+  ChainCategoricalTransitionNode, NormalWishartNode, MvNormalJointNode, ScaledMvNormalNode,
 } from "@vireo/nodes";
 import type { Pack } from "./pack.js";
 import { Registry } from "./registry.js";
@@ -17,7 +17,7 @@ export const builtinPack: Pack = Object.freeze({
   nodes: [
     NormalNode, ScaledNormalNode, MvNormalNode, GammaNode, BetaNode, DirichletNode, WishartNode, BernoulliNode,
     BinomialNode, CategoricalNode, PoissonNode, GaussianLinearNode, ChainTransitionNode, ChainObservationNode,
-    ChainCategoricalTransitionNode, NormalWishartNode, MvNormalJointNode,
+    ChainCategoricalTransitionNode, NormalWishartNode, MvNormalJointNode, ScaledMvNormalNode,
   ],
 });
 
