@@ -2,7 +2,7 @@
  * Level-1/2/3 kernels over strided Float64 views. Every kernel reads `.data` with the view's own
  * stride and offset, writes into a caller-supplied output, and allocates nothing.
  */
-import type { Arr } from "../ndarray/adapter.js";
+import type { Arr } from "../ndarray/layout.js";
 import { VireoError } from "../errors.js";
 
 function mismatch(op: string, what: string): never {

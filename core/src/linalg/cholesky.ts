@@ -2,7 +2,8 @@
  * Cholesky factorisation, triangular solves and SPD solve / inverse / log-determinant on `Arr`
  * matrices. Strided inputs are packed once into dense scratch; the dense kernels do the work.
  */
-import { zeros, isDenseRowMajor, type Arr } from "../ndarray/adapter.js";
+import { zeros } from "../ndarray/adapter.js";
+import { isDenseRowMajor, type Arr } from "../ndarray/layout.js";
 import { VireoError } from "../errors.js";
 import {
   choleskyInto,
