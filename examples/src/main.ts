@@ -10,6 +10,8 @@ import { fileURLToPath } from "node:url";
 import { cavi } from "@vireo/runtime";
 import { readNumericCsv } from "./lib/csv.js";
 import { gaussianMixture } from "./gaussian-mixture.js";
+import { writePictures } from "./pictures/folder.js";
+import { mixtureCharts } from "./pictures/mixture.js";
 
 const path = fileURLToPath(new URL("../data/faithful.csv", import.meta.url));
 const { header, rows } = readNumericCsv(path);
@@ -58,3 +60,5 @@ for (let k = 2; k <= 5; k++) {
   const r = cavi(gaussianMixture(k, d, { alpha: 1, meanPrecision: 0.1, df: d + 1, scale: 1 }), { data: { x }, seed: 1, restarts: 5, maxIterations: 1000 });
   console.log(`  K = ${k}: ELBO ${r.elbo[r.elbo.length - 1]!.toFixed(3)}`);
 }
+
+await writePictures("main", mixtureCharts(result, x, mean, sd, ["eruptions (minutes)", "waiting (minutes)"]));

@@ -6,6 +6,8 @@
  */
 import { Generator, sampleCategorical, sampleNormal } from "@vireo/core";
 import { fitHmm } from "@vireo/runtime";
+import { tracks } from "@vireo/plot";
+import { writePictures } from "./pictures/folder.js";
 
 const names = ["crisis", "nervous", "calm"];
 const trueMean = [-0.8, 0.0, 0.1], trueSd = [3.0, 1.5, 0.6];
@@ -40,3 +42,20 @@ for (let t = 0; t < T; t++) {
   if (best === order[z[t]!]) hits++;
 }
 console.log(`days assigned to their true regime: ${((100 * hits) / T).toFixed(1)}%`);
+
+// Picture: the first 500 days' returns with the posterior predictive mean and ±2 sd of the regime mixture.
+const days = Array.from({ length: 500 }, (_, t) => t);
+const moments = days.map((t) => {
+  let m = 0, m2 = 0;
+  for (let k = 0; k < 3; k++) {
+    const p = fit.marginals[t * 3 + k]!;
+    m += p * means[k]!;
+    m2 += p * (1 / precisions[k]! + means[k]! ** 2);
+  }
+  return [m, Math.sqrt(Math.max(m2 - m * m, 0))] as const;
+});
+await writePictures("regime-hmm", {
+  returns: tracks([{ label: "daily return", time: days, mean: moments.map((x) => x[0]), sd: moments.map((x) => x[1]), observed: days.map((t) => r[t]!) }], {
+    title: "Returns (dots) with the posterior regime mixture's mean ± 2 sd",
+  }),
+});
