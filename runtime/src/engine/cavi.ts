@@ -92,9 +92,10 @@ export interface CaviResult {
   readonly parameterChange: number;
   /**
    * The final ELBO term by term: E_q[log f] per factor and H[q] per random variable, by name;
-   * `total` is their sum (the last entry of `elbo`, up to round-off).
+   * `total` is their sum (the last entry of `elbo`, up to round-off). Null for a fit with
+   * gradient-fitted variables: its ELBO is a Monte Carlo estimate (elboEstimate ± elboStandardError).
    */
-  readonly elboTerms: ElboTerms;
+  readonly elboTerms: ElboTerms | null;
   readonly schedule: readonly string[];
   readonly diagnostics: readonly ElboDecrease[];
   readonly seed: number;
@@ -319,6 +320,8 @@ function runStochastic(state: CompiledState, options: CaviOptions, seed: number,
     posteriors: engine.posteriors(), elbo: trace, iterations: trace.length, converged,
     schedule: engine.schedule.map((v) => v.name), diagnostics: [], seed,
     elboEstimate: fresh.value, elboStandardError: fresh.standardError,
+    // Noisy fits stop on the windowed ELBO rule or the sweep limit; parameters are not compared.
+    stoppedBy: converged ? "elbo" : "max-iterations", parameterChange: NaN, elboTerms: null,
   };
 }
 
