@@ -6,7 +6,8 @@
  * read but never committed, then new ones. For each contribution it
  *   - skips it if its batch id was applied before (idempotence: a batch counts once),
  *   - sends the batch back to the input stream if it is staler than the bound (fitted against
- *     globals more than maxStaleness versions old): it will be fitted again against newer globals,
+ *     globals more than maxStaleness versions old), or if it was fitted from the prior after the
+ *     first step was taken: it will be fitted again against newer globals,
  *   - otherwise applies it: Hoffman's step λ ← (1 − ρ_t) λ + ρ_t λ̂ (SVI), or the evidence fold of
  *     online updating, and bumps the version (= the step counter).
  * The contributions read together are committed at once by one atomic script (commit-script.ts):
@@ -180,6 +181,9 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
     if (staleness > job.options.maxStaleness) return "requeue";
     if (e.kind === "svi") {
       if (c.kind !== "svi") throw new WireError(`contribution for batch '${c.batch}' is of kind "${c.kind}", but job '${keys.job}' runs SVI.`);
+      // A target fitted from the prior (random locals, no local step) only serves to break the
+      // symmetry of the first step, as in SviEngine.step; later ones are refitted against real globals.
+      if (c.start !== null && e.engine.steps > 0) return "requeue";
       sviApplyTarget(e.engine, c.target, c.start);
     } else {
       if (c.kind !== "online") throw new WireError(`contribution for batch '${c.batch}' is of kind "${c.kind}", but job '${keys.job}' runs online updating.`);
