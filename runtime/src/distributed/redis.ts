@@ -13,7 +13,10 @@ export type RedisInput = string | Redis;
 
 export function connect(input: RedisInput, name: string): Redis {
   const options = { protocol: 2, maxRetriesPerRequest: null, connectionName: name, retryStrategy: (n: number) => Math.min(50 * n, 1000), enableAutoPipelining: false } as const;
-  return typeof input === "string" ? new Redis(input, options) : input.duplicate(options);
+  const r = typeof input === "string" ? new Redis(input, options) : input.duplicate(options);
+  // Connection errors surface through the commands, which retry; without a listener ioredis prints each one.
+  r.on("error", () => {});
+  return r;
 }
 
 /** Closes a connection without waiting for replies that will never come (blocked reads). */
