@@ -10,5 +10,6 @@ export { readDeadLetters, type DeadLetter } from "./dead-letter.js";
 export { startWorker, type WorkerOptions, type WorkerHandle, type WorkerEvent } from "./worker.js";
 export { startCoordinator, type CoordinatorOptions, type CoordinatorHandle, type CoordinatorEvent, type CoordinatorMetrics } from "./coordinator.js";
 export { watchSnapshots, readJobStatus, type DistributedSnapshot, type JobStatus } from "./observe.js";
-export { encodeBatch, decodeBatch, WireError, type WireBatch } from "./wire.js";
+export { encodeBatch, decodeBatch, encodeContribution, decodeContribution, WireError, type WireBatch, type Contribution, type SviContribution, type OnlineContribution } from "./wire.js";
 export { connect } from "./redis.js";
+export { RedisServer, freePort } from "./redis-server.js";

@@ -39,7 +39,7 @@ export interface WorkerOptions {
 
 export type WorkerEvent =
   | { readonly type: "batch-start"; readonly batch: string; readonly entry: string; readonly reclaimed: boolean }
-  | { readonly type: "batch-done"; readonly batch: string; readonly version: number; readonly ms: number }
+  | { readonly type: "batch-done"; readonly batch: string; readonly version: number; readonly ms: number; readonly sweeps: number }
   | { readonly type: "dead-letter"; readonly letter: DeadLetter }
   | { readonly type: "redis-unavailable"; readonly message: string };
 
@@ -85,7 +85,7 @@ export async function startWorker(options: WorkerOptions): Promise<WorkerHandle>
     for (;;) {
       try {
         const g = await currentGlobals();
-        let c: Contribution;
+        let c: Contribution & { sweeps: number };
         try {
           c = fit(b, g, options.name);
         } catch (e) {
@@ -97,10 +97,11 @@ export async function startWorker(options: WorkerOptions): Promise<WorkerHandle>
           return;
         }
         if (options.delayMs) await sleep(options.delayMs);
-        await r.xadd(keys.contributions, "*", "b", Buffer.from(encodeContribution(c)));
+        const { sweeps, ...contribution } = c;
+        await r.xadd(keys.contributions, "*", "b", Buffer.from(encodeContribution(contribution)));
         inFlight.set(b.entryId, Date.now());
         fitted++;
-        emit({ type: "batch-done", batch: b.batchId, version: c.version, ms: Date.now() - t0 });
+        emit({ type: "batch-done", batch: b.batchId, version: c.version, ms: Date.now() - t0, sweeps });
         b.release();
         return;
       } catch (e) {
@@ -150,13 +151,13 @@ export async function startWorker(options: WorkerOptions): Promise<WorkerHandle>
 }
 
 /** The fitting half of the job's mode, with the engines reused across batches. */
-function makeFitter(job: Job): (b: RedisBatch, g: WireGlobals | null, worker: string) => Contribution {
+function makeFitter(job: Job): (b: RedisBatch, g: WireGlobals | null, worker: string) => Contribution & { sweeps: number } {
   const seedOf = (b: RedisBatch) => batchSeed(job.options.seed, b.batchId);
   if (job.mode === "svi") {
     const engine = new SviEngine(job.model, engineOptions(job) as unknown as SviOptions);
     return (b, g, worker) => {
       const r = sviBatchTarget(engine, b.data, g?.globals ?? null, seedOf(b));
-      return { kind: "svi", batch: b.batchId, entry: b.entryId, version: g?.version ?? 0, worker, target: r.target, start: r.start, rows: r.rows };
+      return { kind: "svi", batch: b.batchId, entry: b.entryId, version: g?.version ?? 0, worker, target: r.target, start: r.start, rows: r.rows, sweeps: r.localSweeps };
     };
   }
   const options = engineOptions(job) as unknown as OnlineOptions;
@@ -165,6 +166,6 @@ function makeFitter(job: Job): (b: RedisBatch, g: WireGlobals | null, worker: st
     if (g !== null && g.evidence === null) throw new VireoError("INVALID_STATE", `Distributed online job '${job.keys.job}': the stored globals carry no evidence; was the job's coordinator started in SVI mode?`);
     const from = g === null ? null : { t: g.version, globals: g.globals, evidence: g.evidence! };
     const f = onlineFitBatch(scratch, b.data, from, seedOf(b), options);
-    return { kind: "online", batch: b.batchId, entry: b.entryId, version: f.from.t, worker, fromEvidence: f.from.evidence, evidence: f.evidence, globals: f.globals };
+    return { kind: "online", batch: b.batchId, entry: b.entryId, version: f.from.t, worker, fromEvidence: f.from.evidence, evidence: f.evidence, globals: f.globals, sweeps: f.sweeps };
   };
 }

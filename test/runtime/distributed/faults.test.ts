@@ -10,7 +10,7 @@ import { Normal, Generator, sampleStandardNormal } from "@vireo/core";
 import { NormalNode } from "@vireo/nodes";
 import { ModelBuilder, createRegistry, decodeCheckpoint, resumeSvi } from "@vireo/runtime";
 import { createJob, produceBatch, readJobStatus, jobKeys } from "@vireo/runtime/distributed";
-import { RedisServer } from "./redis-server.js";
+import { RedisServer } from "@vireo/runtime/distributed";
 import { startRole, until, type Role } from "./cluster.js";
 
 function normalMeanModel() {

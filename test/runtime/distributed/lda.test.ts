@@ -8,7 +8,7 @@ import test from "ava";
 import { SviEngine, createRegistry, decodeCheckpoint, resumeSvi } from "@vireo/runtime";
 import { createJob, produceBatch, readJobStatus, jobKeys } from "@vireo/runtime/distributed";
 import { ldaModel, perplexity } from "../../../examples/src/lda/model.js";
-import { RedisServer } from "./redis-server.js";
+import { RedisServer } from "@vireo/runtime/distributed";
 import { startRole, until, type Role } from "./cluster.js";
 import { ldaSetup, binding } from "./lda-corpus.js";
 

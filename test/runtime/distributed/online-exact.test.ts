@@ -10,7 +10,7 @@ import { Normal, Categorical, Dirichlet, Generator, sampleStandardNormal, sample
 import { NormalNode, CategoricalNode, DirichletNode } from "@vireo/nodes";
 import { ModelBuilder, OnlineEngine, createRegistry, decodeCheckpoint, resumeOnline } from "@vireo/runtime";
 import { createJob, produceBatch, produceRaw, encodeBatch, readJobStatus, readDeadLetters, jobKeys } from "@vireo/runtime/distributed";
-import { RedisServer } from "./redis-server.js";
+import { RedisServer } from "@vireo/runtime/distributed";
 import { startRole, until, type Role } from "./cluster.js";
 
 function conjugateModel() {

@@ -1,14 +1,15 @@
 /**
- * A real redis-server for the distributed tests: its own free loopback port and temporary
- * directory, append-only file with fsync on every write (so a SIGKILL loses no acknowledged
- * write and a restart replays the AOF), stopped and removed at the end. No mock.
+ * A disposable redis-server (Debian's `redis-server` binary) for tests, benchmarks and local
+ * runs: its own free loopback port and temporary directory, append-only file with fsync on every
+ * write (so a SIGKILL loses no acknowledged write and a restart replays the AOF), stopped and
+ * removed at the end.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createServer } from "node:net";
-import { connect } from "@vireo/runtime/distributed";
+import { connect } from "./redis.js";
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
