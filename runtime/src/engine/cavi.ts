@@ -15,6 +15,8 @@ import { updateVariable } from "./update.js";
 import { elbo, collapsePlan, type Collapsed } from "./elbo.js";
 import { Posterior } from "./posterior.js";
 import { seedMixtureComponents } from "./seed-components.js";
+import { checkCaviOptions } from "./options.js";
+import { posteriorRecord } from "./posterior-record.js";
 
 export interface CaviOptions {
   /** Data by variable name (observed and input variables). */
@@ -126,9 +128,7 @@ export class CaviEngine {
 
   /** Posterior of every random variable. */
   posteriors(): Record<string, Posterior> {
-    const out: Record<string, Posterior> = {};
-    for (const v of this.state.random) out[v.name] = new Posterior(v.name, v.family!, v.count, v.eta);
-    return out;
+    return posteriorRecord(this.state.random.map((v) => new Posterior(v.name, v.family!, v.count, v.eta)));
   }
 }
 
@@ -176,6 +176,7 @@ function runOnce(model: Model, options: CaviOptions, seed: number, seeded: boole
 
 /** Runs CAVI to convergence (or the iteration limit) and returns posteriors and the ELBO trace. */
 export function cavi(model: Model, options: CaviOptions): CaviResult {
+  checkCaviOptions(model, options);
   const restarts = options.restarts ?? 1;
   if (!(Number.isInteger(restarts) && restarts >= 1)) {
     throw new VireoError("INVALID_OPTION", `cavi: restarts must be a positive integer, got ${restarts}.`);

@@ -12,6 +12,7 @@ import { compile, initialise, initialiseSome, rebind, sameShape, type CompiledSt
 import { computeSchedule } from "../engine/schedule.js";
 import { updateVariable } from "../engine/update.js";
 import { Posterior } from "../engine/posterior.js";
+import { posteriorRecord } from "../engine/posterior-record.js";
 
 export interface LocalStepOptions {
   /** Most local sweeps per batch (default 100). */
@@ -87,8 +88,7 @@ export class MinibatchRunner {
     if (!this.initialised) throw new VireoError("INVALID_STATE", "fitLocals: the globals have not been fitted yet; step the engine on some data first.");
     const state = this.prepare(this.bind(batch), new Generator(seed));
     this.localStep(state, false);
-    const out: Record<string, Posterior> = {};
-    for (const v of this.localStates(state)) out[v.name] = new Posterior(v.name, v.family!, v.count, v.eta);
+    const out = posteriorRecord(this.localStates(state).map((v) => new Posterior(v.name, v.family!, v.count, v.eta)));
     return out;
   }
 
@@ -146,12 +146,10 @@ export class MinibatchRunner {
 
   /** Posteriors of the global variables (copies). */
   posteriors(): Record<string, Posterior> {
-    const out: Record<string, Posterior> = {};
-    for (const n of this.globalNames) {
+    return posteriorRecord(this.globalNames.map((n) => {
       const v = this.model.variables[n]!, g = this.globals.get(n)!;
-      out[n] = new Posterior(n, v.family!, g.eta.length / v.family!.size, g.eta);
-    }
-    return out;
+      return new Posterior(n, v.family!, g.eta.length / v.family!.size, g.eta);
+    }));
   }
 
   /** Copies of the globals' natural parameters (to restore after a failed step). */
