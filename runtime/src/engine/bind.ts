@@ -71,7 +71,7 @@ function toRows(name: string, v: DataValue, cols: number): { data: Float64Array;
   if (Array.isArray(v)) {
     rows = v.length;
     const nested = rows > 0 && Array.isArray(v[0]);
-    gotCols = nested ? (v[0] as readonly number[]).length : 1;
+    gotCols = nested ? (v[0] as readonly number[]).length : rows === 0 ? cols : 1;
     data = new Float64Array(rows * gotCols);
     if (nested) {
       for (let i = 0; i < rows; i++) {

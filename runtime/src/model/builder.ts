@@ -15,7 +15,7 @@
  */
 import { freeze } from "immer";
 import { VireoError, type ExponentialFamily, type Arr } from "@vireo/core";
-import { Mixture, type NodeType } from "@vireo/nodes";
+import { Mixture, knownStats, type NodeType } from "@vireo/nodes";
 import type { Model, PlateSpec, VariableSpec, FactorSpec, EdgeBinding, Factorisation, DeterministicSpec } from "./spec.js";
 import { familyForValue } from "../families/lookup.js";
 import { validateModel } from "./validate.js";
@@ -132,12 +132,12 @@ export class ModelBuilder {
 
   /** A latent variable whose posterior q is inferred. */
   random(name: string, family: ExponentialFamily, options: VariableOptions = {}): VariableRef {
-    return this.declare(name, "random", family, options, family.valueSize);
+    return this.declare(name, "random", family, options, (family as ExponentialFamily | undefined)?.valueSize ?? 1);
   }
 
   /** A variable whose values are bound as data (by name) when inference runs. */
   observed(name: string, family: ExponentialFamily, options: VariableOptions = {}): VariableRef {
-    return this.declare(name, "observed", family, options, family.valueSize);
+    return this.declare(name, "observed", family, options, (family as ExponentialFamily | undefined)?.valueSize ?? 1);
   }
 
   /** Covariates bound as data: `size` numbers per row, no distribution. */
@@ -155,6 +155,17 @@ export class ModelBuilder {
     for (let i = 0; i < v.length; i++) {
       if (!Number.isFinite(v[i])) {
         throw new VireoError("INVALID_DATA", `Constant '${name}': entry ${i} is ${v[i]}; constants must be finite numbers.`, { variable: name });
+      }
+    }
+    if (family !== null && v.length > 0 && v.length % family.valueSize === 0) {
+      // The support check (e.g. a precision matrix that is not positive definite) names the constant here.
+      try {
+        knownStats(family, v, v.length / family.valueSize);
+      } catch (e) {
+        if (!(e instanceof VireoError)) throw e;
+        const dot = name.lastIndexOf(".");
+        const where = dot > 0 ? `factor '${name.slice(0, dot)}', edge '${name.slice(dot + 1)}'` : `constant '${name}'`;
+        throw new VireoError(e.code, `Constant value for ${where} (${family.key}): ${e.message}`, dot > 0 ? { variable: name, node: name.slice(0, dot), edge: name.slice(dot + 1) } : { variable: name });
       }
     }
     const ref = this.declare(name, "constant", family, {}, family ? family.valueSize : v.length);
@@ -271,7 +282,7 @@ export class ModelBuilder {
 
   private declare(name: string, kind: VariableSpec["kind"], family: ExponentialFamily | null, options: VariableOptions, valueSize: number): VariableRef {
     this.checkName(name, "variable");
-    if (family !== null && (typeof family !== "object" || typeof family.name !== "string" || typeof family.size !== "number")) {
+    if (family !== null && (family === undefined || typeof family !== "object" || typeof family.name !== "string" || typeof family.size !== "number")) {
       throw new VireoError("INVALID_MODEL", `Variable '${name}': the family must be an exponential family (e.g. Normal, MvNormal(3)), got ${family === undefined ? "undefined" : typeof family}.`, { variable: name });
     }
     if (family !== null && family.dim > MAX_DIMENSION) {
