@@ -101,8 +101,8 @@ export const dataCases: readonly DataCase[] = [
     model: () => {
       const m = new ModelBuilder();
       const mu = m.random("centre", MvNormal(2));
-      m.factor(MvNormalNode, { out: mu, mean: [0, 0], precision: [[1, 0], [0, 1]] });
-      m.factor(MvNormalNode, { out: m.observed("points", MvNormal(2), { plate: m.plate("rows") }), mean: mu, precision: [[1, 0], [0, 1]] });
+      m.factor(MvNormalNode, { out: mu, mean: [0, 0], precision: [1, 0, 0, 1] });
+      m.factor(MvNormalNode, { out: m.observed("points", MvNormal(2), { plate: m.plate("rows") }), mean: mu, precision: [1, 0, 0, 1] });
       return m.build();
     },
     data: { points: [[1, 2], [3, 4], [5, 6]] }, variable: "points", width: 2,
@@ -113,7 +113,7 @@ export const dataCases: readonly DataCase[] = [
       const m = new ModelBuilder();
       const rows = m.plate("rows");
       const w = m.random("w", MvNormal(2));
-      m.factor(MvNormalNode, { out: w, mean: [0, 0], precision: [[1, 0], [0, 1]] });
+      m.factor(MvNormalNode, { out: w, mean: [0, 0], precision: [1, 0, 0, 1] });
       m.factor(GaussianLinearNode, { out: m.observed("target", Normal, { plate: rows }), w, x: m.input("covariates", { plate: rows, size: 2 }), precision: 1 });
       return m.build();
     },

@@ -190,8 +190,8 @@ row("random variable on an input edge", () => {
   const m = new ModelBuilder();
   const rows = m.plate("rows");
   const w = m.random("w", MvNormal(2)), x = m.random("x", MvNormal(2), { plate: rows });
-  m.factor(MvNormalNode, { out: w, mean: [0, 0], precision: [[1, 0], [0, 1]] });
-  m.factor(MvNormalNode, { out: x, mean: [0, 0], precision: [[1, 0], [0, 1]] });
+  m.factor(MvNormalNode, { out: w, mean: [0, 0], precision: [1, 0, 0, 1] });
+  m.factor(MvNormalNode, { out: x, mean: [0, 0], precision: [1, 0, 0, 1] });
   m.factor(GaussianLinearNode, { out: m.observed("y", Normal, { plate: rows }), w, x, precision: 1 });
   return m.build();
 }, "INVALID_MODEL", ["edge 'x'", "'x'", "random"]);
@@ -222,12 +222,12 @@ row("edge constant precision ≤ 0", () => {
 }, "INVALID_DATA", ["prior.precision"]);
 row("non-SPD MvNormal prior precision names the node and edge", () => {
   const m = new ModelBuilder();
-  m.factor(MvNormalNode, { out: m.random("x", MvNormal(2)), mean: [0, 0], precision: [[1, 2], [2, 1]] }, { name: "xPrior" });
+  m.factor(MvNormalNode, { out: m.random("x", MvNormal(2)), mean: [0, 0], precision: [1, 2, 2, 1] }, { name: "xPrior" });
 }, "NOT_POSITIVE_DEFINITE", ["factor 'xPrior'", "edge 'precision'", "positive definite"]);
 row("non-SPD Wishart scale names the node", () => {
   const m = new ModelBuilder();
   const L = m.random("L", Wishart(2));
-  m.factor(WishartNode, { out: L, df: 3, scale: [[1, 3], [3, 1]] }, { name: "LPrior" });
+  m.factor(WishartNode, { out: L, df: 3, scale: [1, 3, 3, 1] }, { name: "LPrior" });
   m.factor(MvNormalNode, { out: m.observed("y", MvNormal(2), { plate: m.plate("rows") }), mean: [0, 0], precision: L });
   return cavi(m.build(), { data: { y: [[1, 2]] } });
 }, "NOT_POSITIVE_DEFINITE", ["'LPrior'", "scale"]);
@@ -279,8 +279,8 @@ row("deterministic reading an unknown input", () => {
 row("Normal prior of a vector weight with 3 entries for MvNormal(2)", () => {
   const m = new ModelBuilder();
   const w = m.random("w", MvNormal(2));
-  m.factor(MvNormalNode, { out: w, mean: [0, 0, 0], precision: [[1, 0], [0, 1]] }, { name: "wPrior" });
-  m.factor(MvNormalNode, { out: m.observed("y", MvNormal(2), { plate: m.plate("rows") }), mean: w, precision: [[1, 0], [0, 1]] });
+  m.factor(MvNormalNode, { out: w, mean: [0, 0, 0], precision: [1, 0, 0, 1] }, { name: "wPrior" });
+  m.factor(MvNormalNode, { out: m.observed("y", MvNormal(2), { plate: m.plate("rows") }), mean: w, precision: [1, 0, 0, 1] });
   return cavi(m.build(), { data: { y: [[1, 2]] } });
 }, "INVALID_MODEL", ["'wPrior'", "edge 'mean'", "dimension 2"]);
 
