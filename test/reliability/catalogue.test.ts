@@ -7,8 +7,9 @@ import { VireoError } from "@vireo/core";
 import { failureOf, type Row } from "./catalogue.js";
 import dataRows from "./rows-data.js";
 import modelRows from "./rows-model.js";
+import optionRows from "./rows-options.js";
 
-const all: Row[] = [...dataRows, ...modelRows];
+const all: Row[] = [...dataRows, ...modelRows, ...optionRows];
 
 test("the catalogue holds at least 250 kinds of bad input, each with a unique id", (t) => {
   t.true(all.length >= 250, `${all.length} rows`);

@@ -217,15 +217,15 @@ export function checkSviOptions(model: unknown, options: unknown, stream: boolea
 /** new OnlineEngine(model, options), or online(model, options). */
 export function checkOnlineOptions(model: unknown, options: unknown, stream: boolean): void {
   checkModel("online", model);
-  checkOptions("online", options ?? {}, stream ? { ...ONLINE, ...STREAM } : ONLINE, "{ forgetting: 0.9 }");
+  checkOptions("online", options === undefined ? {} : options, stream ? { ...ONLINE, ...STREAM } : ONLINE, "{ forgetting: 0.9 }");
 }
 
 /** svi(engine, options) / online(engine, options): only the stream options apply. */
 export function checkStreamOptions(where: string, options: unknown): void {
-  checkOptions(where, options ?? {}, STREAM, `{ onInvalid: "skip" }`);
+  checkOptions(where, options === undefined ? {} : options, STREAM, `{ onInvalid: "skip" }`);
 }
 
 /** fitBbvi(engine, state, options). */
 export function checkFitBbviOptions(options: unknown): void {
-  checkOptions("fitBbvi", options ?? {}, FIT_BBVI, "{ maxSteps: 2000 }");
+  checkOptions("fitBbvi", options === undefined ? {} : options, FIT_BBVI, "{ maxSteps: 2000 }");
 }
