@@ -8,8 +8,9 @@ import { failureOf, type Row } from "./catalogue.js";
 import dataRows from "./rows-data.js";
 import modelRows from "./rows-model.js";
 import optionRows from "./rows-options.js";
+import streamRows from "./rows-streams.js";
 
-const all: Row[] = [...dataRows, ...modelRows, ...optionRows];
+const all: Row[] = [...dataRows, ...modelRows, ...optionRows, ...streamRows];
 
 test("the catalogue holds at least 250 kinds of bad input, each with a unique id", (t) => {
   t.true(all.length >= 250, `${all.length} rows`);
