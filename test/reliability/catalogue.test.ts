@@ -9,8 +9,9 @@ import dataRows from "./rows-data.js";
 import modelRows from "./rows-model.js";
 import optionRows from "./rows-options.js";
 import streamRows from "./rows-streams.js";
+import checkpointRows from "./rows-checkpoints.js";
 
-const all: Row[] = [...dataRows, ...modelRows, ...optionRows, ...streamRows];
+const all: Row[] = [...dataRows, ...modelRows, ...optionRows, ...streamRows, ...checkpointRows];
 
 test("the catalogue holds at least 250 kinds of bad input, each with a unique id", (t) => {
   t.true(all.length >= 250, `${all.length} rows`);

@@ -26,7 +26,7 @@ const FS_REASONS: Readonly<Record<string, string>> = {
 /** A file-system error as a VireoError naming the path; anything else passes through. */
 function fileError(e: unknown, path: string, doing: "save" | "load"): unknown {
   const code = (e as NodeJS.ErrnoException | null)?.code;
-  if (typeof code !== "string") return e;
+  if (e instanceof VireoError || typeof code !== "string") return e;
   const reason = FS_REASONS[code] ?? `failed (${code})`;
   const fix = doing === "load" ? "Check the path (a checkpoint is a file written by saveCheckpoint)." : "Check that the directory exists and is writable, and that the path is not a directory.";
   return new VireoError("INVALID_CHECKPOINT", `Cannot ${doing} checkpoint '${path}': it ${reason} [${code}]. ${fix}`, { field: "path" });
