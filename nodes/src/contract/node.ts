@@ -147,6 +147,12 @@ export interface NodeType {
    * to `linearEdges` are exact and are not damped). Conjugate nodes leave it unset.
    */
   readonly damping?: number;
+  /**
+   * Starting messages of non-conjugate edges, used once when q is initialised instead of the
+   * ordinary rule (whose local approximation around a blank q can start far from the data):
+   * e.g. the Laplace approximation of a GLM likelihood at its maximum (see irls-start.ts).
+   */
+  readonly startMessages?: Readonly<Record<string, MessageRule>>;
 }
 
 /** Reads a row's weight (1 when there are no weights). */

@@ -194,7 +194,7 @@ export function initialise(state: CompiledState, rng: Generator, init: Readonly<
       for (const nb of v.neighbours) {
         const others = nb.factor.spec.type.edges.filter((e) => e.name !== nb.edge);
         if (others.every((e) => nb.factor.ctx.edges[e.name]!.known)) {
-          nb.rule(nb.factor.ctx, v.eta);
+          (nb.factor.spec.type.startMessages?.[nb.edge] ?? nb.rule)(nb.factor.ctx, v.eta);
           fromPriors = true;
         }
       }
