@@ -173,7 +173,7 @@ export function rebind(state: CompiledState, data: BoundData): void {
 export function initialise(state: CompiledState, rng: Generator, init: Readonly<Record<string, Float64Array>> = {}, randomCategorical = true): void {
   for (const v of state.random) {
     const f = v.family!;
-    const given = init[v.name];
+    const given = Object.hasOwn(init, v.name) ? init[v.name] : undefined;
     if (given !== undefined) {
       if (!(given instanceof Float64Array) || (given.length !== v.size && given.length !== v.eta.length)) {
         throw new VireoError("INVALID_OPTION", `init.${v.name}: expected a Float64Array of ${v.size} natural parameters (or ${v.eta.length} for all ${v.count} instances).`, { variable: v.name });
