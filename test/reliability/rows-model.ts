@@ -128,6 +128,8 @@ for (const bad of ["", "1abc", "a b", "x;y", "mu\n"]) {
   row(`variable name ${JSON.stringify(bad)}`, () => new ModelBuilder().random(bad, Normal), "INVALID_MODEL", [JSON.stringify(bad), "use letters"]);
 }
 row("variable name that is not a string", () => new ModelBuilder().random(3 as unknown as string, Normal), "INVALID_MODEL", ["Invalid variable name 3"]);
+row("variable name a BigInt (was a TypeError from JSON.stringify)", () => new ModelBuilder().random([0n] as unknown as string, Normal), "INVALID_MODEL", ["Invalid variable name of type object"]);
+row("plate name a symbol", () => new ModelBuilder().plate(Symbol("rows") as unknown as string), "INVALID_MODEL", ["Invalid plate name of type symbol"]);
 row("plate name with a space", () => new ModelBuilder().plate("my rows"), "INVALID_MODEL", ['"my rows"']);
 row("factor name with a slash", () => new ModelBuilder().factor(NormalNode, { out: "a", mean: 0, precision: 1 }, { name: "a/b" }), "INVALID_MODEL", ['"a/b"']);
 for (const dup of ["mu", "constructor", "__proto__", "toString", "hasOwnProperty"]) {

@@ -305,7 +305,8 @@ export class ModelBuilder {
 
   private checkName(name: string, what: string): void {
     if (typeof name !== "string" || !/^[A-Za-z_][\w.\-\[\]]*$/.test(name)) {
-      throw new VireoError("INVALID_MODEL", `Invalid ${what} name ${JSON.stringify(name)}: use letters, digits, '_', '.', '-'.`);
+      const shown = typeof name === "string" ? JSON.stringify(name) : typeof name === "number" ? String(name) : `of type ${name === null ? "null" : typeof name}`;
+      throw new VireoError("INVALID_MODEL", `Invalid ${what} name ${shown}: use letters, digits, '_', '.', '-'.`);
     }
     if (this.variables[name] !== undefined || this.plates[name] !== undefined || this.factors.some((f) => f.name === name)) {
       const was = this.variables[name] ? `${this.variables[name]!.kind} variable` : this.plates[name] ? "a plate" : "a factor";
