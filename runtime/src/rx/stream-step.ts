@@ -121,11 +121,21 @@ export function streamOperator<E, S extends SnapshotBase>(
     defer(() => {
       const engine = makeEngine();
       let index = start, skipped = startSkipped, fitted = 0;
+      const ids = new RecentIds();
       return source.pipe(
         map((input): S | typeof SKIP => {
           const batch = index++;
           try {
-            const snapshot = freeze(step(engine, isSourceBatch(input) ? sourceBinding(input) : (input as DataBinding), batch, skipped), true);
+            const fromSource = isSourceBatch(input);
+            if (fromSource && !ids.isNew(input.index)) {
+              throw new VireoError(
+                "INVALID_BATCH",
+                `Batch ${batch}: source batch id ${input.index} was delivered again (a duplicate); it was already fitted, and fitting it twice would count its data twice.`,
+                { batch },
+              );
+            }
+            const snapshot = freeze(step(engine, fromSource ? sourceBinding(input) : (input as DataBinding), batch, skipped), true);
+            if (fromSource) ids.add(input.index);
             fitted++;
             return snapshot;
           } catch (raw) {
@@ -154,6 +164,33 @@ export function streamOperator<E, S extends SnapshotBase>(
         }),
       );
     });
+}
+
+/** How many recent source batch ids are remembered to refuse a duplicate delivery (constant memory). */
+export const DUPLICATE_WINDOW = 4096;
+
+/**
+ * Source batch ids seen recently. A source batch whose id was already fitted (a retry upstream, a
+ * replayed subject) would count its evidence twice; it is refused as INVALID_BATCH instead (and so
+ * skipped under onInvalid "skip"). Out-of-order ids are fitted in arrival order: nothing is lost.
+ */
+class RecentIds {
+  private readonly seen = new Set<number>();
+  private readonly order = new Float64Array(DUPLICATE_WINDOW);
+  private next = 0;
+
+  /** Whether `id` is not among the recently fitted ids. */
+  isNew(id: number): boolean {
+    return !this.seen.has(id);
+  }
+
+  /** Records a fitted id, forgetting the oldest beyond the window. */
+  add(id: number): void {
+    if (this.seen.has(id)) return;
+    if (this.seen.size >= DUPLICATE_WINDOW) this.seen.delete(this.order[this.next % DUPLICATE_WINDOW]!);
+    this.order[this.next++ % DUPLICATE_WINDOW] = id;
+    this.seen.add(id);
+  }
 }
 
 /** Marks a skipped batch between map and filter. */
