@@ -38,3 +38,7 @@ export * from "./timeseries/hmm-model.js";
 export * from "./timeseries/vb-hmm.js";
 export * from "./timeseries/online-kalman.js";
 export * from "./rx/filter.js";
+
+// Reliability: documented size limits and option validation shared by the entry points.
+export { MAX_PLATE_SIZE, MAX_DIMENSION, MAX_CHECKPOINT_BYTES } from "./limits.js";
+export { MAX_ITERATIONS } from "./engine/options.js";
