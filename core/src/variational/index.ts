@@ -15,3 +15,5 @@ export {
   type Bound, elboBound, iwaeBound, renyiBound, describeBound, validateBound, drawWithLogDensity,
   VariationalObjective, type ObjectiveBlock, type LogJointOnTape,
 } from "./bounds.js";
+export { type ParetoFit, fitGeneralisedPareto, gpdQuantile } from "./pareto.js";
+export { type PsisResult, psis, psisExpectation } from "./psis.js";

@@ -9,23 +9,11 @@ import test from "ava";
 import { LOG_2PI, meanFieldGaussian, iwaeBound, renyiBound, elboBound, describeBound, type Bound } from "@vireo/core";
 import { createBbvi } from "@vireo/runtime";
 import { normalNormal } from "../bbvi/models.js";
+import { normalNormalLogEvidence } from "./helpers.js";
 
 const nn = normalNormal();
-const n = nn.x.length, s2 = nn.sigma ** 2, t2 = nn.s0 ** 2;
 
-/** log N(x; 0, σ²I + s₀²11ᵀ) by the determinant lemma and Sherman–Morrison. */
-function logEvidence(): number {
-  let sx = 0, sxx = 0;
-  for (const v of nn.x) {
-    sx += v;
-    sxx += v * v;
-  }
-  const quad = (sxx - (t2 / (s2 + n * t2)) * sx * sx) / s2;
-  const logDet = n * Math.log(s2) + Math.log(1 + (n * t2) / s2);
-  return -0.5 * (n * LOG_2PI + logDet + quad);
-}
-
-const logZ = logEvidence();
+const logZ = normalNormalLogEvidence(nn.x, nn.sigma, nn.s0);
 // q = N(m, s²): offset by half a posterior sd and 1.5 times too wide.
 const m = nn.postMean + 0.5 * nn.postSd, s = 1.5 * nn.postSd;
 const kl = Math.log(nn.postSd / s) + (s * s + (m - nn.postMean) ** 2) / (2 * nn.postSd ** 2) - 0.5;

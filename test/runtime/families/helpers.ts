@@ -1,5 +1,5 @@
 /** Monte Carlo summaries of a fitted q against a numeric log joint (fixed seed). */
-import { Generator, sampleWithLogDensity, type VariationalFamily } from "@vireo/core";
+import { Generator, LOG_2PI, sampleWithLogDensity, type VariationalFamily } from "@vireo/core";
 
 export interface QSummary {
   /** ELBO estimate and its Monte Carlo standard error. */
@@ -26,4 +26,16 @@ export function summarise(family: VariationalFamily, lambda: Float64Array, logJo
   }
   const elbo = s / n;
   return { elbo, se: Math.sqrt(Math.max(0, s2 / n - elbo * elbo) / n), mean, variance: m2.map((v) => v / (n - 1)) };
+}
+
+/** log p(x) of the Normal–Normal model: x ~ N(0, σ²I + s₀²11ᵀ), by the determinant lemma and Sherman–Morrison. */
+export function normalNormalLogEvidence(x: Float64Array, sigma: number, s0: number): number {
+  const n = x.length, s2 = sigma * sigma, t2 = s0 * s0;
+  let sx = 0, sxx = 0;
+  for (const v of x) {
+    sx += v;
+    sxx += v * v;
+  }
+  const quad = (sxx - (t2 / (s2 + n * t2)) * sx * sx) / s2;
+  return -0.5 * (n * LOG_2PI + n * Math.log(s2) + Math.log(1 + (n * t2) / s2) + quad);
 }
