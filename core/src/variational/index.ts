@@ -17,3 +17,4 @@ export {
 } from "./bounds.js";
 export { type ParetoFit, fitGeneralisedPareto, gpdQuantile } from "./pareto.js";
 export { type PsisResult, psis, psisExpectation } from "./psis.js";
+export { sbc, chiSquareSurvival, type SbcOptions, type SbcResult, type SbcParameterResult } from "./sbc.js";
