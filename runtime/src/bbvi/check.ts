@@ -38,6 +38,8 @@ export interface PsisCheck {
   readonly warning?: string;
   /** The raw PSIS result (smoothed log weights in draw order). */
   readonly psis: PsisResult;
+  /** log p(y, z_s) − log q(z_s) per draw: their mean is an ELBO estimate. */
+  readonly logRatios: Float64Array;
 }
 
 /** log p(y, x) of the model at constrained values `x`, as a number. */
@@ -112,6 +114,6 @@ export function psisCheck<D>(engine: Bbvi<D>, state: BbviState, options: PsisChe
     : `PSIS k̂ = ${fmt(result.khat)} > ${fmt(result.threshold)}: q is too far from the posterior to trust its moments or the importance-weighted corrections; use a richer family (full-rank, a flow, a mixture) or check the model.`;
   return {
     khat: result.khat, reliable: result.reliable, threshold: result.threshold, logEvidence: result.logMeanRatio, ess: result.ess,
-    draws: S, means, variances, qMeans, qVariances, warning, psis: result,
+    draws: S, means, variances, qMeans, qVariances, warning, psis: result, logRatios: logR,
   };
 }

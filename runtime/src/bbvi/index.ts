@@ -7,3 +7,4 @@ export { ElboGradientEstimator, type EstimatorConfig, type EstimateInput, type B
 export { createBbvi, type Bbvi, type BbviOptions, type BbviState, type Batch, type StepReport, type SkipInfo } from "./engine.js";
 export { fitBbvi, type FitOptions, type FitResult } from "./fit.js";
 export { psisCheck, logJointValue, type PsisCheck, type PsisCheckOptions } from "./check.js";
+export { compareModels, type ModelCandidate, type CompareOptions, type ModelScore, type ModelComparison } from "./compare.js";
