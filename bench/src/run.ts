@@ -8,6 +8,7 @@ import { bbvi } from "./bbvi.js";
 import { caviGmm } from "./cavi-gmm.js";
 import { onlineStreaming, ldaSvi } from "./streaming.js";
 import { timeseries } from "./timeseries.js";
+import { families } from "./families.js";
 
 /** Every registered suite, by the name used on the command line. */
 export const suites: Record<string, () => Promise<unknown>> = {
@@ -17,6 +18,7 @@ export const suites: Record<string, () => Promise<unknown>> = {
   "lda-svi": ldaSvi,
   bbvi,
   timeseries,
+  families,
 };
 
 async function main(args: string[]): Promise<number> {
