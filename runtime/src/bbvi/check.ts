@@ -78,10 +78,11 @@ export function psisCheck<D>(engine: Bbvi<D>, state: BbviState, options: PsisChe
   const values = model.latents.map((l) => new Float64Array(S * l.valueSize));
   const x: Record<string, Float64Array> = {};
   const logR = new Float64Array(S);
+  const lambdas = model.latents.map((l) => engine.params(state, l.name));
   for (let s = 0; s < S; s++) {
     let lr = 0;
     model.latents.forEach((l, v) => {
-      lr -= sampleWithLogDensity(l.family, engine.params(state, l.name), rng, z[v]!);
+      lr -= sampleWithLogDensity(l.family, lambdas[v]!, rng, z[v]!);
       const xv = values[v]!.subarray(s * l.valueSize, (s + 1) * l.valueSize);
       lr += l.transform.forwardValue(z[v]!, xv);
       x[l.name] = xv;
