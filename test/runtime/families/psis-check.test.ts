@@ -74,6 +74,27 @@ test("under-dispersed mean-field q on a curved, correlated posterior: k̂ > 0.7,
   }
 });
 
+test("the reverse-KL-optimal mean-field q of a ρ = 0.99 Gaussian: k̂ > 0.7 (theory: k = 1 − (1 − ρ²)/(1 + ρ) ≈ 0.99)", (t) => {
+  const rho = 0.99, c0 = 1 / (1 - rho * rho);
+  // log N(θ; 0, [[1, ρ], [ρ, 1]]) with precision c₀ [[1, −ρ], [−ρ, 1]].
+  const model = bbviModel({
+    latents: [{ name: "theta", family: meanFieldGaussian(2) }],
+    factors: [{
+      name: "joint", vars: ["theta"], logDensity: ({ theta }) => {
+        const a = ad.slice(theta!, 0, 1), b = ad.slice(theta!, 1, 1);
+        const quad = ad.sub(ad.add(ad.sum(ad.square(a)), ad.sum(ad.square(b))), ad.scale(ad.sum(ad.mul(a, b)), 2 * rho));
+        return ad.shift(ad.scale(quad, -0.5 * c0), -LOG_2PI - 0.5 * Math.log(1 - rho * rho));
+      },
+    }],
+  });
+  const engine = createBbvi(model);
+  // The mean-field optimum of reverse KL: exact means, variances 1/Λ_ii = 1 − ρ².
+  const state = engine.init(0, { theta: [0, 0, 0.5 * Math.log(1 - rho * rho), 0.5 * Math.log(1 - rho * rho)] });
+  const c = psisCheck(engine, state, { draws: 4000 });
+  t.true(c.khat > 0.7 && !c.reliable, `k̂ ${c.khat}`);
+  t.true(c.variances.theta![0]! > c.qVariances.theta![0]!, "the correction widens q");
+});
+
 test("psisCheck refuses point masses and tiny draw counts", (t) => {
   const engine = createBbvi(nn.model({ family: pointMass(1) }));
   const state = engine.init(0);
