@@ -10,6 +10,7 @@ import { onlineStreaming, ldaSvi } from "./streaming.js";
 import { timeseries } from "./timeseries.js";
 import { bundleSize } from "./bundle-size.js";
 import { distributed } from "./distributed.js";
+import { families } from "./families.js";
 
 /** Every registered suite, by the name used on the command line. */
 export const suites: Record<string, () => Promise<unknown>> = {
@@ -21,6 +22,7 @@ export const suites: Record<string, () => Promise<unknown>> = {
   timeseries,
   "bundle-size": bundleSize,
   distributed,
+  families,
 };
 
 async function main(args: string[]): Promise<number> {

@@ -18,3 +18,6 @@ export {
 export { logitTransform } from "./logit-transform.js";
 export { statsDot, statsOfValues, scalarValued } from "./stats-dot.js";
 export { LowRankGaussianQ, lowRankGaussian, type LowRankGaussianOptions } from "./lowrank-gaussian.js";
+export { type ParetoFit, fitGeneralisedPareto, gpdQuantile } from "./pareto.js";
+export { type PsisResult, psis, psisExpectation } from "./psis.js";
+export { sbc, chiSquareSurvival, type SbcOptions, type SbcResult, type SbcParameterResult } from "./sbc.js";

@@ -31,12 +31,16 @@ export class Conditioner {
     this.nParams = hidden * dim + hidden + heads * (dim * hidden + dim);
   }
 
-  /** Input weights ~ N(0, 1/d); heads start at zero so the layer starts as the identity. */
+  /**
+   * Input weights ~ N(0, 1/d) and hidden biases ~ N(0, 1) (zero biases would make every hidden unit
+   * an odd function of its input at the start); heads start at zero so the layer starts as the identity.
+   */
   init(out: Float64Array, rng: Generator): void {
     const { dim: d, hidden: H } = this;
     out.fill(0, 0, this.nParams);
     const s = 1 / Math.sqrt(d);
     for (let i = 0; i < H * d; i++) out[i] = s * sampleStandardNormal(rng);
+    for (let i = H * d; i < H * d + H; i++) out[i] = sampleStandardNormal(rng);
   }
 
   private masked(tape: Tape, w: TNode, mask: Float64Array | null): TNode {
