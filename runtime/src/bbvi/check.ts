@@ -46,12 +46,12 @@ export interface PsisCheck {
 export function logJointValue<D>(model: BbviModel<D>, x: Readonly<Record<string, Float64Array>>, tape: Tape, data?: D): number {
   let total = 0;
   for (const f of model.factors) {
-    if (typeof f.logDensityValue === "function") total += f.logDensityValue(x, data);
+    if (typeof f.logDensityValue === "function") total += f.logDensityValue(x, data, 0);
     else {
       tape.reset();
       const nodes: Record<string, TNode> = {};
       for (const name of f.vars) nodes[name] = tape.constant(x[name]!);
-      total += f.logDensity!(nodes, tape, data).value[0]!;
+      total += f.logDensity!(nodes, tape, data, 0).value[0]!;
     }
   }
   return total;
