@@ -79,9 +79,42 @@ const record: Check = (v, fail) => {
   if (v === null || typeof v !== "object" || Array.isArray(v)) fail(`must be a record, got ${show(v)}.`);
 };
 
+/** Options of gradient-fitted variables (engine/gradient.ts), checked key by key like the rest. */
+const GRADIENT: Record<string, Check> = {
+  samples: positiveInteger(1e6),
+  optimizer: (v, fail) => {
+    if (v === null || typeof v !== "object" || typeof (v as { init?: unknown }).init !== "function") fail(`must be an optimiser such as adam({ lr: 0.05 }), got ${show(v)}.`);
+  },
+  schedule: (v, fail) => {
+    if (v === null || typeof v !== "object" || typeof (v as { rate?: unknown }).rate !== "function") fail(`must be a learning-rate schedule such as exponentialDecay(0.05, 0.02, 3000), got ${show(v)}.`);
+  },
+  raoBlackwell: (v, fail) => {
+    if (typeof v !== "boolean") fail(`must be true or false, got ${show(v)}.`);
+  },
+};
+
+/** cavi's gradient options add the stopping rule and the final estimate to GRADIENT. */
+const CAVI_GRADIENT: Record<string, Check> = {
+  ...GRADIENT,
+  convergence: (v, fail) => {
+    if (v !== false && (v === null || typeof v !== "object")) fail(`must be false or { window, tol, patience }, got ${show(v)}.`);
+  },
+  elboSamples: positiveInteger(1e9),
+  averageFrom: (v, fail) => {
+    if (typeof v !== "number" || !(v >= 0)) fail(`must be a sweep count ≥ 0 (or Infinity), got ${show(v)}.`);
+  },
+};
+
+/** A nested options record checked against `specs` (unknown keys suggested, values checked). */
+const nested = (where: string, specs: Readonly<Record<string, Check>>): Check => (v, fail) => {
+  if (v === null || typeof v !== "object" || Array.isArray(v)) fail(`must be an object of options, got ${show(v)}.`);
+  checkOptions(where, v, specs, "{ samples: 10 }");
+};
+
 const LOCAL: Record<string, Check> = {
   localIterations: positiveInteger(),
   localTolerance: nonNegative,
+  gradient: nested("gradient", GRADIENT),
 };
 
 const STREAM: Record<string, Check> = {
@@ -103,6 +136,8 @@ const CAVI: Record<string, Check> = {
   },
   maxIterations: positiveInteger(),
   tolerance: nonNegative,
+  parameterTolerance: nonNegative,
+  gradient: nested("cavi: gradient", CAVI_GRADIENT),
   seed: integer,
   restarts: positiveInteger(1e6),
   init: record,
