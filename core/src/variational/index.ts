@@ -10,3 +10,4 @@ export { stickBreaking } from "./stick-breaking.js";
 export { logitTransform } from "./logit-transform.js";
 export { statsDot, statsOfValues, scalarValued } from "./stats-dot.js";
 export { LowRankGaussianQ, lowRankGaussian, type LowRankGaussianOptions } from "./lowrank-gaussian.js";
+export { choleskyTransform } from "./cholesky-transform.js";
