@@ -60,3 +60,19 @@ test("errors name the variable and say how to fix it", (t) => {
   const e4 = t.throws(() => cavi(m4.build(), { data: { y: Float64Array.of(1, 2, 3) } }), { instanceOf: VireoError });
   t.regex(e4!.message, /Density node 'Bad_\d+'.*return a scalar or one value per row \(\[3\]\)/);
 });
+
+test("the estimator is chosen per variable: a score-function variable reaches the conjugate posterior", (t) => {
+  const y = Float64Array.from({ length: 40 }, (_, i) => 0.3 + Math.sin(i));
+  const m = new ModelBuilder();
+  const rows = m.plate("rows");
+  const mu = m.random("mu", Normal, { q: meanFieldGaussian({ sd: 0.3 }), estimator: "score" });
+  m.factor(NormalNode, { out: mu, mean: 0, precision: 0.1 });
+  m.factor(NormalNode, { out: m.observed("y", Normal, { plate: rows }), mean: mu, precision: 1 });
+  const r = cavi(m.build(), { data: { y }, maxIterations: 4000, gradient: { samples: 20, convergence: false, averageFrom: 2000 } });
+  const post = r.posteriors.mu as GradientPosterior;
+  let s = 0;
+  for (const v of y) s += v;
+  const prec = 0.1 + y.length, sd = Math.sqrt(1 / prec);
+  t.true(Math.abs((post.mean()[0] as number) - s / prec) < 0.1 * sd, `score-function mean ${post.mean()[0]} vs exact ${s / prec} (sd ${sd})`);
+  t.true(Math.abs(Math.sqrt(post.variance()[0] as number) / sd - 1) < 0.1, `score-function sd ${Math.sqrt(post.variance()[0] as number)} vs exact ${sd}`);
+});
