@@ -42,6 +42,12 @@ export interface VariationalFamily {
   mean(lambda: Float64Array, out: Float64Array): void;
   /** Var_q[z_i] into `out` (length dim). */
   variance(lambda: Float64Array, out: Float64Array): void;
+  /**
+   * Optional, for Gaussian families: a factor C (dim × m, row-major, written into `out` of at
+   * least 2·dim·dim numbers; m ≤ 2·dim) with Cov_q[z] = C Cᵀ; returns m. Lets the graph take E_q[T(x)]
+   * exactly (sigma points) where T is quadratic, instead of from draws.
+   */
+  covarianceFactor?(lambda: Float64Array, out: Float64Array): number;
 }
 
 /**
