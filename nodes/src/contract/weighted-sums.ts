@@ -4,7 +4,6 @@
  * them are functions of these sums alone, so a plate is read once per sweep instead of once per
  * message (a mixture component's mean and precision, or its joint Normal–Wishart, share them).
  */
-import { versionOf } from "./versions.js";
 import type { NodeContext, EdgeView } from "./node.js";
 
 interface SumsCache {
@@ -14,14 +13,17 @@ interface SumsCache {
   w: Float64Array | null;
   wVersion: number;
 }
-const caches = new WeakMap<NodeContext, SumsCache>();
+/** The key of the cache in a context's scratch space. */
+const SUMS = {};
 
-/** [Σ w_n, Σ w_n E[T(x_n)] (x.size entries)] for the per-row edge `x` of `ctx`; do not modify. */
+/**
+ * [Σ w_n, Σ w_n E[T(x_n)] (x.size entries)] for the per-row edge `x` of `ctx` (one edge per
+ * context: the cache lives in the context's scratch); do not modify.
+ */
 export function weightedStatSums(ctx: NodeContext, x: EdgeView): Float64Array {
-  let c = caches.get(ctx);
-  if (!c || c.sums.length !== 1 + x.size) caches.set(ctx, (c = { sums: new Float64Array(1 + x.size), x: null, xVersion: -1, w: null, wVersion: -1 }));
+  const c = ctx.scratch.get<SumsCache>(SUMS, () => ({ sums: new Float64Array(1 + x.size), x: null, xVersion: -1, w: null, wVersion: -1 }));
   const w = ctx.weights?.data ?? null;
-  const xv = versionOf(x.stats), wv = w === null ? 0 : versionOf(w);
+  const xv = ctx.changes.versionOf(x.stats), wv = w === null ? 0 : ctx.changes.versionOf(w);
   if (c.x !== x.stats || c.xVersion !== xv || c.w !== w || c.wVersion !== wv) {
     sumRows(ctx, x, c.sums);
     c.x = x.stats;
