@@ -6,7 +6,6 @@ export * from "./contract/edges.js";
 export * from "./contract/known-stats.js";
 export * from "./contract/verify.js";
 export { predictorMoments } from "./contract/predictor-moments.js";
-export * from "./contract/verify-structured.js";
 export { ChangeTracker, NodeScratch } from "./contract/versions.js";
 
 // Conjugate nodes and mixtures (closed-form VMP).
@@ -34,15 +33,6 @@ export { StudentTNode, studentTNode } from "./nonconjugate/student-t.js";
 export { gaussHermite, quadratureExpectation, type GaussHermiteRule, type ScalarLogLik, type GaussianExpectation } from "./nonconjugate/gauss-hermite.js";
 export { linearPredictorNode, type LinearPredictorSpec } from "./nonconjugate/linear-predictor.js";
 
-// Time-series rules on chain statistics (used by the chain-structured engines).
-export * from "./timeseries/noise-precision.js";
-export * from "./timeseries/dirichlet-rows.js";
-export { LinearGaussianTransition } from "./timeseries/linear-gaussian-transition.js";
-export { LinearGaussianEmission } from "./timeseries/linear-gaussian-emission.js";
-export { CategoricalTransition } from "./timeseries/categorical-transition.js";
-export { CategoricalEmission } from "./timeseries/categorical-emission.js";
-export { GaussianEmission, type StateGaussianExpectations } from "./timeseries/gaussian-emission.js";
-
 // State-space models as graph nodes over a GaussMarkovChain block.
 export { ChainTransitionNode } from "./chain/chain-transition.js";
 export { ChainObservationNode } from "./chain/chain-observation.js";
@@ -55,7 +45,10 @@ export { AutoregressiveNode } from "./chain/autoregressive.js";
 
 // Defining node types (built-ins and plugins alike).
 export {
-  defineNode, validateNodeType, type NodeDefinition, type StructuredRule as NodeStructuredRule, type BeliefPropagationRule,
+  defineNode, validateNodeType, type NodeDefinition,
   type NodeDeclaration, type NodeBody, type EdgeDeclaration, type TypedNodeContext, type TypedMessageRule, type TypedNode,
 } from "./contract/define.js";
 export * from "./contract/stub.js";
+
+// Factors given as a log density on the autodiff tape (for gradient-fitted variables).
+export { densityNode, isDensityNode, type DensityNodeSpec, type DensitySpec, type DensityValues, type LogDensityFn } from "./density/density-node.js";

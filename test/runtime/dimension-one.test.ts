@@ -7,7 +7,7 @@
 import test from "ava";
 import {
   Normal, Gamma, Beta, Bernoulli, Poisson, Categorical, Dirichlet, MvNormal, Wishart, GaussMarkovChain, Generator,
-  sampleStandardNormal, allocateKalmanBuffers, allocateSmootherBuffers, kalmanFilter, rtsSmoother, type ExponentialFamily,
+  sampleStandardNormal, allocateKalmanBuffers, allocateSmootherBuffers, kalmanFilterSeries, rtsSmoother, type ExponentialFamily,
 } from "@vireo/core";
 import { NormalNode, GammaNode, MvNormalNode, WishartNode, ChainTransitionNode, ChainObservationNode, knownStats } from "@vireo/nodes";
 import { ModelBuilder, cavi } from "@vireo/runtime";
@@ -109,13 +109,16 @@ test("a 1-D state chain with scalar observations builds and is the exact Kalman/
   const m = new ModelBuilder();
   const time = m.plate("time");
   const xs = m.random("x", GaussMarkovChain(1), { plate: time });
-  m.factor(ChainTransitionNode, { out: xs, A: [a], precision: [[1 / q]], m0: [0], P0: [[1]] });
+  m.factor(ChainTransitionNode, { out: xs, A: [a], precision: [[1 / q]], initialMean: [0], initialPrecision: [[1]] });
   m.factor(ChainObservationNode, { out: m.observed("y", MvNormal(1), { plate: time }), state: xs, C: [1], precision: [[1 / r]] });
   const result = cavi(m.build(), { data: { y }, maxIterations: 5 });
 
-  const par = { d: 1, p: 1, A: Float64Array.of(a), Q: Float64Array.of(q), C: Float64Array.of(1), R: Float64Array.of(r), m0: Float64Array.of(0), P0: Float64Array.of(1) };
+  const par = {
+    d: 1, p: 1, transition: Float64Array.of(a), transitionCovariance: Float64Array.of(q), observation: Float64Array.of(1),
+    observationCovariance: Float64Array.of(r), initialMean: Float64Array.of(0), initialCovariance: Float64Array.of(1),
+  };
   const filt = allocateKalmanBuffers(T, 1), smooth = allocateSmootherBuffers(T, 1);
-  const logLik = kalmanFilter(par, y, T, filt);
+  const logLik = kalmanFilterSeries(par, y, T, filt);
   rtsSmoother(par, T, filt, smooth);
   const mean = result.posteriors.x!.mean();
   let worst = 0;

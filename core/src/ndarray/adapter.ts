@@ -5,11 +5,9 @@
  * used here: bundles of the main entries load under a strict `script-src 'self'` CSP.
  */
 import ndarray from "ndarray";
-import type { NdArray } from "ndarray";
 import { VireoError } from "../errors.js";
 
-/** A strided view over a Float64Array: the numeric container of the whole library. */
-export type Arr = NdArray<Float64Array>;
+import type { Arr } from "./layout.js";
 
 /** Wraps `data` (not copied) as an array of `shape`, row-major unless `stride` is given. */
 export function array(data: Float64Array | ArrayLike<number>, shape?: number[], stride?: number[], offset = 0): Arr {
@@ -80,14 +78,4 @@ export function copy(a: Arr): Arr {
     }
   }
   return out;
-}
-
-/** True when the view is dense row-major from offset 0 (so `.data` can be read directly). */
-export function isDenseRowMajor(a: Arr): boolean {
-  let expect = 1;
-  for (let k = a.shape.length - 1; k >= 0; k--) {
-    if (a.shape[k]! > 1 && a.stride[k] !== expect) return false;
-    expect *= a.shape[k]!;
-  }
-  return a.offset === 0 && a.data.length === expect;
 }

@@ -10,24 +10,34 @@
  */
 import { type NodeType, type NodeContext, type EdgeInfo, ruleSet, weightAt } from "../contract/node.js";
 import {
-  requireNoisePrecision, requireMatrix, precisionMoments, addNoiseMessage, expectedQuadratic, residualScatter, gaussianEnergy, addMatrixMessage,
+  requireNoisePrecision, requireMatrix, precisionMoments, addNoiseMessage, expectedQuadratic, gaussianEnergy, addMatrixMessage, ResidualScatter,
 } from "./linear-gaussian.js";
 
-/** Weighted sums over t ≥ 1 of the chain's statistics: E[x_t x_tᵀ], E[x_t x_{t−1}ᵀ], E[x_{t−1} x_{t−1}ᵀ]. */
+/** Weighted sums over t ≥ 1 of E[x_t x_{t−1}ᵀ] and E[x_{t−1} x_{t−1}ᵀ]: the message to A. */
 function chainSums(ctx: NodeContext, d: number) {
   const x = ctx.edges.out, n = x.size, dd = d * d, xs = x.stats;
-  const Scur = new Float64Array(dd), Scross = new Float64Array(dd), Sprev = new Float64Array(dd);
-  let count = 0;
+  const Scross = new Float64Array(dd), Sprev = new Float64Array(dd);
   for (let t = 1; t < ctx.rows; t++) {
     const w = weightAt(ctx.weights, t), cur = t * n, prev = (t - 1) * n;
-    count += w;
     for (let i = 0; i < dd; i++) {
-      Scur[i] += w * xs[cur + d + i]!;
       Scross[i] += w * xs[cur + d + dd + i]!;
       Sprev[i] += w * xs[prev + d + i]!;
     }
   }
-  return { Scur, Scross, Sprev, count };
+  return { Scross, Sprev };
+}
+
+/** Σ_{t≥1} w_t E[(x_t − A x_{t−1})(x_t − A x_{t−1})ᵀ], accumulated row by row (see ResidualScatter). */
+function scatter(ctx: NodeContext, d: number): { W: Float64Array; count: number } {
+  const x = ctx.edges.out, n = x.size, dd = d * d, xs = x.stats, W = new Float64Array(dd);
+  const acc = new ResidualScatter(ctx.edges.A.stats, d, d, ctx.edges.A.known);
+  let count = 0;
+  for (let t = 1; t < ctx.rows; t++) {
+    const w = weightAt(ctx.weights, t), cur = t * n, prev = (t - 1) * n;
+    count += w;
+    acc.add(w, xs, cur, xs, cur + d, xs, prev, xs, prev + d, xs, cur + d + dd, W);
+  }
+  return { W, count };
 }
 
 function energyParts(ctx: NodeContext) {
@@ -68,12 +78,16 @@ export const ChainDynamicsNode: NodeType = {
       }
       return;
     }
-    const s = chainSums(ctx, d);
-    if (edge === "A") addMatrixMessage(out, d, d, Lam, s.Scross, s.Sprev);
-    else addNoiseMessage(ctx.edges.precision, d, s.count, residualScatter(A, d, d, s.Scur, s.Scross, s.Sprev, new Float64Array(dd), new Float64Array(dd)), out);
+    if (edge === "A") {
+      const s = chainSums(ctx, d);
+      addMatrixMessage(out, d, d, Lam, s.Scross, s.Sprev);
+    } else {
+      const s = scatter(ctx, d);
+      addNoiseMessage(ctx.edges.precision, d, s.count, s.W, out);
+    }
   }),
   logFactor(ctx: NodeContext): number {
-    const { d, Lam, logDet, A } = energyParts(ctx), s = chainSums(ctx, d);
-    return gaussianEnergy(Lam, logDet, d, s.count, residualScatter(A, d, d, s.Scur, s.Scross, s.Sprev, new Float64Array(d * d), new Float64Array(d * d)));
+    const { d, Lam, logDet } = energyParts(ctx), s = scatter(ctx, d);
+    return gaussianEnergy(Lam, logDet, d, s.count, s.W);
   },
 };

@@ -9,7 +9,7 @@
  */
 import { type NodeType, type NodeContext, type EdgeInfo, ruleSet, weightAt } from "../contract/node.js";
 import {
-  requireNoisePrecision, requireMatrix, precisionMoments, addNoiseMessage, expectedQuadratic, residualScatter, gaussianEnergy, addMatrixMessage,
+  requireNoisePrecision, requireMatrix, precisionMoments, addNoiseMessage, expectedQuadratic, gaussianEnergy, addMatrixMessage, ResidualScatter,
 } from "./linear-gaussian.js";
 
 function parts(ctx: NodeContext) {
@@ -18,19 +18,29 @@ function parts(ctx: NodeContext) {
   return { y, x, p, d, Lam, logDet, C: ctx.edges.C.stats };
 }
 
-/** Weighted sums over rows: Σ E[y yᵀ] (p×p), Σ E[y] E[x]ᵀ (p×d), Σ E[x xᵀ] (d×d). */
+/** Weighted sums over rows of E[y] E[x]ᵀ (p×d) and E[x xᵀ] (d×d): the message to C. */
 function sums(ctx: NodeContext, p: number, d: number) {
   const y = ctx.edges.out, x = ctx.edges.state, ys = y.stats, xs = x.stats;
-  const Syy = new Float64Array(p * p), Syx = new Float64Array(p * d), Sxx = new Float64Array(d * d);
+  const Syx = new Float64Array(p * d), Sxx = new Float64Array(d * d);
+  for (let t = 0; t < ctx.rows; t++) {
+    const w = weightAt(ctx.weights, t), yo = t * y.size, xo = t * x.size;
+    for (let i = 0; i < p; i++) for (let k = 0; k < d; k++) Syx[i * d + k] += w * ys[yo + i]! * xs[xo + k]!;
+    for (let i = 0; i < d * d; i++) Sxx[i] += w * xs[xo + d + i]!;
+  }
+  return { Syx, Sxx };
+}
+
+/** Σ_t w_t E[(y_t − C x_t)(y_t − C x_t)ᵀ], accumulated row by row (see ResidualScatter). */
+function scatter(ctx: NodeContext, p: number, d: number): { W: Float64Array; count: number } {
+  const y = ctx.edges.out, x = ctx.edges.state, ys = y.stats, xs = x.stats, W = new Float64Array(p * p);
+  const acc = new ResidualScatter(ctx.edges.C.stats, p, d, ctx.edges.C.known);
   let count = 0;
   for (let t = 0; t < ctx.rows; t++) {
     const w = weightAt(ctx.weights, t), yo = t * y.size, xo = t * x.size;
     count += w;
-    for (let i = 0; i < p * p; i++) Syy[i] += w * ys[yo + p + i]!;
-    for (let i = 0; i < p; i++) for (let k = 0; k < d; k++) Syx[i * d + k] += w * ys[yo + i]! * xs[xo + k]!;
-    for (let i = 0; i < d * d; i++) Sxx[i] += w * xs[xo + d + i]!;
+    acc.add(w, ys, yo, ys, yo + p, xs, xo, xs, xo + d, null, 0, W);
   }
-  return { Syy, Syx, Sxx, count };
+  return { W, count };
 }
 
 export const ChainEmissionNode: NodeType = {
@@ -83,13 +93,17 @@ export const ChainEmissionNode: NodeType = {
         for (let i = 0; i < p * p; i++) out[o + p + i] -= 0.5 * w * Lam[i]!;
       }
     } else {
-      const s = sums(ctx, p, d);
-      if (edge === "C") addMatrixMessage(out, p, d, Lam, s.Syx, s.Sxx);
-      else addNoiseMessage(ctx.edges.precision, p, s.count, residualScatter(C, p, d, s.Syy, s.Syx, s.Sxx, new Float64Array(p * p), new Float64Array(p * p)), out);
+      if (edge === "C") {
+        const s = sums(ctx, p, d);
+        addMatrixMessage(out, p, d, Lam, s.Syx, s.Sxx);
+      } else {
+        const s = scatter(ctx, p, d);
+        addNoiseMessage(ctx.edges.precision, p, s.count, s.W, out);
+      }
     }
   }),
   logFactor(ctx: NodeContext): number {
-    const { p, d, Lam, logDet, C } = parts(ctx), s = sums(ctx, p, d);
-    return gaussianEnergy(Lam, logDet, p, s.count, residualScatter(C, p, d, s.Syy, s.Syx, s.Sxx, new Float64Array(p * p), new Float64Array(p * p)));
+    const { p, d, Lam, logDet } = parts(ctx), s = scatter(ctx, p, d);
+    return gaussianEnergy(Lam, logDet, p, s.count, s.W);
   },
 };

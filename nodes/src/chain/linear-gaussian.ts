@@ -133,3 +133,80 @@ export function addMatrixMessage(out: Float64Array, r: number, c: number, Lam: F
     }
   }
 }
+
+/**
+ * Row-by-row accumulation of Σ_t w_t E[(u_t − M w_t)(u_t − M w_t)ᵀ] in centred form, so a long
+ * series far from the origin loses no precision to cancellation between large raw moments:
+ *   E[r rᵀ] = Cov(u) − Cov(u, w) E[M]ᵀ − E[M] Cov(w, u) + E[M] Cov(w) E[M]ᵀ + r̄ r̄ᵀ + Σ_kl Cov(M_ik, M_jl) E[w_k w_l],
+ * with r̄ = E[u] − E[M] E[w]. Built once per update from the statistics of M (r×c).
+ */
+export class ResidualScatter {
+  readonly r: number;
+  readonly c: number;
+  private readonly M: Float64Array;
+  /** Cov(vec M) (rc × rc), or null when M is known (its covariance is exactly zero). */
+  private readonly covM: Float64Array | null;
+  private readonly Cuu: Float64Array;
+  private readonly Cuw: Float64Array;
+  private readonly Cww: Float64Array;
+  private readonly rbar: Float64Array;
+  private readonly t1: Float64Array;
+
+  constructor(mStats: Float64Array, r: number, c: number, known: boolean) {
+    const rc = r * c;
+    this.r = r;
+    this.c = c;
+    this.M = mStats.subarray(0, rc);
+    if (known) this.covM = null;
+    else {
+      const cov = new Float64Array(rc * rc);
+      for (let a = 0; a < rc; a++) for (let b = 0; b < rc; b++) cov[a * rc + b] = mStats[rc + a * rc + b]! - mStats[a]! * mStats[b]!;
+      this.covM = cov;
+    }
+    this.Cuu = new Float64Array(r * r);
+    this.Cuw = new Float64Array(r * c);
+    this.Cww = new Float64Array(c * c);
+    this.rbar = new Float64Array(r);
+    this.t1 = new Float64Array(r * c);
+  }
+
+  /**
+   * Adds w · E[r rᵀ] into `out` (r×r) for one row with E[u] (r), E[u uᵀ] (r×r), E[w] (c), E[w wᵀ]
+   * (c×c) and E[u wᵀ] (r×c) read at the given offsets (uw = null: u and w independent).
+   */
+  add(weight: number, u: Float64Array, uo: number, uu: Float64Array, uuo: number, w: Float64Array, wo: number, ww: Float64Array, wwo: number, uw: Float64Array | null, uwo: number, out: Float64Array): void {
+    const { r, c, M, Cuu, Cuw, Cww, rbar, t1 } = this;
+    for (let i = 0; i < r; i++) for (let j = 0; j < r; j++) Cuu[i * r + j] = uu[uuo + i * r + j]! - u[uo + i]! * u[uo + j]!;
+    for (let k = 0; k < c; k++) for (let l = 0; l < c; l++) Cww[k * c + l] = ww[wwo + k * c + l]! - w[wo + k]! * w[wo + l]!;
+    for (let i = 0; i < r; i++) {
+      let s = u[uo + i]!;
+      for (let k = 0; k < c; k++) {
+        s -= M[i * c + k]! * w[wo + k]!;
+        Cuw[i * c + k] = uw === null ? 0 : uw[uwo + i * c + k]! - u[uo + i]! * w[wo + k]!;
+      }
+      rbar[i] = s;
+    }
+    // t1 = E[M] Cov(w) − Cov(u, w)  (r×c), so the middle terms are t1 E[M]ᵀ − E[M] Cov(w, u).
+    for (let i = 0; i < r; i++) for (let l = 0; l < c; l++) {
+      let s = -Cuw[i * c + l]!;
+      for (let k = 0; k < c; k++) s += M[i * c + k]! * Cww[k * c + l]!;
+      t1[i * c + l] = s;
+    }
+    for (let i = 0; i < r; i++) for (let j = 0; j < r; j++) {
+      let s = Cuu[i * r + j]! + rbar[i]! * rbar[j]!;
+      for (let l = 0; l < c; l++) s += t1[i * c + l]! * M[j * c + l]! - M[i * c + l]! * Cuw[j * c + l]!;
+      out[i * r + j] += weight * s;
+    }
+    const cov = this.covM;
+    if (cov === null) return;
+    const rc = r * c;
+    for (let i = 0; i < r; i++) for (let j = 0; j < r; j++) {
+      let s = 0;
+      for (let k = 0; k < c; k++) {
+        const row = (i * c + k) * rc + j * c;
+        for (let l = 0; l < c; l++) s += cov[row + l]! * ww[wwo + k * c + l]!;
+      }
+      out[i * r + j] += weight * s;
+    }
+  }
+}

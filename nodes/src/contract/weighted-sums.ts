@@ -13,15 +13,10 @@ interface SumsCache {
   w: Float64Array | null;
   wVersion: number;
 }
-/** The key of the cache in a context's scratch space. */
-const SUMS = {};
 
-/**
- * [Σ w_n, Σ w_n E[T(x_n)] (x.size entries)] for the per-row edge `x` of `ctx` (one edge per
- * context: the cache lives in the context's scratch); do not modify.
- */
+/** [Σ w_n, Σ w_n E[T(x_n)] (x.size entries)] for the per-row edge `x` of `ctx`; do not modify. */
 export function weightedStatSums(ctx: NodeContext, x: EdgeView): Float64Array {
-  const c = ctx.scratch.get<SumsCache>(SUMS, () => ({ sums: new Float64Array(1 + x.size), x: null, xVersion: -1, w: null, wVersion: -1 }));
+  const c = ctx.scratch.get<SumsCache>(x, () => ({ sums: new Float64Array(1 + x.size), x: null, xVersion: -1, w: null, wVersion: -1 }));
   const w = ctx.weights?.data ?? null;
   const xv = ctx.changes.versionOf(x.stats), wv = w === null ? 0 : ctx.changes.versionOf(w);
   if (c.x !== x.stats || c.xVersion !== xv || c.w !== w || c.wVersion !== wv) {
