@@ -124,6 +124,14 @@ row("BBVI whose log density is always NaN (was: the initial q returned)", () => 
   const engine = createBbvi(model, { samples: 2 });
   return fitBbvi(engine, engine.init(1), { maxSteps: 30, convergence: false });
 }, "NUMERICAL_FAILURE", ["not finite at any of the 30 steps", "log density"]);
+row("BBVI whose gradient is never finite: every step skipped (was: the initial q returned)", () => {
+  const model = bbviModel({
+    latents: [{ name: "x", family: meanFieldGaussian(1, { mean: [-5], sd: 0.1 }) }],
+    factors: [{ name: "bad", vars: ["x"], logDensity: ({ x }) => ad.sum(ad.sqrt(x!)) }],
+  });
+  const engine = createBbvi(model, { samples: 2 });
+  return fitBbvi(engine, engine.init(1), { maxSteps: 20, convergence: false });
+}, "NUMERICAL_FAILURE", ["all 20 steps were skipped", "latent 'x'"]);
 row("createBbvi samples 0", () => createBbvi(bbvi().engine.model, { samples: 0 }), "INVALID_OPTION", ["'samples'"]);
 
 // Source options.
