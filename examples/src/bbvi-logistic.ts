@@ -4,9 +4,10 @@
  * Run: npx -y pnpm@10.34.9 example bbvi-logistic
  */
 import { Generator, sampleStandardNormal, sigmoid, ad, adam, exponentialDecay, fullRankGaussian, LOG_2PI } from "@vireo/core";
-import { bbviModel, createBbvi, fitBbvi } from "@vireo/runtime";
+import { bbviModel, createBbvi, bbviProgress } from "@vireo/runtime";
 import { writePictures } from "./pictures/folder.js";
 import { bbviCharts } from "./pictures/bbvi-logistic.js";
+import { bbviWithBar } from "./lib/progress.js";
 
 const N = 1000, D = 5, s0 = 2;
 const rng = new Generator(2024);
@@ -38,7 +39,7 @@ const model = bbviModel({
 const engine = createBbvi(model, { samples: 10, optimizer: adam({ lr: 0.05 }), schedule: exponentialDecay(0.05, 0.02, 3000) });
 const state = engine.init(1);
 const elboSteps: number[] = [];
-const result = fitBbvi(engine, state, { maxSteps: 3000, convergence: false, averageFrom: 1500, onStep: (r) => elboSteps.push(r.elbo) });
+const result = await bbviWithBar("BBVI", bbviProgress(engine, state, { maxSteps: 3000, convergence: false, averageFrom: 1500, onStep: (r) => elboSteps.push(r.elbo) }), 3000);
 const mean = engine.mean(state, "w"), sd = engine.variance(state, "w").map(Math.sqrt);
 console.log(`BBVI: ${result.steps} steps, ELBO ≈ ${result.elbo.toFixed(2)}, skipped ${result.skipped}`);
 for (let j = 0; j < D; j++) console.log(`  w[${j}] = ${mean[j]!.toFixed(3)} ± ${sd[j]!.toFixed(3)}   (true ${wTrue[j]})`);

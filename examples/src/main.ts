@@ -7,11 +7,12 @@
  * Run: npx -y pnpm@10.34.9 start
  */
 import { fileURLToPath } from "node:url";
-import { cavi } from "@vireo/runtime";
+import { cavi, caviProgress } from "@vireo/runtime";
 import { readNumericCsv } from "./lib/csv.js";
 import { gaussianMixture } from "./gaussian-mixture.js";
 import { writePictures } from "./pictures/folder.js";
 import { mixtureCharts } from "./pictures/mixture.js";
+import { caviWithBar } from "./lib/progress.js";
 
 const path = fileURLToPath(new URL("../data/faithful.csv", import.meta.url));
 const { header, rows } = readNumericCsv(path);
@@ -25,9 +26,9 @@ rows.forEach((r, n) => { for (let j = 0; j < d; j++) x[n * d + j] = (r[j]! - mea
 
 const K = 6;
 const started = performance.now();
-const result = cavi(gaussianMixture(K, d, { alpha: 0.01, meanPrecision: 0.1, df: d + 1, scale: 1 }), {
+const result = await caviWithBar("CAVI", caviProgress(gaussianMixture(K, d, { alpha: 0.01, meanPrecision: 0.1, df: d + 1, scale: 1 }), {
   data: { x }, seed: 1, restarts: 5, tolerance: 1e-10, maxIterations: 1000,
-});
+}), 5, 1000);
 const ms = performance.now() - started;
 
 console.log(`Old Faithful: ${N} eruptions (${header.join(", ")}), Gaussian mixture with K = ${K}, α₀ = 0.01`);

@@ -21,6 +21,7 @@ export { svi, type SviSnapshot } from "./rx/svi.js";
 export { online, type OnlineSnapshot } from "./rx/online.js";
 export { streamOperator, batchError, type BatchInput, type SkippedBatch, type StreamOptions, type SnapshotBase } from "./rx/stream-step.js";
 export * from "./rx/sources/index.js";
+export { caviProgress, bbviProgress, type CaviProgress, type CaviSweepEvent, type CaviDoneEvent, type BbviProgress, type BbviStepEvent, type BbviDoneEvent } from "./rx/fit-progress.js";
 
 // Registries of families, nodes and codecs; checkpoints.
 export * from "./registry/index.js";
