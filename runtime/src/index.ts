@@ -11,7 +11,9 @@ export { updateVariable } from "./engine/update.js";
 export { elbo, elboTerms, collapsePlan, type ElboTerms } from "./engine/elbo.js";
 export { computeSchedule, scheduleFromNames } from "./engine/schedule.js";
 export { cavi, CaviEngine, type CaviOptions, type CaviResult, type ElboDecrease } from "./engine/cavi.js";
-export { Posterior, type PosteriorSummary } from "./engine/posterior.js";
+export { Posterior, type PosteriorSummary, type PosteriorJSON, type ParamsOf, type ValueOf } from "./engine/posterior.js";
+export { posteriorPredictive, type LatentDraw, type PredictiveOptions } from "./engine/predictive.js";
+export { describeModel, modelOutline, type ModelOutline } from "./model/summary.js";
 
 // Minibatches and live streams: SVI, online updating, RxJS operators and sources.
 export { MinibatchRunner, type LocalStepOptions } from "./svi/minibatch-runner.js";
