@@ -281,6 +281,30 @@ export class ModelBuilder {
     return this.addFactor(Mixture(type, components), edges, options.name, components);
   }
 
+  /**
+   * A random variable and the factor that generates it, in one call:
+   * `m.latent("mu", Normal, NormalNode, { mean: 0, precision: 0.01 })` declares `mu` and connects
+   * NormalNode with its output edge (the node's first edge, `out`) bound to `mu`.
+   */
+  latent(name: string, family: ExponentialFamily, type: NodeType | string, edges: Readonly<Record<string, EdgeValue>>, options: VariableOptions = {}): VariableRef {
+    return this.withFactor(this.random(name, family, options), type, edges);
+  }
+
+  /** The same for an observed variable: `m.observe("y", Normal, NormalNode, { mean: mu, precision: tau }, { plate })`. */
+  observe(name: string, family: ExponentialFamily, type: NodeType | string, edges: Readonly<Record<string, EdgeValue>>, options: VariableOptions = {}): VariableRef {
+    return this.withFactor(this.observed(name, family, options), type, edges);
+  }
+
+  private withFactor(v: VariableRef, type: NodeType | string, edges: Readonly<Record<string, EdgeValue>>): VariableRef {
+    const node = this.resolve(type);
+    const out = node.edges[0]!.name;
+    if (Object.hasOwn(edges, out)) {
+      throw new VireoError("INVALID_MODEL", `${node.name} for '${v.name}': the '${out}' edge is '${v.name}' itself; give only the other edges (${node.edges.slice(1).map((e) => e.name).join(", ")}).`, { variable: v.name, edge: out });
+    }
+    this.factor(node, { ...edges, [out]: v });
+    return v;
+  }
+
   /** Validates the graph and returns the frozen model. */
   build(): Model {
     const checked: Model = {
