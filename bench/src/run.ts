@@ -9,6 +9,7 @@ import { caviGmm } from "./cavi-gmm.js";
 import { onlineStreaming, ldaSvi } from "./streaming.js";
 import { timeseries } from "./timeseries.js";
 import { distributed } from "./distributed.js";
+import { distributedSim } from "./distributed-sim.js";
 
 /** Every registered suite, by the name used on the command line. */
 export const suites: Record<string, () => Promise<unknown>> = {
@@ -19,6 +20,7 @@ export const suites: Record<string, () => Promise<unknown>> = {
   bbvi,
   timeseries,
   distributed,
+  "distributed-sim": distributedSim,
 };
 
 async function main(args: string[]): Promise<number> {
