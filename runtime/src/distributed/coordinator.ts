@@ -195,7 +195,7 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
     return "applied";
   };
 
-  let lastSnapshot = 0, lastLag = 0;
+  let lastSnapshot = 0, lastLag = 0, snapshotStep = 0;
   const snapshotBytes = (): Buffer => {
     const e = engine!.engine;
     const snap = { v: WIRE_VERSION, job: keys.job, step: e.steps, time: Date.now(), posteriors: summarise(e.posteriors(), options.summaries), metrics: metrics() };
@@ -221,6 +221,13 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
     const entries = readReply(await r.callBuffer("XREADGROUP", "GROUP", COORDINATOR_GROUP, COORDINATOR_CONSUMER, "COUNT", String(maxGroup), ...(cursor === ">" ? ["BLOCK", String(blockMs)] : []), "STREAMS", keys.contributions, cursor));
     if (entries.length === 0) {
       await refreshLag();
+      // Idle: make sure observers see the last committed state (commits closer together than
+      // snapshotEveryMs skip their snapshot).
+      if (engine !== null && engine.engine.steps > snapshotStep) {
+        await r.xadd(keys.snapshots, "MAXLEN", "~", String(snapshotsKept), "*", "s", snapshotBytes());
+        snapshotStep = engine.engine.steps;
+        lastSnapshot = Date.now();
+      }
       return { read: 0, last: null };
     }
     const e = engine!;
@@ -290,7 +297,10 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
       engine = null;
       throw err;
     }
-    if (snapshot !== "") lastSnapshot = now;
+    if (snapshot !== "") {
+      lastSnapshot = now;
+      snapshotStep = version;
+    }
     counters.applied += appliedIds.length;
     counters.duplicates += duplicates;
     counters.requeued += requeue.length;
