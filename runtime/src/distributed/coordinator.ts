@@ -266,8 +266,10 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
         }
       } catch (err) {
         if (!(err instanceof VireoError)) throw err;
-        // A contribution that cannot be applied (wrong shapes, improper result) is set aside with the reason.
+        // A contribution that cannot be applied (wrong shapes, improper result) is set aside with
+        // the reason, and its batch is acknowledged: refitting it would fail the same way.
         deadLetters.push({ entry, c, reason: err.message });
+        ackBatch.push(c.entry);
       }
     });
     for (const d of deadLetters.splice(0)) {

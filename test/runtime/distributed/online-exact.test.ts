@@ -46,6 +46,7 @@ test("online updating with 3 worker processes equals single-process exactly; bad
       if (b === 3) await produceRaw(r, job, Uint8Array.of(0x92, 0x01, 0x02)); // valid msgpack, but an array [1, 2]
       if (b === 6) await produceRaw(r, job, encodeBatch("truncated", { y: [1, 2, 3], x: [0, 1, 2] }).subarray(0, 20));
       if (b === 8) await produceBatch(r, job, { y: [0.5, 1], x: [1, 7] }, "bad-category"); // category 7 of 3
+      if (b === 9) await r.xadd(jobKeys(job).contributions, "*", "b", Buffer.from([0xc1])); // a forged contribution: 0xc1 is never msgpack
     }
     // An observer of the posterior snapshots, from the start of the stream.
     const finalSnapshot = firstValueFrom(watchSnapshots({ redis: redis.url, job, from: "0" }).pipe(filter((s) => s.step === B)));
@@ -54,7 +55,7 @@ test("online updating with 3 worker processes equals single-process exactly; bad
 
     const status = await until("all batches applied", async () => {
       const s = await readJobStatus(r, job);
-      return s.version >= B && s.deadLetters >= 3 ? s : null;
+      return s.version >= B && s.deadLetters >= 4 ? s : null;
     });
     t.is(status.version, B);
     const log = await r.lrange(jobKeys(job).log, 0, -1);
@@ -80,11 +81,13 @@ test("online updating with 3 worker processes equals single-process exactly; bad
 
     const dead = await readDeadLetters(r, jobKeys(job).dead);
     t.log(dead.map((d) => d.reason).join("\n"));
-    t.is(dead.length, 3);
+    t.is(dead.length, 4);
     t.regex(dead.find((d) => d.reason.includes("msgpack map"))?.reason ?? "", /batch must be a msgpack map, got an array/);
     t.regex(dead.find((d) => d.reason.includes("truncated"))?.reason ?? dead.map((d) => d.reason).join(" | "), /not valid msgpack .*truncated or corrupt/);
     t.regex(dead.find((d) => d.reason.includes("bad-category"))?.reason ?? "", /batch 'bad-category': .*'x'/);
-    t.true(dead.every((d) => d.stream === jobKeys(job).batches));
+    t.is(dead.filter((d) => d.stream === jobKeys(job).batches).length, 3);
+    t.regex(dead.find((d) => d.stream === jobKeys(job).contributions)?.reason ?? "", /contribution is not valid msgpack/);
+    t.is(Number(status.metrics.deadLetters), 1, "the coordinator counted its dead letter");
   } finally {
     await Promise.all(roles.map((x) => x.kill("SIGTERM")));
     r.disconnect();
