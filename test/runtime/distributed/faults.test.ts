@@ -9,8 +9,8 @@ import test from "ava";
 import { Normal, Generator, sampleStandardNormal } from "@vireo/core";
 import { NormalNode } from "@vireo/nodes";
 import { ModelBuilder, createRegistry, decodeCheckpoint, resumeSvi } from "@vireo/runtime";
-import { createJob, produceBatch, readJobStatus, jobKeys } from "@vireo/runtime/distributed";
-import { RedisServer } from "@vireo/runtime/distributed";
+import { RedisServer, createJob, produceBatch, readJobStatus, jobKeys } from "@vireo/runtime/distributed";
+
 import { startRole, until, type Role } from "./cluster.js";
 
 function normalMeanModel() {

@@ -11,8 +11,8 @@ import { Normal, Categorical, Dirichlet, Generator, sampleStandardNormal, sample
 import { NormalNode, CategoricalNode, DirichletNode } from "@vireo/nodes";
 import { ModelBuilder, OnlineEngine, createRegistry, decodeCheckpoint, resumeOnline } from "@vireo/runtime";
 import { firstValueFrom, filter } from "rxjs";
-import { createJob, produceBatch, produceRaw, encodeBatch, readJobStatus, readDeadLetters, jobKeys, watchSnapshots } from "@vireo/runtime/distributed";
-import { RedisServer } from "@vireo/runtime/distributed";
+import { RedisServer, createJob, produceBatch, produceRaw, encodeBatch, readJobStatus, readDeadLetters, jobKeys, watchSnapshots } from "@vireo/runtime/distributed";
+
 import { startRole, until, type Role } from "./cluster.js";
 
 function conjugateModel() {
