@@ -196,6 +196,8 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
   };
 
   let lastSnapshot = 0, lastLag = 0, snapshotStep = 0;
+  /** Contributions of the current round that could not be applied. */
+  const deadLetters: { entry: string; c: Contribution; reason: string }[] = [];
   const snapshotBytes = (): Buffer => {
     const e = engine!.engine;
     const snap = { v: WIRE_VERSION, job: keys.job, step: e.steps, time: Date.now(), posteriors: summarise(e.posteriors(), options.summaries), metrics: metrics() };
@@ -310,8 +312,6 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
     emit({ type: "commit", version, applied: appliedIds.length, duplicates, requeued: requeue.length });
     return { read: entries.length, last: entries[entries.length - 1]!.id };
   };
-  const deadLetters: { entry: string; c: Contribution; reason: string }[] = [];
-
   const run = async (): Promise<void> => {
     while (!stopping) {
       try {
