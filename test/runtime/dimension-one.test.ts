@@ -91,8 +91,8 @@ test("a Wishart(1) constant declared directly and 1×1 data bound to MvNormal(1)
   t.true(rel(p.mean[0]!, 6 / 7) < 1e-12 && rel(p.covariance[0]!, 1 / 7) < 1e-12);
   const bad = new ModelBuilder();
   const mu2 = bad.random("mu", MvNormal(1));
-  bad.factor(MvNormalNode, { out: mu2, mean: [0], precision: [[-1]] });
-  const e = t.throws(() => bad.build());
+  // An inline constant outside its family's support is refused where it is written.
+  const e = t.throws(() => bad.factor(MvNormalNode, { out: mu2, mean: [0], precision: [[-1]] }));
   t.is((e as { code?: string }).code, "INVALID_DATA");
   t.regex(e!.message, /outside the support of Wishart\(1\): row 0 is -1, expected a symmetric positive-definite 1×1 matrix/);
 });

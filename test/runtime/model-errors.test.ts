@@ -144,8 +144,8 @@ test("NaN, infinite or out-of-support data names the variable and the row", (t) 
 test("constants outside their family's support and a Bernoulli outcome of 2", (t) => {
   const m = new ModelBuilder();
   const mu = m.random("mu", Normal);
-  m.factor(NormalNode, { out: mu, mean: 0, precision: -1 });
-  expectError(t, () => m.build(), "INVALID_DATA", /Constant 'Normal_0\.precision' \(constant Gamma\) = \[-1\] is outside the support of Gamma/);
+  expectError(t, () => m.factor(NormalNode, { out: mu, mean: 0, precision: -1 }), "INVALID_DATA",
+    /Constant 'Normal_0\.precision' \(factor 'Normal_0', edge 'precision'\) is outside the support of Gamma: row 0 is -1, expected a positive number/);
   const m2 = new ModelBuilder();
   const rows = m2.plate("rows");
   const p = m2.random("p", Beta);

@@ -15,7 +15,7 @@
  */
 import { freeze } from "immer";
 import { VireoError, type ExponentialFamily, type Arr, type Transform, type VariationalChoice } from "@vireo/core";
-import { Mixture, SELECTOR_EDGE, SELECTOR_FAMILIES, familyFits, knownStats, type NodeType } from "@vireo/nodes";
+import { Mixture, SELECTOR_EDGE, SELECTOR_FAMILIES, familyFits, type NodeType } from "@vireo/nodes";
 import type { Model, PlateSpec, VariableSpec, FactorSpec, EdgeBinding, Factorisation, DeterministicSpec, GradientFitSpec } from "./spec.js";
 import type { EstimatorChoice } from "../bbvi/model.js";
 import { familyForValue, type FamilySource } from "../families/lookup.js";
@@ -220,14 +220,15 @@ export class ModelBuilder {
       throw new VireoError("INVALID_DATA", `Constant '${name}': a constant in a plate of ${size} needs ${size} values of ${family ? valueSize : "equal length"} (${family ? size * valueSize : `a multiple of ${size}`} numbers), got ${v.length}.`, { variable: name });
     }
     if (family !== null && v.length > 0 && v.length % family.valueSize === 0) {
-      // The support check (e.g. a precision matrix that is not positive definite) names the constant here.
+      // The family's support check (e.g. a precision matrix that is not positive definite), at
+      // declaration, naming the factor and edge of an inline constant.
+      const dot = name.lastIndexOf(".");
+      const where = dot > 0 ? ` (factor '${name.slice(0, dot)}', edge '${name.slice(dot + 1)}')` : "";
       try {
-        knownStats(family, v, v.length / family.valueSize);
+        family.checkSupport(v, v.length / family.valueSize, `Constant '${name}'${where} is outside the support of ${family.key}`, name);
       } catch (e) {
-        if (!(e instanceof VireoError)) throw e;
-        const dot = name.lastIndexOf(".");
-        const where = dot > 0 ? `factor '${name.slice(0, dot)}', edge '${name.slice(dot + 1)}'` : `constant '${name}'`;
-        throw new VireoError(e.code, `Constant value for ${where} (${family.key}): ${e.message}`, dot > 0 ? { variable: name, node: name.slice(0, dot), edge: name.slice(dot + 1) } : { variable: name });
+        if (!(e instanceof VireoError) || dot <= 0) throw e;
+        throw new VireoError(e.code, e.message, { ...e.context, node: name.slice(0, dot), edge: name.slice(dot + 1) });
       }
     }
     const ref = this.declare(name, "constant", family, options.plate !== undefined ? { plate: options.plate } : {}, valueSize);
