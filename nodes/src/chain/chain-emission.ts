@@ -5,7 +5,8 @@
  *   E[log f_t] = ½E[log|Λ|] − (p/2) log 2π − ½ tr(E[Λ] E[(y_t − C x_t)(y_t − C x_t)ᵀ]).
  * Edges: out (MvNormal(p), usually observed), state (GaussMarkovChain(d)), C (MvNormal(p·d) over
  * vec(C) row-major: a Gaussian prior on the rows of C, or a constant), precision (Wishart(p) full,
- * or Gamma λ for isotropic λ I; random or constant).
+ * or Gamma λ for isotropic λ I; random or constant). When C is learnt, start q(C) away from zero
+ * (observationMatrixStart) and update the states first: E[C] = 0 is a fixed point of the updates.
  */
 import { type NodeType, type NodeContext, type EdgeInfo, ruleSet, weightAt } from "../contract/node.js";
 import {
