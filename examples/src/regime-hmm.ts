@@ -10,6 +10,8 @@
 import { Generator, sampleCategorical, sampleNormal, CategoricalChain, Dirichlet, Normal, Gamma } from "@vireo/core";
 import { ChainCategoricalTransitionNode, DirichletNode, NormalNode, GammaNode } from "@vireo/nodes";
 import { ModelBuilder, cavi } from "@vireo/runtime";
+import { tracks } from "@vireo/plot";
+import { writePictures } from "./pictures/folder.js";
 
 const names = ["crisis", "nervous", "calm"];
 const trueMean = [-0.8, 0.0, 0.1], trueSd = [3.0, 1.5, 0.6];
@@ -60,3 +62,20 @@ for (let t = 0; t < T; t++) {
   if (path[t] === order[z[t]!]) pathHits++;
 }
 console.log(`days assigned to their true regime: ${((100 * hits) / T).toFixed(1)}% by the daily marginals, ${((100 * pathHits) / T).toFixed(1)}% by the Viterbi path`);
+
+// Picture: the first 500 days' returns with the posterior predictive mean and ±2 sd of the regime mixture.
+const shown = Array.from({ length: 500 }, (_, t) => t);
+const moments = shown.map((t) => {
+  let m = 0, m2 = 0;
+  for (let k = 0; k < K; k++) {
+    const p = gamma[t * K + k]!;
+    m += p * means[k]!;
+    m2 += p * (1 / precisions[k]! + means[k]! ** 2);
+  }
+  return [m, Math.sqrt(Math.max(m2 - m * m, 0))] as const;
+});
+await writePictures("regime-hmm", {
+  returns: tracks([{ label: "daily return", time: shown, mean: moments.map((x) => x[0]), sd: moments.map((x) => x[1]), observed: shown.map((t) => r[t]!) }], {
+    title: "Returns (dots) with the posterior regime mixture's mean ± 2 sd",
+  }),
+});

@@ -6,7 +6,7 @@ export * from "./contract/edges.js";
 export * from "./contract/known-stats.js";
 export * from "./contract/verify.js";
 export { predictorMoments } from "./contract/predictor-moments.js";
-export { markChanged, versionOf } from "./contract/versions.js";
+export { ChangeTracker, NodeScratch } from "./contract/versions.js";
 
 // Conjugate nodes and mixtures (closed-form VMP).
 export { NormalNode } from "./conjugate/normal.js";
@@ -20,7 +20,11 @@ export { BinomialNode } from "./conjugate/binomial.js";
 export { CategoricalNode } from "./conjugate/categorical.js";
 export { PoissonNode } from "./conjugate/poisson.js";
 export { GaussianLinearNode } from "./conjugate/gaussian-linear.js";
-export { Mixture } from "./mixture/mixture.js";
+export { Mixture, SELECTOR_EDGE, SELECTOR_FAMILIES } from "./mixture/mixture.js";
+export { NormalWishartNode } from "./conjugate/normal-wishart.js";
+export { MvNormalJointNode } from "./conjugate/mvnormal-joint.js";
+export { ScaledMvNormalNode } from "./conjugate/scaled-mvnormal.js";
+export { weightedStatSums } from "./contract/weighted-sums.js";
 
 // Non-conjugate nodes (damped conjugate-computation VI).
 export { BernoulliLogitNode, bernoulliLogitNode, type NonConjugateOptions } from "./nonconjugate/bernoulli-logit.js";
@@ -39,3 +43,13 @@ export { ChainDynamicsNode } from "./chain/chain-dynamics.js";
 export { ChainEmissionNode } from "./chain/chain-emission.js";
 export { observationMatrixStart } from "./chain/emission-start.js";
 export { AutoregressiveNode } from "./chain/autoregressive.js";
+
+// Defining node types (built-ins and plugins alike).
+export {
+  defineNode, validateNodeType, type NodeDefinition,
+  type NodeDeclaration, type NodeBody, type EdgeDeclaration, type TypedNodeContext, type TypedMessageRule, type TypedNode,
+} from "./contract/define.js";
+export * from "./contract/stub.js";
+
+// Factors given as a log density on the autodiff tape (for gradient-fitted variables).
+export { densityNode, isDensityNode, type DensityNodeSpec, type DensitySpec, type DensityValues, type LogDensityFn } from "./density/density-node.js";

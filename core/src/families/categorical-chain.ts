@@ -11,7 +11,7 @@
  */
 import { ExponentialFamily } from "./family.js";
 import { VireoError } from "../errors.js";
-import { sampleCategorical } from "../random/samplers.js";
+import { sampleCategorical, sampleDirichlet } from "../random/samplers.js";
 import type { Generator } from "../random/generator.js";
 
 export interface CategoricalChainParams {
@@ -125,6 +125,16 @@ export class CategoricalChainFamily extends ExponentialFamily<Float64Array, Cate
     return -1; // any finite potentials define a proper chain
   }
 
+  /** Random unary potentials per time step (no coupling), as for per-row Categoricals. */
+  override randomStart(rng: Generator, eta: Float64Array, count: number): boolean {
+    const K = this.dim, n = this.size, p = new Float64Array(K), ones = new Float64Array(K).fill(1);
+    eta.fill(0, 0, count * n);
+    for (let i = 0; i < count; i++) {
+      sampleDirichlet(rng, ones, p);
+      for (let k = 0; k < K; k++) eta[i * n + k] = Math.log(Math.max(p[k]!, 1e-300));
+    }
+    return true;
+  }
   sufficientStats(z: Float64Array, out = new Float64Array(z.length * this.size)): Float64Array {
     const K = this.dim, n = this.size;
     out.fill(0);

@@ -27,11 +27,15 @@ export const ChainCategoricalTransitionNode: NodeType = {
   check(info: Readonly<Record<string, EdgeInfo>>, nodeName: string): void {
     requireSameDim(info, ["out", "initial", "transition"], nodeName, "ChainCategoricalTransition");
   },
+  // Instance counts are known once the plates are sized: checked then, not in every message.
+  checkData(ctx: NodeContext): void {
+    const K = ctx.edges.out!.family!.dim;
+    if (ctx.edges.transition!.count !== K) {
+      throw new VireoError("INVALID_MODEL", `Node '${ctx.nodeName}': 'transition' must have K = ${K} instances (one Dirichlet row per state), got ${ctx.edges.transition!.count}.`, { node: ctx.nodeName, edge: "transition" });
+    }
+  },
   messages: ruleSet(["out", "initial", "transition"], (ctx: NodeContext, edge: string, out: Float64Array): void => {
     const { z, K, pi, A } = parts(ctx), n = z.size;
-    if (ctx.edges.transition.count !== K) {
-      throw new VireoError("INVALID_MODEL", `Node '${ctx.nodeName}': 'transition' must have K = ${K} instances (one Dirichlet row per state), got ${ctx.edges.transition.count}.`, { node: ctx.nodeName, edge: "transition" });
-    }
     if (edge === "out") {
       const w0 = weightAt(ctx.weights, 0);
       for (let i = 0; i < K; i++) out[i] += w0 * pi[i]!;

@@ -3,7 +3,7 @@
  * name. `use(pack)` adds a whole pack atomically: every entry is validated and checked against
  * what is registered before anything is added, so a failed `use` leaves the registry as it was.
  */
-import { VireoError, type ExponentialFamily } from "@vireo/core";
+import { VireoError, type ExponentialFamily, type FamilyRef, type FamilyConstructor } from "@vireo/core";
 import { Mixture, type NodeType, type MessageRule } from "@vireo/nodes";
 import { validateNodeType, type NodeDefinition } from "./define.js";
 import { ruleStub } from "./stub.js";
@@ -82,6 +82,9 @@ export class Registry {
   /** The family for a key: "Normal", or "MvNormal(3)" for a dimensioned family. */
   family(key: string): ExponentialFamily {
     const m = typeof key === "string" ? KEY.exec(key) : null;
+    if (m === null && typeof key === "string" && /^[A-Za-z_]\w*\(\d{8,}\)$/.test(key)) {
+      throw new VireoError("INVALID_PARAMETER", `Family "${key}": the dimension is above the limit of 9999999 (7 digits); no model can declare it.`, { parameter: key });
+    }
     const entry = m ? this.familyMap.get(m[1]!) : undefined;
     if (!m || entry === undefined) {
       throw new VireoError("UNKNOWN_NAME", `Unknown family ${JSON.stringify(key)}; registered families are ${listOf(this.familyKeys())}.`, { parameter: String(key) });
@@ -102,6 +105,15 @@ export class Registry {
       throw new VireoError("INVALID_OPTION", `Family constructor '${m[1]}' returned ${isFamily(fam) ? `'${fam.key}'` : typeof fam} for "${key}"; it must return the family with that key.`, { parameter: key });
     }
     return fam;
+  }
+
+  /** The family registered as `name` (an instance or a constructor), or undefined. */
+  familyRef(name: string): FamilyRef | undefined {
+    const entry = this.familyMap.get(name);
+    if (entry === undefined) return undefined;
+    if (typeof entry !== "function" || typeof (entry as FamilyConstructor).constantFamily === "function") return entry as FamilyRef;
+    // A bare constructor (dim) => family: it cannot say which dimension a constant has.
+    return undefined;
   }
 
   /** The message rule of `node` for `edge`; MISSING_RULE with a stub and the existing rules when there is none. */

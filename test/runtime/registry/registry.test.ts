@@ -20,7 +20,7 @@ test("createRegistry starts with the built-in pack; registries are independent i
   t.false(a.hasNode("StudentTLinear"));
   t.is(a.node("Normal"), NormalNode);
   t.is(new Registry().nodeNames().length, 0);
-  t.deepEqual(a.familyNames(), ["Normal", "Gamma", "Beta", "Bernoulli", "Poisson", "Categorical", "Dirichlet", "MvNormal", "Wishart", "GaussMarkovChain", "CategoricalChain"]);
+  t.deepEqual(a.familyNames(), ["Normal", "Gamma", "Beta", "Bernoulli", "Poisson", "Categorical", "Dirichlet", "MvNormal", "Wishart", "GaussMarkovChain", "CategoricalChain", "NormalWishart"]);
   t.is(builtinPack.nodes!.length, a.nodeNames().length);
 });
 
@@ -31,7 +31,7 @@ test("family keys resolve through the registry, dimensioned ones per dimension",
   t.is(r.family("Categorical(4)").key, "Categorical(4)");
   expectError(t, () => r.family("Normal(2)"), "UNKNOWN_NAME", /Family 'Normal' has no dimension/);
   expectError(t, () => r.family("MvNormal"), "UNKNOWN_NAME", /needs a dimension: write "MvNormal\(d\)"/);
-  expectError(t, () => r.family("StudentT"), "UNKNOWN_NAME", /Unknown family "StudentT"; registered families are \[Normal, Gamma, .*MvNormal\(d\), Wishart\(d\), GaussMarkovChain\(d\), CategoricalChain\(d\)\]/);
+  expectError(t, () => r.family("StudentT"), "UNKNOWN_NAME", /Unknown family "StudentT"; registered families are \[Normal, Gamma, .*MvNormal\(d\), Wishart\(d\), GaussMarkovChain\(d\), CategoricalChain\(d\), NormalWishart\(d\)\]/);
   expectError(t, () => r.family("MvNormal(0)"), "UNKNOWN_NAME", /Unknown family/);
   expectError(t, () => r.family("__proto__"), "UNKNOWN_NAME", /Unknown family/);
 });

@@ -1,7 +1,7 @@
 import type { Observable } from "rxjs";
-import type { Minibatch, NdjsonOptions } from "./types.js";
-import { checkNdjsonOptions, NdjsonFormat } from "./internal/ndjson.js";
-import { checkPath, fileSource } from "./internal/observe.js";
+import type { Minibatch, NdjsonOptions } from "../types.js";
+import { checkNdjsonOptions, NdjsonFormat } from "../internal/ndjson.js";
+import { checkPath, fileSource } from "./file-source.js";
 
 /**
  * Minibatches from a newline-delimited JSON file (one object per line), streamed like fromCsvFile

@@ -1,7 +1,7 @@
 import type { Observable } from "rxjs";
-import type { Minibatch, CsvOptions } from "./types.js";
-import { checkCsvOptions, CsvFormat } from "./internal/csv.js";
-import { checkPath, fileSource } from "./internal/observe.js";
+import type { Minibatch, CsvOptions } from "../types.js";
+import { checkCsvOptions, CsvFormat } from "../internal/csv.js";
+import { checkPath, fileSource } from "./file-source.js";
 
 /**
  * Minibatches from a CSV file, streamed with fs.createReadStream: memory holds one chunk and one
