@@ -8,7 +8,7 @@
  *    the output autocovariances C Aᵏ Σ Cᵀ, which every similarity leaves unchanged).
  */
 import test from "ava";
-import { GaussMarkovChain, MvNormal, Wishart, Gamma, Generator, spdInverseDense, type ExponentialFamily } from "@vireo/core";
+import { GaussMarkovChain, MvNormal, Wishart, Gamma, Generator, sampleStandardNormal, spdInverseDense, kalmanFilterSeries, allocateKalmanBuffers, type ExponentialFamily } from "@vireo/core";
 import { ChainInitialNode, ChainDynamicsNode, ChainEmissionNode, MvNormalNode, WishartNode, GammaNode, priorBeforeFirst, observationMatrixStart } from "@vireo/nodes";
 import { ModelBuilder, cavi, type VariableRef } from "@vireo/runtime";
 import { constantVelocity, simulateCv, simulateLgssm, worstDrop } from "./models.js";
@@ -190,4 +190,22 @@ test("VB learns A and C (Gaussian row priors) and the noise: eigenvalues of A an
   }
   const lam = Gamma.fromNatural(r.posteriors.R!.natural);
   t.true(Math.abs(lam.rate / lam.shape - 0.2) / 0.2 < 0.15, `noise variance ${lam.rate / lam.shape} vs 0.2`);
+});
+
+test("inline constants: a number on a precision edge is an isotropic Gamma λ I, a d×d matrix a Wishart; exact Kalman evidence", (t) => {
+  const T = 50, rng = new Generator(77), y = new Float64Array(T);
+  for (let s = 0; s < T; s++) y[s] = Math.sin(s / 5) + 0.3 * sampleStandardNormal(rng);
+  const m = new ModelBuilder(), time = m.plate("time");
+  const x = m.random("x", GaussMarkovChain(2), { plate: time });
+  m.factor(ChainInitialNode, { out: x, mean: [0, 0], precision: [0.5, 0, 0, 0.5] });
+  m.factor(ChainDynamicsNode, { out: x, A: [0.9, 0.2, -0.2, 0.9], precision: 4 });
+  m.factor(ChainEmissionNode, { out: m.observed("y", MvNormal(1), { plate: time }), state: x, C: [1, 0], precision: 10 });
+  const r = cavi(m.build(), { data: { y }, maxIterations: 3 });
+  const par = {
+    d: 2, p: 1, transition: Float64Array.of(0.9, 0.2, -0.2, 0.9), transitionCovariance: eye(2, 0.25), observation: Float64Array.of(1, 0),
+    observationCovariance: Float64Array.of(0.1), initialMean: new Float64Array(2), initialCovariance: eye(2, 2),
+  };
+  const logLik = kalmanFilterSeries(par, y, T, allocateKalmanBuffers(T, 2));
+  const elbo = r.elbo[r.elbo.length - 1]!;
+  t.true(Math.abs(elbo - logLik) < 1e-9 * Math.abs(logLik), `ELBO ${elbo} vs Kalman log evidence ${logLik}`);
 });
