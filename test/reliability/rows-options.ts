@@ -130,7 +130,7 @@ row("BBVI whose gradient is never finite: every step skipped (was: the initial q
     factors: [{ name: "bad", vars: ["x"], logDensity: ({ x }) => ad.sum(ad.sqrt(x!)) }],
   });
   const engine = createBbvi(model, { samples: 2 });
-  return fitBbvi(engine, engine.init(1), { maxSteps: 20, convergence: false });
+  return fitBbvi(engine, engine.init(1), { maxIterations: 20, convergence: false });
 }, "NUMERICAL_FAILURE", ["all 20 steps were skipped", "latent 'x'"]);
 row("createBbvi samples 0", () => createBbvi(bbvi().engine.model, { samples: 0 }), "INVALID_OPTION", ["'samples'"]);
 

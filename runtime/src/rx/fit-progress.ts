@@ -39,7 +39,7 @@ export interface BbviStepEvent {
   readonly kind: "step";
   /** Steps taken in this fit (1-based) and the step budget. */
   readonly step: number;
-  readonly maxSteps: number;
+  readonly maxIterations: number;
   /** The step's noisy ELBO estimate and learning rate; applied is false for a skipped step. */
   readonly elbo: number;
   readonly lr: number;
@@ -103,7 +103,7 @@ export function caviProgress(model: Model, options: CaviOptions): Observable<Cav
 
 /** `fitBbvi(engine, state, options)` as an Observable: a "step" event per step, then "done". */
 export function bbviProgress<D>(engine: Bbvi<D>, state: BbviState, options: FitOptions<D> = {}): Observable<BbviProgress> {
-  const maxSteps = options.maxSteps ?? 10_000;
+  const maxIterations = options.maxIterations ?? 10_000;
   return fitObservable<BbviProgress, FitResult>((report, started) => {
     let step = 0;
     return fitBbvi(engine, state, {
@@ -111,7 +111,7 @@ export function bbviProgress<D>(engine: Bbvi<D>, state: BbviState, options: FitO
       onStep: (r) => {
         step++;
         options.onStep?.(r);
-        report({ kind: "step", step, maxSteps, elbo: r.elbo, lr: r.lr, applied: r.applied, elapsedMs: performance.now() - started });
+        report({ kind: "step", step, maxIterations, elbo: r.elbo, lr: r.lr, applied: r.applied, elapsedMs: performance.now() - started });
       },
     });
   }, (result, elapsedMs) => ({ kind: "done", result, elapsedMs }));

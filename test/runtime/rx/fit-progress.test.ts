@@ -59,8 +59,8 @@ test("bbviProgress: one event per step, and the final state equals fitBbvi's bit
   });
   const engine = createBbvi(model, { samples: 4, optimizer: adam({ lr: 0.05 }) });
   const a = engine.init(8), b = engine.init(8);
-  const plain = fitBbvi(engine, a, { maxSteps: 150, convergence: false });
-  const events = await lastValueFrom(bbviProgress(engine, b, { maxSteps: 150, convergence: false }).pipe(toArray()));
+  const plain = fitBbvi(engine, a, { maxIterations: 150, convergence: false });
+  const events = await lastValueFrom(bbviProgress(engine, b, { maxIterations: 150, convergence: false }).pipe(toArray()));
   const steps = events.filter((e): e is BbviStepEvent => e.kind === "step");
   t.is(steps.length, 150);
   t.deepEqual(steps.map((e) => e.step), Array.from({ length: 150 }, (_, i) => i + 1));
@@ -68,6 +68,6 @@ test("bbviProgress: one event per step, and the final state equals fitBbvi's bit
   t.is(done.kind, "done");
   if (done.kind === "done") t.is(done.result.elbo, plain.elbo);
   t.deepEqual(Array.from(b.params), Array.from(a.params));
-  const partial = await lastValueFrom(bbviProgress(engine, engine.init(8), { maxSteps: 150, convergence: false }).pipe(filter((e) => e.kind === "step"), take(10), toArray()));
+  const partial = await lastValueFrom(bbviProgress(engine, engine.init(8), { maxIterations: 150, convergence: false }).pipe(filter((e) => e.kind === "step"), take(10), toArray()));
   t.is(partial.length, 10);
 });
