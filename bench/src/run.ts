@@ -8,6 +8,7 @@ import { bbvi } from "./bbvi.js";
 import { caviGmm } from "./cavi-gmm.js";
 import { onlineStreaming, ldaSvi } from "./streaming.js";
 import { timeseries } from "./timeseries.js";
+import { bundleSize } from "./bundle-size.js";
 import { families } from "./families.js";
 
 /** Every registered suite, by the name used on the command line. */
@@ -18,6 +19,7 @@ export const suites: Record<string, () => Promise<unknown>> = {
   "lda-svi": ldaSvi,
   bbvi,
   timeseries,
+  "bundle-size": bundleSize,
   families,
 };
 

@@ -24,6 +24,7 @@ export interface VireoErrorContext {
   readonly edge?: string;
   readonly batch?: number;
   readonly row?: number;
+  readonly column?: number;
   readonly field?: string;
   readonly parameter?: string;
 }

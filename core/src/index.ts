@@ -1,9 +1,8 @@
 /** @vireo/core: numbers only. ndarray adapters, kernels, special functions, random numbers, families. */
 export * from "./errors.js";
 export * from "./ndarray/adapter.js";
-export * from "./linalg/blas.js";
+export * from "./ndarray/layout.js";
 export * from "./linalg/dense.js";
-export * from "./linalg/cholesky.js";
 export * from "./linalg/reduce.js";
 export * from "./special/functions.js";
 export * from "./random/generator.js";
@@ -18,6 +17,7 @@ export * from "./families/categorical.js";
 export * from "./families/dirichlet.js";
 export * from "./families/mvnormal.js";
 export * from "./families/wishart.js";
+export * from "./families/builtin.js";
 export * from "./chain/gaussian-chain.js";
 export * from "./chain/kalman.js";
 export * from "./chain/rts.js";
@@ -27,3 +27,4 @@ export * from "./variational/index.js";
 export * from "./optim/index.js";
 export * from "./families/gauss-markov-chain.js";
 export * from "./families/categorical-chain.js";
+export * from "./families/normal-wishart.js";

@@ -1,7 +1,7 @@
 /**
  * Bernoulli(p) on {0, 1}.  T(x) = x,  η = logit p,  A(η) = log(1 + e^η),  h = 1.
  */
-import { ExponentialFamily, checkParam } from "./family.js";
+import { ExponentialFamily, type SupportViolation, checkParam } from "./family.js";
 import { softplus, sigmoid } from "../special/functions.js";
 import type { Generator } from "../random/generator.js";
 
@@ -13,6 +13,10 @@ export class BernoulliFamily extends ExponentialFamily<number, BernoulliParams> 
   readonly name = "Bernoulli";
   readonly size = 1;
 
+  override supportViolation(values: Float64Array, offset: number): SupportViolation | null {
+    const x = values[offset]!;
+    return x === 0 || x === 1 ? null : { column: null, expected: "0 or 1" };
+  }
   sufficientStats(x: number, out = new Float64Array(1)): Float64Array {
     out[0] = x;
     return out;

@@ -2,11 +2,13 @@
  * Beta(α, β) on (0, 1).  T(x) = [log x, log(1 − x)],  η = [α − 1, β − 1],
  * A(η) = log B(α, β),  h(x) = 1.
  */
-import { ExponentialFamily, checkParam } from "./family.js";
+import { ExponentialFamily, type SupportViolation, checkParam } from "./family.js";
 import { VireoError, fmt } from "../errors.js";
 import { betaln, digamma } from "../special/functions.js";
 import { sampleBeta } from "../random/samplers.js";
 import type { Generator } from "../random/generator.js";
+import { logitTransform } from "../variational/logit-transform.js";
+import type { Transform } from "../variational/transform.js";
 
 export interface BetaParams {
   readonly alpha: number;
@@ -17,6 +19,20 @@ export class BetaFamily extends ExponentialFamily<number, BetaParams> {
   readonly name = "Beta";
   readonly size = 2;
 
+  // Statistics layout per instance i: [E[log p], E[log(1 − p)]].
+  /** E[log p] of instance i. */
+  elog(stats: Float64Array, i: number): number {
+    return stats[2 * i]!;
+  }
+  /** E[log(1 − p)] of instance i. */
+  elog1m(stats: Float64Array, i: number): number {
+    return stats[2 * i + 1]!;
+  }
+
+  override supportViolation(values: Float64Array, offset: number): SupportViolation | null {
+    const x = values[offset]!;
+    return x > 0 && x < 1 ? null : { column: null, expected: "a number in (0, 1)" };
+  }
   sufficientStats(x: number, out = new Float64Array(2)): Float64Array {
     out[0] = Math.log(x);
     out[1] = Math.log1p(-x);
@@ -67,6 +83,14 @@ export class BetaFamily extends ExponentialFamily<number, BetaParams> {
   variance(eta: Float64Array): number {
     const a = eta[0]! + 1, b = eta[1]! + 1, s = a + b;
     return (a * b) / (s * s * (s + 1));
+  }
+
+  override get supportBijector(): Transform {
+    return logitTransform;
+  }
+  /** T = (log x, log(1 − x)): ∂⟨c, T⟩/∂x = c₀/x − c₁/(1 − x). */
+  override statsGradient(x: Float64Array, c: Float64Array, grad: Float64Array): void {
+    grad[0] += c[0]! / x[0]! - c[1]! / (1 - x[0]!);
   }
 }
 

@@ -2,10 +2,10 @@
  * Categorical(p) over {0, …, K−1}.  T(x) = one-hot(x),  η = log p (over-complete: adding a constant
  * to every entry changes nothing),  A(η) = log Σ e^{η_k},  ∇A = softmax(η),  h = 1.
  */
-import { ExponentialFamily, checkParam, checkLength } from "./family.js";
+import { ExponentialFamily, checkParam, checkLength, familyConstructor, type SupportViolation } from "./family.js";
 import { VireoError } from "../errors.js";
 import { logSumExpRange, softmaxRange } from "../linalg/reduce.js";
-import { sampleCategorical } from "../random/samplers.js";
+import { sampleCategorical, sampleDirichlet } from "../random/samplers.js";
 import type { Generator } from "../random/generator.js";
 
 export interface CategoricalParams {
@@ -27,6 +27,27 @@ export class CategoricalFamily extends ExponentialFamily<number, CategoricalPara
     this.dim = K;
   }
 
+  /** A value is one category index, not a vector. */
+  override get scalarValue(): boolean {
+    return true;
+  }
+  /** Known categories stay indices: one-hot statistics over a large vocabulary would waste memory. */
+  override get implicitKnownStats(): boolean {
+    return true;
+  }
+  override supportViolation(values: Float64Array, offset: number): SupportViolation | null {
+    const x = values[offset]!;
+    return Number.isInteger(x) && x >= 0 && x < this.dim ? null : { column: null, expected: `a category index in 0..${this.dim - 1}` };
+  }
+  /** Random probabilities per instance, drawn from a flat Dirichlet: identical selectors never separate. */
+  override randomStart(rng: Generator, eta: Float64Array, count: number): boolean {
+    const K = this.dim, p = new Float64Array(K), ones = new Float64Array(K).fill(1);
+    for (let i = 0; i < count; i++) {
+      sampleDirichlet(rng, ones, p);
+      for (let k = 0; k < K; k++) eta[i * K + k] = Math.log(Math.max(p[k]!, 1e-300));
+    }
+    return true;
+  }
   sufficientStats(x: number, out = new Float64Array(this.size)): Float64Array {
     out.fill(0);
     out[x] = 1;
@@ -106,10 +127,6 @@ export class CategoricalFamily extends ExponentialFamily<number, CategoricalPara
   }
 }
 
-const cache = new Map<number, CategoricalFamily>();
 /** The Categorical family over K categories (one shared instance per K). */
-export function Categorical(K: number): CategoricalFamily {
-  let f = cache.get(K);
-  if (!f) cache.set(K, (f = new CategoricalFamily(K)));
-  return f;
-}
+export const Categorical = familyConstructor("Categorical", (K) => new CategoricalFamily(K), () =>
+  "a constant category needs its number of categories; declare it with model.constant(name, value, Categorical(K)).");

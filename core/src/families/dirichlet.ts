@@ -2,11 +2,13 @@
  * Dirichlet(α) on the (K−1)-simplex.  T(x) = log x,  η = α − 1,
  * A(η) = Σ log Γ(α_k) − log Γ(Σ α_k),  E[log x_k] = ψ(α_k) − ψ(α₀),  h = 1.
  */
-import { ExponentialFamily, checkParam, checkLength } from "./family.js";
+import { ExponentialFamily, checkParam, checkLength, familyConstructor, type SupportViolation } from "./family.js";
 import { VireoError, fmt } from "../errors.js";
 import { gammaln, digamma } from "../special/functions.js";
 import { sampleDirichlet } from "../random/samplers.js";
 import type { Generator } from "../random/generator.js";
+import { stickBreaking } from "../variational/stick-breaking.js";
+import type { Transform } from "../variational/transform.js";
 
 export interface DirichletParams {
   readonly alpha: Float64Array;
@@ -30,6 +32,15 @@ export class DirichletFamily extends ExponentialFamily<Float64Array, DirichletPa
     this.dim = K;
   }
 
+  override supportViolation(values: Float64Array, offset: number): SupportViolation | null {
+    let s = 0;
+    for (let k = 0; k < this.dim; k++) {
+      const p = values[offset + k]!;
+      if (!(p > 0)) return { column: k, expected: "a positive probability" };
+      s += p;
+    }
+    return Math.abs(s - 1) <= 1e-9 ? null : { column: null, expected: `a probability vector summing to 1 (it sums to ${fmt(s)})` };
+  }
   sufficientStats(x: Float64Array, out = new Float64Array(this.size)): Float64Array {
     for (let k = 0; k < this.size; k++) out[k] = Math.log(x[k]!);
     return out;
@@ -94,12 +105,16 @@ export class DirichletFamily extends ExponentialFamily<Float64Array, DirichletPa
       return (m * (1 - m)) / (a0 + 1);
     });
   }
+
+  override get supportBijector(): Transform {
+    return stickBreaking;
+  }
+  /** T = log x: ∂⟨c, T⟩/∂x_k = c_k / x_k. */
+  override statsGradient(x: Float64Array, c: Float64Array, grad: Float64Array): void {
+    for (let k = 0; k < this.size; k++) grad[k] += c[k]! / x[k]!;
+  }
 }
 
-const cache = new Map<number, DirichletFamily>();
-/** The Dirichlet family of dimension K (one shared instance per K). */
-export function Dirichlet(K: number): DirichletFamily {
-  let f = cache.get(K);
-  if (!f) cache.set(K, (f = new DirichletFamily(K)));
-  return f;
-}
+/** The Dirichlet family of dimension K (one shared instance per K); an inline constant of K ≥ 2 values picks K. */
+export const Dirichlet = familyConstructor("Dirichlet", (K) => new DirichletFamily(K), (length) =>
+  length >= 2 ? length : `a Dirichlet constant is a probability vector of 2 or more values, got ${length}.`);

@@ -9,6 +9,7 @@
  */
 import type { Generator } from "../random/generator.js";
 import { VireoError, fmt } from "../errors.js";
+import type { Transform } from "../variational/transform.js";
 
 export abstract class ExponentialFamily<X = unknown, P = unknown> {
   /** Family name, e.g. "Normal". */
@@ -33,6 +34,128 @@ export abstract class ExponentialFamily<X = unknown, P = unknown> {
   }
   /** Whether the family is indexed by a dimension (used in keys and messages). */
   protected readonly dimensional: boolean = false;
+
+  // ---- Facts the runtime asks of a family instead of guessing by name ----
+
+  /**
+   * Whether one value is a plain number (Normal, Gamma, a Categorical index) rather than a
+   * Float64Array of valueSize numbers (MvNormal(d) for every d, including d = 1). Dimensioned
+   * families take arrays unless they say otherwise.
+   */
+  get scalarValue(): boolean {
+    return !this.dimensional && this.valueSize === 1;
+  }
+
+  /**
+   * True when the statistics of known values are left implicit: known edges of this family carry
+   * empty stats and nodes read the raw values (a Categorical's one-hot vectors are never built).
+   */
+  get implicitKnownStats(): boolean {
+    return false;
+  }
+
+  /**
+   * Where the value at values[offset .. offset + valueSize) leaves the support, or null when it
+   * is inside. The default accepts any value whose sufficient statistics are finite (so a
+   * family whose T takes a logarithm rejects non-positive values); families override it with a
+   * precise description of their support.
+   */
+  supportViolation(values: Float64Array, offset: number): SupportViolation | null {
+    const t = this.sufficientStats(this.valueAt(values, offset) as X);
+    for (let i = 0; i < t.length; i++) {
+      if (!Number.isFinite(t[i])) {
+        return { column: null, expected: `a value in the support of ${this.key} (its sufficient statistic ${i} is ${fmt(t[i]!)})` };
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Throws INVALID_DATA at the first of `count` values (count × valueSize) outside the support,
+   * naming the row and, for multi-number values, the column. `label` says whose values they are
+   * (e.g. "Data 'y'").
+   */
+  checkSupport(values: Float64Array, count: number, label: string, variable?: string): void {
+    const c = this.valueSize;
+    for (let r = 0; r < count; r++) {
+      const bad = this.supportViolation(values, r * c);
+      if (bad === null) continue;
+      const at = bad.column === null ? "" : `, column ${bad.column}`;
+      const got = bad.column === null ? (c === 1 ? `is ${fmt(values[r * c]!)}` : `is [${Array.from(values.subarray(r * c, (r + 1) * c), fmt).join(", ")}]`) : `is ${fmt(values[r * c + bad.column]!)}`;
+      const context = bad.column === null ? { row: r } : { row: r, column: bad.column };
+      throw new VireoError("INVALID_DATA", `${label}: row ${r}${at} ${got}, expected ${bad.expected}.`, variable === undefined ? context : { variable, ...context });
+    }
+  }
+
+  /** One value out of a flat buffer: a number for scalar families, else a view of valueSize numbers. */
+  valueAt(values: Float64Array, offset: number): X {
+    return (this.scalarValue ? values[offset]! : values.subarray(offset, offset + this.valueSize)) as X;
+  }
+
+  /**
+   * T(value_i) for `count` values stored back to back (count × valueSize) into `out`
+   * (count × size). A no-op for families with implicit known statistics; structured blocks
+   * (coupledRows) read all rows as one value.
+   */
+  knownStatsRows(values: Float64Array, count: number, out: Float64Array): Float64Array {
+    if (this.implicitKnownStats) return out;
+    if (this.coupledRows) {
+      this.sufficientStats(values.subarray(0, count * this.valueSize) as X, out.subarray(0, count * this.size));
+      return out;
+    }
+    const k = this.size, v = this.valueSize;
+    for (let i = 0; i < count; i++) this.sufficientStats(this.valueAt(values, i * v), out.subarray(i * k, (i + 1) * k));
+    return out;
+  }
+
+  /** Length of the statistics buffer of `count` known values (0 when they stay implicit). */
+  knownStatsLength(count: number): number {
+    return this.implicitKnownStats ? 0 : count * this.size;
+  }
+
+  /**
+   * The member of this family that holds a constant of `length` numbers written inline on an
+   * edge (e.g. `precision: 2` on a Gamma edge; a 3×3 matrix on a Wishart edge gives Wishart(3)).
+   * Throws INVALID_MODEL, prefixed with `where`, when no member fits. Dimensioned families
+   * answer for every dimension (see FamilyConstructor.constantFamily).
+   */
+  constantFamily(length: number, where: string): ExponentialFamily {
+    if (length === this.valueSize) return this;
+    throw new VireoError("INVALID_MODEL", `${where}: a ${this.key} constant holds ${this.valueSize} value${this.valueSize === 1 ? "" : "s"}, got ${length}.`);
+  }
+
+  /**
+   * A random starting point for `count` latent instances (count × size into `eta`), for
+   * families whose identical starts would never separate (per-row mixture selectors). Returns
+   * false, leaving `eta` alone, for families that start deterministically.
+   */
+  randomStart(_rng: Generator, _eta: Float64Array, _count: number): boolean {
+    return false;
+  }
+
+  /**
+   * Seeding rule for mixtures: moves the instance `eta` to be located at the data value
+   * values[offset ..) while keeping its spread (a component mean started at a data row).
+   * Returns false for families without a location.
+   */
+  seedAt(_eta: Float64Array, _values: Float64Array, _offset: number): boolean {
+    return false;
+  }
+
+  /**
+   * Mean-field projection, for vector families whose q may be declared fully factorised:
+   * replaces each of `count` instances by the best factorised member with the same total
+   * message. Families without one keep this default (and hasMeanField false: the builder
+   * rejects `factorisation: "mean-field"` for them). Throws a VireoError with `row` = the
+   * failing instance.
+   */
+  toMeanField(_eta: Float64Array, _count: number, where: string): void {
+    throw new VireoError("INVALID_MODEL", `${where}: ${this.key} has no mean-field form.`);
+  }
+  /** Whether toMeanField is implemented. */
+  get hasMeanField(): boolean {
+    return false;
+  }
 
   /** T(x) into `out`. */
   abstract sufficientStats(x: X, out?: Float64Array): Float64Array;
@@ -100,6 +223,27 @@ export abstract class ExponentialFamily<X = unknown, P = unknown> {
     return eta;
   }
 
+  /**
+   * The bijector from unconstrained reals onto the support, used when a variable of this family
+   * is fitted by gradients (identity for Normal, log for Gamma, logit for Beta, stick-breaking for
+   * Dirichlet, ...); null when the family has none (discrete families).
+   */
+  get supportBijector(): Transform | null {
+    return null;
+  }
+
+  /**
+   * Adds ∂⟨c, T(x)⟩/∂x to `grad` for one value x (valueSize numbers): how a conjugate neighbour's
+   * expected log factor, linear in T(x) with coefficient c (its message), changes with a draw x of
+   * a gradient-fitted variable. Families that can be gradient-fitted override it.
+   */
+  statsGradient(_x: Float64Array, _c: Float64Array, _grad: Float64Array): void {
+    throw new VireoError(
+      "INVALID_MODEL",
+      `${this.key} cannot be fitted by gradients: the family does not give ∂T(x)/∂x (statsGradient) and a support bijector.`,
+    );
+  }
+
   /** Whether η is a proper member of the family (no throw). */
   isProper(eta: Float64Array): boolean {
     try {
@@ -158,6 +302,55 @@ export abstract class ExponentialFamily<X = unknown, P = unknown> {
     for (let i = 0; i < this.size; i++) s += eta[i]! * t[i]!;
     return this.logBase(x) + s - this.logPartition(eta);
   }
+}
+
+/** Where a value leaves a family's support: the column (null for the value as a whole) and what was expected. */
+export interface SupportViolation {
+  readonly column: number | null;
+  readonly expected: string;
+}
+
+/**
+ * A dimensioned family (MvNormal, Wishart, Dirichlet, Categorical): a function of the dimension
+ * that also answers, before any dimension is chosen, which member holds an inline constant.
+ */
+export interface FamilyConstructor<F extends ExponentialFamily = ExponentialFamily> {
+  (dim: number): F;
+  /** The family name every member shares ("MvNormal"). */
+  readonly familyName: string;
+  /** The member holding a constant of `length` numbers; throws INVALID_MODEL prefixed with `where` when none does. */
+  constantFamily(length: number, where: string): F;
+}
+
+/** An edge's family as a node declares it: a fixed family (Normal) or a dimensioned one (MvNormal). */
+export type FamilyRef = ExponentialFamily | FamilyConstructor;
+
+/** The family name of a FamilyRef. */
+export function familyRefName(ref: FamilyRef): string {
+  return typeof ref === "function" ? ref.familyName : ref.name;
+}
+
+/**
+ * Makes a FamilyConstructor from `make(dim)` (cached: one shared instance per dimension) and
+ * `dimOf(length)`, the dimension of a member holding `length` numbers (or a sentence saying
+ * why an inline constant cannot choose one).
+ */
+export function familyConstructor<F extends ExponentialFamily>(familyName: string, make: (dim: number) => F, dimOf: (length: number) => number | string): FamilyConstructor<F> {
+  const cache = new Map<number, F>();
+  const ctor = ((dim: number): F => {
+    let f = cache.get(dim);
+    if (!f) cache.set(dim, (f = make(dim)));
+    return f;
+  }) as FamilyConstructor<F>;
+  Object.defineProperty(ctor, "familyName", { value: familyName });
+  Object.defineProperty(ctor, "constantFamily", {
+    value: (length: number, where: string): F => {
+      const d = dimOf(length);
+      if (typeof d === "string") throw new VireoError("INVALID_MODEL", `${where}: ${d}`);
+      return ctor(d);
+    },
+  });
+  return ctor;
 }
 
 /** A family whose value is a single number (Normal, Gamma, Beta, Bernoulli, Poisson, Categorical index). */

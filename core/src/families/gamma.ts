@@ -2,11 +2,13 @@
  * Gamma(shape a, rate b) on (0, ∞).  T(x) = [log x, x],  η = [a − 1, −b],
  * A(η) = log Γ(a) − a log b,  h(x) = 1.
  */
-import { ExponentialFamily, checkParam } from "./family.js";
+import { ExponentialFamily, type SupportViolation, checkParam } from "./family.js";
 import { VireoError, fmt } from "../errors.js";
 import { gammaln, digamma } from "../special/functions.js";
 import { sampleGamma } from "../random/samplers.js";
 import type { Generator } from "../random/generator.js";
+import { logTransform } from "../variational/log-transform.js";
+import type { Transform } from "../variational/transform.js";
 
 export interface GammaParams {
   readonly shape: number;
@@ -17,6 +19,20 @@ export class GammaFamily extends ExponentialFamily<number, GammaParams> {
   readonly name = "Gamma";
   readonly size = 2;
 
+  // Statistics layout per instance i: [E[log x], E[x]] (natural parameters: [a − 1, −b]).
+  /** E[log x] of instance i. */
+  elog(stats: Float64Array, i: number): number {
+    return stats[2 * i]!;
+  }
+  /** E[x] of instance i. */
+  ex(stats: Float64Array, i: number): number {
+    return stats[2 * i + 1]!;
+  }
+
+  override supportViolation(values: Float64Array, offset: number): SupportViolation | null {
+    const x = values[offset]!;
+    return x > 0 && x < Infinity ? null : { column: null, expected: "a positive number" };
+  }
   sufficientStats(x: number, out = new Float64Array(2)): Float64Array {
     out[0] = Math.log(x);
     out[1] = x;
@@ -70,6 +86,14 @@ export class GammaFamily extends ExponentialFamily<number, GammaParams> {
   }
   variance(eta: Float64Array): number {
     return (eta[0]! + 1) / (eta[1]! * eta[1]!);
+  }
+
+  override get supportBijector(): Transform {
+    return logTransform;
+  }
+  /** T = (log x, x): ∂⟨c, T⟩/∂x = c₀/x + c₁. */
+  override statsGradient(x: Float64Array, c: Float64Array, grad: Float64Array): void {
+    grad[0] += c[0]! / x[0]! + c[1]!;
   }
 }
 

@@ -3,17 +3,19 @@
  * A(η) = ½ μᵀΛμ − ½ log|Λ|,  h(x) = (2π)^{−d/2}.  Matrices are dense row-major; η₂ is kept
  * symmetric, and every routine reads it through its symmetric part.
  */
-import { ExponentialFamily, checkParam, checkLength, checkSymmetric } from "./family.js";
+import { ExponentialFamily, checkParam, checkLength, checkSymmetric, familyConstructor, type SupportViolation } from "./family.js";
 import { VireoError } from "../errors.js";
 import { LOG_2PI } from "../special/functions.js";
 import {
   cholesky,
+  choleskyInto,
   choleskySolveInPlace,
   logDetFromCholesky,
   inverseFromCholesky,
 } from "../linalg/dense.js";
 import { mvFromCholesky } from "../random/samplers.js";
 import type { Generator } from "../random/generator.js";
+import { identityTransform, type Transform } from "../variational/transform.js";
 
 export interface MvNormalParams {
   readonly mean: Float64Array;
@@ -53,6 +55,43 @@ export class MvNormalFamily extends ExponentialFamily<Float64Array, MvNormalPara
     return { L, mu };
   }
 
+  override supportViolation(values: Float64Array, offset: number): SupportViolation | null {
+    for (let i = 0; i < this.dim; i++) if (!Number.isFinite(values[offset + i])) return { column: i, expected: "a finite number" };
+    return null;
+  }
+  /** Mixture seeding: mean at the data value, precision kept. */
+  override seedAt(eta: Float64Array, values: Float64Array, offset: number): boolean {
+    eta.set(this.fromMeanPrecision(values.subarray(offset, offset + this.dim), this.precision(eta)));
+    return true;
+  }
+  override get hasMeanField(): boolean {
+    return true;
+  }
+  /**
+   * Mean-field q(w) = Π_i N(w_i): given the total message [h, −½J], the best factorised q has
+   * means m = J⁻¹h and variances 1/J_ii. Stored with a diagonal precision, whose expected
+   * statistics [m, mmᵀ + diag(1/J_ii)] are exactly the mean-field ones.
+   */
+  override toMeanField(eta: Float64Array, count: number, where: string): void {
+    const d = this.dim, size = this.size;
+    const J = new Float64Array(d * d), L = new Float64Array(d * d), m = new Float64Array(d);
+    for (let inst = 0; inst < count; inst++) {
+      const o = inst * size;
+      for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) J[i * d + j] = -(eta[o + d + i * d + j]! + eta[o + d + j * d + i]!);
+      try {
+        choleskyInto(J, d, L, `precision of ${where}`);
+      } catch (e) {
+        throw new VireoError("NUMERICAL_FAILURE", (e as Error).message, { row: inst });
+      }
+      for (let i = 0; i < d; i++) m[i] = eta[o + i]!;
+      choleskySolveInPlace(L, d, m);
+      for (let i = 0; i < d; i++) {
+        const jii = J[i * d + i]!;
+        eta[o + i] = jii * m[i]!;
+        for (let j = 0; j < d; j++) eta[o + d + i * d + j] = i === j ? -0.5 * jii : 0;
+      }
+    }
+  }
   sufficientStats(x: Float64Array, out = new Float64Array(this.size)): Float64Array {
     const d = this.dim;
     for (let i = 0; i < d; i++) {
@@ -144,12 +183,20 @@ export class MvNormalFamily extends ExponentialFamily<Float64Array, MvNormalPara
     const S = this.fromNatural(eta).covariance;
     return Float64Array.from({ length: d }, (_, i) => S[i * d + i]!);
   }
+
+  override get supportBijector(): Transform {
+    return identityTransform;
+  }
+  /** T = (x, xxᵀ): ∂⟨c, T⟩/∂x = h + (C + Cᵀ) x, with c = (h, C). */
+  override statsGradient(x: Float64Array, c: Float64Array, grad: Float64Array): void {
+    const d = this.dim;
+    for (let i = 0; i < d; i++) {
+      let s = c[i]!;
+      for (let j = 0; j < d; j++) s += (c[d + i * d + j]! + c[d + j * d + i]!) * x[j]!;
+      grad[i] += s;
+    }
+  }
 }
 
-const cache = new Map<number, MvNormalFamily>();
-/** The MvNormal family of dimension d (one shared instance per d). */
-export function MvNormal(d: number): MvNormalFamily {
-  let f = cache.get(d);
-  if (!f) cache.set(d, (f = new MvNormalFamily(d)));
-  return f;
-}
+/** The MvNormal family of dimension d (one shared instance per d); an inline constant of d values picks d. */
+export const MvNormal = familyConstructor("MvNormal", (d) => new MvNormalFamily(d), (length) => length);

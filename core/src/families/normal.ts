@@ -2,11 +2,12 @@
  * Normal(mean, variance) on ℝ.  T(x) = [x, x²],  η = [μ/σ², −1/(2σ²)],
  * A(η) = −η₁²/(4η₂) − ½ log(−2η₂),  h(x) = (2π)^{-1/2}.
  */
-import { ExponentialFamily, checkParam } from "./family.js";
+import { ExponentialFamily, type SupportViolation, checkParam } from "./family.js";
 import { VireoError, fmt } from "../errors.js";
 import { LOG_2PI } from "../special/functions.js";
 import { sampleStandardNormal } from "../random/samplers.js";
 import type { Generator } from "../random/generator.js";
+import { identityTransform, type Transform } from "../variational/transform.js";
 
 export interface NormalParams {
   readonly mean: number;
@@ -17,6 +18,20 @@ export class NormalFamily extends ExponentialFamily<number, NormalParams> {
   readonly name = "Normal";
   readonly size = 2;
 
+  // Statistics layout per instance i: [E[x], E[x²]] (natural parameters: [η₁, η₂] in the same slots).
+  /** E[x] of instance i. */
+  ex(stats: Float64Array, i: number): number {
+    return stats[2 * i]!;
+  }
+  /** E[x²] of instance i. */
+  ex2(stats: Float64Array, i: number): number {
+    return stats[2 * i + 1]!;
+  }
+
+  override supportViolation(values: Float64Array, offset: number): SupportViolation | null {
+    const x = values[offset]!;
+    return Number.isFinite(x) ? null : { column: null, expected: "a finite number" };
+  }
   sufficientStats(x: number, out = new Float64Array(2)): Float64Array {
     out[0] = x;
     out[1] = x * x;
@@ -44,6 +59,11 @@ export class NormalFamily extends ExponentialFamily<number, NormalParams> {
   /** N(0, 1). */
   override startingPoint(): Float64Array {
     return Float64Array.of(0, -0.5);
+  }
+  /** Mixture seeding: mean at the data value, precision kept (η₁ = −2η₂x). */
+  override seedAt(eta: Float64Array, values: Float64Array, offset: number): boolean {
+    eta[0] = -2 * eta[1]! * values[offset]!;
+    return true;
   }
   sample(eta: Float64Array, rng: Generator): number {
     const v = -0.5 / eta[1]!;
@@ -76,6 +96,14 @@ export class NormalFamily extends ExponentialFamily<number, NormalParams> {
   }
   variance(eta: Float64Array): number {
     return -0.5 / eta[1]!;
+  }
+
+  override get supportBijector(): Transform {
+    return identityTransform;
+  }
+  /** T = (x, x²): ∂⟨c, T⟩/∂x = c₀ + 2c₁x. */
+  override statsGradient(x: Float64Array, c: Float64Array, grad: Float64Array): void {
+    grad[0] += c[0]! + 2 * c[1]! * x[0]!;
   }
 }
 

@@ -1,7 +1,7 @@
 /**
  * Poisson(rate λ) on {0, 1, 2, …}.  T(x) = x,  η = log λ,  A(η) = e^η,  h(x) = 1/x!.
  */
-import { ExponentialFamily, checkParam } from "./family.js";
+import { ExponentialFamily, type SupportViolation, checkParam } from "./family.js";
 import { gammaln } from "../special/functions.js";
 import { samplePoisson } from "../random/samplers.js";
 import type { Generator } from "../random/generator.js";
@@ -14,6 +14,10 @@ export class PoissonFamily extends ExponentialFamily<number, PoissonParams> {
   readonly name = "Poisson";
   readonly size = 1;
 
+  override supportViolation(values: Float64Array, offset: number): SupportViolation | null {
+    const x = values[offset]!;
+    return Number.isInteger(x) && x >= 0 ? null : { column: null, expected: "a non-negative integer count" };
+  }
   sufficientStats(x: number, out = new Float64Array(1)): Float64Array {
     out[0] = x;
     return out;

@@ -4,7 +4,7 @@
  * A(η) = ν/2 log|V| + νd/2 log 2 + log Γ_d(ν/2),  h = 1,
  * E[log|X|] = ψ_d(ν/2) + d log 2 + log|V|,  E[X] = νV.
  */
-import { ExponentialFamily, checkParam, checkLength, checkSymmetric } from "./family.js";
+import { ExponentialFamily, checkParam, checkLength, checkSymmetric, familyConstructor, type SupportViolation } from "./family.js";
 import { VireoError, fmt } from "../errors.js";
 import { mvgammaln, mvdigamma, LN2 } from "../special/functions.js";
 import { cholesky, logDetFromCholesky, inverseFromCholesky } from "../linalg/dense.js";
@@ -52,6 +52,23 @@ export class WishartFamily extends ExponentialFamily<Float64Array, WishartParams
     return { nu: this.df(eta), logDetV: -logDetFromCholesky(L, d), V };
   }
 
+  override supportViolation(values: Float64Array, offset: number): SupportViolation | null {
+    const d = this.dim, X = values.subarray(offset, offset + d * d);
+    for (let i = 0; i < d; i++) {
+      for (let j = 0; j < i; j++) {
+        const a = X[i * d + j]!, b = X[j * d + i]!;
+        if (!(Math.abs(a - b) <= 1e-10 * Math.max(Math.abs(a), Math.abs(b), Math.sqrt(Math.abs(X[i * d + i]! * X[j * d + j]!))))) {
+          return { column: i * d + j, expected: `a symmetric ${d}×${d} matrix (entry [${j},${i}] is ${fmt(b)})` };
+        }
+      }
+    }
+    try {
+      cholesky(X, d, "Wishart value");
+    } catch {
+      return { column: null, expected: `a symmetric positive-definite ${d}×${d} matrix (row-major)` };
+    }
+    return null;
+  }
   sufficientStats(X: Float64Array, out = new Float64Array(this.size)): Float64Array {
     const d = this.dim;
     out[0] = logDetFromCholesky(cholesky(X, d, "Wishart value"), d);
@@ -131,10 +148,8 @@ export class WishartFamily extends ExponentialFamily<Float64Array, WishartParams
   }
 }
 
-const cache = new Map<number, WishartFamily>();
-/** The Wishart family on d×d matrices (one shared instance per d). */
-export function Wishart(d: number): WishartFamily {
-  let f = cache.get(d);
-  if (!f) cache.set(d, (f = new WishartFamily(d)));
-  return f;
-}
+/** The Wishart family on d×d matrices (one shared instance per d); an inline d×d constant picks d. */
+export const Wishart = familyConstructor("Wishart", (d) => new WishartFamily(d), (length) => {
+  const d = Math.round(Math.sqrt(length));
+  return d * d === length ? d : `a Wishart constant is a d×d matrix, but ${length} values are not a square.`;
+});

@@ -94,6 +94,32 @@ export function sampleWithLogDensity(family: VariationalFamily, lambda: Float64A
   return family.logDensity(lambda, out);
 }
 
+/**
+ * A variational family chosen without its dimension (e.g. `fullRankGaussian()`): the model graph
+ * sizes it from the variable it fits. `factorises` says that q is a product over components, so
+ * one q over a whole plate of rows is the same family at rows × dim (one vectorised parameter).
+ */
+export interface VariationalFamilyFactory {
+  readonly kind: "variational-family-factory";
+  /** e.g. "FullRankGaussian". */
+  readonly name: string;
+  readonly factorises: boolean;
+  create(dim: number): VariationalFamily;
+}
+
+/** A family, or a family to be sized by the graph. */
+export type VariationalChoice = VariationalFamily | VariationalFamilyFactory;
+
+export function isVariationalFactory(x: unknown): x is VariationalFamilyFactory {
+  return typeof x === "object" && x !== null && (x as { kind?: unknown }).kind === "variational-family-factory";
+}
+
+/** Initial means for `dim` values from an option of that length, or of a length that divides it (one row, tiled over a plate). */
+export function tileMean(mean: ArrayLike<number> | undefined, dim: number): ArrayLike<number> | undefined {
+  if (mean === undefined || mean.length === dim || mean.length === 0 || dim % mean.length !== 0) return mean;
+  return Float64Array.from({ length: dim }, (_, i) => mean[i % mean.length]!);
+}
+
 /** Throws INVALID_PARAMETER unless `d` is a positive integer. */
 export function requireDim(d: number, what: string): void {
   if (!Number.isInteger(d) || d < 1) {

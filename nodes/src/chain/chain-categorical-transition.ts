@@ -4,7 +4,7 @@
  * Edges: out (CategoricalChain(K), one row per step), initial (Dirichlet(K): π), transition
  * (Dirichlet(K) with K instances, row j = A_j, the probabilities of leaving state j; the node
  * reads all of them at every step).
- *   E[log f] = Σ_i γ_0(i) E[log π_i] + Σ_{t≥1} Σ_ij ξ_t(i, j) E[log A_j(i)],
+ *   E[log f] = Σ_i γ_0(i) E[log π_i] + Σ_{t≥1} Σ_ji ξ_t(j, i) E[log A_j(i)],  ξ_t(j, i) = q(z_{t−1} = j, z_t = i),
  * linear in the chain's statistics with nothing left over.
  */
 import { type NodeType, type NodeContext, type EdgeInfo, ruleSet, weightAt, sumRows } from "../contract/node.js";
@@ -27,17 +27,22 @@ export const ChainCategoricalTransitionNode: NodeType = {
   check(info: Readonly<Record<string, EdgeInfo>>, nodeName: string): void {
     requireSameDim(info, ["out", "initial", "transition"], nodeName, "ChainCategoricalTransition");
   },
+  // Instance counts are known once the plates are sized: checked then, not in every message.
+  checkData(ctx: NodeContext): void {
+    const K = ctx.edges.out!.family!.dim;
+    if (ctx.edges.transition!.count !== K) {
+      throw new VireoError("INVALID_MODEL", `Node '${ctx.nodeName}': 'transition' must have K = ${K} instances (one Dirichlet row per state), got ${ctx.edges.transition!.count}.`, { node: ctx.nodeName, edge: "transition" });
+    }
+  },
   messages: ruleSet(["out", "initial", "transition"], (ctx: NodeContext, edge: string, out: Float64Array): void => {
     const { z, K, pi, A } = parts(ctx), n = z.size;
-    if (ctx.edges.transition.count !== K) {
-      throw new VireoError("INVALID_MODEL", `Node '${ctx.nodeName}': 'transition' must have K = ${K} instances (one Dirichlet row per state), got ${ctx.edges.transition.count}.`, { node: ctx.nodeName, edge: "transition" });
-    }
     if (edge === "out") {
       const w0 = weightAt(ctx.weights, 0);
       for (let i = 0; i < K; i++) out[i] += w0 * pi[i]!;
       for (let t = 1; t < ctx.rows; t++) {
         const wt = weightAt(ctx.weights, t);
-        for (let i = 0; i < K; i++) for (let j = 0; j < K; j++) out[t * n + K + i * K + j] += wt * A[j * K + i]!;
+        // The chain's pairwise block (z_{t−1} = j, z_t = i) at j·K + i is laid out like the rows A_j.
+        for (let m = 0; m < K * K; m++) out[t * n + K + m] += wt * A[m]!;
       }
     } else if (edge === "initial") {
       const w0 = weightAt(ctx.weights, 0);
@@ -45,7 +50,7 @@ export const ChainCategoricalTransitionNode: NodeType = {
     } else {
       for (let t = 1; t < ctx.rows; t++) {
         const wt = weightAt(ctx.weights, t);
-        for (let i = 0; i < K; i++) for (let j = 0; j < K; j++) out[j * K + i] += wt * z.stats[t * n + K + i * K + j]!;
+        for (let m = 0; m < K * K; m++) out[m] += wt * z.stats[t * n + K + m]!;
       }
     }
   }),
@@ -54,7 +59,7 @@ export const ChainCategoricalTransitionNode: NodeType = {
     return sumRows(ctx, (t) => {
       let s = 0;
       if (t === 0) for (let i = 0; i < K; i++) s += z.stats[i]! * pi[i]!;
-      else for (let i = 0; i < K; i++) for (let j = 0; j < K; j++) s += z.stats[t * n + K + i * K + j]! * A[j * K + i]!;
+      else for (let m = 0; m < K * K; m++) s += z.stats[t * n + K + m]! * A[m]!;
       return s;
     });
   },

@@ -3,7 +3,9 @@
  * Edges: out (Categorical(K): latent, or observed category indices), p (Dirichlet(K), or known).
  * E[log f] = Σ_k E[x_k] E[log p_k] is linear in both edges with nothing left over.
  */
-import { type NodeType, type NodeContext, type EdgeView, type EdgeInfo, ruleSet, weightAt, instanceOf, rowTerms } from "../contract/node.js";
+import { Categorical, Dirichlet } from "@vireo/core";
+import { type EdgeView, weightAt, instanceOf } from "../contract/node.js";
+import { defineNode } from "../contract/define.js";
 import { requireSameDim } from "../contract/edges.js";
 
 function rowLog(x: EdgeView, p: EdgeView, K: number, n: number): number {
@@ -15,17 +17,19 @@ function rowLog(x: EdgeView, p: EdgeView, K: number, n: number): number {
   return s;
 }
 
-export const CategoricalNode: NodeType = {
-  name: "Categorical",
-  edges: [
-    { name: "out", family: "Categorical", doc: "a category in 0..K−1" },
-    { name: "p", family: "Dirichlet", doc: "the category probabilities" },
-  ],
-  linearEdges: ["out", "p"],
-  check(info: Readonly<Record<string, EdgeInfo>>, nodeName: string): void {
-    requireSameDim(info, ["out", "p"], nodeName, "Categorical");
+const NAME = "Categorical";
+
+export const CategoricalNode = defineNode({
+  name: NAME,
+  edges: {
+    out: { family: Categorical, doc: "a category in 0..K−1" },
+    p: { family: Dirichlet, doc: "the category probabilities" },
   },
-  messages: ruleSet(["out", "p"], (ctx: NodeContext, edge: string, out: Float64Array): void => {
+  linearEdges: ["out", "p"],
+  check(info, nodeName) {
+    requireSameDim(info, ["out", "p"], nodeName, NAME);
+  },
+  messages(ctx, edge, out) {
     const { out: x, p } = ctx.edges;
     const K = p.size, w = ctx.weights;
     if (!x.known && x.layout === "row" && p.layout === "broadcast" && w === null) {
@@ -51,9 +55,9 @@ export const CategoricalNode: NodeType = {
         for (let k = 0; k < K; k++) out[o + k] += wn * x.stats[xo + k]!;
       }
     }
-  }),
-  ...rowTerms((ctx) => {
+  },
+  rowTerm(ctx) {
     const { out: x, p } = ctx.edges;
     return (n) => rowLog(x, p, p.size, n);
-  }),
-};
+  },
+});

@@ -3,47 +3,52 @@
  * Edges: out (Gamma), shape (input: a known positive number), rate (Gamma, random or known).
  * The shape must be known: a random shape has no conjugate update.
  */
-import { gammaln, VireoError, fmt } from "@vireo/core";
-import { type NodeType, type NodeContext, type EdgeView, type EdgeInfo, ruleSet, weightAt, instanceOf, rowTerms } from "../contract/node.js";
+import { gammaln, VireoError, fmt, Gamma } from "@vireo/core";
+import { instanceOf, weightAt } from "../contract/node.js";
+import { defineNode } from "../contract/define.js";
 import { requireKnown, requireValueSize } from "../contract/edges.js";
 
-function rowLog(x: EdgeView, a: EdgeView, b: EdgeView, n: number): number {
-  const av = a.values[instanceOf(a, n)]!, xi = instanceOf(x, n) * 2, bi = instanceOf(b, n) * 2;
-  return av * b.stats[bi]! - gammaln(av) + (av - 1) * x.stats[xi]! - b.stats[bi + 1]! * x.stats[xi + 1]!;
-}
+const NAME = "Gamma";
 
-export const GammaNode: NodeType = {
-  name: "Gamma",
-  edges: [
-    { name: "out", family: "Gamma", doc: "the positive variable" },
-    { name: "shape", family: "input", doc: "known shape a > 0" },
-    { name: "rate", family: "Gamma", doc: "rate b > 0 (random or known)" },
-  ],
-  check(info: Readonly<Record<string, EdgeInfo>>, nodeName: string): void {
-    requireKnown(info.shape!.known, nodeName, "Gamma", "shape", "a random shape has no conjugate update");
-    requireValueSize(info, "shape", 1, nodeName, "Gamma", "one shape value");
+export const GammaNode = defineNode({
+  name: NAME,
+  edges: {
+    out: { family: Gamma, doc: "the positive variable" },
+    shape: { family: "input", doc: "known shape a > 0" },
+    rate: { family: Gamma, doc: "rate b > 0 (random or known)" },
   },
-  messages: ruleSet(["out", "rate"], (ctx: NodeContext, edge: string, out: Float64Array): void => {
-    const { out: x, shape: a, rate: b } = ctx.edges;
-    const w = ctx.weights;
-    for (let n = 0; n < ctx.rows; n++) {
-      const wn = weightAt(w, n), av = a.values[instanceOf(a, n)]!;
-      if (!(av > 0)) {
-        throw new VireoError("INVALID_PARAMETER", `Node '${ctx.nodeName}' (Gamma): shape at row ${n} is ${fmt(av)}, expected a number > 0.`, { node: ctx.nodeName, edge: "shape", row: n });
-      }
-      if (edge === "out") {
-        const o = instanceOf(x, n) * 2;
-        out[o] += wn * (av - 1);
-        out[o + 1] -= wn * b.stats[instanceOf(b, n) * 2 + 1]!;
-      } else {
-        const o = instanceOf(b, n) * 2;
-        out[o] += wn * av;
-        out[o + 1] -= wn * x.stats[instanceOf(x, n) * 2 + 1]!;
+  check(info, nodeName) {
+    requireKnown(info.shape.known, nodeName, NAME, "shape", "a random shape has no conjugate update");
+    requireValueSize(info, "shape", 1, nodeName, NAME, "one shape value");
+  },
+  checkData(ctx) {
+    const a = ctx.edges.shape.values;
+    for (let i = 0; i < a.length; i++) {
+      if (!(a[i]! > 0 && a[i]! < Infinity)) {
+        throw new VireoError("INVALID_PARAMETER", `Node '${ctx.nodeName}' (${NAME}): shape at row ${i} is ${fmt(a[i]!)}, expected a finite number > 0.`, { node: ctx.nodeName, edge: "shape", row: i });
       }
     }
-  }),
-  ...rowTerms((ctx) => {
+  },
+  messages(ctx, edge, out) {
     const { out: x, shape: a, rate: b } = ctx.edges;
-    return (n) => rowLog(x, a, b, n);
-  }),
-};
+    for (let n = 0; n < ctx.rows; n++) {
+      const wn = weightAt(ctx.weights, n), av = a.values[instanceOf(a, n)]!;
+      if (edge === "out") {
+        const o = instanceOf(x, n);
+        out[2 * o] += wn * (av - 1);
+        out[2 * o + 1] -= wn * Gamma.ex(b.stats, instanceOf(b, n));
+      } else {
+        const o = instanceOf(b, n);
+        out[2 * o] += wn * av;
+        out[2 * o + 1] -= wn * Gamma.ex(x.stats, instanceOf(x, n));
+      }
+    }
+  },
+  rowTerm(ctx) {
+    const { out: x, shape: a, rate: b } = ctx.edges;
+    return (n) => {
+      const av = a.values[instanceOf(a, n)]!, xi = instanceOf(x, n), bi = instanceOf(b, n);
+      return av * Gamma.elog(b.stats, bi) - gammaln(av) + (av - 1) * Gamma.elog(x.stats, xi) - Gamma.ex(b.stats, bi) * Gamma.ex(x.stats, xi);
+    };
+  },
+});

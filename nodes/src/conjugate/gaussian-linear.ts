@@ -9,19 +9,19 @@ import { type NodeType, type NodeContext, type EdgeView, type EdgeInfo, ruleSet,
 import { requireValueSize } from "../contract/edges.js";
 import { predictorMoments } from "../contract/predictor-moments.js";
 
-/** Scratch for predictorMoments (the engine runs one rule at a time). */
-const moments = new Float64Array(2);
+/** Key of this node's scratch for predictorMoments in a context. */
+const MOMENTS = {};
 
 /** E[(y − wᵀx)²] = E[y²] − 2E[y] xᵀE[w] + xᵀE[wwᵀ]x at row n. */
-function expectedSquaredResidual(y: EdgeView, w: EdgeView, x: EdgeView, D: number, n: number): number {
+function expectedSquaredResidual(y: EdgeView, w: EdgeView, x: EdgeView, D: number, n: number, moments: Float64Array): number {
   const yo = instanceOf(y, n) * 2;
   predictorMoments(w, x, D, n, moments);
   return y.stats[yo + 1]! - 2 * y.stats[yo]! * moments[0]! + moments[1]!;
 }
 
-function rowLog(e: Readonly<Record<string, EdgeView>>, D: number, n: number): number {
+function rowLog(e: Readonly<Record<string, EdgeView>>, D: number, n: number, moments: Float64Array): number {
   const t = e.precision!, ti = instanceOf(t, n) * 2;
-  return 0.5 * t.stats[ti]! - 0.5 * LOG_2PI - 0.5 * t.stats[ti + 1]! * expectedSquaredResidual(e.out!, e.w!, e.x!, D, n);
+  return 0.5 * t.stats[ti]! - 0.5 * LOG_2PI - 0.5 * t.stats[ti + 1]! * expectedSquaredResidual(e.out!, e.w!, e.x!, D, n, moments);
 }
 
 export const GaussianLinearNode: NodeType = {
@@ -38,7 +38,7 @@ export const GaussianLinearNode: NodeType = {
   },
   messages: ruleSet(["out", "w", "precision"], (ctx: NodeContext, edge: string, out: Float64Array): void => {
     const { out: y, w, x, precision: t } = ctx.edges;
-    const D = w.family!.dim, xs = x.values;
+    const D = w.family!.dim, xs = x.values, moments = ctx.scratch.get(MOMENTS, () => new Float64Array(2));
     for (let n = 0; n < ctx.rows; n++) {
       const wn = weightAt(ctx.weights, n), Et = t.stats[instanceOf(t, n) * 2 + 1]!, xo = instanceOf(x, n) * D;
       if (edge === "out") {
@@ -57,12 +57,12 @@ export const GaussianLinearNode: NodeType = {
       } else {
         const o = instanceOf(t, n) * 2;
         out[o] += 0.5 * wn;
-        out[o + 1] -= 0.5 * wn * expectedSquaredResidual(y, w, x, D, n);
+        out[o + 1] -= 0.5 * wn * expectedSquaredResidual(y, w, x, D, n, moments);
       }
     }
   }),
   ...rowTerms((ctx) => {
-    const D = ctx.edges.w.family!.dim;
-    return (n) => rowLog(ctx.edges, D, n);
+    const D = ctx.edges.w.family!.dim, moments = ctx.scratch.get(MOMENTS, () => new Float64Array(2));
+    return (n) => rowLog(ctx.edges, D, n, moments);
   }),
 };

@@ -7,7 +7,6 @@
  *   S = E[xxᵀ] − E[x]E[μ]ᵀ − E[μ]E[x]ᵀ + E[μμᵀ].
  */
 import { LOG_2PI } from "@vireo/core";
-import { versionOf } from "../contract/versions.js";
 import { type NodeType, type NodeContext, type EdgeView, type EdgeInfo, ruleSet, weightAt, instanceOf, sumRows } from "../contract/node.js";
 import { requireSameDim } from "../contract/edges.js";
 
@@ -57,11 +56,9 @@ function isDataLayout(x: EdgeView, m: EdgeView, L: EdgeView): boolean {
 }
 
 /** Per-context scratch for E[Λ]E[μ] in rowLogFactor (nodes run synchronously). */
-const lambdaMuScratch = new WeakMap<NodeContext, Float64Array>();
+const LAMBDA_MU = {};
 function scratchFor(ctx: NodeContext, d: number): Float64Array {
-  let s = lambdaMuScratch.get(ctx);
-  if (!s) lambdaMuScratch.set(ctx, (s = new Float64Array(d)));
-  return s;
+  return ctx.scratch.get(LAMBDA_MU, () => new Float64Array(d));
 }
 
 /**
@@ -76,12 +73,11 @@ interface SumsCache {
   w: Float64Array | null;
   wVersion: number;
 }
-const sumsCache = new WeakMap<NodeContext, SumsCache>();
+const SUMS = {};
 function cachedSums(ctx: NodeContext, x: EdgeView, d: number): Float64Array {
-  let c = sumsCache.get(ctx);
-  if (!c) sumsCache.set(ctx, (c = { sums: new Float64Array(1 + d + d * d), x: null, xVersion: -1, w: null, wVersion: -1 }));
+  const c = ctx.scratch.get<SumsCache>(SUMS, () => ({ sums: new Float64Array(1 + d + d * d), x: null, xVersion: -1, w: null, wVersion: -1 }));
   const w = ctx.weights?.data ?? null;
-  const xv = versionOf(x.stats), wv = w === null ? 0 : versionOf(w);
+  const xv = ctx.changes.versionOf(x.stats), wv = w === null ? 0 : ctx.changes.versionOf(w);
   if (c.x !== x.stats || c.xVersion !== xv || c.w !== w || c.wVersion !== wv) {
     weightedSums(ctx, x, d, c.sums);
     c.x = x.stats;
@@ -94,6 +90,7 @@ function cachedSums(ctx: NodeContext, x: EdgeView, d: number): Float64Array {
 
 export const MvNormalNode: NodeType = {
   name: "MvNormal",
+  seeds: { mean: "out" },
   edges: [
     { name: "out", family: "MvNormal", doc: "the d-dimensional Gaussian variable" },
     { name: "mean", family: "MvNormal", doc: "its mean vector" },

@@ -4,47 +4,60 @@
  *   log f = ½ log κ + ½ log τ − ½ log 2π − ½ κτ (x − μ)²
  * Edges: out (Normal), mean (Normal), precision (Gamma), scale (input κ > 0).
  */
-import { LOG_2PI } from "@vireo/core";
-import { type NodeType, type NodeContext, type EdgeView, type EdgeInfo, ruleSet, weightAt, instanceOf, rowTerms } from "../contract/node.js";
+import { LOG_2PI, Normal, Gamma, VireoError, fmt } from "@vireo/core";
+import { weightAt, instanceOf, type EdgeView } from "../contract/node.js";
+import { defineNode } from "../contract/define.js";
 import { requireKnown, requireValueSize } from "../contract/edges.js";
 
-function rowLog(x: EdgeView, m: EdgeView, p: EdgeView, k: EdgeView, n: number): number {
-  const xi = instanceOf(x, n) * 2, mi = instanceOf(m, n) * 2, pi = instanceOf(p, n) * 2, kv = k.values[instanceOf(k, n)]!;
-  const sq = x.stats[xi + 1]! - 2 * x.stats[xi]! * m.stats[mi]! + m.stats[mi + 1]!;
-  return 0.5 * Math.log(kv) + 0.5 * p.stats[pi]! - 0.5 * LOG_2PI - 0.5 * kv * p.stats[pi + 1]! * sq;
+const NAME = "ScaledNormal";
+
+/** E[(x − μ)²] at row n. */
+function squaredDistance(x: EdgeView, m: EdgeView, n: number): number {
+  const xi = instanceOf(x, n), mi = instanceOf(m, n);
+  return Normal.ex2(x.stats, xi) - 2 * Normal.ex(x.stats, xi) * Normal.ex(m.stats, mi) + Normal.ex2(m.stats, mi);
 }
 
-export const ScaledNormalNode: NodeType = {
-  name: "ScaledNormal",
-  edges: [
-    { name: "out", family: "Normal", doc: "the Normal variable" },
-    { name: "mean", family: "Normal", doc: "its mean" },
-    { name: "precision", family: "Gamma", doc: "the precision τ, scaled by κ" },
-    { name: "scale", family: "input", doc: "known κ > 0" },
-  ],
-  check(info: Readonly<Record<string, EdgeInfo>>, nodeName: string): void {
-    requireKnown(info.scale!.known, nodeName, "ScaledNormal", "scale", "κ is a fixed number");
-    requireValueSize(info, "scale", 1, nodeName, "ScaledNormal", "one scale κ");
+export const ScaledNormalNode = defineNode({
+  name: NAME,
+  edges: {
+    out: { family: Normal, doc: "the Normal variable" },
+    mean: { family: Normal, doc: "its mean" },
+    precision: { family: Gamma, doc: "the precision τ, scaled by κ" },
+    scale: { family: "input", doc: "known κ > 0" },
   },
-  messages: ruleSet(["out", "mean", "precision"], (ctx: NodeContext, edge: string, out: Float64Array): void => {
+  check(info, nodeName) {
+    requireKnown(info.scale.known, nodeName, NAME, "scale", "κ is a fixed number");
+    requireValueSize(info, "scale", 1, nodeName, NAME, "one scale κ");
+  },
+  checkData(ctx) {
+    const k = ctx.edges.scale.values;
+    for (let i = 0; i < k.length; i++) {
+      if (!(k[i]! > 0 && k[i]! < Infinity)) {
+        throw new VireoError("INVALID_PARAMETER", `Node '${ctx.nodeName}' (${NAME}): scale κ at row ${i} is ${fmt(k[i]!)}, expected a finite number > 0.`, { node: ctx.nodeName, edge: "scale", row: i });
+      }
+    }
+  },
+  messages(ctx, edge, out) {
     const { out: x, mean: m, precision: p, scale: k } = ctx.edges;
     for (let n = 0; n < ctx.rows; n++) {
       const wn = weightAt(ctx.weights, n), kv = k.values[instanceOf(k, n)]!;
       if (edge === "out" || edge === "mean") {
         const target = edge === "out" ? x : m, other = edge === "out" ? m : x;
-        const c = wn * kv * p.stats[instanceOf(p, n) * 2 + 1]!, o = instanceOf(target, n) * 2;
-        out[o] += c * other.stats[instanceOf(other, n) * 2]!;
+        const c = wn * kv * Gamma.ex(p.stats, instanceOf(p, n)), o = instanceOf(target, n) * 2;
+        out[o] += c * Normal.ex(other.stats, instanceOf(other, n));
         out[o + 1] -= 0.5 * c;
       } else {
-        const xi = instanceOf(x, n) * 2, mi = instanceOf(m, n) * 2, o = instanceOf(p, n) * 2;
-        const sq = x.stats[xi + 1]! - 2 * x.stats[xi]! * m.stats[mi]! + m.stats[mi + 1]!;
+        const o = instanceOf(p, n) * 2;
         out[o] += 0.5 * wn;
-        out[o + 1] -= 0.5 * wn * kv * sq;
+        out[o + 1] -= 0.5 * wn * kv * squaredDistance(x, m, n);
       }
     }
-  }),
-  ...rowTerms((ctx) => {
+  },
+  rowTerm(ctx) {
     const { out: x, mean: m, precision: p, scale: k } = ctx.edges;
-    return (n) => rowLog(x, m, p, k, n);
-  }),
-};
+    return (n) => {
+      const pi = instanceOf(p, n), kv = k.values[instanceOf(k, n)]!;
+      return 0.5 * Math.log(kv) + 0.5 * Gamma.elog(p.stats, pi) - 0.5 * LOG_2PI - 0.5 * kv * Gamma.ex(p.stats, pi) * squaredDistance(x, m, n);
+    };
+  },
+});

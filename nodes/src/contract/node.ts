@@ -12,7 +12,8 @@
  * an edge equals the gradient of E_q[log f] (summed over rows) with respect to that edge's expected
  * sufficient statistics.
  */
-import type { ExponentialFamily } from "@vireo/core";
+import type { ExponentialFamily, FamilyRef } from "@vireo/core";
+import type { ChangeTracker, NodeScratch } from "./versions.js";
 
 /** How an edge's variable instances line up with the node's rows. */
 export type EdgeLayout =
@@ -69,6 +70,10 @@ export interface NodeContext {
   readonly weights: RowWeights | null;
   /** The node's name in the model, for error messages. */
   readonly nodeName: string;
+  /** Change tracking of the engine's buffers (see ChangeTracker): for caches across messages. */
+  readonly changes: ChangeTracker;
+  /** This context's scratch space (buffers, caches), owned by the engine's compiled state. */
+  readonly scratch: NodeScratch;
 }
 
 /** What is known about a connected edge when the model is built. */
@@ -86,6 +91,11 @@ export interface EdgeInfo {
 export interface EdgeSpec {
   readonly name: string;
   readonly family: string;
+  /**
+   * The families themselves, in the order of `family`'s alternatives, when the node declared
+   * them (defineNode's typed edges do): the builder asks them how to hold an inline constant.
+   */
+  readonly families?: readonly FamilyRef[];
   /** Short description for docs and error messages. */
   readonly doc?: string;
   /** The edge takes observed or constant values only, so it has no message rule. */
@@ -126,6 +136,13 @@ export interface NodeType {
    * Called once, when the model is built.
    */
   check?(edges: Readonly<Record<string, EdgeInfo>>, nodeName: string): void;
+  /**
+   * Checks the values on the node's known edges (data, inputs, constants) and the instance
+   * counts, once when data is bound (engines call it on compile and on every rebind), so message
+   * rules and logFactor never validate inside their row loops. Throws a VireoError naming the
+   * node, edge and row.
+   */
+  checkData?(ctx: NodeContext): void;
   /** One message rule per edge that can be random (see needsMessage). */
   readonly messages: Readonly<Record<string, MessageRule>>;
   /** Σ over rows of weight · E_q[log f] (the negative average energy). */
@@ -147,6 +164,13 @@ export interface NodeType {
    * to `linearEdges` are exact and are not damped). Conjugate nodes leave it unset.
    */
   readonly damping?: number;
+  /**
+   * Mixture seeding: parameter edge → data edge whose values may seed it, e.g. { mean: "out" }
+   * for a Normal. When the node is a mixture component with that parameter per component and
+   * the data edge observed in the same family, each component starts located at a different
+   * data row (through the family's seedAt).
+   */
+  readonly seeds?: Readonly<Record<string, string>>;
 }
 
 /** Reads a row's weight (1 when there are no weights). */

@@ -1,13 +1,18 @@
 /**
- * Node verification for node authors: checks numerically that each message equals the gradient
- * of the node's E_q[log f] with respect to the edge's expected sufficient statistics. Because
- * E_q[log f] is linear in each edge's statistics for a conjugate node, central differences are
- * exact up to round-off, so the tolerance can be tight.
+ * Node verification for node authors: checks numerically every claim a node makes.
+ *  - messages: each message equals the gradient of the node's E_q[log f] with respect to the
+ *    edge's expected sufficient statistics (central differences; exact up to round-off for a
+ *    conjugate node, whose E_q[log f] is linear in each edge's statistics);
+ *  - linearEdges: for each edge declared linear, E_q[log f] = ⟨message, E[T]⟩ with nothing left
+ *    over, at the test point and at a second point of that edge's q (the engine's collapsed
+ *    ELBO relies on it: a wrong claim gives a wrong ELBO that nothing else would flag);
+ *  - rowLogFactor: the weighted sum of the per-row terms equals logFactor;
+ *  - damping: in (0, 1] when declared.
  */
 import { VireoError, type ExponentialFamily } from "@vireo/core";
 import type { NodeType, NodeContext, EdgeView, EdgeLayout, RowWeights } from "./node.js";
 import { knownStats } from "./known-stats.js";
-import { markChanged } from "./versions.js";
+import { ChangeTracker, NodeScratch } from "./versions.js";
 
 /** One edge of the test point: a random variable (natural parameters) or known values. */
 export interface VerifyEdge {
@@ -36,10 +41,25 @@ export interface EdgeCheck {
   readonly passed: boolean;
 }
 
+/** A check of one of the node's declared claims beyond its messages. */
+export interface ClaimCheck {
+  readonly claim: "linearEdges" | "rowLogFactor" | "damping";
+  /** The edge the claim is about (linearEdges), or null. */
+  readonly edge: string | null;
+  /** The largest relative discrepancy found (Infinity when the claim could not be checked). */
+  readonly error: number;
+  readonly passed: boolean;
+  /** What was compared, for the error message. */
+  readonly detail: string;
+}
+
 export interface VerificationReport {
   readonly node: string;
   readonly passed: boolean;
+  /** Message-vs-gradient checks, one per random edge. */
   readonly edges: readonly EdgeCheck[];
+  /** Checks of linearEdges, rowLogFactor and damping. */
+  readonly claims: readonly ClaimCheck[];
 }
 
 /** Builds a NodeContext from a test point (also useful for node unit tests). */
@@ -70,7 +90,9 @@ export function contextFor(node: NodeType, point: VerifyPoint, nodeName = node.n
     };
   }
   const weights: RowWeights | null = point.weights ? { data: point.weights, offset: 0, stride: 1 } : null;
-  return { rows: point.rows, edges, weights, nodeName };
+  const ctx: NodeContext = { rows: point.rows, edges, weights, nodeName, changes: new ChangeTracker(), scratch: new NodeScratch() };
+  node.checkData?.(ctx);
+  return ctx;
 }
 
 /**
@@ -96,13 +118,13 @@ export function verifyNode(node: NodeType, point: VerifyPoint, options: { step?:
     for (let i = 0; i < e.stats.length; i++) {
       const s0 = e.stats[i]!;
       (e.stats as Float64Array)[i] = s0 + h;
-      markChanged(e.stats);
+      ctx.changes.markChanged(e.stats);
       const up = node.logFactor(ctx);
       (e.stats as Float64Array)[i] = s0 - h;
-      markChanged(e.stats);
+      ctx.changes.markChanged(e.stats);
       const down = node.logFactor(ctx);
       (e.stats as Float64Array)[i] = s0;
-      markChanged(e.stats);
+      ctx.changes.markChanged(e.stats);
       const grad = (up - down) / (2 * h);
       const abs = Math.abs(msg[i]! - grad), rel = abs / Math.max(1, Math.abs(grad));
       if (rel > maxRel) {
@@ -113,22 +135,105 @@ export function verifyNode(node: NodeType, point: VerifyPoint, options: { step?:
     }
     checks.push({ edge: spec.name, maxAbsError: maxAbs, maxRelError: maxRel, worst, passed: maxRel <= tol });
   }
-  return { node: node.name, passed: checks.every((c) => c.passed), edges: checks };
+  const claims = [...checkLinearEdges(node, ctx, point, tol), ...checkRowLogFactor(node, ctx, tol), ...checkDamping(node)];
+  return { node: node.name, passed: checks.every((c) => c.passed) && claims.every((c) => c.passed), edges: checks, claims };
+}
+
+const dot = (a: Float64Array, b: Float64Array): number => {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
+  return s;
+};
+
+/**
+ * For each declared linear edge: E_q[log f] − ⟨message, E[T]⟩ must vanish at the test point
+ * and at a second q of that edge (halfway to the family's starting point), with the message
+ * unchanged (it may depend on the other edges only).
+ */
+function checkLinearEdges(node: NodeType, ctx: NodeContext, point: VerifyPoint, tol: number): ClaimCheck[] {
+  const out: ClaimCheck[] = [];
+  for (const edge of node.linearEdges ?? []) {
+    const e = ctx.edges[edge];
+    const rule = node.messages[edge];
+    if (!e || !rule || e.family === null) {
+      out.push({ claim: "linearEdges", edge, error: Infinity, passed: false, detail: !rule ? "the edge has no message rule" : "the edge has no family" });
+      continue;
+    }
+    if (e.known) {
+      // Known values: the identity at T(value) (built here even where the engine leaves it implicit).
+      const fam = e.family, t = new Float64Array(e.count * fam.size);
+      for (let i = 0; i < e.count; i++) fam.sufficientStats(fam.valueAt(e.values, i * fam.valueSize), t.subarray(i * fam.size, (i + 1) * fam.size));
+      const msg = new Float64Array(t.length);
+      rule(ctx, msg);
+      const lf = node.logFactor(ctx), inner = dot(msg, t), err = Math.abs(lf - inner) / Math.max(1, Math.abs(lf));
+      out.push({ claim: "linearEdges", edge, error: err, passed: err <= tol, detail: `at the known values E_q[log f] = ${lf} but ⟨message, T(value)⟩ = ${inner} (left over: ${lf - inner})` });
+      continue;
+    }
+    const fam = e.family!, eta = point.edges[edge]!.eta!, count = e.count;
+    const stats = e.stats as Float64Array, saved = stats.slice();
+    const points: Float64Array[] = [saved];
+    try {
+      const start = fam.startingPoint(), eta2 = new Float64Array(eta.length);
+      for (let i = 0; i < eta.length; i++) eta2[i] = 0.5 * eta[i]! + 0.5 * start[i % fam.size]!;
+      const s2 = new Float64Array(stats.length);
+      fam.expectedStatsRows(eta2, s2, count);
+      points.push(s2);
+    } catch {
+      // No starting point to move towards: the identity at the test point still pins the offset.
+    }
+    let worst = 0, detail = "";
+    for (const [i, s] of points.entries()) {
+      stats.set(s);
+      ctx.changes.markChanged(stats);
+      const msg = new Float64Array(stats.length);
+      rule(ctx, msg);
+      const lf = node.logFactor(ctx), inner = dot(msg, stats);
+      const err = Math.abs(lf - inner) / Math.max(1, Math.abs(lf));
+      if (err > worst || i === 0) {
+        worst = Math.max(worst, err);
+        detail = `at ${i === 0 ? "the test point" : "a second q of the edge"} E_q[log f] = ${lf} but ⟨message, E[T]⟩ = ${inner} (left over: ${lf - inner})`;
+      }
+    }
+    stats.set(saved);
+    ctx.changes.markChanged(stats);
+    out.push({ claim: "linearEdges", edge, error: worst, passed: worst <= tol, detail });
+  }
+  return out;
+}
+
+/** Σ_n w_n rowLogFactor(n) must equal logFactor. */
+function checkRowLogFactor(node: NodeType, ctx: NodeContext, tol: number): ClaimCheck[] {
+  if (!node.rowLogFactor) return [];
+  const rows = new Float64Array(ctx.rows);
+  node.rowLogFactor(ctx, rows, 0, 1);
+  let sum = 0;
+  for (let n = 0; n < ctx.rows; n++) sum += (ctx.weights === null ? 1 : ctx.weights.data[ctx.weights.offset + n * ctx.weights.stride]!) * rows[n]!;
+  const lf = node.logFactor(ctx), err = Math.abs(sum - lf) / Math.max(1, Math.abs(lf));
+  return [{ claim: "rowLogFactor", edge: null, error: err, passed: err <= tol, detail: `Σ weight·rowLogFactor = ${sum} but logFactor = ${lf}` }];
+}
+
+function checkDamping(node: NodeType): ClaimCheck[] {
+  if (node.damping === undefined) return [];
+  const ok = node.damping > 0 && node.damping <= 1;
+  return [{ claim: "damping", edge: null, error: ok ? 0 : Infinity, passed: ok, detail: `damping is ${node.damping}; it must be in (0, 1]` }];
 }
 
 /** verifyNode, throwing INVALID_NODE with the failing edges when the node does not pass. */
 export function assertNodeVerified(node: NodeType, point: VerifyPoint, options: { step?: number; tolerance?: number } = {}): VerificationReport {
   const report = verifyNode(node, point, options);
   if (!report.passed) {
-    const bad = report.edges.filter((c) => !c.passed)
+    const badMessages = report.edges.filter((c) => !c.passed)
       .map((c) => (c.worst < 0 ? `edge '${c.edge}': no message rule` : `edge '${c.edge}': stats entry ${c.worst} differs by ${c.maxRelError.toExponential(2)} (relative)`))
       .join("; ");
-    throw new VireoError(
-      "INVALID_NODE",
-      `Node type ${node.name} fails verification: its message does not equal the gradient of E_q[log f] — ${bad}. ` +
-        `Check the message rule for that edge against logFactor.`,
-      { node: node.name },
-    );
+    const badClaims = report.claims.filter((c) => !c.passed).map((c) =>
+      c.claim === "linearEdges"
+        ? `edge '${c.edge}' is declared in linearEdges, but E_q[log f] is not ⟨message, E[T]⟩ with nothing left over: ${c.detail}. Remove '${c.edge}' from linearEdges (the engine would report a wrong ELBO)`
+        : c.claim === "rowLogFactor" ? `rowLogFactor disagrees with logFactor: ${c.detail}` : c.detail).join("; ");
+    const parts = [
+      ...(badMessages ? [`its message does not equal the gradient of E_q[log f] — ${badMessages}. Check the message rule for that edge against logFactor`] : []),
+      ...(badClaims ? [badClaims] : []),
+    ];
+    throw new VireoError("INVALID_NODE", `Node type ${node.name} fails verification: ${parts.join(". ")}.`, { node: node.name });
   }
   return report;
 }

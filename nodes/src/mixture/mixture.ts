@@ -10,7 +10,7 @@
  * shared by all components (the observed data, or a tied parameter).
  */
 import { VireoError } from "@vireo/core";
-import { markChanged } from "../contract/versions.js";
+import { NodeScratch } from "../contract/versions.js";
 import { ruleSet, type NodeType, type NodeContext, type EdgeView, type EdgeInfo, type RowWeights } from "../contract/node.js";
 
 interface Prepared {
@@ -35,6 +35,11 @@ function componentView(e: EdgeView, k: number): EdgeView {
   };
 }
 
+/** The name of a mixture's selector edge. */
+export const SELECTOR_EDGE = "selector";
+/** The families a mixture's selector may have (its first K statistics are a row's probabilities). */
+export const SELECTOR_FAMILIES = "Categorical|CategoricalChain";
+
 /** Builds the mixture node type over `inner`, with `components` naming its per-component edges. */
 export function Mixture(inner: NodeType, components: readonly string[]): NodeType {
   for (const c of components) {
@@ -53,30 +58,32 @@ export function Mixture(inner: NodeType, components: readonly string[]): NodeTyp
     );
   }
   const componentSet = new Set(components);
-  const cache = new WeakMap<NodeContext, Prepared>();
+  // This mixture's prepared state lives in each context's scratch, under this key.
+  const key = {};
 
   function prepare(ctx: NodeContext): Prepared {
-    let p = cache.get(ctx);
-    const z = ctx.edges.selector!;
-    const K = z.family!.dim;
-    if (!p) {
-      const respIsStats = !z.known && ctx.weights === null;
-      const resp = respIsStats ? z.stats : new Float64Array(ctx.rows * K);
-      const inner: NodeContext[] = [];
-      for (let k = 0; k < K; k++) {
-        const edges: Record<string, EdgeView> = {};
-        for (const spec of innerEdges) {
-          const e = ctx.edges[spec]!;
-          edges[spec] = componentSet.has(spec) ? componentView(e, k) : e;
-        }
-        const weights: RowWeights = { data: resp, offset: k, stride: respIsStats ? z.size : K };
-        inner.push({ rows: ctx.rows, edges, weights, nodeName: `${ctx.nodeName}[component ${k}]` });
-      }
-      p = { K, inner, outViews: new Map(), resp, respIsStats };
-      cache.set(ctx, p);
-    }
+    const p = ctx.scratch.get(key, () => build(ctx));
     if (!p.respIsStats) refreshResponsibilities(ctx, p);
     return p;
+  }
+
+  /** One inner context per component, reading the component's slice of each component edge. */
+  function build(ctx: NodeContext): Prepared {
+    const z = ctx.edges.selector!;
+    const K = z.family!.dim;
+    const respIsStats = !z.known && ctx.weights === null;
+    const resp = respIsStats ? z.stats : new Float64Array(ctx.rows * K);
+    const inner: NodeContext[] = [];
+    for (let k = 0; k < K; k++) {
+      const edges: Record<string, EdgeView> = {};
+      for (const spec of innerEdges) {
+        const e = ctx.edges[spec]!;
+        edges[spec] = componentSet.has(spec) ? componentView(e, k) : e;
+      }
+      const weights: RowWeights = { data: resp, offset: k, stride: respIsStats ? z.size : K };
+      inner.push({ rows: ctx.rows, edges, weights, nodeName: `${ctx.nodeName}[component ${k}]`, changes: ctx.changes, scratch: new NodeScratch() });
+    }
+    return { K, inner, outViews: new Map(), resp, respIsStats };
   }
 
   function refreshResponsibilities(ctx: NodeContext, p: Prepared): void {
@@ -91,7 +98,7 @@ export function Mixture(inner: NodeType, components: readonly string[]): NodeTyp
         for (let k = 0; k < K; k++) r[n * K + k] = wn * z.stats[zi * z.size + k]!;
       }
     }
-    markChanged(r);
+    ctx.changes.markChanged(r);
   }
 
   function viewsOf(p: Prepared, out: Float64Array, size: number): Float64Array[] {
@@ -106,12 +113,14 @@ export function Mixture(inner: NodeType, components: readonly string[]): NodeTyp
   const innerEdges = inner.edges.map((e) => e.name);
   return {
     name: `Mixture(${inner.name})`,
-    edges: [{ name: "selector", family: "Categorical|CategoricalChain", doc: "which component each row uses (its first K statistics are the row's probabilities)" }, ...inner.edges],
-    linearEdges: ["selector"],
+    edges: [{ name: SELECTOR_EDGE, family: SELECTOR_FAMILIES, doc: "which component each row uses (its first K statistics are the row's probabilities)" }, ...inner.edges],
+    linearEdges: [SELECTOR_EDGE],
+    ...(inner.seeds !== undefined ? { seeds: inner.seeds } : {}),
     ...(inner.damping !== undefined ? { damping: inner.damping } : {}),
     check(info: Readonly<Record<string, EdgeInfo>>, nodeName: string): void {
       inner.check?.(info, nodeName);
     },
+    ...(inner.checkData !== undefined ? { checkData: inner.checkData } : {}),
     messages: ruleSet(["selector", ...Object.keys(inner.messages)], (ctx: NodeContext, edge: string, out: Float64Array): void => {
       const p = prepare(ctx);
       if (edge === "selector") {

@@ -54,10 +54,6 @@ export function studentTNode(options: { readonly damping?: number; readonly poin
     rowParams(ctx, n);
     return par[3]! + E.value(par[0]!, m, Math.max(0, mu.stats[o + 1]! - m * m), par[1]!, par[2]!);
   };
-  const validate = (ctx: NodeContext): void => {
-    requirePositive(ctx.edges.df!, ctx);
-    requirePositive(ctx.edges.scale!, ctx);
-  };
   return {
     name: "StudentT",
     edges: [
@@ -72,9 +68,13 @@ export function studentTNode(options: { readonly damping?: number; readonly poin
       requireValueSize(info, "df", 1, nodeName, "StudentT", "the degrees of freedom");
       requireValueSize(info, "scale", 1, nodeName, "StudentT", "the scale");
     },
+    // ν and s are checked once per binding, not in every message.
+    checkData(ctx: NodeContext): void {
+      requirePositive(ctx.edges.df!, ctx);
+      requirePositive(ctx.edges.scale!, ctx);
+    },
     messages: {
       mean(ctx: NodeContext, out: Float64Array): void {
-        validate(ctx);
         const mu = ctx.edges.mean!;
         for (let n = 0; n < ctx.rows; n++) {
           const o = instanceOf(mu, n) * 2, m = mu.stats[o]!;
@@ -87,13 +87,11 @@ export function studentTNode(options: { readonly damping?: number; readonly poin
       },
     },
     logFactor(ctx: NodeContext): number {
-      validate(ctx);
       let s = 0;
       for (let n = 0; n < ctx.rows; n++) s += weightAt(ctx.weights, n) * rowValue(ctx, n);
       return s;
     },
     rowLogFactor(ctx: NodeContext, out: Float64Array, offset: number, stride: number): void {
-      validate(ctx);
       for (let n = 0; n < ctx.rows; n++) out[offset + n * stride] += rowValue(ctx, n);
     },
   };

@@ -42,16 +42,16 @@ export interface PsisCheck {
   readonly logRatios: Float64Array;
 }
 
-/** log p(y, x) of the model at constrained values `x`, as a number. */
+/** log p(y, x) of the model at constrained values `x`, as a number (the factors see it as draw slot 0). */
 export function logJointValue<D>(model: BbviModel<D>, x: Readonly<Record<string, Float64Array>>, tape: Tape, data?: D): number {
   let total = 0;
   for (const f of model.factors) {
-    if (typeof f.logDensityValue === "function") total += f.logDensityValue(x, data);
+    if (typeof f.logDensityValue === "function") total += f.logDensityValue(x, data, 0);
     else {
       tape.reset();
       const nodes: Record<string, TNode> = {};
       for (const name of f.vars) nodes[name] = tape.constant(x[name]!);
-      total += f.logDensity!(nodes, tape, data).value[0]!;
+      total += f.logDensity!(nodes, tape, data, 0).value[0]!;
     }
   }
   return total;

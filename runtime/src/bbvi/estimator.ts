@@ -102,7 +102,7 @@ export class ElboGradientEstimator<D> {
     this.bind(params, grad);
     tape.reset();
     const blocks = model.latents.map((l, v) => ({ family: l.family, parts: l.family.prepare(tape.param(this.views[v]!, undefined, this.gradViews[v]!)) }));
-    const objective = this.objective!.build(tape, blocks, rng, (z) => {
+    const objective = this.objective!.build(tape, blocks, rng, (z, draw) => {
       let total: TNode | null = null;
       for (let v = 0; v < V; v++) {
         const l = model.latents[v]!;
@@ -114,7 +114,7 @@ export class ElboGradientEstimator<D> {
       }
       for (let f = 0; f < F; f++) {
         const fac = model.factors[f]!;
-        let node = fac.logDensity!(this.xNodes, tape, input.data);
+        let node = fac.logDensity!(this.xNodes, tape, input.data, draw);
         if (!node || node.tape !== tape || node.size !== 1) {
           throw new VireoError("INVALID_MODEL", `BBVI: factor '${fac.name}'.logDensity must return a scalar node built on the tape it was given.`, { node: fac.name });
         }
@@ -180,7 +180,7 @@ export class ElboGradientEstimator<D> {
         const fac = model.factors[f]!;
         const c = fac.minibatch ? input.scale : 1;
         if (this.onTape[f]) {
-          let node = fac.logDensity!(this.xNodes, tape, input.data);
+          let node = fac.logDensity!(this.xNodes, tape, input.data, s);
           if (!node || node.tape !== tape || node.size !== 1) {
             throw new VireoError(
               "INVALID_MODEL",
@@ -193,7 +193,7 @@ export class ElboGradientEstimator<D> {
           this.factorVal[s * F + f] = node.value[0]!;
           if (this.onObjective[f]) sampled = sampled === null ? node : ad.add(sampled, node);
         } else {
-          this.factorVal[s * F + f] = c * fac.logDensityValue!(this.xValues, input.data);
+          this.factorVal[s * F + f] = c * fac.logDensityValue!(this.xValues, input.data, s);
         }
       }
     }
@@ -204,6 +204,16 @@ export class ElboGradientEstimator<D> {
     for (let i = 0; i < S * V; i++) joint += this.jacVal[i]!;
     for (let v = 0; v < V; v++) if (!cfg.reparam[v]) this.addScoreTerm(v, baselines);
     return entropy + joint / S;
+  }
+
+  /** log f of factor f at draw s of the last estimate (scaled like the objective). */
+  factorValue(s: number, f: number): number {
+    return this.factorVal[s * this.F + f]!;
+  }
+
+  /** log|det J| of latent v's transform at draw s of the last estimate. */
+  jacobianValue(s: number, v: number): number {
+    return this.jacVal[s * this.V + v]!;
   }
 
   /** Adds (1/S) Σ_s ∇log q(z_s) (c_s − b) for score-function variable v, then updates its baseline. */

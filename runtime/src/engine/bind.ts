@@ -69,32 +69,8 @@ export function checkValues(v: VariableSpec, data: Float64Array, rows: number, l
       throw new VireoError("INVALID_DATA", `${label}: row ${Math.floor(i / c)}${c > 1 ? `, column ${i % c}` : ""} is ${fmt(x)}; data must be finite numbers.`, { variable: v.name, row: Math.floor(i / c) });
     }
   }
-  const f = v.family;
-  if (!f) return;
-  const bad = (row: number, what: string): never => {
-    throw new VireoError("INVALID_DATA", `${label}: row ${row} ${what}.`, { variable: v.name, row });
-  };
-  for (let r = 0; r < rows; r++) {
-    const x = data[r * c]!;
-    switch (f.name) {
-      case "Categorical": if (!(Number.isInteger(x) && x >= 0 && x < f.dim)) bad(r, `is ${fmt(x)}, expected a category index in 0..${f.dim - 1}`); break;
-      case "Bernoulli": if (x !== 0 && x !== 1) bad(r, `is ${fmt(x)}, expected 0 or 1`); break;
-      case "Poisson": if (!(Number.isInteger(x) && x >= 0)) bad(r, `is ${fmt(x)}, expected a non-negative integer count`); break;
-      case "Gamma": if (!(x > 0)) bad(r, `is ${fmt(x)}, expected a positive number`); break;
-      case "Beta": if (!(x > 0 && x < 1)) bad(r, `is ${fmt(x)}, expected a number in (0, 1)`); break;
-      case "Dirichlet": {
-        let s = 0;
-        for (let k = 0; k < c; k++) {
-          const p = data[r * c + k]!;
-          if (!(p > 0)) bad(r, `has entry ${k} = ${fmt(p)}, expected a positive probability`);
-          s += p;
-        }
-        if (Math.abs(s - 1) > 1e-9) bad(r, `sums to ${fmt(s)}, expected a probability vector summing to 1`);
-        break;
-      }
-      default: break;
-    }
-  }
+  // The family owns its support (a plugin family's check runs exactly like a built-in one's).
+  v.family?.checkSupport(data, rows, label, v.name);
 }
 
 export function bindData(model: Model, data: DataBinding, options: { plateSizes?: Readonly<Record<string, number>> } = {}): BoundData {

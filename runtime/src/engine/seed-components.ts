@@ -1,30 +1,38 @@
 /**
  * Data-seeded start for mixtures (the k-means++ idea without the weighting): each component's
- * mean starts at a different randomly chosen data row, keeping the precision of its starting q.
+ * location starts at a different randomly chosen data row, keeping the spread of its starting q.
  * Soft random responsibilities alone put every component mean at the global mean, from where
  * well-separated clusters part only slowly; seeded means give the first responsibilities a real
- * partition of the data.
+ * partition of the data. Which edge seeds which is the node's claim (NodeType.seeds); how a
+ * value becomes a location is the family's (ExponentialFamily.seedAt).
  */
-import { Generator, MvNormal, type MvNormalFamily, type ExponentialFamily } from "@vireo/core";
-import { markChanged } from "@vireo/nodes";
+import type { Generator } from "@vireo/core";
+import { SELECTOR_EDGE } from "@vireo/nodes";
 import type { CompiledState, VariableState } from "./state.js";
 
 /**
- * Seeds the component means of every mixture whose `out` edge is observed and whose per-component
- * `mean` edge has the same family, unless the user gave a start for those means or the selector.
- * Returns the selectors of the seeded mixtures (to be updated before the first sweep).
+ * Seeds the per-component parameters of every mixture whose node declares a seeding rule, whose
+ * data edge is observed and whose parameter has the data's family, unless the user gave a start
+ * for those parameters or the selector. Returns the selectors of the seeded mixtures (to be
+ * updated before the first sweep).
  */
 export function seedMixtureComponents(state: CompiledState, rng: Generator, userInitialised: ReadonlySet<string> = new Set()): VariableState[] {
   const selectors: VariableState[] = [];
   for (const f of state.factors) {
-    if (!f.spec.componentEdges.includes("mean") || !f.spec.edges.out) continue;
-    const out = state.variables.get(f.spec.edges.out.variable)!, mean = state.variables.get(f.spec.edges.mean!.variable)!;
-    const selector = state.variables.get(f.spec.edges.selector!.variable)!;
-    if (!out.known || mean.known || selector.known || out.family?.name !== mean.family?.name || out.count < mean.count) continue;
-    if (userInitialised.has(mean.name) || userInitialised.has(selector.name)) continue;
-    const rows = pickDistinct(rng, out.count, mean.count);
-    rows.forEach((r, k) => seedInstance(mean, k, out.values.subarray(r * out.spec.valueSize, (r + 1) * out.spec.valueSize)));
-    selectors.push(selector);
+    const seeds = f.spec.type.seeds;
+    const selectorBinding = f.spec.edges[SELECTOR_EDGE];
+    if (seeds === undefined || selectorBinding === undefined) continue;
+    for (const [param, dataEdge] of Object.entries(seeds)) {
+      if (!f.spec.componentEdges.includes(param) || !f.spec.edges[dataEdge]) continue;
+      const out = state.variables.get(f.spec.edges[dataEdge]!.variable)!, mean = state.variables.get(f.spec.edges[param]!.variable)!;
+      const selector = state.variables.get(selectorBinding.variable)!;
+      if (!out.known || mean.known || selector.known || out.family === null || out.family.key !== mean.family?.key || out.count < mean.count) continue;
+      if (userInitialised.has(mean.name) || userInitialised.has(selector.name)) continue;
+      const rows = pickDistinct(rng, out.count, mean.count);
+      rows.forEach((r, k) => seedInstance(mean, k, out.values, r * out.spec.valueSize));
+      selectors.push(selector);
+      break;
+    }
   }
   return selectors;
 }
@@ -35,16 +43,11 @@ function pickDistinct(rng: Generator, n: number, k: number): number[] {
   return [...chosen];
 }
 
-/** Moves instance k of a Normal/MvNormal variable to mean `x`, keeping its precision. */
-function seedInstance(v: VariableState, k: number, x: Float64Array): void {
-  const f = v.family as ExponentialFamily, o = k * v.size;
+/** Moves instance k of `v` to the data value at values[offset ..), keeping its spread. */
+function seedInstance(v: VariableState, k: number, values: Float64Array, offset: number): void {
+  const f = v.family!, o = k * v.size;
   const eta = v.eta.subarray(o, o + v.size);
-  if (f.name === "Normal") {
-    eta[0] = -2 * eta[1]! * x[0]!;
-  } else if (f.name === "MvNormal") {
-    const fam = MvNormal(f.dim) as MvNormalFamily;
-    eta.set(fam.fromMeanPrecision(x, fam.precision(eta)));
-  } else return;
+  if (!f.seedAt(eta, values, offset)) return;
   f.expectedStats(eta, v.stats.subarray(o, o + v.size));
-  markChanged(v.stats);
+  v.changes.markChanged(v.stats);
 }

@@ -4,8 +4,9 @@
  * factor whose edge views point at those buffers. Updates write into the buffers in place, so
  * contexts stay valid for the life of the state.
  */
-import { VireoError, Generator, sampleDirichlet, type ExponentialFamily } from "@vireo/core";
-import { knownStats, knownStatsInto, markChanged, type NodeContext, type EdgeView, type EdgeLayout, type MessageRule } from "@vireo/nodes";
+import { VireoError, Generator, type ExponentialFamily } from "@vireo/core";
+import { knownStats, knownStatsInto, ChangeTracker, NodeScratch, isDensityNode, type NodeContext, type EdgeView, type EdgeLayout, type MessageRule } from "@vireo/nodes";
+import { GradientVariable, needsGradient, resolveFit, type GradientFit, type GradientOptions, type DensityDraws } from "./gradient.js";
 import type { Model, FactorSpec, VariableSpec } from "../model/spec.js";
 import { isKnown } from "../model/validate.js";
 import type { BoundData } from "./bind.js";
@@ -36,12 +37,22 @@ export interface VariableState {
   readonly weights: Float64Array | null;
   /** Smallest damping among its factors' node types (1 when all are conjugate). */
   readonly damping: number;
+  /** The state's change tracker: whoever rewrites `stats` or `values` in place marks them. */
+  readonly changes: ChangeTracker;
+  /** Density factors touching the variable (they are not in `neighbours`: they send no messages). */
+  readonly densityFactors: FactorState[];
+  /** Set when the variable is fitted by gradients: its q, draws and optimiser (see gradient.ts). */
+  readonly gradient: GradientVariable | null;
+  /** Scratch buffers of the update (the previous η of a damped step, one message), count × size each. */
+  readonly scratch: { readonly previous: Float64Array; readonly message: Float64Array };
 }
 
 export interface FactorState {
   readonly spec: FactorSpec;
   readonly name: string;
   readonly ctx: NodeContext;
+  /** For density nodes: log g at each draw of the latest evaluation; null for message-passing nodes. */
+  readonly density: DensityDraws | null;
 }
 
 export interface CompiledState {
@@ -51,6 +62,12 @@ export interface CompiledState {
   readonly factors: readonly FactorState[];
   /** Random variables, in declaration order. */
   readonly random: readonly VariableState[];
+  /** Change tracking of this state's buffers, shared by its variables and node contexts. */
+  readonly changes: ChangeTracker;
+  /** Whether some variable is fitted by gradients (the ELBO is then a Monte Carlo estimate). */
+  readonly stochastic: boolean;
+  /** The Monte Carlo ELBO's plan and buffers (engine/mc-elbo.ts), made on first use. */
+  readonly elboPlan?: import("./mc-elbo.js").ElboPlan;
 }
 
 function countOf(v: VariableSpec, data: BoundData): number {
@@ -58,14 +75,19 @@ function countOf(v: VariableSpec, data: BoundData): number {
   return v.plate === null ? 1 : data.plateSizes[v.plate]!;
 }
 
-/** Buffers of random variables to share instead of allocating (SVI keeps its globals this way). */
-export type SharedBuffers = ReadonlyMap<string, { readonly eta: Float64Array; readonly stats: Float64Array }>;
+/**
+ * Buffers of random variables to share instead of allocating (SVI keeps its globals this way). A
+ * gradient-fitted variable shares its GradientFit (λ, optimiser); compile fills `gradient` in on
+ * first use.
+ */
+export type SharedBuffers = ReadonlyMap<string, { readonly eta: Float64Array; readonly stats: Float64Array; gradient?: GradientFit | null }>;
 
 /**
  * Allocates buffers and contexts. Random variables start with zero η (see initialise()) unless
- * their buffers are passed in `shared`. Data values are copied, so rebind() can refill them.
+ * their buffers are passed in `shared` (then pass the change tracker of the states they are
+ * shared with as `changes`). Data values are copied, so rebind() can refill them.
  */
-export function compile(model: Model, data: BoundData, shared: SharedBuffers = new Map()): CompiledState {
+export function compile(model: Model, data: BoundData, shared: SharedBuffers = new Map(), gradientOptions: GradientOptions = {}, changes: ChangeTracker = new ChangeTracker()): CompiledState {
   const variables = new Map<string, VariableState>();
   for (const name of model.order) {
     const spec = model.variables[name]!;
@@ -82,7 +104,8 @@ export function compile(model: Model, data: BoundData, shared: SharedBuffers = n
       spec, name, family: fam, known, count, size,
       eta: known ? new Float64Array(0) : own?.eta ?? new Float64Array(count * size),
       stats: known ? knownStats(fam, values, count) : own?.stats ?? new Float64Array(count * size),
-      values, neighbours: [], weights: null, damping: 1,
+      values, neighbours: [], weights: null, damping: 1, changes, densityFactors: [], gradient: null,
+      scratch: { previous: new Float64Array(known ? 0 : count * size), message: new Float64Array(known ? 0 : count * size) },
     });
   }
   // Row multiplicities: the plate's column, shared by its factors (as row weights) and latents.
@@ -114,13 +137,25 @@ export function compile(model: Model, data: BoundData, shared: SharedBuffers = n
     }
     const multiplicity = f.plate === null ? null : model.plates[f.plate]!.multiplicity;
     const weights = multiplicity ? { data: variables.get(multiplicity)!.values, offset: 0, stride: 1 } : null;
-    const state: FactorState = { spec: f, name: f.name, ctx: { rows, edges, weights, nodeName: f.name } };
+    const density = isDensityNode(f.type);
+    const state: FactorState = {
+      spec: f, name: f.name, ctx: { rows, edges, weights, nodeName: f.name, changes, scratch: new NodeScratch() },
+      density: density ? { values: new Float64Array(gradientOptions.samples ?? 10) } : null,
+    };
     factors.push(state);
     for (const spec of f.type.edges) {
       const v = variables.get(f.edges[spec.name]!.variable)!;
-      if (!v.known) v.neighbours.push({ factor: state, edge: spec.name, rule: f.type.messages[spec.name]! });
+      if (v.known) continue;
+      if (density) {
+        if (f.edges[spec.name]!.index !== null) {
+          throw new VireoError("INVALID_MODEL", `Density node '${f.name}', edge '${spec.name}': indexed edges are not supported on density nodes; bind the variable directly.`, { node: f.name, edge: spec.name });
+        }
+        if (!v.densityFactors.includes(state)) v.densityFactors.push(state);
+      } else v.neighbours.push({ factor: state, edge: spec.name, rule: f.type.messages[spec.name]! });
     }
   }
+  // Values on known edges are checked here, once per binding, never inside the message loops.
+  for (const f of factors) f.spec.type.checkData?.(f.ctx);
   const random = [...variables.values()].filter((v) => !v.known);
   for (const v of random) {
     // Damping applies to approximate messages only: a node's linear edges get exact ones.
@@ -130,7 +165,19 @@ export function compile(model: Model, data: BoundData, shared: SharedBuffers = n
     }
     (v as { damping: number }).damping = damping;
   }
-  return { model, data, variables, factors, random };
+  const state: CompiledState = { model, data, variables, factors, random, changes, stochastic: false };
+  for (const v of random) {
+    if (!needsGradient(model, v.spec)) continue;
+    if (v.weights !== null) {
+      throw new VireoError("INVALID_MODEL", `Variable '${v.name}' is fitted by gradients inside plate '${v.spec.plate}' with row multiplicities; this is not supported. Expand the counted rows, or fit it in closed form.`, { variable: v.name });
+    }
+    const own = shared.get(v.name);
+    const fit = own?.gradient ?? resolveFit(v.spec, v.count, gradientOptions);
+    if (own && !own.gradient) own.gradient = fit;
+    (v as { gradient: GradientVariable | null }).gradient = new GradientVariable(v, fit, state, gradientOptions);
+    (state as { stochastic: boolean }).stochastic = true;
+  }
+  return state;
 }
 
 /** Whether `data` has the plate sizes `state` was compiled for (so rebind() can reuse it). */
@@ -151,8 +198,8 @@ export function rebind(state: CompiledState, data: BoundData): void {
     if (!v.known || v.spec.kind === "constant") continue;
     v.values.set(data.values[v.name]!);
     knownStatsInto(v.family, v.values, v.count, v.stats);
-    markChanged(v.values);
-    markChanged(v.stats);
+    state.changes.markChanged(v.values);
+    state.changes.markChanged(v.stats);
   }
   for (const f of state.factors) {
     for (const [edge, b] of Object.entries(f.spec.edges)) {
@@ -161,33 +208,41 @@ export function rebind(state: CompiledState, data: BoundData): void {
       for (let i = 0; i < idx.length; i++) idx[i] = col[i]!;
     }
   }
+  for (const f of state.factors) f.spec.type.checkData?.(f.ctx);
   (state as { data: BoundData }).data = data;
 }
 
 /**
  * Starting point: each random variable takes the product of messages from factors whose other
- * edges are all known (its priors), else a default member. Per-row Categorical variables start
- * at random probabilities drawn from `rng`: identical components would otherwise never separate.
+ * edges are all known (its priors), else a default member. Per-row variables of families with a
+ * random start (ExponentialFamily.randomStart: Categorical selectors) start there, drawn from
+ * `rng`: identical components would otherwise never separate.
  * `init` overrides any variable with user natural parameters (count × size).
  */
 export function initialise(state: CompiledState, rng: Generator, init: Readonly<Record<string, Float64Array>> = {}, randomCategorical = true): void {
   for (const v of state.random) {
     const f = v.family!;
     const given = init[v.name];
+    if (v.gradient !== null) {
+      // q starts from its own init (or the user's λ); the draws give the statistics.
+      if (given !== undefined) {
+        if (!(given instanceof Float64Array) || given.length !== v.gradient.fit.lambda.length) {
+          throw new VireoError("INVALID_OPTION", `init.${v.name}: '${v.name}' is fitted by gradients with ${v.gradient.fit.q.name}; give its λ, a Float64Array of ${v.gradient.fit.lambda.length} numbers.`, { variable: v.name });
+        }
+        v.gradient.fit.lambda.set(given);
+      } else v.gradient.fit.reset();
+      v.gradient.rng = rng;
+      v.gradient.redraw();
+      continue;
+    }
     if (given !== undefined) {
       if (!(given instanceof Float64Array) || (given.length !== v.size && given.length !== v.eta.length)) {
         throw new VireoError("INVALID_OPTION", `init.${v.name}: expected a Float64Array of ${v.size} natural parameters (or ${v.eta.length} for all ${v.count} instances).`, { variable: v.name });
       }
       for (let i = 0; i < v.count; i++) v.eta.set(given.length === v.size ? given : given.subarray(i * v.size, (i + 1) * v.size), i * v.size);
       for (let i = 0; i < v.count; i++) f.validate(v.eta.subarray(i * v.size, (i + 1) * v.size), `init.${v.name}[${i}]`);
-    } else if (randomCategorical && (f.name === "Categorical" || f.name === "CategoricalChain") && v.spec.plate !== null && state.model.plates[v.spec.plate]!.size === null) {
-      // Random probabilities per row (a chain's rows get random unary potentials, no coupling).
-      const p = new Float64Array(f.dim), ones = new Float64Array(f.dim).fill(1);
-      v.eta.fill(0);
-      for (let i = 0; i < v.count; i++) {
-        sampleDirichlet(rng, ones, p);
-        for (let k = 0; k < f.dim; k++) v.eta[i * v.size + k] = Math.log(Math.max(p[k]!, 1e-300));
-      }
+    } else if (randomCategorical && v.spec.plate !== null && state.model.plates[v.spec.plate]!.size === null && f.randomStart(rng, v.eta, v.count)) {
+      // The family asked for a random start (per-row selectors: identical ones never separate).
     } else {
       v.eta.fill(0);
       let fromPriors = false;
@@ -207,7 +262,7 @@ export function initialise(state: CompiledState, rng: Generator, init: Readonly<
       }
     }
     f.expectedStatsRows(v.eta, v.stats, v.count);
-    markChanged(v.stats);
+    v.changes.markChanged(v.stats);
   }
 }
 

@@ -1,10 +1,10 @@
 /**
  * One coordinate-ascent update of a random variable: q(v) ∝ exp(Σ messages), i.e. its natural
- * parameters become the sum of the messages of its neighbouring factors. Vector Gaussians with
- * a mean-field factorisation take the best fully factorised q instead.
+ * parameters become the sum of the messages of its neighbouring factors. Variables declared
+ * mean-field take their family's best fully factorised q instead; gradient-fitted variables
+ * take one optimiser step (engine/gradient.ts). Scratch buffers live in the VariableState.
  */
-import { VireoError, fmt, choleskyInto, choleskySolveInPlace } from "@vireo/core";
-import { markChanged } from "@vireo/nodes";
+import { VireoError, fmt } from "@vireo/core";
 import type { VariableState, FactorState } from "./state.js";
 
 /** How a streaming engine modifies an update (plain CAVI passes none of these). */
@@ -13,25 +13,25 @@ export interface UpdateOptions {
   readonly scale?: (f: FactorState) => number;
   /** Added to the summed messages (online updating: the evidence of earlier batches). */
   readonly extra?: Float64Array;
-  /** Blend η ← (1 − step) η_old + step η_new (SVI's ρ_t); overrides the nodes' damping. */
+  /** Blend η ← (1 − step) η_old + step η_new (SVI's ρ_t); overrides the nodes' damping. Gradient-fitted variables take an optimiser step instead. */
   readonly step?: number;
+  /** Scale N/|B| of density factors in data plates (SVI); default 1. */
+  readonly dataScale?: number;
 }
 
-/** Scratch buffers per variable (the engine runs synchronously, one update at a time). */
-const scratch = new WeakMap<VariableState, { previous: Float64Array; message: Float64Array }>();
-function scratchOf(v: VariableState): { previous: Float64Array; message: Float64Array } {
-  let s = scratch.get(v);
-  if (!s) scratch.set(v, (s = { previous: new Float64Array(v.eta.length), message: new Float64Array(v.eta.length) }));
-  return s;
-}
 
 /**
  * Recomputes v's natural parameters and expected statistics in place. Returns Σ_i (A(η_i) −
  * E[log h]) when `wantLogNormaliser` (for the collapsed ELBO), else 0.
  */
 export function updateVariable(v: VariableState, wantLogNormaliser = false, options: UpdateOptions = {}): number {
+  if (v.gradient !== null) {
+    // Gradient-fitted: one optimiser step on its Markov blanket of the ELBO (engine/gradient.ts).
+    v.gradient.step(options.scale, options.dataScale ?? 1, options.extra);
+    return 0;
+  }
   const step = options.step ?? v.damping;
-  const previous = step < 1 ? scratchOf(v).previous : null;
+  const previous = step < 1 ? v.scratch.previous : null;
   if (previous !== null) previous.set(v.eta);
   sumMessages(v, v.eta, options.scale);
   if (options.extra) for (let i = 0; i < v.eta.length; i++) v.eta[i] = v.eta[i]! + options.extra[i]!;
@@ -42,7 +42,7 @@ export function updateVariable(v: VariableState, wantLogNormaliser = false, opti
   if (previous !== null) blendWithBacktracking(v, previous, step);
   else checkProper(v);
   const logNormaliser = v.family!.expectedStatsRows(v.eta, v.stats, v.count, wantLogNormaliser, v.weights);
-  markChanged(v.stats);
+  v.changes.markChanged(v.stats);
   return logNormaliser;
 }
 
@@ -55,7 +55,7 @@ const MAX_HALVINGS = 30;
  * natural-parameter domain is convex, so a short enough step is proper: halve until it is.
  */
 function blendWithBacktracking(v: VariableState, previous: Float64Array, step: number): void {
-  const target = scratchOf(v).message;
+  const target = v.scratch.message;
   target.set(v.eta);
   for (let halvings = 0; ; halvings++) {
     for (let i = 0; i < v.eta.length; i++) v.eta[i] = (1 - step) * previous[i]! + step * target[i]!;
@@ -77,7 +77,7 @@ export function sumMessages(v: VariableState, out: Float64Array, scale?: (f: Fac
     const c = scale ? scale(nb.factor) : 1;
     if (c === 1) nb.rule(nb.factor.ctx, out);
     else {
-      const tmp = scratchOf(v).message;
+      const tmp = v.scratch.message;
       tmp.fill(0);
       nb.rule(nb.factor.ctx, tmp);
       for (let i = 0; i < out.length; i++) out[i] = out[i]! + c * tmp[i]!;
@@ -124,28 +124,12 @@ function checkProper(v: VariableState): void {
   }
 }
 
-/**
- * Mean-field q(w) = Π_i N(w_i): given the total message [h, −½J], the best factorised q has
- * means m = J⁻¹h and variances 1/J_ii. Stored as an MvNormal with diagonal precision, whose
- * expected statistics [m, mmᵀ + diag(1/J_ii)] are exactly the mean-field ones.
- */
+/** Mean-field q: the family's own projection (ExponentialFamily.toMeanField). */
 function toMeanField(v: VariableState): void {
-  const d = v.family!.dim, size = v.size;
-  const J = new Float64Array(d * d), L = new Float64Array(d * d), m = new Float64Array(d);
-  for (let inst = 0; inst < v.count; inst++) {
-    const o = inst * size;
-    for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) J[i * d + j] = -(v.eta[o + d + i * d + j]! + v.eta[o + d + j * d + i]!);
-    try {
-      choleskyInto(J, d, L, `precision of '${v.name}'`);
-    } catch (e) {
-      throw new VireoError("NUMERICAL_FAILURE", `Update of '${v.name}': ${(e as Error).message} Messages came from ${sources(v)}.`, { variable: v.name, row: inst });
-    }
-    for (let i = 0; i < d; i++) m[i] = v.eta[o + i]!;
-    choleskySolveInPlace(L, d, m);
-    for (let i = 0; i < d; i++) {
-      const jii = J[i * d + i]!;
-      v.eta[o + i] = jii * m[i]!;
-      for (let j = 0; j < d; j++) v.eta[o + d + i * d + j] = i === j ? -0.5 * jii : 0;
-    }
+  try {
+    v.family!.toMeanField(v.eta, v.count, `'${v.name}'`);
+  } catch (e) {
+    if (!(e instanceof VireoError)) throw e;
+    throw new VireoError("NUMERICAL_FAILURE", `Update of '${v.name}': ${e.message} Messages came from ${sources(v)}.`, { variable: v.name, row: e.context.row });
   }
 }

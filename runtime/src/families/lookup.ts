@@ -1,27 +1,24 @@
 /**
- * Resolves a family from an edge's family name and the length of a value, for constants written
- * inline in a factor (e.g. `precision: 2` on a Gamma edge, a 3×3 matrix on a Wishart edge).
+ * The family of a constant written inline on a factor's edge (e.g. `precision: 2` on a Gamma
+ * edge, a 3×3 matrix on a Wishart edge). The edge's family decides, through
+ * ExponentialFamily.constantFamily / FamilyConstructor.constantFamily: the runtime knows no
+ * family by name. The family comes from the node's own edge declaration, else the builder's
+ * registry, else the families @vireo/core ships.
  */
-import { Normal, Gamma, Beta, Bernoulli, Poisson, MvNormal, Wishart, Dirichlet, VireoError, type ExponentialFamily } from "@vireo/core";
+import { VireoError, builtinFamilies, type ExponentialFamily, type FamilyRef } from "@vireo/core";
+import type { EdgeSpec } from "@vireo/nodes";
 
-export function familyForValue(familyName: string, valueLength: number, where: string): ExponentialFamily | null {
-  switch (familyName) {
-    case "input": return null;
-    case "Normal": case "Gamma": case "Beta": case "Bernoulli": case "Poisson": {
-      if (valueLength !== 1) break;
-      return ({ Normal, Gamma, Beta, Bernoulli, Poisson } as Record<string, ExponentialFamily>)[familyName]!;
-    }
-    case "MvNormal": return MvNormal(valueLength);
-    case "Dirichlet": if (valueLength >= 2) return Dirichlet(valueLength); break;
-    case "Wishart": {
-      const d = Math.round(Math.sqrt(valueLength));
-      if (d * d === valueLength) return Wishart(d);
-      break;
-    }
-    case "Categorical":
-      throw new VireoError("INVALID_MODEL", `${where}: a constant category needs its number of categories; declare it with model.constant(name, value, Categorical(K)).`);
-    default:
-      throw new VireoError("INVALID_MODEL", `${where}: cannot write a constant inline for a ${familyName} edge; declare it with model.constant(name, value, family).`);
+/** Where families are looked up by name (a Registry satisfies it). */
+export interface FamilySource {
+  familyRef?(name: string): FamilyRef | undefined;
+}
+
+export function familyForValue(spec: EdgeSpec, valueLength: number, where: string, source: FamilySource | null = null): ExponentialFamily | null {
+  if (spec.family === "input") return null;
+  const name = spec.family.split("|")[0]!;
+  const ref = spec.families?.[0] ?? source?.familyRef?.(name) ?? (Object.hasOwn(builtinFamilies, name) ? builtinFamilies[name] : undefined);
+  if (ref === undefined || typeof ref.constantFamily !== "function") {
+    throw new VireoError("INVALID_MODEL", `${where}: cannot write a constant inline for a ${name} edge (the family is not known here); declare it with model.constant(name, value, family), or pass the family itself in the node's edge declaration.`);
   }
-  throw new VireoError("INVALID_MODEL", `${where}: a ${familyName} constant cannot have ${valueLength} values.`);
+  return ref.constantFamily(valueLength, where);
 }

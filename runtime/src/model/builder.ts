@@ -14,10 +14,11 @@
  *   const model = m.build();
  */
 import { freeze } from "immer";
-import { VireoError, type ExponentialFamily, type Arr } from "@vireo/core";
-import { Mixture, type NodeType } from "@vireo/nodes";
-import type { Model, PlateSpec, VariableSpec, FactorSpec, EdgeBinding, Factorisation, DeterministicSpec } from "./spec.js";
-import { familyForValue } from "../families/lookup.js";
+import { VireoError, type ExponentialFamily, type Arr, type Transform, type VariationalChoice } from "@vireo/core";
+import { Mixture, SELECTOR_EDGE, SELECTOR_FAMILIES, familyFits, type NodeType } from "@vireo/nodes";
+import type { Model, PlateSpec, VariableSpec, FactorSpec, EdgeBinding, Factorisation, DeterministicSpec, GradientFitSpec } from "./spec.js";
+import type { EstimatorChoice } from "../bbvi/model.js";
+import { familyForValue, type FamilySource } from "../families/lookup.js";
 import { validateModel } from "./validate.js";
 
 /** A handle on a declared variable. */
@@ -40,12 +41,52 @@ export class PlateRef {
 }
 
 /** What an edge may be bound to: a variable, an indexed variable, its name, or a constant value. */
-export type EdgeValue = VariableRef | IndexedRef | string | number | readonly number[] | Float64Array | Arr;
+export type EdgeValue = VariableRef | IndexedRef | string | number | readonly number[] | readonly (readonly number[])[] | Float64Array | Arr;
 
 export interface VariableOptions {
   readonly plate?: PlateRef | string;
   /** For MvNormal variables: q joint over the components (default) or independent components. */
   readonly factorisation?: Factorisation;
+}
+
+/** Options of a random variable: where it lives, and optionally a gradient-fitted q. */
+export interface RandomOptions extends VariableOptions {
+  /**
+   * Fit this variable by gradients with this variational family (e.g. fullRankGaussian(),
+   * meanFieldGaussian(), lowRankGaussian({ rank })) instead of closed-form messages.
+   */
+  readonly q?: VariationalChoice;
+  /** Bijector from q's unconstrained draws onto the support (default: the family's own). */
+  readonly bijector?: Transform;
+  /** Gradient estimator of a gradient-fitted variable (default "auto"). */
+  readonly estimator?: EstimatorChoice;
+}
+
+/** Checks a gradient-fitted variable's options where they are given. */
+function gradientSpec(name: string, family: ExponentialFamily, options: RandomOptions): GradientFitSpec {
+  const q = options.q;
+  if (q === undefined) {
+    throw new VireoError("INVALID_MODEL", `Variable '${name}': 'bijector' and 'estimator' apply to gradient-fitted variables; give the variational family too, e.g. { q: meanFieldGaussian() }.`, { variable: name });
+  }
+  const isFamily = typeof (q as { prepare?: unknown }).prepare === "function" || (q as { kind?: unknown }).kind === "variational-family-factory";
+  if (!isFamily) {
+    throw new VireoError("INVALID_MODEL", `Variable '${name}': option 'q' must be a variational family such as fullRankGaussian(), meanFieldGaussian() or lowRankGaussian({ rank: 2 }).`, { variable: name });
+  }
+  if ((options.bijector ?? family.supportBijector) === null) {
+    throw new VireoError(
+      "INVALID_MODEL",
+      `Variable '${name}' (${family.key}) cannot be fitted by gradients: the family has no support bijector. Give one with the 'bijector' option, or drop 'q' for a closed-form update.`,
+      { variable: name },
+    );
+  }
+  if (options.factorisation === "mean-field") {
+    throw new VireoError("INVALID_MODEL", `Variable '${name}': 'factorisation' applies to closed-form MvNormal variables; a gradient-fitted one factorises as its q does (use meanFieldGaussian()).`, { variable: name });
+  }
+  const estimator = options.estimator ?? "auto";
+  if (estimator !== "auto" && estimator !== "reparam" && estimator !== "score") {
+    throw new VireoError("INVALID_OPTION", `Variable '${name}': estimator '${String(estimator)}' is not one of 'auto', 'reparam', 'score'.`, { variable: name });
+  }
+  return { q, bijector: options.bijector ?? null, estimator };
 }
 
 function plateName(p: PlateRef | string | undefined): string | null {
@@ -71,7 +112,7 @@ export function flattenValue(v: number | readonly number[] | Float64Array | Arr 
  * Where a builder looks up node types given by name (a Registry satisfies it). `rulesForFamily`
  * lists "Node.edge" rules for a family, so a missing-rule error can say what exists.
  */
-export interface NodeLookup {
+export interface NodeLookup extends FamilySource {
   node(name: string): NodeType;
   rulesForFamily?(family: string): string[];
 }
@@ -106,9 +147,16 @@ export class ModelBuilder {
     return new PlateRef(name, size ?? null);
   }
 
-  /** A latent variable whose posterior q is inferred. */
-  random(name: string, family: ExponentialFamily, options: VariableOptions = {}): VariableRef {
-    return this.declare(name, "random", family, options, family.valueSize);
+  /**
+   * A latent variable whose posterior q is inferred: in closed form by default, or by gradients
+   * with `{ q: fullRankGaussian() }` (any VariationalFamily) through the family's support bijector.
+   */
+  random(name: string, family: ExponentialFamily, options: RandomOptions = {}): VariableRef {
+    const ref = this.declare(name, "random", family, options, family.valueSize);
+    if (options.q !== undefined || options.bijector !== undefined || options.estimator !== undefined) {
+      (this.variables[name] as { gradient?: GradientFitSpec | null }).gradient = gradientSpec(name, family, options);
+    }
+    return ref;
   }
 
   /** A variable whose values are bound as data (by name) when inference runs. */
@@ -123,16 +171,30 @@ export class ModelBuilder {
 
   /**
    * A fixed value. With a family it can connect to that family's edges (stats T(value));
-   * without, only to `input` edges.
+   * without, only to `input` edges. In a plate of known size K (`{ plate }`) it holds K values,
+   * one per instance (e.g. known per-component parameters of a mixture or an HMM).
    */
-  constant(name: string, value: number | readonly number[] | Float64Array | Arr, family: ExponentialFamily | null = null): VariableRef {
+  constant(name: string, value: number | readonly number[] | Float64Array | Arr, family: ExponentialFamily | null = null, options: { readonly plate?: PlateRef | string } = {}): VariableRef {
     const v = flattenValue(value);
     for (let i = 0; i < v.length; i++) {
       if (!Number.isFinite(v[i])) {
         throw new VireoError("INVALID_DATA", `Constant '${name}': entry ${i} is ${v[i]}; constants must be finite numbers.`, { variable: name });
       }
     }
-    const ref = this.declare(name, "constant", family, {}, family ? family.valueSize : v.length);
+    let size = 1;
+    if (options.plate !== undefined) {
+      const plateName = typeof options.plate === "string" ? options.plate : options.plate.name;
+      const plateSize = this.plates[plateName]?.size ?? null;
+      if (plateSize === null) {
+        throw new VireoError("INVALID_MODEL", `Constant '${name}': its plate '${plateName}' must be declared with a known size (model.plate(name, K)); a data plate's rows are data: use model.observed.`, { variable: name });
+      }
+      size = plateSize;
+    }
+    const valueSize = family ? family.valueSize : v.length / size;
+    if (options.plate !== undefined && (!Number.isInteger(valueSize) || v.length !== size * valueSize)) {
+      throw new VireoError("INVALID_DATA", `Constant '${name}': a constant in a plate of ${size} needs ${size} values of ${family ? valueSize : "equal length"} (${family ? size * valueSize : `a multiple of ${size}`} numbers), got ${v.length}.`, { variable: name });
+    }
+    const ref = this.declare(name, "constant", family, options.plate !== undefined ? { plate: options.plate } : {}, valueSize);
     (this.variables[name] as { value: Float64Array | null }).value = v;
     return ref;
   }
@@ -159,15 +221,16 @@ export class ModelBuilder {
    */
   mixture(typeOrName: NodeType | string, edges: Readonly<Record<string, EdgeValue>> & { selector: EdgeValue }, options: { name?: string } = {}): string {
     const type = this.resolve(typeOrName);
-    const sel = this.bindingName(edges.selector);
+    const selector = edges[SELECTOR_EDGE]!;
+    const sel = this.bindingName(selector);
     const selVar = sel ? this.variables[sel] : undefined;
-    if (!selVar || !selVar.family || !["Categorical", "CategoricalChain"].includes(selVar.family.name)) {
-      throw new VireoError("INVALID_MODEL", `Mixture of ${type.name}: 'selector' must be a declared Categorical (or CategoricalChain) variable, got ${sel ?? typeof edges.selector}.`, { edge: "selector" });
+    if (!selVar || !selVar.family || !familyFits(SELECTOR_FAMILIES, selVar.family.name)) {
+      throw new VireoError("INVALID_MODEL", `Mixture of ${type.name}: '${SELECTOR_EDGE}' must be a declared ${SELECTOR_FAMILIES.split("|").join(" or ")} variable, got ${sel ?? typeof selector}.`, { edge: SELECTOR_EDGE });
     }
     const K = selVar.family.dim;
     const components: string[] = [];
     for (const [edge, v] of Object.entries(edges)) {
-      if (edge === "selector") continue;
+      if (edge === SELECTOR_EDGE) continue;
       const name = this.bindingName(v);
       const spec = name ? this.variables[name] : undefined;
       const plate = spec?.plate ? this.plates[spec.plate] : undefined;
@@ -184,17 +247,19 @@ export class ModelBuilder {
 
   /** Validates the graph and returns the frozen model. */
   build(): Model {
-    const model: Model = {
+    const checked: Model = {
       plates: { ...this.plates },
       variables: { ...this.variables },
       factors: this.factors.slice(),
       order: this.order.slice(),
     };
+    let factorPlates: ReadonlyMap<FactorSpec, string | null>;
     try {
-      validateModel(model);
+      factorPlates = validateModel(checked);
     } catch (e) {
-      throw this.withRegisteredRules(e, model);
+      throw this.withRegisteredRules(e, checked);
     }
+    const model: Model = { ...checked, factors: checked.factors.map((f) => ({ ...f, plate: factorPlates.get(f) ?? null })) };
     // Freeze topology only: families and node types are shared objects and stay as they are.
     for (const v of Object.values(model.variables)) Object.freeze(v);
     for (const f of model.factors) freeze(f.edges, true);
@@ -232,8 +297,8 @@ export class ModelBuilder {
       throw new VireoError("UNKNOWN_NAME", `Variable '${name}': unknown plate '${plate}'; declared plates are [${Object.keys(this.plates).join(", ")}].`, { variable: name });
     }
     const factorisation = options.factorisation ?? "joint";
-    if (factorisation === "mean-field" && family?.name !== "MvNormal") {
-      throw new VireoError("INVALID_MODEL", `Variable '${name}': factorisation 'mean-field' applies to MvNormal variables only (it splits q into independent components).`, { variable: name });
+    if (factorisation === "mean-field" && family?.hasMeanField !== true) {
+      throw new VireoError("INVALID_MODEL", `Variable '${name}': factorisation 'mean-field' splits q into independent components, but ${family ? family.key : "a variable without a family"} has no mean-field form (vector Gaussians have one).`, { variable: name });
     }
     this.variables[name] = { name, kind, family, plate, valueSize, factorisation, value: null, deterministic: null };
     this.order.push(name);
@@ -278,7 +343,7 @@ export class ModelBuilder {
       else {
         const value = flattenValue(v as number | Float64Array | Arr);
         const cname = `${fname}.${spec.name}`;
-        const family = familyForValue(spec.family, value.length, `Factor '${fname}', edge '${spec.name}'`);
+        const family = familyForValue(spec, value.length, `Factor '${fname}', edge '${spec.name}'`, this.registry);
         this.constant(cname, value, family);
         bound[spec.name] = { variable: cname, index: null };
       }

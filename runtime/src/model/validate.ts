@@ -3,7 +3,7 @@
  * dependencies. Every error names the factor, edge or variable and says how to fix it.
  */
 import { VireoError } from "@vireo/core";
-import { knownStats, familyFits, type EdgeInfo } from "@vireo/nodes";
+import { familyFits, isDensityNode, type EdgeInfo } from "@vireo/nodes";
 import type { Model, FactorSpec, VariableSpec } from "./spec.js";
 import { ruleStub } from "../registry/stub.js";
 
@@ -17,7 +17,12 @@ function describe(v: VariableSpec): string {
   return `'${v.name}' (${v.kind}${v.family ? ` ${v.family.key}` : ""}${v.plate ? ` in plate '${v.plate}'` : ""})`;
 }
 
-export function validateModel(model: Model): void {
+/**
+ * Validates `model` without changing it and returns the plate each factor lives in (inferred
+ * from its edges), for the builder to record in the frozen model.
+ */
+export function validateModel(model: Model): ReadonlyMap<FactorSpec, string | null> {
+  const factorPlates = new Map<FactorSpec, string | null>();
   const vars = model.variables;
   const known = Object.keys(vars);
   const lookup = (name: string, where: string, ctx: { node?: string; edge?: string; variable?: string }): VariableSpec => {
@@ -65,10 +70,11 @@ export function validateModel(model: Model): void {
           throw new VireoError("INVALID_MODEL", `${where}: index '${idx.name}' must be a known column with one integer per row (an input or observed variable).`, { node: f.name, edge: spec.name, variable: idx.name });
         }
       }
-      if (!isKnown(v) && !f.type.messages[spec.name]) throw missingRule(f, spec.name, v);
+      // A density node has no messages: its random variables are fitted by gradients.
+      if (!isKnown(v) && !f.type.messages[spec.name] && !isDensityNode(f.type)) throw missingRule(f, spec.name, v);
       info[spec.name] = { family: v.family, known: isKnown(v), valueSize: v.valueSize };
     }
-    (f as { plate: string | null }).plate = inferPlate(model, f);
+    factorPlates.set(f, inferPlate(model, f));
     f.type.check?.(info, f.name);
   }
 
@@ -76,17 +82,15 @@ export function validateModel(model: Model): void {
     if ((v.kind === "random" || v.kind === "observed") && !connected.has(v.name)) {
       throw new VireoError("INVALID_MODEL", `Variable ${describe(v)} is not connected to any factor; connect it or remove it.`, { variable: v.name });
     }
-    if (v.kind === "constant" && v.family) {
-      const stats = knownStats(v.family, v.value!, v.value!.length / v.valueSize);
-      if (stats.some((s) => !Number.isFinite(s)) || (v.family.name === "Categorical" && !v.value!.every((c) => Number.isInteger(c) && c >= 0 && c < v.family!.dim))) {
-        throw new VireoError("INVALID_DATA", `Constant ${describe(v)} = [${Array.from(v.value!).join(", ")}] is outside the support of ${v.family.key}.`, { variable: v.name });
-      }
-    }
     if (v.kind === "constant" && v.value!.length % v.valueSize !== 0) {
       throw new VireoError("INVALID_DATA", `Constant ${describe(v)} has ${v.value!.length} values, not a multiple of ${v.valueSize}.`, { variable: v.name });
     }
+    if (v.kind === "constant" && v.family) {
+      v.family.checkSupport(v.value!, v.value!.length / v.valueSize, `Constant ${describe(v)} = [${Array.from(v.value!).join(", ")}] is outside the support of ${v.family.key}`, v.name);
+    }
     if (v.kind === "deterministic") checkDeterministic(model, v);
   }
+  return factorPlates;
 }
 
 /**

@@ -3,7 +3,7 @@
  * name. `use(pack)` adds a whole pack atomically: every entry is validated and checked against
  * what is registered before anything is added, so a failed `use` leaves the registry as it was.
  */
-import { VireoError, type ExponentialFamily } from "@vireo/core";
+import { VireoError, type ExponentialFamily, type FamilyRef, type FamilyConstructor } from "@vireo/core";
 import { Mixture, type NodeType, type MessageRule } from "@vireo/nodes";
 import { validateNodeType, type NodeDefinition } from "./define.js";
 import { ruleStub } from "./stub.js";
@@ -102,6 +102,15 @@ export class Registry {
       throw new VireoError("INVALID_OPTION", `Family constructor '${m[1]}' returned ${isFamily(fam) ? `'${fam.key}'` : typeof fam} for "${key}"; it must return the family with that key.`, { parameter: key });
     }
     return fam;
+  }
+
+  /** The family registered as `name` (an instance or a constructor), or undefined. */
+  familyRef(name: string): FamilyRef | undefined {
+    const entry = this.familyMap.get(name);
+    if (entry === undefined) return undefined;
+    if (typeof entry !== "function" || typeof (entry as FamilyConstructor).constantFamily === "function") return entry as FamilyRef;
+    // A bare constructor (dim) => family: it cannot say which dimension a constant has.
+    return undefined;
   }
 
   /** The message rule of `node` for `edge`; MISSING_RULE with a stub and the existing rules when there is none. */

@@ -12,6 +12,7 @@ import type { Model } from "../model/spec.js";
 import type { DataBinding } from "../engine/bind.js";
 import { updateVariable } from "../engine/update.js";
 import { collapsePlan } from "../engine/elbo.js";
+import { monteCarloElbo } from "../engine/mc-elbo.js";
 import type { CompiledState, FactorState } from "../engine/state.js";
 import type { Posterior } from "../engine/posterior.js";
 import { MinibatchRunner, type LocalStepOptions } from "./minibatch-runner.js";
@@ -109,7 +110,8 @@ export class SviEngine {
       const estimate = this.batchElbo(state, scale, first ? null : local.logNormaliser);
       const t = this.t + 1, rho = this.rho(t);
       const isData = (f: FactorState) => this.runner.isDataFactor(f);
-      for (const g of this.runner.globalStates(state)) updateVariable(g, false, { scale: (f) => (isData(f) ? scale : 1), step: rho });
+      // Closed-form globals take a natural-gradient step of size ρ; gradient-fitted ones an optimiser step on the scaled batch ELBO.
+      for (const g of this.runner.globalStates(state)) updateVariable(g, false, { scale: (f) => (isData(f) ? scale : 1), step: rho, dataScale: scale });
       this.t = t;
       return { step: t, rho, rows, elbo: estimate, localSweeps: local.sweeps };
     } catch (e) {
@@ -123,6 +125,12 @@ export class SviEngine {
    * With `logNormaliser` from the last local update, the collapsed form saves two plate passes.
    */
   private batchElbo(state: CompiledState, scale: number, logNormaliser: number | null): number {
+    if (state.stochastic) {
+      return monteCarloElbo(state, {
+        factor: (f) => (this.runner.isDataFactor(f) ? scale : 1),
+        variable: (v) => (this.runner.globals.has(v.name) ? 1 : scale),
+      }).value;
+    }
     const locals = this.runner.localStates(state);
     const collapsed = logNormaliser === null ? null : collapsePlan(locals[locals.length - 1]);
     let global = 0, batch = collapsed ? logNormaliser! : 0;
