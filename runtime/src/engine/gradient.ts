@@ -17,7 +17,7 @@
  * shared with other gradient-fitted variables.
  */
 import {
-  VireoError, Generator, Tape, adam, constantSchedule, guardedStep, isVariationalFactory, statsDot, statsOfValues,
+  VireoError, Generator, Tape, adam, constantSchedule, guardedStep, isVariationalFactory, statsDot, statsOfValues, needsLogDensityEntropy,
   transformInputSize, meanFieldGaussian, ad,
   type Optimizer, type OptimizerState, type Schedule, type Transform, type VariationalFamily, type TNode,
 } from "@vireo/core";
@@ -114,6 +114,13 @@ export function resolveFit(v: VariableSpec, count: number, options: GradientOpti
       );
     }
     q = choice.create(count * zSize);
+  }
+  if (needsLogDensityEntropy(q)) {
+    throw new VireoError(
+      "INVALID_MODEL",
+      `Variable '${v.name}': ${q.name} has no closed-form entropy (flows and mixtures estimate it from −log q per draw), which the graph's per-variable gradient step does not support yet; fit this model with createBbvi (bbviModel) for now, or use a Gaussian or point-mass q here.`,
+      { variable: v.name },
+    );
   }
   const expected = count * zSize;
   if (q.dim !== expected || q.discrete) {
