@@ -9,6 +9,7 @@ import { caviGmm } from "./cavi-gmm.js";
 import { onlineStreaming, ldaSvi } from "./streaming.js";
 import { timeseries } from "./timeseries.js";
 import { bundleSize } from "./bundle-size.js";
+import { distributed } from "./distributed.js";
 import { families } from "./families.js";
 
 /** Every registered suite, by the name used on the command line. */
@@ -20,6 +21,7 @@ export const suites: Record<string, () => Promise<unknown>> = {
   bbvi,
   timeseries,
   "bundle-size": bundleSize,
+  distributed,
   families,
 };
 

@@ -41,3 +41,11 @@ export * from "./bbvi/index.js";
 export * from "./timeseries/lgssm-model.js";
 export * from "./timeseries/online-kalman.js";
 export * from "./rx/filter.js";
+
+// Distributed SVI and online updating: the worker and coordinator halves of a step (the Redis
+// side is Node-only, in the separate entry @vireo/runtime/distributed).
+export { sviBatchTarget, sviApplyTarget, onlineFitBatch, onlineApplyFit, type SviBatchTarget, type OnlineBatchFit, type OnlineRunState } from "./svi/distributed-steps.js";
+
+// Reliability: documented size limits and option validation shared by the entry points.
+export { MAX_PLATE_SIZE, MAX_DIMENSION, MAX_CHECKPOINT_BYTES } from "./limits.js";
+export { MAX_ITERATIONS } from "./engine/options.js";

@@ -205,7 +205,7 @@ test("an ELBO decrease is reported with the update and the nodes that caused it"
 });
 
 test("bad options", (t) => {
-  expectError(t, () => cavi(normalModel(), { data: { y: [1] }, restarts: 0 }), "INVALID_OPTION", /restarts must be a positive integer/);
+  expectError(t, () => cavi(normalModel(), { data: { y: [1] }, restarts: 0 }), "INVALID_OPTION", /option 'restarts' must be a positive integer/);
   expectError(t, () => cavi(normalModel(), { data: { y: [1] }, schedule: ["tau"] }), "INVALID_OPTION", /schedule: 'tau' is not a random variable; random variables are \[mu\]/);
   expectError(t, () => cavi(normalModel(), { data: { y: [1] }, init: { mu: Float64Array.of(0, 1) } }), "INVALID_PARAMETER", /init\.mu\[0\]: Normal η₂/);
 });

@@ -21,3 +21,4 @@ export { LowRankGaussianQ, lowRankGaussian, type LowRankGaussianOptions } from "
 export { type ParetoFit, fitGeneralisedPareto, gpdQuantile } from "./pareto.js";
 export { type PsisResult, psis, psisExpectation } from "./psis.js";
 export { sbc, chiSquareSurvival, type SbcOptions, type SbcResult, type SbcParameterResult } from "./sbc.js";
+export { choleskyTransform } from "./cholesky-transform.js";

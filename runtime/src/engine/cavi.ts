@@ -17,6 +17,8 @@ import { GradientPosterior } from "./gradient-posterior.js";
 import { gradientVariables, type GradientOptions } from "./gradient.js";
 import { monteCarloElbo, freshElbo, type ElboEstimate } from "./mc-elbo.js";
 import { seedMixtureComponents } from "./seed-components.js";
+import { checkCaviOptions } from "./options.js";
+import { posteriorRecord } from "./posterior-record.js";
 
 export interface CaviOptions {
   /** Data by variable name (observed and input variables). */
@@ -181,11 +183,8 @@ export class CaviEngine {
 
   /** Posterior of every random variable. */
   posteriors(): Record<string, Posterior> {
-    const out: Record<string, Posterior> = {};
-    for (const v of this.state.random) {
-      out[v.name] = v.gradient !== null ? new GradientPosterior(v.name, v.family!, v.count, v.gradient.fit) : new Posterior(v.name, v.family!, v.count, v.eta);
-    }
-    return out;
+    return posteriorRecord(this.state.random.map((v) =>
+      v.gradient !== null ? new GradientPosterior(v.name, v.family!, v.count, v.gradient.fit) : new Posterior(v.name, v.family!, v.count, v.eta)));
   }
 }
 
@@ -327,6 +326,7 @@ function runStochastic(state: CompiledState, options: CaviOptions, seed: number,
 
 /** Runs CAVI to convergence (or the iteration limit) and returns posteriors and the ELBO trace. */
 export function cavi(model: Model, options: CaviOptions): CaviResult {
+  checkCaviOptions(model, options);
   const restarts = options.restarts ?? 1;
   if (!(Number.isInteger(restarts) && restarts >= 1)) {
     throw new VireoError("INVALID_OPTION", `cavi: restarts must be a positive integer, got ${restarts}.`);

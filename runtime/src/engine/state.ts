@@ -222,7 +222,7 @@ export function rebind(state: CompiledState, data: BoundData): void {
 export function initialise(state: CompiledState, rng: Generator, init: Readonly<Record<string, Float64Array>> = {}, randomCategorical = true): void {
   for (const v of state.random) {
     const f = v.family!;
-    const given = init[v.name];
+    const given = Object.hasOwn(init, v.name) ? init[v.name] : undefined;
     if (v.gradient !== null) {
       // q starts from its own init (or the user's λ); the draws give the statistics.
       if (given !== undefined) {
@@ -249,7 +249,7 @@ export function initialise(state: CompiledState, rng: Generator, init: Readonly<
       for (const nb of v.neighbours) {
         const others = nb.factor.spec.type.edges.filter((e) => e.name !== nb.edge);
         if (others.every((e) => nb.factor.ctx.edges[e.name]!.known)) {
-          nb.rule(nb.factor.ctx, v.eta);
+          (nb.factor.spec.type.startMessages?.[nb.edge] ?? nb.rule)(nb.factor.ctx, v.eta);
           fromPriors = true;
         }
       }

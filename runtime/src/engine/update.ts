@@ -96,6 +96,15 @@ function sources(v: VariableState): string {
   return v.neighbours.map((n) => `'${n.factor.name}' (${n.factor.spec.type.name}, edge '${n.edge}')`).join(", ");
 }
 
+/** For a variable fitted by damped non-conjugate steps: which start to give instead. */
+function startHint(v: VariableState): string {
+  if (!v.neighbours.some((n) => n.factor.spec.type.damping !== undefined)) return "";
+  const f = v.family!;
+  const example = f.name === "MvNormal" ? `${f.key}.toNatural({ mean, covariance })` : `${f.key}.toNatural({ … })`;
+  return ` The damped update from the current start failed: start '${v.name}' nearer the data with cavi(model, { init: { ${v.name}: ${example} } }) ` +
+    `(for a log-link regression, the intercept at the log of the mean count and a small covariance), or lower the node's damping.`;
+}
+
 function checkProper(v: VariableState): void {
   const eta = v.eta, f = v.family!;
   for (let i = 0; i < eta.length; i++) {
@@ -104,7 +113,7 @@ function checkProper(v: VariableState): void {
       throw new VireoError(
         "NUMERICAL_FAILURE",
         `Update of '${v.name}'${v.count > 1 ? ` instance ${inst}` : ""}: natural parameter ${i % v.size} is ${fmt(eta[i]!)}. ` +
-          `Messages came from ${sources(v)}; check their inputs for overflow or a degenerate prior.`,
+          `Messages came from ${sources(v)}; check their inputs for overflow or a degenerate prior.${startHint(v)}`,
         { variable: v.name, row: inst },
       );
     }
@@ -117,7 +126,7 @@ function checkProper(v: VariableState): void {
       throw new VireoError(
         "NUMERICAL_FAILURE",
         `Update of '${v.name}'${v.count > 1 ? ` instance ${i}` : ""} gave an improper ${f.key}: ${(e as Error).message} ` +
-          `Messages came from ${sources(v)}. A node's message rule may be wrong, or the variable lacks a proper prior.`,
+          `Messages came from ${sources(v)}. A node's message rule may be wrong, or the variable lacks a proper prior.${startHint(v)}`,
         { variable: v.name, row: i },
       );
     }

@@ -14,6 +14,7 @@ import { updateVariable } from "../engine/update.js";
 import { Posterior } from "../engine/posterior.js";
 import { GradientPosterior } from "../engine/gradient-posterior.js";
 import { attachGenerator, type GradientFit, type GradientOptions } from "../engine/gradient.js";
+import { posteriorRecord } from "../engine/posterior-record.js";
 
 export interface LocalStepOptions {
   /** Most local sweeps per batch (default 100). */
@@ -98,10 +99,8 @@ export class MinibatchRunner {
     if (!this.initialised) throw new VireoError("INVALID_STATE", "fitLocals: the globals have not been fitted yet; step the engine on some data first.");
     const state = this.prepare(this.bind(batch), new Generator(seed));
     this.localStep(state, false);
-    const out: Record<string, Posterior> = {};
-    for (const v of this.localStates(state)) {
-      out[v.name] = v.gradient !== null ? new GradientPosterior(v.name, v.family!, v.count, v.gradient.fit) : new Posterior(v.name, v.family!, v.count, v.eta);
-    }
+    const out = posteriorRecord(this.localStates(state).map((v) =>
+      v.gradient !== null ? new GradientPosterior(v.name, v.family!, v.count, v.gradient.fit) : new Posterior(v.name, v.family!, v.count, v.eta)));
     return out;
   }
 
@@ -159,12 +158,10 @@ export class MinibatchRunner {
 
   /** Posteriors of the global variables (copies). */
   posteriors(): Record<string, Posterior> {
-    const out: Record<string, Posterior> = {};
-    for (const n of this.globalNames) {
+    return posteriorRecord(this.globalNames.map((n) => {
       const v = this.model.variables[n]!, g = this.globals.get(n)!, count = g.eta.length / v.family!.size;
-      out[n] = g.gradient !== null ? new GradientPosterior(n, v.family!, count, g.gradient) : new Posterior(n, v.family!, count, g.eta);
-    }
-    return out;
+      return g.gradient !== null ? new GradientPosterior(n, v.family!, count, g.gradient) : new Posterior(n, v.family!, count, g.eta);
+    }));
   }
 
   /** Copies of the globals' natural parameters, or λ of gradient-fitted ones (to restore after a failed step). */

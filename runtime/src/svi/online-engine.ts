@@ -18,6 +18,7 @@ import type { CompiledState, VariableState } from "../engine/state.js";
 import type { Posterior } from "../engine/posterior.js";
 import { MinibatchRunner, type LocalStepOptions } from "./minibatch-runner.js";
 import { restoreRunner } from "./svi-engine.js";
+import { checkOnlineOptions } from "../engine/options.js";
 
 export interface OnlineOptions extends LocalStepOptions {
   /** γ ∈ (0, 1]: weight kept by earlier batches' evidence at each new batch (default 1: none forgotten). */
@@ -64,6 +65,7 @@ export class OnlineEngine {
   private t = 0;
 
   constructor(model: Model, options: OnlineOptions = {}) {
+    checkOnlineOptions(model, options, true);
     this.forgetting = options.forgetting ?? 1;
     this.maxIterations = options.maxIterations ?? 200;
     this.tolerance = options.tolerance ?? 1e-10;

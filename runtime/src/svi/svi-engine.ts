@@ -16,6 +16,7 @@ import { monteCarloElbo } from "../engine/mc-elbo.js";
 import type { CompiledState, FactorState } from "../engine/state.js";
 import type { Posterior } from "../engine/posterior.js";
 import { MinibatchRunner, type LocalStepOptions } from "./minibatch-runner.js";
+import { checkSviOptions } from "../engine/options.js";
 
 export interface SviOptions extends LocalStepOptions {
   /** N: the number of rows of `plate` in the whole data set. */
@@ -74,6 +75,7 @@ export class SviEngine {
   private t = 0;
 
   constructor(model: Model, options: SviOptions) {
+    checkSviOptions(model, options, true);
     this.plate = dataPlateOf(model, options.plate, "svi");
     this.size = options.size;
     this.tau = options.tau ?? 1;
@@ -104,6 +106,9 @@ export class SviEngine {
     try {
       const state = this.runner.prepare(bound);
       const rows = bound.plateSizes[this.plate]!;
+      if (rows > this.size) {
+        throw new VireoError("INVALID_BATCH", `svi: the batch has ${rows} rows of plate '${this.plate}', more than the whole data set's size N = ${this.size}; the N/|B| scaling would shrink the evidence. Fix 'size' or the batch.`, { variable: this.plate });
+      }
       const scale = this.size / rows;
       const first = this.t === 0;
       const local = first ? { sweeps: 0, logNormaliser: 0 } : this.runner.localStep(state, true);
