@@ -13,7 +13,7 @@ export { MixtureGaussianQ, mixtureGaussian, logAddExp, type MixtureGaussianOptio
 export * from "./flows/index.js";
 export {
   type Bound, elboBound, iwaeBound, renyiBound, describeBound, validateBound, drawWithLogDensity,
-  VariationalObjective, type ObjectiveBlock, type LogJointOnTape,
+  VariationalObjective, type ObjectiveBlock, type LogJointOnTape, entropyEstimate,
 } from "./bounds.js";
 export { logitTransform } from "./logit-transform.js";
 export { statsDot, statsOfValues, scalarValued } from "./stats-dot.js";

@@ -17,7 +17,7 @@
  * shared with other gradient-fitted variables.
  */
 import {
-  VireoError, Generator, Tape, adam, constantSchedule, guardedStep, isVariationalFactory, statsDot, statsOfValues,
+  VireoError, Generator, Tape, adam, constantSchedule, guardedStep, isVariationalFactory, statsDot, statsOfValues, needsLogDensityEntropy, strataOf, entropyEstimate,
   transformInputSize, meanFieldGaussian, ad,
   type Optimizer, type OptimizerState, type Schedule, type Transform, type VariationalFamily, type TNode,
 } from "@vireo/core";
@@ -114,6 +114,13 @@ export function resolveFit(v: VariableSpec, count: number, options: GradientOpti
       );
     }
     q = choice.create(count * zSize);
+  }
+  if (strataOf(q) > 1) {
+    throw new VireoError(
+      "INVALID_MODEL",
+      `Variable '${v.name}': ${q.name} is drawn one component at a time (stratified, weighted by π), which the graph's per-variable gradient step does not support yet; fit this model with createBbvi (bbviModel) for now, or use a flow, Gaussian or point-mass q here.`,
+      { variable: v.name },
+    );
   }
   const expected = count * zSize;
   if (q.dim !== expected || q.discrete) {
@@ -274,8 +281,9 @@ export class GradientVariable {
     this.variable.changes.markChanged(st);
   }
 
-  /** H[q(z)] at the current λ (closed form, on a private tape). */
+  /** H[q(z)] at the current λ (closed form, on a private tape; a fixed-seed Monte Carlo estimate for flows). */
   entropyNow(): number {
+    if (needsLogDensityEntropy(this.fit.q)) return entropyEstimate(this.fit.q, this.fit.lambda);
     const t = this.valueTape;
     t.reset();
     return this.fit.q.entropy(this.fit.q.prepare(t.constant(this.fit.lambda))).value[0]!;
