@@ -59,14 +59,14 @@ function complete(spec: JobSpec): Job["options"] {
   if (!(Number.isSafeInteger(seed) && seed >= 0 && seed < 2 ** 32)) throw new VireoError("INVALID_OPTION", `Distributed job: seed must be an integer in [0, 2³²), got ${seed}.`);
   if (spec.mode === "svi") {
     const s = spec.options as SviJobOptions;
-    const full = { size: s.size, plate: dataPlateOf(spec.model, s.plate, "distributed svi"), tau: s.tau ?? 1, kappa: s.kappa ?? 0.7, localIterations: s.localIterations ?? 100, localTolerance: s.localTolerance ?? 1e-5, maxStaleness, seed };
-    new SviEngine(spec.model, full); // validates the options
-    return full;
+    const engine = { size: s.size, plate: dataPlateOf(spec.model, s.plate, "distributed svi"), tau: s.tau ?? 1, kappa: s.kappa ?? 0.7, localIterations: s.localIterations ?? 100, localTolerance: s.localTolerance ?? 1e-5, seed };
+    new SviEngine(spec.model, engine); // validates the engine's options (maxStaleness is the job's own)
+    return { ...engine, maxStaleness };
   }
   const s = spec.options as OnlineJobOptions;
-  const full = { forgetting: s.forgetting ?? 1, maxIterations: s.maxIterations ?? 200, tolerance: s.tolerance ?? 1e-10, localIterations: s.localIterations ?? 100, localTolerance: s.localTolerance ?? 1e-5, maxStaleness, seed };
-  new OnlineEngine(spec.model, full);
-  return full;
+  const engine = { forgetting: s.forgetting ?? 1, maxIterations: s.maxIterations ?? 200, tolerance: s.tolerance ?? 1e-10, localIterations: s.localIterations ?? 100, localTolerance: s.localTolerance ?? 1e-5, seed };
+  new OnlineEngine(spec.model, engine);
+  return { ...engine, maxStaleness };
 }
 
 /**
