@@ -51,9 +51,9 @@ export function studentTNode(options: { readonly damping?: number; readonly poin
     par[3] = gammaln(0.5 * (nu + 1)) - gammaln(0.5 * nu) - 0.5 * (Math.log(nu) + LOG_PI) - Math.log(s);
   };
   const rowValue = (ctx: NodeContext, n: number, par: Float64Array): number => {
-    const mu = ctx.edges.mean!, o = instanceOf(mu, n) * 2, m = mu.stats[o]!;
+    const mu = ctx.edges.mean!, i = instanceOf(mu, n), m = Normal.ex(mu.stats, i);
     rowParams(ctx, n, par);
-    return par[3]! + E.value(par[0]!, m, Math.max(0, mu.stats[o + 1]! - m * m), par[1]!, par[2]!);
+    return par[3]! + E.value(par[0]!, m, Math.max(0, Normal.ex2(mu.stats, i) - m * m), par[1]!, par[2]!);
   };
   return defineNode({
     name: "StudentT",
@@ -78,9 +78,9 @@ export function studentTNode(options: { readonly damping?: number; readonly poin
       mean(ctx, out) {
         const mu = ctx.edges.mean, { g, par } = scratchOf(ctx);
         for (let n = 0; n < ctx.rows; n++) {
-          const o = instanceOf(mu, n) * 2, m = mu.stats[o]!;
+          const i = instanceOf(mu, n), o = 2 * i, m = Normal.ex(mu.stats, i);
           rowParams(ctx, n, par);
-          E.withGradient(par[0]!, m, Math.max(0, mu.stats[o + 1]! - m * m), par[1]!, par[2]!, g);
+          E.withGradient(par[0]!, m, Math.max(0, Normal.ex2(mu.stats, i) - m * m), par[1]!, par[2]!, g);
           const wn = weightAt(ctx.weights, n);
           out[o] += wn * (g[1]! - 2 * g[2]! * m);
           out[o + 1] += wn * g[2]!;
