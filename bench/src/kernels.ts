@@ -1,19 +1,17 @@
 /**
- * Kernel suite: gemm 64×64 and 256×256, Cholesky 50×50 into a preallocated `out`, logsumexp over
- * 10⁶ values. Two plain hand-written loops doing the same arithmetic on raw Float64Arrays (the naive
- * i-k-j matrix product, the two-pass logsumexp) run in the same suite: the printed ratio is the
- * kernel's time over the bare loop's (below 1 for gemm, whose kernel is register-blocked).
+ * Kernel suite: the dense kernels the families and chain nodes call: Cholesky 50×50 into a
+ * preallocated `out`, a 50×50 SPD inverse from its factor, and logsumexp over 10⁶ values, with a
+ * plain two-pass logsumexp loop in the same suite (the printed ratio is the kernel's time over the
+ * bare loop's). A naive i-k-j matrix product builds the test matrices.
  */
 import benny from "benny";
 import type { CaseResult, Summary } from "benny/lib/internal/common-types";
 import {
   Generator,
   sampleStandardNormal,
-  zeros,
-  gemm,
-  choleskyFactor,
+  choleskyInto,
+  inverseFromCholesky,
   logsumexp,
-  type Arr,
 } from "@vireo/core";
 
 const { suite, add, cycle, complete, configure } = benny;
@@ -24,13 +22,11 @@ const CASE_OPTIONS = { minSamples: 5, maxTime: 2 };
 /** Floating-point operations per call, for the cases where a GFLOP/s figure means something. */
 const FLOPS: Record<string, number> = {};
 
-function randomMatrix(rng: Generator, n: number, m: number): Arr {
-  const a = zeros([n, m]);
-  for (let i = 0; i < a.data.length; i++) a.data[i] = sampleStandardNormal(rng);
-  return a;
+function randomMatrix(rng: Generator, n: number, m: number): Float64Array {
+  return Float64Array.from({ length: n * m }, () => sampleStandardNormal(rng));
 }
 
-/** C = A B with the same i-k-j loop as gemm, on dense row-major Float64Arrays: the baseline. */
+/** C = A B with an i-k-j loop on dense row-major Float64Arrays. */
 function plainMatMul(A: Float64Array, B: Float64Array, C: Float64Array, n: number): void {
   for (let i = 0; i < n; i++) {
     const ci = i * n;
@@ -67,25 +63,18 @@ export function describeCase(r: CaseResult): string {
 export async function kernels(): Promise<Summary> {
   const rng = new Generator(20240601);
 
-  const g64 = { A: randomMatrix(rng, 64, 64), B: randomMatrix(rng, 64, 64), C: zeros([64, 64]) };
-  const g256 = { A: randomMatrix(rng, 256, 256), B: randomMatrix(rng, 256, 256), C: zeros([256, 256]) };
-  const plainC = new Float64Array(256 * 256);
-
   // A 50×50 SPD matrix, B Bᵀ + 50·I.
-  const B50 = randomMatrix(rng, 50, 50);
-  const spd = zeros([50, 50]);
-  gemm(1, B50, B50.transpose(1, 0), 0, spd);
-  for (let i = 0; i < 50; i++) spd.data[i * 50 + i] = spd.data[i * 50 + i]! + 50;
-  const cholOut = zeros([50, 50]);
+  const B50 = randomMatrix(rng, 50, 50), B50t = Float64Array.from({ length: 2500 }, (_, i) => B50[(i % 50) * 50 + Math.floor(i / 50)]!);
+  const spd = new Float64Array(2500);
+  plainMatMul(B50, B50t, spd, 50);
+  for (let i = 0; i < 50; i++) spd[i * 50 + i] = spd[i * 50 + i]! + 50;
+  const cholOut = new Float64Array(2500), invOut = new Float64Array(2500), work = new Float64Array(50);
 
   const x = new Float64Array(1_000_000);
   for (let i = 0; i < x.length; i++) x[i] = 30 * sampleStandardNormal(rng);
-  const xArr = zeros([x.length]);
-  xArr.data.set(x);
 
-  FLOPS["gemm 64×64"] = 2 * 64 ** 3;
-  FLOPS["gemm 256×256"] = 2 * 256 ** 3;
-  FLOPS["gemm 256×256, plain loop"] = 2 * 256 ** 3;
+  FLOPS["cholesky 50×50 into out"] = 50 ** 3 / 3;
+  FLOPS["inverse 50×50 from its Cholesky factor"] = 50 ** 3;
 
   // Results land here so no case can be optimised away.
   let sink = 0;
@@ -93,20 +82,14 @@ export async function kernels(): Promise<Summary> {
   const summary = await suite(
     "kernels",
     configure({ cases: CASE_OPTIONS }),
-    add("gemm 64×64", () => {
-      gemm(1, g64.A, g64.B, 0, g64.C);
-    }),
-    add("gemm 256×256", () => {
-      gemm(1, g256.A, g256.B, 0, g256.C);
-    }),
-    add("gemm 256×256, plain loop", () => {
-      plainMatMul(g256.A.data, g256.B.data, plainC, 256);
-    }),
     add("cholesky 50×50 into out", () => {
-      choleskyFactor(spd, cholOut);
+      choleskyInto(spd, 50, cholOut);
+    }),
+    add("inverse 50×50 from its Cholesky factor", () => {
+      inverseFromCholesky(cholOut, 50, invOut, work);
     }),
     add("logsumexp 10^6", () => {
-      sink += logsumexp(xArr);
+      sink += logsumexp(x);
     }),
     add("logsumexp 10^6, plain loop", () => {
       sink += plainLogSumExp(x);
@@ -116,17 +99,19 @@ export async function kernels(): Promise<Summary> {
     }),
     complete((s) => {
       const ops = (name: string) => s.results.find((r) => r.name === name)?.ops ?? NaN;
-      // Time of the Arr kernel over time of the bare loop doing the same arithmetic (1.00 = no cost).
-      console.log(`  gemm 256×256: kernel time / plain-loop time = ${(ops("gemm 256×256, plain loop") / ops("gemm 256×256")).toFixed(2)}`);
+      // Time of the kernel over time of the bare loop doing the same arithmetic (1.00 = no cost).
       console.log(`  logsumexp 10^6: kernel time / plain-loop time = ${(ops("logsumexp 10^6, plain loop") / ops("logsumexp 10^6")).toFixed(2)}`);
     }),
   );
 
   // Sanity: the kernels computed what the baselines computed (a benchmark of a wrong answer is useless).
-  const gemmErr = maxAbsDiff(g256.C.data, plainC);
-  const lseErr = Math.abs(logsumexp(xArr) - plainLogSumExp(x));
-  if (!(gemmErr < 1e-9 && lseErr < 1e-9) || !Number.isFinite(sink)) {
-    throw new Error(`kernels: results disagree with the plain loops (gemm ${gemmErr}, logsumexp ${lseErr}).`);
+  const identity = new Float64Array(2500);
+  plainMatMul(invOut, spd, identity, 50);
+  for (let i = 0; i < 50; i++) identity[i * 50 + i] = identity[i * 50 + i]! - 1;
+  const invErr = maxAbsDiff(identity, new Float64Array(2500));
+  const lseErr = Math.abs(logsumexp(x) - plainLogSumExp(x));
+  if (!(invErr < 1e-9 && lseErr < 1e-9) || !Number.isFinite(sink)) {
+    throw new Error(`kernels: results disagree with the references (A⁻¹A − I ${invErr}, logsumexp ${lseErr}).`);
   }
   return summary;
 }

@@ -8,6 +8,9 @@ import { bbvi } from "./bbvi.js";
 import { caviGmm } from "./cavi-gmm.js";
 import { onlineStreaming, ldaSvi } from "./streaming.js";
 import { timeseries } from "./timeseries.js";
+import { bundleSize } from "./bundle-size.js";
+import { distributed } from "./distributed.js";
+import { families } from "./families.js";
 
 /** Every registered suite, by the name used on the command line. */
 export const suites: Record<string, () => Promise<unknown>> = {
@@ -17,6 +20,9 @@ export const suites: Record<string, () => Promise<unknown>> = {
   "lda-svi": ldaSvi,
   bbvi,
   timeseries,
+  "bundle-size": bundleSize,
+  distributed,
+  families,
 };
 
 async function main(args: string[]): Promise<number> {

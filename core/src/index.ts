@@ -1,9 +1,8 @@
 /** @vireo/core: numbers only. ndarray adapters, kernels, special functions, random numbers, families. */
 export * from "./errors.js";
 export * from "./ndarray/adapter.js";
-export * from "./linalg/blas.js";
+export * from "./ndarray/layout.js";
 export * from "./linalg/dense.js";
-export * from "./linalg/cholesky.js";
 export * from "./linalg/reduce.js";
 export * from "./special/functions.js";
 export * from "./random/generator.js";
@@ -28,3 +27,4 @@ export * from "./variational/index.js";
 export * from "./optim/index.js";
 export * from "./families/gauss-markov-chain.js";
 export * from "./families/categorical-chain.js";
+export * from "./families/normal-wishart.js";

@@ -9,9 +9,12 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Observable, defer, repeat, lastValueFrom, map, tap, type OperatorFunction } from "rxjs";
-import { SviEngine, svi, fromCsvFile, type Minibatch } from "@vireo/runtime";
+import { SviEngine, svi, type Minibatch } from "@vireo/runtime";
+import { fromCsvFile } from "@vireo/runtime/node";
 import { ldaModel, perplexity, splitHalves, type Corpus } from "./lda/model.js";
 import { AUSTEN_COUNTS, loadVocabulary } from "./lda/austen.js";
+import { writePictures } from "./pictures/folder.js";
+import { ldaCharts } from "./pictures/lda.js";
 
 const K = Number(process.argv[2] ?? 10), epochs = Number(process.argv[3] ?? 3), DOCS_PER_BATCH = 64;
 const vocab = loadVocabulary(), V = vocab.length;
@@ -103,6 +106,7 @@ const trainingRows: [number, number][] = [];
 console.log(`LDA by SVI on Jane Austen: ${trainDocs} training documents (${totalDocs - trainDocs} held out), V = ${V}, K = ${K}, ${epochs} epochs, batches of ${DOCS_PER_BATCH} documents`);
 const started = performance.now();
 let tokens = 0;
+const perplexities: { step: number; value: number }[] = [];
 await lastValueFrom(
   defer(() => fromCsvFile(AUSTEN_COUNTS, { batchSize: 4096, columns: ["doc", "word", "count"] })).pipe(
     wholeDocuments(DOCS_PER_BATCH, heldOut),
@@ -114,7 +118,9 @@ await lastValueFrom(
     svi(engine, { summaries: "none" }),
     tap((s) => {
       if (s.step % 10 === 0) {
-        console.log(`  step ${String(s.step).padStart(3)}  ρ = ${s.rho.toFixed(3)}  ELBO estimate ${s.elbo.toExponential(4)}  held-out perplexity ${evaluate().toFixed(1)}`);
+        const heldOutPerplexity = evaluate();
+        perplexities.push({ step: s.step, value: heldOutPerplexity });
+        console.log(`  step ${String(s.step).padStart(3)}  ρ = ${s.rho.toFixed(3)}  ELBO estimate ${s.elbo.toExponential(4)}  held-out perplexity ${heldOutPerplexity.toFixed(1)}`);
       }
     }),
   ),
@@ -128,3 +134,5 @@ for (let k = 0; k < K; k++) {
   const top = Array.from(row.keys()).sort((a, b) => row[b]! - row[a]!).slice(0, 10);
   console.log(`  topic ${String(k).padStart(2)}: ${top.map((w) => vocab[w]).join(" ")}`);
 }
+
+await writePictures("lda", ldaCharts(beta, K, vocab, perplexities));

@@ -9,6 +9,8 @@ import { interval, map, take, lastValueFrom, tap, share, zip } from "rxjs";
 import { Generator, sampleStandardNormal } from "@vireo/core";
 import { online } from "@vireo/runtime";
 import { gaussianMixture } from "./gaussian-mixture.js";
+import { elboTrace } from "@vireo/plot";
+import { writePictures } from "./pictures/folder.js";
 
 const rng = new Generator(2026);
 const BATCHES = 40, ROWS = 250;
@@ -36,10 +38,13 @@ const nearest = (mu: readonly number[], c: [number, number]) => {
   return `(${mu[2 * k]!.toFixed(2)}, ${mu[2 * k + 1]!.toFixed(2)})`;
 };
 
+const elboWith: number[] = [], elboWithout: number[] = [];
 console.log("batch   true drifting centre   with forgetting 0.5     without forgetting");
 await lastValueFrom(
   zip(stream$.pipe(online(model, { forgetting: 0.5, seed: 1, summaries: ["mu"] })), stream$.pipe(online(model, { seed: 1, summaries: ["mu"] }))).pipe(
     tap(([withF, without]) => {
+      elboWith.push(withF.elbo);
+      elboWithout.push(without.elbo);
       const b = withF.batch, c = centreAt(b);
       if (b % 5 === 4) {
         console.log(`${String(b + 1).padStart(5)}   (${c[0].toFixed(2)}, ${c[1].toFixed(2)})${" ".repeat(10)}${nearest(withF.posteriors.mu!.mean, c).padEnd(24)}${nearest(without.posteriors.mu!.mean, c)}`);
@@ -47,3 +52,7 @@ await lastValueFrom(
     }),
   ),
 );
+
+await writePictures("online-gmm", {
+  elbo: elboTrace([{ label: "forgetting 0.5", elbo: elboWith }, { label: "no forgetting", elbo: elboWithout }], { title: "Online mixture: ELBO figure per batch", xTitle: "batch" }),
+});

@@ -8,6 +8,8 @@
 import { Subject, interval, map, take, bufferCount } from "rxjs";
 import { Generator, sampleStandardNormal } from "@vireo/core";
 import { kalmanFilter, type SkippedObservation } from "@vireo/runtime";
+import { writePictures } from "./pictures/folder.js";
+import { trackCharts, type TrackPoint } from "./pictures/tracks.js";
 
 const dt = 0.1, q = 0.5, sensorSd = 0.8, steps = 2000;
 const rng = new Generator(2024);
@@ -37,6 +39,9 @@ const model = {
 };
 
 const truths: number[][] = [];
+const fixes: number[][] = [];
+/** The first 300 filtered steps, for the picture. */
+const trackPoints: TrackPoint[] = [];
 const skipped = new Subject<SkippedObservation>();
 skipped.subscribe((r) => console.log(`  skipped fix ${r.index}: ${r.field} (${r.message.split(", field ")[1]?.split(".")[0]})`));
 
@@ -48,6 +53,7 @@ interval(1)
     map((i) => {
       const { truth: tr, fix } = nextFix(i);
       truths.push(tr);
+      fixes.push(fix);
       return fix;
     }),
     bufferCount(10),
@@ -56,6 +62,7 @@ interval(1)
   .subscribe({
     next: (s) => {
       const tr = truths[s.step]!;
+      if (s.step < 300) trackPoints.push({ step: s.step, mean: s.mean, covariance: s.covariance, truth: tr, fix: fixes[s.step]! });
       se += (s.mean[0]! - tr[0]!) ** 2 + (s.mean[1]! - tr[1]!) ** 2;
       n++;
       if (s.smoothed) {
@@ -71,5 +78,9 @@ interval(1)
     },
     complete: () => {
       console.log(`per-axis position RMSE: filtered ${Math.sqrt(se / n / 2).toFixed(3)}, fixed-lag (20 steps) smoothed ${Math.sqrt(seSmooth / nSmooth / 2).toFixed(3)}, raw fixes ${sensorSd}`);
+      writePictures("tracking", trackCharts(trackPoints, 4)).catch((e: unknown) => {
+        console.error(e);
+        process.exitCode = 1;
+      });
     },
   });

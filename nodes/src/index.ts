@@ -6,7 +6,6 @@ export * from "./contract/edges.js";
 export * from "./contract/known-stats.js";
 export * from "./contract/verify.js";
 export { predictorMoments } from "./contract/predictor-moments.js";
-export * from "./contract/verify-structured.js";
 export { ChangeTracker, NodeScratch } from "./contract/versions.js";
 
 // Conjugate nodes and mixtures (closed-form VMP).
@@ -22,6 +21,10 @@ export { CategoricalNode } from "./conjugate/categorical.js";
 export { PoissonNode } from "./conjugate/poisson.js";
 export { GaussianLinearNode } from "./conjugate/gaussian-linear.js";
 export { Mixture, SELECTOR_EDGE, SELECTOR_FAMILIES } from "./mixture/mixture.js";
+export { NormalWishartNode } from "./conjugate/normal-wishart.js";
+export { MvNormalJointNode } from "./conjugate/mvnormal-joint.js";
+export { ScaledMvNormalNode } from "./conjugate/scaled-mvnormal.js";
+export { weightedStatSums } from "./contract/weighted-sums.js";
 
 // Non-conjugate nodes (damped conjugate-computation VI).
 export { BernoulliLogitNode, bernoulliLogitNode, type NonConjugateOptions } from "./nonconjugate/bernoulli-logit.js";
@@ -30,23 +33,22 @@ export { StudentTNode, studentTNode } from "./nonconjugate/student-t.js";
 export { gaussHermite, quadratureExpectation, type GaussHermiteRule, type ScalarLogLik, type GaussianExpectation } from "./nonconjugate/gauss-hermite.js";
 export { linearPredictorNode, type LinearPredictorSpec } from "./nonconjugate/linear-predictor.js";
 
-// Time-series rules on chain statistics (used by the chain-structured engines).
-export * from "./timeseries/noise-precision.js";
-export * from "./timeseries/dirichlet-rows.js";
-export { LinearGaussianTransition } from "./timeseries/linear-gaussian-transition.js";
-export { LinearGaussianEmission } from "./timeseries/linear-gaussian-emission.js";
-export { CategoricalTransition } from "./timeseries/categorical-transition.js";
-export { CategoricalEmission } from "./timeseries/categorical-emission.js";
-export { GaussianEmission, type StateGaussianExpectations } from "./timeseries/gaussian-emission.js";
-
 // State-space models as graph nodes over a GaussMarkovChain block.
 export { ChainTransitionNode } from "./chain/chain-transition.js";
 export { ChainObservationNode } from "./chain/chain-observation.js";
 export { ChainCategoricalTransitionNode } from "./chain/chain-categorical-transition.js";
+// Learnable state-space models (Beal 2003, ch. 5) and AR(p): matrices and noise precisions may be random.
+export { ChainInitialNode, priorBeforeFirst } from "./chain/chain-initial.js";
+export { ChainDynamicsNode } from "./chain/chain-dynamics.js";
+export { ChainEmissionNode } from "./chain/chain-emission.js";
+export { AutoregressiveNode } from "./chain/autoregressive.js";
 
 // Defining node types (built-ins and plugins alike).
 export {
-  defineNode, validateNodeType, type NodeDefinition, type StructuredRule as NodeStructuredRule, type BeliefPropagationRule,
+  defineNode, validateNodeType, type NodeDefinition,
   type NodeDeclaration, type NodeBody, type EdgeDeclaration, type TypedNodeContext, type TypedMessageRule, type TypedNode,
 } from "./contract/define.js";
 export * from "./contract/stub.js";
+
+// Factors given as a log density on the autodiff tape (for gradient-fitted variables).
+export { densityNode, isDensityNode, type DensityNodeSpec, type DensitySpec, type DensityValues, type LogDensityFn } from "./density/density-node.js";

@@ -2,7 +2,7 @@
 
 // Models: building and validating graphs.
 export * from "./model/spec.js";
-export { ModelBuilder, VariableRef, IndexedRef, PlateRef, flattenValue, type EdgeValue, type VariableOptions } from "./model/builder.js";
+export { ModelBuilder, VariableRef, IndexedRef, PlateRef, flattenValue, type EdgeValue, type VariableOptions, type RandomOptions } from "./model/builder.js";
 
 // Closed-form coordinate ascent (CAVI / VMP) and the exact ELBO.
 export { bindData, checkValues, type DataBinding, type DataValue, type BoundData } from "./engine/bind.js";
@@ -10,8 +10,13 @@ export { compile, initialise, initialiseSome, rebind, sameShape, type SharedBuff
 export { updateVariable } from "./engine/update.js";
 export { elbo, elboTerms, collapsePlan, type ElboTerms } from "./engine/elbo.js";
 export { computeSchedule, scheduleFromNames } from "./engine/schedule.js";
-export { cavi, CaviEngine, type CaviOptions, type CaviResult, type ElboDecrease } from "./engine/cavi.js";
+export { cavi, CaviEngine, type CaviOptions, type CaviResult, type ElboDecrease, type CaviGradientOptions } from "./engine/cavi.js";
 export { Posterior, type PosteriorSummary } from "./engine/posterior.js";
+
+// Gradient-fitted variables and density factors in the graph; the Monte Carlo ELBO.
+export { GradientFit, GradientVariable, attachGenerator, type GradientOptions, type DensityDraws } from "./engine/gradient.js";
+export { GradientPosterior, MOMENT_DRAWS } from "./engine/gradient-posterior.js";
+export { monteCarloElbo, freshElbo, type ElboEstimate, type ElboScales } from "./engine/mc-elbo.js";
 
 // Minibatches and live streams: SVI, online updating, RxJS operators and sources.
 export { MinibatchRunner, type LocalStepOptions } from "./svi/minibatch-runner.js";
@@ -31,10 +36,16 @@ export { onlineCheckpoint, resumeOnline, type OnlineEngineState } from "./checkp
 // Black-box VI.
 export * from "./bbvi/index.js";
 
-// Time series: chain-structured VB and streaming filtering.
+// Time series: streaming Kalman filtering (batch LGSSMs and HMMs are graph chain blocks:
+// GaussMarkovChain / CategoricalChain with the chain nodes of @vireo/nodes).
 export * from "./timeseries/lgssm-model.js";
-export * from "./timeseries/vb-lgssm.js";
-export * from "./timeseries/hmm-model.js";
-export * from "./timeseries/vb-hmm.js";
 export * from "./timeseries/online-kalman.js";
 export * from "./rx/filter.js";
+
+// Distributed SVI and online updating: the worker and coordinator halves of a step (the Redis
+// side is Node-only, in the separate entry @vireo/runtime/distributed).
+export { sviBatchTarget, sviApplyTarget, onlineFitBatch, onlineApplyFit, type SviBatchTarget, type OnlineBatchFit, type OnlineRunState } from "./svi/distributed-steps.js";
+
+// Reliability: documented size limits and option validation shared by the entry points.
+export { MAX_PLATE_SIZE, MAX_DIMENSION, MAX_CHECKPOINT_BYTES } from "./limits.js";
+export { MAX_ITERATIONS } from "./engine/options.js";

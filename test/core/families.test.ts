@@ -21,6 +21,7 @@ import {
   Dirichlet,
   MvNormal,
   Wishart,
+  NormalWishart,
   gammaln,
   digamma,
   spdInverseDense,
@@ -94,6 +95,14 @@ add(
   { df: 7, scale: f64(1, 0.2, -0.1, 0.2, 2, 0.4, -0.1, 0.4, 0.8) },
   { df: 6, scale: f64(1.2, 0.1, 0, 0.1, 1.5, 0.3, 0, 0.3, 1) },
 );
+// NormalWishart: ν > d + 3 so that μ (marginally Student-t with ν − d + 1 degrees of freedom) has
+// the finite fourth moments the sample-variance check needs.
+add(NormalWishart(1), { mean: f64(0.5), precisionScale: 2, df: 8, scale: f64(0.7) }, { mean: f64(0), precisionScale: 1, df: 6, scale: f64(1) });
+add(
+  NormalWishart(2),
+  { mean: f64(1, -1), precisionScale: 3, df: 9, scale: f64(0.5, 0.1, 0.1, 0.3) },
+  { mean: f64(0, 0.5), precisionScale: 1.5, df: 6, scale: f64(0.8, -0.1, -0.1, 0.6) },
+);
 // d < ν < d + 1, so η₁ < 0. (For d − 1 < ν < d the smallest Bartlett factor is χ²(ν − d + 1) with
 // less than one degree of freedom: a few draws in 10⁴ are singular to round-off, and log|X| of such
 // a draw is undefined in floating point, so Monte Carlo over log-densities is not meaningful there.)
@@ -142,7 +151,7 @@ for (const c of CASES) {
   });
 }
 
-for (const c of CASES.filter((c) => (c.fam.name === "MvNormal" || c.fam.name === "Wishart") && c.fam.dim > 1)) {
+for (const c of CASES.filter((c) => (c.fam.name === "MvNormal" || c.fam.name === "Wishart" || c.fam.name === "NormalWishart") && c.fam.dim > 1)) {
   test(`${c.label}: symmetric perturbations of η₂ give E[T]_ij + E[T]_ji`, (t) => {
     const eta = c.fam.toNatural(c.q);
     const g = c.fam.expectedStats(eta);
@@ -260,6 +269,13 @@ function closedFormSummaries(c: Case): { mean: number[]; variance: number[] } {
       const variance: number[] = [];
       for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) variance.push(nu * (V[i * d + j]! ** 2 + V[i * d + i]! * V[j * d + j]!));
       return { mean: Array.from(V, (v) => nu * v), variance };
+    }
+    case "NormalWishart": {
+      // μ is Student-t with covariance W⁻¹ / (β(ν − d − 1)); Λ is Wishart(ν, W).
+      const d = c.fam.dim, W = q.scale, nu = q.df, Winv = spdInverseDense(W, d);
+      const variance: number[] = Array.from({ length: d }, (_, i) => Winv[i * d + i]! / (q.precisionScale * (nu - d - 1)));
+      for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) variance.push(nu * (W[i * d + j]! ** 2 + W[i * d + i]! * W[j * d + j]!));
+      return { mean: [...Array.from(q.mean), ...Array.from(W, (v) => nu * v)], variance };
     }
   }
   throw new Error(`no closed form for ${c.fam.name}`);
@@ -567,6 +583,12 @@ const BAD: Bad[] = [
   { fam: Wishart(2), params: { df: 3, scale: f64(1, NaN, NaN, 1) }, code: "INVALID_PARAMETER", message: /'scale\[1\]' = NaN/, parameter: "scale[1]" },
   { fam: Wishart(2), params: { df: 3, scale: f64(1, 3, 3, 1) }, code: "NOT_POSITIVE_DEFINITE", message: /2×2 Wishart scale .*pivot 1 .* -8\b/ },
   { fam: Wishart(2), params: { df: 3, scale: f64(1, 0.5, 0, 1) }, code: "INVALID_PARAMETER", message: /'scale' must be a symmetric matrix/, parameter: "scale" },
+  { fam: NormalWishart(2), params: { mean: f64(0, 0), precisionScale: 0, df: 3, scale: I2 }, code: "INVALID_PARAMETER", message: /'precisionScale' = 0\b/, parameter: "precisionScale" },
+  { fam: NormalWishart(2), params: { mean: f64(0, NaN), precisionScale: 1, df: 3, scale: I2 }, code: "INVALID_PARAMETER", message: /'mean\[1\]' = NaN/, parameter: "mean[1]" },
+  { fam: NormalWishart(2), params: { mean: f64(0, 0), precisionScale: 1, df: 1, scale: I2 }, code: "INVALID_PARAMETER", message: /'df' = 1\b.*d − 1 = 1/, parameter: "df" },
+  { fam: NormalWishart(2), params: { mean: f64(0), precisionScale: 1, df: 3, scale: I2 }, code: "DIMENSION_MISMATCH", message: /'mean' has length 1, expected 2/, parameter: "mean" },
+  { fam: NormalWishart(2), params: { mean: f64(0, 0), precisionScale: 1, df: 3, scale: f64(1, 3, 3, 1) }, code: "NOT_POSITIVE_DEFINITE", message: /2×2 NormalWishart scale .*pivot 1/ },
+  { fam: NormalWishart(2), params: { mean: f64(0, 0), precisionScale: 1, df: 3, scale: f64(1, 0.5, 0, 1) }, code: "INVALID_PARAMETER", message: /'scale' must be a symmetric matrix/, parameter: "scale" },
 ];
 
 for (const b of BAD) {
@@ -615,6 +637,12 @@ const BAD_ETA: BadEta[] = [
   { fam: Wishart(2), eta: f64(-1, -0.5, 0, 0, -0.5), code: "INVALID_PARAMETER", message: /df = 2η₁ \+ d \+ 1 must be > d − 1 = 1, got 1\b/, parameter: "df" },
   { fam: Wishart(2), eta: f64(0, 0.5, 0, 0, -0.5), code: "INVALID_PARAMETER", message: /Wishart inverse scale is not positive definite/, parameter: "scale" },
   { fam: Wishart(2), eta: f64(0, -0.5, 0, 0), code: "DIMENSION_MISMATCH", message: /length 5, got length 4/ },
+  // NormalWishart(2) η = [βm (2), −β/2, (ν − d)/2, vec(−½W⁻¹ − (β/2)mmᵀ) (4)].
+  { fam: NormalWishart(2), eta: f64(0, 0, 0.5, 0.5, -0.5, 0, 0, -0.5), code: "INVALID_PARAMETER", message: /precisionScale β = −2η\[2\] must be > 0, got -1\b/, parameter: "precisionScale" },
+  { fam: NormalWishart(2), eta: f64(0, 0, -0.5, -1, -0.5, 0, 0, -0.5), code: "INVALID_PARAMETER", message: /df ν = 2η\[3\] \+ d must be > d − 1 = 1, got 0\b/, parameter: "df" },
+  { fam: NormalWishart(2), eta: f64(0, 0, -0.5, 0.5, 0.5, 0, 0, -0.5), code: "INVALID_PARAMETER", message: /NormalWishart inverse scale is not positive definite/, parameter: "scale" },
+  // β m mᵀ is subtracted from −2 sym(η_Λ): a large βm with a small η_Λ leaves W⁻¹ indefinite.
+  { fam: NormalWishart(2), eta: f64(3, 0, -0.5, 0.5, -0.5, 0, 0, -0.5), code: "INVALID_PARAMETER", message: /NormalWishart inverse scale is not positive definite.*pivot 0/, parameter: "scale" },
 ];
 
 for (const b of BAD_ETA) {

@@ -7,7 +7,7 @@ import test from "ava";
 import { Bernoulli, MvNormal, Generator, sampleStandardNormal, sampleGamma, sampleWishart, LOG_2PI } from "@vireo/core";
 import { verifyNode, type VerifyEdge } from "@vireo/nodes";
 import { ModelBuilder, cavi, createRegistry } from "@vireo/runtime";
-import { BernoulliLogitNode, logisticPack, jjLambda } from "@vireo/plugins";
+import { JaakkolaJordanLogitNode, logisticPack, jjLambda } from "@vireo/plugins";
 
 const rng = new Generator(11);
 const N = 6, D = 3;
@@ -20,14 +20,14 @@ function eye(d: number, s: number): Float64Array {
 const mvn = (): VerifyEdge => ({ family: MvNormal(D), eta: MvNormal(D).toNatural({ mean: Float64Array.from({ length: D }, () => sampleStandardNormal(rng)), covariance: sampleWishart(rng, D + 3, eye(D, 0.3), D) }) });
 const xs = (): VerifyEdge => ({ family: null, count: N, values: Float64Array.from({ length: N * D }, () => sampleStandardNormal(rng)) });
 
-test("BernoulliLogit passes verification with random labels (envelope theorem at the optimal ξ)", (t) => {
-  const report = verifyNode(BernoulliLogitNode, { rows: N, edges: { out: { family: Bernoulli, count: N, eta: Float64Array.from({ length: N }, () => sampleStandardNormal(rng)) }, w: mvn(), x: xs() } });
+test("JaakkolaJordanLogit passes verification with random labels (envelope theorem at the optimal ξ)", (t) => {
+  const report = verifyNode(JaakkolaJordanLogitNode, { rows: N, edges: { out: { family: Bernoulli, count: N, eta: Float64Array.from({ length: N }, () => sampleStandardNormal(rng)) }, w: mvn(), x: xs() } });
   t.deepEqual(report.edges.map((e) => e.edge), ["out", "w"]);
   for (const e of report.edges) t.true(e.passed, `edge ${e.edge}: relative error ${e.maxRelError}`);
 });
 
-test("BernoulliLogit passes verification with observed labels and row weights", (t) => {
-  const report = verifyNode(BernoulliLogitNode, {
+test("JaakkolaJordanLogit passes verification with observed labels and row weights", (t) => {
+  const report = verifyNode(JaakkolaJordanLogitNode, {
     rows: N, weights: Float64Array.from({ length: N }, () => sampleGamma(rng, 2)),
     edges: { out: { family: Bernoulli, count: N, values: Float64Array.of(0, 1, 1, 0, 1, 0) }, w: mvn(), x: xs() },
   });
@@ -88,7 +88,7 @@ test("logistic regression end to end: monotone CAVI, signs and decision boundary
   const rows = m.plate("rows");
   const w = m.random("w", MvNormal(2));
   m.factor("MvNormal", { out: w, mean: [0, 0], precision: [1, 0, 0, 1] });
-  m.factor("BernoulliLogit", { out: m.observed("y", Bernoulli, { plate: rows }), w, x: m.input("x", { plate: rows, size: 2 }) });
+  m.factor("JaakkolaJordanLogit", { out: m.observed("y", Bernoulli, { plate: rows }), w, x: m.input("x", { plate: rows, size: 2 }) });
   const r = cavi(m.build(), { data: { x, y }, tolerance: 1e-13 });
 
   for (let i = 1; i < r.elbo.length; i++) t.true(r.elbo[i]! >= r.elbo[i - 1]! - 1e-12 * Math.abs(r.elbo[i - 1]!), `ELBO fell at sweep ${i}`);
@@ -111,9 +111,9 @@ test("logistic regression end to end: monotone CAVI, signs and decision boundary
 
 test("registry.rule names a missing rule with a stub and the rules that exist", (t) => {
   const reg = createRegistry(logisticPack);
-  t.is(typeof reg.rule("BernoulliLogit", "out"), "function");
-  const err = t.throws(() => reg.rule("BernoulliLogit", "x"));
+  t.is(typeof reg.rule("JaakkolaJordanLogit", "out"), "function");
+  const err = t.throws(() => reg.rule("JaakkolaJordanLogit", "x"));
   t.is((err as { code?: string }).code, "MISSING_RULE");
-  t.regex(err!.message, /Rules that exist for BernoulliLogit: \[out, w\]/);
+  t.regex(err!.message, /Rules that exist for JaakkolaJordanLogit: \[out, w\]/);
   t.regex(err!.message, /Possible fix, define:\n  messages: \{/);
 });

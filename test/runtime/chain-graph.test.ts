@@ -8,7 +8,7 @@
 import test from "ava";
 import {
   GaussMarkovChain, MvNormal, Wishart, Generator, sampleStandardNormal, spdInverseDense,
-  allocateKalmanBuffers, allocateSmootherBuffers, kalmanFilter, rtsSmoother, type GaussianChainParams,
+  allocateKalmanBuffers, allocateSmootherBuffers, kalmanFilterSeries, rtsSmoother, type GaussianChainParams,
 } from "@vireo/core";
 import { ChainTransitionNode, ChainObservationNode, WishartNode, verifyNode, type VerifyEdge } from "@vireo/nodes";
 import { ModelBuilder, cavi } from "@vireo/runtime";
@@ -41,7 +41,7 @@ test("the chain nodes pass the message-vs-energy verification", (t) => {
   const A = Float64Array.of(0.9, 0.2, -0.1, 0.8), C = Float64Array.from({ length: p * d }, () => sampleStandardNormal(rng));
   const transition = verifyNode(ChainTransitionNode, {
     rows: T,
-    edges: { out: x, A: { family: null, values: A }, precision: wishartEta(d), m0: { family: null, values: Float64Array.of(0.5, -1) }, P0: { family: null, values: Float64Array.of(2, 0.3, 0.3, 1) } },
+    edges: { out: x, A: { family: null, values: A }, precision: wishartEta(d), initialMean: { family: null, values: Float64Array.of(0.5, -1) }, initialPrecision: { family: null, values: Float64Array.of(2, 0.3, 0.3, 1) } },
   });
   t.true(transition.passed, JSON.stringify(transition.edges));
   const y = Float64Array.from({ length: T * p }, () => sampleStandardNormal(rng));
@@ -77,7 +77,7 @@ function lgssm(A: Float64Array, C: Float64Array, transitionPrecision: Float64Arr
   const m = new ModelBuilder();
   const time = m.plate("time");
   const x = m.random("x", GaussMarkovChain(4), { plate: time });
-  m.factor(ChainTransitionNode, { out: x, A, precision: transitionPrecision, m0: new Float64Array(4), P0: eye(4) }, { name: "dynamics" });
+  m.factor(ChainTransitionNode, { out: x, A, precision: transitionPrecision, initialMean: new Float64Array(4), initialPrecision: eye(4) }, { name: "dynamics" });
   let R: string | Float64Array = observationPrecision === "learn" ? "R" : observationPrecision;
   if (observationPrecision === "learn") {
     R = m.random("R", Wishart(2)).name;
@@ -92,9 +92,11 @@ test("known parameters: q(x) is the RTS smoother and the ELBO is the exact log-l
   const { A, C, y } = simulate(T, q, r);
   const result = cavi(lgssm(A, C, eye(4, 1 / q), eye(2, 1 / r)), { data: { y }, maxIterations: 5 });
 
-  const par: GaussianChainParams = { d: 4, p: 2, A, Q: eye(4, q), C, R: eye(2, r), m0: new Float64Array(4), P0: eye(4) };
+  const par: GaussianChainParams = {
+    d: 4, p: 2, transition: A, transitionCovariance: eye(4, q), observation: C, observationCovariance: eye(2, r), initialMean: new Float64Array(4), initialCovariance: eye(4),
+  };
   const filt = allocateKalmanBuffers(T, 4), smooth = allocateSmootherBuffers(T, 4);
-  const logLik = kalmanFilter(par, y, T, filt);
+  const logLik = kalmanFilterSeries(par, y, T, filt);
   rtsSmoother(par, T, filt, smooth);
 
   const fam = GaussMarkovChain(4), post = result.posteriors.x!;

@@ -7,7 +7,7 @@
 import test from "ava";
 import {
   Normal, Gamma, Beta, Bernoulli, Poisson, Categorical, Dirichlet, MvNormal, Wishart, GaussMarkovChain, Generator,
-  sampleStandardNormal, allocateKalmanBuffers, allocateSmootherBuffers, kalmanFilter, rtsSmoother, type ExponentialFamily,
+  sampleStandardNormal, allocateKalmanBuffers, allocateSmootherBuffers, kalmanFilterSeries, rtsSmoother, type ExponentialFamily,
 } from "@vireo/core";
 import { NormalNode, GammaNode, MvNormalNode, WishartNode, ChainTransitionNode, ChainObservationNode, knownStats } from "@vireo/nodes";
 import { ModelBuilder, cavi } from "@vireo/runtime";
@@ -91,10 +91,10 @@ test("a Wishart(1) constant declared directly and 1×1 data bound to MvNormal(1)
   t.true(rel(p.mean[0]!, 6 / 7) < 1e-12 && rel(p.covariance[0]!, 1 / 7) < 1e-12);
   const bad = new ModelBuilder();
   const mu2 = bad.random("mu", MvNormal(1));
-  bad.factor(MvNormalNode, { out: mu2, mean: [0], precision: [[-1]] });
-  const e = t.throws(() => bad.build());
-  t.is((e as { code?: string }).code, "INVALID_DATA");
-  t.regex(e!.message, /outside the support of Wishart\(1\): row 0 is -1, expected a symmetric positive-definite 1×1 matrix/);
+  const e = t.throws(() => bad.factor(MvNormalNode, { out: mu2, mean: [0], precision: [[-1]] }));
+  // A 1×1 matrix, not a scalar: the constant is checked as a Wishart(1) value (SPD), naming factor and edge.
+  t.is((e as { code?: string }).code, "NOT_POSITIVE_DEFINITE");
+  t.regex(e!.message, /Constant value for factor 'MvNormal_\d+', edge 'precision' \(Wishart\(1\)\): .*not positive definite/);
 });
 
 test("a 1-D state chain with scalar observations builds and is the exact Kalman/RTS smoother", (t) => {
@@ -109,13 +109,16 @@ test("a 1-D state chain with scalar observations builds and is the exact Kalman/
   const m = new ModelBuilder();
   const time = m.plate("time");
   const xs = m.random("x", GaussMarkovChain(1), { plate: time });
-  m.factor(ChainTransitionNode, { out: xs, A: [a], precision: [[1 / q]], m0: [0], P0: [[1]] });
+  m.factor(ChainTransitionNode, { out: xs, A: [a], precision: [[1 / q]], initialMean: [0], initialPrecision: [[1]] });
   m.factor(ChainObservationNode, { out: m.observed("y", MvNormal(1), { plate: time }), state: xs, C: [1], precision: [[1 / r]] });
   const result = cavi(m.build(), { data: { y }, maxIterations: 5 });
 
-  const par = { d: 1, p: 1, A: Float64Array.of(a), Q: Float64Array.of(q), C: Float64Array.of(1), R: Float64Array.of(r), m0: Float64Array.of(0), P0: Float64Array.of(1) };
+  const par = {
+    d: 1, p: 1, transition: Float64Array.of(a), transitionCovariance: Float64Array.of(q), observation: Float64Array.of(1),
+    observationCovariance: Float64Array.of(r), initialMean: Float64Array.of(0), initialCovariance: Float64Array.of(1),
+  };
   const filt = allocateKalmanBuffers(T, 1), smooth = allocateSmootherBuffers(T, 1);
-  const logLik = kalmanFilter(par, y, T, filt);
+  const logLik = kalmanFilterSeries(par, y, T, filt);
   rtsSmoother(par, T, filt, smooth);
   const mean = result.posteriors.x!.mean();
   let worst = 0;

@@ -18,7 +18,7 @@ test("CategoricalChain: marginals, pairwise marginals, log Z and entropy equal b
   for (let code = 0; code < K ** T; code++) {
     const z = Array.from({ length: T }, (_, s) => Math.floor(code / K ** s) % K);
     let lw = 0;
-    for (let s = 0; s < T; s++) lw += eta[s * n + z[s]!]! + (s > 0 ? eta[s * n + K + z[s]! * K + z[s - 1]!]! : 0);
+    for (let s = 0; s < T; s++) lw += eta[s * n + z[s]!]! + (s > 0 ? eta[s * n + K + z[s - 1]! * K + z[s]!]! : 0);
     weights.push(lw);
     paths.push(z);
   }
@@ -30,7 +30,7 @@ test("CategoricalChain: marginals, pairwise marginals, log Z and entropy equal b
     H -= p * (weights[c]! - logZ);
     for (let s = 0; s < T; s++) {
       gamma[s * K + z[s]!] += p;
-      if (s > 0) xi[s * K * K + z[s]! * K + z[s - 1]!] += p;
+      if (s > 0) xi[s * K * K + z[s - 1]! * K + z[s]!] += p;
     }
   });
   const got = f.marginals(eta);

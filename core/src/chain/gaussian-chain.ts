@@ -1,8 +1,11 @@
 /**
  * The linear Gaussian chain (LGSSM) that the Kalman filter and RTS smoother work on:
  *   x_0 ~ N(m0, P0),  x_t = A x_{t−1} + w_t, w_t ~ N(0, Q),  y_t = C x_t + v_t, v_t ~ N(0, R),
- * for t = 0 … T−1 (the prior is on the first state itself, which is also observed).
+ * for t = 0 … T−1 (the prior is on the first state itself, which is also observed; for a prior on
+ * an unobserved state one step earlier use priorBeforeFirst from @vireo/nodes).
  * Matrices are dense row-major Float64Arrays; d is the state and p the observation dimension.
+ * The field names say what each matrix is: every noise and initial spread here is a covariance
+ * (the graph's chain nodes take precisions, and say so in their edge names).
  */
 import { VireoError, fmt } from "../errors.js";
 import { cholesky } from "../linalg/dense.js";
@@ -10,17 +13,17 @@ import { cholesky } from "../linalg/dense.js";
 export interface GaussianChainParams {
   readonly d: number;
   readonly p: number;
-  /** d×d transition matrix. */
-  readonly A: Float64Array;
-  /** d×d transition noise covariance. */
-  readonly Q: Float64Array;
-  /** p×d observation matrix. */
-  readonly C: Float64Array;
-  /** p×p observation noise covariance. */
-  readonly R: Float64Array;
-  /** Mean (d) and covariance (d×d) of the first state. */
-  readonly m0: Float64Array;
-  readonly P0: Float64Array;
+  /** d×d transition matrix A. */
+  readonly transition: Float64Array;
+  /** d×d transition noise covariance Q. */
+  readonly transitionCovariance: Float64Array;
+  /** p×d observation matrix C. */
+  readonly observation: Float64Array;
+  /** p×p observation noise covariance R. */
+  readonly observationCovariance: Float64Array;
+  /** Mean m0 (d) and covariance P0 (d×d) of the first state. */
+  readonly initialMean: Float64Array;
+  readonly initialCovariance: Float64Array;
 }
 
 /** Per-step outputs of the Kalman filter: T×d means and T×d×d covariances, filtered and predicted. */
@@ -67,7 +70,7 @@ function checkLengthArg(T: number, name: string): void {
 
 /**
  * Throws a VireoError naming the parameter unless the chain's matrices have the right sizes, are
- * finite, and Q, R, P0 are symmetric positive definite. Validation is done once, outside hot loops.
+ * finite, and the three covariances are symmetric positive definite. Validation is done once, outside hot loops.
  */
 export function checkGaussianChain(par: GaussianChainParams, where = "Gaussian chain"): void {
   const { d, p } = par;
@@ -75,8 +78,8 @@ export function checkGaussianChain(par: GaussianChainParams, where = "Gaussian c
     throw new VireoError("INVALID_PARAMETER", `${where}: the state dimension d and observation dimension p must be integers ≥ 1, got d = ${d}, p = ${p}.`, { parameter: "d" });
   }
   const sizes: [keyof GaussianChainParams, number, string][] = [
-    ["A", d * d, `${d}×${d}`], ["Q", d * d, `${d}×${d}`], ["C", p * d, `${p}×${d}`],
-    ["R", p * p, `${p}×${p}`], ["m0", d, `${d}`], ["P0", d * d, `${d}×${d}`],
+    ["transition", d * d, `${d}×${d}`], ["transitionCovariance", d * d, `${d}×${d}`], ["observation", p * d, `${p}×${d}`],
+    ["observationCovariance", p * p, `${p}×${p}`], ["initialMean", d, `${d}`], ["initialCovariance", d * d, `${d}×${d}`],
   ];
   for (const [name, size, shape] of sizes) {
     const v = par[name] as Float64Array;
@@ -93,7 +96,7 @@ export function checkGaussianChain(par: GaussianChainParams, where = "Gaussian c
       }
     }
   }
-  for (const [name, n] of [["Q", d], ["R", p], ["P0", d]] as const) {
+  for (const [name, n] of [["transitionCovariance", d], ["observationCovariance", p], ["initialCovariance", d]] as const) {
     try {
       cholesky(par[name], n, name);
     } catch (e) {

@@ -45,7 +45,7 @@ export function kalmanPredict(
   mOut: Float64Array, mOutOff: number, POut: Float64Array, POutOff: number,
   ws: KalmanWorkspace,
 ): void {
-  const d = par.d, A = par.A, Q = par.Q, AP = ws.AP;
+  const d = par.d, A = par.transition, Q = par.transitionCovariance, AP = ws.AP;
   for (let i = 0; i < d; i++) {
     let s = 0;
     for (let k = 0; k < d; k++) s += A[i * d + k]! * m[mOff + k]!;
@@ -70,7 +70,7 @@ export function kalmanPredict(
 /**
  * Conditions the prediction (mp, Pp) on y (p values at y[yOff…]) with observation covariance R and
  * writes the filtered (mf, Pf). Returns log N(y; C mp, C Pp Cᵀ + R), the step's evidence.
- * `R` defaults to par.R; the VB engines pass an effective covariance.
+ * `R` defaults to par.observationCovariance; the VB engines pass an effective covariance.
  */
 export function kalmanUpdate(
   par: GaussianChainParams,
@@ -78,9 +78,9 @@ export function kalmanUpdate(
   mp: Float64Array, mpOff: number, Pp: Float64Array, PpOff: number,
   mf: Float64Array, mfOff: number, Pf: Float64Array, PfOff: number,
   ws: KalmanWorkspace,
-  R: Float64Array = par.R,
+  R: Float64Array = par.observationCovariance,
 ): number {
-  const d = par.d, p = par.p, C = par.C;
+  const d = par.d, p = par.p, C = par.observation;
   const { S, L, PCt, K, KR, M, MP, r, w } = ws;
   // PCt = Pp Cᵀ (d×p), S = C Pp Cᵀ + R, r = y − C mp.
   for (let i = 0; i < d; i++) {
@@ -197,28 +197,29 @@ function cholSolveRow(L: Float64Array, p: number, b: Float64Array, bOff: number,
 }
 
 /**
- * Runs the filter over T observations (y is T×p, row-major) into `out` and returns the log
+ * The batch Kalman filter (the streaming operator is @vireo/runtime's `kalmanFilter`): runs the
+ * filter over T observations (y is T×p, row-major) into `out` and returns the log
  * marginal likelihood log p(y_0 … y_{T−1}). `R` overrides the observation covariance (VB engines).
  */
-export function kalmanFilter(
+export function kalmanFilterSeries(
   par: GaussianChainParams,
   y: ArrayLike<number>,
   T: number,
   out: KalmanBuffers,
   ws: KalmanWorkspace = new KalmanWorkspace(par.d, par.p),
-  R: Float64Array = par.R,
+  R: Float64Array = par.observationCovariance,
 ): number {
   const d = par.d, p = par.p, dd = d * d;
   if (y.length < T * p || out.T < T || out.d !== d || ws.d !== d || ws.p !== p) {
     throw new VireoError(
       "DIMENSION_MISMATCH",
-      `kalmanFilter: expected y of length T·p = ${T * p}, buffers for T ≥ ${T} steps of dimension ${d} and a workspace for (d, p) = (${d}, ${p}); ` +
+      `kalmanFilterSeries: expected y of length T·p = ${T * p}, buffers for T ≥ ${T} steps of dimension ${d} and a workspace for (d, p) = (${d}, ${p}); ` +
         `got y of length ${y.length}, buffers (T = ${out.T}, d = ${out.d}), workspace (${ws.d}, ${ws.p}).`,
     );
   }
   const { filteredMean: mf, filteredCov: Pf, predictedMean: mp, predictedCov: Pp } = out;
-  mp.set(par.m0, 0);
-  Pp.set(par.P0, 0);
+  mp.set(par.initialMean, 0);
+  Pp.set(par.initialCovariance, 0);
   let logLik = kalmanUpdate(par, y, 0, mp, 0, Pp, 0, mf, 0, Pf, 0, ws, R);
   for (let t = 1; t < T; t++) {
     kalmanPredict(par, mf, (t - 1) * d, Pf, (t - 1) * dd, mp, t * d, Pp, t * dd, ws);

@@ -1,5 +1,5 @@
 /**
- * Rauch–Tung–Striebel smoother over the outputs of kalmanFilter, writing smoothed means,
+ * Rauch–Tung–Striebel smoother over the outputs of kalmanFilterSeries, writing smoothed means,
  * covariances and the lag-one cross-covariances Cov(x_{t+1}, x_t) that the M-steps of VB need.
  * Optionally returns the exact entropy of the smoothed chain,
  *   H[q(x)] = H[x_{T−1}] + Σ_t H[x_t | x_{t+1}],  Cov(x_t | x_{t+1}) = Pf_t − J_t A Pf_t,
@@ -69,7 +69,7 @@ export function rtsSmoother(
   ws: RtsWorkspace = new RtsWorkspace(par.d),
   entropy = false,
 ): number {
-  const d = par.d, dd = d * d, A = par.A;
+  const d = par.d, dd = d * d, A = par.transition;
   if (filt.T < T || out.T < T || filt.d !== d || out.d !== d || ws.d !== d) {
     throw new VireoError(
       "DIMENSION_MISMATCH",

@@ -7,6 +7,8 @@ import { VireoError, fmt } from "../errors.js";
 import { betaln, digamma } from "../special/functions.js";
 import { sampleBeta } from "../random/samplers.js";
 import type { Generator } from "../random/generator.js";
+import { logitTransform } from "../variational/logit-transform.js";
+import type { Transform } from "../variational/transform.js";
 
 export interface BetaParams {
   readonly alpha: number;
@@ -81,6 +83,14 @@ export class BetaFamily extends ExponentialFamily<number, BetaParams> {
   variance(eta: Float64Array): number {
     const a = eta[0]! + 1, b = eta[1]! + 1, s = a + b;
     return (a * b) / (s * s * (s + 1));
+  }
+
+  override get supportBijector(): Transform {
+    return logitTransform;
+  }
+  /** T = (log x, log(1 − x)): ∂⟨c, T⟩/∂x = c₀/x − c₁/(1 − x). */
+  override statsGradient(x: Float64Array, c: Float64Array, grad: Float64Array): void {
+    grad[0] += c[0]! / x[0]! - c[1]! / (1 - x[0]!);
   }
 }
 

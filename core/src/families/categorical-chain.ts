@@ -1,8 +1,10 @@
 /**
  * CategoricalChain(K): a joint distribution over the states z_0 … z_{T−1} ∈ {0…K−1} of a hidden
  * Markov chain: the structured block of an HMM. Row t of the natural parameters holds
- *   [ψ_t (K): log potentials of z_t,  Φ_t (K×K): log potentials of (z_t = i, z_{t−1} = j), zero at t = 0]
- * against the statistics [one-hot(z_t), one-hot(z_t) one-hot(z_{t−1})ᵀ]. Messages add row by row;
+ *   [ψ_t (K): log potentials of z_t,  Φ_t (K×K): log potentials of (z_{t−1} = j, z_t = i) at j·K + i, zero at t = 0]
+ * against the statistics [one-hot(z_t), one-hot(z_{t−1}) one-hot(z_t)ᵀ]. The pairwise blocks are oriented
+ * from → to (previous state's row, next state's column) like a transition matrix A[j][i] = p(z_t = i | z_{t−1} = j)
+ * and like the forward–backward kernel's transition counts: one orientation everywhere. Messages add row by row;
  * the batch operations treat the `count` rows as one chain and run exact forward–backward
  * (scaled, so long chains neither underflow nor overflow), giving the marginals γ_t, the pairwise
  * marginals ξ_t and log Z. Single-row operations see a chain of length eta.length / size.
@@ -15,7 +17,7 @@ import type { Generator } from "../random/generator.js";
 export interface CategoricalChainParams {
   /** ψ_t, T × K. */
   readonly unary: Float64Array;
-  /** Φ_t, T × K × K (block 0 unused). */
+  /** Φ_t, T × K × K, entry j·K + i for (z_{t−1} = j, z_t = i) (block 0 unused). */
   readonly pairwise: Float64Array;
 }
 
@@ -23,7 +25,7 @@ interface ForwardBackward {
   readonly T: number;
   /** Marginals γ_t(i), T × K. */
   readonly gamma: Float64Array;
-  /** Pairwise marginals ξ_t(i, j) = q(z_t = i, z_{t−1} = j), T × K × K (block 0 zero). */
+  /** Pairwise marginals ξ_t(j, i) = q(z_{t−1} = j, z_t = i) at t·K² + j·K + i, T × K × K (block 0 zero). */
   readonly xi: Float64Array;
   readonly logZ: number;
   /** Scaled forward messages (for sampling). */
@@ -71,7 +73,7 @@ export class CategoricalChainFamily extends ExponentialFamily<Float64Array, Cate
         let a = u[t * K + i]!;
         if (t > 0) {
           let m = 0;
-          for (let j = 0; j < K; j++) m += M[t * KK + i * K + j]! * alpha[(t - 1) * K + j]!;
+          for (let j = 0; j < K; j++) m += M[t * KK + j * K + i]! * alpha[(t - 1) * K + j]!;
           a *= m;
         }
         alpha[t * K + i] = a;
@@ -89,13 +91,13 @@ export class CategoricalChainFamily extends ExponentialFamily<Float64Array, Cate
     for (let t = T - 1; t >= 0; t--) {
       for (let i = 0; i < K; i++) gamma[t * K + i] = alpha[t * K + i]! * beta[t * K + i]!;
       if (t === 0) break;
-      // ξ_t(i, j) ∝ u_t(i) β_t(i) M_t(i, j) α_{t−1}(j);  β_{t−1}(j) = Σ_i u_t(i) β_t(i) M_t(i, j) / s_t.
+      // ξ_t(j, i) ∝ α_{t−1}(j) M_t(j, i) u_t(i) β_t(i);  β_{t−1}(j) = Σ_i M_t(j, i) u_t(i) β_t(i) / s_t.
       for (let j = 0; j < K; j++) beta[(t - 1) * K + j] = 0;
       for (let i = 0; i < K; i++) {
         const w = (u[t * K + i]! * beta[t * K + i]!) / scale[t]!;
         for (let j = 0; j < K; j++) {
-          const m = w * M[t * KK + i * K + j]!;
-          xi[t * KK + i * K + j] = m * alpha[(t - 1) * K + j]!;
+          const m = w * M[t * KK + j * K + i]!;
+          xi[t * KK + j * K + i] = m * alpha[(t - 1) * K + j]!;
           beta[(t - 1) * K + j] += m;
         }
       }
@@ -138,7 +140,7 @@ export class CategoricalChainFamily extends ExponentialFamily<Float64Array, Cate
     out.fill(0);
     for (let t = 0; t < z.length; t++) {
       out[t * n + z[t]!] = 1;
-      if (t > 0) out[t * n + K + z[t]! * K + z[t - 1]!] = 1;
+      if (t > 0) out[t * n + K + z[t - 1]! * K + z[t]!] = 1;
     }
     return out;
   }
@@ -165,7 +167,7 @@ export class CategoricalChainFamily extends ExponentialFamily<Float64Array, Cate
     z[T - 1] = sampleCategorical(rng, fb.alpha.subarray((T - 1) * K, T * K));
     for (let t = T - 2; t >= 0; t--) {
       const next = z[t + 1]!;
-      for (let j = 0; j < K; j++) w[j] = fb.alpha[t * K + j]! * Math.exp(eta[(t + 1) * n + K + next * K + j]!);
+      for (let j = 0; j < K; j++) w[j] = fb.alpha[t * K + j]! * Math.exp(eta[(t + 1) * n + K + j * K + next]!);
       z[t] = sampleCategorical(rng, w);
     }
     return z;
@@ -202,7 +204,36 @@ export class CategoricalChainFamily extends ExponentialFamily<Float64Array, Cate
   variance(eta: Float64Array): Float64Array {
     return this.mean(eta).map((g) => g * (1 - g));
   }
-  /** Marginals γ and pairwise marginals ξ (block t: q(z_t = i, z_{t−1} = j)). */
+  /**
+   * Viterbi decoding (max-product in log space): the most probable joint path
+   * argmax_z Σ_t ψ_t(z_t) + Φ_t(z_{t−1}, z_t) under this chain, its unnormalised log score and its
+   * log probability under the chain (log score − log Z). Ties go to the lowest state index.
+   */
+  viterbi(eta: Float64Array): { path: Int32Array; logScore: number; logProbability: number } {
+    const T = this.rows(eta), K = this.dim, n = this.size;
+    const delta = new Float64Array(T * K), back = new Int32Array(T * K);
+    for (let i = 0; i < K; i++) delta[i] = eta[i]!;
+    for (let t = 1; t < T; t++) {
+      for (let i = 0; i < K; i++) {
+        let best = -Infinity, arg = 0;
+        for (let j = 0; j < K; j++) {
+          const v = delta[(t - 1) * K + j]! + eta[t * n + K + j * K + i]!;
+          if (v > best) [best, arg] = [v, j];
+        }
+        delta[t * K + i] = best + eta[t * n + i]!;
+        back[t * K + i] = arg;
+      }
+    }
+    const path = new Int32Array(T);
+    let logScore = -Infinity;
+    for (let i = 0; i < K; i++) if (delta[(T - 1) * K + i]! > logScore) [logScore, path[T - 1]] = [delta[(T - 1) * K + i]!, i];
+    if (!Number.isFinite(logScore)) {
+      throw new VireoError("NUMERICAL_FAILURE", `CategoricalChain.viterbi: no path has finite log potential (the best score is ${logScore}); check the potentials for NaN or −∞ everywhere.`);
+    }
+    for (let t = T - 1; t > 0; t--) path[t - 1] = back[t * K + path[t]!]!;
+    return { path, logScore, logProbability: logScore - this.forwardBackward(eta, T).logZ };
+  }
+  /** Marginals γ and pairwise marginals ξ (block t, entry j·K + i: q(z_{t−1} = j, z_t = i)). */
   marginals(eta: Float64Array): { gamma: Float64Array; xi: Float64Array; logZ: number } {
     const fb = this.forwardBackward(eta, this.rows(eta));
     return { gamma: fb.gamma, xi: fb.xi, logZ: fb.logZ };

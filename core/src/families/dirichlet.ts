@@ -7,6 +7,8 @@ import { VireoError, fmt } from "../errors.js";
 import { gammaln, digamma } from "../special/functions.js";
 import { sampleDirichlet } from "../random/samplers.js";
 import type { Generator } from "../random/generator.js";
+import { stickBreaking } from "../variational/stick-breaking.js";
+import type { Transform } from "../variational/transform.js";
 
 export interface DirichletParams {
   readonly alpha: Float64Array;
@@ -102,6 +104,14 @@ export class DirichletFamily extends ExponentialFamily<Float64Array, DirichletPa
       const m = (e + 1) / a0;
       return (m * (1 - m)) / (a0 + 1);
     });
+  }
+
+  override get supportBijector(): Transform {
+    return stickBreaking;
+  }
+  /** T = log x: ∂⟨c, T⟩/∂x_k = c_k / x_k. */
+  override statsGradient(x: Float64Array, c: Float64Array, grad: Float64Array): void {
+    for (let k = 0; k < this.size; k++) grad[k] += c[k]! / x[k]!;
   }
 }
 

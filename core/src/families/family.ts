@@ -9,6 +9,7 @@
  */
 import type { Generator } from "../random/generator.js";
 import { VireoError, fmt } from "../errors.js";
+import type { Transform } from "../variational/transform.js";
 
 export abstract class ExponentialFamily<X = unknown, P = unknown> {
   /** Family name, e.g. "Normal". */
@@ -220,6 +221,27 @@ export abstract class ExponentialFamily<X = unknown, P = unknown> {
       throw new VireoError("INVALID_MODEL", `${this.key} has no default starting point (η = 0 is improper); give one with the 'init' option or override startingPoint().`);
     }
     return eta;
+  }
+
+  /**
+   * The bijector from unconstrained reals onto the support, used when a variable of this family
+   * is fitted by gradients (identity for Normal, log for Gamma, logit for Beta, stick-breaking for
+   * Dirichlet, ...); null when the family has none (discrete families).
+   */
+  get supportBijector(): Transform | null {
+    return null;
+  }
+
+  /**
+   * Adds ∂⟨c, T(x)⟩/∂x to `grad` for one value x (valueSize numbers): how a conjugate neighbour's
+   * expected log factor, linear in T(x) with coefficient c (its message), changes with a draw x of
+   * a gradient-fitted variable. Families that can be gradient-fitted override it.
+   */
+  statsGradient(_x: Float64Array, _c: Float64Array, _grad: Float64Array): void {
+    throw new VireoError(
+      "INVALID_MODEL",
+      `${this.key} cannot be fitted by gradients: the family does not give ∂T(x)/∂x (statsGradient) and a support bijector.`,
+    );
   }
 
   /** Whether η is a proper member of the family (no throw). */

@@ -7,6 +7,8 @@ import { VireoError, fmt } from "../errors.js";
 import { gammaln, digamma } from "../special/functions.js";
 import { sampleGamma } from "../random/samplers.js";
 import type { Generator } from "../random/generator.js";
+import { logTransform } from "../variational/log-transform.js";
+import type { Transform } from "../variational/transform.js";
 
 export interface GammaParams {
   readonly shape: number;
@@ -84,6 +86,14 @@ export class GammaFamily extends ExponentialFamily<number, GammaParams> {
   }
   variance(eta: Float64Array): number {
     return (eta[0]! + 1) / (eta[1]! * eta[1]!);
+  }
+
+  override get supportBijector(): Transform {
+    return logTransform;
+  }
+  /** T = (log x, x): ∂⟨c, T⟩/∂x = c₀/x + c₁. */
+  override statsGradient(x: Float64Array, c: Float64Array, grad: Float64Array): void {
+    grad[0] += c[0]! / x[0]! + c[1]!;
   }
 }
 

@@ -15,6 +15,7 @@ import {
 } from "../linalg/dense.js";
 import { mvFromCholesky } from "../random/samplers.js";
 import type { Generator } from "../random/generator.js";
+import { identityTransform, type Transform } from "../variational/transform.js";
 
 export interface MvNormalParams {
   readonly mean: Float64Array;
@@ -181,6 +182,19 @@ export class MvNormalFamily extends ExponentialFamily<Float64Array, MvNormalPara
     const d = this.dim;
     const S = this.fromNatural(eta).covariance;
     return Float64Array.from({ length: d }, (_, i) => S[i * d + i]!);
+  }
+
+  override get supportBijector(): Transform {
+    return identityTransform;
+  }
+  /** T = (x, xxᵀ): ∂⟨c, T⟩/∂x = h + (C + Cᵀ) x, with c = (h, C). */
+  override statsGradient(x: Float64Array, c: Float64Array, grad: Float64Array): void {
+    const d = this.dim;
+    for (let i = 0; i < d; i++) {
+      let s = c[i]!;
+      for (let j = 0; j < d; j++) s += (c[d + i * d + j]! + c[d + j * d + i]!) * x[j]!;
+      grad[i] += s;
+    }
   }
 }
 

@@ -7,6 +7,7 @@ import { VireoError, fmt } from "../errors.js";
 import { LOG_2PI } from "../special/functions.js";
 import { sampleStandardNormal } from "../random/samplers.js";
 import type { Generator } from "../random/generator.js";
+import { identityTransform, type Transform } from "../variational/transform.js";
 
 export interface NormalParams {
   readonly mean: number;
@@ -95,6 +96,14 @@ export class NormalFamily extends ExponentialFamily<number, NormalParams> {
   }
   variance(eta: Float64Array): number {
     return -0.5 / eta[1]!;
+  }
+
+  override get supportBijector(): Transform {
+    return identityTransform;
+  }
+  /** T = (x, x²): ∂⟨c, T⟩/∂x = c₀ + 2c₁x. */
+  override statsGradient(x: Float64Array, c: Float64Array, grad: Float64Array): void {
+    grad[0] += c[0]! + 2 * c[1]! * x[0]!;
   }
 }
 

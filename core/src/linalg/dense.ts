@@ -1,6 +1,6 @@
 /**
  * Raw kernels on dense row-major n×n Float64Arrays (offset 0). Families and nodes call these on
- * their small matrices directly; the strided `Arr` API in cholesky.ts wraps them. Nothing allocates
+ * their small matrices directly. Nothing allocates
  * except where a function's doc says it returns a new array.
  */
 import { VireoError } from "../errors.js";
@@ -95,32 +95,4 @@ export function spdInverseDense(a: Float64Array, n: number, what?: string): Floa
 /** log det of the SPD matrix `a`. */
 export function spdLogDetDense(a: Float64Array, n: number, what?: string): number {
   return logDetFromCholesky(cholesky(a, n, what), n);
-}
-
-/** out = A x for dense n×m A. */
-export function matVec(A: Float64Array, rows: number, cols: number, x: ArrayLike<number>, out: Float64Array): Float64Array {
-  for (let i = 0; i < rows; i++) {
-    let s = 0;
-    for (let j = 0; j < cols; j++) s += A[i * cols + j]! * x[j]!;
-    out[i] = s;
-  }
-  return out;
-}
-
-/** xᵀ A y for dense n×n A. */
-export function quadForm(A: Float64Array, n: number, x: ArrayLike<number>, y: ArrayLike<number> = x): number {
-  let s = 0;
-  for (let i = 0; i < n; i++) {
-    let r = 0;
-    for (let j = 0; j < n; j++) r += A[i * n + j]! * y[j]!;
-    s += x[i]! * r;
-  }
-  return s;
-}
-
-/** tr(A B) for dense n×n A, B (Σ_ij A_ij B_ji). */
-export function traceProduct(A: Float64Array, B: Float64Array, n: number): number {
-  let s = 0;
-  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) s += A[i * n + j]! * B[j * n + i]!;
-  return s;
 }

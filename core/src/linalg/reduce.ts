@@ -1,5 +1,5 @@
 /** Numerically stable reductions over Float64 data. */
-import type { Arr } from "../ndarray/adapter.js";
+import type { Arr } from "../ndarray/layout.js";
 
 /** log Σ exp(x_i) over `x[offset .. offset+n)` with the max-shift, so huge or tiny values stay finite. */
 export function logSumExpRange(x: ArrayLike<number>, offset: number, n: number, stride = 1): number {

@@ -1,15 +1,13 @@
 /**
- * The only file that imports ndarray and ndarray-ops (both CommonJS, both build loops with
- * `new Function`). Everything in Vireo holds Float64 data, so one array type keeps call sites
- * monomorphic.
+ * The only file that imports ndarray (CommonJS). Everything in Vireo holds Float64 data, so one
+ * array type keeps call sites monomorphic. ndarray compiles its view classes with `new Function`
+ * on first use of a (dtype, dimension), never at load; ndarray-ops compiles at load, so it is not
+ * used here: bundles of the main entries load under a strict `script-src 'self'` CSP.
  */
 import ndarray from "ndarray";
-import type { NdArray } from "ndarray";
-import ops from "ndarray-ops";
 import { VireoError } from "../errors.js";
 
-/** A strided view over a Float64Array: the numeric container of the whole library. */
-export type Arr = NdArray<Float64Array>;
+import type { Arr } from "./layout.js";
 
 /** Wraps `data` (not copied) as an array of `shape`, row-major unless `stride` is given. */
 export function array(data: Float64Array | ArrayLike<number>, shape?: number[], stride?: number[], offset = 0): Arr {
@@ -55,35 +53,29 @@ export function matrix(rows: ArrayLike<ArrayLike<number>>): Arr {
   return out;
 }
 
-/** A dense row-major copy of any view. */
+/** A dense row-major copy of any view (strides of any sign, any offset). */
 export function copy(a: Arr): Arr {
-  const out = zeros(a.shape.slice());
-  ops.assign(out, a);
+  const shape = a.shape.slice();
+  const out = zeros(shape);
+  const d = shape.length;
+  let n = 1;
+  for (const s of shape) n *= s;
+  if (n === 0) return out;
+  const idx = new Array<number>(d).fill(0);
+  const src = a.data;
+  const dst = out.data;
+  let at = a.offset;
+  for (let k = 0; k < n; k++) {
+    dst[k] = src[at]!;
+    // Odometer over the index, last axis fastest, moving the source position by its strides.
+    for (let ax = d - 1; ax >= 0; ax--) {
+      if (++idx[ax]! < shape[ax]!) {
+        at += a.stride[ax]!;
+        break;
+      }
+      at -= a.stride[ax]! * (shape[ax]! - 1);
+      idx[ax] = 0;
+    }
+  }
   return out;
 }
-
-/** True when the view is dense row-major from offset 0 (so `.data` can be read directly). */
-export function isDenseRowMajor(a: Arr): boolean {
-  let expect = 1;
-  for (let k = a.shape.length - 1; k >= 0; k--) {
-    if (a.shape[k]! > 1 && a.stride[k] !== expect) return false;
-    expect *= a.shape[k]!;
-  }
-  return a.offset === 0 && a.data.length === expect;
-}
-
-/** Bulk element-wise operations, typed correctly (the published typings get the in-place ops wrong). */
-export const bulk = {
-  assign: (out: Arr, a: Arr): void => void ops.assign(out, a),
-  assigns: (out: Arr, s: number): void => void ops.assigns(out, s),
-  addeq: (out: Arr, a: Arr): void => void ops.addeq(out, a),
-  subeq: (out: Arr, a: Arr): void => void ops.subeq(out, a),
-  muleq: (out: Arr, a: Arr): void => void ops.muleq(out, a),
-  mulseq: (out: Arr, s: number): void => void ops.mulseq(out, s),
-  addseq: (out: Arr, s: number): void => void ops.addseq(out, s),
-  sum: (a: Arr): number => ops.sum(a) as number,
-  sup: (a: Arr): number => ops.sup(a) as number,
-  inf: (a: Arr): number => ops.inf(a) as number,
-  argmax: (a: Arr): number[] => (ops as unknown as { argmax(a: Arr): number[] }).argmax(a),
-  argmin: (a: Arr): number[] => (ops as unknown as { argmin(a: Arr): number[] }).argmin(a),
-};

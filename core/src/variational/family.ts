@@ -42,6 +42,82 @@ export interface VariationalFamily {
   mean(lambda: Float64Array, out: Float64Array): void;
   /** Var_q[z_i] into `out` (length dim). */
   variance(lambda: Float64Array, out: Float64Array): void;
+
+  // ---- Optional members for families beyond the Gaussian ones (flows, mixtures, point masses). ----
+  /**
+   * False when H[q] has no closed form (flows, mixtures): `entropy` must not be called, and the
+   * objective uses −log q(z) per draw from `reparamWithLogDensity` instead. Default true.
+   */
+  readonly closedFormEntropy?: boolean;
+  /**
+   * The draw and its exact log density together on the tape: z = T(λ, ε) and log q(z; λ), both
+   * differentiable in λ. Required when `closedFormEntropy` is false; used by the IWAE and Rényi
+   * bounds for every family.
+   */
+  reparamWithLogDensity?(parts: TNode[], eps: TNode): DrawWithLogDensity;
+  /**
+   * Number of strata (mixture components). A stratified family is drawn once per stratum k with
+   * `reparamStratum`, and the draws are weighted by `stratumWeights` (π on the tape), so the
+   * objective sees Σ_k π_k E_{q_k}[·] exactly instead of a non-differentiable component choice.
+   */
+  readonly strata?: number;
+  /** π_k on the tape, a vector of length `strata` summing to 1. */
+  stratumWeights?(parts: TNode[]): TNode;
+  /** A draw of stratum k and the log density of the whole q (not of q_k) at it. */
+  reparamStratum?(parts: TNode[], k: number, eps: TNode): DrawWithLogDensity;
+  /** A draw z ~ q into `out`, returning log q(z); cheaper than sample + logDensity for flows. */
+  sampleWithLogDensity?(lambda: Float64Array, rng: Generator, out: Float64Array): number;
+  /** True for a point mass (MAP / EM): q has no density, and density-ratio diagnostics do not apply. */
+  readonly degenerate?: boolean;
+}
+
+/** A reparameterised draw and log q at it, both on the tape. */
+export interface DrawWithLogDensity {
+  readonly z: TNode;
+  readonly logq: TNode;
+}
+
+/** How many strata a family has (1 unless it is a mixture). */
+export function strataOf(family: VariationalFamily): number {
+  return family.strata ?? 1;
+}
+
+/** True when the family's entropy term must be estimated from −log q(z) per draw. */
+export function needsLogDensityEntropy(family: VariationalFamily): boolean {
+  return family.closedFormEntropy === false || strataOf(family) > 1;
+}
+
+/** log q(z) of one numeric draw z ~ q, for the importance-sampling diagnostics. */
+export function sampleWithLogDensity(family: VariationalFamily, lambda: Float64Array, rng: Generator, out: Float64Array): number {
+  if (typeof family.sampleWithLogDensity === "function") return family.sampleWithLogDensity(lambda, rng, out);
+  family.sample(lambda, rng, out);
+  return family.logDensity(lambda, out);
+}
+
+/**
+ * A variational family chosen without its dimension (e.g. `fullRankGaussian()`): the model graph
+ * sizes it from the variable it fits. `factorises` says that q is a product over components, so
+ * one q over a whole plate of rows is the same family at rows × dim (one vectorised parameter).
+ */
+export interface VariationalFamilyFactory {
+  readonly kind: "variational-family-factory";
+  /** e.g. "FullRankGaussian". */
+  readonly name: string;
+  readonly factorises: boolean;
+  create(dim: number): VariationalFamily;
+}
+
+/** A family, or a family to be sized by the graph. */
+export type VariationalChoice = VariationalFamily | VariationalFamilyFactory;
+
+export function isVariationalFactory(x: unknown): x is VariationalFamilyFactory {
+  return typeof x === "object" && x !== null && (x as { kind?: unknown }).kind === "variational-family-factory";
+}
+
+/** Initial means for `dim` values from an option of that length, or of a length that divides it (one row, tiled over a plate). */
+export function tileMean(mean: ArrayLike<number> | undefined, dim: number): ArrayLike<number> | undefined {
+  if (mean === undefined || mean.length === dim || mean.length === 0 || dim % mean.length !== 0) return mean;
+  return Float64Array.from({ length: dim }, (_, i) => mean[i % mean.length]!);
 }
 
 /** Throws INVALID_PARAMETER unless `d` is a positive integer. */

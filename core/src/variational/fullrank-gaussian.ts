@@ -12,7 +12,7 @@ import { slice, gather } from "../autodiff/indexing.js";
 import { sum } from "../autodiff/reduce.js";
 import { matmul } from "../autodiff/matmul.js";
 import { lowerFromPacked, triSolve } from "../autodiff/triangular.js";
-import { type VariationalFamily, requireDim, requireLength } from "./family.js";
+import { type VariationalFamily, type VariationalFamilyFactory, requireDim, requireLength } from "./family.js";
 
 export interface FullRankGaussianOptions {
   /** Initial means (default 0). */
@@ -135,7 +135,14 @@ export class FullRankGaussianQ implements VariationalFamily {
   }
 }
 
-/** A full-rank Gaussian family of dimension d (Cholesky-factor parameterisation). */
-export function fullRankGaussian(d: number, options?: FullRankGaussianOptions): FullRankGaussianQ {
-  return new FullRankGaussianQ(d, options);
+/**
+ * A full-rank Gaussian family of dimension d (Cholesky-factor parameterisation); without d, a
+ * family the model graph sizes from the variable (`m.random("w", MvNormal(5), { q: fullRankGaussian() })`).
+ */
+export function fullRankGaussian(options?: FullRankGaussianOptions): VariationalFamilyFactory;
+export function fullRankGaussian(d: number, options?: FullRankGaussianOptions): FullRankGaussianQ;
+export function fullRankGaussian(d?: number | FullRankGaussianOptions, options?: FullRankGaussianOptions): FullRankGaussianQ | VariationalFamilyFactory {
+  if (typeof d === "number") return new FullRankGaussianQ(d, options);
+  const opts = d ?? {};
+  return { kind: "variational-family-factory", name: "FullRankGaussian", factorises: false, create: (dim) => new FullRankGaussianQ(dim, opts) };
 }

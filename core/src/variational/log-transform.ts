@@ -8,6 +8,7 @@ import type { Transform } from "./transform.js";
 
 export const logTransform: Transform = {
   name: "log",
+  elementwise: true,
   outputSize: (dim) => dim,
   forward: (z: TNode) => exp(z),
   logDetJacobian: (z: TNode) => sum(z),

@@ -10,7 +10,7 @@ import { add, mul, shift } from "../autodiff/arith.js";
 import { exp } from "../autodiff/unary.js";
 import { slice } from "../autodiff/indexing.js";
 import { sum } from "../autodiff/reduce.js";
-import { type VariationalFamily, requireDim, requireLength } from "./family.js";
+import { type VariationalFamily, type VariationalFamilyFactory, requireDim, requireLength, tileMean } from "./family.js";
 
 export interface MeanFieldGaussianOptions {
   /** Initial means (default 0). */
@@ -92,7 +92,17 @@ export class MeanFieldGaussianQ implements VariationalFamily {
   }
 }
 
-/** A mean-field Gaussian family of dimension d. */
-export function meanFieldGaussian(d: number, options?: MeanFieldGaussianOptions): MeanFieldGaussianQ {
-  return new MeanFieldGaussianQ(d, options);
+/**
+ * A mean-field Gaussian family of dimension d; without d, a family the model graph sizes from the
+ * variable (`m.random("w", MvNormal(5), { q: meanFieldGaussian() })`), over a whole plate at once.
+ */
+export function meanFieldGaussian(options?: MeanFieldGaussianOptions): VariationalFamilyFactory;
+export function meanFieldGaussian(d: number, options?: MeanFieldGaussianOptions): MeanFieldGaussianQ;
+export function meanFieldGaussian(d?: number | MeanFieldGaussianOptions, options?: MeanFieldGaussianOptions): MeanFieldGaussianQ | VariationalFamilyFactory {
+  if (typeof d === "number") return new MeanFieldGaussianQ(d, options);
+  const opts = d ?? {};
+  return {
+    kind: "variational-family-factory", name: "MeanFieldGaussian", factorises: true,
+    create: (dim) => new MeanFieldGaussianQ(dim, { ...opts, mean: tileMean(opts.mean, dim) }),
+  };
 }

@@ -78,6 +78,7 @@ function stickLogDetBackward(n: TNode): void {
 export const stickBreaking: Transform = {
   name: "stickBreaking",
   outputSize: (dim) => dim + 1,
+  inputSize: (size) => size - 1,
   forward: stickForward,
   logDetJacobian: stickLogDet,
   forwardValue(z, x) {

@@ -17,11 +17,21 @@ export interface Transform {
   logDetJacobian(z: TNode): TNode;
   /** x = T(z) into `x`; returns log|det ∂T/∂z|. */
   forwardValue(z: Float64Array, x: Float64Array): number;
+  /** Length of z for a value x of length `size` (default: the same length). */
+  inputSize?(size: number): number;
+  /** True when T maps each entry on its own, so a whole plate of values maps in one call. */
+  readonly elementwise?: boolean;
+}
+
+/** Length of the unconstrained z that `t` maps onto a value of `size` numbers. */
+export function transformInputSize(t: Transform, size: number): number {
+  return t.inputSize ? t.inputSize(size) : size;
 }
 
 /** x = z: no constraint, no Jacobian term. */
 export const identityTransform: Transform = {
   name: "identity",
+  elementwise: true,
   outputSize: (dim) => dim,
   forward: (z) => z,
   logDetJacobian: (z) => z.tape.scalar(0),

@@ -4,7 +4,7 @@
  * Edges: out (CategoricalChain(K), one row per step), initial (Dirichlet(K): π), transition
  * (Dirichlet(K) with K instances, row j = A_j, the probabilities of leaving state j; the node
  * reads all of them at every step).
- *   E[log f] = Σ_i γ_0(i) E[log π_i] + Σ_{t≥1} Σ_ij ξ_t(i, j) E[log A_j(i)],
+ *   E[log f] = Σ_i γ_0(i) E[log π_i] + Σ_{t≥1} Σ_ji ξ_t(j, i) E[log A_j(i)],  ξ_t(j, i) = q(z_{t−1} = j, z_t = i),
  * linear in the chain's statistics with nothing left over.
  */
 import { type NodeContext, weightAt, sumRows } from "../contract/node.js";
@@ -42,7 +42,8 @@ export const ChainCategoricalTransitionNode = defineNode({
       for (let i = 0; i < K; i++) out[i] += w0 * pi[i]!;
       for (let t = 1; t < ctx.rows; t++) {
         const wt = weightAt(ctx.weights, t);
-        for (let i = 0; i < K; i++) for (let j = 0; j < K; j++) out[t * n + K + i * K + j] += wt * A[j * K + i]!;
+        // The chain's pairwise block (z_{t−1} = j, z_t = i) at j·K + i is laid out like the rows A_j.
+        for (let m = 0; m < K * K; m++) out[t * n + K + m] += wt * A[m]!;
       }
     } else if (edge === "initial") {
       const w0 = weightAt(ctx.weights, 0);
@@ -50,7 +51,7 @@ export const ChainCategoricalTransitionNode = defineNode({
     } else {
       for (let t = 1; t < ctx.rows; t++) {
         const wt = weightAt(ctx.weights, t);
-        for (let i = 0; i < K; i++) for (let j = 0; j < K; j++) out[j * K + i] += wt * z.stats[t * n + K + i * K + j]!;
+        for (let m = 0; m < K * K; m++) out[m] += wt * z.stats[t * n + K + m]!;
       }
     }
   },
@@ -59,7 +60,7 @@ export const ChainCategoricalTransitionNode = defineNode({
     return sumRows(ctx, (t) => {
       let s = 0;
       if (t === 0) for (let i = 0; i < K; i++) s += z.stats[i]! * pi[i]!;
-      else for (let i = 0; i < K; i++) for (let j = 0; j < K; j++) s += z.stats[t * n + K + i * K + j]! * A[j * K + i]!;
+      else for (let m = 0; m < K * K; m++) s += z.stats[t * n + K + m]! * A[m]!;
       return s;
     });
   },

@@ -1,9 +1,12 @@
 /**
- * ChainTransition(out | A, precision, m0, P0): the dynamics of a linear Gaussian state-space model
- * over a GaussMarkovChain(d) in a time plate (one row per step):
+ * ChainTransition(out | A, precision, initialMean, initialPrecision): the dynamics of a linear
+ * Gaussian state-space model with a known matrix A over a GaussMarkovChain(d) in a time plate (one
+ * row per step):
  *   x_0 ~ N(m0, Λ0⁻¹),   x_t | x_{t−1} ~ N(A x_{t−1}, Λ⁻¹)  (t ≥ 1).
  * Edges: out (GaussMarkovChain(d), the states), A (input d×d), precision (Wishart(d), random or
- * known), m0 (input d), P0 (input d×d precision Λ0 of the first state).
+ * known), initialMean (input d: m0), initialPrecision (input d×d: the precision Λ0 of the first
+ * state, the inverse of its covariance). For a learnt A or an isotropic Gamma noise use
+ * ChainInitial + ChainDynamics.
  *   E[log f_t] = ½E[log|Λ|] − (d/2) log 2π − ½ tr(E[Λ] E[(x_t − A x_{t−1})(x_t − A x_{t−1})ᵀ]),
  * which reads the chain's rows t and t−1 (E[x_t x_tᵀ], E[x_t x_{t−1}ᵀ], E[x_{t−1} x_{t−1}ᵀ]).
  */
@@ -31,7 +34,7 @@ function residualScatter(x: EdgeView, A: Float64Array, d: number, t: number, S: 
 
 function dims(ctx: NodeContext) {
   const x = ctx.edges.out, d = x.family!.dim;
-  return { x, d, A: ctx.edges.A.values, L: ctx.edges.precision, m0: ctx.edges.m0.values, P0: ctx.edges.P0.values };
+  return { x, d, A: ctx.edges.A.values, L: ctx.edges.precision, m0: ctx.edges.initialMean.values, P0: ctx.edges.initialPrecision.values };
 }
 
 function rowLog(ctx: NodeContext, S: Float64Array, logDetP0: number): (t: number) => number {
@@ -59,15 +62,15 @@ export const ChainTransitionNode = defineNode({
     out: { family: "GaussMarkovChain", doc: "the states x_0 … x_{T−1}, one row per step" },
     A: { family: "input", doc: "known d×d transition matrix" },
     precision: { family: Wishart, doc: "transition noise precision Λ (d×d)" },
-    m0: { family: "input", doc: "mean of the first state (d)" },
-    P0: { family: "input", doc: "precision of the first state (d×d)" },
+    initialMean: { family: "input", doc: "mean m0 of the first state (d)" },
+    initialPrecision: { family: "input", doc: "precision Λ0 (inverse covariance) of the first state (d×d)" },
   },
   check(info, nodeName) {
     const d = requireSameDim(info, ["out", "precision"], nodeName, "ChainTransition");
-    for (const e of ["A", "m0", "P0"] as const) requireKnown(info[e]!.known, nodeName, "ChainTransition", e, "model constants");
+    for (const e of ["A", "initialMean", "initialPrecision"] as const) requireKnown(info[e]!.known, nodeName, "ChainTransition", e, "model constants");
     requireValueSize(info, "A", d * d, nodeName, "ChainTransition", `a ${d}×${d} matrix`);
-    requireValueSize(info, "m0", d, nodeName, "ChainTransition", `a ${d}-vector`);
-    requireValueSize(info, "P0", d * d, nodeName, "ChainTransition", `a ${d}×${d} precision`);
+    requireValueSize(info, "initialMean", d, nodeName, "ChainTransition", `a ${d}-vector`);
+    requireValueSize(info, "initialPrecision", d * d, nodeName, "ChainTransition", `a ${d}×${d} precision`);
   },
   messages(ctx, edge, out) {
     const { x, d, A, L, m0, P0 } = dims(ctx), n = x.size, dd = d * d;
@@ -81,20 +84,24 @@ export const ChainTransitionNode = defineNode({
         }
         out[i] += w0 * s;
       }
-      const Lm = L.stats.subarray(1, 1 + dd);
+      // Λ A and Aᵀ Λ A are the same at every step: compute them once, then add row by row.
+      const Lm = L.stats.subarray(1, 1 + dd), LA = new Float64Array(dd), AtLA = new Float64Array(dd);
+      for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) {
+        let s = 0;
+        for (let k = 0; k < d; k++) s += Lm[i * d + k]! * A[k * d + j]!;
+        LA[i * d + j] = s;
+      }
+      for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) {
+        let s = 0;
+        for (let k = 0; k < d; k++) s += A[k * d + i]! * LA[k * d + j]!;
+        AtLA[i * d + j] = s;
+      }
       for (let t = 1; t < ctx.rows; t++) {
         const wt = weightAt(ctx.weights, t), cur = t * n, prev = (t - 1) * n;
-        for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) {
-          let LA = 0, AtLA = 0;
-          for (let k = 0; k < d; k++) {
-            LA += Lm[i * d + k]! * A[k * d + j]!;
-            let Lak = 0;
-            for (let l = 0; l < d; l++) Lak += Lm[k * d + l]! * A[l * d + j]!;
-            AtLA += A[k * d + i]! * Lak;
-          }
-          out[cur + d + i * d + j] -= 0.5 * wt * Lm[i * d + j]!;
-          out[cur + d + dd + i * d + j] += wt * LA;
-          out[prev + d + i * d + j] -= 0.5 * wt * AtLA;
+        for (let i = 0; i < dd; i++) {
+          out[cur + d + i] -= 0.5 * wt * Lm[i]!;
+          out[cur + d + dd + i] += wt * LA[i]!;
+          out[prev + d + i] -= 0.5 * wt * AtLA[i]!;
         }
       }
     } else {
@@ -109,6 +116,6 @@ export const ChainTransitionNode = defineNode({
   },
   rowTerm(ctx) {
     const d = ctx.edges.out.family!.dim;
-    return rowLog(ctx, new Float64Array(d * d), spdLogDetDense(ctx.edges.P0.values, d, "first-state precision P0"));
+    return rowLog(ctx, new Float64Array(d * d), spdLogDetDense(ctx.edges.initialPrecision.values, d, "first-state precision initialPrecision"));
   },
 });

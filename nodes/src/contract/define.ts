@@ -3,27 +3,15 @@
  * names the node once, lists its edges as an object (edge name → the family it accepts, as the
  * family itself), and gives the messages, the energy and the optional claims, all typed by the
  * edge names: `ctx.edges.maen`, a rule for a non-edge or a typo in linearEdges is a compile
- * error. defineNode turns it into a validated, frozen NodeType (plus optional rule tables:
- * structured rules that read a joint marginal over several edges, and belief-propagation
- * rules, validated and listed so engines that support them can find them by name).
+ * error. defineNode turns it into a validated, frozen NodeType. (Structured blocks such as
+ * chains are families with coupled rows, updated from the same per-edge messages, so there are
+ * no separate rule tables.)
  */
 import { VireoError, familyRefName, type FamilyRef } from "@vireo/core";
 import { needsMessage, sumRows, type NodeType, type NodeContext, type EdgeSpec, type EdgeView, type EdgeInfo, type MessageRule } from "./node.js";
 import { rulesStub } from "./stub.js";
 
-/** Message to an edge from the joint marginal (expected statistics) of the edges in `joint`. */
-export interface StructuredRule {
-  readonly joint: readonly string[];
-  message(ctx: NodeContext, joint: Float64Array, out: Float64Array): void;
-}
-
-/** Sum-product message to an edge from the incoming messages m_<edge> (natural parameters). */
-export type BeliefPropagationRule = (incoming: Readonly<Record<string, Float64Array>>, out: Float64Array) => void;
-
-export interface NodeDefinition extends NodeType {
-  readonly structured?: Readonly<Record<string, StructuredRule>>;
-  readonly beliefPropagation?: Readonly<Record<string, BeliefPropagationRule>>;
-}
+export type NodeDefinition = NodeType;
 
 const NAME = /^[A-Za-z_]\w*$/;
 
@@ -71,17 +59,11 @@ export function validateNodeType(node: unknown, where = ""): asserts node is Nod
   unknownRule("messages", Object.keys(messages));
   for (const [k, r] of Object.entries(messages)) if (typeof r !== "function") fail(name, where, `messages.${k} must be a function (ctx, out) => void.`);
   if (n.linearEdges !== undefined) unknownRule("linearEdges", [...n.linearEdges]);
-  if (n.structured !== undefined) {
-    unknownRule("structured", Object.keys(n.structured));
-    for (const [k, r] of Object.entries(n.structured)) {
-      if (!r || typeof r.message !== "function" || !Array.isArray(r.joint) || r.joint.length < 2 || r.joint.some((j) => !edges.has(j) || j === k)) {
-        fail(name, where, `structured.${k} must be { joint: two or more other edges, message(ctx, joint, out) }.`);
-      }
+  // Rule tables that older definitions carried and no engine reads: say so instead of ignoring them.
+  for (const table of ["structured", "beliefPropagation"]) {
+    if ((n as Record<string, unknown>)[table] !== undefined) {
+      fail(name, where, `'${table}' rules are not read by any engine; remove them and give every edge its VMP rule in 'messages' (chains are families with coupled rows that use the same messages).`);
     }
-  }
-  if (n.beliefPropagation !== undefined) {
-    unknownRule("beliefPropagation", Object.keys(n.beliefPropagation));
-    for (const [k, r] of Object.entries(n.beliefPropagation)) if (typeof r !== "function") fail(name, where, `beliefPropagation.${k} must be a function (incoming, out) => void.`);
   }
 }
 
@@ -135,8 +117,8 @@ export interface NodeBody<E extends string> {
   readonly damping?: number;
   /** Mixture seeding: parameter edge → data edge (see NodeType.seeds). */
   readonly seeds?: { readonly [K in E]?: E };
-  readonly structured?: Readonly<Record<string, StructuredRule>>;
-  readonly beliefPropagation?: Readonly<Record<string, BeliefPropagationRule>>;
+  /** Starting messages used once when q is initialised (see NodeType.startMessages). */
+  readonly startMessages?: { readonly [K in E]?: TypedMessageRule<E> };
 }
 
 /** A node declaration: edges as an object of EdgeDeclarations, everything else typed by their names. */
@@ -180,7 +162,7 @@ function fromDeclaration(decl: NodeDeclaration<string>): NodeDefinition {
     };
   }
   const node: Record<string, unknown> = { name: decl.name, edges, messages, logFactor };
-  const optional = ["check", "checkData", "linearEdges", "damping", "seeds", "structured", "beliefPropagation"] as const;
+  const optional = ["check", "checkData", "linearEdges", "damping", "seeds", "startMessages"] as const;
   for (const k of optional) if (decl[k] !== undefined) node[k] = decl[k];
   if (rowLogFactor !== undefined) node.rowLogFactor = rowLogFactor;
   node.edgeNames = Object.freeze(edges.map((e) => e.name));

@@ -171,6 +171,12 @@ export interface NodeType {
    * data row (through the family's seedAt).
    */
   readonly seeds?: Readonly<Record<string, string>>;
+  /**
+   * Starting messages of non-conjugate edges, used once when q is initialised instead of the
+   * ordinary rule (whose local approximation around a blank q can start far from the data):
+   * e.g. the Laplace approximation of a GLM likelihood at its maximum (see irls-start.ts).
+   */
+  readonly startMessages?: Readonly<Record<string, MessageRule>>;
 }
 
 /** Reads a row's weight (1 when there are no weights). */

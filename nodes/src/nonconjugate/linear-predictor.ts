@@ -15,6 +15,7 @@ import { defineNode, type TypedNode } from "../contract/define.js";
 import { requireKnown, requireValueSize } from "../contract/edges.js";
 import { predictorMoments } from "../contract/predictor-moments.js";
 import type { GaussianExpectation } from "./gauss-hermite.js";
+import { irlsStart } from "./irls-start.js";
 
 export interface LinearPredictorSpec {
   readonly name: string;
@@ -23,6 +24,11 @@ export interface LinearPredictorSpec {
   readonly outDoc: string;
   readonly expectation: GaussianExpectation;
   readonly damping: number;
+  /**
+   * The predictor a row's own response suggests (the link of y, kept finite: log(y + ½) for counts).
+   * Given, q(w) starts from the Laplace approximation at the maximum-likelihood w (IRLS).
+   */
+  readonly initialPredictor?: (y: number) => number;
 }
 
 /** m_n and v_n of row n's predictor into mv[0..1] (v clamped at 0 against round-off). */
@@ -42,7 +48,7 @@ export function linearPredictorNode(spec: LinearPredictorSpec): TypedNode<"out" 
     meanAndVariance(w!, x!, D, n, mv);
     return E.value(y!.values[instanceOf(y!, n)]!, mv[0]!, mv[1]!, 0, 0);
   };
-  return defineNode({
+  const node = defineNode({
     name: spec.name,
     edges: {
       out: { family: spec.outFamily, doc: spec.outDoc, knownOnly: true },
@@ -83,4 +89,6 @@ export function linearPredictorNode(spec: LinearPredictorSpec): TypedNode<"out" 
       for (let n = 0; n < ctx.rows; n++) out[offset + n * stride] += rowValue(ctx, D, n, mv);
     },
   });
+  if (spec.initialPredictor === undefined) return node;
+  return defineNode({ ...node, startMessages: { w: irlsStart(E, spec.initialPredictor, node.messages.w!) } });
 }

@@ -23,11 +23,10 @@ const lognormalRate: GaussianExpectation = {
 };
 
 /**
- * A PoissonLog node type with its own damping (default 0.5). With large counts the first update
- * can run away: the engine starts from the Laplace step at w = 0, which overshoots by about the
- * mean count, and rates e^60 and beyond then swamp the precision in round-off (an improper-update
- * error). Iterates that reach e^60 often still come back, so no bound is enforced here; start w
- * near the data instead (cavi's init: intercept ≈ log(mean count), small covariance).
+ * A PoissonLog node type with its own damping (default 0.5). q(w) starts from the Laplace
+ * approximation at the maximum-likelihood coefficients (IRLS from log(y + ½)), so the intercept
+ * starts near the log of the mean count: a start at w = 0 would overshoot by about the mean count
+ * at realistic counts (hundreds and more) and swamp the precision in round-off.
  */
 export function poissonLogNode(options: { readonly damping?: number } = {}): NodeType {
   return linearPredictorNode({
@@ -36,6 +35,8 @@ export function poissonLogNode(options: { readonly damping?: number } = {}): Nod
     outDoc: "observed counts",
     expectation: lognormalRate,
     damping: checkDamping(options.damping ?? 0.5, "PoissonLog"),
+    // Start where the data say: each row's predictor at log(y + ½), then IRLS to the maximum.
+    initialPredictor: (y) => Math.log(y + 0.5),
   });
 }
 

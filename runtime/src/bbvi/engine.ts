@@ -7,6 +7,7 @@ import {
   VireoError, Generator, Tape, adam, constantSchedule, guardedStep, fmt,
   type Optimizer, type OptimizerState, type Schedule,
 } from "@vireo/core";
+import { elboBound, validateBound, type Bound } from "@vireo/core";
 import type { BbviModel, EstimatorChoice } from "./model.js";
 import { ElboGradientEstimator, type BaselineKind } from "./estimator.js";
 
@@ -25,6 +26,8 @@ export interface BbviOptions {
   readonly baseline?: BaselineKind;
   /** Decay of the running baseline (default 0.9). */
   readonly baselineDecay?: number;
+  /** The objective optimised and reported by `step` (default elboBound(); or iwaeBound(K), renyiBound(α, K)). */
+  readonly bound?: Bound;
 }
 
 /** A minibatch: the factors' data and the sizes that give the scale N/|B| of minibatch factors. */
@@ -70,6 +73,8 @@ export interface Bbvi<D = unknown> {
   readonly model: BbviModel<D>;
   /** Resolved estimator of each latent, by name. */
   readonly estimators: Readonly<Record<string, "reparam" | "score">>;
+  /** The bound this engine optimises; every `elbo` it reports is an estimate of this bound. */
+  readonly bound: Bound;
   /** Fresh state: λ from each family's init (or `initial`), seeded generator. */
   init(seed?: number, initial?: Readonly<Record<string, ArrayLike<number>>>): BbviState;
   /** An unbiased ∇ELBO estimate (ascent direction) into `out`; advances the generator and baselines. */
@@ -123,8 +128,9 @@ export function createBbvi<D>(model: BbviModel<D>, options: BbviOptions = {}): B
   });
   const optimizer = options.optimizer ?? adam({ lr: 0.05 });
   const schedule = options.schedule ?? constantSchedule(optimizer.learningRate);
+  const bound = options.bound === undefined ? elboBound() : validateBound(options.bound, "createBbvi");
   const estimator = new ElboGradientEstimator<D>(model, new Tape(), {
-    samples, reparam, raoBlackwell: options.raoBlackwell ?? true, baseline, baselineDecay: decay,
+    samples, reparam, raoBlackwell: options.raoBlackwell ?? true, baseline, baselineDecay: decay, bound,
   });
   const grad = new Float64Array(model.nParams);
   const lossGrad = new Float64Array(model.nParams);
@@ -140,6 +146,7 @@ export function createBbvi<D>(model: BbviModel<D>, options: BbviOptions = {}): B
   const engine: Bbvi<D> = {
     model,
     estimators: resolved,
+    bound,
     init(seed = 0, initial) {
       const params = new Float64Array(model.nParams);
       for (const l of model.latents) {

@@ -13,6 +13,7 @@
  *   is a running-average baseline computed before the current samples (so the term stays unbiased).
  */
 import { VireoError, type Generator, type Tape, type TNode, identityTransform, ad } from "@vireo/core";
+import { VariationalObjective, needsLogDensityEntropy, describeBound, type Bound } from "@vireo/core";
 import type { BbviModel, BbviLatent } from "./model.js";
 
 export type BaselineKind = "running" | "none";
@@ -24,6 +25,8 @@ export interface EstimatorConfig {
   readonly raoBlackwell: boolean;
   readonly baseline: BaselineKind;
   readonly baselineDecay: number;
+  /** The objective (default the ELBO); IWAE / Rényi and flow or mixture families go through VariationalObjective. */
+  readonly bound?: Bound;
 }
 
 /** Per-batch data handed to the factors and the minibatch scale N/|B|. */
@@ -54,6 +57,8 @@ export class ElboGradientEstimator<D> {
   private lastGrad: Float64Array | null = null;
   private views: Float64Array[] = [];
   private gradViews: Float64Array[] = [];
+  /** Set when the bound is not the ELBO or a family has no closed-form entropy (flows, mixtures). */
+  private readonly objective: VariationalObjective | null = null;
 
   constructor(private readonly model: BbviModel<D>, private readonly tape: Tape, private readonly cfg: EstimatorConfig) {
     const S = (this.S = cfg.samples), V = (this.V = model.latents.length), F = (this.F = model.factors.length);
@@ -79,6 +84,47 @@ export class ElboGradientEstimator<D> {
       }
       return typeof f.logDensity === "function" && !(typeof f.logDensityValue === "function" && !this.onObjective[i]);
     });
+    const bound = cfg.bound ?? { kind: "elbo" };
+    if (bound.kind !== "elbo" || model.latents.some((l) => needsLogDensityEntropy(l.family))) {
+      const why = bound.kind !== "elbo" ? `the ${describeBound(bound)} bound` : "a flow or mixture family (its entropy is estimated from −log q per draw)";
+      model.latents.forEach((l, v) => {
+        if (!cfg.reparam[v]) {
+          throw new VireoError("INVALID_MODEL", `BBVI: latent '${l.name}' (${l.family.name}) uses the score-function estimator, but ${why} needs every latent reparameterised; use the ELBO, or a continuous family for '${l.name}'.`, { variable: l.name });
+        }
+      });
+      this.objective = new VariationalObjective(model.latents.map((l) => l.family), bound, S);
+    }
+  }
+
+  /** The bound's gradient by one backward pass through `VariationalObjective` (all latents reparameterised). */
+  private estimateBound(params: Float64Array, grad: Float64Array, rng: Generator, input: EstimateInput<D>): number {
+    const { model, tape, V, F } = this;
+    this.bind(params, grad);
+    tape.reset();
+    const blocks = model.latents.map((l, v) => ({ family: l.family, parts: l.family.prepare(tape.param(this.views[v]!, undefined, this.gradViews[v]!)) }));
+    const objective = this.objective!.build(tape, blocks, rng, (z, draw) => {
+      let total: TNode | null = null;
+      for (let v = 0; v < V; v++) {
+        const l = model.latents[v]!;
+        this.xNodes[l.name] = l.transform.forward(z[v]!);
+        if (l.transform !== identityTransform) {
+          const j = l.transform.logDetJacobian(z[v]!);
+          total = total === null ? j : ad.add(total, j);
+        }
+      }
+      for (let f = 0; f < F; f++) {
+        const fac = model.factors[f]!;
+        let node = fac.logDensity!(this.xNodes, tape, input.data, draw);
+        if (!node || node.tape !== tape || node.size !== 1) {
+          throw new VireoError("INVALID_MODEL", `BBVI: factor '${fac.name}'.logDensity must return a scalar node built on the tape it was given.`, { node: fac.name });
+        }
+        if (fac.minibatch && input.scale !== 1) node = ad.scale(node, input.scale);
+        total = total === null ? node : ad.add(total, node);
+      }
+      return total!;
+    });
+    tape.backward(objective);
+    return objective.value[0]!;
   }
 
   private bind(params: Float64Array, grad: Float64Array): void {
@@ -91,6 +137,7 @@ export class ElboGradientEstimator<D> {
 
   /** Writes the ∇ELBO estimate into `grad`, updates `baselines`, and returns the ELBO estimate. */
   estimate(params: Float64Array, grad: Float64Array, rng: Generator, baselines: Float64Array, input: EstimateInput<D>): number {
+    if (this.objective !== null) return this.estimateBound(params, grad, rng, input);
     const { model, tape, S, V, F, cfg } = this;
     this.bind(params, grad);
     tape.reset();
@@ -133,7 +180,7 @@ export class ElboGradientEstimator<D> {
         const fac = model.factors[f]!;
         const c = fac.minibatch ? input.scale : 1;
         if (this.onTape[f]) {
-          let node = fac.logDensity!(this.xNodes, tape, input.data);
+          let node = fac.logDensity!(this.xNodes, tape, input.data, s);
           if (!node || node.tape !== tape || node.size !== 1) {
             throw new VireoError(
               "INVALID_MODEL",
@@ -146,7 +193,7 @@ export class ElboGradientEstimator<D> {
           this.factorVal[s * F + f] = node.value[0]!;
           if (this.onObjective[f]) sampled = sampled === null ? node : ad.add(sampled, node);
         } else {
-          this.factorVal[s * F + f] = c * fac.logDensityValue!(this.xValues, input.data);
+          this.factorVal[s * F + f] = c * fac.logDensityValue!(this.xValues, input.data, s);
         }
       }
     }
@@ -157,6 +204,16 @@ export class ElboGradientEstimator<D> {
     for (let i = 0; i < S * V; i++) joint += this.jacVal[i]!;
     for (let v = 0; v < V; v++) if (!cfg.reparam[v]) this.addScoreTerm(v, baselines);
     return entropy + joint / S;
+  }
+
+  /** log f of factor f at draw s of the last estimate (scaled like the objective). */
+  factorValue(s: number, f: number): number {
+    return this.factorVal[s * this.F + f]!;
+  }
+
+  /** log|det J| of latent v's transform at draw s of the last estimate. */
+  jacobianValue(s: number, v: number): number {
+    return this.jacVal[s * this.V + v]!;
   }
 
   /** Adds (1/S) Σ_s ∇log q(z_s) (c_s − b) for score-function variable v, then updates its baseline. */

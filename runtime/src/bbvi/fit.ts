@@ -4,6 +4,7 @@
  */
 import { VireoError, ConvergenceMonitor, type ConvergenceOptions } from "@vireo/core";
 import type { Batch, Bbvi, BbviState, StepReport } from "./engine.js";
+import { checkFitBbviOptions } from "../engine/options.js";
 
 export interface FitOptions<D> {
   /** Step budget (default 10 000). */
@@ -35,6 +36,7 @@ export interface FitResult {
 }
 
 export function fitBbvi<D>(engine: Bbvi<D>, state: BbviState, options: FitOptions<D> = {}): FitResult {
+  checkFitBbviOptions(options);
   const maxSteps = options.maxSteps ?? 10_000;
   if (!Number.isInteger(maxSteps) || maxSteps < 1) {
     throw new VireoError("INVALID_OPTION", `fitBbvi: 'maxSteps' must be a positive integer, got ${maxSteps}.`, { parameter: "maxSteps" });
@@ -46,7 +48,7 @@ export function fitBbvi<D>(engine: Bbvi<D>, state: BbviState, options: FitOption
     throw new VireoError("INVALID_OPTION", `fitBbvi: 'averageFrom' must be a step count ≥ 0, got ${averageFrom}.`, { parameter: "averageFrom" });
   }
   const avg = Number.isFinite(averageFrom) ? new Float64Array(state.params.length) : null;
-  let skipped = 0, last = NaN, steps = 0, averaged = 0;
+  let skipped = 0, last = NaN, steps = 0, averaged = 0, finite = 0;
   for (; steps < maxSteps; ) {
     const report = engine.step(state, options.batches?.(state.step));
     steps++;
@@ -56,12 +58,24 @@ export function fitBbvi<D>(engine: Bbvi<D>, state: BbviState, options: FitOption
       for (let i = 0; i < p.length; i++) avg[i] += w * (p[i]! - avg[i]!);
     }
     last = report.elbo;
+    if (Number.isFinite(report.elbo)) finite++;
     if (!report.applied) {
       skipped++;
       if (skipReports.length < 10) skipReports.push(report);
     }
     options.onStep?.(report);
     if (monitor !== null && report.applied && monitor.push(report.elbo)) break;
+  }
+  if (skipped === steps || finite === 0) {
+    // Not one step was applied: returning the initial q as a result would be a silent wrong answer.
+    const s = skipReports[0]?.skip;
+    throw new VireoError(
+      "NUMERICAL_FAILURE",
+      `fitBbvi: ${skipped === steps ? `all ${steps} steps were skipped because the gradient was never finite` : `the ELBO estimate was not finite at any of the ${steps} steps`}` +
+        `${s ? ` (first at latent '${s.variable}', element ${s.element}: ${s.value})` : ""}; the ELBO estimate was ${last}. ` +
+        `Check the log density for NaN (e.g. log of a negative number, data outside the support) and the initial q.`,
+      s ? { variable: s.variable } : {},
+    );
   }
   if (avg !== null && averaged > 0) state.params.set(avg);
   const converged = monitor?.converged ?? false;

@@ -27,10 +27,10 @@ export interface BbviFactorSpec<D = unknown> {
   readonly name: string;
   /** Names of the latent variables the factor touches (its edges). */
   readonly vars: readonly string[];
-  /** log f on the tape, from the variables' constrained values; must return a scalar node. */
-  readonly logDensity?: (x: TapeValues, tape: Tape, data: D | undefined) => TNode;
+  /** log f on the tape, from the variables' constrained values (draw `sample` of the step); must return a scalar node. */
+  readonly logDensity?: (x: TapeValues, tape: Tape, data: D | undefined, sample: number) => TNode;
   /** log f as a number; enough when none of the factor's variables is reparameterised. */
-  readonly logDensityValue?: (x: NumericValues, data: D | undefined) => number;
+  readonly logDensityValue?: (x: NumericValues, data: D | undefined, sample: number) => number;
   /** True when the factor sums over the data rows of a batch: scaled by N/|B| under minibatching. */
   readonly minibatch?: boolean;
 }

@@ -15,6 +15,7 @@ import { frame, unframe, HEADER_BYTES } from "./frame.js";
 import { checkpointExtensions } from "./extensions.js";
 import { modelToData, readModelData, modelFromData } from "./model-codec.js";
 import { invalid, requireProperInstances, record, keysOf, isMap, str, plainData } from "./schema.js";
+import { MAX_CHECKPOINT_BYTES } from "../limits.js";
 
 /** Engine-specific state: JSON-like values and typed arrays (step counters, options, schedules). */
 export interface EngineState {
@@ -38,7 +39,20 @@ export interface CheckpointLimits {
   readonly maxDepth?: number;
 }
 
-const DEFAULT_MAX_BYTES = 2 ** 30, DEFAULT_MAX_DEPTH = 32;
+const DEFAULT_MAX_BYTES = MAX_CHECKPOINT_BYTES, DEFAULT_MAX_DEPTH = 32;
+
+/** A registry is needed to rebuild node types and families by name: say so, rather than a TypeError. */
+export function requireRegistry(registry: unknown, where: string): asserts registry is Registry {
+  const r = registry as Registry | null | undefined;
+  if (r === null || typeof r !== "object" || typeof r.family !== "function" || typeof r.codecs !== "function") {
+    throw new VireoError(
+      "INVALID_OPTION",
+      `${where}: a Registry is required to rebuild the model's families and node types, got ${r === undefined ? "none" : r === null ? "null" : typeof r}. ` +
+        `Pass createRegistry() (plus the packs the model uses), e.g. ${where}(bytes, createRegistry(myPack)).`,
+      { parameter: "registry" },
+    );
+  }
+}
 
 function checkVariational(model: Model, variational: unknown, path: string): Record<string, Float64Array> {
   if (!isMap(variational)) throw invalid(path, "expected a map of random variable name → Float64Array.");
@@ -97,11 +111,16 @@ export function encodeCheckpoint(state: CheckpointState, options: { registry?: R
     generator: checkGenerator(r("generator") ?? null, "state.generator"),
   };
   const encoder = new Encoder({ extensionCodec: checkpointExtensions(codecs), ignoreUndefined: false });
-  return frame(encoder.encode(payload));
+  const bytes = frame(encoder.encode(payload));
+  if (bytes.length > MAX_CHECKPOINT_BYTES) {
+    throw new VireoError("INVALID_CHECKPOINT", `Cannot checkpoint this state: it encodes to ${bytes.length} bytes, over the limit of ${MAX_CHECKPOINT_BYTES}; no reader would accept it.`, { field: "payload" });
+  }
+  return bytes;
 }
 
 /** Decodes and fully validates a checkpoint against `registry`; throws INVALID_CHECKPOINT on anything wrong. */
 export function decodeCheckpoint(bytes: Uint8Array, registry: Registry, limits: CheckpointLimits = {}): CheckpointState {
+  requireRegistry(registry, "decodeCheckpoint");
   const maxBytes = limits.maxBytes ?? DEFAULT_MAX_BYTES, maxDepth = limits.maxDepth ?? DEFAULT_MAX_DEPTH;
   if (bytes instanceof Uint8Array && bytes.length > maxBytes) {
     throw new VireoError("INVALID_CHECKPOINT", `Checkpoint rejected: ${bytes.length} bytes exceeds the limit of ${maxBytes} (limits.maxBytes).`, { field: "header" });

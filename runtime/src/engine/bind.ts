@@ -4,9 +4,12 @@
  */
 import { VireoError, fmt, isDenseRowMajor, type Arr } from "@vireo/core";
 import type { Model, VariableSpec } from "../model/spec.js";
+import { MAX_PLATE_SIZE } from "../limits.js";
 
-/** Data for one variable: an ndarray ([N] or [N, size]), a flat Float64Array, or plain arrays. */
-export type DataValue = Arr | Float64Array | Int32Array | readonly number[] | readonly (readonly number[])[];
+/** Data for one variable: an ndarray view ([N] or [N, size]), a flat typed array of any numeric kind, or plain arrays of numbers. */
+export type DataValue =
+  | Arr | Float64Array | Float32Array | Int32Array | Int16Array | Int8Array | Uint32Array | Uint16Array | Uint8Array | Uint8ClampedArray
+  | readonly number[] | readonly (readonly number[])[];
 
 export type DataBinding = Readonly<Record<string, DataValue>>;
 
@@ -18,10 +21,47 @@ export interface BoundData {
 
 const DATA_KINDS = new Set(["observed", "input"]);
 
+/** Typed arrays accepted as data (any numeric kind; BigInt arrays are not numbers). */
+type NumericArray = Float64Array | Float32Array | Int32Array | Int16Array | Int8Array | Uint32Array | Uint16Array | Uint8Array | Uint8ClampedArray;
+
+function isNumericArray(v: unknown): v is NumericArray {
+  return ArrayBuffer.isView(v) && !(v instanceof DataView) && !(v instanceof BigInt64Array) && !(v instanceof BigUint64Array);
+}
+
+/** What a bad cell is, for messages: null, true, "3", undefined, an array. */
+function describeCell(x: unknown): string {
+  if (x === null) return "null";
+  if (x === undefined) return "missing (undefined)";
+  if (typeof x === "string") return `the string ${JSON.stringify(x.length > 20 ? `${x.slice(0, 19)}…` : x)}`;
+  if (typeof x === "boolean") return `the boolean ${x}`;
+  if (Array.isArray(x)) return `an array of ${x.length}`;
+  return typeof x;
+}
+
+/**
+ * Copies plain-array cells into `out`, refusing anything that is not a number: a null, a boolean
+ * or a string would otherwise be coerced to 0, 1 or a parsed number (a silent wrong answer).
+ */
+function copyCells(name: string, cells: readonly unknown[], out: Float64Array, offset: number, row: number, cols: number): void {
+  for (let j = 0; j < cells.length; j++) {
+    const x = cells[j];
+    if (typeof x !== "number") {
+      const r = cols === 0 ? j : row;
+      throw new VireoError(
+        "INVALID_DATA",
+        `Data '${name}': row ${r}${cols > 0 ? `, column ${j}` : ""} is ${describeCell(x)}; data must be numbers. ` +
+          `Missing values are not supported: drop the row or impute it before binding.`,
+        { variable: name, row: r },
+      );
+    }
+    out[offset + j] = x;
+  }
+}
+
 /** Flattens a data value to rows × cols, returning the rows. */
 function toRows(name: string, v: DataValue, cols: number): { data: Float64Array; rows: number } {
   let data: Float64Array, rows: number, gotCols: number;
-  if (v instanceof Float64Array || v instanceof Int32Array) {
+  if (isNumericArray(v)) {
     data = v instanceof Float64Array ? v : Float64Array.from(v);
     if (data.length % cols !== 0) {
       throw new VireoError("DIMENSION_MISMATCH", `Data '${name}': a flat array of ${data.length} numbers cannot be split into rows of ${cols}.`, { variable: name });
@@ -31,27 +71,43 @@ function toRows(name: string, v: DataValue, cols: number): { data: Float64Array;
   if (Array.isArray(v)) {
     rows = v.length;
     const nested = rows > 0 && Array.isArray(v[0]);
-    gotCols = nested ? (v[0] as readonly number[]).length : 1;
+    gotCols = nested ? (v[0] as readonly number[]).length : rows === 0 ? cols : 1;
+    data = new Float64Array(rows * gotCols);
     if (nested) {
       for (let i = 0; i < rows; i++) {
         const len = Array.isArray(v[i]) ? (v[i] as readonly number[]).length : -1;
         if (len !== gotCols) {
-          throw new VireoError("DIMENSION_MISMATCH", `Data '${name}': row ${i} has ${len < 0 ? "no array" : `${len} values`}, expected ${gotCols} like row 0.`, { variable: name, row: i });
+          throw new VireoError("DIMENSION_MISMATCH", `Data '${name}': row ${i} has ${len < 0 ? `no array (it is ${describeCell(v[i])})` : `${len} values`}, expected ${gotCols} like row 0.`, { variable: name, row: i });
         }
+        copyCells(name, v[i] as readonly unknown[], data, i * gotCols, i, gotCols);
       }
-    }
-    data = Float64Array.from((nested ? (v as readonly (readonly number[])[]).flat() : v) as number[]);
+    } else copyCells(name, v as readonly unknown[], data, 0, 0, 0);
   } else {
     const a = v as Arr;
-    if (!a || !a.shape || !(a.data instanceof Float64Array)) {
-      throw new VireoError("INVALID_DATA", `Data '${name}': expected an ndarray over Float64Array, a Float64Array or an array of numbers, got ${typeof v}.`, { variable: name });
+    if (!a || typeof a !== "object" || !Array.isArray(a.shape) || !(isNumericArray(a.data) || Array.isArray(a.data)) || typeof a.get !== "function") {
+      throw new VireoError(
+        "INVALID_DATA",
+        `Data '${name}': expected an ndarray, a typed array (Float64Array, Float32Array, Int32Array, …) or an array of numbers, got ${v === null ? "null" : typeof v === "object" ? (v as object).constructor?.name ?? "an object" : typeof v}.`,
+        { variable: name },
+      );
     }
     rows = a.shape[0]!;
     gotCols = a.shape.length === 1 ? 1 : a.shape.slice(1).reduce((x, y) => x * y, 1);
-    if (isDenseRowMajor(a)) data = a.data;
+    const dense = a.data instanceof Float64Array && isDenseRowMajor(a);
+    if (a.shape.length < 1 || (a.shape.length > 2 && !dense)) {
+      throw new VireoError("DIMENSION_MISMATCH", `Data '${name}': a ${a.shape.length}-dimensional view; expected [rows] or [rows, ${cols}] (or a dense row-major Float64 array).`, { variable: name });
+    }
+    if (dense) data = a.data as Float64Array;
     else {
+      // Views (strided, offset, transposed) and ndarrays over other element types: read through get().
       data = new Float64Array(rows * gotCols);
-      for (let i = 0; i < rows; i++) for (let j = 0; j < gotCols; j++) data[i * gotCols + j] = a.shape.length === 1 ? a.get(i) : a.get(i, j);
+      for (let i = 0; i < rows; i++) {
+        for (let j = 0; j < gotCols; j++) {
+          const x = (a.shape.length === 1 ? a.get(i) : a.get(i, j)) as unknown;
+          if (typeof x !== "number") copyCells(name, [x], new Float64Array(1), 0, i, gotCols);
+          data[i * gotCols + j] = x as number;
+        }
+      }
     }
   }
   if (gotCols !== cols) {
@@ -79,7 +135,7 @@ export function bindData(model: Model, data: DataBinding, options: { plateSizes?
   }
   const dataNames = model.order.filter((n) => DATA_KINDS.has(model.variables[n]!.kind));
   for (const name of Object.keys(data)) {
-    const v = model.variables[name];
+    const v = Object.hasOwn(model.variables, name) ? model.variables[name] : undefined;
     if (!v) {
       throw new VireoError("UNKNOWN_NAME", `Data given for unknown variable '${name}'; the model's data variables are [${dataNames.join(", ")}].`, { variable: name });
     }
@@ -91,23 +147,28 @@ export function bindData(model: Model, data: DataBinding, options: { plateSizes?
       );
     }
   }
-  const plateSizes: Record<string, number> = {};
-  const plateSource: Record<string, string> = {};
+  // Null-prototype records: a plate or variable named 'constructor' or '__proto__' is an ordinary name.
+  const plateSizes: Record<string, number> = Object.create(null);
+  const plateSource: Record<string, string> = Object.create(null);
+  const given = (name: string): DataValue | undefined => (Object.hasOwn(data, name) ? data[name] : undefined);
   for (const p of Object.values(model.plates)) {
     if (p.size !== null) plateSizes[p.name] = p.size;
-    else if (options.plateSizes?.[p.name] !== undefined) {
+    else if (options.plateSizes !== undefined && Object.hasOwn(options.plateSizes, p.name)) {
       plateSizes[p.name] = options.plateSizes[p.name]!;
       plateSource[p.name] = "the plate sizes option";
     }
   }
-  const values: Record<string, Float64Array> = {};
+  const values: Record<string, Float64Array> = Object.create(null);
   for (const name of dataNames) {
     const v = model.variables[name]!;
-    const given = data[name];
-    if (given === undefined) {
+    const value = given(name);
+    if (value === undefined) {
       throw new VireoError("INVALID_DATA", `${v.kind === "observed" ? "Observed" : "Input"} variable '${name}' has no data; pass it as data: { ${name}: ... }.`, { variable: name });
     }
-    const { data: flat, rows } = toRows(name, given, v.valueSize);
+    const { data: flat, rows } = toRows(name, value, v.valueSize);
+    if (rows > MAX_PLATE_SIZE) {
+      throw new VireoError("INVALID_DATA", `Data '${name}' has ${rows} rows, more than the limit of ${MAX_PLATE_SIZE} rows per plate; split it into minibatches (svi / online).`, { variable: name });
+    }
     if (v.plate === null) {
       if (rows !== 1) throw new VireoError("DIMENSION_MISMATCH", `Data '${name}': the variable is outside any plate, so it takes one row, got ${rows}.`, { variable: name });
     } else {
@@ -130,6 +191,14 @@ export function bindData(model: Model, data: DataBinding, options: { plateSizes?
   for (const p of Object.values(model.plates)) {
     if (plateSizes[p.name] === undefined) {
       throw new VireoError("INVALID_DATA", `Plate '${p.name}' has no size: no data is bound to any of its variables; bind data or give the plate a size.`);
+    }
+    if (plateSizes[p.name] === 0) {
+      const from = plateSource[p.name];
+      throw new VireoError(
+        "INVALID_DATA",
+        `Plate '${p.name}' has no rows (${from ? `the data of ${from} is empty` : "its size is 0"}); a fit needs at least one row of data. Leave empty batches out of the stream.`,
+        from?.startsWith("'") ? { variable: from.slice(1, -1) } : {},
+      );
     }
     if (p.multiplicity !== null) {
       const c = values[p.multiplicity]!;

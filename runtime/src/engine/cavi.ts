@@ -5,23 +5,38 @@
  * from a snapshot with the ELBO checked after every update, and a diagnostic names the update
  * that lowered it.
  */
-import { VireoError, Generator } from "@vireo/core";
+import { VireoError, Generator, ConvergenceMonitor, type ConvergenceOptions } from "@vireo/core";
 import type { Model } from "../model/spec.js";
 import { bindData, type DataBinding } from "./bind.js";
 import { compile, initialise, type CompiledState, type VariableState } from "./state.js";
 import { computeSchedule, scheduleFromNames } from "./schedule.js";
 import { updateVariable } from "./update.js";
-import { elbo, collapsePlan, type Collapsed } from "./elbo.js";
+import { elbo, elboTerms, collapsePlan, type Collapsed, type ElboTerms } from "./elbo.js";
 import { Posterior } from "./posterior.js";
+import { GradientPosterior } from "./gradient-posterior.js";
+import { gradientVariables, type GradientOptions } from "./gradient.js";
+import { monteCarloElbo, freshElbo, type ElboEstimate } from "./mc-elbo.js";
 import { seedMixtureComponents } from "./seed-components.js";
+import { checkCaviOptions } from "./options.js";
+import { posteriorRecord } from "./posterior-record.js";
 
 export interface CaviOptions {
   /** Data by variable name (observed and input variables). */
   readonly data: DataBinding;
   /** Sweep limit (default 500). */
   readonly maxIterations?: number;
-  /** Stop when |ΔELBO| ≤ tolerance · |ELBO| (default 1e-10). */
+  /**
+   * Stop when |ΔELBO| ≤ tolerance · |ELBO| (default 1e-10; with `parameterTolerance` set, this
+   * rule applies only when `tolerance` is given too, and whichever rule holds first stops).
+   */
   readonly tolerance?: number;
+  /**
+   * Stop when no variable instance's natural parameters moved by more than this fraction of
+   * their own size in a sweep: max over instances of ‖Δη‖∞ / ‖η‖∞. The ELBO flattens
+   * quadratically near the optimum, so parameters stop short (≈ √tolerance) under the ELBO rule
+   * alone; this rule stops on the parameters themselves. Off by default.
+   */
+  readonly parameterTolerance?: number;
   /** Seed of the generator used for the random start (default 0). */
   readonly seed?: number;
   /** Independent random starts; the run with the highest final ELBO is returned (default 1). */
@@ -38,6 +53,22 @@ export interface CaviOptions {
   readonly schedule?: readonly string[];
   /** Called after each sweep with its index and ELBO. */
   readonly onSweep?: (sweep: number, elbo: number) => void;
+  /** Gradient-fitted variables: draws, optimiser, stopping rule, final ELBO estimate. */
+  readonly gradient?: CaviGradientOptions;
+}
+
+/** How a CAVI run treats gradient-fitted variables (see engine/gradient.ts). */
+export interface CaviGradientOptions extends GradientOptions {
+  /**
+   * Windowed stopping rule on the noisy per-sweep ELBO (Stan ADVI-like: relative change of the
+   * mean ELBO between consecutive windows; default window 100, tol 1e-3, patience 2), or false
+   * to run all maxIterations sweeps.
+   */
+  readonly convergence?: ConvergenceOptions | false;
+  /** Draws of the fresh ELBO estimate returned at the end (default 500). */
+  readonly elboSamples?: number;
+  /** Polyak–Ruppert averaging of every q's λ over the sweeps from this one on (default: none). */
+  readonly averageFrom?: number;
 }
 
 /** An ELBO decrease, with the update that caused it. */
@@ -57,9 +88,26 @@ export interface CaviResult {
   readonly elbo: readonly number[];
   readonly iterations: number;
   readonly converged: boolean;
+  /** Which rule stopped the run: the ELBO change, the parameter change, or the sweep limit. */
+  readonly stoppedBy: "elbo" | "parameters" | "max-iterations";
+  /** The largest relative parameter change of the last sweep (see CaviOptions.parameterTolerance). */
+  readonly parameterChange: number;
+  /**
+   * The final ELBO term by term: E_q[log f] per factor and H[q] per random variable, by name;
+   * `total` is their sum (the last entry of `elbo`, up to round-off). Null for a fit with
+   * gradient-fitted variables: its ELBO is a Monte Carlo estimate (elboEstimate ± elboStandardError).
+   */
+  readonly elboTerms: ElboTerms | null;
   readonly schedule: readonly string[];
   readonly diagnostics: readonly ElboDecrease[];
   readonly seed: number;
+  /**
+   * The ELBO at the returned posteriors: the last sweep's exact value, or, when some variable is
+   * fitted by gradients, a fresh Monte Carlo estimate at the returned q (exact terms + MC terms).
+   */
+  readonly elboEstimate: number;
+  /** Monte Carlo standard error of elboEstimate (0 for an exact fit). */
+  readonly elboStandardError: number;
 }
 
 /** Relative size of an ELBO drop that counts as round-off, not a decrease. */
@@ -74,19 +122,28 @@ export class CaviEngine {
   constructor(state: CompiledState, schedule?: readonly string[]) {
     this.state = state;
     this.schedule = schedule ? scheduleFromNames(state, schedule) : computeSchedule(state);
-    this.collapsed = collapsePlan(this.schedule[this.schedule.length - 1]);
+    this.collapsed = state.stochastic ? null : collapsePlan(this.schedule[this.schedule.length - 1]);
   }
 
-  /** One sweep over the schedule; returns the ELBO after it. */
+  /**
+   * One sweep over the schedule; returns the ELBO after it (with gradient-fitted variables, the
+   * Monte Carlo estimate from the sweep's draws).
+   */
   sweep(): number {
     let logNormaliser = 0;
     for (const v of this.schedule) logNormaliser = updateVariable(v, v === this.collapsed?.variable);
-    return elbo(this.state, this.collapsed, logNormaliser);
+    return this.state.stochastic ? monteCarloElbo(this.state).value : elbo(this.state, this.collapsed, logNormaliser);
   }
 
-  /** The ELBO of the current state, every term evaluated. */
+  /** The ELBO of the current state, every term evaluated (Monte Carlo terms from the latest draws). */
   elbo(): number {
-    return elbo(this.state);
+    return this.state.stochastic ? monteCarloElbo(this.state).value : elbo(this.state);
+  }
+
+  /** The ELBO with its standard error: from the latest draws, or from `samples` fresh ones. */
+  elboEstimate(samples?: number, rng?: Generator): ElboEstimate {
+    if (samples === undefined || rng === undefined) return monteCarloElbo(this.state);
+    return freshElbo(this.state, samples, rng);
   }
 
   /** Copies of every random variable's natural parameters. */
@@ -97,6 +154,7 @@ export class CaviEngine {
   /** Restores natural parameters from snapshot() and recomputes the statistics. */
   restore(snap: readonly Float64Array[]): void {
     this.state.random.forEach((v, i) => {
+      if (v.gradient !== null) return;
       v.eta.set(snap[i]!);
       v.family!.expectedStatsRows(v.eta, v.stats, v.count);
       this.state.changes.markChanged(v.stats);
@@ -125,16 +183,42 @@ export class CaviEngine {
 
   /** Posterior of every random variable. */
   posteriors(): Record<string, Posterior> {
-    const out: Record<string, Posterior> = {};
-    for (const v of this.state.random) out[v.name] = new Posterior(v.name, v.family!, v.count, v.eta);
-    return out;
+    return posteriorRecord(this.state.random.map((v) =>
+      v.gradient !== null ? new GradientPosterior(v.name, v.family!, v.count, v.gradient.fit) : new Posterior(v.name, v.family!, v.count, v.eta)));
+  }
+}
+
+/**
+ * max over instances of ‖η − η_before‖∞ / ‖η‖∞ (0/0 counts as no change): the parameter-change
+ * stopping rule, relative per instance so that a variable's scale does not matter.
+ */
+function maxRelativeChange(engine: CaviEngine, before: readonly Float64Array[]): number {
+  let worst = 0;
+  engine.state.random.forEach((v, r) => {
+    const old = before[r]!, eta = v.eta, k = v.size;
+    for (let o = 0; o < eta.length; o += k) {
+      let change = 0, size = 0;
+      for (let i = o; i < o + k; i++) {
+        change = Math.max(change, Math.abs(eta[i]! - old[i]!));
+        size = Math.max(size, Math.abs(eta[i]!));
+      }
+      if (change > 0) worst = Math.max(worst, size > 0 ? change / size : Infinity);
+    }
+  });
+  return worst;
+}
+
+function checkTolerance(name: string, value: number | undefined): void {
+  if (value !== undefined && !(typeof value === "number" && value >= 0 && Number.isFinite(value))) {
+    throw new VireoError("INVALID_OPTION", `cavi: ${name} must be a finite number ≥ 0, got ${String(value)}.`);
   }
 }
 
 function runOnce(model: Model, options: CaviOptions, seed: number, seeded: boolean): CaviResult {
+  const state = compile(model, bindData(model, options.data), undefined, options.gradient);
+  if (state.stochastic) return runStochastic(state, options, seed, seeded);
   const maxIterations = options.maxIterations ?? 500;
   const tolerance = options.tolerance ?? 1e-10;
-  const state = compile(model, bindData(model, options.data));
   const rng = new Generator(seed);
   initialise(state, rng, options.init);
   // Mixtures start from data-seeded component means; their selectors take one update from them.
@@ -143,6 +227,11 @@ function runOnce(model: Model, options: CaviOptions, seed: number, seeded: boole
   const trace: number[] = [];
   const diagnostics: ElboDecrease[] = [];
   let converged = false;
+  let stoppedBy: CaviResult["stoppedBy"] = "max-iterations";
+  let parameterChange = Infinity;
+  // With a parameter rule, the ELBO rule is used only when asked for explicitly.
+  const parameterTolerance = options.parameterTolerance;
+  const elboRule = parameterTolerance === undefined || options.tolerance !== undefined;
   for (let it = 0; it < maxIterations; it++) {
     const snap = engine.snapshot();
     const value = engine.sweep();
@@ -162,29 +251,93 @@ function runOnce(model: Model, options: CaviOptions, seed: number, seeded: boole
     if (!Number.isFinite(value)) {
       throw new VireoError("NUMERICAL_FAILURE", `CAVI sweep ${it}: the ELBO is ${value}. Check the data scale and the priors.`);
     }
-    if (prev !== undefined && Math.abs(value - prev) <= tolerance * Math.abs(value)) {
+    parameterChange = maxRelativeChange(engine, snap);
+    if (parameterTolerance !== undefined && it > 0 && parameterChange <= parameterTolerance) {
+      converged = true;
+      stoppedBy = "parameters";
+      break;
+    }
+    if (elboRule && prev !== undefined && Math.abs(value - prev) <= tolerance * Math.abs(value)) {
+      converged = true;
+      stoppedBy = "elbo";
+      break;
+    }
+  }
+  const stopping = { stoppedBy, parameterChange, elboTerms: elboTerms(state) };
+  return {
+    ...stopping,
+    posteriors: engine.posteriors(), elbo: trace, iterations: trace.length, converged,
+    schedule: engine.schedule.map((v) => v.name), diagnostics, seed,
+    elboEstimate: trace[trace.length - 1] ?? NaN, elboStandardError: 0,
+  };
+}
+
+/**
+ * A run with gradient-fitted variables: the same sweeps, a windowed stopping rule on the noisy
+ * ELBO (a single noisy step says nothing), optional iterate averaging, and a fresh ELBO estimate
+ * with its standard error at the returned q. No decrease diagnostics: the ELBO is a noisy estimate.
+ */
+function runStochastic(state: CompiledState, options: CaviOptions, seed: number, seeded: boolean): CaviResult {
+  const g = options.gradient ?? {};
+  const maxIterations = options.maxIterations ?? 5000;
+  const elboSamples = g.elboSamples ?? 500;
+  const averageFrom = g.averageFrom ?? Infinity;
+  if (!(Number.isInteger(elboSamples) && elboSamples >= 2)) throw new VireoError("INVALID_OPTION", `cavi: gradient.elboSamples must be an integer ≥ 2, got ${elboSamples}.`, { parameter: "elboSamples" });
+  if (!(averageFrom >= 0)) throw new VireoError("INVALID_OPTION", `cavi: gradient.averageFrom must be a sweep count ≥ 0, got ${averageFrom}.`, { parameter: "averageFrom" });
+  const rng = new Generator(seed);
+  initialise(state, rng, options.init);
+  if (seeded) for (const z of seedMixtureComponents(state, rng, new Set(Object.keys(options.init ?? {})))) updateVariable(z);
+  const engine = new CaviEngine(state, options.schedule);
+  const monitor = g.convergence === false ? null : new ConvergenceMonitor(g.convergence ?? { window: 100, tol: 1e-3, patience: 2 });
+  const fits = gradientVariables(state).map((gv) => gv.fit);
+  const averages = fits.map((f) => new Float64Array(f.lambda.length));
+  let averaged = 0;
+  const trace: number[] = [];
+  let converged = false;
+  for (let it = 0; it < maxIterations; it++) {
+    const value = engine.sweep();
+    trace.push(value);
+    options.onSweep?.(it, value);
+    if (it >= averageFrom) {
+      averaged++;
+      fits.forEach((f, i) => {
+        const a = averages[i]!;
+        for (let j = 0; j < a.length; j++) a[j] = a[j]! + (f.lambda[j]! - a[j]!) / averaged;
+      });
+    }
+    if (monitor !== null && monitor.push(value)) {
       converged = true;
       break;
     }
   }
+  if (averaged > 0) fits.forEach((f, i) => f.lambda.set(averages[i]!));
+  const fresh = freshElbo(state, elboSamples, rng);
+  if (!Number.isFinite(fresh.value)) {
+    throw new VireoError("NUMERICAL_FAILURE", `CAVI with gradient-fitted variables: the final ELBO estimate is ${fresh.value}. Check the data scale, the priors and the learning rate.`);
+  }
   return {
     posteriors: engine.posteriors(), elbo: trace, iterations: trace.length, converged,
-    schedule: engine.schedule.map((v) => v.name), diagnostics, seed,
+    schedule: engine.schedule.map((v) => v.name), diagnostics: [], seed,
+    elboEstimate: fresh.value, elboStandardError: fresh.standardError,
+    // Noisy fits stop on the windowed ELBO rule or the sweep limit; parameters are not compared.
+    stoppedBy: converged ? "elbo" : "max-iterations", parameterChange: NaN, elboTerms: null,
   };
 }
 
 /** Runs CAVI to convergence (or the iteration limit) and returns posteriors and the ELBO trace. */
 export function cavi(model: Model, options: CaviOptions): CaviResult {
+  checkCaviOptions(model, options);
   const restarts = options.restarts ?? 1;
   if (!(Number.isInteger(restarts) && restarts >= 1)) {
     throw new VireoError("INVALID_OPTION", `cavi: restarts must be a positive integer, got ${restarts}.`);
   }
+  checkTolerance("parameterTolerance", options.parameterTolerance);
   const seed = options.seed ?? 0;
   let best: CaviResult | null = null;
   for (let r = 0; r < restarts; r++) {
     const start = options.mixtureStart ?? "alternate";
     const res = runOnce(model, options, seed + r, start === "seeded" || (start === "alternate" && r % 2 === 0));
-    if (best === null || res.elbo[res.elbo.length - 1]! > best.elbo[best.elbo.length - 1]!) best = res;
+    if (best === null || res.elboEstimate > best.elboEstimate) best = res;
   }
   return best!;
 }

@@ -5,7 +5,8 @@
  * contexts stay valid for the life of the state.
  */
 import { VireoError, Generator, type ExponentialFamily } from "@vireo/core";
-import { knownStats, knownStatsInto, ChangeTracker, NodeScratch, type NodeContext, type EdgeView, type EdgeLayout, type MessageRule } from "@vireo/nodes";
+import { knownStats, knownStatsInto, ChangeTracker, NodeScratch, isDensityNode, type NodeContext, type EdgeView, type EdgeLayout, type MessageRule } from "@vireo/nodes";
+import { GradientVariable, needsGradient, resolveFit, type GradientFit, type GradientOptions, type DensityDraws } from "./gradient.js";
 import type { Model, FactorSpec, VariableSpec } from "../model/spec.js";
 import { isKnown } from "../model/validate.js";
 import type { BoundData } from "./bind.js";
@@ -38,12 +39,20 @@ export interface VariableState {
   readonly damping: number;
   /** The state's change tracker: whoever rewrites `stats` or `values` in place marks them. */
   readonly changes: ChangeTracker;
+  /** Density factors touching the variable (they are not in `neighbours`: they send no messages). */
+  readonly densityFactors: FactorState[];
+  /** Set when the variable is fitted by gradients: its q, draws and optimiser (see gradient.ts). */
+  readonly gradient: GradientVariable | null;
+  /** Scratch buffers of the update (the previous η of a damped step, one message), count × size each. */
+  readonly scratch: { readonly previous: Float64Array; readonly message: Float64Array };
 }
 
 export interface FactorState {
   readonly spec: FactorSpec;
   readonly name: string;
   readonly ctx: NodeContext;
+  /** For density nodes: log g at each draw of the latest evaluation; null for message-passing nodes. */
+  readonly density: DensityDraws | null;
 }
 
 export interface CompiledState {
@@ -55,6 +64,10 @@ export interface CompiledState {
   readonly random: readonly VariableState[];
   /** Change tracking of this state's buffers, shared by its variables and node contexts. */
   readonly changes: ChangeTracker;
+  /** Whether some variable is fitted by gradients (the ELBO is then a Monte Carlo estimate). */
+  readonly stochastic: boolean;
+  /** The Monte Carlo ELBO's plan and buffers (engine/mc-elbo.ts), made on first use. */
+  readonly elboPlan?: import("./mc-elbo.js").ElboPlan;
 }
 
 function countOf(v: VariableSpec, data: BoundData): number {
@@ -62,15 +75,19 @@ function countOf(v: VariableSpec, data: BoundData): number {
   return v.plate === null ? 1 : data.plateSizes[v.plate]!;
 }
 
-/** Buffers of random variables to share instead of allocating (SVI keeps its globals this way). */
-export type SharedBuffers = ReadonlyMap<string, { readonly eta: Float64Array; readonly stats: Float64Array }>;
+/**
+ * Buffers of random variables to share instead of allocating (SVI keeps its globals this way). A
+ * gradient-fitted variable shares its GradientFit (λ, optimiser); compile fills `gradient` in on
+ * first use.
+ */
+export type SharedBuffers = ReadonlyMap<string, { readonly eta: Float64Array; readonly stats: Float64Array; gradient?: GradientFit | null }>;
 
 /**
  * Allocates buffers and contexts. Random variables start with zero η (see initialise()) unless
  * their buffers are passed in `shared` (then pass the change tracker of the states they are
  * shared with as `changes`). Data values are copied, so rebind() can refill them.
  */
-export function compile(model: Model, data: BoundData, shared: SharedBuffers = new Map(), changes: ChangeTracker = new ChangeTracker()): CompiledState {
+export function compile(model: Model, data: BoundData, shared: SharedBuffers = new Map(), gradientOptions: GradientOptions = {}, changes: ChangeTracker = new ChangeTracker()): CompiledState {
   const variables = new Map<string, VariableState>();
   for (const name of model.order) {
     const spec = model.variables[name]!;
@@ -87,7 +104,8 @@ export function compile(model: Model, data: BoundData, shared: SharedBuffers = n
       spec, name, family: fam, known, count, size,
       eta: known ? new Float64Array(0) : own?.eta ?? new Float64Array(count * size),
       stats: known ? knownStats(fam, values, count) : own?.stats ?? new Float64Array(count * size),
-      values, neighbours: [], weights: null, damping: 1, changes,
+      values, neighbours: [], weights: null, damping: 1, changes, densityFactors: [], gradient: null,
+      scratch: { previous: new Float64Array(known ? 0 : count * size), message: new Float64Array(known ? 0 : count * size) },
     });
   }
   // Row multiplicities: the plate's column, shared by its factors (as row weights) and latents.
@@ -119,11 +137,21 @@ export function compile(model: Model, data: BoundData, shared: SharedBuffers = n
     }
     const multiplicity = f.plate === null ? null : model.plates[f.plate]!.multiplicity;
     const weights = multiplicity ? { data: variables.get(multiplicity)!.values, offset: 0, stride: 1 } : null;
-    const state: FactorState = { spec: f, name: f.name, ctx: { rows, edges, weights, nodeName: f.name, changes, scratch: new NodeScratch() } };
+    const density = isDensityNode(f.type);
+    const state: FactorState = {
+      spec: f, name: f.name, ctx: { rows, edges, weights, nodeName: f.name, changes, scratch: new NodeScratch() },
+      density: density ? { values: new Float64Array(gradientOptions.samples ?? 10) } : null,
+    };
     factors.push(state);
     for (const spec of f.type.edges) {
       const v = variables.get(f.edges[spec.name]!.variable)!;
-      if (!v.known) v.neighbours.push({ factor: state, edge: spec.name, rule: f.type.messages[spec.name]! });
+      if (v.known) continue;
+      if (density) {
+        if (f.edges[spec.name]!.index !== null) {
+          throw new VireoError("INVALID_MODEL", `Density node '${f.name}', edge '${spec.name}': indexed edges are not supported on density nodes; bind the variable directly.`, { node: f.name, edge: spec.name });
+        }
+        if (!v.densityFactors.includes(state)) v.densityFactors.push(state);
+      } else v.neighbours.push({ factor: state, edge: spec.name, rule: f.type.messages[spec.name]! });
     }
   }
   // Values on known edges are checked here, once per binding, never inside the message loops.
@@ -137,7 +165,19 @@ export function compile(model: Model, data: BoundData, shared: SharedBuffers = n
     }
     (v as { damping: number }).damping = damping;
   }
-  return { model, data, variables, factors, random, changes };
+  const state: CompiledState = { model, data, variables, factors, random, changes, stochastic: false };
+  for (const v of random) {
+    if (!needsGradient(model, v.spec)) continue;
+    if (v.weights !== null) {
+      throw new VireoError("INVALID_MODEL", `Variable '${v.name}' is fitted by gradients inside plate '${v.spec.plate}' with row multiplicities; this is not supported. Expand the counted rows, or fit it in closed form.`, { variable: v.name });
+    }
+    const own = shared.get(v.name);
+    const fit = own?.gradient ?? resolveFit(v.spec, v.count, gradientOptions);
+    if (own && !own.gradient) own.gradient = fit;
+    (v as { gradient: GradientVariable | null }).gradient = new GradientVariable(v, fit, state, gradientOptions);
+    (state as { stochastic: boolean }).stochastic = true;
+  }
+  return state;
 }
 
 /** Whether `data` has the plate sizes `state` was compiled for (so rebind() can reuse it). */
@@ -182,7 +222,19 @@ export function rebind(state: CompiledState, data: BoundData): void {
 export function initialise(state: CompiledState, rng: Generator, init: Readonly<Record<string, Float64Array>> = {}, randomCategorical = true): void {
   for (const v of state.random) {
     const f = v.family!;
-    const given = init[v.name];
+    const given = Object.hasOwn(init, v.name) ? init[v.name] : undefined;
+    if (v.gradient !== null) {
+      // q starts from its own init (or the user's λ); the draws give the statistics.
+      if (given !== undefined) {
+        if (!(given instanceof Float64Array) || given.length !== v.gradient.fit.lambda.length) {
+          throw new VireoError("INVALID_OPTION", `init.${v.name}: '${v.name}' is fitted by gradients with ${v.gradient.fit.q.name}; give its λ, a Float64Array of ${v.gradient.fit.lambda.length} numbers.`, { variable: v.name });
+        }
+        v.gradient.fit.lambda.set(given);
+      } else v.gradient.fit.reset();
+      v.gradient.rng = rng;
+      v.gradient.redraw();
+      continue;
+    }
     if (given !== undefined) {
       if (!(given instanceof Float64Array) || (given.length !== v.size && given.length !== v.eta.length)) {
         throw new VireoError("INVALID_OPTION", `init.${v.name}: expected a Float64Array of ${v.size} natural parameters (or ${v.eta.length} for all ${v.count} instances).`, { variable: v.name });
@@ -197,7 +249,7 @@ export function initialise(state: CompiledState, rng: Generator, init: Readonly<
       for (const nb of v.neighbours) {
         const others = nb.factor.spec.type.edges.filter((e) => e.name !== nb.edge);
         if (others.every((e) => nb.factor.ctx.edges[e.name]!.known)) {
-          nb.rule(nb.factor.ctx, v.eta);
+          (nb.factor.spec.type.startMessages?.[nb.edge] ?? nb.rule)(nb.factor.ctx, v.eta);
           fromPriors = true;
         }
       }

@@ -1,7 +1,8 @@
 /**
  * One coordinate-ascent update of a random variable: q(v) ∝ exp(Σ messages), i.e. its natural
  * parameters become the sum of the messages of its neighbouring factors. Variables declared
- * mean-field take their family's best fully factorised q instead.
+ * mean-field take their family's best fully factorised q instead; gradient-fitted variables
+ * take one optimiser step (engine/gradient.ts). Scratch buffers live in the VariableState.
  */
 import { VireoError, fmt } from "@vireo/core";
 import type { VariableState, FactorState } from "./state.js";
@@ -12,25 +13,25 @@ export interface UpdateOptions {
   readonly scale?: (f: FactorState) => number;
   /** Added to the summed messages (online updating: the evidence of earlier batches). */
   readonly extra?: Float64Array;
-  /** Blend η ← (1 − step) η_old + step η_new (SVI's ρ_t); overrides the nodes' damping. */
+  /** Blend η ← (1 − step) η_old + step η_new (SVI's ρ_t); overrides the nodes' damping. Gradient-fitted variables take an optimiser step instead. */
   readonly step?: number;
+  /** Scale N/|B| of density factors in data plates (SVI); default 1. */
+  readonly dataScale?: number;
 }
 
-/** Scratch buffers per variable (the engine runs synchronously, one update at a time). */
-const scratch = new WeakMap<VariableState, { previous: Float64Array; message: Float64Array }>();
-function scratchOf(v: VariableState): { previous: Float64Array; message: Float64Array } {
-  let s = scratch.get(v);
-  if (!s) scratch.set(v, (s = { previous: new Float64Array(v.eta.length), message: new Float64Array(v.eta.length) }));
-  return s;
-}
 
 /**
  * Recomputes v's natural parameters and expected statistics in place. Returns Σ_i (A(η_i) −
  * E[log h]) when `wantLogNormaliser` (for the collapsed ELBO), else 0.
  */
 export function updateVariable(v: VariableState, wantLogNormaliser = false, options: UpdateOptions = {}): number {
+  if (v.gradient !== null) {
+    // Gradient-fitted: one optimiser step on its Markov blanket of the ELBO (engine/gradient.ts).
+    v.gradient.step(options.scale, options.dataScale ?? 1, options.extra);
+    return 0;
+  }
   const step = options.step ?? v.damping;
-  const previous = step < 1 ? scratchOf(v).previous : null;
+  const previous = step < 1 ? v.scratch.previous : null;
   if (previous !== null) previous.set(v.eta);
   sumMessages(v, v.eta, options.scale);
   if (options.extra) for (let i = 0; i < v.eta.length; i++) v.eta[i] = v.eta[i]! + options.extra[i]!;
@@ -54,7 +55,7 @@ const MAX_HALVINGS = 30;
  * natural-parameter domain is convex, so a short enough step is proper: halve until it is.
  */
 function blendWithBacktracking(v: VariableState, previous: Float64Array, step: number): void {
-  const target = scratchOf(v).message;
+  const target = v.scratch.message;
   target.set(v.eta);
   for (let halvings = 0; ; halvings++) {
     for (let i = 0; i < v.eta.length; i++) v.eta[i] = (1 - step) * previous[i]! + step * target[i]!;
@@ -76,7 +77,7 @@ export function sumMessages(v: VariableState, out: Float64Array, scale?: (f: Fac
     const c = scale ? scale(nb.factor) : 1;
     if (c === 1) nb.rule(nb.factor.ctx, out);
     else {
-      const tmp = scratchOf(v).message;
+      const tmp = v.scratch.message;
       tmp.fill(0);
       nb.rule(nb.factor.ctx, tmp);
       for (let i = 0; i < out.length; i++) out[i] = out[i]! + c * tmp[i]!;
@@ -95,6 +96,15 @@ function sources(v: VariableState): string {
   return v.neighbours.map((n) => `'${n.factor.name}' (${n.factor.spec.type.name}, edge '${n.edge}')`).join(", ");
 }
 
+/** For a variable fitted by damped non-conjugate steps: which start to give instead. */
+function startHint(v: VariableState): string {
+  if (!v.neighbours.some((n) => n.factor.spec.type.damping !== undefined)) return "";
+  const f = v.family!;
+  const example = f.name === "MvNormal" ? `${f.key}.toNatural({ mean, covariance })` : `${f.key}.toNatural({ … })`;
+  return ` The damped update from the current start failed: start '${v.name}' nearer the data with cavi(model, { init: { ${v.name}: ${example} } }) ` +
+    `(for a log-link regression, the intercept at the log of the mean count and a small covariance), or lower the node's damping.`;
+}
+
 function checkProper(v: VariableState): void {
   const eta = v.eta, f = v.family!;
   for (let i = 0; i < eta.length; i++) {
@@ -103,7 +113,7 @@ function checkProper(v: VariableState): void {
       throw new VireoError(
         "NUMERICAL_FAILURE",
         `Update of '${v.name}'${v.count > 1 ? ` instance ${inst}` : ""}: natural parameter ${i % v.size} is ${fmt(eta[i]!)}. ` +
-          `Messages came from ${sources(v)}; check their inputs for overflow or a degenerate prior.`,
+          `Messages came from ${sources(v)}; check their inputs for overflow or a degenerate prior.${startHint(v)}`,
         { variable: v.name, row: inst },
       );
     }
@@ -116,7 +126,7 @@ function checkProper(v: VariableState): void {
       throw new VireoError(
         "NUMERICAL_FAILURE",
         `Update of '${v.name}'${v.count > 1 ? ` instance ${i}` : ""} gave an improper ${f.key}: ${(e as Error).message} ` +
-          `Messages came from ${sources(v)}. A node's message rule may be wrong, or the variable lacks a proper prior.`,
+          `Messages came from ${sources(v)}. A node's message rule may be wrong, or the variable lacks a proper prior.${startHint(v)}`,
         { variable: v.name, row: i },
       );
     }

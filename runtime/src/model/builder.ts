@@ -14,18 +14,30 @@
  *   const model = m.build();
  */
 import { freeze } from "immer";
-import { VireoError, type ExponentialFamily, type Arr } from "@vireo/core";
-import { Mixture, SELECTOR_EDGE, SELECTOR_FAMILIES, familyFits, type NodeType } from "@vireo/nodes";
-import type { Model, PlateSpec, VariableSpec, FactorSpec, EdgeBinding, Factorisation, DeterministicSpec } from "./spec.js";
+import { VireoError, type ExponentialFamily, type Arr, type Transform, type VariationalChoice } from "@vireo/core";
+import { Mixture, SELECTOR_EDGE, SELECTOR_FAMILIES, familyFits, knownStats, type NodeType } from "@vireo/nodes";
+import type { Model, PlateSpec, VariableSpec, FactorSpec, EdgeBinding, Factorisation, DeterministicSpec, GradientFitSpec } from "./spec.js";
+import type { EstimatorChoice } from "../bbvi/model.js";
 import { familyForValue, type FamilySource } from "../families/lookup.js";
 import { validateModel } from "./validate.js";
+import { checkPropriety } from "./propriety.js";
+import { MAX_DIMENSION, MAX_PLATE_SIZE } from "../limits.js";
+
+/** Which builder declared each reference, so a reference from another builder is refused, not bound by name. */
+const owners = new WeakMap<object, object>();
 
 /** A handle on a declared variable. */
 export class VariableRef {
   constructor(readonly name: string) {}
   /** This variable seen through an integer index column (per row of the factor's plate). */
   at(index: VariableRef | string): IndexedRef {
-    return new IndexedRef(this.name, typeof index === "string" ? index : index.name);
+    const owner = owners.get(this);
+    if (owner !== undefined && index instanceof VariableRef && owners.has(index) && owners.get(index) !== owner) {
+      throw new VireoError("INVALID_MODEL", `'${this.name}'.at('${index.name}'): the index variable was declared by another ModelBuilder; use the reference this builder returned.`, { variable: index.name });
+    }
+    const ref = new IndexedRef(this.name, typeof index === "string" ? index : index.name);
+    if (owner !== undefined) owners.set(ref, owner);
+    return ref;
   }
 }
 
@@ -48,16 +60,68 @@ export interface VariableOptions {
   readonly factorisation?: Factorisation;
 }
 
+/** Options of a random variable: where it lives, and optionally a gradient-fitted q. */
+export interface RandomOptions extends VariableOptions {
+  /**
+   * Fit this variable by gradients with this variational family (e.g. fullRankGaussian(),
+   * meanFieldGaussian(), lowRankGaussian({ rank })) instead of closed-form messages.
+   */
+  readonly q?: VariationalChoice;
+  /** Bijector from q's unconstrained draws onto the support (default: the family's own). */
+  readonly bijector?: Transform;
+  /** Gradient estimator of a gradient-fitted variable (default "auto"). */
+  readonly estimator?: EstimatorChoice;
+}
+
+/** Checks a gradient-fitted variable's options where they are given. */
+function gradientSpec(name: string, family: ExponentialFamily, options: RandomOptions): GradientFitSpec {
+  const q = options.q;
+  if (q === undefined) {
+    throw new VireoError("INVALID_MODEL", `Variable '${name}': 'bijector' and 'estimator' apply to gradient-fitted variables; give the variational family too, e.g. { q: meanFieldGaussian() }.`, { variable: name });
+  }
+  const isFamily = typeof (q as { prepare?: unknown }).prepare === "function" || (q as { kind?: unknown }).kind === "variational-family-factory";
+  if (!isFamily) {
+    throw new VireoError("INVALID_MODEL", `Variable '${name}': option 'q' must be a variational family such as fullRankGaussian(), meanFieldGaussian() or lowRankGaussian({ rank: 2 }).`, { variable: name });
+  }
+  if ((options.bijector ?? family.supportBijector) === null) {
+    throw new VireoError(
+      "INVALID_MODEL",
+      `Variable '${name}' (${family.key}) cannot be fitted by gradients: the family has no support bijector. Give one with the 'bijector' option, or drop 'q' for a closed-form update.`,
+      { variable: name },
+    );
+  }
+  if (options.factorisation === "mean-field") {
+    throw new VireoError("INVALID_MODEL", `Variable '${name}': 'factorisation' applies to closed-form MvNormal variables; a gradient-fitted one factorises as its q does (use meanFieldGaussian()).`, { variable: name });
+  }
+  const estimator = options.estimator ?? "auto";
+  if (estimator !== "auto" && estimator !== "reparam" && estimator !== "score") {
+    throw new VireoError("INVALID_OPTION", `Variable '${name}': estimator '${String(estimator)}' is not one of 'auto', 'reparam', 'score'.`, { variable: name });
+  }
+  return { q, bijector: options.bijector ?? null, estimator };
+}
+
 function plateName(p: PlateRef | string | undefined): string | null {
   return p === undefined ? null : typeof p === "string" ? p : p.name;
 }
 
-/** Flattens a constant (number, array, nested rows, ndarray) to a Float64Array. */
-export function flattenValue(v: number | readonly number[] | Float64Array | Arr | readonly (readonly number[])[]): Float64Array {
+/** Flattens a constant (number, array, nested rows, typed array, ndarray) to a Float64Array. */
+export function flattenValue(v: number | readonly number[] | Float64Array | Arr | readonly (readonly number[])[], what = "Constant"): Float64Array {
   if (typeof v === "number") return Float64Array.of(v);
   if (v instanceof Float64Array) return v.slice();
-  if (Array.isArray(v)) return Float64Array.from((v as unknown[]).flat(2) as number[]);
+  if (ArrayBuffer.isView(v) && !(v instanceof DataView) && !(v instanceof BigInt64Array) && !(v instanceof BigUint64Array)) return Float64Array.from(v as unknown as ArrayLike<number>);
+  if (Array.isArray(v)) {
+    const flat = (v as unknown[]).flat(2);
+    const bad = flat.findIndex((x) => typeof x !== "number");
+    if (bad >= 0) {
+      const x = flat[bad];
+      throw new VireoError("INVALID_DATA", `${what}: entry ${bad} is ${x === null ? "null" : Array.isArray(x) ? "a nested array deeper than rows × columns" : `${typeof x} ${String(x)}`}; a constant must be numbers.`);
+    }
+    return Float64Array.from(flat as number[]);
+  }
   const a = v as Arr;
+  if (a === null || typeof a !== "object" || !Array.isArray(a.shape) || typeof a.get !== "function") {
+    throw new VireoError("INVALID_DATA", `${what}: expected a number, an array of numbers, a typed array or an ndarray, got ${a === null ? "null" : typeof a}.`);
+  }
   const out = new Float64Array(a.size);
   if (a.shape.length === 1) for (let i = 0; i < a.shape[0]!; i++) out[i] = a.get(i);
   else {
@@ -84,8 +148,9 @@ export class ModelBuilder {
     this.registry = options.registry ?? null;
   }
 
-  private readonly plates: Record<string, PlateSpec> = {};
-  private readonly variables: Record<string, VariableSpec> = {};
+  // Null-prototype records: names such as 'constructor' or '__proto__' are ordinary names.
+  private readonly plates: Record<string, PlateSpec> = Object.create(null);
+  private readonly variables: Record<string, VariableSpec> = Object.create(null);
   private readonly order: string[] = [];
   private readonly factors: FactorSpec[] = [];
 
@@ -99,21 +164,28 @@ export class ModelBuilder {
     this.checkName(name, "plate");
     const size = typeof options === "number" ? options : options?.size;
     const multiplicity = typeof options === "object" ? options.multiplicity ?? null : null;
-    if (size !== undefined && !(Number.isInteger(size) && size >= 1)) {
-      throw new VireoError("INVALID_MODEL", `Plate '${name}': size must be a positive integer, got ${size}.`);
+    if (size !== undefined && !(Number.isInteger(size) && size >= 1 && size <= MAX_PLATE_SIZE)) {
+      throw new VireoError("INVALID_MODEL", `Plate '${name}': size must be a positive integer ≤ ${MAX_PLATE_SIZE}, got ${size}.`, { variable: name });
     }
     this.plates[name] = { name, size: size ?? null, multiplicity };
     return new PlateRef(name, size ?? null);
   }
 
-  /** A latent variable whose posterior q is inferred. */
-  random(name: string, family: ExponentialFamily, options: VariableOptions = {}): VariableRef {
-    return this.declare(name, "random", family, options, family.valueSize);
+  /**
+   * A latent variable whose posterior q is inferred: in closed form by default, or by gradients
+   * with `{ q: fullRankGaussian() }` (any VariationalFamily) through the family's support bijector.
+   */
+  random(name: string, family: ExponentialFamily, options: RandomOptions = {}): VariableRef {
+    const ref = this.declare(name, "random", family, options, (family as ExponentialFamily | undefined)?.valueSize ?? 1);
+    if (options.q !== undefined || options.bijector !== undefined || options.estimator !== undefined) {
+      (this.variables[name] as { gradient?: GradientFitSpec | null }).gradient = gradientSpec(name, family, options);
+    }
+    return ref;
   }
 
   /** A variable whose values are bound as data (by name) when inference runs. */
   observed(name: string, family: ExponentialFamily, options: VariableOptions = {}): VariableRef {
-    return this.declare(name, "observed", family, options, family.valueSize);
+    return this.declare(name, "observed", family, options, (family as ExponentialFamily | undefined)?.valueSize ?? 1);
   }
 
   /** Covariates bound as data: `size` numbers per row, no distribution. */
@@ -123,16 +195,42 @@ export class ModelBuilder {
 
   /**
    * A fixed value. With a family it can connect to that family's edges (stats T(value));
-   * without, only to `input` edges.
+   * without, only to `input` edges. In a plate of known size K (`{ plate }`) it holds K values,
+   * one per instance (e.g. known per-component parameters of a mixture or an HMM).
    */
-  constant(name: string, value: number | readonly number[] | Float64Array | Arr, family: ExponentialFamily | null = null): VariableRef {
-    const v = flattenValue(value);
+  constant(name: string, value: number | readonly number[] | Float64Array | Arr, family: ExponentialFamily | null = null, options: { readonly plate?: PlateRef | string } = {}): VariableRef {
+    this.checkName(name, "variable");
+    const v = flattenValue(value, `Constant '${name}'`);
     for (let i = 0; i < v.length; i++) {
       if (!Number.isFinite(v[i])) {
         throw new VireoError("INVALID_DATA", `Constant '${name}': entry ${i} is ${v[i]}; constants must be finite numbers.`, { variable: name });
       }
     }
-    const ref = this.declare(name, "constant", family, {}, family ? family.valueSize : v.length);
+    let size = 1;
+    if (options.plate !== undefined) {
+      const plateName = typeof options.plate === "string" ? options.plate : options.plate.name;
+      const plateSize = this.plates[plateName]?.size ?? null;
+      if (plateSize === null) {
+        throw new VireoError("INVALID_MODEL", `Constant '${name}': its plate '${plateName}' must be declared with a known size (model.plate(name, K)); a data plate's rows are data: use model.observed.`, { variable: name });
+      }
+      size = plateSize;
+    }
+    const valueSize = family ? family.valueSize : v.length / size;
+    if (options.plate !== undefined && (!Number.isInteger(valueSize) || v.length !== size * valueSize)) {
+      throw new VireoError("INVALID_DATA", `Constant '${name}': a constant in a plate of ${size} needs ${size} values of ${family ? valueSize : "equal length"} (${family ? size * valueSize : `a multiple of ${size}`} numbers), got ${v.length}.`, { variable: name });
+    }
+    if (family !== null && v.length > 0 && v.length % family.valueSize === 0) {
+      // The support check (e.g. a precision matrix that is not positive definite) names the constant here.
+      try {
+        knownStats(family, v, v.length / family.valueSize);
+      } catch (e) {
+        if (!(e instanceof VireoError)) throw e;
+        const dot = name.lastIndexOf(".");
+        const where = dot > 0 ? `factor '${name.slice(0, dot)}', edge '${name.slice(dot + 1)}'` : `constant '${name}'`;
+        throw new VireoError(e.code, `Constant value for ${where} (${family.key}): ${e.message}`, dot > 0 ? { variable: name, node: name.slice(0, dot), edge: name.slice(dot + 1) } : { variable: name });
+      }
+    }
+    const ref = this.declare(name, "constant", family, options.plate !== undefined ? { plate: options.plate } : {}, valueSize);
     (this.variables[name] as { value: Float64Array | null }).value = v;
     return ref;
   }
@@ -186,14 +284,15 @@ export class ModelBuilder {
   /** Validates the graph and returns the frozen model. */
   build(): Model {
     const checked: Model = {
-      plates: { ...this.plates },
-      variables: { ...this.variables },
+      plates: Object.assign(Object.create(null), this.plates),
+      variables: Object.assign(Object.create(null), this.variables),
       factors: this.factors.slice(),
       order: this.order.slice(),
     };
     let factorPlates: ReadonlyMap<FactorSpec, string | null>;
     try {
       factorPlates = validateModel(checked);
+      checkPropriety(checked);
     } catch (e) {
       throw this.withRegisteredRules(e, checked);
     }
@@ -206,7 +305,12 @@ export class ModelBuilder {
 
   /** A node type given by name is looked up in the registry (UNKNOWN_NAME lists what exists). */
   private resolve(type: NodeType | string): NodeType {
-    if (typeof type !== "string") return type;
+    if (typeof type !== "string") {
+      if (type === null || typeof type !== "object" || !Array.isArray((type as NodeType).edges) || typeof (type as NodeType).name !== "string") {
+        throw new VireoError("INVALID_NODE", `Expected a node type (e.g. NormalNode) or a registered node name, got ${type === null ? "null" : typeof type}.`);
+      }
+      return type;
+    }
     if (this.registry === null) {
       throw new VireoError("UNKNOWN_NAME", `Node type '${type}' given by name, but this builder has no registry; use new ModelBuilder({ registry: createRegistry(...packs) }) or pass the node type itself.`, { node: type });
     }
@@ -223,13 +327,32 @@ export class ModelBuilder {
   }
 
   private bindingName(v: EdgeValue): string | null {
-    if (v instanceof VariableRef || v instanceof IndexedRef) return v.name;
+    if (v instanceof VariableRef || v instanceof IndexedRef) return this.own(v).name;
     if (typeof v === "string") return v;
     return null;
   }
 
+  /** A reference made by another builder would silently bind by name to this builder's variable. */
+  private own<T extends VariableRef | IndexedRef>(ref: T): T {
+    const owner = owners.get(ref);
+    if (owner !== undefined && owner !== this) {
+      throw new VireoError(
+        "INVALID_MODEL",
+        `Variable reference '${ref.name}' was declared by another ModelBuilder; a reference belongs to the builder that returned it. Declare '${ref.name}' on this builder and use its reference.`,
+        { variable: ref.name },
+      );
+    }
+    return ref;
+  }
+
   private declare(name: string, kind: VariableSpec["kind"], family: ExponentialFamily | null, options: VariableOptions, valueSize: number): VariableRef {
     this.checkName(name, "variable");
+    if (family !== null && (family === undefined || typeof family !== "object" || typeof family.name !== "string" || typeof family.size !== "number")) {
+      throw new VireoError("INVALID_MODEL", `Variable '${name}': the family must be an exponential family (e.g. Normal, MvNormal(3)), got ${family === undefined ? "undefined" : typeof family}.`, { variable: name });
+    }
+    if (family !== null && family.dim > MAX_DIMENSION) {
+      throw new VireoError("INVALID_MODEL", `Variable '${name}': ${family.key} has dimension ${family.dim}, above the limit of ${MAX_DIMENSION}.`, { variable: name });
+    }
     const plate = plateName(options.plate);
     if (plate !== null && !this.plates[plate]) {
       throw new VireoError("UNKNOWN_NAME", `Variable '${name}': unknown plate '${plate}'; declared plates are [${Object.keys(this.plates).join(", ")}].`, { variable: name });
@@ -240,14 +363,17 @@ export class ModelBuilder {
     }
     this.variables[name] = { name, kind, family, plate, valueSize, factorisation, value: null, deterministic: null };
     this.order.push(name);
-    return new VariableRef(name);
+    const ref = new VariableRef(name);
+    owners.set(ref, this);
+    return ref;
   }
 
   private checkName(name: string, what: string): void {
     if (typeof name !== "string" || !/^[A-Za-z_][\w.\-\[\]]*$/.test(name)) {
-      throw new VireoError("INVALID_MODEL", `Invalid ${what} name ${JSON.stringify(name)}: use letters, digits, '_', '.', '-'.`);
+      const shown = typeof name === "string" ? JSON.stringify(name) : typeof name === "number" ? String(name) : `of type ${name === null ? "null" : typeof name}`;
+      throw new VireoError("INVALID_MODEL", `Invalid ${what} name ${shown}: use letters, digits, '_', '.', '-'.`);
     }
-    if (this.variables[name] || this.plates[name] || this.factors.some((f) => f.name === name)) {
+    if (this.variables[name] !== undefined || this.plates[name] !== undefined || this.factors.some((f) => f.name === name)) {
       const was = this.variables[name] ? `${this.variables[name]!.kind} variable` : this.plates[name] ? "a plate" : "a factor";
       throw new VireoError("DUPLICATE_NAME", `'${name}' is already declared (${was}); each name may be declared once.`, { variable: name });
     }
@@ -255,6 +381,9 @@ export class ModelBuilder {
 
   private addFactor(type: NodeType, edges: Readonly<Record<string, EdgeValue>>, name: string | undefined, componentEdges: string[]): string {
     const fname = name ?? `${type.name.replace(/[^\w]/g, "")}_${this.factors.length}`;
+    if (edges === null || typeof edges !== "object" || Array.isArray(edges)) {
+      throw new VireoError("INVALID_MODEL", `Factor '${fname}' (${type.name}): edges must be a record { edge: variable | value }, got ${edges === null ? "null" : Array.isArray(edges) ? "an array" : typeof edges}.`, { node: fname });
+    }
     if (name !== undefined) this.checkName(name, "factor");
     const specs = new Map(type.edges.map((e) => [e.name, e]));
     for (const edge of Object.keys(edges)) {
@@ -276,10 +405,10 @@ export class ModelBuilder {
           { node: fname, edge: spec.name },
         );
       }
-      if (v instanceof VariableRef || typeof v === "string") bound[spec.name] = { variable: typeof v === "string" ? v : v.name, index: null };
-      else if (v instanceof IndexedRef) bound[spec.name] = { variable: v.name, index: v.index };
+      if (v instanceof VariableRef || typeof v === "string") bound[spec.name] = { variable: typeof v === "string" ? v : this.own(v).name, index: null };
+      else if (v instanceof IndexedRef) bound[spec.name] = { variable: this.own(v).name, index: v.index };
       else {
-        const value = flattenValue(v as number | Float64Array | Arr);
+        const value = flattenValue(v as number | Float64Array | Arr, `Factor '${fname}', edge '${spec.name}'`);
         const cname = `${fname}.${spec.name}`;
         const family = familyForValue(spec, value.length, `Factor '${fname}', edge '${spec.name}'`, this.registry);
         this.constant(cname, value, family);

@@ -2,7 +2,8 @@
  * The built model: plain, frozen data describing plates, variables and factors. Built by
  * ModelBuilder, validated once; engines compile it together with data into numeric state.
  */
-import type { ExponentialFamily } from "@vireo/core";
+import type { ExponentialFamily, Transform, VariationalChoice } from "@vireo/core";
+import type { EstimatorChoice } from "../bbvi/model.js";
 import type { NodeType } from "@vireo/nodes";
 
 export type VariableKind = "random" | "observed" | "constant" | "input" | "deterministic";
@@ -31,6 +32,17 @@ export interface DeterministicSpec {
   readonly compute: (inputs: readonly Float64Array[], out: Float64Array, rows: number) => void;
 }
 
+/**
+ * A random variable fitted by gradients instead of closed-form messages: its variational family
+ * q over an unconstrained z, and the bijector x = T(z) onto the variable's support.
+ */
+export interface GradientFitSpec {
+  readonly q: VariationalChoice;
+  /** null: the family's own support bijector (ExponentialFamily.supportBijector). */
+  readonly bijector: Transform | null;
+  readonly estimator: EstimatorChoice;
+}
+
 export interface VariableSpec {
   readonly name: string;
   readonly kind: VariableKind;
@@ -43,6 +55,8 @@ export interface VariableSpec {
   /** Fixed value of a constant (count × valueSize). */
   readonly value: Float64Array | null;
   readonly deterministic: DeterministicSpec | null;
+  /** Set when the variable is fitted by gradients (see GradientFitSpec); absent or null for closed-form updates. */
+  readonly gradient?: GradientFitSpec | null;
 }
 
 export interface EdgeBinding {

@@ -3,7 +3,7 @@
  * dependencies. Every error names the factor, edge or variable and says how to fix it.
  */
 import { VireoError } from "@vireo/core";
-import { familyFits, type EdgeInfo } from "@vireo/nodes";
+import { familyFits, isDensityNode, type EdgeInfo } from "@vireo/nodes";
 import type { Model, FactorSpec, VariableSpec } from "./spec.js";
 import { ruleStub } from "../registry/stub.js";
 
@@ -70,7 +70,8 @@ export function validateModel(model: Model): ReadonlyMap<FactorSpec, string | nu
           throw new VireoError("INVALID_MODEL", `${where}: index '${idx.name}' must be a known column with one integer per row (an input or observed variable).`, { node: f.name, edge: spec.name, variable: idx.name });
         }
       }
-      if (!isKnown(v) && !f.type.messages[spec.name]) throw missingRule(f, spec.name, v);
+      // A density node has no messages: its random variables are fitted by gradients.
+      if (!isKnown(v) && !f.type.messages[spec.name] && !isDensityNode(f.type)) throw missingRule(f, spec.name, v);
       info[spec.name] = { family: v.family, known: isKnown(v), valueSize: v.valueSize };
     }
     factorPlates.set(f, inferPlate(model, f));

@@ -1,2 +1,2 @@
 /** The node-definition API lives in @vireo/nodes (built-ins and plugins share it); re-exported here. */
-export { defineNode, validateNodeType, type NodeDefinition, type NodeStructuredRule as StructuredRule, type BeliefPropagationRule, type NodeDeclaration, type EdgeDeclaration, type TypedNodeContext, type TypedNode } from "@vireo/nodes";
+export { defineNode, validateNodeType, type NodeDefinition, type NodeDeclaration, type EdgeDeclaration, type TypedNodeContext, type TypedNode } from "@vireo/nodes";

@@ -82,6 +82,9 @@ export class Registry {
   /** The family for a key: "Normal", or "MvNormal(3)" for a dimensioned family. */
   family(key: string): ExponentialFamily {
     const m = typeof key === "string" ? KEY.exec(key) : null;
+    if (m === null && typeof key === "string" && /^[A-Za-z_]\w*\(\d{8,}\)$/.test(key)) {
+      throw new VireoError("INVALID_PARAMETER", `Family "${key}": the dimension is above the limit of 9999999 (7 digits); no model can declare it.`, { parameter: key });
+    }
     const entry = m ? this.familyMap.get(m[1]!) : undefined;
     if (!m || entry === undefined) {
       throw new VireoError("UNKNOWN_NAME", `Unknown family ${JSON.stringify(key)}; registered families are ${listOf(this.familyKeys())}.`, { parameter: String(key) });

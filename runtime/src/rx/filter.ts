@@ -8,7 +8,7 @@
  * onInvalid: "skip" is treated as a missing observation (time advances by one predict step; its
  * values never touch the state) and reported on the `skipped` side channel.
  */
-import { Observable, type OperatorFunction } from "rxjs";
+import { defer, map, filter, type OperatorFunction } from "rxjs";
 import { freeze } from "immer";
 import { VireoError, fmt } from "@vireo/core";
 import { OnlineKalman, type OnlineFilterOptions, type FilterSnapshot } from "../timeseries/online-kalman.js";
@@ -46,59 +46,53 @@ function problem(y: unknown, p: number): [string, string] | null {
   return null;
 }
 
+/** Marks an item that brought no observation to take in (an empty batch), between map and filter. */
+const NOTHING = Symbol("no observation");
+
 export function kalmanFilter(model: LgssmSpec, options: KalmanFilterOptions = {}): OperatorFunction<Observation | readonly Observation[], FilterSnapshot> {
   const mode = options.onInvalid ?? "error";
   if (mode !== "error" && mode !== "skip") {
     throw new VireoError("INVALID_OPTION", `kalmanFilter: 'onInvalid' must be "error" or "skip", got ${JSON.stringify(mode)}.`, { parameter: "onInvalid" });
   }
+  // Built from RxJS's own operators (defer, map, filter) like streamOperator, never a hand-made
+  // Observable: they chain subscribers, so a downstream take(n) or unsubscribe stops even an endless
+  // synchronous source, and an error thrown in `map` unsubscribes the source at once.
   return (source) =>
-    new Observable<FilterSnapshot>((subscriber) => {
-      let engine: OnlineKalman;
-      try {
-        engine = new OnlineKalman(model, options);
-      } catch (e) {
-        subscriber.error(e);
-        return;
-      }
-      const p = engine.p;
+    defer(() => {
+      // One engine per subscription: a cold source re-subscribed starts from the prior.
+      const engine = new OnlineKalman(model, options);
+      const p = engine.p, one: Observation[] = [[]];
       let index = 0, batch = -1, skipped = 0;
-      const one: Observation[] = [[]];
-      const sub = source.subscribe({
-        next(item) {
+      return source.pipe(
+        map((item): FilterSnapshot | typeof NOTHING => {
           batch++;
-          try {
-            // A batch is an array whose first entry is itself array-like; anything else is one observation.
-            const isBatch = item != null && (item as ArrayLike<unknown>).length > 0 && typeof (item as ArrayLike<unknown>)[0] === "object";
-            let rows: ArrayLike<Observation>;
-            if (isBatch) rows = item as readonly Observation[];
-            else {
-              one[0] = item as Observation;
-              rows = one;
-            }
-            let took = false;
-            for (let r = 0; r < rows.length; r++, index++) {
-              const bad = problem(rows[r], p);
-              if (bad !== null) {
-                const message = `kalmanFilter: observation ${index} (batch ${batch}, row ${r}), field ${bad[0]} ${bad[1]}. ` +
-                  `Fix the source, or pass onInvalid: "skip" to leave bad observations out and report them on 'skipped'.`;
-                if (mode === "error") throw new VireoError("INVALID_BATCH", message, { batch, row: r, field: bad[0] });
-                skipped++;
-                options.skipped?.next(freeze({ index, batch, row: r, field: bad[0], message }));
-                engine.step(null);
-                took = true;
-                continue;
-              }
-              engine.step(rows[r]!);
-              took = true;
-            }
-            if (took) subscriber.next(engine.snapshot(skipped));
-          } catch (e) {
-            subscriber.error(e);
+          // A batch is an array whose first entry is itself array-like; anything else is one observation.
+          const isBatch = item != null && (item as ArrayLike<unknown>).length > 0 && typeof (item as ArrayLike<unknown>)[0] === "object";
+          let rows: ArrayLike<Observation>;
+          if (isBatch) rows = item as readonly Observation[];
+          else {
+            one[0] = item as Observation;
+            rows = one;
           }
-        },
-        error: (e) => subscriber.error(e),
-        complete: () => subscriber.complete(),
-      });
-      return () => sub.unsubscribe();
+          let took = false;
+          for (let r = 0; r < rows.length; r++, index++) {
+            const bad = problem(rows[r], p);
+            if (bad !== null) {
+              const message = `kalmanFilter: observation ${index} (batch ${batch}, row ${r}), field ${bad[0]} ${bad[1]}. ` +
+                `Fix the source, or pass onInvalid: "skip" to leave bad observations out and report them on 'skipped'.`;
+              if (mode === "error") throw new VireoError("INVALID_BATCH", message, { batch, row: r, field: bad[0] });
+              skipped++;
+              options.skipped?.next(freeze({ index, batch, row: r, field: bad[0], message }));
+              engine.step(null);
+              took = true;
+              continue;
+            }
+            engine.step(rows[r]!);
+            took = true;
+          }
+          return took ? engine.snapshot(skipped) : NOTHING;
+        }),
+        filter((s): s is FilterSnapshot => s !== NOTHING),
+      );
     });
 }

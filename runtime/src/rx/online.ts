@@ -7,6 +7,7 @@ import type { OperatorFunction } from "rxjs";
 import type { Model } from "../model/spec.js";
 import { OnlineEngine, type OnlineOptions } from "../svi/online-engine.js";
 import { streamOperator, summarise, type BatchInput, type SnapshotBase, type StreamOptions } from "./stream-step.js";
+import { checkOnlineOptions, checkStreamOptions } from "../engine/options.js";
 
 export interface OnlineSnapshot extends SnapshotBase {
   /** Rows of each data plate in this batch. */
@@ -15,6 +16,8 @@ export interface OnlineSnapshot extends SnapshotBase {
 }
 
 export function online(model: Model | OnlineEngine, options: OnlineOptions & StreamOptions = {}): OperatorFunction<BatchInput, OnlineSnapshot> {
+  if (model instanceof OnlineEngine) checkStreamOptions("online", options);
+  else checkOnlineOptions(model, options, true);
   return streamOperator(
     () => (model instanceof OnlineEngine ? model : new OnlineEngine(model, options)),
     (engine, data, batch, skippedBatches) => {

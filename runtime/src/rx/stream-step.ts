@@ -10,9 +10,9 @@
  * keeps the posterior of the last good batch (engines validate before they change anything and
  * restore their globals if a step fails midway).
  */
-import { defer, map, filter, type OperatorFunction } from "rxjs";
+import { defer, map, filter, tap, type OperatorFunction } from "rxjs";
 import { freeze } from "immer";
-import { VireoError } from "@vireo/core";
+import { VireoError, array } from "@vireo/core";
 import type { DataBinding } from "../engine/bind.js";
 import type { Posterior, PosteriorSummary } from "../engine/posterior.js";
 
@@ -58,8 +58,22 @@ export interface SnapshotBase {
 }
 
 function isSourceBatch(b: BatchInput): b is Extract<BatchInput, { widths: unknown }> {
+  if (b === null || typeof b !== "object") return false;
   const x = b as { index?: unknown; data?: unknown; widths?: unknown };
-  return typeof x.index === "number" && typeof x.data === "object" && x.data !== null && typeof x.widths === "object";
+  return typeof x.index === "number" && typeof x.data === "object" && x.data !== null && typeof x.widths === "object" && x.widths !== null;
+}
+
+/**
+ * A source batch as a binding that keeps its shapes: a field k values wide becomes a [rows, k] view
+ * (no copy), so a 2-wide field bound to a scalar variable is a DIMENSION_MISMATCH, not twice the rows.
+ */
+function sourceBinding(b: Extract<BatchInput, { widths: unknown }>): DataBinding {
+  const out: Record<string, DataBinding[string]> = Object.create(null);
+  for (const name of Object.keys(b.data)) {
+    const data = b.data[name]!, w = Object.hasOwn(b.widths, name) ? b.widths[name]! : 1;
+    out[name] = w === 1 || !(data instanceof Float64Array) || data.length % w !== 0 ? data : array(data, [data.length / w, w]);
+  }
+  return out;
 }
 
 /** Turns a validation error into INVALID_BATCH with the batch index and field. */
@@ -72,9 +86,9 @@ export function batchError(e: unknown, batch: number): unknown {
 export function summarise(posteriors: Record<string, Posterior>, which: StreamOptions["summaries"]): Record<string, PosteriorSummary> {
   if (which === "none") return {};
   const names = which === undefined || which === "all" ? Object.keys(posteriors) : which;
-  const out: Record<string, PosteriorSummary> = {};
+  const out: Record<string, PosteriorSummary> = Object.create(null);
   for (const n of names) {
-    const p = posteriors[n];
+    const p = Object.hasOwn(posteriors, n) ? posteriors[n] : undefined;
     if (!p) throw new VireoError("INVALID_OPTION", `summaries: '${n}' is not a global variable; globals are [${Object.keys(posteriors).join(", ")}].`);
     out[n] = p.summary();
   }
@@ -106,12 +120,24 @@ export function streamOperator<E, S extends SnapshotBase>(
   return (source) =>
     defer(() => {
       const engine = makeEngine();
-      let index = start, skipped = startSkipped;
+      let index = start, skipped = startSkipped, fitted = 0;
+      const ids = new RecentIds();
       return source.pipe(
         map((input): S | typeof SKIP => {
           const batch = index++;
           try {
-            return freeze(step(engine, isSourceBatch(input) ? input.data : (input as DataBinding), batch, skipped), true);
+            const fromSource = isSourceBatch(input);
+            if (fromSource && !ids.isNew(input.index)) {
+              throw new VireoError(
+                "INVALID_BATCH",
+                `Batch ${batch}: source batch id ${input.index} was delivered again (a duplicate); it was already fitted, and fitting it twice would count its data twice.`,
+                { batch },
+              );
+            }
+            const snapshot = freeze(step(engine, fromSource ? sourceBinding(input) : (input as DataBinding), batch, skipped), true);
+            if (fromSource) ids.add(input.index);
+            fitted++;
+            return snapshot;
           } catch (raw) {
             const e = batchError(raw, batch);
             if (onInvalid === "skip" && e instanceof VireoError && e.code === "INVALID_BATCH") {
@@ -123,8 +149,48 @@ export function streamOperator<E, S extends SnapshotBase>(
           }
         }),
         filter((s): s is S => s !== SKIP),
+        // Skipping must never hide that nothing was fitted at all (every snapshot also counts skips).
+        tap({
+          complete: () => {
+            if (fitted === 0 && skipped > startSkipped) {
+              throw new VireoError(
+                "INVALID_BATCH",
+                `The stream completed with every one of its ${skipped - startSkipped} batches skipped as invalid (onInvalid: "skip"), so nothing was fitted. ` +
+                  `Read the reasons on the 'skipped' side channel, e.g. skipped: (s) => console.warn(s.error.message).`,
+                { batch: index - 1 },
+              );
+            }
+          },
+        }),
       );
     });
+}
+
+/** How many recent source batch ids are remembered to refuse a duplicate delivery (constant memory). */
+export const DUPLICATE_WINDOW = 4096;
+
+/**
+ * Source batch ids seen recently. A source batch whose id was already fitted (a retry upstream, a
+ * replayed subject) would count its evidence twice; it is refused as INVALID_BATCH instead (and so
+ * skipped under onInvalid "skip"). Out-of-order ids are fitted in arrival order: nothing is lost.
+ */
+class RecentIds {
+  private readonly seen = new Set<number>();
+  private readonly order = new Float64Array(DUPLICATE_WINDOW);
+  private next = 0;
+
+  /** Whether `id` is not among the recently fitted ids. */
+  isNew(id: number): boolean {
+    return !this.seen.has(id);
+  }
+
+  /** Records a fitted id, forgetting the oldest beyond the window. */
+  add(id: number): void {
+    if (this.seen.has(id)) return;
+    if (this.seen.size >= DUPLICATE_WINDOW) this.seen.delete(this.order[this.next % DUPLICATE_WINDOW]!);
+    this.order[this.next++ % DUPLICATE_WINDOW] = id;
+    this.seen.add(id);
+  }
 }
 
 /** Marks a skipped batch between map and filter. */

@@ -14,6 +14,7 @@ import { VireoError } from "@vireo/core";
 import type { Model } from "../model/spec.js";
 import { SviEngine, type SviOptions } from "../svi/svi-engine.js";
 import { streamOperator, summarise, type BatchInput, type SnapshotBase, type StreamOptions } from "./stream-step.js";
+import { checkStreamOptions, checkSviOptions } from "../engine/options.js";
 
 export interface SviSnapshot extends SnapshotBase {
   readonly rho: number;
@@ -26,6 +27,8 @@ export interface SviSnapshot extends SnapshotBase {
 export function svi(engine: SviEngine, options?: StreamOptions): OperatorFunction<BatchInput, SviSnapshot>;
 export function svi(model: Model | SviEngine, options?: SviOptions & StreamOptions): OperatorFunction<BatchInput, SviSnapshot>;
 export function svi(model: Model | SviEngine, options: Partial<SviOptions> & StreamOptions = {}): OperatorFunction<BatchInput, SviSnapshot> {
+  if (model instanceof SviEngine) checkStreamOptions("svi", options);
+  else checkSviOptions(model, options, true);
   const make = (): SviEngine => {
     if (model instanceof SviEngine) return model;
     if (options.size === undefined) throw new VireoError("INVALID_OPTION", "svi: give 'size', the number of rows of the subsampled plate in the whole data set (N in the N/|B| scaling).");

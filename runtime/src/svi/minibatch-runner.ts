@@ -12,12 +12,17 @@ import { compile, initialise, initialiseSome, rebind, sameShape, type CompiledSt
 import { computeSchedule } from "../engine/schedule.js";
 import { updateVariable } from "../engine/update.js";
 import { Posterior } from "../engine/posterior.js";
+import { GradientPosterior } from "../engine/gradient-posterior.js";
+import { attachGenerator, type GradientFit, type GradientOptions } from "../engine/gradient.js";
+import { posteriorRecord } from "../engine/posterior-record.js";
 
 export interface LocalStepOptions {
   /** Most local sweeps per batch (default 100). */
   readonly localIterations?: number;
   /** Stop the local sweeps when the mean absolute change of the locals' expected statistics falls below this (default 1e-5). */
   readonly localTolerance?: number;
+  /** Gradient-fitted variables: draws per step, optimiser (one optimiser step per batch for a global). */
+  readonly gradient?: GradientOptions;
 }
 
 export class MinibatchRunner {
@@ -27,11 +32,12 @@ export class MinibatchRunner {
   /** Random variables inside data plates, in schedule order. */
   readonly localNames: readonly string[];
   /** The global variables' natural parameters and statistics, shared by every batch's state. */
-  readonly globals: Map<string, { eta: Float64Array; stats: Float64Array }>;
+  readonly globals: Map<string, { eta: Float64Array; stats: Float64Array; gradient: GradientFit | null }>;
   readonly rng: Generator;
   /** One change tracker for every batch's state: they share the globals' buffers. */
   private readonly changes = new ChangeTracker();
   private state: CompiledState | null = null;
+  private readonly gradientOptions: GradientOptions;
   private initialised = false;
   /** Most local sweeps per batch. */
   readonly localIterations: number;
@@ -49,9 +55,10 @@ export class MinibatchRunner {
       const v = model.variables[n]!;
       const count = v.plate === null ? 1 : model.plates[v.plate]!.size!;
       const size = v.family!.size;
-      this.globals.set(n, { eta: new Float64Array(count * size), stats: new Float64Array(count * size) });
+      this.globals.set(n, { eta: new Float64Array(count * size), stats: new Float64Array(count * size), gradient: null });
     }
     this.rng = new Generator(seed);
+    this.gradientOptions = options.gradient ?? {};
     this.localIterations = options.localIterations ?? 100;
     this.localTolerance = options.localTolerance ?? 1e-5;
     if (!(Number.isInteger(this.localIterations) && this.localIterations >= 1)) {
@@ -70,13 +77,16 @@ export class MinibatchRunner {
    */
   prepare(bound: BoundData, rng: Generator = this.rng): CompiledState {
     if (this.state !== null && sameShape(this.state, bound)) rebind(this.state, bound);
-    else this.state = compile(this.model, bound, this.globals, this.changes);
+    else this.state = compile(this.model, bound, this.globals, this.gradientOptions, this.changes);
+    attachGenerator(this.state, rng);
     if (!this.initialised) {
       initialise(this.state, rng);
       this.initialised = true;
     } else {
       initialiseSome(this.state, new Set(this.localNames), rng, false);
     }
+    // A new compiled state of a gradient-fitted global draws from its persisting q before any use.
+    for (const v of this.state.random) if (v.gradient !== null && !v.gradient.drawn) v.gradient.redraw();
     return this.state;
   }
 
@@ -89,8 +99,8 @@ export class MinibatchRunner {
     if (!this.initialised) throw new VireoError("INVALID_STATE", "fitLocals: the globals have not been fitted yet; step the engine on some data first.");
     const state = this.prepare(this.bind(batch), new Generator(seed));
     this.localStep(state, false);
-    const out: Record<string, Posterior> = {};
-    for (const v of this.localStates(state)) out[v.name] = new Posterior(v.name, v.family!, v.count, v.eta);
+    const out = posteriorRecord(this.localStates(state).map((v) =>
+      v.gradient !== null ? new GradientPosterior(v.name, v.family!, v.count, v.gradient.fit) : new Posterior(v.name, v.family!, v.count, v.eta)));
     return out;
   }
 
@@ -148,23 +158,25 @@ export class MinibatchRunner {
 
   /** Posteriors of the global variables (copies). */
   posteriors(): Record<string, Posterior> {
-    const out: Record<string, Posterior> = {};
-    for (const n of this.globalNames) {
-      const v = this.model.variables[n]!, g = this.globals.get(n)!;
-      out[n] = new Posterior(n, v.family!, g.eta.length / v.family!.size, g.eta);
-    }
-    return out;
+    return posteriorRecord(this.globalNames.map((n) => {
+      const v = this.model.variables[n]!, g = this.globals.get(n)!, count = g.eta.length / v.family!.size;
+      return g.gradient !== null ? new GradientPosterior(n, v.family!, count, g.gradient) : new Posterior(n, v.family!, count, g.eta);
+    }));
   }
 
-  /** Copies of the globals' natural parameters (to restore after a failed step). */
+  /** Copies of the globals' natural parameters, or λ of gradient-fitted ones (to restore after a failed step). */
   saveGlobals(): Map<string, Float64Array> {
-    return new Map([...this.globals].map(([n, g]) => [n, g.eta.slice()]));
+    return new Map([...this.globals].map(([n, g]) => [n, g.gradient !== null ? g.gradient.lambda.slice() : g.eta.slice()]));
   }
 
   /** Restores globals saved by saveGlobals() and recomputes their statistics. */
   restoreGlobals(saved: ReadonlyMap<string, Float64Array>): void {
     for (const [n, eta] of saved) {
       const g = this.globals.get(n)!, fam = this.model.variables[n]!.family!;
+      if (g.gradient !== null) {
+        g.gradient.lambda.set(eta);
+        continue;
+      }
       g.eta.set(eta);
       fam.expectedStatsRows(g.eta, g.stats, g.eta.length / fam.size);
       this.changes.markChanged(g.stats);

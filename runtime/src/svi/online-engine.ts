@@ -11,10 +11,14 @@ import type { Model } from "../model/spec.js";
 import type { DataBinding } from "../engine/bind.js";
 import { updateVariable, sumMessages } from "../engine/update.js";
 import { elbo as fullElbo } from "../engine/elbo.js";
+import { monteCarloElbo } from "../engine/mc-elbo.js";
+import { needsGradient } from "../engine/gradient.js";
+import { isDensityNode } from "@vireo/nodes";
 import type { CompiledState, VariableState } from "../engine/state.js";
 import type { Posterior } from "../engine/posterior.js";
 import { MinibatchRunner, type LocalStepOptions } from "./minibatch-runner.js";
 import { restoreRunner } from "./svi-engine.js";
+import { checkOnlineOptions } from "../engine/options.js";
 
 export interface OnlineOptions extends LocalStepOptions {
   /** γ ∈ (0, 1]: weight kept by earlier batches' evidence at each new batch (default 1: none forgotten). */
@@ -61,12 +65,26 @@ export class OnlineEngine {
   private t = 0;
 
   constructor(model: Model, options: OnlineOptions = {}) {
+    checkOnlineOptions(model, options, true);
     this.forgetting = options.forgetting ?? 1;
     this.maxIterations = options.maxIterations ?? 200;
     this.tolerance = options.tolerance ?? 1e-10;
     if (!(this.forgetting > 0 && this.forgetting <= 1)) throw new VireoError("INVALID_OPTION", `online: forgetting must be in (0, 1], got ${this.forgetting}.`);
     if (!(Number.isInteger(this.maxIterations) && this.maxIterations >= 1)) throw new VireoError("INVALID_OPTION", `online: maxIterations must be a positive integer, got ${this.maxIterations}.`);
     this.runner = new MinibatchRunner(model, options.seed ?? 0, options);
+    // A global's earlier evidence is kept as natural parameters: a density factor's is not one.
+    for (const n of this.runner.globalNames) {
+      const v = model.variables[n]!;
+      if (!needsGradient(model, v)) continue;
+      const f = model.factors.find((f) => isDensityNode(f.type) && f.plate !== null && model.plates[f.plate]!.size === null && Object.values(f.edges).some((b) => b.variable === n));
+      if (f) {
+        throw new VireoError(
+          "INVALID_MODEL",
+          `online: gradient-fitted global '${n}' is touched by density factor '${f.name}' in a data plate; online updating keeps earlier batches' evidence as natural parameters, which a density factor does not give. Use svi() for this model, or connect '${n}' to the data through conjugate nodes.`,
+          { variable: n, node: f.name },
+        );
+      }
+    }
     this.evidence = new Map([...this.runner.globals].map(([n, g]) => [n, new Float64Array(g.eta.length)]));
   }
 
@@ -99,7 +117,8 @@ export class OnlineEngine {
         const value = this.batchElbo(state, globals);
         const prev = trace[trace.length - 1];
         trace.push(value);
-        if (prev !== undefined && Math.abs(value - prev) <= this.tolerance * Math.abs(value)) break;
+        // With gradient-fitted variables the ELBO is noisy: the batch runs all its sweeps.
+        if (!state.stochastic && prev !== undefined && Math.abs(value - prev) <= this.tolerance * Math.abs(value)) break;
       }
       // Fold this batch's evidence into A, discounting what came before.
       for (const g of globals) {
@@ -121,7 +140,7 @@ export class OnlineEngine {
    * the sum of the global's messages from factors outside the data plates.
    */
   private batchElbo(state: CompiledState, globals: readonly VariableState[]): number {
-    let value = fullElbo(state);
+    let value = state.stochastic ? monteCarloElbo(state).value : fullElbo(state);
     for (const g of globals) {
       const a = this.evidence.get(g.name)!, fam = g.family!, size = fam.size;
       const prior = new Float64Array(a.length), pa = new Float64Array(size);

@@ -12,9 +12,11 @@ import type { Model } from "../model/spec.js";
 import type { DataBinding } from "../engine/bind.js";
 import { updateVariable } from "../engine/update.js";
 import { collapsePlan } from "../engine/elbo.js";
+import { monteCarloElbo } from "../engine/mc-elbo.js";
 import type { CompiledState, FactorState } from "../engine/state.js";
 import type { Posterior } from "../engine/posterior.js";
 import { MinibatchRunner, type LocalStepOptions } from "./minibatch-runner.js";
+import { checkSviOptions } from "../engine/options.js";
 
 export interface SviOptions extends LocalStepOptions {
   /** N: the number of rows of `plate` in the whole data set. */
@@ -73,6 +75,7 @@ export class SviEngine {
   private t = 0;
 
   constructor(model: Model, options: SviOptions) {
+    checkSviOptions(model, options, true);
     this.plate = dataPlateOf(model, options.plate, "svi");
     this.size = options.size;
     this.tau = options.tau ?? 1;
@@ -103,13 +106,17 @@ export class SviEngine {
     try {
       const state = this.runner.prepare(bound);
       const rows = bound.plateSizes[this.plate]!;
+      if (rows > this.size) {
+        throw new VireoError("INVALID_BATCH", `svi: the batch has ${rows} rows of plate '${this.plate}', more than the whole data set's size N = ${this.size}; the N/|B| scaling would shrink the evidence. Fix 'size' or the batch.`, { variable: this.plate });
+      }
       const scale = this.size / rows;
       const first = this.t === 0;
       const local = first ? { sweeps: 0, logNormaliser: 0 } : this.runner.localStep(state, true);
       const estimate = this.batchElbo(state, scale, first ? null : local.logNormaliser);
       const t = this.t + 1, rho = this.rho(t);
       const isData = (f: FactorState) => this.runner.isDataFactor(f);
-      for (const g of this.runner.globalStates(state)) updateVariable(g, false, { scale: (f) => (isData(f) ? scale : 1), step: rho });
+      // Closed-form globals take a natural-gradient step of size ρ; gradient-fitted ones an optimiser step on the scaled batch ELBO.
+      for (const g of this.runner.globalStates(state)) updateVariable(g, false, { scale: (f) => (isData(f) ? scale : 1), step: rho, dataScale: scale });
       this.t = t;
       return { step: t, rho, rows, elbo: estimate, localSweeps: local.sweeps };
     } catch (e) {
@@ -123,6 +130,12 @@ export class SviEngine {
    * With `logNormaliser` from the last local update, the collapsed form saves two plate passes.
    */
   private batchElbo(state: CompiledState, scale: number, logNormaliser: number | null): number {
+    if (state.stochastic) {
+      return monteCarloElbo(state, {
+        factor: (f) => (this.runner.isDataFactor(f) ? scale : 1),
+        variable: (v) => (this.runner.globals.has(v.name) ? 1 : scale),
+      }).value;
+    }
     const locals = this.runner.localStates(state);
     const collapsed = logNormaliser === null ? null : collapsePlan(locals[locals.length - 1]);
     let global = 0, batch = collapsed ? logNormaliser! : 0;

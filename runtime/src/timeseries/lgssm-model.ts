@@ -5,9 +5,9 @@
  * or a full precision with a Wishart prior). Validation happens here, once, not in the kernels.
  */
 import {
-  VireoError, fmt, Gamma, Wishart, checkGaussianChain, spdInverseDense, type GaussianChainParams,
+  VireoError, Gamma, Wishart, checkGaussianChain, spdInverseDense, type GaussianChainParams,
 } from "@vireo/core";
-import type { NoisePrecisionKind } from "@vireo/nodes";
+import type { NoisePrecisionKind } from "./noise-precision.js";
 
 export type NoiseSpec =
   | { readonly covariance: ArrayLike<number> }
@@ -102,11 +102,11 @@ export function resolveLgssm(spec: LgssmSpec, where = "LGSSM"): ResolvedLgssm {
   const transitionNoise = resolveNoise(spec.transitionNoise, d, "transitionNoise", where);
   const observationNoise = resolveNoise(spec.observationNoise, p, "observationNoise", where);
   const chain: GaussianChainParams = {
-    d, p, A, C,
-    Q: transitionNoise.kind === "known" ? transitionNoise.covariance : identity(d),
-    R: observationNoise.kind === "known" ? observationNoise.covariance : identity(p),
-    m0: vec(spec.initialMean, "initialMean", where),
-    P0: vec(spec.initialCovariance, "initialCovariance", where),
+    d, p, transition: A, observation: C,
+    transitionCovariance: transitionNoise.kind === "known" ? transitionNoise.covariance : identity(d),
+    observationCovariance: observationNoise.kind === "known" ? observationNoise.covariance : identity(p),
+    initialMean: vec(spec.initialMean, "initialMean", where),
+    initialCovariance: vec(spec.initialCovariance, "initialCovariance", where),
   };
   checkGaussianChain(chain, where);
   return { d, p, chain, transitionNoise, observationNoise };
@@ -125,31 +125,4 @@ export function summarisePrecision(kind: NoisePrecisionKind, n: number, eta: Flo
   const { df, scale } = Wishart(n).fromNatural(eta);
   const mean = scale.map((v) => df * v);
   return { kind, df, scale, mean, covarianceEstimate: spdInverseDense(mean, n, "E[Λ]") };
-}
-
-/**
- * Packs T observations (an array of p-vectors, or a flat T·p array) into a T×p Float64Array. Throws
- * INVALID_DATA naming the observation index and the field (y[i]) on a wrong length or non-finite value.
- */
-export function packObservations(y: ArrayLike<ArrayLike<number>> | ArrayLike<number>, p: number, where: string): Float64Array {
-  const nested = y.length > 0 && typeof y[0] !== "number";
-  const T = nested ? y.length : y.length / p;
-  if (!Number.isInteger(T) || T < 1) {
-    throw new VireoError("INVALID_DATA", `${where}: expected at least one observation of length p = ${p}; a flat array must have a length divisible by ${p}, got ${y.length}.`, { field: "y" });
-  }
-  const out = new Float64Array(T * p);
-  for (let t = 0; t < T; t++) {
-    const row = nested ? (y as ArrayLike<ArrayLike<number>>)[t]! : null;
-    if (row !== null && (row == null || row.length !== p)) {
-      throw new VireoError("INVALID_DATA", `${where}: observation ${t} has length ${row?.length}; expected p = ${p} numbers.`, { row: t, field: "y" });
-    }
-    for (let a = 0; a < p; a++) {
-      const v = row !== null ? row[a]! : (y as ArrayLike<number>)[t * p + a]!;
-      if (typeof v !== "number" || !Number.isFinite(v)) {
-        throw new VireoError("INVALID_DATA", `${where}: observation ${t}, field y[${a}] is ${typeof v === "number" ? fmt(v) : typeof v}; expected a finite number. Remove or impute missing values first.`, { row: t, field: `y[${a}]` });
-      }
-      out[t * p + a] = v;
-    }
-  }
-  return out;
 }

@@ -14,7 +14,7 @@ import {
   VireoError, kalmanPredict, kalmanUpdate, rtsSmoother, allocateKalmanBuffers, allocateSmootherBuffers,
   KalmanWorkspace, RtsWorkspace, type KalmanBuffers, type SmootherBuffers, type GaussianChainParams,
 } from "@vireo/core";
-import { expectPrecision, effectiveCovariance, addPrecisionMessage, type NoisePrecisionKind } from "@vireo/nodes";
+import { expectPrecision, effectiveCovariance, addPrecisionMessage, type NoisePrecisionKind } from "./noise-precision.js";
 import { resolveLgssm, summarisePrecision, type LgssmSpec } from "./lgssm-model.js";
 
 export interface OnlineFilterOptions {
@@ -74,7 +74,7 @@ export class OnlineKalman {
   constructor(spec: LgssmSpec, options: OnlineFilterOptions = {}) {
     const m = resolveLgssm(spec, "kalmanFilter");
     if (m.transitionNoise.kind !== "known") {
-      throw new VireoError("INVALID_MODEL", "kalmanFilter: the streaming filter needs a known transitionNoise ({ covariance }); learn it offline with VbLgssm.", { parameter: "transitionNoise" });
+      throw new VireoError("INVALID_MODEL", "kalmanFilter: the streaming filter needs a known transitionNoise ({ covariance }); learn it offline with a graph model (ChainDynamics with a random precision).", { parameter: "transitionNoise" });
     }
     const lag = options.lag ?? 0, rho = options.forgetting ?? 1;
     if (!(Number.isInteger(lag) && lag >= 0 && lag <= 10_000)) throw new VireoError("INVALID_OPTION", `kalmanFilter: 'lag' must be an integer in [0, 10000], got ${lag}.`, { parameter: "lag" });
@@ -84,8 +84,8 @@ export class OnlineKalman {
     this.p = p;
     this.lag = lag;
     this.rho = rho;
-    this.R = m.chain.R.slice();
-    this.par = { ...m.chain, R: this.R };
+    this.R = m.chain.observationCovariance.slice();
+    this.par = { ...m.chain, observationCovariance: this.R };
     const noise = m.observationNoise;
     this.kind = noise.kind === "known" ? null : noise.kind;
     this.prior = noise.kind === "known" ? new Float64Array(0) : noise.prior;
@@ -108,7 +108,7 @@ export class OnlineKalman {
 
   /** E[(y − C x)(y − C x)ᵀ] for y at ys[yOff…] and x ~ N(m[mOff…], P[POff…]) into `scatter`. */
   private residualScatter(ys: Float64Array, yOff: number, m: Float64Array, mOff: number, P: Float64Array, POff: number): Float64Array {
-    const { d, p, scatter, resid } = this, C = this.par.C;
+    const { d, p, scatter, resid } = this, C = this.par.observation;
     for (let a = 0; a < p; a++) {
       let s = ys[yOff + a]!;
       for (let k = 0; k < d; k++) s -= C[a * d + k]! * m[mOff + k]!;
@@ -156,8 +156,8 @@ export class OnlineKalman {
     this.missing[s] = y === null ? 1 : 0;
     if (y !== null) for (let a = 0; a < p; a++) this.ywin[s * p + a] = y[a]!;
     if (this.count === 0) {
-      win.predictedMean.set(par.m0, 0);
-      win.predictedCov.set(par.P0, 0);
+      win.predictedMean.set(par.initialMean, 0);
+      win.predictedCov.set(par.initialCovariance, 0);
     } else {
       kalmanPredict(par, win.filteredMean, prev * d, win.filteredCov, prev * dd, win.predictedMean, s * d, win.predictedCov, s * dd, kws);
     }

@@ -1,6 +1,6 @@
 import test from "ava";
 import {
-  Generator, sampleStandardNormal, kalmanFilter, rtsSmoother, allocateKalmanBuffers, allocateSmootherBuffers,
+  Generator, sampleStandardNormal, kalmanFilterSeries, rtsSmoother, allocateKalmanBuffers, allocateSmootherBuffers,
   checkGaussianChain, KalmanWorkspace, RtsWorkspace, isVireoError, type GaussianChainParams,
 } from "@vireo/core";
 import { type M, type RefChain, flat, mul, add, T_, inv, logDet, randomSpd, referenceKalman } from "./reference.js";
@@ -13,7 +13,10 @@ function randomChain(seed: number, d: number, p: number) {
     A, C, Q: randomSpd(rng, d, 0.3), R: randomSpd(rng, p, 0.5),
     m0: Array.from({ length: d }, () => [sampleStandardNormal(rng)]), P0: randomSpd(rng, d, 2),
   };
-  const par: GaussianChainParams = { d, p, A: flat(ref.A), Q: flat(ref.Q), C: flat(ref.C), R: flat(ref.R), m0: flat(ref.m0), P0: flat(ref.P0) };
+  const par: GaussianChainParams = {
+    d, p, transition: flat(ref.A), transitionCovariance: flat(ref.Q), observation: flat(ref.C), observationCovariance: flat(ref.R),
+    initialMean: flat(ref.m0), initialCovariance: flat(ref.P0),
+  };
   return { rng, ref, par };
 }
 
@@ -59,7 +62,7 @@ for (const [d, p, T, seed] of [[3, 2, 60, 1], [4, 2, 200, 2], [2, 3, 40, 3], [1,
     const ys = simulate(rng, ref, T);
     const y = Float64Array.from(ys.flatMap((v) => v.flat()));
     const filt = allocateKalmanBuffers(T, d), sm = allocateSmootherBuffers(T, d);
-    const ll = kalmanFilter(par, y, T, filt, new KalmanWorkspace(d, p));
+    const ll = kalmanFilterSeries(par, y, T, filt, new KalmanWorkspace(d, p));
     rtsSmoother(par, T, filt, sm, new RtsWorkspace(d));
     const r = referenceKalman(ref, ys);
     let e = 0;
@@ -110,7 +113,7 @@ test("log-likelihood, smoothed marginals and chain entropy equal the joint Gauss
 
   const y = Float64Array.from(yv.flat());
   const filt = allocateKalmanBuffers(T, d), sm = allocateSmootherBuffers(T, d);
-  const ll = kalmanFilter(par, y, T, filt);
+  const ll = kalmanFilterSeries(par, y, T, filt);
   const H = rtsSmoother(par, T, filt, sm, undefined, true);
   t.true(Math.abs(ll - llRef) < 1e-9, `log-likelihood ${ll} vs joint ${llRef}`);
   t.true(Math.abs(H - Href) < 1e-9, `chain entropy ${H} vs joint ${Href}`);
@@ -124,12 +127,12 @@ test("log-likelihood, smoothed marginals and chain entropy equal the joint Gauss
 
 test("checkGaussianChain names the parameter that is wrong", (t) => {
   const { par } = randomChain(5, 2, 1);
-  const e1 = t.throws(() => checkGaussianChain({ ...par, C: new Float64Array(3) }));
-  t.true(isVireoError(e1, "DIMENSION_MISMATCH") && /'C'.*length 2 \(1×2/.test(e1.message), e1?.message);
-  const e2 = t.throws(() => checkGaussianChain({ ...par, R: Float64Array.of(-1) }));
-  t.true(isVireoError(e2, "INVALID_PARAMETER") && /'R'/.test(e2.message), e2?.message);
-  const e3 = t.throws(() => checkGaussianChain({ ...par, m0: Float64Array.of(0, NaN) }));
-  t.true(isVireoError(e3, "INVALID_PARAMETER") && /'m0'\[1\] is NaN/.test(e3.message), e3?.message);
-  const e4 = t.throws(() => kalmanFilter(par, new Float64Array(3), 5, allocateKalmanBuffers(5, 2)));
+  const e1 = t.throws(() => checkGaussianChain({ ...par, observation: new Float64Array(3) }));
+  t.true(isVireoError(e1, "DIMENSION_MISMATCH") && /'observation'.*length 2 \(1×2/.test(e1.message), e1?.message);
+  const e2 = t.throws(() => checkGaussianChain({ ...par, observationCovariance: Float64Array.of(-1) }));
+  t.true(isVireoError(e2, "INVALID_PARAMETER") && /covariance 'observationCovariance'/.test(e2.message), e2?.message);
+  const e3 = t.throws(() => checkGaussianChain({ ...par, initialMean: Float64Array.of(0, NaN) }));
+  t.true(isVireoError(e3, "INVALID_PARAMETER") && /'initialMean'\[1\] is NaN/.test(e3.message), e3?.message);
+  const e4 = t.throws(() => kalmanFilterSeries(par, new Float64Array(3), 5, allocateKalmanBuffers(5, 2)));
   t.true(isVireoError(e4, "DIMENSION_MISMATCH") && /T·p = 5/.test(e4.message), e4?.message);
 });

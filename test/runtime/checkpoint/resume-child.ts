@@ -2,7 +2,8 @@
  * Run in a fresh process by the checkpoint tests: loads a checkpoint file with a fresh registry,
  * continues the CAVI run and prints the bits of every later ELBO and of the final posteriors.
  */
-import { createRegistry, loadCheckpoint, resumeCavi } from "@vireo/runtime";
+import { createRegistry, resumeCavi } from "@vireo/runtime";
+import { loadCheckpoint } from "@vireo/runtime/node";
 import { studentTPack } from "@vireo/plugins";
 import { studentTModel, bits } from "./models.js";
 

@@ -12,9 +12,9 @@ import { fileURLToPath } from "node:url";
 import { Generator, Normal, MvNormal, VireoError } from "@vireo/core";
 import { MvNormalNode, GaussianLinearNode } from "@vireo/nodes";
 import {
-  CaviEngine, compile, bindData, initialise, createRegistry, encodeCheckpoint, decodeCheckpoint, saveCheckpoint,
-  loadCheckpoint, modelToData, caviCheckpoint, resumeCavi, ModelBuilder, HEADER_BYTES, type CheckpointState, type Model, type DataBinding,
+  CaviEngine, compile, bindData, initialise, createRegistry, encodeCheckpoint, decodeCheckpoint, modelToData, caviCheckpoint, resumeCavi, ModelBuilder, HEADER_BYTES, type CheckpointState, type Model, type DataBinding,
 } from "@vireo/runtime";
+import { saveCheckpoint, loadCheckpoint } from "@vireo/runtime/node";
 import { studentTPack } from "@vireo/plugins";
 import { mixtureModel, studentTModel, bits } from "./models.js";
 

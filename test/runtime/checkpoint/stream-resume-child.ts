@@ -3,7 +3,8 @@
  * registry, resumes the stream at batch k with the remaining minibatches and prints the hex of
  * every later snapshot, of the final globals' η and the generator state.
  */
-import { createRegistry, loadCheckpoint, resumeSvi, svi } from "@vireo/runtime";
+import { createRegistry, resumeSvi, svi } from "@vireo/runtime";
+import { loadCheckpoint } from "@vireo/runtime/node";
 import { mixtureBatches, SVI_OPTIONS, collect, snapshotHex, etaHex, from } from "./stream-helpers.js";
 
 const [path, kArg] = process.argv.slice(2);

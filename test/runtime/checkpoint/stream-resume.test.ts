@@ -13,9 +13,10 @@ import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Generator, VireoError, type GeneratorState } from "@vireo/core";
 import {
-  SviEngine, OnlineEngine, svi, online, createRegistry, encodeCheckpoint, decodeCheckpoint, saveCheckpoint, modelToData,
+  SviEngine, OnlineEngine, svi, online, createRegistry, encodeCheckpoint, decodeCheckpoint, modelToData,
   sviCheckpoint, resumeSvi, onlineCheckpoint, resumeOnline, HEADER_BYTES, type CheckpointState, type SviSnapshot, type OnlineSnapshot,
 } from "@vireo/runtime";
+import { saveCheckpoint } from "@vireo/runtime/node";
 import { mixtureBatches, SVI_OPTIONS, collect, snapshotBytes, snapshotHex, etaHex, from } from "./stream-helpers.js";
 
 const here = dirname(fileURLToPath(import.meta.url));

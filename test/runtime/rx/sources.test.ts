@@ -9,9 +9,10 @@ import { syncBuiltinESMExports } from "node:module";
 import { Observable, Subject, config, lastValueFrom, take, takeWhile, tap, toArray } from "rxjs";
 import { Generator, isVireoError } from "@vireo/core";
 import {
-  fromArrays, fromCsvFile, fromCsvText, fromNdjsonFile, fromNdjsonText, batchToBinding,
+  fromArrays, fromCsvText, fromNdjsonText, batchToBinding,
   type Minibatch, type SkippedRow,
 } from "@vireo/runtime";
+import { fromCsvFile, fromNdjsonFile } from "@vireo/runtime/node";
 
 // Spy on every read stream the sources open (node:fs named imports follow syncBuiltinESMExports).
 const streams: { path: string; stream: fs.ReadStream }[] = [];

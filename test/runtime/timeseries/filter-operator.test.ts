@@ -1,6 +1,6 @@
 import test from "ava";
 import { Subject, from, range, map, toArray, lastValueFrom, tap } from "rxjs";
-import { kalmanFilter as kalmanKernel, kalmanPredict, kalmanUpdate, KalmanWorkspace, rtsSmoother, allocateKalmanBuffers, allocateSmootherBuffers, isVireoError } from "@vireo/core";
+import { kalmanFilterSeries as kalmanKernel, kalmanPredict, kalmanUpdate, KalmanWorkspace, rtsSmoother, allocateKalmanBuffers, allocateSmootherBuffers, isVireoError } from "@vireo/core";
 import { kalmanFilter, resolveLgssm, type FilterSnapshot, type SkippedObservation } from "@vireo/runtime";
 import { cvSpec, simulateCv } from "./models.js";
 

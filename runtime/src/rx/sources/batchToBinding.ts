@@ -7,7 +7,7 @@ import type { Minibatch } from "./types.js";
  * a wider field becomes a [rows, width] ndarray over the same buffer (no copy).
  */
 export function batchToBinding(batch: Minibatch): DataBinding {
-  const out: Record<string, DataBinding[string]> = {};
+  const out: Record<string, DataBinding[string]> = Object.create(null);
   for (const [name, data] of Object.entries(batch.data)) {
     const w = batch.widths[name]!;
     out[name] = w === 1 ? data : array(data, [batch.rows, w]);

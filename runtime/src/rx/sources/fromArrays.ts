@@ -5,7 +5,7 @@ import { makeBatch, makeLayout } from "./internal/batches.js";
 import { checkBatchSize, checkOptionsObject, describe, optionError } from "./internal/options.js";
 
 /** One column: a value per row (typed array or number[]) or a vector per row (number[][]). */
-export type ArrayColumn = Float64Array | Int32Array | readonly number[] | readonly (readonly number[])[];
+export type ArrayColumn = Float64Array | Float32Array | Int32Array | Int16Array | Int8Array | Uint32Array | Uint16Array | Uint8Array | readonly number[] | readonly (readonly number[])[];
 
 export interface FromArraysOptions {
   /** Rows per batch; each epoch ends with a smaller batch if the rows do not divide evenly. */
@@ -94,7 +94,7 @@ function toColumn(where: string, name: string, v: unknown): { data: Float64Array
   const at = `${where}: column '${name}'`;
   let data: Float64Array, width = 1;
   if (v instanceof Float64Array) data = v;
-  else if (v instanceof Int32Array) data = Float64Array.from(v);
+  else if (ArrayBuffer.isView(v) && !(v instanceof DataView) && !(v instanceof BigInt64Array) && !(v instanceof BigUint64Array)) data = Float64Array.from(v as unknown as ArrayLike<number>);
   else if (Array.isArray(v)) {
     const nested = v.length > 0 && Array.isArray(v[0]);
     if (nested) {
@@ -113,9 +113,9 @@ function toColumn(where: string, name: string, v: unknown): { data: Float64Array
       for (let r = 0; r < v.length; r++) data[r] = number(at, name, v[r], r, -1);
     }
   } else {
-    throw new VireoError("INVALID_DATA", `${at} is ${describe(v)}; expected a Float64Array, Int32Array, number[] or number[][].`, { field: name });
+    throw new VireoError("INVALID_DATA", `${at} is ${describe(v)}; expected a typed array (Float64Array, Float32Array, Int32Array, …), number[] or number[][].`, { field: name });
   }
-  if (v instanceof Float64Array) for (let i = 0; i < data.length; i++) number(at, name, data[i], i, -1);
+  if (ArrayBuffer.isView(v)) for (let i = 0; i < data.length; i++) number(at, name, data[i], i, -1);
   if (data.length === 0) throw new VireoError("INVALID_DATA", `${at} has no rows.`, { field: name });
   return { data, rows: data.length / width, width };
 }

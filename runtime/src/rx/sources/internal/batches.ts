@@ -13,7 +13,8 @@ export interface Layout {
 
 export function makeLayout(names: readonly string[], widths: readonly number[]): Layout {
   const offsets: number[] = [];
-  const widthRecord: Record<string, number> = {};
+  // Null-prototype records: a column named '__proto__' or 'constructor' is an ordinary field.
+  const widthRecord: Record<string, number> = Object.create(null);
   let rowWidth = 0;
   for (let f = 0; f < names.length; f++) {
     offsets.push(rowWidth);
@@ -24,7 +25,7 @@ export function makeLayout(names: readonly string[], widths: readonly number[]):
 }
 
 export function makeBatch(layout: Layout, index: number, epoch: number, rows: number, buffers: readonly Float64Array[]): Minibatch {
-  const data: Record<string, Float64Array> = {};
+  const data: Record<string, Float64Array> = Object.create(null);
   for (let f = 0; f < layout.names.length; f++) data[layout.names[f]!] = buffers[f]!;
   return Object.freeze({ index, epoch, rows, data: Object.freeze(data), widths: layout.widthRecord });
 }

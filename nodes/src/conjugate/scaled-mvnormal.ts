@@ -1,0 +1,67 @@
+/**
+ * ScaledMvNormal(out | mean, precision, scale): a d-dimensional Gaussian whose precision is κΛ
+ * with κ known, as in the conditional prior μ_k | Λ_k ~ N(m₀, (β₀Λ_k)⁻¹) of Bishop's mixture
+ * (PRML 10.40) when q keeps μ_k and Λ_k apart (for the joint q use NormalWishartNode).
+ *   log f = (d/2) log κ + ½ log|Λ| − (d/2) log 2π − ½ κ tr(Λ (x − μ)(x − μ)ᵀ).
+ * Edges: out (MvNormal(d)), mean (MvNormal(d)), precision (Wishart(d)), scale (input κ > 0).
+ * Stats layouts: MvNormal [x, vec(x xᵀ)], Wishart [log|Λ|, vec Λ]. With
+ *   S = E[xxᵀ] − E[x]E[μ]ᵀ − E[μ]E[x]ᵀ + E[μμᵀ],
+ * the messages are out: [κE[Λ]E[μ], −½κE[Λ]], mean: [κE[Λ]E[x], −½κE[Λ]], precision: [½, −½κS].
+ */
+import { LOG_2PI } from "@vireo/core";
+import { type NodeType, type NodeContext, type EdgeView, type EdgeInfo, ruleSet, weightAt, instanceOf, rowTerms } from "../contract/node.js";
+import { requireKnown, requireSameDim, requireValueSize } from "../contract/edges.js";
+
+/** S_ij of row n (see the header), read from the stats. */
+function sEntry(x: EdgeView, m: EdgeView, d: number, n: number, i: number, j: number): number {
+  const xo = instanceOf(x, n) * x.size, mo = instanceOf(m, n) * m.size, xs = x.stats, ms = m.stats;
+  return xs[xo + d + i * d + j]! - xs[xo + i]! * ms[mo + j]! - ms[mo + i]! * xs[xo + j]! + ms[mo + d + i * d + j]!;
+}
+
+export const ScaledMvNormalNode: NodeType = {
+  name: "ScaledMvNormal",
+  edges: [
+    { name: "out", family: "MvNormal", doc: "the d-dimensional Gaussian variable" },
+    { name: "mean", family: "MvNormal", doc: "its mean vector" },
+    { name: "precision", family: "Wishart", doc: "the d×d precision Λ, scaled by κ" },
+    { name: "scale", family: "input", doc: "known κ > 0" },
+  ],
+  check(info: Readonly<Record<string, EdgeInfo>>, nodeName: string): void {
+    requireSameDim(info, ["out", "mean", "precision"], nodeName, "ScaledMvNormal");
+    requireKnown(info.scale!.known, nodeName, "ScaledMvNormal", "scale", "κ is a fixed number");
+    requireValueSize(info, "scale", 1, nodeName, "ScaledMvNormal", "one scale κ");
+  },
+  messages: ruleSet(["out", "mean", "precision"], (ctx: NodeContext, edge: string, out: Float64Array): void => {
+    const { out: x, mean: m, precision: L, scale: k } = ctx.edges;
+    const d = x.family!.dim;
+    for (let n = 0; n < ctx.rows; n++) {
+      const wk = weightAt(ctx.weights, n) * k.values[instanceOf(k, n)]!, lo = instanceOf(L, n) * L.size + 1;
+      if (edge === "out" || edge === "mean") {
+        const target = edge === "out" ? x : m, other = edge === "out" ? m : x;
+        const to = instanceOf(target, n) * target.size, oo = instanceOf(other, n) * other.size;
+        for (let i = 0; i < d; i++) {
+          let s = 0;
+          for (let j = 0; j < d; j++) {
+            const lij = L.stats[lo + i * d + j]!;
+            s += lij * other.stats[oo + j]!;
+            out[to + d + i * d + j] -= 0.5 * wk * lij;
+          }
+          out[to + i] += wk * s;
+        }
+      } else {
+        out[lo - 1] += 0.5 * weightAt(ctx.weights, n);
+        for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) out[lo + j * d + i] -= 0.5 * wk * sEntry(x, m, d, n, i, j);
+      }
+    }
+  }),
+  ...rowTerms((ctx) => {
+    const { out: x, mean: m, precision: L, scale: k } = ctx.edges;
+    const d = x.family!.dim;
+    return (n) => {
+      const kv = k.values[instanceOf(k, n)]!, lo = instanceOf(L, n) * L.size;
+      let tr = 0;
+      for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) tr += L.stats[lo + 1 + j * d + i]! * sEntry(x, m, d, n, i, j);
+      return 0.5 * d * Math.log(kv) + 0.5 * L.stats[lo]! - 0.5 * d * LOG_2PI - 0.5 * kv * tr;
+    };
+  }),
+};

@@ -1,0 +1,348 @@
+/**
+ * Gradient-fitted variables in the graph. A random variable with a variational family q over an
+ * unconstrained z and a bijector x = T(z) onto its support takes one optimiser step on its ELBO
+ * terms per sweep, with the other variables held fixed (a stochastic coordinate step):
+ *
+ *   L(λ) = ⟨M, E_q[T(x)]⟩ + Σ_density g E_q[log g(x, ...)] + E_q[log|J_T(z)|] + H[q(z)],
+ *
+ * where M is the sum of the conjugate neighbours' messages to the variable: their E_q[log f] is
+ * linear in T(x) with the message as coefficient (that is the node contract), so the gradient
+ * flows through T(x_s) of the draws. The terms are exactly the variable's Markov blanket, which
+ * Rao–Blackwellises the score-function estimator. The estimator is the black-box-VI one
+ * (bbvi/estimator.ts) over a one-latent model made of that blanket.
+ *
+ * After the step the variable's statistics buffer holds the Monte Carlo mean of T(x_s) over the
+ * step's draws, so conjugate neighbours compute their messages and energies from it like from any
+ * other variable; the draws themselves stay in the state for the ELBO and for density factors
+ * shared with other gradient-fitted variables.
+ */
+import {
+  VireoError, Generator, Tape, adam, constantSchedule, guardedStep, isVariationalFactory, statsDot, statsOfValues,
+  transformInputSize, meanFieldGaussian, ad,
+  type Optimizer, type OptimizerState, type Schedule, type Transform, type VariationalFamily, type TNode,
+} from "@vireo/core";
+import { isDensityNode, type NodeContext } from "@vireo/nodes";
+import { bbviModel, type BbviFactorSpec, type EstimatorChoice } from "../bbvi/model.js";
+import { ElboGradientEstimator } from "../bbvi/estimator.js";
+import type { VariableState, FactorState, CompiledState } from "./state.js";
+import type { Model, VariableSpec } from "../model/spec.js";
+
+/** How gradient-fitted variables are stepped (engine-wide). */
+export interface GradientOptions {
+  /** Monte Carlo draws per step (default 10). */
+  readonly samples?: number;
+  /** Optimiser of every gradient-fitted variable (default adam({ lr: 0.05 })). */
+  readonly optimizer?: Optimizer;
+  /** Learning rate by step (default: the optimiser's own rate). */
+  readonly schedule?: Schedule;
+  /** Score-function terms use only the variable's Markov blanket (default true). */
+  readonly raoBlackwell?: boolean;
+}
+
+/**
+ * What persists of a gradient-fitted variable from one compiled state to the next (SVI keeps its
+ * globals this way): λ, the optimiser state and the score baseline.
+ */
+export class GradientFit {
+  readonly lambda: Float64Array;
+  readonly optimizerState: OptimizerState;
+  readonly baselines: Float64Array;
+  /** Steps taken and steps skipped for a non-finite gradient. */
+  steps = 0;
+  skipped = 0;
+
+  constructor(
+    readonly q: VariationalFamily,
+    readonly bijector: Transform,
+    readonly reparam: boolean,
+    readonly optimizer: Optimizer,
+    readonly schedule: Schedule,
+  ) {
+    this.lambda = new Float64Array(q.nParams);
+    q.init(this.lambda);
+    this.optimizerState = optimizer.init(q.nParams);
+    this.baselines = new Float64Array(1).fill(NaN);
+  }
+
+  /** Back to q's initial λ with a fresh optimiser (a plate-local variable on a new minibatch). */
+  reset(): void {
+    this.q.init(this.lambda);
+    this.optimizerState.step = 0;
+    for (const b of this.optimizerState.buffers) b.fill(0);
+    this.baselines.fill(NaN);
+  }
+}
+
+/** Per-draw log density of a density factor, kept in its FactorState for the ELBO. */
+export interface DensityDraws {
+  /** log g at draw s of the latest evaluation (unscaled). */
+  readonly values: Float64Array;
+}
+
+/** Whether a random variable must be fitted by gradients: declared so, or touched by a density node. */
+export function needsGradient(model: Model, v: VariableSpec): boolean {
+  if (v.kind !== "random") return false;
+  if (v.gradient) return true;
+  return model.factors.some((f) => isDensityNode(f.type) && Object.values(f.edges).some((b) => b.variable === v.name));
+}
+
+/** Resolves q and the bijector of a gradient-fitted variable with `count` instances. */
+export function resolveFit(v: VariableSpec, count: number, options: GradientOptions): GradientFit {
+  const fam = v.family!;
+  const bijector = v.gradient?.bijector ?? fam.supportBijector;
+  if (bijector === null) {
+    throw new VireoError(
+      "INVALID_MODEL",
+      `Variable '${v.name}' (${fam.key}) is touched by a density factor, so it must be fitted by gradients, but its family has no support bijector. Give it { q, bijector }, or connect it through conjugate nodes only.`,
+      { variable: v.name },
+    );
+  }
+  // A variable on a density node without a declared q gets a mean-field Gaussian through its bijector.
+  const choice = v.gradient?.q ?? meanFieldGaussian();
+  const zSize = transformInputSize(bijector, fam.valueSize);
+  let q: VariationalFamily;
+  if (count === 1) q = isVariationalFactory(choice) ? choice.create(zSize) : choice;
+  else {
+    if (!bijector.elementwise) {
+      throw new VireoError("INVALID_MODEL", `Variable '${v.name}' has ${count} instances but its bijector '${bijector.name}' maps one value at a time; gradient-fitted plated variables need an element-wise bijector (identity, log, logit).`, { variable: v.name });
+    }
+    if (!isVariationalFactory(choice) || !choice.factorises) {
+      throw new VireoError(
+        "INVALID_MODEL",
+        `Variable '${v.name}' has ${count} instances (one q per row); give a family that factorises over rows, e.g. { q: meanFieldGaussian() }, so the whole plate is one vectorised parameter.`,
+        { variable: v.name },
+      );
+    }
+    q = choice.create(count * zSize);
+  }
+  const expected = count * zSize;
+  if (q.dim !== expected || q.discrete) {
+    throw new VireoError(
+      "INVALID_MODEL",
+      `Variable '${v.name}' (${fam.key}${count > 1 ? ` × ${count}` : ""}): its q ${q.name} draws ${q.dim} values, but the bijector '${bijector.name}' needs ${expected} unconstrained values${q.discrete ? " (and q must be continuous)" : ""}. Give q without a dimension (e.g. fullRankGaussian()) and the graph sizes it.`,
+      { variable: v.name },
+    );
+  }
+  const choiceEst: EstimatorChoice = v.gradient?.estimator ?? "auto";
+  if (choiceEst === "reparam" && !q.reparameterizable) {
+    throw new VireoError("INVALID_OPTION", `Variable '${v.name}': ${q.name} has no reparameterised draw; use estimator 'score' or 'auto'.`, { variable: v.name });
+  }
+  const reparam = choiceEst === "reparam" || (choiceEst === "auto" && q.reparameterizable);
+  const optimizer = options.optimizer ?? adam({ lr: 0.05 });
+  return new GradientFit(q, bijector, reparam, optimizer, options.schedule ?? constantSchedule(optimizer.learningRate));
+}
+
+
+/** Per-sweep machinery of one gradient-fitted variable in one compiled state. */
+export class GradientVariable {
+  readonly samples: number;
+  /** x_s, s = 0..S−1 (count × valueSize each). */
+  readonly draws: Float64Array[];
+  /** T(x_s) (count × size each). */
+  readonly drawStats: Float64Array[];
+  /** log|det J| at each draw. */
+  readonly logDet: Float64Array;
+  /** H[q(z)] at the λ of the draws. */
+  entropy = 0;
+  /** Σ of the conjugate neighbours' (scaled) messages, count × size. */
+  readonly message: Float64Array;
+  /** Density factors touching the variable, in the estimator's factor order (after the conjugate term). */
+  readonly densityFactors: FactorState[];
+  rng: Generator | null = null;
+  drawn = false;
+  private readonly estimator: ElboGradientEstimator<undefined>;
+  private readonly grad: Float64Array;
+  private readonly loss: Float64Array;
+  private readonly z: Float64Array;
+  private readonly valueTape = new Tape();
+  private readonly model: Model;
+
+  constructor(readonly variable: VariableState, readonly fit: GradientFit, state: CompiledState, options: GradientOptions) {
+    this.model = state.model;
+    const S = (this.samples = options.samples ?? 10);
+    if (!Number.isInteger(S) || S < 2) {
+      throw new VireoError("INVALID_OPTION", `gradient.samples must be an integer ≥ 2 (the ELBO's standard error needs two draws), got ${S}.`, { parameter: "samples" });
+    }
+    const v = variable, fam = v.family!, n = v.count * fam.valueSize;
+    this.draws = Array.from({ length: S }, () => new Float64Array(n));
+    this.drawStats = Array.from({ length: S }, () => new Float64Array(v.count * fam.size));
+    this.logDet = new Float64Array(S);
+    this.message = new Float64Array(v.count * fam.size);
+    this.densityFactors = v.densityFactors;
+    this.grad = new Float64Array(fit.q.nParams);
+    this.loss = new Float64Array(fit.q.nParams);
+    this.z = new Float64Array(fit.q.dim);
+    const conjugate: BbviFactorSpec<undefined> = {
+      name: `${v.name}.conjugate`, vars: [v.name],
+      logDensity: (x, _tape, _data, s) => {
+        const xs = x[v.name]!;
+        this.draws[s]!.set(xs.value);
+        return statsDot(xs, fam, v.count, this.message, this.drawStats[s]!);
+      },
+      logDensityValue: (x, _data, s) => {
+        const xs = x[v.name]!, st = this.drawStats[s]!;
+        this.draws[s]!.set(xs);
+        statsOfValues(fam, xs, v.count, st);
+        let dot = 0;
+        for (let i = 0; i < st.length; i++) dot += this.message[i]! * st[i]!;
+        return dot;
+      },
+    };
+    const density: BbviFactorSpec<undefined>[] = this.densityFactors.map((f) => ({
+      name: f.name, vars: [v.name], minibatch: isDataPlate(state.model, f),
+      logDensity: (x, tape, _data, s) => densityOnTape(state, f, tape, s, v, x[v.name]!),
+    }));
+    const model = bbviModel<undefined>({
+      latents: [{ name: v.name, family: fit.q, transform: fit.bijector, estimator: fit.reparam ? "reparam" : "score" }],
+      factors: [conjugate, ...density],
+    });
+    this.estimator = new ElboGradientEstimator(model, new Tape(), {
+      samples: S, reparam: [fit.reparam], raoBlackwell: options.raoBlackwell ?? true, baseline: "running", baselineDecay: 0.9,
+    });
+  }
+
+  /** Draws one value from q into draw slot s (value, statistics, Jacobian) with `rng`. */
+  drawSlot(s: number, rng: Generator): void {
+    const { fit, variable: v } = this;
+    fit.q.sample(fit.lambda, rng, this.z);
+    this.logDet[s] = fit.bijector.forwardValue(this.z, this.draws[s]!);
+    statsOfValues(v.family!, this.draws[s]!, v.count, this.drawStats[s]!);
+  }
+
+  /** Draws S fresh values from q (numerically) into the draw buffers and sets the statistics to their mean. */
+  redraw(): void {
+    const rng = this.requireGenerator();
+    for (let s = 0; s < this.samples; s++) this.drawSlot(s, rng);
+    this.entropy = this.entropyNow();
+    this.averageStats();
+    this.drawn = true;
+  }
+
+  /**
+   * One optimiser step on the variable's blanket of the ELBO. `scale` multiplies conjugate
+   * messages (SVI: N/|B| for data factors), `dataScale` the density factors in data plates,
+   * `extra` is added to the summed messages (online: earlier batches' evidence).
+   */
+  step(scale: ((f: FactorState) => number) | undefined, dataScale: number, extra: Float64Array | undefined): void {
+    if (!this.drawn) this.redraw();
+    const { fit, variable: v } = this;
+    sumConjugate(v, this.message, scale);
+    if (extra) for (let i = 0; i < this.message.length; i++) this.message[i] = this.message[i]! + extra[i]!;
+    const estimate = this.estimator.estimate(fit.lambda, this.grad, this.requireGenerator(), fit.baselines, { data: undefined, scale: dataScale });
+    // Keep each draw's terms for the ELBO: density values (unscaled) and Jacobians.
+    let sampled = 0;
+    for (let s = 0; s < this.samples; s++) {
+      this.logDet[s] = this.estimator.jacobianValue(s, 0);
+      sampled += this.logDet[s]! + this.estimator.factorValue(s, 0);
+      this.densityFactors.forEach((f, j) => {
+        const c = isDataPlate(this.model, f) ? dataScale : 1, value = this.estimator.factorValue(s, j + 1);
+        f.density!.values[s] = value / c;
+        sampled += value;
+      });
+    }
+    this.entropy = estimate - sampled / this.samples;
+    this.averageStats();
+    for (let i = 0; i < this.grad.length; i++) this.loss[i] = -this.grad[i]!;
+    const outcome = guardedStep(fit.optimizer, fit.lambda, this.loss, fit.optimizerState, fit.schedule.rate(fit.optimizerState.step));
+    fit.steps++;
+    if (!outcome.applied) fit.skipped++;
+  }
+
+  /** H[q(z)] at the current λ (closed form, on a private tape). */
+  entropyNow(): number {
+    const t = this.valueTape;
+    t.reset();
+    return this.fit.q.entropy(this.fit.q.prepare(t.constant(this.fit.lambda))).value[0]!;
+  }
+
+  /** Sets the statistics buffer to the mean of T(x_s) over the current draws. */
+  averageStats(): void {
+    const st = this.variable.stats, S = this.samples;
+    st.fill(0);
+    for (let s = 0; s < S; s++) {
+      const d = this.drawStats[s]!;
+      for (let i = 0; i < st.length; i++) st[i] = st[i]! + d[i]! / S;
+    }
+    this.variable.changes.markChanged(st);
+  }
+
+  private requireGenerator(): Generator {
+    if (this.rng === null) {
+      throw new VireoError("INVALID_STATE", `Gradient-fitted '${this.variable.name}' has no generator: initialise the state (initialise(state, rng)) before updating it.`, { variable: this.variable.name });
+    }
+    return this.rng;
+  }
+}
+
+/** Whether a factor lives in a data plate (scaled by N/|B| under minibatching). */
+export function isDataPlate(model: Model, f: FactorState): boolean {
+  return f.spec.plate !== null && model.plates[f.spec.plate]!.size === null;
+}
+
+/** out ← Σ over v's conjugate neighbours of scale(f) · message(f → v). */
+function sumConjugate(v: VariableState, out: Float64Array, scale?: (f: FactorState) => number): void {
+  out.fill(0);
+  const tmp = v.scratch.message;
+  for (const nb of v.neighbours) {
+    const c = scale ? scale(nb.factor) : 1;
+    if (c === 1) nb.rule(nb.factor.ctx, out);
+    else {
+      tmp.fill(0);
+      nb.rule(nb.factor.ctx, tmp);
+      for (let i = 0; i < out.length; i++) out[i] = out[i]! + c * tmp[i]!;
+    }
+  }
+}
+
+/** The tape shape of one edge's values: whole plate columns ([rows] or [rows, k]) or one value ([k]). */
+function edgeShape(count: number, valueSize: number): number[] {
+  return count === 1 ? [valueSize] : valueSize === 1 ? [count] : [count, valueSize];
+}
+
+/**
+ * log g of density factor f on `tape` at draw s: `self` (with its tape value `x`) is the variable
+ * being stepped; other gradient-fitted variables enter as constants at their draw s; known edges
+ * as their whole columns. Returns a scalar (row weights applied when the node returns one value per row).
+ */
+export function densityOnTape(state: CompiledState, f: FactorState, tape: Tape, s: number, self: VariableState | null, x: TNode | null): TNode {
+  const values: Record<string, TNode> = {};
+  for (const [edge, b] of Object.entries(f.spec.edges)) {
+    const u = state.variables.get(b.variable)!;
+    const shape = edgeShape(u.count, u.spec.valueSize);
+    if (u === self) values[edge] = shape.length === 1 ? x! : ad.reshape(x!, shape);
+    else if (u.known) values[edge] = tape.constant(u.values, shape);
+    else values[edge] = tape.constant(u.gradient!.draws[s % u.gradient!.samples]!, shape);
+  }
+  const ctx: NodeContext = f.ctx;
+  const type = f.spec.type;
+  if (!isDensityNode(type)) throw new VireoError("INVALID_STATE", `Factor '${f.name}' is not a density node.`, { node: f.name });
+  const out = type.density.logDensity(values, tape, ctx);
+  if (!out || out.tape !== tape) {
+    throw new VireoError("INVALID_NODE", `Density node '${f.name}' (${f.spec.type.name}): the log density must return a node built on the tape it was given.`, { node: f.name });
+  }
+  if (out.size === 1) {
+    if (ctx.weights !== null) {
+      throw new VireoError("INVALID_NODE", `Density node '${f.name}': its plate has row multiplicities, so the log density must return one value per row (shape [${ctx.rows}]), not their sum.`, { node: f.name });
+    }
+    return out;
+  }
+  if (out.size !== ctx.rows) {
+    throw new VireoError("INVALID_NODE", `Density node '${f.name}' (${f.spec.type.name}): the log density returned shape [${out.shape.join(", ")}]; return a scalar or one value per row ([${ctx.rows}]).`, { node: f.name });
+  }
+  if (ctx.weights === null) return ad.sum(out);
+  const w = ctx.weights;
+  if (w.offset !== 0 || w.stride !== 1 || w.data.length !== ctx.rows) {
+    throw new VireoError("INVALID_MODEL", `Density node '${f.name}' cannot sit inside a mixture (its rows would need per-component weights).`, { node: f.name });
+  }
+  return ad.sum(ad.mul(out, tape.constant(w.data)));
+}
+
+/** The gradient-fitted variables of a compiled state. */
+export function gradientVariables(state: CompiledState): GradientVariable[] {
+  return state.random.filter((v) => v.gradient !== null).map((v) => v.gradient!);
+}
+
+/** Gives every gradient-fitted variable of `state` its generator. */
+export function attachGenerator(state: CompiledState, rng: Generator): void {
+  for (const v of state.random) if (v.gradient !== null) v.gradient.rng = rng;
+}
