@@ -11,6 +11,7 @@ import { timeseries } from "./timeseries.js";
 import { bundleSize } from "./bundle-size.js";
 import { distributed } from "./distributed.js";
 import { families } from "./families.js";
+import { distributedSim } from "./distributed-sim.js";
 
 /** Every registered suite, by the name used on the command line. */
 export const suites: Record<string, () => Promise<unknown>> = {
@@ -23,6 +24,7 @@ export const suites: Record<string, () => Promise<unknown>> = {
   "bundle-size": bundleSize,
   distributed,
   families,
+  "distributed-sim": distributedSim,
 };
 
 async function main(args: string[]): Promise<number> {

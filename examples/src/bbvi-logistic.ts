@@ -7,9 +7,10 @@
  */
 import { Generator, sampleStandardNormal, sigmoid, ad, adam, exponentialDecay, fullRankGaussian, MvNormal, Bernoulli } from "@vireo/core";
 import { MvNormalNode, densityNode } from "@vireo/nodes";
-import { ModelBuilder, cavi } from "@vireo/runtime";
+import { ModelBuilder, caviProgress } from "@vireo/runtime";
 import { writePictures } from "./pictures/folder.js";
 import { bbviCharts } from "./pictures/bbvi-logistic.js";
+import { caviWithBar } from "./lib/progress.js";
 
 const N = 1000, D = 5, s0 = 2;
 const rng = new Generator(2024);
@@ -38,12 +39,12 @@ m.factor(MvNormalNode, { out: w, mean: new Float64Array(D), precision: prior });
 m.factor(logistic, { w, x: m.input("x", { plate: rows, size: D }), y: m.observed("y", Bernoulli, { plate: rows }) });
 
 const elboSteps: number[] = [];
-const result = cavi(m.build(), {
+const result = await caviWithBar("Fit", caviProgress(m.build(), {
   data: { x: X, y },
   onSweep: (_, elbo) => elboSteps.push(elbo),
   maxIterations: 3000,
   gradient: { samples: 10, optimizer: adam({ lr: 0.05 }), schedule: exponentialDecay(0.05, 0.02, 3000), convergence: false, averageFrom: 1500 },
-});
+}), 1, 3000);
 const q = result.posteriors.w!;
 const mean = q.mean(), sd = q.variance().map(Math.sqrt);
 console.log(`${result.iterations} sweeps, ELBO ≈ ${result.elboEstimate.toFixed(2)} ± ${result.elboStandardError.toFixed(2)} (Monte Carlo SE)`);

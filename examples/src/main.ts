@@ -7,12 +7,13 @@
  * Run: npx -y pnpm@10.34.9 start
  */
 import { fileURLToPath } from "node:url";
-import { cavi, type CaviResult } from "@vireo/runtime";
+import { cavi, caviProgress, type CaviResult } from "@vireo/runtime";
 import type { NormalWishartParams } from "@vireo/core";
 import { readNumericCsv } from "./lib/csv.js";
 import { normalWishartMixture, type NormalWishartMixturePriors } from "./normal-wishart-mixture.js";
 import { writePictures } from "./pictures/folder.js";
 import { mixtureCharts } from "./pictures/mixture.js";
+import { caviWithBar } from "./lib/progress.js";
 
 // ---------------------------------------------------------------- the data
 
@@ -40,7 +41,7 @@ console.log(`covariance; cluster weights ~ Dirichlet(α₀ = ${PRIORS.alpha}), w
 console.log("(Bishop's Bayesian Gaussian mixture, PRML §10.2, fitted by CAVI on the standardised data).");
 
 const started = performance.now();
-const result = fit(K);
+const result = await caviWithBar("CAVI", caviProgress(normalWishartMixture(K, d, PRIORS), { data: { x }, ...FIT }), FIT.restarts, FIT.maxIterations);
 const ms = performance.now() - started;
 
 /** A cluster in minutes: its centre, standard deviations and correlation, from E[μ] and E[Λ]⁻¹. */

@@ -41,6 +41,7 @@ export { ChainCategoricalTransitionNode } from "./chain/chain-categorical-transi
 export { ChainInitialNode, priorBeforeFirst } from "./chain/chain-initial.js";
 export { ChainDynamicsNode } from "./chain/chain-dynamics.js";
 export { ChainEmissionNode } from "./chain/chain-emission.js";
+export { observationMatrixStart } from "./chain/emission-start.js";
 export { AutoregressiveNode } from "./chain/autoregressive.js";
 
 // Defining node types (built-ins and plugins alike).

@@ -11,7 +11,9 @@ export { updateVariable } from "./engine/update.js";
 export { elbo, elboTerms, collapsePlan, type ElboTerms } from "./engine/elbo.js";
 export { computeSchedule, scheduleFromNames } from "./engine/schedule.js";
 export { cavi, CaviEngine, type CaviOptions, type CaviResult, type ElboDecrease, type CaviGradientOptions } from "./engine/cavi.js";
-export { Posterior, type PosteriorSummary } from "./engine/posterior.js";
+export { Posterior, type PosteriorSummary, type PosteriorJSON, type ParamsOf, type ValueOf } from "./engine/posterior.js";
+export { posteriorPredictive, type LatentDraw, type PredictiveOptions } from "./engine/predictive.js";
+export { describeModel, modelOutline, type ModelOutline } from "./model/summary.js";
 
 // Gradient-fitted variables and density factors in the graph; the Monte Carlo ELBO.
 export { GradientFit, GradientVariable, attachGenerator, type GradientOptions, type DensityDraws } from "./engine/gradient.js";
@@ -26,6 +28,7 @@ export { svi, type SviSnapshot } from "./rx/svi.js";
 export { online, type OnlineSnapshot } from "./rx/online.js";
 export { streamOperator, batchError, type BatchInput, type SkippedBatch, type StreamOptions, type SnapshotBase } from "./rx/stream-step.js";
 export * from "./rx/sources/index.js";
+export { caviProgress, bbviProgress, type CaviProgress, type CaviSweepEvent, type CaviDoneEvent, type BbviProgress, type BbviStepEvent, type BbviDoneEvent } from "./rx/fit-progress.js";
 
 // Registries of families, nodes and codecs; checkpoints.
 export * from "./registry/index.js";

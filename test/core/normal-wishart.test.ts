@@ -58,7 +58,7 @@ test("layout names the statistics blocks; the starting point is m = 0, β = 1, �
   t.true(close(s[2]!, d / Q.precisionScale + Q.df * (Wm[0]! * 1 + Wm[1]! * -1)));
 });
 
-test("firstImproperRow finds the improper instance; checkValue guards values", (t) => {
+test("firstImproperRow finds the improper instance; checkSupport names row and column of a bad value", (t) => {
   const good = fam.toNatural(Q), bad = good.slice();
   bad[d] = 0.1; // β < 0
   const rows = new Float64Array(3 * fam.size);
@@ -67,9 +67,27 @@ test("firstImproperRow finds the improper instance; checkValue guards values", (
   rows.set(bad, 2 * fam.size);
   t.is(fam.firstImproperRow(rows, 2), -1);
   t.is(fam.firstImproperRow(rows, 3), 2);
-  t.notThrows(() => fam.checkValue(f64(0, 1, 2, 0.5, 0.5, 1), "x row 0"));
-  const e = t.throws(() => fam.checkValue(f64(0, 1, 1, 2, 2, 1), "x row 4"), { instanceOf: VireoError });
-  t.is(e?.code, "INVALID_DATA");
-  t.regex(e?.message ?? "", /x row 4: the precision block Λ must be symmetric positive definite/);
-  t.is(t.throws(() => fam.checkValue(f64(0, 1, 1, 0), "x"), { instanceOf: VireoError })?.code, "DIMENSION_MISMATCH");
+  const values = f64(0, 1, 2, 0.5, 0.5, 1, /* row 1 */ 0, 1, 1, 2, 2, 1, /* row 2 */ 0, NaN, 1, 0, 0, 1, /* row 3 */ 0, 0, 1, 0.3, 0, 1);
+  t.notThrows(() => fam.checkSupport(values, 1, "Data 'theta'"));
+  const e1 = t.throws(() => fam.checkSupport(values, 2, "Data 'theta'", "theta"), { instanceOf: VireoError });
+  t.is(e1?.code, "INVALID_DATA");
+  t.regex(e1?.message ?? "", /Data 'theta': row 1 is \[0, 1, 1, 2, 2, 1\], expected \[μ \(2 numbers\), vec Λ \(2×2 symmetric positive definite/);
+  t.is(e1?.context.variable, "theta");
+  const e2 = t.throws(() => fam.checkSupport(values.subarray(12), 1, "x"), { instanceOf: VireoError });
+  t.regex(e2?.message ?? "", /x: row 0, column 1 is NaN, expected a finite number/);
+  const e3 = t.throws(() => fam.checkSupport(values.subarray(18), 1, "x"), { instanceOf: VireoError });
+  t.regex(e3?.message ?? "", /row 0, column 4 is 0, expected a symmetric precision block Λ \(entry Λ\[0,1\] is 0\.30*\)/);
+});
+
+test("seedAt moves the location m to a data point and keeps β, ν, W; inline constants pick d", (t) => {
+  const eta = fam.toNatural(Q);
+  t.true(fam.seedAt(eta, f64(9, 3, -2), 1));
+  const p = fam.fromNatural(eta);
+  t.deepEqual(Array.from(p.mean), [3, -2]);
+  t.true(close(p.precisionScale, Q.precisionScale) && close(p.df, Q.df));
+  for (let i = 0; i < d * d; i++) t.true(close(p.scale[i]!, Q.scale[i]!, 1e-10));
+  t.is(NormalWishart.constantFamily(6, "edge 'theta'"), NormalWishart(2));
+  t.is(NormalWishart.constantFamily(12, "edge 'theta'"), NormalWishart(3));
+  const e = t.throws(() => NormalWishart.constantFamily(5, "edge 'theta'"), { instanceOf: VireoError });
+  t.regex(e?.message ?? "", /edge 'theta': a NormalWishart constant is \[μ \(d\), vec Λ \(d×d\)\], d \+ d² values; 5 is not of that form/);
 });

@@ -9,7 +9,7 @@ import {
   type ExponentialFamily,
 } from "@vireo/core";
 import { NormalWishartNode, MvNormalJointNode, ScaledMvNormalNode, Mixture, verifyNode, contextFor, type VerifyEdge, type VerifyPoint, type NodeType } from "@vireo/nodes";
-import { ModelBuilder } from "@vireo/runtime";
+import { ModelBuilder, cavi } from "@vireo/runtime";
 
 const rng = new Generator(20261129);
 const N = 5, K = 3;
@@ -122,10 +122,14 @@ test("building: dimensions must agree, hyperparameters must be known, bad ones n
   const e2 = t.throws(() => m2.build(), { instanceOf: VireoError });
   t.regex(e2?.message ?? "", /theta_prior|mean/);
 
-  const e3 = t.throws(() => NormalWishartNode.messages.out!(contextFor(NormalWishartNode, {
-    rows: 1, edges: { out: rand(NormalWishart(2)), mean: known(null, [0, 0]), precisionScale: known(null, [-1]), df: known(null, [3]), scale: known(null, [1, 0, 0, 1]) },
-  }, "theta_prior"), new Float64Array(8)), { instanceOf: VireoError });
-  t.regex(e3?.message ?? "", /Node 'theta_prior', row 0: NormalWishart: parameter 'precisionScale' = -1/);
+  // Bad hyperparameters fail once, when data is bound, naming the node and the row.
+  const m3 = new ModelBuilder();
+  const th3 = m3.random("theta", NormalWishart(2));
+  m3.factor(NormalWishartNode, { out: th3, mean: [0, 0], precisionScale: -1, df: 3, scale: [1, 0, 0, 1] }, { name: "theta_prior" });
+  m3.factor(MvNormalJointNode, { out: m3.observed("x", MvNormal(2)), meanPrecision: th3 });
+  const e3 = t.throws(() => cavi(m3.build(), { data: { x: [[0.5, 1]] } }), { instanceOf: VireoError });
+  t.is(e3?.code, "INVALID_PARAMETER");
+  t.regex(e3?.message ?? "", /Node 'theta_prior' \(NormalWishart\), row 0: NormalWishart: parameter 'precisionScale' = -1/);
 });
 
 test("ScaledMvNormal: E_q[log f] = (d/2) log κ + ½E log|Λ| − (d/2) log 2π − ½κ (x − m)ᵀE[Λ](x − m) at known x, m", (t) => {

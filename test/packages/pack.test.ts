@@ -69,17 +69,19 @@ test.serial("packed tarballs install into an empty folder and run a plain `node 
   ensureBuilt();
   const dir = mkdtempSync(join(tmpdir(), "vireo-pack-"));
   try {
-    const tarballs: string[] = [];
     for (const pkg of PACKAGES) {
       const manifest = JSON.parse(readFileSync(join(ROOT, pkg, "package.json"), "utf8"));
       t.is(manifest.private, undefined, `${pkg} must not be private`);
       t.is(manifest.sideEffects, false, `${pkg}: sideEffects`);
       t.is(manifest.license, "MIT", `${pkg}: licence`);
-      execFileSync("npx", [...PNPM, "pack", "--pack-destination", dir], { cwd: join(ROOT, pkg), stdio: "pipe" });
+    }
+    // One pnpm call packs them all.
+    execFileSync("npx", [...PNPM, ...PACKAGES.flatMap((p) => ["--filter", `@vireo/${p}`]), "pack", "--pack-destination", dir], { cwd: ROOT, stdio: "pipe" });
+    const tarballs = PACKAGES.map((pkg) => {
       const tgz = readdirSync(dir).find((f) => f.startsWith(`vireo-${pkg}-`) && f.endsWith(".tgz"));
       t.truthy(tgz, `pnpm pack wrote no tarball for ${pkg}`);
-      tarballs.push(join(dir, tgz!));
-    }
+      return join(dir, tgz!);
+    });
     const app = join(dir, "app");
     execFileSync("mkdir", ["-p", app]);
     writeFileSync(join(app, "package.json"), JSON.stringify({ name: "vireo-consumer", private: true, type: "module" }));

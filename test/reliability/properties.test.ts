@@ -194,7 +194,7 @@ test("random CSV and NDJSON text: the sources give batches or a VireoError, neve
     await fc.assert(
       fc.asyncProperty(text, fc.boolean(), async (s, skip) => {
         try {
-          await lastValueFrom(source(s, { batchSize: 3, onInvalidRow: skip ? "skip" : "error" }).pipe(toArray()));
+          await lastValueFrom(source(s, { batchSize: 3, onInvalid: skip ? "skip" : "error" }).pipe(toArray()));
         } catch (e) {
           if (!(e instanceof VireoError)) throw e;
         }

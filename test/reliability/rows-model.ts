@@ -225,7 +225,7 @@ row("edge constant precision ≤ 0", () => {
 row("non-SPD MvNormal prior precision names the node and edge", () => {
   const m = new ModelBuilder();
   m.factor(MvNormalNode, { out: m.random("x", MvNormal(2)), mean: [0, 0], precision: [1, 2, 2, 1] }, { name: "xPrior" });
-}, "NOT_POSITIVE_DEFINITE", ["factor 'xPrior'", "edge 'precision'", "positive definite"]);
+}, "INVALID_DATA", ["factor 'xPrior'", "edge 'precision'", "positive-definite"]);
 row("non-SPD Wishart scale names the node", () => {
   const m = new ModelBuilder();
   const L = m.random("L", Wishart(2));

@@ -103,14 +103,14 @@ const bbvi = () => {
   const engine = createBbvi(model, { samples: 2 });
   return { engine, state: engine.init(1) };
 };
-const fitBad: readonly [string, unknown][] = [["maxSteps", 0], ["maxSteps", -1], ["maxSteps", 1.5], ["maxSteps", Infinity], ["averageFrom", -1], ["averageFrom", NaN], ["convergence", null], ["convergence", 3], ["batches", 3], ["onStep", "x"]];
+const fitBad: readonly [string, unknown][] = [["maxIterations", 0], ["maxIterations", -1], ["maxIterations", 1.5], ["maxIterations", Infinity], ["averageFrom", -1], ["averageFrom", NaN], ["convergence", null], ["convergence", 3], ["batches", 3], ["onStep", "x"]];
 for (const [key, value] of fitBad) {
   row(`fitBbvi ${key}: ${typeof value === "string" ? JSON.stringify(value) : String(value)}`, () => {
     const { engine, state } = bbvi();
     return fitBbvi(engine, state, { [key]: value } as never);
   }, "INVALID_OPTION", [`'${key}'`]);
 }
-for (const [key, near] of [["maxStep", "maxSteps"], ["steps", null], ["averagefrom", "averageFrom"]] as const) {
+for (const [key, near] of [["maxIteration", "maxIterations"], ["maxSteps", "maxIterations"], ["steps", null], ["averagefrom", "averageFrom"]] as const) {
   row(`fitBbvi unknown option '${key}'`, () => {
     const { engine, state } = bbvi();
     return fitBbvi(engine, state, { [key]: 10 } as never);
@@ -122,8 +122,16 @@ row("BBVI whose log density is always NaN (was: the initial q returned)", () => 
     factors: [{ name: "bad", vars: ["theta"], logDensity: ({ theta }) => ad.sum(ad.log(ad.scale(ad.square(theta!), -1))) }],
   });
   const engine = createBbvi(model, { samples: 2 });
-  return fitBbvi(engine, engine.init(1), { maxSteps: 30, convergence: false });
+  return fitBbvi(engine, engine.init(1), { maxIterations: 30, convergence: false });
 }, "NUMERICAL_FAILURE", ["not finite at any of the 30 steps", "log density"]);
+row("BBVI whose gradient is never finite: every step skipped (was: the initial q returned)", () => {
+  const model = bbviModel({
+    latents: [{ name: "x", family: meanFieldGaussian(1, { mean: [-5], sd: 0.1 }) }],
+    factors: [{ name: "bad", vars: ["x"], logDensity: ({ x }) => ad.sum(ad.sqrt(x!)) }],
+  });
+  const engine = createBbvi(model, { samples: 2 });
+  return fitBbvi(engine, engine.init(1), { maxIterations: 20, convergence: false });
+}, "NUMERICAL_FAILURE", ["all 20 steps were skipped", "latent 'x'"]);
 row("createBbvi samples 0", () => createBbvi(bbvi().engine.model, { samples: 0 }), "INVALID_OPTION", ["'samples'"]);
 
 // Source options.
@@ -132,10 +140,10 @@ for (const [key, value] of [["batchSize", 0], ["batchSize", -1], ["batchSize", 1
   row(`fromArrays ${key}: ${typeof value === "string" ? JSON.stringify(value) : String(value)}`, () => fromArrays(col, { batchSize: 2, [key]: value } as never), "INVALID_OPTION", [`option '${key}'`]);
 }
 row("fromArrays without options", () => fromArrays(col, undefined as never), "INVALID_OPTION", ["options must be an object"]);
-for (const [key, value] of [["batchSize", 0], ["delimiter", ",,"], ["delimiter", '"'], ["header", false], ["columns", { y: [] }], ["columns", []], ["columns", { y: "a", z: "a" }], ["onInvalidRow", "drop"], ["skipped", 3]] as const) {
+for (const [key, value] of [["batchSize", 0], ["delimiter", ",,"], ["delimiter", '"'], ["header", false], ["columns", { y: [] }], ["columns", []], ["columns", { y: "a", z: "a" }], ["onInvalid", "drop"], ["skipped", 3]] as const) {
   row(`fromCsvText ${key}: ${JSON.stringify(value)}`, () => fromCsvText("a\n1\n", { batchSize: 2, [key]: value } as never), "INVALID_OPTION", [`option '${key}'`]);
 }
-for (const [key, value] of [["batchSize", -3], ["fields", 5], ["fields", [""]], ["onInvalidRow", "ignore"]] as const) {
+for (const [key, value] of [["batchSize", -3], ["fields", 5], ["fields", [""]], ["onInvalid", "ignore"]] as const) {
   row(`fromNdjsonText ${key}: ${JSON.stringify(value)}`, () => fromNdjsonText('{"a":1}\n', { batchSize: 2, [key]: value } as never), "INVALID_OPTION", [`option '${key}'`]);
 }
 

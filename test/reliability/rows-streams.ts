@@ -3,8 +3,8 @@
  * with non-numbers, field widths that do not fit the variable, empty batches, SVI batches larger
  * than N, and streams whose every batch is skipped.
  */
-import { from, Observable } from "rxjs";
-import { Normal } from "@vireo/core";
+import { from, Observable, map, toArray } from "rxjs";
+import { Normal, VireoError } from "@vireo/core";
 import { NormalNode } from "@vireo/nodes";
 import { ModelBuilder, online, svi, fromArrays, fromCsvText, fromNdjsonText, type BatchInput } from "@vireo/runtime";
 import { normalModel, normalMeanModel, type Row } from "./catalogue.js";
@@ -38,6 +38,15 @@ row("online, skip mode, three bad batches and no reporter (README snippet)", () 
 row("svi, skip mode, every batch bad", () => batches({ y: [NaN] }, { y: [] }).pipe(svi(normalMeanModel(), { size: 10, onInvalid: "skip" })), "INVALID_BATCH", ["every one of its 2 batches skipped"]);
 row("svi batch larger than N", () => batches({ y: [1, 2, 3, 4] }).pipe(svi(normalMeanModel(), { size: 3 })), "INVALID_BATCH", ["4 rows of plate 'rows'", "N = 3"]);
 row("svi batch larger than N on a later batch", () => batches({ y: [1] }, { y: [1, 2, 3, 4, 5] }).pipe(svi(normalMeanModel(), { size: 4 })), "INVALID_BATCH", ["5 rows", "N = 4"]);
+
+// Duplicate deliveries of a source batch: never fitted twice.
+const sourceBatch = (index: number, y: number[]) => ({ index, epoch: 0, rows: y.length, data: { y: Float64Array.from(y) }, widths: { y: 1 } });
+row("a source batch id delivered twice", () => batches(sourceBatch(0, [1]), sourceBatch(1, [2]), sourceBatch(1, [2])).pipe(online(normalMeanModel())), "INVALID_BATCH", ["Batch 2", "source batch id 1 was delivered again"]);
+row("a source batch id delivered twice into svi", () => batches(sourceBatch(7, [1]), sourceBatch(7, [1])).pipe(svi(normalMeanModel(), { size: 10 })), "INVALID_BATCH", ["Batch 1", "source batch id 7"]);
+row("every batch a duplicate of the first, under skip: only one fitted", () => batches(sourceBatch(0, [1]), sourceBatch(0, [1])).pipe(online(normalMeanModel(), { onInvalid: "skip" }), map((s) => {
+  if (s.step !== 1) throw new Error("a duplicate was fitted");
+  return s;
+}), toArray(), map(() => { throw new VireoError("INVALID_BATCH", "sentinel: only the first was fitted (batch 0)"); })), "INVALID_BATCH", ["sentinel"]);
 
 // Source batches whose widths do not fit the variables.
 row("2-wide CSV field into a scalar variable (was: rows silently doubled)", () => fromCsvText("a,b\n1,2\n3,4\n", { batchSize: 10, columns: { y: ["a", "b"] } }).pipe(online(normalMeanModel())), "INVALID_BATCH", ["field 'y'", "expected 1 value per row, got 2"]);

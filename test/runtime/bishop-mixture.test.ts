@@ -8,7 +8,7 @@
  */
 import test, { type ExecutionContext } from "ava";
 import { fileURLToPath } from "node:url";
-import { Generator, NormalWishart, MvNormal, Wishart, Dirichlet, Categorical, sampleStandardNormal, sampleCategorical, sampleDirichlet, gammaln, digamma } from "@vireo/core";
+import { Generator, NormalWishart, MvNormal, Wishart, Dirichlet, Categorical, sampleStandardNormal, sampleCategorical, sampleDirichlet, gammaln, digamma, type NormalWishartParams } from "@vireo/core";
 import { NormalWishartNode, MvNormalJointNode, ScaledMvNormalNode, WishartNode, DirichletNode, CategoricalNode, MvNormalNode } from "@vireo/nodes";
 import {
   CaviEngine, ModelBuilder, bindData, cavi, compile, elboTerms, initialise, caviCheckpoint, encodeCheckpoint, decodeCheckpoint, resumeCavi,
@@ -327,4 +327,19 @@ test("the same model with q(μ_k)q(Λ_k) apart (ScaledMvNormal prior): same clus
     t.true(Math.abs(w.df - nw.df - 1) < 0.05, `component ${k}: ν ${w.df} (apart) vs ${nw.df} (joint)`);
   }
   t.true(apart.elbo.at(-1)! < joint.elbo.at(-1)!, `ELBO ${apart.elbo.at(-1)} (apart) vs ${joint.elbo.at(-1)} (joint)`);
+});
+
+test("seeded starts locate each Normal–Wishart component at a data row (random starts leave them all at the global mean)", (t) => {
+  const X = synthetic(), x = Float64Array.from(X.flat()), d = 3, K = 3;
+  const model = normalWishartMixture(K, d, { alpha: 1, precisionScale: 0.1, df: d + 1, scale: 1 });
+  const spreadAfterOneSweep = (mixtureStart: "seeded" | "random") => {
+    const r = cavi(model, { data: { x }, mixtureStart, maxIterations: 1, seed: 4 });
+    const means = Array.from({ length: K }, (_, k) => Array.from((r.posteriors.theta!.params(k) as NormalWishartParams).mean));
+    let widest = 0;
+    for (const a of means) for (const b of means) widest = Math.max(widest, Math.hypot(...a.map((v, i) => v - b[i]!)));
+    return widest;
+  };
+  // The synthetic clusters' centres are 5 to 8 apart; soft random responsibilities average them away.
+  t.true(spreadAfterOneSweep("seeded") > 3, `seeded: ${spreadAfterOneSweep("seeded")}`);
+  t.true(spreadAfterOneSweep("random") < 1, `random: ${spreadAfterOneSweep("random")}`);
 });

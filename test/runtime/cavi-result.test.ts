@@ -99,6 +99,6 @@ test("stopping rules: the ELBO rule by default, either rule when both are given,
   for (const bad of [-1, Number.NaN, Infinity]) {
     const e = t.throws(() => cavi(model, { data: { y }, parameterTolerance: bad }), { instanceOf: VireoError });
     t.is(e?.code, "INVALID_OPTION");
-    t.regex(e?.message ?? "", /parameterTolerance must be a finite number ≥ 0/);
+    t.regex(e?.message ?? "", /parameterTolerance' must be a finite number ≥ 0/);
   }
 });

@@ -91,10 +91,10 @@ test("a Wishart(1) constant declared directly and 1×1 data bound to MvNormal(1)
   t.true(rel(p.mean[0]!, 6 / 7) < 1e-12 && rel(p.covariance[0]!, 1 / 7) < 1e-12);
   const bad = new ModelBuilder();
   const mu2 = bad.random("mu", MvNormal(1));
+  // An inline constant outside its family's support is refused where it is written.
   const e = t.throws(() => bad.factor(MvNormalNode, { out: mu2, mean: [0], precision: [[-1]] }));
-  // A 1×1 matrix, not a scalar: the constant is checked as a Wishart(1) value (SPD), naming factor and edge.
-  t.is((e as { code?: string }).code, "NOT_POSITIVE_DEFINITE");
-  t.regex(e!.message, /Constant value for factor 'MvNormal_\d+', edge 'precision' \(Wishart\(1\)\): .*not positive definite/);
+  t.is((e as { code?: string }).code, "INVALID_DATA");
+  t.regex(e!.message, /outside the support of Wishart\(1\): row 0 is -1, expected a symmetric positive-definite 1×1 matrix/);
 });
 
 test("a 1-D state chain with scalar observations builds and is the exact Kalman/RTS smoother", (t) => {

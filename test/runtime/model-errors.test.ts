@@ -144,8 +144,8 @@ test("NaN, infinite or out-of-support data names the variable and the row", (t) 
 test("constants outside their family's support and a Bernoulli outcome of 2", (t) => {
   const m = new ModelBuilder();
   const mu = m.random("mu", Normal);
-  m.factor(NormalNode, { out: mu, mean: 0, precision: -1 });
-  expectError(t, () => m.build(), "INVALID_DATA", /Constant 'Normal_0\.precision' \(constant Gamma\) = \[-1\] is outside the support of Gamma/);
+  expectError(t, () => m.factor(NormalNode, { out: mu, mean: 0, precision: -1 }), "INVALID_DATA",
+    /Constant 'Normal_0\.precision' \(factor 'Normal_0', edge 'precision'\) is outside the support of Gamma: row 0 is -1, expected a positive number/);
   const m2 = new ModelBuilder();
   const rows = m2.plate("rows");
   const p = m2.random("p", Beta);
@@ -205,7 +205,7 @@ test("an ELBO decrease is reported with the update and the nodes that caused it"
 });
 
 test("bad options", (t) => {
-  expectError(t, () => cavi(normalModel(), { data: { y: [1] }, restarts: 0 }), "INVALID_OPTION", /restarts must be a positive integer/);
+  expectError(t, () => cavi(normalModel(), { data: { y: [1] }, restarts: 0 }), "INVALID_OPTION", /option 'restarts' must be a positive integer/);
   expectError(t, () => cavi(normalModel(), { data: { y: [1] }, schedule: ["tau"] }), "INVALID_OPTION", /schedule: 'tau' is not a random variable; random variables are \[mu\]/);
   expectError(t, () => cavi(normalModel(), { data: { y: [1] }, init: { mu: Float64Array.of(0, 1) } }), "INVALID_PARAMETER", /init\.mu\[0\]: Normal η₂/);
 });

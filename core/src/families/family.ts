@@ -233,6 +233,14 @@ export abstract class ExponentialFamily<X = unknown, P = unknown> {
   }
 
   /**
+   * True when T(x) is a polynomial of degree ≤ 2 in x (Normal, MvNormal): then E_q[T(x)] under a
+   * Gaussian q is exact from 2m sigma points, and the graph uses it instead of draws.
+   */
+  get quadraticStats(): boolean {
+    return false;
+  }
+
+  /**
    * Adds ∂⟨c, T(x)⟩/∂x to `grad` for one value x (valueSize numbers): how a conjugate neighbour's
    * expected log factor, linear in T(x) with coefficient c (its message), changes with a draw x of
    * a gradient-fitted variable. Families that can be gradient-fitted override it.

@@ -187,6 +187,9 @@ export class MvNormalFamily extends ExponentialFamily<Float64Array, MvNormalPara
   override get supportBijector(): Transform {
     return identityTransform;
   }
+  override get quadraticStats(): boolean {
+    return true;
+  }
   /** T = (x, xxᵀ): ∂⟨c, T⟩/∂x = h + (C + Cᵀ) x, with c = (h, C). */
   override statsGradient(x: Float64Array, c: Float64Array, grad: Float64Array): void {
     const d = this.dim;

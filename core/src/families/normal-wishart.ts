@@ -10,7 +10,7 @@
  *   E[T] = [νWm, d/β + ν mᵀWm, ψ_d(ν/2) + d log 2 + log|W|, νW].
  * The matrix block of η is read through its symmetric part, as in Wishart and MvNormal.
  */
-import { ExponentialFamily, checkParam, checkLength, checkSymmetric } from "./family.js";
+import { ExponentialFamily, checkParam, checkLength, checkSymmetric, familyConstructor, type SupportViolation } from "./family.js";
 import { VireoError, fmt } from "../errors.js";
 import { mvgammaln, mvdigamma, LN2, LOG_2PI } from "../special/functions.js";
 import { choleskyInto, cholesky, logDetFromCholesky, inverseFromCholesky } from "../linalg/dense.js";
@@ -247,24 +247,34 @@ export class NormalWishartFamily extends ExponentialFamily<Float64Array, NormalW
     }
     return -1;
   }
-  /**
-   * Throws INVALID_DATA unless `x` = [μ, vec Λ] is a value of the family: finite, Λ symmetric
-   * and positive definite. `where` names the value (variable, row) in the message.
-   */
-  checkValue(x: Float64Array, where: string): void {
+  /** A value [μ, vec Λ] is in the support when μ is finite and Λ symmetric positive definite. */
+  override supportViolation(values: Float64Array, offset: number): SupportViolation | null {
     const d = this.dim;
-    if (x.length !== this.valueSize) {
-      throw new VireoError("DIMENSION_MISMATCH", `${where}: a NormalWishart(${d}) value is [μ (${d}), vec Λ (${d * d})], ${this.valueSize} numbers; got ${x.length}.`);
-    }
-    for (let i = 0; i < x.length; i++) {
-      if (!Number.isFinite(x[i]!)) throw new VireoError("INVALID_DATA", `${where}: entry ${i} is ${fmt(x[i]!)}; values must be finite.`);
+    for (let i = 0; i < this.valueSize; i++) if (!Number.isFinite(values[offset + i])) return { column: i, expected: "a finite number" };
+    const lambda = values.subarray(offset + d, offset + d + d * d);
+    for (let i = 0; i < d; i++) {
+      for (let j = 0; j < i; j++) {
+        const a = lambda[i * d + j]!, b = lambda[j * d + i]!;
+        if (!(Math.abs(a - b) <= 1e-10 * Math.max(Math.abs(a), Math.abs(b), Math.sqrt(Math.abs(lambda[i * d + i]! * lambda[j * d + j]!))))) {
+          return { column: d + i * d + j, expected: `a symmetric precision block Λ (entry Λ[${j},${i}] is ${fmt(b)})` };
+        }
+      }
     }
     try {
-      checkSymmetric("NormalWishart", "precision", x.subarray(d), d);
-      cholesky(x.subarray(d), d, "NormalWishart precision value");
-    } catch (e) {
-      throw new VireoError("INVALID_DATA", `${where}: the precision block Λ must be symmetric positive definite: ${(e as Error).message}`);
+      cholesky(lambda as Float64Array<ArrayBuffer>, d, "NormalWishart precision value");
+    } catch {
+      return { column: null, expected: `[μ (${d} numbers), vec Λ (${d}×${d} symmetric positive definite, row-major)]` };
     }
+    return null;
+  }
+  /**
+   * Mixture seeding: a component's (μ, Λ) moves to be located at the data point values[offset ..
+   * offset + d), keeping β, ν and W (its spread and the strength of its location).
+   */
+  override seedAt(eta: Float64Array, values: Float64Array, offset: number): boolean {
+    this.unpack(eta, 0);
+    eta.set(this.fromStandard(values.subarray(offset, offset + this.dim), this.beta, this.nu, this.winv));
+    return true;
   }
   /** [E[μ], E[Λ]] = [m, νW]. */
   mean(eta: Float64Array): Float64Array {
@@ -288,10 +298,11 @@ export class NormalWishartFamily extends ExponentialFamily<Float64Array, NormalW
   }
 }
 
-const cache = new Map<number, NormalWishartFamily>();
-/** The NormalWishart family over (μ ∈ ℝᵈ, Λ d×d SPD) (one shared instance per d). */
-export function NormalWishart(d: number): NormalWishartFamily {
-  let f = cache.get(d);
-  if (!f) cache.set(d, (f = new NormalWishartFamily(d)));
-  return f;
-}
+/**
+ * The NormalWishart family over (μ ∈ ℝᵈ, Λ d×d SPD) (one shared instance per d); an inline
+ * constant [μ, vec Λ] of d + d² values picks d.
+ */
+export const NormalWishart = familyConstructor("NormalWishart", (d) => new NormalWishartFamily(d), (length) => {
+  const d = Math.round((Math.sqrt(1 + 4 * length) - 1) / 2);
+  return d >= 1 && d * d + d === length ? d : `a NormalWishart constant is [μ (d), vec Λ (d×d)], d + d² values; ${length} is not of that form.`;
+});

@@ -101,6 +101,9 @@ export class NormalFamily extends ExponentialFamily<number, NormalParams> {
   override get supportBijector(): Transform {
     return identityTransform;
   }
+  override get quadraticStats(): boolean {
+    return true;
+  }
   /** T = (x, x²): ∂⟨c, T⟩/∂x = c₀ + 2c₁x. */
   override statsGradient(x: Float64Array, c: Float64Array, grad: Float64Array): void {
     grad[0] += c[0]! + 2 * c[1]! * x[0]!;

@@ -10,6 +10,8 @@ import { mvgammaln, mvdigamma, LN2 } from "../special/functions.js";
 import { cholesky, logDetFromCholesky, inverseFromCholesky } from "../linalg/dense.js";
 import { sampleWishart } from "../random/samplers.js";
 import type { Generator } from "../random/generator.js";
+import { choleskyTransform } from "../variational/cholesky-transform.js";
+import type { Transform } from "../variational/transform.js";
 
 export interface WishartParams {
   readonly df: number;
@@ -145,6 +147,16 @@ export class WishartFamily extends ExponentialFamily<Float64Array, WishartParams
     const out = new Float64Array(d * d);
     for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) out[i * d + j] = nu * (V[i * d + j]! ** 2 + V[i * d + i]! * V[j * d + j]!);
     return out;
+  }
+
+  private bijector: Transform | null = null;
+  override get supportBijector(): Transform {
+    return (this.bijector ??= choleskyTransform(this.dim));
+  }
+  /** T = (log|X|, X): ∂⟨c, T⟩/∂X = c₀ X⁻¹ + C (X symmetric). */
+  override statsGradient(x: Float64Array, c: Float64Array, grad: Float64Array): void {
+    const d = this.dim, inv = inverseFromCholesky(cholesky(x, d, "Wishart draw"), d, new Float64Array(d * d));
+    for (let i = 0; i < d * d; i++) grad[i] += c[0]! * inv[i]! + c[1 + i]!;
   }
 }
 

@@ -69,6 +69,12 @@ export interface VariationalFamily {
   sampleWithLogDensity?(lambda: Float64Array, rng: Generator, out: Float64Array): number;
   /** True for a point mass (MAP / EM): q has no density, and density-ratio diagnostics do not apply. */
   readonly degenerate?: boolean;
+  /**
+   * Optional, for Gaussian families: a factor C (dim × m, row-major, written into `out` of at
+   * least 2·dim·dim numbers; m ≤ 2·dim) with Cov_q[z] = C Cᵀ; returns m. Lets the graph take E_q[T(x)]
+   * exactly (sigma points) where T is quadratic, instead of from draws.
+   */
+  covarianceFactor?(lambda: Float64Array, out: Float64Array): number;
 }
 
 /** A reparameterised draw and log q at it, both on the tape. */

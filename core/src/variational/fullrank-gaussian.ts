@@ -76,6 +76,12 @@ export class FullRankGaussianQ implements VariationalFamily {
     return out;
   }
 
+  /** L (d × d): Cov = L Lᵀ. */
+  covarianceFactor(lambda: Float64Array, out: Float64Array): number {
+    this.factor(lambda, out.subarray(0, this.dim * this.dim) as Float64Array<ArrayBuffer>);
+    return this.dim;
+  }
+
   /** Σ = L Lᵀ as a dense row-major d×d matrix. */
   covariance(lambda: Float64Array, out = new Float64Array(this.dim * this.dim)): Float64Array {
     const d = this.dim, L = this.factor(lambda);

@@ -13,7 +13,7 @@ export { MixtureGaussianQ, mixtureGaussian, logAddExp, type MixtureGaussianOptio
 export * from "./flows/index.js";
 export {
   type Bound, elboBound, iwaeBound, renyiBound, describeBound, validateBound, drawWithLogDensity,
-  VariationalObjective, type ObjectiveBlock, type LogJointOnTape,
+  VariationalObjective, type ObjectiveBlock, type LogJointOnTape, entropyEstimate,
 } from "./bounds.js";
 export { logitTransform } from "./logit-transform.js";
 export { statsDot, statsOfValues, scalarValued } from "./stats-dot.js";
@@ -21,3 +21,4 @@ export { LowRankGaussianQ, lowRankGaussian, type LowRankGaussianOptions } from "
 export { type ParetoFit, fitGeneralisedPareto, gpdQuantile } from "./pareto.js";
 export { type PsisResult, psis, psisExpectation } from "./psis.js";
 export { sbc, chiSquareSurvival, type SbcOptions, type SbcResult, type SbcParameterResult } from "./sbc.js";
+export { choleskyTransform } from "./cholesky-transform.js";

@@ -232,6 +232,17 @@ export class LowRankGaussianQ implements VariationalFamily {
     }
   }
 
+  /** [B | diag(σ)] (d × (r + d)): Cov = BBᵀ + diag(σ²). */
+  covarianceFactor(lambda: Float64Array, out: Float64Array): number {
+    const d = this.dim, r = this.rank, m = r + d;
+    out.fill(0, 0, d * m);
+    for (let i = 0; i < d; i++) {
+      for (let j = 0; j < r; j++) out[i * m + j] = lambda[2 * d + i * r + j]!;
+      out[i * m + r + i] = Math.exp(lambda[d + i]!);
+    }
+    return m;
+  }
+
   /** Σ = B Bᵀ + diag(σ²), dense row-major. */
   covariance(lambda: Float64Array, out = new Float64Array(this.dim * this.dim)): Float64Array {
     const d = this.dim, r = this.rank;

@@ -90,6 +90,14 @@ export class MeanFieldGaussianQ implements VariationalFamily {
   variance(lambda: Float64Array, out: Float64Array): void {
     for (let i = 0; i < this.dim; i++) out[i] = Math.exp(2 * lambda[this.dim + i]!);
   }
+
+  /** diag(σ) (d × d): Cov = diag(σ²). */
+  covarianceFactor(lambda: Float64Array, out: Float64Array): number {
+    const d = this.dim;
+    out.fill(0, 0, d * d);
+    for (let i = 0; i < d; i++) out[i * d + i] = Math.exp(lambda[d + i]!);
+    return d;
+  }
 }
 
 /**

@@ -7,7 +7,7 @@
  */
 import type { Generator } from "../random/generator.js";
 import type { TNode } from "../autodiff/tape.js";
-import { type VariationalFamily, type DrawWithLogDensity, requireDim, requireLength } from "./family.js";
+import { type VariationalFamily, type VariationalFamilyFactory, type DrawWithLogDensity, requireDim, requireLength, tileMean } from "./family.js";
 
 export interface PointMassOptions {
   /** Initial point (default 0). */
@@ -74,7 +74,18 @@ export class PointMassQ implements VariationalFamily {
   }
 }
 
-/** A point mass of dimension d (default 1): MAP / EM as VI. */
-export function pointMass(d = 1, options?: PointMassOptions): PointMassQ {
-  return new PointMassQ(d, options);
+/**
+ * A point mass: MAP / EM as VI. `pointMass(d)` is the family of dimension d; `pointMass()` (or with
+ * options only) lets the model graph size it from the variable it fits (a product of points, so it
+ * covers a whole plate as one vectorised parameter).
+ */
+export function pointMass(options?: PointMassOptions): VariationalFamilyFactory;
+export function pointMass(d: number, options?: PointMassOptions): PointMassQ;
+export function pointMass(d?: number | PointMassOptions, options?: PointMassOptions): PointMassQ | VariationalFamilyFactory {
+  if (typeof d === "number") return new PointMassQ(d, options);
+  const opts = d ?? {};
+  return {
+    kind: "variational-family-factory", name: "PointMass", factorises: true,
+    create: (dim) => new PointMassQ(dim, { ...opts, value: tileMean(opts.value, dim) }),
+  };
 }

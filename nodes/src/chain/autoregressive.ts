@@ -8,8 +8,9 @@
  * Both updates are the conjugate Bayesian linear regression of y_t on its own lags. For an AR
  * process observed with noise, write it as a state-space model (companion matrix in ChainDynamics).
  */
-import { VireoError } from "@vireo/core";
-import { type NodeType, type NodeContext, type EdgeInfo, ruleSet, weightAt } from "../contract/node.js";
+import { VireoError, Normal, MvNormal, Gamma } from "@vireo/core";
+import { type NodeContext, weightAt } from "../contract/node.js";
+import { defineNode } from "../contract/define.js";
 import { requireKnown } from "../contract/edges.js";
 
 /** Weighted sums over t ≥ p: Σ y_t², Σ y_t ỹ_t (p), Σ ỹ_t ỹ_tᵀ (p×p), and the count. */
@@ -39,20 +40,22 @@ function squaredResiduals(a: Float64Array, p: number, s: ReturnType<typeof lagSu
   return r;
 }
 
-export const AutoregressiveNode: NodeType = {
-  name: "Autoregressive",
-  edges: [
-    { name: "out", family: "Normal", doc: "the observed series y_t, one row per step", knownOnly: true },
-    { name: "coefficients", family: "MvNormal", doc: "AR coefficients a_1 … a_p (the order p is the dimension)" },
-    { name: "precision", family: "Gamma", doc: "innovation precision τ (random or constant)" },
-  ],
-  check(info: Readonly<Record<string, EdgeInfo>>, nodeName: string): void {
-    requireKnown(info.out!.known, nodeName, "Autoregressive", "out", "the node regresses the observed series on its own lags");
-    if (!info.coefficients?.family) {
+const NAME = "Autoregressive";
+
+export const AutoregressiveNode = defineNode({
+  name: NAME,
+  edges: {
+    out: { family: Normal, doc: "the observed series y_t, one row per step", knownOnly: true },
+    coefficients: { family: MvNormal, doc: "AR coefficients a_1 … a_p (the order p is the dimension)" },
+    precision: { family: Gamma, doc: "innovation precision τ (random or constant)" },
+  },
+  check(info, nodeName) {
+    requireKnown(info.out.known, nodeName, NAME, "out", "the node regresses the observed series on its own lags");
+    if (!info.coefficients.family) {
       throw new VireoError("INVALID_MODEL", `Node '${nodeName}' (Autoregressive): 'coefficients' must be an MvNormal(p) variable or constant; its dimension is the order p.`, { node: nodeName, edge: "coefficients" });
     }
   },
-  messages: ruleSet(["coefficients", "precision"], (ctx: NodeContext, edge: string, out: Float64Array): void => {
+  messages(ctx, edge, out) {
     const a = ctx.edges.coefficients, p = a.family!.dim, tau = ctx.edges.precision.stats, s = lagSums(ctx, p);
     if (ctx.rows <= p) {
       throw new VireoError("INVALID_DATA", `Node '${ctx.nodeName}' (Autoregressive): an AR(${p}) model needs more than ${p} steps, got ${ctx.rows}.`, { node: ctx.nodeName, edge: "out" });
@@ -66,9 +69,9 @@ export const AutoregressiveNode: NodeType = {
       out[0] += 0.5 * s.count;
       out[1] -= 0.5 * squaredResiduals(a.stats, p, s);
     }
-  }),
-  logFactor(ctx: NodeContext): number {
+  },
+  logFactor(ctx) {
     const a = ctx.edges.coefficients, p = a.family!.dim, tau = ctx.edges.precision.stats, s = lagSums(ctx, p);
     return s.count * (0.5 * tau[0]! - 0.5 * Math.log(2 * Math.PI)) - 0.5 * tau[1]! * squaredResiduals(a.stats, p, s);
   },
-};
+});

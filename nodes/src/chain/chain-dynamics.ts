@@ -8,7 +8,9 @@
  * constant). q(A) and q(Λ) are mean-field factors beside the chain; all three updates are exact
  * coordinate steps, so CAVI's ELBO never decreases.
  */
-import { type NodeType, type NodeContext, type EdgeInfo, ruleSet, weightAt } from "../contract/node.js";
+import { MvNormal, Wishart, Gamma } from "@vireo/core";
+import { type NodeContext, weightAt } from "../contract/node.js";
+import { defineNode } from "../contract/define.js";
 import {
   requireNoisePrecision, requireMatrix, precisionMoments, addNoiseMessage, expectedQuadratic, gaussianEnergy, addMatrixMessage, ResidualScatter,
 } from "./linear-gaussian.js";
@@ -46,19 +48,21 @@ function energyParts(ctx: NodeContext) {
   return { d, Lam, logDet, A: ctx.edges.A.stats };
 }
 
-export const ChainDynamicsNode: NodeType = {
-  name: "ChainDynamics",
-  edges: [
-    { name: "out", family: "GaussMarkovChain", doc: "the states x_0 … x_{T−1}, one row per step" },
-    { name: "A", family: "MvNormal", doc: "d×d transition matrix, vec(A) row-major: MvNormal(d²) prior on its rows, or a constant" },
-    { name: "precision", family: "Wishart|Gamma", doc: "transition noise precision: Wishart(d) (full) or Gamma λ (isotropic λ I)" },
-  ],
-  check(info: Readonly<Record<string, EdgeInfo>>, nodeName: string): void {
-    const d = info.out!.family!.dim;
-    requireMatrix(info, "A", d, d, nodeName, "ChainDynamics");
-    requireNoisePrecision(info, "precision", d, nodeName, "ChainDynamics");
+const NAME = "ChainDynamics";
+
+export const ChainDynamicsNode = defineNode({
+  name: NAME,
+  edges: {
+    out: { family: "GaussMarkovChain", doc: "the states x_0 … x_{T−1}, one row per step" },
+    A: { family: MvNormal, doc: "d×d transition matrix, vec(A) row-major: MvNormal(d²) prior on its rows, or a constant" },
+    precision: { family: [Gamma, Wishart], doc: "transition noise precision: Wishart(d) (full) or Gamma λ (isotropic λ I)" },
   },
-  messages: ruleSet(["out", "A", "precision"], (ctx: NodeContext, edge: string, out: Float64Array): void => {
+  check(info, nodeName) {
+    const d = info.out.family!.dim;
+    requireMatrix(info, "A", d, d, nodeName, NAME);
+    requireNoisePrecision(info, "precision", d, nodeName, NAME);
+  },
+  messages(ctx, edge, out) {
     const { d, Lam, A } = energyParts(ctx), dd = d * d;
     if (edge === "out") {
       // Row t: −½Λ on x_t x_tᵀ, Λ E[A] on x_t x_{t−1}ᵀ; row t − 1: −½ E[AᵀΛA] on x_{t−1} x_{t−1}ᵀ.
@@ -85,9 +89,9 @@ export const ChainDynamicsNode: NodeType = {
       const s = scatter(ctx, d);
       addNoiseMessage(ctx.edges.precision, d, s.count, s.W, out);
     }
-  }),
-  logFactor(ctx: NodeContext): number {
+  },
+  logFactor(ctx) {
     const { d, Lam, logDet } = energyParts(ctx), s = scatter(ctx, d);
     return gaussianEnergy(Lam, logDet, d, s.count, s.W);
   },
-};
+});

@@ -5,9 +5,12 @@
  *   E[log f_t] = ½E[log|Λ|] − (p/2) log 2π − ½ tr(E[Λ] E[(y_t − C x_t)(y_t − C x_t)ᵀ]).
  * Edges: out (MvNormal(p), usually observed), state (GaussMarkovChain(d)), C (MvNormal(p·d) over
  * vec(C) row-major: a Gaussian prior on the rows of C, or a constant), precision (Wishart(p) full,
- * or Gamma λ for isotropic λ I; random or constant).
+ * or Gamma λ for isotropic λ I; random or constant). When C is learnt, start q(C) away from zero
+ * (observationMatrixStart) and update the states first: E[C] = 0 is a fixed point of the updates.
  */
-import { type NodeType, type NodeContext, type EdgeInfo, ruleSet, weightAt } from "../contract/node.js";
+import { MvNormal, Wishart, Gamma } from "@vireo/core";
+import { type NodeContext, weightAt } from "../contract/node.js";
+import { defineNode } from "../contract/define.js";
 import {
   requireNoisePrecision, requireMatrix, precisionMoments, addNoiseMessage, expectedQuadratic, gaussianEnergy, addMatrixMessage, ResidualScatter,
 } from "./linear-gaussian.js";
@@ -43,20 +46,22 @@ function scatter(ctx: NodeContext, p: number, d: number): { W: Float64Array; cou
   return { W, count };
 }
 
-export const ChainEmissionNode: NodeType = {
-  name: "ChainEmission",
-  edges: [
-    { name: "out", family: "MvNormal", doc: "the observation y_t (p), one row per step" },
-    { name: "state", family: "GaussMarkovChain", doc: "the states x_t (d)" },
-    { name: "C", family: "MvNormal", doc: "p×d observation matrix, vec(C) row-major: MvNormal(p·d) prior on its rows, or a constant" },
-    { name: "precision", family: "Wishart|Gamma", doc: "observation noise precision: Wishart(p) (full) or Gamma λ (isotropic λ I)" },
-  ],
-  check(info: Readonly<Record<string, EdgeInfo>>, nodeName: string): void {
-    const p = info.out!.family!.dim, d = info.state!.family!.dim;
-    requireMatrix(info, "C", p, d, nodeName, "ChainEmission");
-    requireNoisePrecision(info, "precision", p, nodeName, "ChainEmission");
+const NAME = "ChainEmission";
+
+export const ChainEmissionNode = defineNode({
+  name: NAME,
+  edges: {
+    out: { family: MvNormal, doc: "the observation y_t (p), one row per step" },
+    state: { family: "GaussMarkovChain", doc: "the states x_t (d)" },
+    C: { family: MvNormal, doc: "p×d observation matrix, vec(C) row-major: MvNormal(p·d) prior on its rows, or a constant" },
+    precision: { family: [Gamma, Wishart], doc: "observation noise precision: Wishart(p) (full) or Gamma λ (isotropic λ I)" },
   },
-  messages: ruleSet(["out", "state", "C", "precision"], (ctx: NodeContext, edge: string, out: Float64Array): void => {
+  check(info, nodeName) {
+    const p = info.out.family!.dim, d = info.state.family!.dim;
+    requireMatrix(info, "C", p, d, nodeName, NAME);
+    requireNoisePrecision(info, "precision", p, nodeName, NAME);
+  },
+  messages(ctx, edge, out) {
     const { y, x, p, d, Lam, C } = parts(ctx);
     if (edge === "state") {
       // Row t: E[C]ᵀ Λ E[y_t] on x_t, −½ E[CᵀΛC] on x_t x_tᵀ.
@@ -101,9 +106,9 @@ export const ChainEmissionNode: NodeType = {
         addNoiseMessage(ctx.edges.precision, p, s.count, s.W, out);
       }
     }
-  }),
-  logFactor(ctx: NodeContext): number {
+  },
+  logFactor(ctx) {
     const { p, d, Lam, logDet } = parts(ctx), s = scatter(ctx, p, d);
     return gaussianEnergy(Lam, logDet, p, s.count, s.W);
   },
-};
+});

@@ -7,9 +7,10 @@
  * With ChainDynamics and ChainEmission it makes a state-space model whose parameters are all learnable.
  * For a prior on an unobserved state x₋₁ before the first observation, use priorBeforeFirst().
  */
-import { type NodeType, type NodeContext, type EdgeInfo, ruleSet, weightAt } from "../contract/node.js";
+import { type NodeContext, weightAt } from "../contract/node.js";
+import { defineNode } from "../contract/define.js";
 import { requireSameDim } from "../contract/edges.js";
-import { VireoError, spdInverseDense } from "@vireo/core";
+import { VireoError, spdInverseDense, MvNormal, Wishart, Gamma } from "@vireo/core";
 import { requireNoisePrecision, precisionMoments, addNoiseMessage, residualScatter, gaussianEnergy } from "./linear-gaussian.js";
 
 function parts(ctx: NodeContext) {
@@ -22,18 +23,20 @@ function parts(ctx: NodeContext) {
 
 const ONE = Float64Array.of(1);
 
-export const ChainInitialNode: NodeType = {
-  name: "ChainInitial",
-  edges: [
-    { name: "out", family: "GaussMarkovChain", doc: "the states; the node reads the first row" },
-    { name: "mean", family: "MvNormal", doc: "mean m of the first state (d), random or constant" },
-    { name: "precision", family: "Wishart|Gamma", doc: "precision Λ of the first state (inverse covariance): Wishart(d) or Gamma λ for λ I" },
-  ],
-  check(info: Readonly<Record<string, EdgeInfo>>, nodeName: string): void {
-    const d = requireSameDim(info, ["out", "mean"], nodeName, "ChainInitial");
-    requireNoisePrecision(info, "precision", d, nodeName, "ChainInitial");
+const NAME = "ChainInitial";
+
+export const ChainInitialNode = defineNode({
+  name: NAME,
+  edges: {
+    out: { family: "GaussMarkovChain", doc: "the states; the node reads the first row" },
+    mean: { family: MvNormal, doc: "mean m of the first state (d), random or constant" },
+    precision: { family: [Gamma, Wishart], doc: "precision Λ of the first state (inverse covariance): Wishart(d) or Gamma λ for λ I" },
   },
-  messages: ruleSet(["out", "mean", "precision"], (ctx: NodeContext, edge: string, out: Float64Array): void => {
+  check(info, nodeName) {
+    const d = requireSameDim(info, ["out", "mean"], nodeName, NAME);
+    requireNoisePrecision(info, "precision", d, nodeName, NAME);
+  },
+  messages(ctx, edge, out) {
     const { d, Lam, mean, Sxx, Sx1, w0 } = parts(ctx);
     if (edge === "out" || edge === "mean") {
       // Symmetric in x_0 and m: Λ E[other] on the linear slots, −½Λ on the quadratic ones.
@@ -50,12 +53,12 @@ export const ChainInitialNode: NodeType = {
     }
     const W = residualScatter(mean, d, 1, Sxx, Sx1, ONE, new Float64Array(d * d), new Float64Array(d * d)).map((v) => w0 * v);
     addNoiseMessage(ctx.edges.precision, d, w0, W, out);
-  }),
-  logFactor(ctx: NodeContext): number {
+  },
+  logFactor(ctx) {
     const { d, Lam, logDet, mean, Sxx, Sx1, w0 } = parts(ctx);
     return w0 * gaussianEnergy(Lam, logDet, d, 1, residualScatter(mean, d, 1, Sxx, Sx1, ONE, new Float64Array(d * d), new Float64Array(d * d)));
   },
-};
+});
 
 /**
  * The exact prior of the first observed state x_0 when the prior is stated for an unobserved state

@@ -8,10 +8,13 @@
  *   E[log f] = ½E[log|Λ|] − (d/2) log 2π − ½ tr(E[Λ] E[xxᵀ]) + E[x]ᵀE[Λμ] − ½E[μᵀΛμ],
  * so the message to out is [E[Λμ], −½E[Λ]] and to meanPrecision [E[x], −½, ½, −½E[xxᵀ]].
  */
-import { LOG_2PI } from "@vireo/core";
-import { type NodeType, type NodeContext, type EdgeView, type EdgeInfo, ruleSet, weightAt, instanceOf, sumRows } from "../contract/node.js";
+import { LOG_2PI, MvNormal, NormalWishart } from "@vireo/core";
+import { type NodeContext, type EdgeView, weightAt, instanceOf, sumRows } from "../contract/node.js";
+import { defineNode } from "../contract/define.js";
 import { requireSameDim } from "../contract/edges.js";
 import { weightedStatSums } from "../contract/weighted-sums.js";
+
+const NAME = "MvNormalJoint";
 
 function rowLog(x: EdgeView, t: EdgeView, d: number, n: number): number {
   const xs = x.stats, ts = t.stats, xo = instanceOf(x, n) * x.size, to = instanceOf(t, n) * t.size, P = to + d + 2;
@@ -21,29 +24,26 @@ function rowLog(x: EdgeView, t: EdgeView, d: number, n: number): number {
   return s;
 }
 
-/** Per-context scratch for the row coefficients in rowLogFactor (nodes run synchronously). */
-const coefScratch = new WeakMap<NodeContext, Float64Array>();
-function scratchFor(ctx: NodeContext, size: number): Float64Array {
-  let s = coefScratch.get(ctx);
-  if (!s || s.length !== size) coefScratch.set(ctx, (s = new Float64Array(size)));
-  return s;
-}
-
 /** The data case: `out` per row (observed or a per-row latent), the parameters broadcast. */
 function isDataLayout(x: EdgeView, t: EdgeView): boolean {
   return x.layout === "row" && t.layout === "broadcast";
 }
 
-export const MvNormalJointNode: NodeType = {
-  name: "MvNormalJoint",
-  edges: [
-    { name: "out", family: "MvNormal", doc: "the d-dimensional Gaussian variable" },
-    { name: "meanPrecision", family: "NormalWishart", doc: "its mean and precision, jointly (μ, Λ)" },
-  ],
-  check(info: Readonly<Record<string, EdgeInfo>>, nodeName: string): void {
-    requireSameDim(info, ["out", "meanPrecision"], nodeName, "MvNormalJoint");
+/** The key of the row coefficients of rowLogFactor in a context's scratch space. */
+const COEFFICIENTS = {};
+
+export const MvNormalJointNode = defineNode({
+  name: NAME,
+  edges: {
+    out: { family: MvNormal, doc: "the d-dimensional Gaussian variable" },
+    meanPrecision: { family: NormalWishart, doc: "its mean and precision, jointly (μ, Λ)" },
   },
-  messages: ruleSet(["out", "meanPrecision"], (ctx: NodeContext, edge: string, out: Float64Array): void => {
+  // A mixture component's (μ_k, Λ_k) may start located at a data row (NormalWishart.seedAt).
+  seeds: { meanPrecision: "out" },
+  check(info, nodeName) {
+    requireSameDim(info, ["out", "meanPrecision"], nodeName, NAME);
+  },
+  messages(ctx, edge, out) {
     const { out: x, meanPrecision: t } = ctx.edges;
     const d = x.family!.dim, w = ctx.weights;
     if (edge === "out") {
@@ -54,7 +54,7 @@ export const MvNormalJointNode: NodeType = {
       }
     } else if (isDataLayout(x, t)) {
       // Σ_n w_n [x_n, −½, ½, −½ x_n x_nᵀ] from the plate's weighted sums.
-      const sums = weightedStatSums(ctx, x), sw = sums[0]!;
+      const sums = weightedStatSums(ctx as NodeContext, x), sw = sums[0]!;
       for (let i = 0; i < d; i++) out[i] += sums[1 + i]!;
       out[d] -= 0.5 * sw;
       out[d + 1] += 0.5 * sw;
@@ -68,19 +68,19 @@ export const MvNormalJointNode: NodeType = {
         for (let i = 0; i < d * d; i++) out[P + i] -= 0.5 * wn * x.stats[xo + d + i]!;
       }
     }
-  }),
-  logFactor(ctx: NodeContext): number {
+  },
+  logFactor(ctx) {
     const { out: x, meanPrecision: t } = ctx.edges;
     const d = x.family!.dim;
-    if (!isDataLayout(x, t)) return sumRows(ctx, (n) => rowLog(x, t, d, n));
+    if (!isDataLayout(x, t)) return sumRows(ctx as NodeContext, (n) => rowLog(x, t, d, n));
     // Linear in the rows' statistics: the weighted sums give the whole plate at once.
-    const sums = weightedStatSums(ctx, x), ts = t.stats, P = d + 2;
+    const sums = weightedStatSums(ctx as NodeContext, x), ts = t.stats, P = d + 2;
     let s = sums[0]! * (0.5 * ts[d + 1]! - 0.5 * d * LOG_2PI - 0.5 * ts[d]!);
     for (let i = 0; i < d; i++) s += sums[1 + i]! * ts[i]!;
     for (let i = 0; i < d * d; i++) s -= 0.5 * ts[P + i]! * sums[1 + d + i]!;
     return s;
   },
-  rowLogFactor(ctx: NodeContext, out: Float64Array, offset: number, stride: number): void {
+  rowLogFactor(ctx, out, offset, stride) {
     const { out: x, meanPrecision: t } = ctx.edges;
     const d = x.family!.dim;
     if (!isDataLayout(x, t)) {
@@ -89,7 +89,7 @@ export const MvNormalJointNode: NodeType = {
     }
     // E[log f_n] = c + E[x_n]ᵀE[Λμ] − ½ Σ_ij E[Λ]_ij E[x_n x_nᵀ]_ij with c and −½E[Λ] read once.
     const xs = x.stats, ts = t.stats, size = x.size, dd = d * d;
-    const coef = scratchFor(ctx, d + dd);
+    const coef = ctx.scratch.get(COEFFICIENTS, () => new Float64Array(d + dd));
     for (let i = 0; i < d; i++) coef[i] = ts[i]!;
     for (let i = 0; i < dd; i++) coef[d + i] = -0.5 * ts[d + 2 + i]!;
     const c = 0.5 * ts[d + 1]! - 0.5 * d * LOG_2PI - 0.5 * ts[d]!;
@@ -108,4 +108,4 @@ export const MvNormalJointNode: NodeType = {
       out[offset + n * stride] += s;
     }
   },
-};
+});

@@ -7,10 +7,12 @@
  * df (input ν₀ > d − 1), scale (input, d×d SPD W₀). The message to out is η₀ and
  * E[log f] = log h + η₀ᵀE[T] − A(η₀).
  */
-import { VireoError, LOG_2PI, type NormalWishartFamily } from "@vireo/core";
-import { type NodeType, type NodeContext, type EdgeInfo, weightAt, instanceOf, rowTerms } from "../contract/node.js";
+import { NormalWishart, VireoError, LOG_2PI, type NormalWishartFamily } from "@vireo/core";
+import { type NodeContext, weightAt, instanceOf } from "../contract/node.js";
+import { defineNode } from "../contract/define.js";
 import { requireKnown, requireSameDim, requireValueSize } from "../contract/edges.js";
 
+const NAME = "NormalWishart";
 const INPUTS = ["mean", "precisionScale", "df", "scale"] as const;
 
 function inputAt(ctx: NodeContext, edge: string, n: number, size: number): Float64Array {
@@ -21,7 +23,7 @@ function inputAt(ctx: NodeContext, edge: string, n: number, size: number): Float
 
 /** η₀ at row n from the known inputs, validated (errors name the node and row). */
 function naturalAt(ctx: NodeContext, n: number): Float64Array {
-  const fam = ctx.edges.out.family as NormalWishartFamily, d = fam.dim;
+  const fam = ctx.edges.out!.family as NormalWishartFamily, d = fam.dim;
   try {
     return fam.toNatural({
       mean: inputAt(ctx, "mean", n, d).slice(),
@@ -31,7 +33,7 @@ function naturalAt(ctx: NodeContext, n: number): Float64Array {
     });
   } catch (err) {
     if (err instanceof VireoError) {
-      throw new VireoError(err.code, `Node '${ctx.nodeName}', row ${n}: ${err.message}`, { ...err.context, node: ctx.nodeName, row: n });
+      throw new VireoError(err.code, `Node '${ctx.nodeName}' (${NAME}), row ${n}: ${err.message}`, { ...err.context, node: ctx.nodeName, row: n });
     }
     throw err;
   }
@@ -39,7 +41,7 @@ function naturalAt(ctx: NodeContext, n: number): Float64Array {
 
 /** Row n ↦ η₀ and A(η₀), computed once when every input is broadcast (the usual case). */
 function priorAt(ctx: NodeContext): (n: number) => { eta: Float64Array; logPartition: number } {
-  const fam = ctx.edges.out.family as NormalWishartFamily;
+  const fam = ctx.edges.out!.family as NormalWishartFamily;
   const at = (n: number) => {
     const eta = naturalAt(ctx, n);
     return { eta, logPartition: fam.logPartition(eta) };
@@ -49,40 +51,44 @@ function priorAt(ctx: NodeContext): (n: number) => { eta: Float64Array; logParti
   return () => once;
 }
 
-export const NormalWishartNode: NodeType = {
-  name: "NormalWishart",
-  edges: [
-    { name: "out", family: "NormalWishart", doc: "the joint (μ, Λ) of a Gaussian" },
-    { name: "mean", family: "input", doc: "known m₀, d values" },
-    { name: "precisionScale", family: "input", doc: "known β₀ > 0: μ | Λ ~ N(m₀, (β₀Λ)⁻¹)" },
-    { name: "df", family: "input", doc: "known Wishart degrees of freedom ν₀ > d − 1" },
-    { name: "scale", family: "input", doc: "known SPD d×d Wishart scale W₀ (E[Λ] = ν₀W₀)" },
-  ],
-  check(info: Readonly<Record<string, EdgeInfo>>, nodeName: string): void {
-    for (const e of INPUTS) requireKnown(info[e]!.known, nodeName, "NormalWishart", e, "prior parameters are fixed numbers");
-    const d = requireSameDim(info, ["out"], nodeName, "NormalWishart");
-    requireValueSize(info, "mean", d, nodeName, "NormalWishart", `a mean of length ${d}`);
-    requireValueSize(info, "precisionScale", 1, nodeName, "NormalWishart", "one β₀ value");
-    requireValueSize(info, "df", 1, nodeName, "NormalWishart", "one df value");
-    requireValueSize(info, "scale", d * d, nodeName, "NormalWishart", `a ${d}×${d} scale matrix`);
+export const NormalWishartNode = defineNode({
+  name: NAME,
+  edges: {
+    out: { family: NormalWishart, doc: "the joint (μ, Λ) of a Gaussian" },
+    mean: { family: "input", doc: "known m₀, d values" },
+    precisionScale: { family: "input", doc: "known β₀ > 0: μ | Λ ~ N(m₀, (β₀Λ)⁻¹)" },
+    df: { family: "input", doc: "known Wishart degrees of freedom ν₀ > d − 1" },
+    scale: { family: "input", doc: "known SPD d×d Wishart scale W₀ (E[Λ] = ν₀W₀)" },
+  },
+  check(info, nodeName) {
+    for (const e of INPUTS) requireKnown(info[e].known, nodeName, NAME, e, "prior parameters are fixed numbers");
+    const d = requireSameDim(info, ["out"], nodeName, NAME);
+    requireValueSize(info, "mean", d, nodeName, NAME, `a mean of length ${d}`);
+    requireValueSize(info, "precisionScale", 1, nodeName, NAME, "one β₀ value");
+    requireValueSize(info, "df", 1, nodeName, NAME, "one df value");
+    requireValueSize(info, "scale", d * d, nodeName, NAME, `a ${d}×${d} scale matrix`);
+  },
+  checkData(ctx) {
+    // Every row's hyperparameters, once per binding: bad ones fail here with node and row.
+    const rows = INPUTS.some((e) => ctx.edges[e].layout !== "broadcast") ? ctx.rows : 1;
+    for (let n = 0; n < rows; n++) naturalAt(ctx as NodeContext, n);
   },
   messages: {
-    out(ctx: NodeContext, out: Float64Array): void {
-      const x = ctx.edges.out, prior = priorAt(ctx);
+    out(ctx, out) {
+      const x = ctx.edges.out, prior = priorAt(ctx as NodeContext);
       for (let n = 0; n < ctx.rows; n++) {
         const eta = prior(n).eta, wn = weightAt(ctx.weights, n), o = instanceOf(x, n) * x.size;
         for (let i = 0; i < eta.length; i++) out[o + i] += wn * eta[i]!;
       }
     },
   },
-  ...rowTerms((ctx) => {
-    const x = ctx.edges.out, prior = priorAt(ctx), logBase = -0.5 * x.family!.dim * LOG_2PI;
+  rowTerm(ctx) {
+    const x = ctx.edges.out, prior = priorAt(ctx as NodeContext), logBase = -0.5 * x.family!.dim * LOG_2PI;
     return (n) => {
       const { eta, logPartition } = prior(n), o = instanceOf(x, n) * x.size;
       let dot = 0;
       for (let i = 0; i < eta.length; i++) dot += eta[i]! * x.stats[o + i]!;
       return logBase + dot - logPartition;
     };
-  }),
-};
-
+  },
+});

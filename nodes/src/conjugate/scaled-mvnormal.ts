@@ -8,9 +8,12 @@
  *   S = E[xxᵀ] − E[x]E[μ]ᵀ − E[μ]E[x]ᵀ + E[μμᵀ],
  * the messages are out: [κE[Λ]E[μ], −½κE[Λ]], mean: [κE[Λ]E[x], −½κE[Λ]], precision: [½, −½κS].
  */
-import { LOG_2PI } from "@vireo/core";
-import { type NodeType, type NodeContext, type EdgeView, type EdgeInfo, ruleSet, weightAt, instanceOf, rowTerms } from "../contract/node.js";
+import { LOG_2PI, MvNormal, Wishart, VireoError, fmt } from "@vireo/core";
+import { type EdgeView, weightAt, instanceOf } from "../contract/node.js";
+import { defineNode } from "../contract/define.js";
 import { requireKnown, requireSameDim, requireValueSize } from "../contract/edges.js";
+
+const NAME = "ScaledMvNormal";
 
 /** S_ij of row n (see the header), read from the stats. */
 function sEntry(x: EdgeView, m: EdgeView, d: number, n: number, i: number, j: number): number {
@@ -18,20 +21,28 @@ function sEntry(x: EdgeView, m: EdgeView, d: number, n: number, i: number, j: nu
   return xs[xo + d + i * d + j]! - xs[xo + i]! * ms[mo + j]! - ms[mo + i]! * xs[xo + j]! + ms[mo + d + i * d + j]!;
 }
 
-export const ScaledMvNormalNode: NodeType = {
-  name: "ScaledMvNormal",
-  edges: [
-    { name: "out", family: "MvNormal", doc: "the d-dimensional Gaussian variable" },
-    { name: "mean", family: "MvNormal", doc: "its mean vector" },
-    { name: "precision", family: "Wishart", doc: "the d×d precision Λ, scaled by κ" },
-    { name: "scale", family: "input", doc: "known κ > 0" },
-  ],
-  check(info: Readonly<Record<string, EdgeInfo>>, nodeName: string): void {
-    requireSameDim(info, ["out", "mean", "precision"], nodeName, "ScaledMvNormal");
-    requireKnown(info.scale!.known, nodeName, "ScaledMvNormal", "scale", "κ is a fixed number");
-    requireValueSize(info, "scale", 1, nodeName, "ScaledMvNormal", "one scale κ");
+export const ScaledMvNormalNode = defineNode({
+  name: NAME,
+  edges: {
+    out: { family: MvNormal, doc: "the d-dimensional Gaussian variable" },
+    mean: { family: MvNormal, doc: "its mean vector" },
+    precision: { family: Wishart, doc: "the d×d precision Λ, scaled by κ" },
+    scale: { family: "input", doc: "known κ > 0" },
   },
-  messages: ruleSet(["out", "mean", "precision"], (ctx: NodeContext, edge: string, out: Float64Array): void => {
+  check(info, nodeName) {
+    requireSameDim(info, ["out", "mean", "precision"], nodeName, NAME);
+    requireKnown(info.scale.known, nodeName, NAME, "scale", "κ is a fixed number");
+    requireValueSize(info, "scale", 1, nodeName, NAME, "one scale κ");
+  },
+  checkData(ctx) {
+    const k = ctx.edges.scale.values;
+    for (let i = 0; i < k.length; i++) {
+      if (!(k[i]! > 0 && k[i]! < Infinity)) {
+        throw new VireoError("INVALID_PARAMETER", `Node '${ctx.nodeName}' (${NAME}): scale κ at row ${i} is ${fmt(k[i]!)}, expected a finite number > 0.`, { node: ctx.nodeName, edge: "scale", row: i });
+      }
+    }
+  },
+  messages(ctx, edge, out) {
     const { out: x, mean: m, precision: L, scale: k } = ctx.edges;
     const d = x.family!.dim;
     for (let n = 0; n < ctx.rows; n++) {
@@ -53,8 +64,8 @@ export const ScaledMvNormalNode: NodeType = {
         for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) out[lo + j * d + i] -= 0.5 * wk * sEntry(x, m, d, n, i, j);
       }
     }
-  }),
-  ...rowTerms((ctx) => {
+  },
+  rowTerm(ctx) {
     const { out: x, mean: m, precision: L, scale: k } = ctx.edges;
     const d = x.family!.dim;
     return (n) => {
@@ -63,5 +74,5 @@ export const ScaledMvNormalNode: NodeType = {
       for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) tr += L.stats[lo + 1 + j * d + i]! * sEntry(x, m, d, n, i, j);
       return 0.5 * d * Math.log(kv) + 0.5 * L.stats[lo]! - 0.5 * d * LOG_2PI - 0.5 * kv * tr;
     };
-  }),
-};
+  },
+});

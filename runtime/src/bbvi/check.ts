@@ -42,7 +42,7 @@ export interface PsisCheck {
   readonly logRatios: Float64Array;
 }
 
-/** log p(y, x) of the model at constrained values `x`, as a number. */
+/** log p(y, x) of the model at constrained values `x`, as a number (the factors see it as draw slot 0). */
 export function logJointValue<D>(model: BbviModel<D>, x: Readonly<Record<string, Float64Array>>, tape: Tape, data?: D): number {
   let total = 0;
   for (const f of model.factors) {

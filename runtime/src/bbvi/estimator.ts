@@ -104,13 +104,16 @@ export class ElboGradientEstimator<D> {
     const blocks = model.latents.map((l, v) => ({ family: l.family, parts: l.family.prepare(tape.param(this.views[v]!, undefined, this.gradViews[v]!)) }));
     const objective = this.objective!.build(tape, blocks, rng, (z, draw) => {
       let total: TNode | null = null;
+      // Per-draw values are kept for the first S draws (all of them for the ELBO over unstratified q).
+      const keep = draw < this.S;
       for (let v = 0; v < V; v++) {
         const l = model.latents[v]!;
         this.xNodes[l.name] = l.transform.forward(z[v]!);
         if (l.transform !== identityTransform) {
           const j = l.transform.logDetJacobian(z[v]!);
+          if (keep) this.jacVal[draw * V + v] = j.value[0]!;
           total = total === null ? j : ad.add(total, j);
-        }
+        } else if (keep) this.jacVal[draw * V + v] = 0;
       }
       for (let f = 0; f < F; f++) {
         const fac = model.factors[f]!;
@@ -119,6 +122,7 @@ export class ElboGradientEstimator<D> {
           throw new VireoError("INVALID_MODEL", `BBVI: factor '${fac.name}'.logDensity must return a scalar node built on the tape it was given.`, { node: fac.name });
         }
         if (fac.minibatch && input.scale !== 1) node = ad.scale(node, input.scale);
+        if (keep) this.factorVal[draw * F + f] = node.value[0]!;
         total = total === null ? node : ad.add(total, node);
       }
       return total!;

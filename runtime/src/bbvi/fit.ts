@@ -8,8 +8,8 @@ import { checkFitBbviOptions } from "../engine/options.js";
 
 export interface FitOptions<D> {
   /** Step budget (default 10 000). */
-  readonly maxSteps?: number;
-  /** Windowed-ELBO convergence (default window 100, tol 1e-4, patience 2); false runs all maxSteps. */
+  readonly maxIterations?: number;
+  /** Windowed-ELBO convergence (default window 100, tol 1e-4, patience 2); false runs all maxIterations. */
   readonly convergence?: ConvergenceOptions | false;
   /** The batch of each step (default: none, i.e. the factors' own data at scale 1). */
   readonly batches?: (step: number) => Batch<D> | undefined;
@@ -37,9 +37,9 @@ export interface FitResult {
 
 export function fitBbvi<D>(engine: Bbvi<D>, state: BbviState, options: FitOptions<D> = {}): FitResult {
   checkFitBbviOptions(options);
-  const maxSteps = options.maxSteps ?? 10_000;
-  if (!Number.isInteger(maxSteps) || maxSteps < 1) {
-    throw new VireoError("INVALID_OPTION", `fitBbvi: 'maxSteps' must be a positive integer, got ${maxSteps}.`, { parameter: "maxSteps" });
+  const maxIterations = options.maxIterations ?? 10_000;
+  if (!Number.isInteger(maxIterations) || maxIterations < 1) {
+    throw new VireoError("INVALID_OPTION", `fitBbvi: 'maxIterations' must be a positive integer, got ${maxIterations}.`, { parameter: "maxIterations" });
   }
   const monitor = options.convergence === false ? null : new ConvergenceMonitor(options.convergence ?? {});
   const skipReports: StepReport[] = [];
@@ -49,7 +49,7 @@ export function fitBbvi<D>(engine: Bbvi<D>, state: BbviState, options: FitOption
   }
   const avg = Number.isFinite(averageFrom) ? new Float64Array(state.params.length) : null;
   let skipped = 0, last = NaN, steps = 0, averaged = 0, finite = 0;
-  for (; steps < maxSteps; ) {
+  for (; steps < maxIterations; ) {
     const report = engine.step(state, options.batches?.(state.step));
     steps++;
     if (avg !== null && steps > averageFrom && report.applied) {

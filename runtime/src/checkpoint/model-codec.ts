@@ -51,8 +51,19 @@ export function modelToData(model: Model): ModelData {
         { variable: name },
       );
     }
+    if (v.gradient) {
+      throw new VireoError(
+        "INVALID_CHECKPOINT",
+        `Cannot checkpoint this model yet: '${name}' is fitted by gradients (its q and optimiser state are not part of the checkpoint format). Checkpoint models whose variables are all closed-form.`,
+        { variable: name },
+      );
+    }
     return { name, kind: v.kind, family: v.family?.key ?? null, plate: v.plate, valueSize: v.valueSize, factorisation: v.factorisation, value: v.value ? v.value.slice() : null };
   });
+  const density = model.factors.find((f) => (f.type as { density?: unknown }).density !== undefined);
+  if (density) {
+    throw new VireoError("INVALID_CHECKPOINT", `Cannot checkpoint this model yet: factor '${density.name}' is a density node (a function, which cannot be saved).`, { node: density.name });
+  }
   return {
     plates: Object.values(model.plates).map((p) => ({ name: p.name, size: p.size, multiplicity: p.multiplicity ?? null })),
     variables,

@@ -195,7 +195,9 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
     return "applied";
   };
 
-  let lastSnapshot = 0, lastLag = 0;
+  let lastSnapshot = 0, lastLag = 0, snapshotStep = 0;
+  /** Contributions of the current round that could not be applied. */
+  const deadLetters: { entry: string; c: Contribution; reason: string }[] = [];
   const snapshotBytes = (): Buffer => {
     const e = engine!.engine;
     const snap = { v: WIRE_VERSION, job: keys.job, step: e.steps, time: Date.now(), posteriors: summarise(e.posteriors(), options.summaries), metrics: metrics() };
@@ -221,6 +223,13 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
     const entries = readReply(await r.callBuffer("XREADGROUP", "GROUP", COORDINATOR_GROUP, COORDINATOR_CONSUMER, "COUNT", String(maxGroup), ...(cursor === ">" ? ["BLOCK", String(blockMs)] : []), "STREAMS", keys.contributions, cursor));
     if (entries.length === 0) {
       await refreshLag();
+      // Idle: make sure observers see the last committed state (commits closer together than
+      // snapshotEveryMs skip their snapshot).
+      if (engine !== null && engine.engine.steps > snapshotStep) {
+        await r.xadd(keys.snapshots, "MAXLEN", "~", String(snapshotsKept), "*", "s", snapshotBytes());
+        snapshotStep = engine.engine.steps;
+        lastSnapshot = Date.now();
+      }
       return { read: 0, last: null };
     }
     const e = engine!;
@@ -259,8 +268,10 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
         }
       } catch (err) {
         if (!(err instanceof VireoError)) throw err;
-        // A contribution that cannot be applied (wrong shapes, improper result) is set aside with the reason.
+        // A contribution that cannot be applied (wrong shapes, improper result) is set aside with
+        // the reason, and its batch is acknowledged: refitting it would fail the same way.
         deadLetters.push({ entry, c, reason: err.message });
+        ackBatch.push(c.entry);
       }
     });
     for (const d of deadLetters.splice(0)) {
@@ -290,7 +301,10 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
       engine = null;
       throw err;
     }
-    if (snapshot !== "") lastSnapshot = now;
+    if (snapshot !== "") {
+      lastSnapshot = now;
+      snapshotStep = version;
+    }
     counters.applied += appliedIds.length;
     counters.duplicates += duplicates;
     counters.requeued += requeue.length;
@@ -298,8 +312,6 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
     emit({ type: "commit", version, applied: appliedIds.length, duplicates, requeued: requeue.length });
     return { read: entries.length, last: entries[entries.length - 1]!.id };
   };
-  const deadLetters: { entry: string; c: Contribution; reason: string }[] = [];
-
   const run = async (): Promise<void> => {
     while (!stopping) {
       try {

@@ -3,8 +3,8 @@
  * consumer group (fromRedisStream), fits each batch's locals against the newest committed
  * globals and publishes the batch's contribution with the globals version it used. It never
  * acknowledges a batch: the coordinator does, in the commit that makes the update durable.
- * Until then the worker keeps its published batches from looking idle (XCLAIM … JUSTID, which
- * resets their idle time), so only the batches of a dead or stuck worker are re-claimed.
+ * Until then the worker keeps the batches it holds or has published from looking idle (XCLAIM …
+ * JUSTID, which resets their idle time), so only the batches of a dead or stuck worker are re-claimed.
  */
 import { Subscription, concatMap, from } from "rxjs";
 import { VireoError } from "@vireo/core";
@@ -62,7 +62,7 @@ export async function startWorker(options: WorkerOptions): Promise<WorkerHandle>
   const fit = makeFitter(job);
   let cached: WireGlobals | null = null;
   let fitted = 0, reclaimed = 0, stopping = false;
-  // Published, not yet acknowledged batches: entry id → time published.
+  // Batches being fitted or published and not yet acknowledged: entry id → time taken.
   const inFlight = new Map<string, number>();
 
   const currentGlobals = async (): Promise<WireGlobals | null> => {
@@ -78,6 +78,7 @@ export async function startWorker(options: WorkerOptions): Promise<WorkerHandle>
   const handle = async (b: RedisBatch): Promise<void> => {
     emit({ type: "batch-start", batch: b.batchId, entry: b.entryId, reclaimed: b.reclaimed });
     const t0 = Date.now();
+    inFlight.set(b.entryId, t0); // heartbeat it while fitting too: a long fit is not a dead worker
     if (b.reclaimed) {
       reclaimed++;
       await r.hincrby(keys.metrics, "reclaimed", 1);
@@ -91,6 +92,7 @@ export async function startWorker(options: WorkerOptions): Promise<WorkerHandle>
         } catch (e) {
           if (!(e instanceof VireoError) || !["INVALID_DATA", "DIMENSION_MISMATCH", "UNKNOWN_NAME", "INVALID_BATCH", "NUMERICAL_FAILURE"].includes(e.code)) throw e;
           // The batch itself is bad: dead-letter it with the reason; the stream flows on.
+          inFlight.delete(b.entryId);
           const letter = await deadLetter(r, { dead: keys.dead, stream: keys.batches, group: WORKER_GROUP, entry: b.entryId, consumer: options.name, reason: `batch '${b.batchId}': ${e.message}`, payload: null });
           emit({ type: "dead-letter", letter });
           b.release();
@@ -99,7 +101,6 @@ export async function startWorker(options: WorkerOptions): Promise<WorkerHandle>
         if (options.delayMs) await sleep(options.delayMs);
         const { sweeps, ...contribution } = c;
         await r.xadd(keys.contributions, "*", "b", Buffer.from(encodeContribution(contribution)));
-        inFlight.set(b.entryId, Date.now());
         fitted++;
         emit({ type: "batch-done", batch: b.batchId, version: c.version, ms: Date.now() - t0, sweeps });
         b.release();
@@ -112,7 +113,7 @@ export async function startWorker(options: WorkerOptions): Promise<WorkerHandle>
     }
   };
 
-  // Keep published batches from looking idle until the coordinator acknowledges them.
+  // Keep held and published batches from looking idle until the coordinator acknowledges them.
   const heartbeat = setInterval(() => {
     if (inFlight.size === 0) return;
     const ids = [...inFlight.keys()];

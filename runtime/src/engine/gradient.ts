@@ -17,7 +17,7 @@
  * shared with other gradient-fitted variables.
  */
 import {
-  VireoError, Generator, Tape, adam, constantSchedule, guardedStep, isVariationalFactory, statsDot, statsOfValues,
+  VireoError, Generator, Tape, adam, constantSchedule, guardedStep, isVariationalFactory, statsDot, statsOfValues, needsLogDensityEntropy, strataOf, entropyEstimate,
   transformInputSize, meanFieldGaussian, ad,
   type Optimizer, type OptimizerState, type Schedule, type Transform, type VariationalFamily, type TNode,
 } from "@vireo/core";
@@ -115,6 +115,13 @@ export function resolveFit(v: VariableSpec, count: number, options: GradientOpti
     }
     q = choice.create(count * zSize);
   }
+  if (strataOf(q) > 1) {
+    throw new VireoError(
+      "INVALID_MODEL",
+      `Variable '${v.name}': ${q.name} is drawn one component at a time (stratified, weighted by π), which the graph's per-variable gradient step does not support yet; fit this model with createBbvi (bbviModel) for now, or use a flow, Gaussian or point-mass q here.`,
+      { variable: v.name },
+    );
+  }
   const expected = count * zSize;
   if (q.dim !== expected || q.discrete) {
     throw new VireoError(
@@ -156,6 +163,8 @@ export class GradientVariable {
   private readonly z: Float64Array;
   private readonly valueTape = new Tape();
   private readonly model: Model;
+  /** Buffers of the exact (sigma-point) statistics, or null when they come from draws. */
+  private readonly exact: { factor: Float64Array; point: Float64Array; mean: Float64Array; stats: Float64Array } | null;
 
   constructor(readonly variable: VariableState, readonly fit: GradientFit, state: CompiledState, options: GradientOptions) {
     this.model = state.model;
@@ -172,6 +181,10 @@ export class GradientVariable {
     this.grad = new Float64Array(fit.q.nParams);
     this.loss = new Float64Array(fit.q.nParams);
     this.z = new Float64Array(fit.q.dim);
+    const d = fit.q.dim;
+    this.exact = v.count === 1 && fit.bijector.name === "identity" && fam.quadraticStats && typeof fit.q.covarianceFactor === "function"
+      ? { factor: new Float64Array(2 * d * d), point: new Float64Array(d), mean: new Float64Array(d), stats: new Float64Array(fam.size) }
+      : null;
     const conjugate: BbviFactorSpec<undefined> = {
       name: `${v.name}.conjugate`, vars: [v.name],
       logDensity: (x, _tape, _data, s) => {
@@ -248,15 +261,44 @@ export class GradientVariable {
     if (!outcome.applied) fit.skipped++;
   }
 
-  /** H[q(z)] at the current λ (closed form, on a private tape). */
+  /** Whether the statistics are exact (sigma points) rather than a mean over draws. */
+  get exactMoments(): boolean {
+    return this.exact !== null;
+  }
+
+  private exactStats(ex: { factor: Float64Array; point: Float64Array; mean: Float64Array; stats: Float64Array }): void {
+    const { fit, variable: v } = this, d = fit.q.dim, st = v.stats;
+    const m = fit.q.covarianceFactor!(fit.lambda, ex.factor), c = Math.sqrt(m);
+    fit.q.mean(fit.lambda, ex.mean);
+    st.fill(0);
+    for (let j = 0; j < m; j++) {
+      for (const sign of [1, -1]) {
+        for (let i = 0; i < d; i++) ex.point[i] = ex.mean[i]! + sign * c * ex.factor[i * m + j]!;
+        statsOfValues(v.family!, ex.point, 1, ex.stats);
+        for (let k = 0; k < st.length; k++) st[k] = st[k]! + ex.stats[k]! / (2 * m);
+      }
+    }
+    this.variable.changes.markChanged(st);
+  }
+
+  /** H[q(z)] at the current λ (closed form, on a private tape; a fixed-seed Monte Carlo estimate for flows). */
   entropyNow(): number {
+    if (needsLogDensityEntropy(this.fit.q)) return entropyEstimate(this.fit.q, this.fit.lambda);
     const t = this.valueTape;
     t.reset();
     return this.fit.q.entropy(this.fit.q.prepare(t.constant(this.fit.lambda))).value[0]!;
   }
 
-  /** Sets the statistics buffer to the mean of T(x_s) over the current draws. */
+  /**
+   * Sets the statistics buffer to E_q[T(x)]: exactly from sigma points when q is Gaussian, the
+   * bijector the identity and T quadratic (μ ± √m C_j, j = 1..m, with Cov = CCᵀ: exact for
+   * polynomials of degree ≤ 3), else the mean of T(x_s) over the current draws.
+   */
   averageStats(): void {
+    if (this.exact !== null) {
+      this.exactStats(this.exact);
+      return;
+    }
     const st = this.variable.stats, S = this.samples;
     st.fill(0);
     for (let s = 0; s < S; s++) {

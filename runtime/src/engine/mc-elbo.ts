@@ -107,7 +107,8 @@ export function monteCarloElbo(state: CompiledState, scales: ElboScales = {}): E
 
 /**
  * A fresh estimate at the current q from `samples` new joint draws (the ELBO a stochastic fit
- * returns). Leaves each gradient-fitted variable's statistics at the mean over the new draws.
+ * returns). Leaves each gradient-fitted variable's statistics at their exact value where q's
+ * moments are closed form, else at the mean over the new draws.
  */
 export function freshElbo(state: CompiledState, samples: number, rng: Generator, scales: ElboScales = {}): ElboEstimate {
   const sp = split(state);
@@ -130,8 +131,11 @@ export function freshElbo(state: CompiledState, samples: number, rng: Generator,
     }, scales);
   }
   sp.grads.forEach((g, k) => {
-    g.variable.stats.set(means[k]!);
-    g.variable.changes.markChanged(g.variable.stats);
+    if (g.exactMoments) g.averageStats();
+    else {
+      g.variable.stats.set(means[k]!);
+      g.variable.changes.markChanged(g.variable.stats);
+    }
   });
   return summarise(exact, perDraw);
 }

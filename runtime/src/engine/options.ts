@@ -172,7 +172,7 @@ const ONLINE: Record<string, Check> = {
 };
 
 const FIT_BBVI: Record<string, Check> = {
-  maxSteps: positiveInteger(),
+  maxIterations: positiveInteger(),
   convergence: (v, fail) => {
     if (v !== false && (v === null || typeof v !== "object")) fail(`must be false or { window, tolerance, patience }, got ${show(v)}.`);
   },
@@ -183,6 +183,9 @@ const FIT_BBVI: Record<string, Check> = {
   onStep: fn,
 };
 
+/** Option names that were unified across the engines (one set of names): old → new, for the suggestion. */
+const RENAMED_OPTIONS: Readonly<Record<string, string>> = { maxSteps: "maxIterations", onInvalidRow: "onInvalid" };
+
 /** Checks an options record against `specs`: type, unknown keys (with a suggestion), each value. */
 export function checkOptions(where: string, options: unknown, specs: Readonly<Record<string, Check>>, usage: string): void {
   if (options === null || typeof options !== "object" || Array.isArray(options)) {
@@ -191,7 +194,8 @@ export function checkOptions(where: string, options: unknown, specs: Readonly<Re
   const known = Object.keys(specs);
   for (const key of Object.keys(options)) {
     if (!Object.hasOwn(specs, key)) {
-      const near = suggest(key, known);
+      const renamed = RENAMED_OPTIONS[key];
+      const near = renamed !== undefined && known.includes(renamed) ? renamed : suggest(key, known);
       throw new VireoError(
         "INVALID_OPTION",
         `${where}: unknown option '${key}'${near ? `; did you mean '${near}'?` : ""} Known options are [${known.join(", ")}].`,
@@ -262,5 +266,5 @@ export function checkStreamOptions(where: string, options: unknown): void {
 
 /** fitBbvi(engine, state, options). */
 export function checkFitBbviOptions(options: unknown): void {
-  checkOptions("fitBbvi", options === undefined ? {} : options, FIT_BBVI, "{ maxSteps: 2000 }");
+  checkOptions("fitBbvi", options === undefined ? {} : options, FIT_BBVI, "{ maxIterations: 2000 }");
 }

@@ -2,7 +2,23 @@
  * A variable's posterior q as returned to users: the family, a copy of the natural parameters of
  * every instance, and summaries (mean, variance, standard parameters).
  */
-import type { ExponentialFamily } from "@vireo/core";
+import { VireoError, type ExponentialFamily, type Generator } from "@vireo/core";
+
+/** The standard-parameter shape of a family, e.g. { mean, variance } for Normal. */
+export type ParamsOf<F> = F extends ExponentialFamily<any, infer P> ? P : unknown;
+/** The value type of a family: number for scalar families, Float64Array for vector ones. */
+export type ValueOf<F> = F extends ExponentialFamily<infer X, any> ? X : unknown;
+
+/** A posterior as plain JSON: what `JSON.stringify(result)` writes for each variable. */
+export interface PosteriorJSON {
+  readonly variable: string;
+  readonly family: string;
+  readonly count: number;
+  /** Natural parameters, count × size, instance after instance. */
+  readonly natural: number[];
+  readonly mean: number[];
+  readonly variance: number[];
+}
 
 export interface PosteriorSummary {
   readonly variable: string;
@@ -14,14 +30,14 @@ export interface PosteriorSummary {
   readonly variance: readonly number[];
 }
 
-export class Posterior {
+export class Posterior<F extends ExponentialFamily<any, any> = ExponentialFamily> {
   readonly variable: string;
-  readonly family: ExponentialFamily;
+  readonly family: F;
   readonly count: number;
   /** Natural parameters, count × family.size (a copy; safe to keep). */
   readonly natural: Float64Array;
 
-  constructor(variable: string, family: ExponentialFamily, count: number, natural: Float64Array) {
+  constructor(variable: string, family: F, count: number, natural: Float64Array) {
     this.variable = variable;
     this.family = family;
     this.count = count;
@@ -34,8 +50,8 @@ export class Posterior {
   }
 
   /** Standard parameters of instance i (e.g. { mean, variance } for a Normal); of the whole block for a chain. */
-  params(i = 0): unknown {
-    return this.family.fromNatural(this.family.coupledRows ? this.natural : this.instance(i));
+  params(i = 0): ParamsOf<F> {
+    return this.family.fromNatural(this.family.coupledRows ? this.natural : this.instance(i)) as ParamsOf<F>;
   }
 
   /** Means of all instances, back to back. */
@@ -58,6 +74,74 @@ export class Posterior {
   /** A plain, serialisable summary (means and variances as number arrays). */
   summary(): PosteriorSummary {
     return { variable: this.variable, family: this.family.key, count: this.count, mean: Array.from(this.mean()), variance: Array.from(this.variance()) };
+  }
+
+  /**
+   * This posterior typed by its family, e.g. `result.posteriors.mu.as(Normal).params().mean`
+   * (a number, no cast). Checked: throws INVALID_OPTION unless `family` is the posterior's family.
+   */
+  as<G extends ExponentialFamily<any, any>>(family: G): Posterior<G> {
+    if (family.key !== this.family.key) {
+      throw new VireoError("INVALID_OPTION", `Posterior of '${this.variable}' is ${this.family.key}, not ${family.key}; call .as(${this.family.key}) instead.`, { variable: this.variable });
+    }
+    return this as unknown as Posterior<G>;
+  }
+
+  /** One draw from q of instance i (a number for scalar families, an array for vector ones). */
+  sample(rng: Generator, i = 0): ValueOf<F> {
+    this.checkInstance("sample", i);
+    return this.family.sample(this.family.coupledRows ? this.natural : this.instance(i), rng) as ValueOf<F>;
+  }
+
+  /**
+   * Quantiles of q of instance i, per component (one array per probability; scalar families have
+   * one component), estimated from `draws` samples of `rng` (default 20 000). Works for every
+   * family that can sample; the Monte Carlo error of a p-quantile is √(p(1−p)/draws)/density.
+   */
+  quantiles(probabilities: readonly number[], rng: Generator, options: { draws?: number; instance?: number } = {}): Float64Array[] {
+    const draws = options.draws ?? 20_000, i = options.instance ?? 0;
+    for (const p of probabilities) {
+      if (!(p >= 0 && p <= 1)) throw new VireoError("INVALID_OPTION", `quantiles of '${this.variable}': probabilities must lie in [0, 1], got ${p}.`);
+    }
+    if (!(Number.isInteger(draws) && draws >= 2)) throw new VireoError("INVALID_OPTION", `quantiles of '${this.variable}': draws must be an integer ≥ 2, got ${draws}.`);
+    this.checkInstance("quantiles", i);
+    const eta = this.family.coupledRows ? this.natural : this.instance(i);
+    const first = this.family.sample(eta, rng) as number | Float64Array;
+    const width = typeof first === "number" ? 1 : first.length;
+    const columns = Array.from({ length: width }, () => new Float64Array(draws));
+    for (let n = 0; n < draws; n++) {
+      const x = n === 0 ? first : (this.family.sample(eta, rng) as number | Float64Array);
+      if (typeof x === "number") columns[0]![n] = x;
+      else for (let c = 0; c < width; c++) columns[c]![n] = x[c]!;
+    }
+    for (const col of columns) col.sort();
+    // Type-7 interpolation between order statistics (R's default).
+    return probabilities.map((p) => Float64Array.from(columns, (col) => {
+      const h = (draws - 1) * p, lo = Math.floor(h), hi = Math.min(lo + 1, draws - 1);
+      return col[lo]! + (h - lo) * (col[hi]! - col[lo]!);
+    }));
+  }
+
+  /** The central credible interval of mass `level` (default 0.95) per component: [lower, upper]. */
+  interval(rng: Generator, level = 0.95, options: { draws?: number; instance?: number } = {}): [Float64Array, Float64Array] {
+    if (!(level > 0 && level < 1)) throw new VireoError("INVALID_OPTION", `interval of '${this.variable}': level must lie in (0, 1), got ${level}.`);
+    const [lower, upper] = this.quantiles([(1 - level) / 2, (1 + level) / 2], rng, options);
+    return [lower!, upper!];
+  }
+
+  /** Plain JSON (natural parameters, means, variances); `JSON.stringify` of results uses it. */
+  toJSON(): PosteriorJSON {
+    return {
+      variable: this.variable, family: this.family.key, count: this.count,
+      natural: Array.from(this.natural), mean: Array.from(this.mean()), variance: Array.from(this.variance()),
+    };
+  }
+
+  private checkInstance(where: string, i: number): void {
+    const count = this.family.coupledRows ? 1 : this.count;
+    if (!(Number.isInteger(i) && i >= 0 && i < count)) {
+      throw new VireoError("INVALID_OPTION", `${where} of '${this.variable}': instance ${i} is out of range; it has ${count} instance${count === 1 ? "" : "s"} (0 to ${count - 1}).`, { variable: this.variable });
+    }
   }
 
   private collect(f: (eta: Float64Array) => number | Float64Array): Float64Array {

@@ -12,7 +12,7 @@ import type { CompiledState, VariableState } from "./state.js";
 
 /**
  * Seeds the per-component parameters of every mixture whose node declares a seeding rule, whose
- * data edge is observed and whose parameter has the data's family, unless the user gave a start
+ * data edge is observed and whose parameter has the data's dimension, unless the user gave a start
  * for those parameters or the selector. Returns the selectors of the seeded mixtures (to be
  * updated before the first sweep).
  */
@@ -26,7 +26,8 @@ export function seedMixtureComponents(state: CompiledState, rng: Generator, user
       if (!f.spec.componentEdges.includes(param) || !f.spec.edges[dataEdge]) continue;
       const out = state.variables.get(f.spec.edges[dataEdge]!.variable)!, mean = state.variables.get(f.spec.edges[param]!.variable)!;
       const selector = state.variables.get(selectorBinding.variable)!;
-      if (!out.known || mean.known || selector.known || out.family === null || out.family.key !== mean.family?.key || out.count < mean.count) continue;
+      // The data must have the parameter's dimension (a NormalWishart(d) component is located by an MvNormal(d) row).
+      if (!out.known || mean.known || selector.known || out.family === null || out.family.dim !== mean.family?.dim || out.count < mean.count) continue;
       if (userInitialised.has(mean.name) || userInitialised.has(selector.name)) continue;
       const rows = pickDistinct(rng, out.count, mean.count);
       rows.forEach((r, k) => seedInstance(mean, k, out.values, r * out.spec.valueSize));

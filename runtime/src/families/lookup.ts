@@ -15,10 +15,20 @@ export interface FamilySource {
 
 export function familyForValue(spec: EdgeSpec, valueLength: number, where: string, source: FamilySource | null = null): ExponentialFamily | null {
   if (spec.family === "input") return null;
-  const name = spec.family.split("|")[0]!;
-  const ref = spec.families?.[0] ?? source?.familyRef?.(name) ?? (Object.hasOwn(builtinFamilies, name) ? builtinFamilies[name] : undefined);
-  if (ref === undefined || typeof ref.constantFamily !== "function") {
-    throw new VireoError("INVALID_MODEL", `${where}: cannot write a constant inline for a ${name} edge (the family is not known here); declare it with model.constant(name, value, family), or pass the family itself in the node's edge declaration.`);
+  // An edge with alternatives ("Gamma|Wishart") takes the first family that can hold the value.
+  const names = spec.family.split("|");
+  let firstError: unknown = null;
+  for (const [i, name] of names.entries()) {
+    const ref = spec.families?.[i] ?? source?.familyRef?.(name) ?? (Object.hasOwn(builtinFamilies, name) ? builtinFamilies[name] : undefined);
+    if (ref === undefined || typeof ref.constantFamily !== "function") {
+      firstError ??= new VireoError("INVALID_MODEL", `${where}: cannot write a constant inline for a ${name} edge (the family is not known here); declare it with model.constant(name, value, family), or pass the family itself in the node's edge declaration.`);
+      continue;
+    }
+    try {
+      return ref.constantFamily(valueLength, where);
+    } catch (e) {
+      firstError ??= e;
+    }
   }
-  return ref.constantFamily(valueLength, where);
+  throw firstError;
 }

@@ -15,7 +15,7 @@
  */
 import { freeze } from "immer";
 import { VireoError, type ExponentialFamily, type Arr, type Transform, type VariationalChoice } from "@vireo/core";
-import { Mixture, SELECTOR_EDGE, SELECTOR_FAMILIES, familyFits, knownStats, type NodeType } from "@vireo/nodes";
+import { Mixture, SELECTOR_EDGE, SELECTOR_FAMILIES, familyFits, type NodeType } from "@vireo/nodes";
 import type { Model, PlateSpec, VariableSpec, FactorSpec, EdgeBinding, Factorisation, DeterministicSpec, GradientFitSpec } from "./spec.js";
 import type { EstimatorChoice } from "../bbvi/model.js";
 import { familyForValue, type FamilySource } from "../families/lookup.js";
@@ -220,14 +220,15 @@ export class ModelBuilder {
       throw new VireoError("INVALID_DATA", `Constant '${name}': a constant in a plate of ${size} needs ${size} values of ${family ? valueSize : "equal length"} (${family ? size * valueSize : `a multiple of ${size}`} numbers), got ${v.length}.`, { variable: name });
     }
     if (family !== null && v.length > 0 && v.length % family.valueSize === 0) {
-      // The support check (e.g. a precision matrix that is not positive definite) names the constant here.
+      // The family's support check (e.g. a precision matrix that is not positive definite), at
+      // declaration, naming the factor and edge of an inline constant.
+      const dot = name.lastIndexOf(".");
+      const where = dot > 0 ? ` (factor '${name.slice(0, dot)}', edge '${name.slice(dot + 1)}')` : "";
       try {
-        knownStats(family, v, v.length / family.valueSize);
+        family.checkSupport(v, v.length / family.valueSize, `Constant '${name}'${where} is outside the support of ${family.key}`, name);
       } catch (e) {
-        if (!(e instanceof VireoError)) throw e;
-        const dot = name.lastIndexOf(".");
-        const where = dot > 0 ? `factor '${name.slice(0, dot)}', edge '${name.slice(dot + 1)}'` : `constant '${name}'`;
-        throw new VireoError(e.code, `Constant value for ${where} (${family.key}): ${e.message}`, dot > 0 ? { variable: name, node: name.slice(0, dot), edge: name.slice(dot + 1) } : { variable: name });
+        if (!(e instanceof VireoError) || dot <= 0) throw e;
+        throw new VireoError(e.code, e.message, { ...e.context, node: name.slice(0, dot), edge: name.slice(dot + 1) });
       }
     }
     const ref = this.declare(name, "constant", family, options.plate !== undefined ? { plate: options.plate } : {}, valueSize);
@@ -279,6 +280,30 @@ export class ModelBuilder {
       );
     }
     return this.addFactor(Mixture(type, components), edges, options.name, components);
+  }
+
+  /**
+   * A random variable and the factor that generates it, in one call:
+   * `m.latent("mu", Normal, NormalNode, { mean: 0, precision: 0.01 })` declares `mu` and connects
+   * NormalNode with its output edge (the node's first edge, `out`) bound to `mu`.
+   */
+  latent(name: string, family: ExponentialFamily, type: NodeType | string, edges: Readonly<Record<string, EdgeValue>>, options: VariableOptions = {}): VariableRef {
+    return this.withFactor(this.random(name, family, options), type, edges);
+  }
+
+  /** The same for an observed variable: `m.observe("y", Normal, NormalNode, { mean: mu, precision: tau }, { plate })`. */
+  observe(name: string, family: ExponentialFamily, type: NodeType | string, edges: Readonly<Record<string, EdgeValue>>, options: VariableOptions = {}): VariableRef {
+    return this.withFactor(this.observed(name, family, options), type, edges);
+  }
+
+  private withFactor(v: VariableRef, type: NodeType | string, edges: Readonly<Record<string, EdgeValue>>): VariableRef {
+    const node = this.resolve(type);
+    const out = node.edges[0]!.name;
+    if (Object.hasOwn(edges, out)) {
+      throw new VireoError("INVALID_MODEL", `${node.name} for '${v.name}': the '${out}' edge is '${v.name}' itself; give only the other edges (${node.edges.slice(1).map((e) => e.name).join(", ")}).`, { variable: v.name, edge: out });
+    }
+    this.factor(node, { ...edges, [out]: v });
+    return v;
   }
 
   /** Validates the graph and returns the frozen model. */

@@ -15,7 +15,7 @@ test("log transform: BBVI reaches the closed-form log-normal optimum for a Gamma
   });
   const engine = createBbvi(model, { samples: 10, optimizer: adam({ lr: 0.05 }), schedule: exponentialDecay(0.05, 0.01, 4000) });
   const state = engine.init(8);
-  fitBbvi(engine, state, { maxSteps: 4000, convergence: false, averageFrom: 2000 });
+  fitBbvi(engine, state, { maxIterations: 4000, convergence: false, averageFrom: 2000 });
   const m = engine.mean(state, "x")[0]!, s = Math.sqrt(engine.variance(state, "x")[0]!);
   const mStar = Math.log(a / b) - 1 / (2 * a), sStar = Math.sqrt(1 / a);
   t.true(Math.abs(m - mStar) < 0.02 * sStar, `m ${m} vs ${mStar}`);
@@ -31,7 +31,7 @@ test("stick-breaking: BBVI on a Dirichlet target lands near its mean", (t) => {
   });
   const engine = createBbvi(model, { samples: 10, optimizer: adam({ lr: 0.05 }), schedule: exponentialDecay(0.05, 0.02, 3000) });
   const state = engine.init(9);
-  fitBbvi(engine, state, { maxSteps: 3000, convergence: false, averageFrom: 1500 });
+  fitBbvi(engine, state, { maxIterations: 3000, convergence: false, averageFrom: 1500 });
   const fam = engine.model.latents[0]!.family, lam = engine.params(state, "p");
   const rng = new Generator(1), z = new Float64Array(2), x = new Float64Array(3), mean = new Float64Array(3);
   const n = 20000;

@@ -26,7 +26,7 @@ test("a NaN gradient skips the step, is reported with the variable, and never re
   t.deepEqual(state.optimizer.buffers.map((b) => [...b]), adamBefore.map((b) => [...b]));
   t.is(state.optimizer.step, 0);
   // Every step skipped: fitBbvi refuses to hand back the initial q as a result.
-  const err = t.throws(() => fitBbvi(engine, state, { maxSteps: 20, convergence: false }), { instanceOf: VireoError });
+  const err = t.throws(() => fitBbvi(engine, state, { maxIterations: 20, convergence: false }), { instanceOf: VireoError });
   t.is(err?.code, "NUMERICAL_FAILURE");
   t.regex(err!.message, /all 20 steps were skipped.*latent 'x'/);
   t.is(state.skipped, 21);
@@ -60,17 +60,17 @@ test("same seed, same run; a restored generator state continues bit-identically"
   const nn = normalNormal();
   const engine = createBbvi(nn.model({ family: fullRankGaussian(1) }), { samples: 3 });
   const a = engine.init(9), b = engine.init(9);
-  fitBbvi(engine, a, { maxSteps: 50, convergence: false });
-  fitBbvi(engine, b, { maxSteps: 50, convergence: false });
+  fitBbvi(engine, a, { maxIterations: 50, convergence: false });
+  fitBbvi(engine, b, { maxIterations: 50, convergence: false });
   t.deepEqual([...a.params], [...b.params]);
   const saved = { params: Float64Array.from(a.params), rng: a.rng.getState(), m: a.optimizer.buffers.map((x) => Float64Array.from(x)), step: a.optimizer.step };
-  fitBbvi(engine, a, { maxSteps: 30, convergence: false });
+  fitBbvi(engine, a, { maxIterations: 30, convergence: false });
   const c = engine.init(0);
   c.params.set(saved.params);
   c.rng.setState(saved.rng);
   saved.m.forEach((x, i) => c.optimizer.buffers[i]!.set(x));
   c.optimizer.step = saved.step;
-  fitBbvi(engine, c, { maxSteps: 30, convergence: false });
+  fitBbvi(engine, c, { maxIterations: 30, convergence: false });
   t.deepEqual([...c.params], [...a.params]);
   t.notDeepEqual([...engine.init(10).rng.getState().words], [...new Generator(9).getState().words]);
 });
@@ -79,13 +79,13 @@ test("fitBbvi stops on the windowed relative change of the noisy ELBO", (t) => {
   const nn = normalNormal();
   const engine = createBbvi(nn.model({ family: meanFieldGaussian(1) }), { samples: 5, schedule: robbinsMonro(0.05, 200, 0.7) });
   const state = engine.init(2);
-  const r = fitBbvi(engine, state, { maxSteps: 20000, convergence: { window: 200, tol: 1e-4, patience: 2 } });
+  const r = fitBbvi(engine, state, { maxIterations: 20000, convergence: { window: 200, tol: 1e-4, patience: 2 } });
   t.true(r.converged);
   t.true(r.steps < 20000 && r.steps % 200 === 0, `steps ${r.steps}`);
   const dev = Math.abs(engine.mean(state, "mu")[0]! - nn.postMean) / nn.postSd;
   t.log(`converged after ${r.steps} steps, mean off by ${dev.toFixed(3)} sd`);
   t.true(dev < 0.1, `mean off by ${dev} posterior sd`);
-  const capped = fitBbvi(engine, engine.init(2), { maxSteps: 150, convergence: { window: 100, tol: 1e-12 } });
+  const capped = fitBbvi(engine, engine.init(2), { maxIterations: 150, convergence: { window: 100, tol: 1e-12 } });
   t.false(capped.converged);
   t.is(capped.steps, 150);
 });

@@ -13,7 +13,7 @@ test("Normal–Normal: full-rank BBVI reaches the exact posterior", (t) => {
     samples: 10, optimizer: adam({ lr: 0.1 }), schedule: exponentialDecay(0.1, 0.01, 4000),
   });
   const state = engine.init(5);
-  const r = fitBbvi(engine, state, { maxSteps: 4000, convergence: false, averageFrom: 2000 });
+  const r = fitBbvi(engine, state, { maxIterations: 4000, convergence: false, averageFrom: 2000 });
   t.is(r.averaged, 2000);
   t.is(r.skipped, 0);
   const m = engine.mean(state, "mu")[0]!, sd = Math.sqrt(engine.variance(state, "mu")[0]!);
@@ -28,7 +28,7 @@ test("Bayesian linear regression (known noise): full-rank BBVI reaches the exact
   });
   const state = engine.init(6);
   // Iterate averaging over the second half removes the optimiser's jitter.
-  fitBbvi(engine, state, { maxSteps: 8000, convergence: false, averageFrom: 4000 });
+  fitBbvi(engine, state, { maxIterations: 8000, convergence: false, averageFrom: 4000 });
   const m = engine.mean(state, "w"), v = engine.variance(state, "w");
   for (let j = 0; j < lr.D; j++) {
     const sd = Math.sqrt(lr.postCov[j * lr.D + j]!);

@@ -17,7 +17,7 @@ test("logistic regression: BBVI means within 0.1 sd of the importance-sampling r
     samples: 10, optimizer: adam({ lr: 0.05 }), schedule: exponentialDecay(0.05, 0.02, 3000),
   });
   const state = engine.init(21);
-  const r = fitBbvi(engine, state, { maxSteps: 3000, convergence: false, averageFrom: 1500 });
+  const r = fitBbvi(engine, state, { maxIterations: 3000, convergence: false, averageFrom: 1500 });
   t.is(r.skipped, 0);
   const m = engine.mean(state, "w"), v = engine.variance(state, "w");
   for (let j = 0; j < lg.D; j++) {

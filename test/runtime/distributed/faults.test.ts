@@ -9,8 +9,8 @@ import test from "ava";
 import { Normal, Generator, sampleStandardNormal } from "@vireo/core";
 import { NormalNode } from "@vireo/nodes";
 import { ModelBuilder, createRegistry, decodeCheckpoint, resumeSvi } from "@vireo/runtime";
-import { createJob, produceBatch, readJobStatus, jobKeys } from "@vireo/runtime/distributed";
-import { RedisServer } from "@vireo/runtime/distributed";
+import { RedisServer, createJob, produceBatch, readJobStatus, jobKeys } from "@vireo/runtime/distributed";
+
 import { startRole, until, type Role } from "./cluster.js";
 
 function normalMeanModel() {
@@ -37,7 +37,8 @@ test("SIGKILL a worker, the coordinator and Redis mid-stream: every batch applie
     await createJob(r, job, { mode: "svi", model: normalMeanModel(), options: { size: 400, tau: 1, kappa: 0.7, maxStaleness: 8 } });
     await produce(45);
     const coordinators = [startRole("coordinator", redis.url, job, ["--lease-ms", "1500"], "c0"), startRole("coordinator", redis.url, job, ["--lease-ms", "1500"], "c1")];
-    const workers = [0, 1, 2].map((w) => startRole("worker", redis.url, job, ["--name", `w${w}`, "--claim-idle-ms", "1500", "--delay-ms", "120"], `w${w}`));
+    // w0 holds each batch for 3 s (a drill delay between fitting and publishing), so it is killed with one in hand.
+    const workers = [0, 1, 2].map((w) => startRole("worker", redis.url, job, ["--name", `w${w}`, "--claim-idle-ms", "1500", "--delay-ms", w === 0 ? "3000" : "120"], `w${w}`));
     roles.push(...coordinators, ...workers);
 
     // 1. A worker dies with a batch in hand (between taking it and publishing its contribution).

@@ -22,7 +22,7 @@ function candidate(name: string, s0: number, family: VariationalFamily, steps = 
   });
   const engine = createBbvi(model, { samples: 8, optimizer: adam({ lr: 0.05 }), schedule: exponentialDecay(0.05, 0.02, steps) });
   const state = engine.init(7);
-  fitBbvi(engine, state, { maxSteps: steps, convergence: false, averageFrom: steps / 2 });
+  fitBbvi(engine, state, { maxIterations: steps, convergence: false, averageFrom: steps / 2 });
   return { name, engine, state, logZ: normalNormalLogEvidence(nn.x, nn.sigma, s0) };
 }
 

@@ -26,7 +26,7 @@ test("planar flow ∘ log transform on a Poisson–Gamma rate: ELBO within 0.01 
   });
   const engine = createBbvi(model, { samples: 8, optimizer: adam({ lr: 0.03 }), schedule: exponentialDecay(0.03, 0.05, 1500) });
   const state = engine.init(2);
-  fitBbvi(engine, state, { maxSteps: 1500, convergence: false, averageFrom: 750 });
+  fitBbvi(engine, state, { maxIterations: 1500, convergence: false, averageFrom: 750 });
   // ELBO in z-space: log p(y, e^z) + z − log q(z), by 20 000 fixed-seed draws.
   const rng = new Generator(5), z = new Float64Array(1), lambda = engine.params(state, "rate");
   let s = 0, s2 = 0;

@@ -20,7 +20,7 @@ const logJoint = (z: Float64Array) => bananaLogJoint(z[0]!, z[1]!);
 function fit(family: VariationalFamily, steps: number, lr: number, samples: number) {
   const engine = createBbvi(bananaModel(family), { samples, optimizer: adam({ lr }), schedule: exponentialDecay(lr, 0.05, steps) });
   const state = engine.init(3);
-  const r = fitBbvi(engine, state, { maxSteps: steps, convergence: false, averageFrom: steps / 2 });
+  const r = fitBbvi(engine, state, { maxIterations: steps, convergence: false, averageFrom: steps / 2 });
   return { engine, state, r, summary: summarise(family, engine.params(state, "theta"), logJoint) };
 }
 

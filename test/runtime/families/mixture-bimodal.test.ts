@@ -45,7 +45,7 @@ function fit(family: VariationalFamily, M0: number, steps = 1500, lr = 0.05) {
   });
   const engine = createBbvi(model, { samples: 8, optimizer: adam({ lr }), schedule: exponentialDecay(lr, 0.05, steps) });
   const state = engine.init(4);
-  fitBbvi(engine, state, { maxSteps: steps, convergence: false, averageFrom: steps / 2 });
+  fitBbvi(engine, state, { maxIterations: steps, convergence: false, averageFrom: steps / 2 });
   return { lambda: engine.params(state, "theta"), summary: summarise(family, engine.params(state, "theta"), (z) => logJoint(z[0]!, M0)) };
 }
 

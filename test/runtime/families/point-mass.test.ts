@@ -14,7 +14,7 @@ test("Normal–Normal: MAP with a point mass is the closed-form posterior mode, 
   const nn = normalNormal();
   const engine = createBbvi(nn.model({ family: pointMass(1) }), { samples: 1, optimizer: adam({ lr: 0.1 }), schedule: exponentialDecay(0.1, 0.001, 3000) });
   const state = engine.init(1);
-  fitBbvi(engine, state, { maxSteps: 3000, convergence: false });
+  fitBbvi(engine, state, { maxIterations: 3000, convergence: false });
   const mode = engine.mean(state, "mu")[0]!;
   t.true(Math.abs(mode - nn.postMean) < 1e-6 * nn.postSd, `mode ${mode} vs ${nn.postMean}`);
   t.is(engine.variance(state, "mu")[0], 0);
@@ -38,7 +38,7 @@ test("Poisson–Gamma with a log transform: the point is the mode of log λ's de
   });
   const engine = createBbvi(model, { samples: 1, optimizer: adam({ lr: 0.05 }), schedule: exponentialDecay(0.05, 0.001, 4000) });
   const state = engine.init(2);
-  fitBbvi(engine, state, { maxSteps: 4000, convergence: false });
+  fitBbvi(engine, state, { maxIterations: 4000, convergence: false });
   const rate = Math.exp(engine.mean(state, "rate")[0]!);
   t.true(Math.abs(rate / (A / B) - 1) < 1e-6, `λ̂ ${rate} vs A/B ${A / B} (x-space mode would be ${(A - 1) / B})`);
 });

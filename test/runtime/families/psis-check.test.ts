@@ -27,7 +27,7 @@ test("exact q: every ratio equal, k̂ = −∞, and the PSIS log evidence is exa
 test("fitted full-rank q on a conjugate model: k̂ small, log evidence and mean right", (t) => {
   const engine = createBbvi(nn.model({ family: fullRankGaussian(1) }), { samples: 10, optimizer: adam({ lr: 0.1 }), schedule: exponentialDecay(0.1, 0.01, 2000) });
   const state = engine.init(5);
-  fitBbvi(engine, state, { maxSteps: 2000, convergence: false, averageFrom: 1000 });
+  fitBbvi(engine, state, { maxIterations: 2000, convergence: false, averageFrom: 1000 });
   const c = psisCheck(engine, state, { draws: 4000, seed: 1 });
   t.true(c.khat < 0.5 && c.reliable, `k̂ ${c.khat}`);
   t.true(Math.abs(c.logEvidence - logZ) < 0.005, `${c.logEvidence} vs ${logZ}`);
@@ -61,7 +61,7 @@ test("under-dispersed mean-field q on a curved, correlated posterior: k̂ > 0.7,
   const model = bbviModel({ latents: [{ name: "theta", family: meanFieldGaussian(2) }], factors: [{ name: "joint", vars: ["theta"], logDensity: ({ theta }) => logJointOnTape(theta!) }] });
   const engine = createBbvi(model, { samples: 8, optimizer: adam({ lr: 0.05 }), schedule: exponentialDecay(0.05, 0.05, 2000) });
   const state = engine.init(3, { theta: [0.3, 0.3, 0, 0] });
-  fitBbvi(engine, state, { maxSteps: 2000, convergence: false, averageFrom: 1000 });
+  fitBbvi(engine, state, { maxIterations: 2000, convergence: false, averageFrom: 1000 });
   for (const seed of [0, 1]) {
     const c = psisCheck(engine, state, { draws: 4000, seed });
     t.true(c.khat > 0.7 && !c.reliable, `seed ${seed}: k̂ ${c.khat}`);

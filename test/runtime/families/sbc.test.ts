@@ -67,7 +67,7 @@ test("SBC passes for a BBVI fit of the model (full-rank q, draws from the fitted
     });
     const engine = createBbvi(model, { samples: 4, optimizer: adam({ lr: 0.1 }), schedule: exponentialDecay(0.1, 0.02, 500) });
     const state = engine.init(1000 + replication);
-    fitBbvi(engine, state, { maxSteps: 500, convergence: false, averageFrom: 250 });
+    fitBbvi(engine, state, { maxIterations: 500, convergence: false, averageFrom: 250 });
     const lambda = engine.params(state, "mu"), out = new Float64Array(L), z = new Float64Array(1);
     for (let l = 0; l < L; l++) {
       q.sample(lambda, rng, z);

@@ -120,6 +120,13 @@ function checkExact(t: ExecutionContext, choice: VariationalChoice, covarianceOf
     }
   }
   const elbo = freshElbo(state, 4000, new Generator(9));
+  // q is Gaussian, the bijector the identity and T(w) = (w, wwᵀ) quadratic: the statistics the
+  // conjugate neighbours read are exact, E[T] = (μ, Σ + μμᵀ), not a mean over draws.
+  const st = state.variables.get("w")!.stats, mu = post.lambda.subarray(0, D);
+  for (let i = 0; i < D; i++) {
+    t.true(Math.abs(st[i]! - mu[i]!) < 1e-12, `E[w_${i}] statistic ${st[i]} vs ${mu[i]}`);
+    for (let k = 0; k < D; k++) t.true(Math.abs(st[D + i * D + k]! - (cov[i * D + k]! + mu[i]! * mu[k]!)) < 1e-12, `E[w wᵀ]_${i}${k} statistic`);
+  }
   t.true(elbo.standardError > 0 && elbo.standardError < 0.1, `ELBO SE ${elbo.standardError}`);
   const slack = exactCovariance ? 0 : 0.05;
   t.true(elbo.value < exactLogEv + 5 * elbo.standardError, `ELBO ${elbo.value} ± ${elbo.standardError} above the log evidence ${exactLogEv}`);

@@ -210,11 +210,11 @@ test("fromCsvText: a malformed row errors with INVALID_BATCH naming line, field 
   const e = await errorOf(fromCsvText(text, { batchSize: 2 }));
   t.true(isVireoError(e, "INVALID_BATCH"));
   t.regex(e.message, /^CSV text, line 4, field 'b': expected a finite number; the text is "x7"/);
-  t.regex(e.message, /onInvalidRow: "skip"/);
+  t.regex(e.message, /onInvalid: "skip"/);
   t.deepEqual((e as { context?: unknown }).context, { batch: 0, field: "b" });
 
   const reports: SkippedRow[] = [];
-  const bs = await all(fromCsvText(text, { batchSize: 2, onInvalidRow: "skip", skipped: (r) => reports.push(r) }));
+  const bs = await all(fromCsvText(text, { batchSize: 2, onInvalid: "skip", skipped: (r) => reports.push(r) }));
   t.deepEqual(concat(bs, "a"), [1, 5, 13]);
   t.deepEqual(concat(bs, "b"), [2, 6, 14]);
   t.deepEqual(reports.map((r) => [r.line, r.field]), [[4, "b"], [6, "b"], [7, ""], [8, "b"]]);
@@ -238,7 +238,8 @@ test("fromCsvText: a header without a selected column, or an empty input, is INV
     [{ batchSize: 1, delimiter: ",," }, "delimiter"],
     [{ batchSize: 1, columns: { x: ["a"], y: "a" } }, "columns"],
     [{ batchSize: 1, header: ["a"], columns: ["b"] }, "columns"],
-    [{ batchSize: 1, onInvalidRow: "ignore" }, "onInvalidRow"],
+    [{ batchSize: 1, onInvalid: "ignore" }, "onInvalid"],
+    [{ batchSize: 1, onInvalidRow: "skip" }, "onInvalidRow"],
     [{ batchSize: -1 }, "batchSize"],
   ] as const;
   for (const [opts, name] of bad) {
@@ -266,7 +267,7 @@ test("fromCsvFile: errors arrive on the error channel naming the file; skip mode
   t.true(streamsOf(file)[0]!.destroyed);
   const skipped = new Subject<SkippedRow>(), seen: SkippedRow[] = [];
   skipped.subscribe((r) => seen.push(r));
-  const bs = await all(fromCsvFile(file, { batchSize: 10, onInvalidRow: "skip", skipped }));
+  const bs = await all(fromCsvFile(file, { batchSize: 10, onInvalid: "skip", skipped }));
   t.deepEqual(concat(bs, "a"), [1, 5]);
   t.deepEqual(seen.map((r) => [r.source, r.line, r.field, r.text]), [[file, 3, "b", "oops"]]);
   const header = await errorOf(fromCsvFile(file, { batchSize: 1, columns: ["a", "z"] }));
@@ -427,7 +428,7 @@ test("fromNdjsonText: bad lines error with INVALID_BATCH naming line and key, or
   t.regex(e.message, /^NDJSON text, line 2, field 'x': expected an array of 2 numbers like line 1, got 1 values; the text is "\[1\]"/);
   const skipped = new Subject<SkippedRow>(), seen: SkippedRow[] = [];
   skipped.subscribe((r) => seen.push(r));
-  const bs = await all(fromNdjsonText(text, { batchSize: 4, fields: ["x", "y"], onInvalidRow: "skip", skipped }));
+  const bs = await all(fromNdjsonText(text, { batchSize: 4, fields: ["x", "y"], onInvalid: "skip", skipped }));
   t.deepEqual(concat(bs, "x"), [1, 2, 7, 8]);
   t.deepEqual(concat(bs, "y"), [1, 7]);
   t.deepEqual(seen.map((r) => [r.line, r.field]), [[2, "x"], [3, "y"], [4, ""], [5, ""], [6, "x[1]"], [8, "y"]]);

@@ -7,7 +7,7 @@
  *    matrix up to a relabelling, with a monotone ELBO.
  */
 import test from "ava";
-import { CategoricalChain, Categorical, Dirichlet, Normal, Gamma, Generator, sampleCategorical, sampleNormal } from "@vireo/core";
+import { CategoricalChain, Categorical, Dirichlet, Normal, Gamma, Generator, sampleCategorical, sampleNormal, forwardBackward, ForwardBackwardBuffers } from "@vireo/core";
 import { ChainCategoricalTransitionNode, DirichletNode, NormalNode, CategoricalNode } from "@vireo/nodes";
 import { ModelBuilder, cavi } from "@vireo/runtime";
 
@@ -49,6 +49,37 @@ test("known-parameter HMM: constants in plates; marginals and ELBO equal brute-f
   // And the Viterbi path of q(z) is the brute-force most probable path.
   const best = paths[w.indexOf(mx)]!;
   t.deepEqual(Array.from(CategoricalChain(K).viterbi(r.posteriors.z!.natural).path), best);
+});
+
+test("known-parameter HMM over 2,000 steps: the graph reproduces the core forward–backward kernel (log-likelihood, marginals, transition counts)", (t) => {
+  const K = 3, T = 2000, pi = [0.2, 0.5, 0.3], A = [0.9, 0.07, 0.03, 0.05, 0.9, 0.05, 0.02, 0.08, 0.9], mus = [-2, 0, 2.5], taus = [1, 4, 0.5];
+  const rng = new Generator(31), y = new Float64Array(T);
+  let s = 0;
+  for (let i = 0; i < T; i++) {
+    s = i === 0 ? sampleCategorical(rng, pi) : sampleCategorical(rng, A.slice(s * K, s * K + K));
+    y[i] = sampleNormal(rng, mus[s]!, 1 / Math.sqrt(taus[s]!));
+  }
+  const m = new ModelBuilder(), time = m.plate("time"), states = m.plate("states", K);
+  const z = m.random("z", CategoricalChain(K), { plate: time });
+  m.factor(ChainCategoricalTransitionNode, { out: z, initial: m.constant("pi", pi, Dirichlet(K)), transition: m.constant("A", A, Dirichlet(K), { plate: states }) });
+  m.mixture(NormalNode, {
+    selector: z, out: m.observed("y", Normal, { plate: time }),
+    mean: m.constant("mu", mus, Normal, { plate: states }), precision: m.constant("tau", taus, Gamma, { plate: states }),
+  });
+  const r = cavi(m.build(), { data: { y }, maxIterations: 3 });
+  const logEmit = new Float64Array(T * K);
+  for (let i = 0; i < T; i++) for (let k = 0; k < K; k++) logEmit[i * K + k] = 0.5 * Math.log(taus[k]! / (2 * Math.PI)) - 0.5 * taus[k]! * (y[i]! - mus[k]!) ** 2;
+  const buf = new ForwardBackwardBuffers(T, K), logLik = forwardBackward(pi, A, logEmit, buf);
+  const elbo = r.elbo[r.elbo.length - 1]!;
+  t.true(Math.abs(elbo - logLik) < 1e-9 * Math.abs(logLik), `ELBO ${elbo} vs forward–backward log-likelihood ${logLik}`);
+  const { gamma, xi } = CategoricalChain(K).marginals(r.posteriors.z!.natural);
+  let worst = 0;
+  for (let i = 0; i < T * K; i++) worst = Math.max(worst, Math.abs(gamma[i]! - buf.marginals[i]!));
+  t.true(worst < 1e-9, `marginals differ by ${worst}`);
+  // The chain's pairwise blocks are oriented like the kernel's transition counts: (z_{t−1}, z_t).
+  const counts = new Float64Array(K * K);
+  for (let i = 1; i < T; i++) for (let c = 0; c < K * K; c++) counts[c] += xi[i * K * K + c]!;
+  for (let c = 0; c < K * K; c++) t.true(Math.abs(counts[c]! - buf.transitionCounts[c]!) < 1e-8, `count ${c}: ${counts[c]} vs ${buf.transitionCounts[c]}`);
 });
 
 test("a categorical-emission HMM in the graph recovers its emission matrix up to a relabelling, ELBO monotone", (t) => {

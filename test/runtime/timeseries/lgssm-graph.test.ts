@@ -8,8 +8,8 @@
  *    the output autocovariances C Aᵏ Σ Cᵀ, which every similarity leaves unchanged).
  */
 import test from "ava";
-import { GaussMarkovChain, MvNormal, Wishart, Gamma, Generator, sampleStandardNormal, spdInverseDense, type ExponentialFamily } from "@vireo/core";
-import { ChainInitialNode, ChainDynamicsNode, ChainEmissionNode, MvNormalNode, WishartNode, GammaNode, priorBeforeFirst } from "@vireo/nodes";
+import { GaussMarkovChain, MvNormal, Wishart, Gamma, Generator, sampleStandardNormal, spdInverseDense, kalmanFilterSeries, allocateKalmanBuffers, type ExponentialFamily } from "@vireo/core";
+import { ChainInitialNode, ChainDynamicsNode, ChainEmissionNode, MvNormalNode, WishartNode, GammaNode, priorBeforeFirst, observationMatrixStart } from "@vireo/nodes";
 import { ModelBuilder, cavi, type VariableRef } from "@vireo/runtime";
 import { constantVelocity, simulateCv, simulateLgssm, worstDrop } from "./models.js";
 import { referenceKalman, mat } from "../../core/chain/reference.js";
@@ -133,31 +133,6 @@ test("learning a full transition precision (Wishart) and an isotropic observatio
   t.true(r.elbo[39]! > r.elbo[0]! + 1, `ELBO rose from ${r.elbo[0]} to ${r.elbo[39]}`);
 });
 
-/** The k leading principal directions of T×p data scaled by their standard deviations (p×k, row-major). */
-function principalDirections(y: Float64Array, p: number, k: number): Float64Array {
-  const T = y.length / p, S = new Float64Array(p * p);
-  for (let s = 0; s < T; s++) for (let i = 0; i < p; i++) for (let j = 0; j < p; j++) S[i * p + j] += (y[s * p + i]! * y[s * p + j]!) / T;
-  const out = new Float64Array(p * k);
-  const rng = new Generator(3);
-  for (let c = 0; c < k; c++) {
-    // Power iteration with deflation against the directions already found.
-    let v = Float64Array.from({ length: p }, () => sampleStandardNormal(rng)), lambda = 0;
-    for (let it = 0; it < 500; it++) {
-      const w = new Float64Array(p);
-      for (let i = 0; i < p; i++) for (let j = 0; j < p; j++) w[i] += S[i * p + j]! * v[j]!;
-      for (let b = 0; b < c; b++) {
-        let dot = 0, nn = 0;
-        for (let i = 0; i < p; i++) [dot, nn] = [dot + w[i]! * out[i * k + b]!, nn + out[i * k + b]! ** 2];
-        for (let i = 0; i < p; i++) w[i] -= (dot / nn) * out[i * k + b]!;
-      }
-      lambda = Math.hypot(...w);
-      v = w.map((x) => x / lambda);
-    }
-    for (let i = 0; i < p; i++) out[i * k + c] = v[i]! * Math.sqrt(lambda);
-  }
-  return out;
-}
-
 /** Eigenvalues of a real 2×2 matrix, as [re, im] pairs sorted by real then imaginary part. */
 function eig2(a: ArrayLike<number>): [number, number][] {
   const tr = a[0]! + a[3]!, det = a[0]! * a[3]! - a[1]! * a[2]!, disc = (tr * tr) / 4 - det;
@@ -196,11 +171,8 @@ test("VB learns A and C (Gaussian row priors) and the noise: eigenvalues of A an
     A: matrixPrior(d * d, 1), Q: { known: eye(d), family: Wishart(d) }, C: matrixPrior(p * d, 10), R: gammaPrior(1, 1),
   });
   // At E[C] = 0 the states carry no information and E[A] = 0, E[C] = 0 is a fixed point of the
-  // updates: start q(C) away from it, at the data's two leading principal directions (as in
-  // factor-analysis starts for LDS learning).
-  const Cstart = principalDirections(y, p, d);
-  // The states are updated first, from that start (the default schedule updates globals first).
-  const r = cavi(model, { data: { y }, maxIterations: 1000, tolerance: 1e-8, schedule: ["x", "A", "C", "R"], init: { C: MvNormal(p * d).toNatural({ mean: Cstart, covariance: eye(p * d, 0.01) }) } });
+  // updates: start q(C) at the data's principal directions and update the states first.
+  const r = cavi(model, { data: { y }, maxIterations: 1000, tolerance: 1e-8, schedule: ["x", "A", "C", "R"], init: { C: observationMatrixStart(y, p, d) } });
   t.deepEqual(r.diagnostics, []);
   t.true(worstDrop(r.elbo) <= 1e-9, `worst drop ${worstDrop(r.elbo)}`);
   const EA = r.posteriors.A!.mean(), EC = r.posteriors.C!.mean();
@@ -218,4 +190,22 @@ test("VB learns A and C (Gaussian row priors) and the noise: eigenvalues of A an
   }
   const lam = Gamma.fromNatural(r.posteriors.R!.natural);
   t.true(Math.abs(lam.rate / lam.shape - 0.2) / 0.2 < 0.15, `noise variance ${lam.rate / lam.shape} vs 0.2`);
+});
+
+test("inline constants: a number on a precision edge is an isotropic Gamma λ I, a d×d matrix a Wishart; exact Kalman evidence", (t) => {
+  const T = 50, rng = new Generator(77), y = new Float64Array(T);
+  for (let s = 0; s < T; s++) y[s] = Math.sin(s / 5) + 0.3 * sampleStandardNormal(rng);
+  const m = new ModelBuilder(), time = m.plate("time");
+  const x = m.random("x", GaussMarkovChain(2), { plate: time });
+  m.factor(ChainInitialNode, { out: x, mean: [0, 0], precision: [0.5, 0, 0, 0.5] });
+  m.factor(ChainDynamicsNode, { out: x, A: [0.9, 0.2, -0.2, 0.9], precision: 4 });
+  m.factor(ChainEmissionNode, { out: m.observed("y", MvNormal(1), { plate: time }), state: x, C: [1, 0], precision: 10 });
+  const r = cavi(m.build(), { data: { y }, maxIterations: 3 });
+  const par = {
+    d: 2, p: 1, transition: Float64Array.of(0.9, 0.2, -0.2, 0.9), transitionCovariance: eye(2, 0.25), observation: Float64Array.of(1, 0),
+    observationCovariance: Float64Array.of(0.1), initialMean: new Float64Array(2), initialCovariance: eye(2, 2),
+  };
+  const logLik = kalmanFilterSeries(par, y, T, allocateKalmanBuffers(T, 2));
+  const elbo = r.elbo[r.elbo.length - 1]!;
+  t.true(Math.abs(elbo - logLik) < 1e-9 * Math.abs(logLik), `ELBO ${elbo} vs Kalman log evidence ${logLik}`);
 });

@@ -18,7 +18,7 @@ import { add, mul, sub, scale, shift, square } from "../../autodiff/arith.js";
 import { exp } from "../../autodiff/unary.js";
 import { slice } from "../../autodiff/indexing.js";
 import { sum } from "../../autodiff/reduce.js";
-import { type VariationalFamily, type DrawWithLogDensity, requireDim, requireLength } from "../family.js";
+import { type VariationalFamily, type VariationalFamilyFactory, type DrawWithLogDensity, requireDim, requireLength } from "../family.js";
 import type { Bijector, BijectorSpec } from "./bijector.js";
 
 export interface FlowQOptions {
@@ -171,9 +171,18 @@ export class FlowQ implements VariationalFamily {
   }
 }
 
-/** A flow family of dimension d: a diagonal Gaussian base under the given layers, applied in order. */
-export function flowQ(d: number, layers: readonly BijectorSpec[], options?: FlowQOptions): FlowQ {
-  return new FlowQ(d, layers, options);
+/**
+ * A flow family: a diagonal Gaussian base under the given layers, applied in order. `flowQ(d, layers)`
+ * is the family of dimension d; `flowQ(layers)` lets the model graph size it from its variable.
+ */
+export function flowQ(layers: readonly BijectorSpec[], options?: FlowQOptions): VariationalFamilyFactory;
+export function flowQ(d: number, layers: readonly BijectorSpec[], options?: FlowQOptions): FlowQ;
+export function flowQ(
+  d: number | readonly BijectorSpec[], layers?: readonly BijectorSpec[] | FlowQOptions, options?: FlowQOptions,
+): FlowQ | VariationalFamilyFactory {
+  if (typeof d === "number") return new FlowQ(d, layers as readonly BijectorSpec[], options);
+  const specs = d, opts = (layers ?? {}) as FlowQOptions;
+  return { kind: "variational-family-factory", name: "Flow", factorises: false, create: (dim) => new FlowQ(dim, specs, opts) };
 }
 
 /** n copies of one layer spec, e.g. flowQ(2, repeat(8, planar())). */

@@ -19,7 +19,7 @@ export interface Minibatch {
   readonly widths: Readonly<Record<string, number>>;
 }
 
-/** A row left out under onInvalidRow: "skip". */
+/** A row left out under onInvalid: "skip". */
 export interface SkippedRow {
   /** The file path, or "CSV text" / "NDJSON text". */
   readonly source: string;
@@ -48,8 +48,8 @@ export interface RowSourceOptions {
   /** Rows per batch (a positive integer); the remainder is emitted as a last, smaller batch. */
   readonly batchSize: number;
   /** "error" (default): a malformed row errors the stream with INVALID_BATCH. "skip": drop it and report it. */
-  readonly onInvalidRow?: "error" | "skip";
-  /** Told about every skipped row under onInvalidRow: "skip". */
+  readonly onInvalid?: "error" | "skip";
+  /** Told about every skipped row under onInvalid: "skip". */
   readonly skipped?: SkipReporter;
 }
 

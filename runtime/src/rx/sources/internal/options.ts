@@ -10,6 +10,10 @@ export function checkOptionsObject(where: string, options: unknown): void {
   if (options === null || typeof options !== "object") {
     throw new VireoError("INVALID_OPTION", `${where}: options must be an object with at least { batchSize }, got ${options === null ? "null" : typeof options}.`);
   }
+  // One option name across the sources, the stream operators and the Kalman filter.
+  if (Object.hasOwn(options, "onInvalidRow")) {
+    throw optionError(where, "onInvalidRow", `is now called 'onInvalid' (the same name as in the stream operators): pass { onInvalid: ${describe((options as { onInvalidRow?: unknown }).onInvalidRow)} }.`);
+  }
 }
 
 export function checkBatchSize(where: string, batchSize: unknown): number {
@@ -28,9 +32,9 @@ export interface RowHandling {
 export function checkRowHandling(where: string, options: RowSourceOptions): RowHandling {
   checkOptionsObject(where, options);
   const batchSize = checkBatchSize(where, options.batchSize);
-  const mode = options.onInvalidRow ?? "error";
+  const mode = options.onInvalid ?? "error";
   if (mode !== "error" && mode !== "skip") {
-    throw optionError(where, "onInvalidRow", `must be "error" or "skip", got ${describe(mode)}.`);
+    throw optionError(where, "onInvalid", `must be "error" or "skip", got ${describe(mode)}.`);
   }
   return { batchSize, skip: mode === "skip", report: reporter(where, options.skipped) };
 }

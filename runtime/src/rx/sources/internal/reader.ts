@@ -113,7 +113,7 @@ export class RecordReader {
     throw new VireoError(
       "INVALID_BATCH",
       `${this.where}, line ${this.lineNo}${p.field === "" ? "" : `, field '${p.field}'`}: ${p.reason}; the text is ${JSON.stringify(text)}. ` +
-        `Fix the row, or pass onInvalidRow: "skip" to leave bad rows out (each reported to 'skipped').`,
+        `Fix the row, or pass onInvalid: "skip" to leave bad rows out (each reported to 'skipped').`,
       p.field === "" ? { batch } : { batch, field: p.field },
     );
   }

@@ -12,7 +12,7 @@ import { checkPath, fileSource } from "./file-source.js";
  * The source pushes: each chunk's batches are emitted synchronously while the file stream is paused.
  * An asynchronous consumer should queue with concatMap. Unsubscribing destroys the stream (no more
  * reads, descriptor closed). A malformed row errors with VireoError INVALID_BATCH naming the file,
- * line (1-based, header included), column and text; with onInvalidRow: "skip" it is left out and
+ * line (1-based, header included), column and text; with onInvalid: "skip" it is left out and
  * reported to `skipped`. A header that lacks a selected column errors with INVALID_DATA.
  */
 export function fromCsvFile(path: string | URL, options: CsvOptions): Observable<Minibatch> {

@@ -8,7 +8,7 @@ import { checkPath, fileSource } from "./file-source.js";
  * (push, paused per chunk, destroyed on unsubscribe). `fields` selects, renames or groups keys; a
  * key may hold a number or an array of numbers (a vector field, width fixed by the first record).
  * Bad lines (invalid JSON, missing key, non-number, wrong array length) error with INVALID_BATCH
- * naming file, line, key and text, or are skipped and reported under onInvalidRow: "skip".
+ * naming file, line, key and text, or are skipped and reported under onInvalid: "skip".
  */
 export function fromNdjsonFile(path: string | URL, options: NdjsonOptions): Observable<Minibatch> {
   const where = "fromNdjsonFile";
