@@ -138,16 +138,17 @@ test("inline constants: a plugin family's constant is built, and a bad one is na
   const p = cavi(model, { data: {} }).posteriors.mu!.params() as { mean: number; variance: number };
   t.true(Math.abs(p.mean - 0.5) < 1e-12 && Math.abs(p.variance - 0.5) < 1e-12);
 
+  // Refused where it is written (the factor call), through the family's own support check.
   const badPlugin = new ModelBuilder();
-  badPlugin.factor(LogNormalNode, { out: -1, mean: badPlugin.random("mu", Normal), precision: 1 }, { name: "obs" });
-  const plugin = errorOf(t, () => badPlugin.build());
+  const mu2 = badPlugin.random("mu", Normal);
+  const plugin = errorOf(t, () => badPlugin.factor(LogNormalNode, { out: -1, mean: mu2, precision: 1 }, { name: "obs" }));
   const badBuiltin = new ModelBuilder();
-  badBuiltin.factor(GammaNode, { out: -1, shape: 2, rate: badBuiltin.random("rate", Gamma) }, { name: "obs" });
-  const builtin = errorOf(t, () => badBuiltin.build());
+  const rate = badBuiltin.random("rate", Gamma);
+  const builtin = errorOf(t, () => badBuiltin.factor(GammaNode, { out: -1, shape: 2, rate }, { name: "obs" }));
   t.is(plugin.code, "INVALID_DATA");
   t.is(plugin.code, builtin.code);
-  t.is(plugin.message, "Constant 'obs.out' (constant LogNormal) = [-1] is outside the support of LogNormal: row 0 is -1, expected a positive number.");
-  t.is(builtin.message, "Constant 'obs.out' (constant Gamma) = [-1] is outside the support of Gamma: row 0 is -1, expected a positive number.");
+  t.is(plugin.message, "Constant 'obs.out' (factor 'obs', edge 'out') is outside the support of LogNormal: row 0 is -1, expected a positive number.");
+  t.is(builtin.message, "Constant 'obs.out' (factor 'obs', edge 'out') is outside the support of Gamma: row 0 is -1, expected a positive number.");
   t.deepEqual(plugin.context, builtin.context);
 });
 

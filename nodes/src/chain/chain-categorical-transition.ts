@@ -7,24 +7,25 @@
  *   E[log f] = Σ_i γ_0(i) E[log π_i] + Σ_{t≥1} Σ_ji ξ_t(j, i) E[log A_j(i)],  ξ_t(j, i) = q(z_{t−1} = j, z_t = i),
  * linear in the chain's statistics with nothing left over.
  */
-import { type NodeType, type NodeContext, type EdgeInfo, ruleSet, weightAt, sumRows } from "../contract/node.js";
+import { type NodeContext, weightAt, sumRows } from "../contract/node.js";
 import { requireSameDim } from "../contract/edges.js";
-import { VireoError } from "@vireo/core";
+import { VireoError, Dirichlet } from "@vireo/core";
+import { defineNode } from "../contract/define.js";
 
 function parts(ctx: NodeContext) {
   const z = ctx.edges.out, K = z.family!.dim;
   return { z, K, pi: ctx.edges.initial.stats, A: ctx.edges.transition.stats };
 }
 
-export const ChainCategoricalTransitionNode: NodeType = {
+export const ChainCategoricalTransitionNode = defineNode({
   name: "ChainCategoricalTransition",
-  edges: [
-    { name: "out", family: "CategoricalChain", doc: "the hidden states, one row per step" },
-    { name: "initial", family: "Dirichlet", doc: "distribution π of the first state" },
-    { name: "transition", family: "Dirichlet", doc: "K rows A_j: next-state probabilities from state j", allInstances: true },
-  ],
+  edges: {
+    out: { family: "CategoricalChain", doc: "the hidden states, one row per step" },
+    initial: { family: Dirichlet, doc: "distribution π of the first state" },
+    transition: { family: Dirichlet, doc: "K rows A_j: next-state probabilities from state j", allInstances: true },
+  },
   linearEdges: ["out"],
-  check(info: Readonly<Record<string, EdgeInfo>>, nodeName: string): void {
+  check(info, nodeName) {
     requireSameDim(info, ["out", "initial", "transition"], nodeName, "ChainCategoricalTransition");
   },
   // Instance counts are known once the plates are sized: checked then, not in every message.
@@ -34,7 +35,7 @@ export const ChainCategoricalTransitionNode: NodeType = {
       throw new VireoError("INVALID_MODEL", `Node '${ctx.nodeName}': 'transition' must have K = ${K} instances (one Dirichlet row per state), got ${ctx.edges.transition!.count}.`, { node: ctx.nodeName, edge: "transition" });
     }
   },
-  messages: ruleSet(["out", "initial", "transition"], (ctx: NodeContext, edge: string, out: Float64Array): void => {
+  messages(ctx, edge, out) {
     const { z, K, pi, A } = parts(ctx), n = z.size;
     if (edge === "out") {
       const w0 = weightAt(ctx.weights, 0);
@@ -53,8 +54,8 @@ export const ChainCategoricalTransitionNode: NodeType = {
         for (let m = 0; m < K * K; m++) out[m] += wt * z.stats[t * n + K + m]!;
       }
     }
-  }),
-  logFactor(ctx: NodeContext): number {
+  },
+  logFactor(ctx) {
     const { z, K, pi, A } = parts(ctx), n = z.size;
     return sumRows(ctx, (t) => {
       let s = 0;
@@ -63,4 +64,4 @@ export const ChainCategoricalTransitionNode: NodeType = {
       return s;
     });
   },
-};
+});

@@ -5,9 +5,10 @@
  * Edges: out (MvNormal(p), usually observed), state (GaussMarkovChain(d)), C (input p×d),
  * precision (Wishart(p), random or known).
  */
-import { LOG_2PI } from "@vireo/core";
-import { type NodeType, type NodeContext, type EdgeView, type EdgeInfo, ruleSet, weightAt, rowTerms } from "../contract/node.js";
+import { LOG_2PI, MvNormal, Wishart } from "@vireo/core";
+import { type NodeContext, type EdgeView, weightAt } from "../contract/node.js";
 import { requireSameDim, requireValueSize, requireKnown } from "../contract/edges.js";
+import { defineNode } from "../contract/define.js";
 
 /** E[(y − Cx)(y − Cx)ᵀ] at row t into S (p×p). */
 function residualScatter(y: EdgeView, x: EdgeView, C: Float64Array, p: number, d: number, t: number, S: Float64Array, Cx: Float64Array): void {
@@ -33,21 +34,21 @@ function parts(ctx: NodeContext) {
   return { y, x, p, d, C: ctx.edges.C.values, L: ctx.edges.precision };
 }
 
-export const ChainObservationNode: NodeType = {
+export const ChainObservationNode = defineNode({
   name: "ChainObservation",
-  edges: [
-    { name: "out", family: "MvNormal", doc: "the observation y_t (p), one row per step" },
-    { name: "state", family: "GaussMarkovChain", doc: "the states x_t (d)" },
-    { name: "C", family: "input", doc: "known p×d observation matrix" },
-    { name: "precision", family: "Wishart", doc: "observation noise precision Λ (p×p)" },
-  ],
-  check(info: Readonly<Record<string, EdgeInfo>>, nodeName: string): void {
+  edges: {
+    out: { family: MvNormal, doc: "the observation y_t (p), one row per step" },
+    state: { family: "GaussMarkovChain", doc: "the states x_t (d)" },
+    C: { family: "input", doc: "known p×d observation matrix" },
+    precision: { family: Wishart, doc: "observation noise precision Λ (p×p)" },
+  },
+  check(info, nodeName) {
     const p = requireSameDim(info, ["out", "precision"], nodeName, "ChainObservation");
     const d = info.state!.family!.dim;
     requireKnown(info.C!.known, nodeName, "ChainObservation", "C", "a model constant");
     requireValueSize(info, "C", p * d, nodeName, "ChainObservation", `a ${p}×${d} matrix`);
   },
-  messages: ruleSet(["out", "state", "precision"], (ctx: NodeContext, edge: string, out: Float64Array): void => {
+  messages(ctx, edge, out) {
     const { y, x, p, d, C, L } = parts(ctx), Lm = L.stats.subarray(1, 1 + p * p);
     if (edge === "state") {
       // [Cᵀ E[Λ] E[y_t], −½ Cᵀ E[Λ] C] into row t's unary slots.
@@ -93,8 +94,8 @@ export const ChainObservationNode: NodeType = {
         for (let i = 0; i < p; i++) for (let j = 0; j < p; j++) out[1 + j * p + i] -= 0.5 * wt * S[i * p + j]!;
       }
     }
-  }),
-  ...rowTerms((ctx) => {
+  },
+  rowTerm(ctx) {
     const { y, x, p, d, C, L } = parts(ctx), S = new Float64Array(p * p), Cx = new Float64Array(p);
     return (t) => {
       residualScatter(y, x, C, p, d, t, S, Cx);
@@ -102,5 +103,5 @@ export const ChainObservationNode: NodeType = {
       for (let i = 0; i < p * p; i++) tr += L.stats[1 + i]! * S[i]!;
       return 0.5 * L.stats[0]! - 0.5 * p * LOG_2PI - 0.5 * tr;
     };
-  }),
-};
+  },
+});

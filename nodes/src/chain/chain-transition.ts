@@ -10,9 +10,10 @@
  *   E[log f_t] = ½E[log|Λ|] − (d/2) log 2π − ½ tr(E[Λ] E[(x_t − A x_{t−1})(x_t − A x_{t−1})ᵀ]),
  * which reads the chain's rows t and t−1 (E[x_t x_tᵀ], E[x_t x_{t−1}ᵀ], E[x_{t−1} x_{t−1}ᵀ]).
  */
-import { LOG_2PI, spdLogDetDense } from "@vireo/core";
-import { type NodeType, type NodeContext, type EdgeView, type EdgeInfo, ruleSet, weightAt, rowTerms } from "../contract/node.js";
+import { LOG_2PI, spdLogDetDense, Wishart } from "@vireo/core";
+import { type NodeContext, type EdgeView, weightAt } from "../contract/node.js";
 import { requireSameDim, requireValueSize, requireKnown } from "../contract/edges.js";
+import { defineNode } from "../contract/define.js";
 
 /** E[(x_t − A x_{t−1})(x_t − A x_{t−1})ᵀ] at step t ≥ 1 into S (d×d). */
 function residualScatter(x: EdgeView, A: Float64Array, d: number, t: number, S: Float64Array): void {
@@ -55,23 +56,23 @@ function rowLog(ctx: NodeContext, S: Float64Array, logDetP0: number): (t: number
   };
 }
 
-export const ChainTransitionNode: NodeType = {
+export const ChainTransitionNode = defineNode({
   name: "ChainTransition",
-  edges: [
-    { name: "out", family: "GaussMarkovChain", doc: "the states x_0 … x_{T−1}, one row per step" },
-    { name: "A", family: "input", doc: "known d×d transition matrix" },
-    { name: "precision", family: "Wishart", doc: "transition noise precision Λ (d×d)" },
-    { name: "initialMean", family: "input", doc: "mean m0 of the first state (d)" },
-    { name: "initialPrecision", family: "input", doc: "precision Λ0 (inverse covariance) of the first state (d×d)" },
-  ],
-  check(info: Readonly<Record<string, EdgeInfo>>, nodeName: string): void {
+  edges: {
+    out: { family: "GaussMarkovChain", doc: "the states x_0 … x_{T−1}, one row per step" },
+    A: { family: "input", doc: "known d×d transition matrix" },
+    precision: { family: Wishart, doc: "transition noise precision Λ (d×d)" },
+    initialMean: { family: "input", doc: "mean m0 of the first state (d)" },
+    initialPrecision: { family: "input", doc: "precision Λ0 (inverse covariance) of the first state (d×d)" },
+  },
+  check(info, nodeName) {
     const d = requireSameDim(info, ["out", "precision"], nodeName, "ChainTransition");
-    for (const e of ["A", "initialMean", "initialPrecision"]) requireKnown(info[e]!.known, nodeName, "ChainTransition", e, "model constants");
+    for (const e of ["A", "initialMean", "initialPrecision"] as const) requireKnown(info[e]!.known, nodeName, "ChainTransition", e, "model constants");
     requireValueSize(info, "A", d * d, nodeName, "ChainTransition", `a ${d}×${d} matrix`);
     requireValueSize(info, "initialMean", d, nodeName, "ChainTransition", `a ${d}-vector`);
     requireValueSize(info, "initialPrecision", d * d, nodeName, "ChainTransition", `a ${d}×${d} precision`);
   },
-  messages: ruleSet(["out", "precision"], (ctx: NodeContext, edge: string, out: Float64Array): void => {
+  messages(ctx, edge, out) {
     const { x, d, A, L, m0, P0 } = dims(ctx), n = x.size, dd = d * d;
     if (edge === "out") {
       const w0 = weightAt(ctx.weights, 0);
@@ -112,9 +113,9 @@ export const ChainTransitionNode: NodeType = {
         for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) out[1 + j * d + i] -= 0.5 * wt * S[i * d + j]!;
       }
     }
-  }),
-  ...rowTerms((ctx) => {
+  },
+  rowTerm(ctx) {
     const d = ctx.edges.out.family!.dim;
     return rowLog(ctx, new Float64Array(d * d), spdLogDetDense(ctx.edges.initialPrecision.values, d, "first-state precision initialPrecision"));
-  }),
-};
+  },
+});

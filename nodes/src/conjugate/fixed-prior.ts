@@ -5,47 +5,50 @@
  * E[log f] = ηᵀE[T] − A(η).
  */
 import type { ExponentialFamily } from "@vireo/core";
-import { type NodeType, type NodeContext, type EdgeSpec, type EdgeInfo, weightAt, instanceOf } from "../contract/node.js";
+import { type NodeContext, type EdgeInfo, weightAt, instanceOf } from "../contract/node.js";
+import { defineNode, type EdgeDeclaration, type TypedNode, type TypedNodeContext } from "../contract/define.js";
 import { requireKnown } from "../contract/edges.js";
 
-export interface FixedPriorSpec {
+export interface FixedPriorSpec<E extends string> {
   readonly name: string;
-  readonly edges: readonly EdgeSpec[];
+  /** The edges: `out` (the family the prior is on) and the known inputs. */
+  readonly edges: { readonly [K in E | "out"]: EdgeDeclaration };
   /** Natural parameters of `out` at row n from the known inputs; validates them. */
-  naturalAt(ctx: NodeContext, n: number): Float64Array;
+  naturalAt(ctx: TypedNodeContext<E | "out">, n: number): Float64Array;
   /** Extra build-time checks (input value sizes). */
-  checkInputs(info: Readonly<Record<string, EdgeInfo>>, nodeName: string): void;
+  checkInputs(info: { readonly [K in E | "out"]: EdgeInfo }, nodeName: string): void;
 }
 
 /**
  * Builds the node type. Inputs usually broadcast, so η is computed once per update and reused;
  * per-row inputs recompute it for each row.
  */
-export function fixedPriorNode(spec: FixedPriorSpec): NodeType {
-  const inputs = spec.edges.filter((e) => e.name !== "out").map((e) => e.name);
+export function fixedPriorNode<const E extends string>(spec: FixedPriorSpec<E>): TypedNode<E | "out"> {
+  const inputs = Object.keys(spec.edges).filter((e) => e !== "out");
+  const naturalAt = spec.naturalAt as (ctx: NodeContext, n: number) => Float64Array;
   const cachedEta = (ctx: NodeContext): ((n: number) => Float64Array) => {
-    if (inputs.some((e) => ctx.edges[e]!.layout !== "broadcast")) return (n) => spec.naturalAt(ctx, n);
-    const eta = spec.naturalAt(ctx, 0);
+    if (inputs.some((e) => ctx.edges[e]!.layout !== "broadcast")) return (n) => naturalAt(ctx, n);
+    const eta = naturalAt(ctx, 0);
     return () => eta;
   };
-  return {
+  return defineNode<string>({
     name: spec.name,
     edges: spec.edges,
-    check(info: Readonly<Record<string, EdgeInfo>>, nodeName: string): void {
+    check(info, nodeName) {
       for (const e of inputs) requireKnown(info[e]!.known, nodeName, spec.name, e, "prior parameters are fixed numbers");
-      spec.checkInputs(info, nodeName);
+      spec.checkInputs(info as { readonly [K in E | "out"]: EdgeInfo }, nodeName);
     },
     messages: {
-      out(ctx: NodeContext, out: Float64Array): void {
-        const x = ctx.edges.out, etaAt = cachedEta(ctx);
+      out(ctx, out) {
+        const x = ctx.edges.out!, etaAt = cachedEta(ctx);
         for (let n = 0; n < ctx.rows; n++) {
           const eta = etaAt(n), wn = weightAt(ctx.weights, n), o = instanceOf(x, n) * x.size;
           for (let i = 0; i < eta.length; i++) out[o + i] += wn * eta[i]!;
         }
       },
     },
-    logFactor(ctx: NodeContext): number {
-      const x = ctx.edges.out, fam = x.family as ExponentialFamily, etaAt = cachedEta(ctx);
+    logFactor(ctx) {
+      const x = ctx.edges.out!, fam = x.family as ExponentialFamily, etaAt = cachedEta(ctx);
       let s = 0;
       for (let n = 0; n < ctx.rows; n++) {
         const eta = etaAt(n), o = instanceOf(x, n) * x.size;
@@ -55,5 +58,5 @@ export function fixedPriorNode(spec: FixedPriorSpec): NodeType {
       }
       return s;
     },
-  };
+  }) as TypedNode<E | "out">;
 }

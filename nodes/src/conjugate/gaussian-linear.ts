@@ -4,43 +4,44 @@
  *   E[log f] = ½E[log τ] − ½ log 2π − ½E[τ] (E[y²] − 2E[y] xᵀE[w] + xᵀE[wwᵀ]x)
  * Edges: out (Normal), w (MvNormal(D)), x (input: D covariates per row), precision (Gamma).
  */
-import { LOG_2PI } from "@vireo/core";
-import { type NodeType, type NodeContext, type EdgeView, type EdgeInfo, ruleSet, weightAt, instanceOf, rowTerms } from "../contract/node.js";
+import { LOG_2PI, Gamma, MvNormal, Normal } from "@vireo/core";
+import { type EdgeView, weightAt, instanceOf } from "../contract/node.js";
 import { requireValueSize } from "../contract/edges.js";
 import { predictorMoments } from "../contract/predictor-moments.js";
+import { defineNode } from "../contract/define.js";
 
 /** Key of this node's scratch for predictorMoments in a context. */
 const MOMENTS = {};
 
 /** E[(y − wᵀx)²] = E[y²] − 2E[y] xᵀE[w] + xᵀE[wwᵀ]x at row n. */
 function expectedSquaredResidual(y: EdgeView, w: EdgeView, x: EdgeView, D: number, n: number, moments: Float64Array): number {
-  const yo = instanceOf(y, n) * 2;
+  const yi = instanceOf(y, n);
   predictorMoments(w, x, D, n, moments);
-  return y.stats[yo + 1]! - 2 * y.stats[yo]! * moments[0]! + moments[1]!;
+  return Normal.ex2(y.stats, yi) - 2 * Normal.ex(y.stats, yi) * moments[0]! + moments[1]!;
 }
 
 function rowLog(e: Readonly<Record<string, EdgeView>>, D: number, n: number, moments: Float64Array): number {
-  const t = e.precision!, ti = instanceOf(t, n) * 2;
-  return 0.5 * t.stats[ti]! - 0.5 * LOG_2PI - 0.5 * t.stats[ti + 1]! * expectedSquaredResidual(e.out!, e.w!, e.x!, D, n, moments);
+  const t = e.precision!, ti = instanceOf(t, n);
+  return 0.5 * Gamma.elog(t.stats, ti) - 0.5 * LOG_2PI - 0.5 * Gamma.ex(t.stats, ti) * expectedSquaredResidual(e.out!, e.w!, e.x!, D, n, moments);
 }
 
-export const GaussianLinearNode: NodeType = {
+export const GaussianLinearNode = defineNode({
   name: "GaussianLinear",
-  edges: [
-    { name: "out", family: "Normal", doc: "the response y" },
-    { name: "w", family: "MvNormal", doc: "regression weights (D)" },
-    { name: "x", family: "input", doc: "covariates, D per row" },
-    { name: "precision", family: "Gamma", doc: "noise precision τ" },
-  ],
-  check(info: Readonly<Record<string, EdgeInfo>>, nodeName: string): void {
+  edges: {
+    out: { family: Normal, doc: "the response y" },
+    w: { family: MvNormal, doc: "regression weights (D)" },
+    x: { family: "input", doc: "covariates, D per row" },
+    precision: { family: Gamma, doc: "noise precision τ" },
+  },
+  check(info, nodeName) {
     const D = info.w!.family!.dim;
     requireValueSize(info, "x", D, nodeName, "GaussianLinear", `D = ${D} covariates matching w`);
   },
-  messages: ruleSet(["out", "w", "precision"], (ctx: NodeContext, edge: string, out: Float64Array): void => {
+  messages(ctx, edge, out) {
     const { out: y, w, x, precision: t } = ctx.edges;
     const D = w.family!.dim, xs = x.values, moments = ctx.scratch.get(MOMENTS, () => new Float64Array(2));
     for (let n = 0; n < ctx.rows; n++) {
-      const wn = weightAt(ctx.weights, n), Et = t.stats[instanceOf(t, n) * 2 + 1]!, xo = instanceOf(x, n) * D;
+      const wn = weightAt(ctx.weights, n), Et = Gamma.ex(t.stats, instanceOf(t, n)), xo = instanceOf(x, n) * D;
       if (edge === "out") {
         const wo = instanceOf(w, n) * w.size, o = instanceOf(y, n) * 2;
         let lin = 0;
@@ -48,7 +49,7 @@ export const GaussianLinearNode: NodeType = {
         out[o] += wn * Et * lin;
         out[o + 1] -= 0.5 * wn * Et;
       } else if (edge === "w") {
-        const o = instanceOf(w, n) * w.size, c = wn * Et, ey = y.stats[instanceOf(y, n) * 2]!;
+        const o = instanceOf(w, n) * w.size, c = wn * Et, ey = Normal.ex(y.stats, instanceOf(y, n));
         for (let i = 0; i < D; i++) {
           const xi = xs[xo + i]!;
           out[o + i] += c * ey * xi;
@@ -60,9 +61,9 @@ export const GaussianLinearNode: NodeType = {
         out[o + 1] -= 0.5 * wn * expectedSquaredResidual(y, w, x, D, n, moments);
       }
     }
-  }),
-  ...rowTerms((ctx) => {
+  },
+  rowTerm(ctx) {
     const D = ctx.edges.w.family!.dim, moments = ctx.scratch.get(MOMENTS, () => new Float64Array(2));
     return (n) => rowLog(ctx.edges, D, n, moments);
-  }),
-};
+  },
+});

@@ -6,8 +6,9 @@
  *   E[log f] = ½E[log|Λ|] − (d/2) log 2π − ½ tr(E[Λ] S),
  *   S = E[xxᵀ] − E[x]E[μ]ᵀ − E[μ]E[x]ᵀ + E[μμᵀ].
  */
-import { LOG_2PI } from "@vireo/core";
-import { type NodeType, type NodeContext, type EdgeView, type EdgeInfo, ruleSet, weightAt, instanceOf, sumRows } from "../contract/node.js";
+import { LOG_2PI, MvNormal, Wishart } from "@vireo/core";
+import { type NodeContext, type EdgeView, weightAt, instanceOf, sumRows } from "../contract/node.js";
+import { defineNode } from "../contract/define.js";
 import { requireSameDim } from "../contract/edges.js";
 
 /** tr(Λ S) for row n (S built from the stats on the fly). */
@@ -88,18 +89,20 @@ function cachedSums(ctx: NodeContext, x: EdgeView, d: number): Float64Array {
   return c.sums;
 }
 
-export const MvNormalNode: NodeType = {
-  name: "MvNormal",
-  seeds: { mean: "out" },
-  edges: [
-    { name: "out", family: "MvNormal", doc: "the d-dimensional Gaussian variable" },
-    { name: "mean", family: "MvNormal", doc: "its mean vector" },
-    { name: "precision", family: "Wishart", doc: "its d×d precision matrix" },
-  ],
-  check(info: Readonly<Record<string, EdgeInfo>>, nodeName: string): void {
-    requireSameDim(info, ["out", "mean", "precision"], nodeName, "MvNormal");
+const NAME = "MvNormal";
+
+export const MvNormalNode = defineNode({
+  name: NAME,
+  edges: {
+    out: { family: MvNormal, doc: "the d-dimensional Gaussian variable" },
+    mean: { family: MvNormal, doc: "its mean vector" },
+    precision: { family: Wishart, doc: "its d×d precision matrix" },
   },
-  messages: ruleSet(["out", "mean", "precision"], (ctx: NodeContext, edge: string, out: Float64Array): void => {
+  seeds: { mean: "out" },
+  check(info, nodeName) {
+    requireSameDim(info, ["out", "mean", "precision"], nodeName, NAME);
+  },
+  messages(ctx, edge, out) {
     const { out: x, mean: m, precision: L } = ctx.edges;
     const d = dimOf(ctx), w = ctx.weights;
     if (edge !== "out" && isDataLayout(x, m, L)) {
@@ -136,13 +139,13 @@ export const MvNormalNode: NodeType = {
         }
       }
     }
-  }),
-  logFactor(ctx: NodeContext): number {
+  },
+  logFactor(ctx) {
     const { out: x, mean: m, precision: L } = ctx.edges;
     const d = dimOf(ctx);
     return sumRows(ctx, (n) => rowLog(x, m, L, d, n));
   },
-  rowLogFactor(ctx: NodeContext, out: Float64Array, offset: number, stride: number): void {
+  rowLogFactor(ctx, out, offset, stride) {
     const { out: x, mean: m, precision: L } = ctx.edges;
     const d = dimOf(ctx);
     if (!isDataLayout(x, m, L)) {
@@ -170,7 +173,7 @@ export const MvNormalNode: NodeType = {
       out[offset + n * stride] += c - 0.5 * q + lin;
     }
   },
-};
+});
 
 /** Messages to a broadcast mean or precision from the weighted sums of per-row data. */
 function messageFromSums(ctx: NodeContext, edge: string, out: Float64Array, d: number): void {

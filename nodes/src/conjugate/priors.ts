@@ -2,8 +2,8 @@
  * Prior nodes with fixed hyperparameters: Beta(out | a, b), Dirichlet(out | alpha),
  * Wishart(out | df, scale). Each is log f = ηᵀT(x) − A(η) with η from the inputs.
  */
-import { Beta, Wishart as WishartFamilyOf, VireoError, fmt, type DirichletFamily } from "@vireo/core";
-import type { NodeContext, EdgeInfo, NodeType } from "../contract/node.js";
+import { Beta, Dirichlet, Wishart as WishartFamilyOf, VireoError, fmt, type DirichletFamily } from "@vireo/core";
+import type { NodeContext } from "../contract/node.js";
 import { instanceOf } from "../contract/node.js";
 import { requireValueSize, requireSameDim } from "../contract/edges.js";
 import { fixedPriorNode } from "./fixed-prior.js";
@@ -26,34 +26,34 @@ function wrap(ctx: NodeContext, n: number, f: () => Float64Array): Float64Array 
 }
 
 /** Beta(out | a, b) with known a, b > 0. */
-export const BetaNode: NodeType = fixedPriorNode({
+export const BetaNode = fixedPriorNode({
   name: "Beta",
-  edges: [
-    { name: "out", family: "Beta", doc: "a probability" },
-    { name: "a", family: "input", doc: "known α > 0" },
-    { name: "b", family: "input", doc: "known β > 0" },
-  ],
-  checkInputs(info: Readonly<Record<string, EdgeInfo>>, nodeName: string): void {
+  edges: {
+    out: { family: Beta, doc: "a probability" },
+    a: { family: "input", doc: "known α > 0" },
+    b: { family: "input", doc: "known β > 0" },
+  },
+  checkInputs(info, nodeName) {
     requireValueSize(info, "a", 1, nodeName, "Beta", "one α value");
     requireValueSize(info, "b", 1, nodeName, "Beta", "one β value");
   },
-  naturalAt(ctx: NodeContext, n: number): Float64Array {
+  naturalAt(ctx, n) {
     const a = input(ctx, "a", n, 1)[0]!, b = input(ctx, "b", n, 1)[0]!;
     return wrap(ctx, n, () => Beta.toNatural({ alpha: a, beta: b }));
   },
 });
 
 /** Dirichlet(out | alpha) with known alpha (K positive values). */
-export const DirichletNode: NodeType = fixedPriorNode({
+export const DirichletNode = fixedPriorNode({
   name: "Dirichlet",
-  edges: [
-    { name: "out", family: "Dirichlet", doc: "a probability vector of length K" },
-    { name: "alpha", family: "input", doc: "known concentrations, K values > 0" },
-  ],
-  checkInputs(info: Readonly<Record<string, EdgeInfo>>, nodeName: string): void {
-    requireValueSize(info, "alpha", info.out!.family!.dim, nodeName, "Dirichlet", `K = ${info.out!.family!.dim} concentrations`);
+  edges: {
+    out: { family: Dirichlet, doc: "a probability vector of length K" },
+    alpha: { family: "input", doc: "known concentrations, K values > 0" },
   },
-  naturalAt(ctx: NodeContext, n: number): Float64Array {
+  checkInputs(info, nodeName) {
+    requireValueSize(info, "alpha", info.out.family!.dim, nodeName, "Dirichlet", `K = ${info.out.family!.dim} concentrations`);
+  },
+  naturalAt(ctx, n) {
     const fam = ctx.edges.out.family as DirichletFamily;
     const alpha = input(ctx, "alpha", n, fam.dim);
     return wrap(ctx, n, () => fam.toNatural({ alpha: alpha.slice() }));
@@ -61,19 +61,19 @@ export const DirichletNode: NodeType = fixedPriorNode({
 });
 
 /** Wishart(out | df, scale) with known df > d − 1 and SPD d×d scale. */
-export const WishartNode: NodeType = fixedPriorNode({
+export const WishartNode = fixedPriorNode({
   name: "Wishart",
-  edges: [
-    { name: "out", family: "Wishart", doc: "a d×d precision matrix" },
-    { name: "df", family: "input", doc: "known degrees of freedom > d − 1" },
-    { name: "scale", family: "input", doc: "known SPD d×d scale matrix" },
-  ],
-  checkInputs(info: Readonly<Record<string, EdgeInfo>>, nodeName: string): void {
+  edges: {
+    out: { family: WishartFamilyOf, doc: "a d×d precision matrix" },
+    df: { family: "input", doc: "known degrees of freedom > d − 1" },
+    scale: { family: "input", doc: "known SPD d×d scale matrix" },
+  },
+  checkInputs(info, nodeName) {
     const d = requireSameDim(info, ["out"], nodeName, "Wishart");
     requireValueSize(info, "df", 1, nodeName, "Wishart", "one df value");
     requireValueSize(info, "scale", d * d, nodeName, "Wishart", `a ${d}×${d} scale matrix`);
   },
-  naturalAt(ctx: NodeContext, n: number): Float64Array {
+  naturalAt(ctx, n) {
     const d = ctx.edges.out.family!.dim;
     const df = input(ctx, "df", n, 1)[0]!, scale = input(ctx, "scale", n, d * d);
     if (!Number.isFinite(df)) throw new VireoError("INVALID_PARAMETER", `Node '${ctx.nodeName}': Wishart df is ${fmt(df)}.`, { node: ctx.nodeName, edge: "df" });

@@ -34,7 +34,7 @@ export function validateNodeType(node: unknown, where = ""): asserts node is Nod
   const edges = new Set<string>();
   for (const [i, e] of n.edges.entries()) {
     if (!e || typeof e.name !== "string" || !NAME.test(e.name) || typeof e.family !== "string" || e.family.length === 0) {
-      fail(name, where, `edge ${i} must be { name: identifier, family: "Normal" | "MvNormal" | … | "input" }, got ${JSON.stringify(e)}.`);
+      fail(name, where, `edge ${i} must be { name: identifier, family: a family name or "input" }, got ${JSON.stringify(e)}.`);
     }
     if (edges.has(e.name)) fail(name, where, `edge '${e.name}' is declared twice; edge names must be unique.`);
     edges.add(e.name);
@@ -117,6 +117,8 @@ export interface NodeBody<E extends string> {
   readonly damping?: number;
   /** Mixture seeding: parameter edge → data edge (see NodeType.seeds). */
   readonly seeds?: { readonly [K in E]?: E };
+  /** Starting messages used once when q is initialised (see NodeType.startMessages). */
+  readonly startMessages?: { readonly [K in E]?: TypedMessageRule<E> };
 }
 
 /** A node declaration: edges as an object of EdgeDeclarations, everything else typed by their names. */
@@ -160,7 +162,7 @@ function fromDeclaration(decl: NodeDeclaration<string>): NodeDefinition {
     };
   }
   const node: Record<string, unknown> = { name: decl.name, edges, messages, logFactor };
-  const optional = ["check", "checkData", "linearEdges", "damping", "seeds"] as const;
+  const optional = ["check", "checkData", "linearEdges", "damping", "seeds", "startMessages"] as const;
   for (const k of optional) if (decl[k] !== undefined) node[k] = decl[k];
   if (rowLogFactor !== undefined) node.rowLogFactor = rowLogFactor;
   node.edgeNames = Object.freeze(edges.map((e) => e.name));

@@ -5,7 +5,7 @@
  * quadrature over a ~ N(m_n, v_n), and the message to w is its gradient (a conjugate-computation
  * VI step; see linear-predictor.ts). Edges: out (Bernoulli, observed), w (MvNormal(D)), x (input).
  */
-import { sigmoid, softplus } from "@vireo/core";
+import { sigmoid, softplus, Bernoulli } from "@vireo/core";
 import type { NodeType } from "../contract/node.js";
 import { linearPredictorNode } from "./linear-predictor.js";
 import { quadratureExpectation, checkDamping, type ScalarLogLik } from "./gauss-hermite.js";
@@ -36,7 +36,7 @@ export interface NonConjugateOptions {
 export function bernoulliLogitNode(options: NonConjugateOptions = {}): NodeType {
   return linearPredictorNode({
     name: "BernoulliLogit",
-    outFamily: "Bernoulli",
+    outFamily: Bernoulli,
     outDoc: "observed 0/1 outcomes",
     expectation: quadratureExpectation(logistic, options.points ?? 32),
     damping: checkDamping(options.damping ?? 0.5, "BernoulliLogit"),

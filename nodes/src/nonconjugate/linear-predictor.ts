@@ -8,8 +8,10 @@
  * the prior's natural parameters it is one conjugate-computation VI step (Khan & Lin 2017) of
  * size one; the engine takes a step of size `damping` by blending with the previous q(w).
  */
-import type { NodeType, NodeContext, EdgeView, EdgeInfo } from "../contract/node.js";
+import { MvNormal, type FamilyRef } from "@vireo/core";
+import type { NodeContext, EdgeView } from "../contract/node.js";
 import { weightAt, instanceOf } from "../contract/node.js";
+import { defineNode, type TypedNode } from "../contract/define.js";
 import { requireKnown, requireValueSize } from "../contract/edges.js";
 import { predictorMoments } from "../contract/predictor-moments.js";
 import type { GaussianExpectation } from "./gauss-hermite.js";
@@ -17,8 +19,8 @@ import { irlsStart } from "./irls-start.js";
 
 export interface LinearPredictorSpec {
   readonly name: string;
-  /** Family name of the observed response on edge `out`. */
-  readonly outFamily: string;
+  /** Family of the observed response on edge `out` (the family itself, or its name). */
+  readonly outFamily: FamilyRef | string;
   readonly outDoc: string;
   readonly expectation: GaussianExpectation;
   readonly damping: number;
@@ -36,30 +38,31 @@ function meanAndVariance(w: EdgeView, x: EdgeView, D: number, n: number, mv: Flo
 }
 
 /** Builds the node type: edges out (observed), w (MvNormal(D)), x (D covariates per row). */
-export function linearPredictorNode(spec: LinearPredictorSpec): NodeType {
+export function linearPredictorNode(spec: LinearPredictorSpec): TypedNode<"out" | "w" | "x"> {
   const E = spec.expectation;
-  // Scratch buffers: the engine is a synchronous loop, and no rule re-enters another.
-  const mv = new Float64Array(2), g = new Float64Array(3);
-  const rowValue = (ctx: NodeContext, D: number, n: number): number => {
+  // Scratch per context (m_n, v_n and the gradient), owned by the engine's compiled state.
+  const SCRATCH = {};
+  const scratchOf = (ctx: NodeContext) => ctx.scratch.get(SCRATCH, () => ({ mv: new Float64Array(2), g: new Float64Array(3) }));
+  const rowValue = (ctx: NodeContext, D: number, n: number, mv: Float64Array): number => {
     const { out: y, w, x } = ctx.edges;
     meanAndVariance(w!, x!, D, n, mv);
     return E.value(y!.values[instanceOf(y!, n)]!, mv[0]!, mv[1]!, 0, 0);
   };
-  const node: NodeType = {
+  const node = defineNode({
     name: spec.name,
-    edges: [
-      { name: "out", family: spec.outFamily, doc: spec.outDoc, knownOnly: true },
-      { name: "w", family: "MvNormal", doc: "coefficients (D) of the linear predictor" },
-      { name: "x", family: "input", doc: "covariates, D per row" },
-    ],
+    edges: {
+      out: { family: spec.outFamily, doc: spec.outDoc, knownOnly: true },
+      w: { family: MvNormal, doc: "coefficients (D) of the linear predictor" },
+      x: { family: "input", doc: "covariates, D per row" },
+    },
     damping: spec.damping,
-    check(info: Readonly<Record<string, EdgeInfo>>, nodeName: string): void {
-      requireKnown(info.out!.known, nodeName, spec.name, "out", "the node has no message to a latent response");
-      requireValueSize(info, "x", info.w!.family!.dim, nodeName, spec.name, `D = ${info.w!.family!.dim} covariates matching w`);
+    check(info, nodeName) {
+      requireKnown(info.out.known, nodeName, spec.name, "out", "the node has no message to a latent response");
+      requireValueSize(info, "x", info.w.family!.dim, nodeName, spec.name, `D = ${info.w.family!.dim} covariates matching w`);
     },
     messages: {
-      w(ctx: NodeContext, out: Float64Array): void {
-        const { out: y, w, x } = ctx.edges;
+      w(ctx, out) {
+        const { out: y, w, x } = ctx.edges, { mv, g } = scratchOf(ctx);
         const D = w!.family!.dim, xs = x!.values;
         for (let n = 0; n < ctx.rows; n++) {
           meanAndVariance(w!, x!, D, n, mv);
@@ -75,17 +78,17 @@ export function linearPredictorNode(spec: LinearPredictorSpec): NodeType {
         }
       },
     },
-    logFactor(ctx: NodeContext): number {
-      const D = ctx.edges.w!.family!.dim, wt = ctx.weights;
+    logFactor(ctx) {
+      const D = ctx.edges.w.family!.dim, wt = ctx.weights, { mv } = scratchOf(ctx);
       let s = 0;
-      for (let n = 0; n < ctx.rows; n++) s += weightAt(wt, n) * rowValue(ctx, D, n);
+      for (let n = 0; n < ctx.rows; n++) s += weightAt(wt, n) * rowValue(ctx, D, n, mv);
       return s;
     },
-    rowLogFactor(ctx: NodeContext, out: Float64Array, offset: number, stride: number): void {
-      const D = ctx.edges.w!.family!.dim;
-      for (let n = 0; n < ctx.rows; n++) out[offset + n * stride] += rowValue(ctx, D, n);
+    rowLogFactor(ctx, out, offset, stride) {
+      const D = ctx.edges.w.family!.dim, { mv } = scratchOf(ctx);
+      for (let n = 0; n < ctx.rows; n++) out[offset + n * stride] += rowValue(ctx, D, n, mv);
     },
-  };
+  });
   if (spec.initialPredictor === undefined) return node;
-  return { ...node, startMessages: { w: irlsStart(E, spec.initialPredictor, node.messages.w!) } };
+  return defineNode({ ...node, startMessages: { w: irlsStart(E, spec.initialPredictor, node.messages.w!) } });
 }

@@ -7,7 +7,7 @@
  * The message to w is the gradient of that in w's expected statistics (see linear-predictor.ts).
  * Edges: out (Poisson, observed counts), w (MvNormal(D)), x (input).
  */
-import { gammaln } from "@vireo/core";
+import { gammaln, Poisson } from "@vireo/core";
 import type { NodeType } from "../contract/node.js";
 import { linearPredictorNode } from "./linear-predictor.js";
 import { checkDamping, type GaussianExpectation } from "./gauss-hermite.js";
@@ -31,7 +31,7 @@ const lognormalRate: GaussianExpectation = {
 export function poissonLogNode(options: { readonly damping?: number } = {}): NodeType {
   return linearPredictorNode({
     name: "PoissonLog",
-    outFamily: "Poisson",
+    outFamily: Poisson,
     outDoc: "observed counts",
     expectation: lognormalRate,
     damping: checkDamping(options.damping ?? 0.5, "PoissonLog"),

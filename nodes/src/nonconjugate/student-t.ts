@@ -9,9 +9,10 @@
  * improper: the prior and the inliers must outweigh it (they do unless most data are outliers).
  * Edges: out (Normal, observed), mean (Normal), df (input ν > 0), scale (input s > 0).
  */
-import { VireoError, gammaln, LOG_PI, fmt } from "@vireo/core";
-import type { NodeType, NodeContext, EdgeView, EdgeInfo } from "../contract/node.js";
+import { VireoError, gammaln, LOG_PI, fmt, Normal } from "@vireo/core";
+import type { NodeContext, EdgeView } from "../contract/node.js";
 import { weightAt, instanceOf } from "../contract/node.js";
+import { defineNode, type TypedNode } from "../contract/define.js";
 import { requireKnown, requireValueSize } from "../contract/edges.js";
 import { quadratureExpectation, checkDamping, type ScalarLogLik } from "./gauss-hermite.js";
 
@@ -36,12 +37,12 @@ function requirePositive(e: EdgeView, ctx: NodeContext): void {
 }
 
 /** A StudentT node type with its own damping (default 0.5) and quadrature size (default 32). */
-export function studentTNode(options: { readonly damping?: number; readonly points?: number } = {}): NodeType {
+export function studentTNode(options: { readonly damping?: number; readonly points?: number } = {}): TypedNode<"out" | "mean" | "df" | "scale"> {
   const E = quadratureExpectation(kernel, options.points ?? 32);
-  const g = new Float64Array(3);
-  /** Per-row parameters: [y, ν, ν s², constant part of log f]. */
-  const par = new Float64Array(4);
-  const rowParams = (ctx: NodeContext, n: number): void => {
+  // Per-context scratch: the gradient, and the row's parameters [y, ν, ν s², constant part of log f].
+  const SCRATCH = {};
+  const scratchOf = (ctx: NodeContext) => ctx.scratch.get(SCRATCH, () => ({ g: new Float64Array(3), par: new Float64Array(4) }));
+  const rowParams = (ctx: NodeContext, n: number, par: Float64Array): void => {
     const { out: y, df, scale } = ctx.edges;
     const nu = df!.values[instanceOf(df!, n)]!, s = scale!.values[instanceOf(scale!, n)]!;
     par[0] = y!.values[instanceOf(y!, n)]!;
@@ -49,52 +50,54 @@ export function studentTNode(options: { readonly damping?: number; readonly poin
     par[2] = nu * s * s;
     par[3] = gammaln(0.5 * (nu + 1)) - gammaln(0.5 * nu) - 0.5 * (Math.log(nu) + LOG_PI) - Math.log(s);
   };
-  const rowValue = (ctx: NodeContext, n: number): number => {
-    const mu = ctx.edges.mean!, o = instanceOf(mu, n) * 2, m = mu.stats[o]!;
-    rowParams(ctx, n);
-    return par[3]! + E.value(par[0]!, m, Math.max(0, mu.stats[o + 1]! - m * m), par[1]!, par[2]!);
+  const rowValue = (ctx: NodeContext, n: number, par: Float64Array): number => {
+    const mu = ctx.edges.mean!, i = instanceOf(mu, n), m = Normal.ex(mu.stats, i);
+    rowParams(ctx, n, par);
+    return par[3]! + E.value(par[0]!, m, Math.max(0, Normal.ex2(mu.stats, i) - m * m), par[1]!, par[2]!);
   };
-  return {
+  return defineNode({
     name: "StudentT",
-    edges: [
-      { name: "out", family: "Normal", doc: "observed values", knownOnly: true },
-      { name: "mean", family: "Normal", doc: "the location μ" },
-      { name: "df", family: "input", doc: "degrees of freedom ν > 0" },
-      { name: "scale", family: "input", doc: "scale s > 0" },
-    ],
+    edges: {
+      out: { family: Normal, doc: "observed values", knownOnly: true },
+      mean: { family: Normal, doc: "the location μ" },
+      df: { family: "input", doc: "degrees of freedom ν > 0" },
+      scale: { family: "input", doc: "scale s > 0" },
+    },
     damping: checkDamping(options.damping ?? 0.5, "StudentT"),
-    check(info: Readonly<Record<string, EdgeInfo>>, nodeName: string): void {
+    check(info, nodeName) {
       requireKnown(info.out!.known, nodeName, "StudentT", "out", "the node has no message to a latent response");
       requireValueSize(info, "df", 1, nodeName, "StudentT", "the degrees of freedom");
       requireValueSize(info, "scale", 1, nodeName, "StudentT", "the scale");
     },
     // ν and s are checked once per binding, not in every message.
-    checkData(ctx: NodeContext): void {
+    checkData(ctx) {
       requirePositive(ctx.edges.df!, ctx);
       requirePositive(ctx.edges.scale!, ctx);
     },
     messages: {
-      mean(ctx: NodeContext, out: Float64Array): void {
-        const mu = ctx.edges.mean!;
+      mean(ctx, out) {
+        const mu = ctx.edges.mean, { g, par } = scratchOf(ctx);
         for (let n = 0; n < ctx.rows; n++) {
-          const o = instanceOf(mu, n) * 2, m = mu.stats[o]!;
-          rowParams(ctx, n);
-          E.withGradient(par[0]!, m, Math.max(0, mu.stats[o + 1]! - m * m), par[1]!, par[2]!, g);
+          const i = instanceOf(mu, n), o = 2 * i, m = Normal.ex(mu.stats, i);
+          rowParams(ctx, n, par);
+          E.withGradient(par[0]!, m, Math.max(0, Normal.ex2(mu.stats, i) - m * m), par[1]!, par[2]!, g);
           const wn = weightAt(ctx.weights, n);
           out[o] += wn * (g[1]! - 2 * g[2]! * m);
           out[o + 1] += wn * g[2]!;
         }
       },
     },
-    logFactor(ctx: NodeContext): number {
+    logFactor(ctx) {
+      const { par } = scratchOf(ctx);
       let s = 0;
-      for (let n = 0; n < ctx.rows; n++) s += weightAt(ctx.weights, n) * rowValue(ctx, n);
+      for (let n = 0; n < ctx.rows; n++) s += weightAt(ctx.weights, n) * rowValue(ctx, n, par);
       return s;
     },
-    rowLogFactor(ctx: NodeContext, out: Float64Array, offset: number, stride: number): void {
-      for (let n = 0; n < ctx.rows; n++) out[offset + n * stride] += rowValue(ctx, n);
+    rowLogFactor(ctx, out, offset, stride) {
+      const { par } = scratchOf(ctx);
+      for (let n = 0; n < ctx.rows; n++) out[offset + n * stride] += rowValue(ctx, n, par);
     },
-  };
+  });
 }
 
-export const StudentTNode: NodeType = studentTNode();
+export const StudentTNode = studentTNode();

@@ -9,41 +9,43 @@
  *   R_n = E[(y − wᵀx)²] = E[y²] − 2E[y] xᵀE[w] + xᵀE[wwᵀ]x.
  * Every message is the coefficient of an edge's expected statistics in that expression.
  */
-import { LOG_2PI } from "@vireo/core";
-import { ruleSet, weightAt, instanceOf, sumRows, requireValueSize, predictorMoments, type NodeContext, type EdgeView, type EdgeInfo } from "@vireo/nodes";
-import { defineNode } from "@vireo/runtime";
+import { LOG_2PI, Normal, Gamma, MvNormal } from "@vireo/core";
+import { defineNode, weightAt, instanceOf, sumRows, requireValueSize, predictorMoments, type NodeContext, type EdgeView } from "@vireo/nodes";
 
-/** Scratch for predictorMoments (nodes run one at a time). */
-const moments = new Float64Array(2);
+const NAME = "StudentTLinear";
+
+/** Key of this node's scratch for predictorMoments in a context (nodes keep no module-level buffers). */
+const MOMENTS = {};
+const momentsOf = (ctx: NodeContext): Float64Array => ctx.scratch.get(MOMENTS, () => new Float64Array(2));
 
 /** R_n = E[(y − wᵀx)²] at row n. Gamma stats are [E log, E]; MvNormal stats are [E w, E wwᵀ]. */
-function residual2(y: EdgeView, w: EdgeView, x: EdgeView, D: number, n: number): number {
+function residual2(y: EdgeView, w: EdgeView, x: EdgeView, D: number, n: number, moments: Float64Array): number {
   const yo = instanceOf(y, n) * 2;
   predictorMoments(w, x, D, n, moments);
   return y.stats[yo + 1]! - 2 * y.stats[yo]! * moments[0]! + moments[1]!;
 }
 
-function rowLog(e: Readonly<Record<string, EdgeView>>, D: number, n: number): number {
+function rowLog(e: Readonly<Record<string, EdgeView>>, D: number, n: number, moments: Float64Array): number {
   const t = e.precision!, l = e.scale!, ti = instanceOf(t, n) * 2, li = instanceOf(l, n) * 2;
-  return 0.5 * (l.stats[li]! + t.stats[ti]! - LOG_2PI) - 0.5 * l.stats[li + 1]! * t.stats[ti + 1]! * residual2(e.out!, e.w!, e.x!, D, n);
+  return 0.5 * (l.stats[li]! + t.stats[ti]! - LOG_2PI) - 0.5 * l.stats[li + 1]! * t.stats[ti + 1]! * residual2(e.out!, e.w!, e.x!, D, n, moments);
 }
 
 export const StudentTLinearNode = defineNode({
-  name: "StudentTLinear",
-  edges: [
-    { name: "out", family: "Normal", doc: "the response y" },
-    { name: "w", family: "MvNormal", doc: "regression weights (D)" },
-    { name: "x", family: "input", doc: "covariates, D per row" },
-    { name: "precision", family: "Gamma", doc: "noise precision τ shared by all rows" },
-    { name: "scale", family: "Gamma", doc: "per-row scale λ_n ~ Gamma(ν/2, ν/2)" },
-  ],
-  check(info: Readonly<Record<string, EdgeInfo>>, nodeName: string): void {
-    const D = info.w!.family!.dim;
-    requireValueSize(info, "x", D, nodeName, "StudentTLinear", `D = ${D} covariates matching w`);
+  name: NAME,
+  edges: {
+    out: { family: Normal, doc: "the response y" },
+    w: { family: MvNormal, doc: "regression weights (D)" },
+    x: { family: "input", doc: "covariates, D per row" },
+    precision: { family: Gamma, doc: "noise precision τ shared by all rows" },
+    scale: { family: Gamma, doc: "per-row scale λ_n ~ Gamma(ν/2, ν/2)" },
   },
-  messages: ruleSet(["out", "w", "precision", "scale"], (ctx: NodeContext, edge: string, out: Float64Array): void => {
+  check(info, nodeName) {
+    const D = info.w.family!.dim;
+    requireValueSize(info, "x", D, nodeName, NAME, `D = ${D} covariates matching w`);
+  },
+  messages(ctx, edge, out) {
     const { out: y, w, x, precision: t, scale: l } = ctx.edges;
-    const D = w!.family!.dim;
+    const D = w!.family!.dim, moments = momentsOf(ctx);
     for (let n = 0; n < ctx.rows; n++) {
       const wn = weightAt(ctx.weights, n), Et = t!.stats[instanceOf(t!, n) * 2 + 1]!, El = l!.stats[instanceOf(l!, n) * 2 + 1]!;
       const xo = instanceOf(x!, n) * D;
@@ -65,16 +67,16 @@ export const StudentTLinearNode = defineNode({
         const target = edge === "precision" ? t! : l!, other = edge === "precision" ? El : Et;
         const o = instanceOf(target, n) * 2;
         out[o] += 0.5 * wn;
-        out[o + 1] -= 0.5 * wn * other * residual2(y!, w!, x!, D, n);
+        out[o + 1] -= 0.5 * wn * other * residual2(y!, w!, x!, D, n, moments);
       }
     }
-  }),
-  logFactor(ctx: NodeContext): number {
-    const D = ctx.edges.w!.family!.dim;
-    return sumRows(ctx, (n) => rowLog(ctx.edges, D, n));
   },
-  rowLogFactor(ctx: NodeContext, out: Float64Array, offset: number, stride: number): void {
-    const D = ctx.edges.w!.family!.dim;
-    for (let n = 0; n < ctx.rows; n++) out[offset + n * stride] += rowLog(ctx.edges, D, n);
+  logFactor(ctx) {
+    const D = ctx.edges.w.family!.dim, moments = momentsOf(ctx);
+    return sumRows(ctx, (n) => rowLog(ctx.edges, D, n, moments));
+  },
+  rowLogFactor(ctx, out, offset, stride) {
+    const D = ctx.edges.w.family!.dim, moments = momentsOf(ctx);
+    for (let n = 0; n < ctx.rows; n++) out[offset + n * stride] += rowLog(ctx.edges, D, n, moments);
   },
 });

@@ -96,11 +96,21 @@ function sources(v: VariableState): string {
   return v.neighbours.map((n) => `'${n.factor.name}' (${n.factor.spec.type.name}, edge '${n.edge}')`).join(", ");
 }
 
+/** The family's standard parameter names ("mean, covariance"), read off its own fromNatural. */
+function standardParameterNames(f: NonNullable<VariableState["family"]>): string {
+  try {
+    const p = f.fromNatural(f.startingPoint());
+    return p !== null && typeof p === "object" ? Object.keys(p).join(", ") : "…";
+  } catch {
+    return "…";
+  }
+}
+
 /** For a variable fitted by damped non-conjugate steps: which start to give instead. */
 function startHint(v: VariableState): string {
   if (!v.neighbours.some((n) => n.factor.spec.type.damping !== undefined)) return "";
   const f = v.family!;
-  const example = f.name === "MvNormal" ? `${f.key}.toNatural({ mean, covariance })` : `${f.key}.toNatural({ … })`;
+  const example = `${f.key}.toNatural({ ${standardParameterNames(f)} })`;
   return ` The damped update from the current start failed: start '${v.name}' nearer the data with cavi(model, { init: { ${v.name}: ${example} } }) ` +
     `(for a log-link regression, the intercept at the log of the mean count and a small covariance), or lower the node's damping.`;
 }

@@ -37,7 +37,7 @@ export class Registry {
     if (this.packNames.includes(pack.name)) throw new VireoError("DUPLICATE_NAME", `registry.use: pack '${pack.name}' is already registered; a pack is used once.`);
     const families = Object.entries(pack.families ?? {});
     for (const [name, entry] of families) {
-      if (!NAME.test(name)) throw new VireoError("INVALID_OPTION", `Family name ${JSON.stringify(name)}${where} must be an identifier (dimensions go in keys: "MvNormal(3)").`);
+      if (!NAME.test(name)) throw new VireoError("INVALID_OPTION", `Family name ${JSON.stringify(name)}${where} must be an identifier (dimensions go in keys: "Name(3)").`);
       if (!(typeof entry === "function" || (isFamily(entry) && entry.name === name))) {
         throw new VireoError("INVALID_OPTION", `Family '${name}'${where} must be a family named '${name}' or a constructor (dim) => family.`);
       }
