@@ -49,7 +49,7 @@ test("caviProgress: unsubscribing stops the fit at the next sweep; nothing runs 
 test("caviProgress: a bad option arrives on the error channel", async (t) => {
   const { model, data } = mixtureModel();
   const e = await t.throwsAsync(lastValueFrom(caviProgress(model, { data, restarts: 0 })), { instanceOf: VireoError });
-  t.regex(e!.message, /restarts must be a positive integer/);
+  t.regex(e!.message, /restarts' must be a positive integer/);
 });
 
 test("bbviProgress: one event per step, and the final state equals fitBbvi's bit for bit", async (t) => {
