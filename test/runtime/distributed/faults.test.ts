@@ -35,20 +35,21 @@ test("SIGKILL a worker, the coordinator and Redis mid-stream: every batch applie
   const version = async () => (await readJobStatus(r, job)).version;
   try {
     await createJob(r, job, { mode: "svi", model: normalMeanModel(), options: { size: 400, tau: 1, kappa: 0.7, maxStaleness: 8 } });
-    await produce(45);
+    await produce(30);
     const coordinators = [startRole("coordinator", redis.url, job, ["--lease-ms", "1500"], "c0"), startRole("coordinator", redis.url, job, ["--lease-ms", "1500"], "c1")];
     // w0 holds each batch for 3 s (a drill delay between fitting and publishing), so it is killed with one in hand.
     const workers = [0, 1, 2].map((w) => startRole("worker", redis.url, job, ["--name", `w${w}`, "--claim-idle-ms", "1500", "--delay-ms", w === 0 ? "3000" : "120"], `w${w}`));
     roles.push(...coordinators, ...workers);
 
-    // 1. A worker dies with a batch in hand (between taking it and publishing its contribution).
-    await until("a few steps", async () => (await version()) >= 5);
+    // 1. A worker dies with a batch in hand (taken, not yet published), whenever it first holds one:
+    //    waiting for a step count first would race the other workers on a fast machine.
     const w0 = workers[0]!;
-    const started = w0.events.filter((e) => e.type === "batch-start").length;
-    const inHand = await w0.waitFor((e) => e.type === "batch-start" && w0.events.filter((x) => x.type === "batch-start").indexOf(e) >= started);
+    const inHand = await w0.waitFor((e) => e.type === "batch-start" && !w0.events.some((d) => d.type === "batch-done" && d.batch === e.batch));
     await w0.kill("SIGKILL");
     const lost = inHand.batch as string;
     t.false(w0.events.some((e) => e.type === "batch-done" && e.batch === lost), "killed before publishing");
+    // More data keeps the stream going through the next two faults.
+    await produce(30);
 
     // 2. The lease holder dies; the standby takes over from the stored checkpoint.
     await until("more steps", async () => (await version()) >= 15);
@@ -58,6 +59,7 @@ test("SIGKILL a worker, the coordinator and Redis mid-stream: every batch applie
     await leader.kill("SIGKILL");
     const takeover = await standby.waitFor((e) => e.type === "leader");
     t.true((takeover.resumedAt as number) >= 15, `the standby resumed from the checkpoint at step ${takeover.resumedAt}`);
+    await produce(30);
 
     // 3. Redis dies (SIGKILL, no shutdown save) and restarts from its append-only file.
     await until("more steps after takeover", async () => (await version()) >= (takeover.resumedAt as number) + 5);
