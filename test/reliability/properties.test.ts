@@ -6,7 +6,7 @@
  *   exception;
  * - checkpoints of random engine states round-trip byte-identically.
  */
-import test from "ava";
+import test, { type ExecutionContext } from "ava";
 import fc from "fast-check";
 import { from, lastValueFrom, toArray } from "rxjs";
 import { Normal, Gamma, Beta, Bernoulli, Poisson, Categorical, Dirichlet, VireoError, gammaln, betaln } from "@vireo/core";
@@ -19,6 +19,17 @@ import { normalModel } from "./catalogue.js";
 
 const SEED = 20261129;
 const params = (numRuns: number) => ({ seed: SEED, numRuns });
+
+/** Asserts that a property holds on every generated case; a failure reports fast-check's counterexample. */
+function holds<Ts>(t: ExecutionContext, property: fc.IProperty<Ts>, parameters: fc.Parameters<Ts>): void {
+  const details = fc.check(property, parameters);
+  t.false(details.failed, fc.defaultReportMessage(details) ?? "");
+}
+
+async function holdsAsync<Ts>(t: ExecutionContext, property: fc.IAsyncProperty<Ts>, parameters: fc.Parameters<Ts>): Promise<void> {
+  const details = await fc.check(property, parameters);
+  t.false(details.failed, fc.defaultReportMessage(details) ?? "");
+}
 
 function monotone(r: CaviResult): boolean {
   for (let i = 1; i < r.elbo.length; i++) if (r.elbo[i]! < r.elbo[i - 1]! - 1e-9 * Math.max(1, Math.abs(r.elbo[i - 1]!))) return false;
@@ -112,7 +123,7 @@ const mixture = fc.integer({ min: 2, max: 3 }).chain((K) =>
   }));
 
 test("random valid conjugate models and data: the ELBO never decreases, and equals the log evidence where exact", (t) => {
-  fc.assert(
+  holds(t, 
     fc.property(fc.oneof(normalGammaChain, betaBernoulli, gammaPoisson, dirichletCategorical, groups, mixture), fc.integer({ min: 0, max: 1000 }), (shape, seed) => {
       const r = cavi(shape.model, { data: shape.data, seed, maxIterations: 60 });
       if (!monotone(r)) return false;
@@ -122,7 +133,6 @@ test("random valid conjugate models and data: the ELBO never decreases, and equa
     }),
     params(150),
   );
-  t.pass();
 });
 
 /** Runs `f`; true when it returns or throws a VireoError, false for any other exception. */
@@ -140,19 +150,18 @@ const junk = fc.anything({ withNullPrototype: true, withTypedArray: true, withSp
 
 test("random data values, data records and options: cavi gives a VireoError or a result, never another exception", (t) => {
   const model = normalModel();
-  fc.assert(fc.property(junk, (y) => onlyVireoErrors(() => cavi(model, { data: { y } as DataBinding, maxIterations: 5 }))), params(300));
-  fc.assert(fc.property(junk, (data) => onlyVireoErrors(() => cavi(model, { data: data as DataBinding, maxIterations: 5 }))), params(200));
-  fc.assert(fc.property(junk, (options) => onlyVireoErrors(() => cavi(model, options as never))), params(200));
-  fc.assert(
+  holds(t, fc.property(junk, (y) => onlyVireoErrors(() => cavi(model, { data: { y } as DataBinding, maxIterations: 5 }))), params(300));
+  holds(t, fc.property(junk, (data) => onlyVireoErrors(() => cavi(model, { data: data as DataBinding, maxIterations: 5 }))), params(200));
+  holds(t, fc.property(junk, (options) => onlyVireoErrors(() => cavi(model, options as never))), params(200));
+  holds(t, 
     fc.property(fc.dictionary(fc.constantFrom("maxIterations", "tolerance", "seed", "restarts", "mixtureStart", "init", "schedule", "onSweep", "maxIter"), junk), (extra) =>
       onlyVireoErrors(() => cavi(model, { data: { y: [1, 2] }, maxIterations: 5, ...extra } as never))),
     params(300),
   );
-  t.pass();
 });
 
 test("random model-building calls: a VireoError or a model, never another exception", (t) => {
-  fc.assert(
+  holds(t, 
     fc.property(junk, junk, junk, (name, edge, value) =>
       onlyVireoErrors(() => {
         const m = new ModelBuilder();
@@ -164,17 +173,16 @@ test("random model-building calls: a VireoError or a model, never another except
       })),
     params(300),
   );
-  t.pass();
 });
 
 test("random engine options and batches: SVI and online give a VireoError or a step, never another exception", async (t) => {
   const model = normalModel();
-  fc.assert(fc.property(junk, (options) => onlyVireoErrors(() => new SviEngine(model, options as never))), params(200));
-  fc.assert(fc.property(junk, (options) => onlyVireoErrors(() => new OnlineEngine(model, options as never))), params(200));
+  holds(t, fc.property(junk, (options) => onlyVireoErrors(() => new SviEngine(model, options as never))), params(200));
+  holds(t, fc.property(junk, (options) => onlyVireoErrors(() => new OnlineEngine(model, options as never))), params(200));
   const engine = new OnlineEngine(model, { maxIterations: 5 });
-  fc.assert(fc.property(junk, (batch) => onlyVireoErrors(() => engine.step(batch as DataBinding))), params(300));
+  holds(t, fc.property(junk, (batch) => onlyVireoErrors(() => engine.step(batch as DataBinding))), params(300));
   // Through the operator in skip mode: no batch ever raises anything but a VireoError.
-  await fc.assert(
+  await holdsAsync(t, 
     fc.asyncProperty(fc.array(junk, { maxLength: 5 }), async (batches) => {
       try {
         await lastValueFrom(from(batches as DataBinding[]).pipe(online(model, { onInvalid: "skip", maxIterations: 5 }), toArray()));
@@ -185,13 +193,12 @@ test("random engine options and batches: SVI and online give a VireoError or a s
     }),
     params(100),
   );
-  t.pass();
 });
 
 test("random CSV and NDJSON text: the sources give batches or a VireoError, never another exception", async (t) => {
   const text = fc.array(fc.oneof(fc.string({ maxLength: 12 }), fc.constantFrom("1", "2.5", "-3e2", "", ",", '"', "\n", "null", "true", "{", "}", '{"a":1}', '{"a":[1,2]}', '{"__proto__":1}')), { maxLength: 20 }).map((parts) => parts.join(""));
   for (const source of [fromCsvText, fromNdjsonText] as const) {
-    await fc.assert(
+    await holdsAsync(t, 
       fc.asyncProperty(text, fc.boolean(), async (s, skip) => {
         try {
           await lastValueFrom(source(s, { batchSize: 3, onInvalid: skip ? "skip" : "error" }).pipe(toArray()));
@@ -203,7 +210,6 @@ test("random CSV and NDJSON text: the sources give batches or a VireoError, neve
       params(200),
     );
   }
-  t.pass();
 });
 
 test("random bytes and single-byte corruptions of a checkpoint: INVALID_CHECKPOINT, never another exception", (t) => {
@@ -220,8 +226,8 @@ test("random bytes and single-byte corruptions of a checkpoint: INVALID_CHECKPOI
       throw e;
     }
   };
-  fc.assert(fc.property(fc.uint8Array({ maxLength: 200 }), refused), params(200));
-  fc.assert(
+  holds(t, fc.property(fc.uint8Array({ maxLength: 200 }), refused), params(200));
+  holds(t, 
     fc.property(fc.nat({ max: good.length - 1 }), fc.integer({ min: 1, max: 255 }), (at, flip) => {
       const b = good.slice();
       b[at]! ^= flip;
@@ -229,13 +235,12 @@ test("random bytes and single-byte corruptions of a checkpoint: INVALID_CHECKPOI
     }),
     params(300),
   );
-  t.pass();
 });
 
 test("checkpoints of random SVI and online states round-trip byte-identically", (t) => {
   const registry = createRegistry();
   const batches = fc.array(fc.array(real(20), { minLength: 1, maxLength: 8 }), { minLength: 1, maxLength: 5 });
-  fc.assert(
+  holds(t, 
     fc.property(batches, fc.integer({ min: 10, max: 1000 }), fc.double({ min: 0.51, max: 1, noNaN: true }), fc.integer({ min: 0, max: 1e6 }), (bs, size, kappa, seed) => {
       const svi = new SviEngine(normalModel(), { size, kappa, seed, tau: 2 });
       for (const y of bs) svi.step({ y: y.slice(0, Math.min(y.length, size)) });
@@ -250,5 +255,4 @@ test("checkpoints of random SVI and online states round-trip byte-identically", 
     }),
     params(60),
   );
-  t.pass();
 });
