@@ -3,10 +3,10 @@
  * Edges: out (Gamma), shape (input: a known positive number), rate (Gamma, random or known).
  * The shape must be known: a random shape has no conjugate update.
  */
-import { gammaln, VireoError, fmt, Gamma } from "@vireo/core";
+import { gammaln, Gamma } from "@vireo/core";
 import { instanceOf, weightAt } from "../contract/node.js";
 import { defineNode } from "../contract/define.js";
-import { requireKnown, requireValueSize } from "../contract/edges.js";
+import { requireKnown, requirePositiveValues, requireValueSize } from "../contract/edges.js";
 
 const NAME = "Gamma";
 
@@ -22,12 +22,7 @@ export const GammaNode = defineNode({
     requireValueSize(info, "shape", 1, nodeName, NAME, "one shape value");
   },
   checkData(ctx) {
-    const a = ctx.edges.shape.values;
-    for (let i = 0; i < a.length; i++) {
-      if (!(a[i]! > 0 && a[i]! < Infinity)) {
-        throw new VireoError("INVALID_PARAMETER", `Node '${ctx.nodeName}' (${NAME}): shape at row ${i} is ${fmt(a[i]!)}, expected a finite number > 0.`, { node: ctx.nodeName, edge: "shape", row: i });
-      }
-    }
+    requirePositiveValues(ctx.edges.shape.values, ctx.nodeName, NAME, "shape", "shape");
   },
   messages(ctx, edge, out) {
     const { out: x, shape: a, rate: b } = ctx.edges;

@@ -8,10 +8,10 @@
  *   S = E[xxᵀ] − E[x]E[μ]ᵀ − E[μ]E[x]ᵀ + E[μμᵀ],
  * the messages are out: [κE[Λ]E[μ], −½κE[Λ]], mean: [κE[Λ]E[x], −½κE[Λ]], precision: [½, −½κS].
  */
-import { LOG_2PI, MvNormal, Wishart, VireoError, fmt } from "@vireo/core";
+import { LOG_2PI, MvNormal, Wishart } from "@vireo/core";
 import { type EdgeView, weightAt, instanceOf } from "../contract/node.js";
 import { defineNode } from "../contract/define.js";
-import { requireKnown, requireSameDim, requireValueSize } from "../contract/edges.js";
+import { requireKnown, requirePositiveValues, requireSameDim, requireValueSize } from "../contract/edges.js";
 
 const NAME = "ScaledMvNormal";
 
@@ -35,12 +35,7 @@ export const ScaledMvNormalNode = defineNode({
     requireValueSize(info, "scale", 1, nodeName, NAME, "one scale κ");
   },
   checkData(ctx) {
-    const k = ctx.edges.scale.values;
-    for (let i = 0; i < k.length; i++) {
-      if (!(k[i]! > 0 && k[i]! < Infinity)) {
-        throw new VireoError("INVALID_PARAMETER", `Node '${ctx.nodeName}' (${NAME}): scale κ at row ${i} is ${fmt(k[i]!)}, expected a finite number > 0.`, { node: ctx.nodeName, edge: "scale", row: i });
-      }
-    }
+    requirePositiveValues(ctx.edges.scale.values, ctx.nodeName, NAME, "scale", "scale κ");
   },
   messages(ctx, edge, out) {
     const { out: x, mean: m, precision: L, scale: k } = ctx.edges;

@@ -4,10 +4,10 @@
  *   log f = ½ log κ + ½ log τ − ½ log 2π − ½ κτ (x − μ)²
  * Edges: out (Normal), mean (Normal), precision (Gamma), scale (input κ > 0).
  */
-import { LOG_2PI, Normal, Gamma, VireoError, fmt } from "@vireo/core";
+import { LOG_2PI, Normal, Gamma } from "@vireo/core";
 import { weightAt, instanceOf, type EdgeView } from "../contract/node.js";
 import { defineNode } from "../contract/define.js";
-import { requireKnown, requireValueSize } from "../contract/edges.js";
+import { requireKnown, requirePositiveValues, requireValueSize } from "../contract/edges.js";
 
 const NAME = "ScaledNormal";
 
@@ -30,12 +30,7 @@ export const ScaledNormalNode = defineNode({
     requireValueSize(info, "scale", 1, nodeName, NAME, "one scale κ");
   },
   checkData(ctx) {
-    const k = ctx.edges.scale.values;
-    for (let i = 0; i < k.length; i++) {
-      if (!(k[i]! > 0 && k[i]! < Infinity)) {
-        throw new VireoError("INVALID_PARAMETER", `Node '${ctx.nodeName}' (${NAME}): scale κ at row ${i} is ${fmt(k[i]!)}, expected a finite number > 0.`, { node: ctx.nodeName, edge: "scale", row: i });
-      }
-    }
+    requirePositiveValues(ctx.edges.scale.values, ctx.nodeName, NAME, "scale", "scale κ");
   },
   messages(ctx, edge, out) {
     const { out: x, mean: m, precision: p, scale: k } = ctx.edges;

@@ -2,7 +2,7 @@
  * Small shared helpers for node implementations: family checks at build time and reading scalar
  * expectations out of an edge's statistics.
  */
-import { VireoError } from "@vireo/core";
+import { VireoError, fmt } from "@vireo/core";
 import type { EdgeInfo } from "./node.js";
 
 /** Throws INVALID_MODEL unless the families on `edges` all have dimension `dim`. */
@@ -51,5 +51,18 @@ export function requireValueSize(info: Readonly<Record<string, EdgeInfo>>, edge:
       `Node '${nodeName}' (${nodeType}): edge '${edge}' must hold ${what} (${expected} value${expected === 1 ? "" : "s"} per row), got ${got}.`,
       { node: nodeName, edge },
     );
+  }
+}
+
+/**
+ * Throws INVALID_PARAMETER at the first bound value of a known edge that is not a finite number
+ * > 0 (a shape, a scale κ), naming the node, the edge and the row. For `checkData`: once per
+ * binding, never inside a message loop.
+ */
+export function requirePositiveValues(values: Float64Array, nodeName: string, nodeType: string, edge: string, what: string): void {
+  for (let i = 0; i < values.length; i++) {
+    if (!(values[i]! > 0 && values[i]! < Infinity)) {
+      throw new VireoError("INVALID_PARAMETER", `Node '${nodeName}' (${nodeType}): ${what} at row ${i} is ${fmt(values[i]!)}, expected a finite number > 0.`, { node: nodeName, edge, row: i });
+    }
   }
 }
