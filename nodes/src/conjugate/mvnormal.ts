@@ -10,6 +10,7 @@ import { LOG_2PI, MvNormal, Wishart } from "@vireo/core";
 import { type NodeContext, type EdgeView, weightAt, instanceOf, sumRows } from "../contract/node.js";
 import { defineNode } from "../contract/define.js";
 import { requireSameDim } from "../contract/edges.js";
+import { weightedStatSums } from "../contract/weighted-sums.js";
 
 /** tr(Λ S) for row n (S built from the stats on the fly). */
 function traceLambdaS(x: EdgeView, m: EdgeView, L: EdgeView, d: number, n: number): number {
@@ -34,23 +35,6 @@ function dimOf(ctx: NodeContext): number {
   return ctx.edges.out.family!.dim;
 }
 
-/**
- * Σ_n w_n, Σ_n w_n E[x_n] and Σ_n w_n E[x_n x_nᵀ] over the rows of a per-row edge:
- * with broadcast parameters, every message to them is a function of these sums alone, so the
- * plate is read once instead of once per matrix entry.
- */
-function weightedSums(ctx: NodeContext, x: EdgeView, d: number, sums: Float64Array): void {
-  const w = ctx.weights, xs = x.stats, size = x.size;
-  sums.fill(0);
-  for (let n = 0, xo = 0; n < ctx.rows; n++, xo += size) {
-    const wn = w === null ? 1 : w.data[w.offset + n * w.stride]!;
-    if (wn === 0) continue;
-    sums[0] += wn;
-    for (let i = 0; i < d; i++) sums[1 + i] += wn * xs[xo + i]!;
-    for (let i = 0; i < d * d; i++) sums[1 + d + i] += wn * xs[xo + d + i]!;
-  }
-}
-
 /** The data case: `out` per row, mean and precision broadcast. */
 function isDataLayout(x: EdgeView, m: EdgeView, L: EdgeView): boolean {
   return x.layout === "row" && m.layout === "broadcast" && L.layout === "broadcast";
@@ -60,33 +44,6 @@ function isDataLayout(x: EdgeView, m: EdgeView, L: EdgeView): boolean {
 const LAMBDA_MU = {};
 function scratchFor(ctx: NodeContext, d: number): Float64Array {
   return ctx.scratch.get(LAMBDA_MU, () => new Float64Array(d));
-}
-
-/**
- * The weighted sums of the data rows, reused while neither the data nor the row weights have
- * changed: the messages to the mean and to the precision of a component need the same sums, and
- * between those two updates only the parameters move.
- */
-interface SumsCache {
-  readonly sums: Float64Array;
-  x: Float64Array | null;
-  xVersion: number;
-  w: Float64Array | null;
-  wVersion: number;
-}
-const SUMS = {};
-function cachedSums(ctx: NodeContext, x: EdgeView, d: number): Float64Array {
-  const c = ctx.scratch.get<SumsCache>(SUMS, () => ({ sums: new Float64Array(1 + d + d * d), x: null, xVersion: -1, w: null, wVersion: -1 }));
-  const w = ctx.weights?.data ?? null;
-  const xv = ctx.changes.versionOf(x.stats), wv = w === null ? 0 : ctx.changes.versionOf(w);
-  if (c.x !== x.stats || c.xVersion !== xv || c.w !== w || c.wVersion !== wv) {
-    weightedSums(ctx, x, d, c.sums);
-    c.x = x.stats;
-    c.xVersion = xv;
-    c.w = w;
-    c.wVersion = wv;
-  }
-  return c.sums;
 }
 
 const NAME = "MvNormal";
@@ -178,7 +135,8 @@ export const MvNormalNode = defineNode({
 /** Messages to a broadcast mean or precision from the weighted sums of per-row data. */
 function messageFromSums(ctx: NodeContext, edge: string, out: Float64Array, d: number): void {
   const { out: x, mean: m, precision: L } = ctx.edges;
-  const sums = cachedSums(ctx, x, d);
+  // Σ w, Σ w E[x], Σ w E[xxᵀ], cached while neither the data nor the row weights change.
+  const sums = weightedStatSums(ctx, x);
   const sw = sums[0]!;
   if (edge === "mean") {
     // Σ_n w_n [E[Λ] E[x_n], −½ E[Λ]] = [E[Λ] Σ w x, −½ (Σ w) E[Λ]].
