@@ -15,13 +15,12 @@
 import benny from "benny";
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { Normal } from "@vireo/core";
-import { NormalNode } from "@vireo/nodes";
-import { ModelBuilder, SviEngine, createRegistry, sviBatchTarget, sviApplyTarget, sviCheckpoint, encodeCheckpoint } from "@vireo/runtime";
+import { SviEngine, createRegistry, sviBatchTarget, sviApplyTarget, sviCheckpoint, encodeCheckpoint } from "@vireo/runtime";
 import { RedisServer, createJob, readJobStatus, startCoordinator, jobKeys, encodeBatch, encodeContribution } from "@vireo/runtime/distributed";
 import { ldaModel, selectDocs, rowsByDoc, type Corpus } from "../../examples/src/lda/model.js";
 import { loadAusten } from "../../examples/src/lda/austen.js";
 import { describeCase } from "./kernels.js";
+import { normalMean } from "./streaming.js";
 
 const { suite, add, cycle, configure } = benny;
 const CLI = fileURLToPath(new URL("../../runtime/src/distributed/cli.ts", import.meta.url));
@@ -120,15 +119,6 @@ async function ldaScaling(server: RedisServer): Promise<void> {
     r.disconnect();
   }
   console.log(`  → scaling 2 workers / 1 worker: ${(rates[1]! / rates[0]!).toFixed(2)}×; 1 worker / single process: ${(rates[0]! / single).toFixed(2)}× (2 cores shared by the coordinator, the workers and Redis)`);
-}
-
-function normalMean() {
-  const m = new ModelBuilder();
-  const rows = m.plate("rows");
-  const mu = m.random("mu", Normal);
-  m.factor(NormalNode, { out: mu, mean: 0, precision: 0.01 });
-  m.factor(NormalNode, { out: m.observed("y", Normal, { plate: rows }), mean: mu, precision: 4 });
-  return m.build();
 }
 
 async function coordinatorCeiling(server: RedisServer): Promise<void> {

@@ -18,7 +18,8 @@ import { describeCase } from "./kernels.js";
 
 const { suite, add, cycle, configure } = benny;
 
-function normalMean() {
+/** μ ~ N(0, 100), y_n ~ N(μ, 1/4): the conjugate model the streaming suites update. */
+export function normalMean() {
   const m = new ModelBuilder();
   const rows = m.plate("rows");
   const mu = m.random("mu", Normal);
