@@ -4,7 +4,7 @@
  */
 import { SingleBar, Presets } from "cli-progress";
 import { lastValueFrom, tap, filter, map, type Observable } from "rxjs";
-import type { CaviProgress, CaviResult, BbviProgress, FitResult } from "@vireo/runtime";
+import type { CaviProgress, CaviResult } from "@vireo/runtime";
 
 export interface Bar {
   update(done: number, elbo: number, elapsedMs: number): void;
@@ -50,21 +50,5 @@ export function caviWithBar(label: string, progress$: Observable<CaviProgress>, 
     }),
     filter((e) => e.kind === "done"),
     map((e) => (e as Extract<CaviProgress, { kind: "done" }>).result),
-  ));
-}
-
-/** Shows a BBVI fit's progress and resolves to its result. */
-export function bbviWithBar(label: string, progress$: Observable<BbviProgress>, maxSteps: number): Promise<FitResult> {
-  const bar = progressBar(label, maxSteps, "steps");
-  return lastValueFrom(progress$.pipe(
-    tap({
-      next: (e) => {
-        if (e.kind === "step") bar.update(e.step, e.elbo, e.elapsedMs);
-        else bar.finish(e.result.steps, e.result.elbo, e.elapsedMs);
-      },
-      finalize: () => bar.stop(),
-    }),
-    filter((e) => e.kind === "done"),
-    map((e) => (e as Extract<BbviProgress, { kind: "done" }>).result),
   ));
 }
