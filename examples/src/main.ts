@@ -94,7 +94,7 @@ const comparison = Array.from({ length: K }, (_, i) => (i + 1 === K ? result : f
 const elbos = comparison.map((r) => r.elbo[r.elbo.length - 1]!);
 const best = elbos.indexOf(Math.max(...elbos));
 comparison.forEach((r, i) => {
-  const used = r.posteriors.pi ? Array.from(r.posteriors.pi.mean()).filter((w) => w >= 0.01).length : 1;
+  const used = "pi" in r.posteriors ? Array.from(r.posteriors.pi!.mean()).filter((w) => w >= 0.01).length : 1;
   const note = i === best ? "  ← best" : used < i + 1 ? `  (only ${used} of ${i + 1} clusters used)` : "";
   console.log(`  K = ${i + 1}: ELBO ${elbos[i]!.toFixed(2).padStart(8)}${note}`);
 });
