@@ -94,7 +94,7 @@ interface Outcome {
 
 function simulate(data: ReturnType<typeof corpus>, cfg: Config, seed: number): Outcome {
   const model = ldaModel(K, V, { alpha: 0.3, eta: 0.05 });
-  const options = { plate: "docs", size: TRAIN, tau: 1, kappa: 0.6, localTolerance: 1e-4 };
+  const options = { plate: "docs", totalRows: TRAIN, tau: 1, kappa: 0.6, localTolerance: 1e-4 };
   const coordinator = new SviEngine(model, options), worker = new SviEngine(model, options);
   const rng = new Generator(seed);
   const history: (Record<string, Float64Array> | null)[] = [null];
@@ -140,7 +140,7 @@ function simulate(data: ReturnType<typeof corpus>, cfg: Config, seed: number): O
 export async function distributedSim(): Promise<void> {
   const data = corpus(41);
   // Measured fit time of one batch here, for the virtual clock.
-  const probe = new SviEngine(ldaModel(K, V), { plate: "docs", size: TRAIN });
+  const probe = new SviEngine(ldaModel(K, V), { plate: "docs", totalRows: TRAIN });
   probe.step(binding(data.batches[0]!.corpus));
   const t0 = performance.now();
   for (let i = 1; i <= 10; i++) probe.step(binding(data.batches[i]!.corpus));

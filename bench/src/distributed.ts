@@ -76,7 +76,7 @@ async function ldaScaling(server: RedisServer): Promise<void> {
     for (let b = 0; b + B <= corpus.docs; b += B) batches.push({ id: `e${epoch}-${b / B}`, corpus: selectDocs(corpus.rows, byDoc, Array.from({ length: B }, (_, i) => b + i)) });
   }
   const tokens = new Map(batches.map((b) => [b.id, tokensOf(b.corpus)]));
-  const options = { plate: "docs", size: corpus.docs, tau: 64, kappa: 0.7, localTolerance: 1e-3 };
+  const options = { plate: "docs", totalRows: corpus.docs, tau: 64, kappa: 0.7, localTolerance: 1e-3 };
   console.log(`  Austen corpus: ${corpus.docs} documents, V = ${V}, K = ${K}; ${batches.length} batches of ${B} documents (2 epochs)`);
 
   // Peer: the same batches stepped in this process.
@@ -123,14 +123,14 @@ async function ldaScaling(server: RedisServer): Promise<void> {
 
 async function coordinatorCeiling(server: RedisServer): Promise<void> {
   const model = normalMean(), N = 3000;
-  const worker = new SviEngine(model, { size: 1000 });
+  const worker = new SviEngine(model, { totalRows: 1000 });
   const first = sviBatchTarget(worker, { y: [0.1, 0.2, 0.3, 0.4] }, null, 0);
   const later = sviBatchTarget(worker, { y: [0.1, 0.2, 0.3, 0.4] }, first.start, 0);
   const r = server.client();
   try {
     for (const maxGroup of [64, 1]) {
       const job = `ceiling-${maxGroup}`;
-      await createJob(r, job, { mode: "svi", model, options: { size: 1000, maxStaleness: 1_000_000 } });
+      await createJob(r, job, { mode: "svi", model, options: { totalRows: 1000, maxStaleness: 1_000_000 } });
       const pipe = r.pipeline();
       for (let i = 0; i < N; i++) {
         const c = i === 0 ? { ...first, version: 0 } : { ...later, start: null, version: i };
@@ -153,7 +153,7 @@ async function coordinatorCeiling(server: RedisServer): Promise<void> {
     r.disconnect();
   }
   // The same steps without Redis: apply + checkpoint encoding, in memory.
-  const engine = new SviEngine(model, { size: 1000 });
+  const engine = new SviEngine(model, { totalRows: 1000 });
   sviApplyTarget(engine, first.target, first.start);
   await suite(
     "coordinator step without Redis",

@@ -60,7 +60,7 @@ export async function ldaSvi(): Promise<void> {
   for (let b = 0; b + B <= corpus.docs; b += B) batches.push(selectDocs(corpus.rows, byDoc, Array.from({ length: B }, (_, i) => b + i)));
   console.log(`  Austen corpus: ${corpus.docs} documents, V = ${V}, ${corpus.rows.doc.length} (document, word) rows, batches of ${B} documents`);
   for (const K of [10, 50]) {
-    const engine = new SviEngine(ldaModel(K, V), { plate: "docs", size: corpus.docs, tau: 64, kappa: 0.7, localTolerance: 1e-3 });
+    const engine = new SviEngine(ldaModel(K, V), { plate: "docs", totalRows: corpus.docs, tau: 64, kappa: 0.7, localTolerance: 1e-3 });
     // Warm-up step (the first step keeps the random start and does no local sweep).
     engine.step({ doc: batches[0]!.doc, word: batches[0]!.word, count: batches[0]!.count });
     let next = 1, tokenPasses = 0, rowPasses = 0, seconds = 0;

@@ -78,7 +78,7 @@ function heldOutCorpus(heldOut: Map<number, number[][]>): Corpus {
 const trainDocs = Array.from({ length: totalDocs }, (_, d) => d).filter((d) => !isHeldOut(d)).length;
 // Priors: θ ~ Dir(1) and β ~ Dir(0.5). Sparser choices (α = 1/K, η = 0.01) fit topics that
 // are too peaked to predict a document's unseen half: worse than the unigram baseline here.
-const engine = new SviEngine(ldaModel(K, V, { alpha: 1, eta: 0.5 }), { plate: "docs", size: trainDocs, tau: 10, kappa: 0.7, localTolerance: 1e-3, seed: 1 });
+const engine = new SviEngine(ldaModel(K, V, { alpha: 1, eta: 0.5 }), { plate: "docs", totalRows: trainDocs, tau: 10, kappa: 0.7, localTolerance: 1e-3, seed: 1 });
 const heldOut = new Map<number, number[][]>();
 let evaluation: { observed: Corpus; heldOut: Corpus } | null = null;
 const evaluate = () => {

@@ -61,7 +61,7 @@ test("SVI recovers known topics and matches batch CAVI's held-out perplexity", (
   const model = ldaModel(K, V, { alpha: 0.3, eta: 0.05 });
 
   // SVI: minibatches of 25 documents in a seeded random order, 6 epochs.
-  const engine = new SviEngine(model, { plate: "docs", size: trainIds.length, tau: 1, kappa: 0.6, seed: 2, localTolerance: 1e-4 });
+  const engine = new SviEngine(model, { plate: "docs", totalRows: trainIds.length, tau: 1, kappa: 0.6, seed: 2, localTolerance: 1e-4 });
   const order = new Generator(8);
   for (let epoch = 0; epoch < 6; epoch++) {
     const ids = trainIds.slice();

@@ -15,7 +15,7 @@ import { saveCheckpoint, loadCheckpoint } from "@vireo/runtime/node";
 import { normalMeanModel } from "./catalogue.js";
 
 function state() {
-  const engine = new SviEngine(normalMeanModel(), { size: 10 });
+  const engine = new SviEngine(normalMeanModel(), { totalRows: 10 });
   engine.step({ y: [1, 2] });
   return sviCheckpoint(engine);
 }

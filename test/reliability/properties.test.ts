@@ -214,7 +214,7 @@ test("random CSV and NDJSON text: the sources give batches or a VireoError, neve
 
 test("random bytes and single-byte corruptions of a checkpoint: INVALID_CHECKPOINT, never another exception", (t) => {
   const registry = createRegistry();
-  const engine = new SviEngine(normalModel(), { size: 100 });
+  const engine = new SviEngine(normalModel(), { totalRows: 100 });
   engine.step({ y: [1, 2, 3] });
   const good = encodeCheckpoint(sviCheckpoint(engine));
   const refused = (bytes: Uint8Array) => {
@@ -241,9 +241,9 @@ test("checkpoints of random SVI and online states round-trip byte-identically", 
   const registry = createRegistry();
   const batches = fc.array(fc.array(real(20), { minLength: 1, maxLength: 8 }), { minLength: 1, maxLength: 5 });
   holds(t, 
-    fc.property(batches, fc.integer({ min: 10, max: 1000 }), fc.double({ min: 0.51, max: 1, noNaN: true }), fc.integer({ min: 0, max: 1e6 }), (bs, size, kappa, seed) => {
-      const svi = new SviEngine(normalModel(), { size, kappa, seed, tau: 2 });
-      for (const y of bs) svi.step({ y: y.slice(0, Math.min(y.length, size)) });
+    fc.property(batches, fc.integer({ min: 10, max: 1000 }), fc.double({ min: 0.51, max: 1, noNaN: true }), fc.integer({ min: 0, max: 1e6 }), (bs, totalRows, kappa, seed) => {
+      const svi = new SviEngine(normalModel(), { totalRows, kappa, seed, tau: 2 });
+      for (const y of bs) svi.step({ y: y.slice(0, Math.min(y.length, totalRows)) });
       const bytes = encodeCheckpoint(sviCheckpoint(svi));
       const again = encodeCheckpoint(decodeCheckpoint(bytes, registry));
       if (bytes.length !== again.length || !bytes.every((b, i) => b === again[i])) return false;

@@ -19,7 +19,7 @@ const row = (id: string, run: () => unknown, code: Row["code"], names: Row["name
 const dir = mkdtempSync(join(tmpdir(), "vireo-reliability-"));
 
 function sviState(): CheckpointState {
-  const engine = new SviEngine(normalMeanModel(), { size: 10 });
+  const engine = new SviEngine(normalMeanModel(), { totalRows: 10 });
   engine.step({ y: [1, 2] });
   return sviCheckpoint(engine);
 }
@@ -51,7 +51,7 @@ row("checkpoint/encode variational for an unknown variable", () => encodeCheckpo
 row("checkpoint/encode variational named 'constructor'", () => encodeCheckpoint({ ...sviState(), variational: JSON.parse('{"constructor":1}') }), "INVALID_CHECKPOINT", ["constructor"]);
 row("checkpoint/encode variational of the wrong length", () => encodeCheckpoint({ ...sviState(), variational: { mu: new Float64Array(3) } }), "INVALID_CHECKPOINT", ["state.variational.mu", "2 natural parameters"]);
 row("checkpoint/encode improper variational parameters", () => encodeCheckpoint({ ...sviState(), variational: { mu: Float64Array.of(0, 1) } }), "INVALID_CHECKPOINT", ["state.variational.mu"]);
-row("checkpoint/resumeSvi with a different size", () => resumeSvi(decodeCheckpoint(bytes(), createRegistry()), { size: 20 }), "INVALID_CHECKPOINT", ["size"]);
+row("checkpoint/resumeSvi with a different totalRows", () => resumeSvi(decodeCheckpoint(bytes(), createRegistry()), { totalRows: 20 }), "INVALID_CHECKPOINT", ["totalRows"]);
 row("checkpoint/resumeSvi of an online checkpoint kind", () => resumeSvi({ ...sviState(), engine: { kind: "online" } }), "INVALID_CHECKPOINT", ['kind "online"']);
 
 // Files.
@@ -101,12 +101,12 @@ row("posteriors/typo in a cavi posterior name (was a bare TypeError)", () => (ca
 row("posteriors/a data variable is not a posterior", () => cavi(normalModel(), { data: { y: [1, 2] } }).posteriors.y!.mean(), "UNKNOWN_NAME", ["posteriors.y", "[mu, tau]"]);
 row("posteriors/'hasOwnProperty' is not a posterior", () => (cavi(normalModel(), { data: { y: [1] } }).posteriors as unknown as { hasOwnProperty(k: string): boolean }).hasOwnProperty("mu"), "UNKNOWN_NAME", ["posteriors.hasOwnProperty"]);
 row("posteriors/typo in an SVI engine's posterior name", () => {
-  const e = new SviEngine(normalMeanModel(), { size: 10 });
+  const e = new SviEngine(normalMeanModel(), { totalRows: 10 });
   e.step({ y: [1] });
   return e.posteriors().Mu!.mean();
 }, "UNKNOWN_NAME", ["posteriors.Mu", "did you mean 'mu'"]);
 row("posteriors/typo in an online engine's posterior name", () => new OnlineEngine(normalMeanModel()).posteriors().nu!.mean(), "UNKNOWN_NAME", ["posteriors.nu", "[mu]"]);
-row("posteriors/a local variable asked of the globals", () => new SviEngine(normalMeanModel(), { size: 10 }).posteriors().y!.mean(), "UNKNOWN_NAME", ["posteriors.y"]);
+row("posteriors/a local variable asked of the globals", () => new SviEngine(normalMeanModel(), { totalRows: 10 }).posteriors().y!.mean(), "UNKNOWN_NAME", ["posteriors.y"]);
 row("posteriors/snapshot summaries of a misspelt variable", () => from([{ y: [1] }]).pipe(online(normalMeanModel(), { summaries: ["mean"] })), "INVALID_OPTION", ["summaries", "'mean'"]);
 
 export default rows;

@@ -58,27 +58,28 @@ row("cavi maxIterations 1e12 (an effectively endless budget)", () => cavi(normal
 
 // svi engine and operator.
 const sviBad: readonly [string, unknown][] = [
-  ["size", 0], ["size", -5], ["size", 1.5], ["size", NaN], ["size", Infinity], ["size", "100"],
+  ["totalRows", 0], ["totalRows", -5], ["totalRows", 1.5], ["totalRows", NaN], ["totalRows", Infinity], ["totalRows", "100"],
   ["tau", -1], ["tau", NaN], ["tau", Infinity],
   ["kappa", 0.5], ["kappa", 0], ["kappa", 1.5], ["kappa", NaN],
   ["localIterations", 0], ["localIterations", 2.5], ["localTolerance", -1], ["localTolerance", NaN],
   ["seed", 0.5], ["plate", 3],
 ];
 for (const [key, value] of sviBad) {
-  row(`svi ${key}: ${typeof value === "string" ? JSON.stringify(value) : String(value)}`, () => new SviEngine(normalModel(), { size: 100, [key]: value } as unknown as SviOptions), "INVALID_OPTION", [`option '${key}'`]);
+  row(`svi ${key}: ${typeof value === "string" ? JSON.stringify(value) : String(value)}`, () => new SviEngine(normalModel(), { totalRows: 100, [key]: value } as unknown as SviOptions), "INVALID_OPTION", [`option '${key}'`]);
 }
-for (const [key, near] of [["sizee", "size"], ["kapa", "kappa"], ["tao", "tau"], ["localIteration", "localIterations"], ["batchSize", null], ["forgetting", null]] as const) {
-  row(`svi unknown option '${key}'`, () => new SviEngine(normalModel(), { size: 100, [key]: 1 } as unknown as SviOptions), "INVALID_OPTION", [`unknown option '${key}'`, ...(near ? [`did you mean '${near}'`] : [])]);
+for (const [key, near] of [["totalRow", "totalRows"], ["kapa", "kappa"], ["tao", "tau"], ["localIteration", "localIterations"], ["batchSize", null], ["forgetting", null]] as const) {
+  row(`svi unknown option '${key}'`, () => new SviEngine(normalModel(), { totalRows: 100, [key]: 1 } as unknown as SviOptions), "INVALID_OPTION", [`unknown option '${key}'`, ...(near ? [`did you mean '${near}'`] : [])]);
 }
-row("svi without size", () => new SviEngine(normalModel(), {} as SviOptions), "INVALID_OPTION", ["'size' is missing"]);
-row("svi plate that is not a data plate", () => new SviEngine(normalModel(), { size: 10, plate: "nope" }), "INVALID_OPTION", ["plate 'nope'", "[rows]"]);
-row("svi operator with a typo in a stream option", () => svi(normalModel(), { size: 10, onInvalid: "skip", skiped: () => {} } as unknown as SviOptions), "INVALID_OPTION", ["unknown option 'skiped'", "did you mean 'skipped'"]);
-row("svi operator onInvalid 'ignore'", () => svi(normalModel(), { size: 10, onInvalid: "ignore" } as unknown as SviOptions), "INVALID_OPTION", ["'onInvalid'", '"skip"']);
-row("svi operator given an engine and an engine option", () => svi(new SviEngine(normalModel(), { size: 10 }), { size: 20 } as never), "INVALID_OPTION", ["unknown option 'size'"]);
-row("svi operator summaries a number", () => svi(normalModel(), { size: 10, summaries: 5 } as unknown as SviOptions), "INVALID_OPTION", ["'summaries'"]);
-row("svi operator skipped reporter a number", () => svi(normalModel(), { size: 10, skipped: 5 } as unknown as SviOptions), "INVALID_OPTION", ["'skipped'"]);
-row("svi operator summaries naming an unknown variable", () => from([{ y: [1] }]).pipe(svi(normalModel(), { size: 10, summaries: ["muu"] })), "INVALID_OPTION", ["summaries", "'muu'"]);
-row("svi operator startAt with more skipped than batches", () => svi(normalModel(), { size: 10, startAt: { batch: 1, skippedBatches: 3 } }), "INVALID_OPTION", ["startAt"]);
+row("svi without totalRows", () => new SviEngine(normalModel(), {} as SviOptions), "INVALID_OPTION", ["'totalRows' is missing"]);
+row("svi given the old option name size", () => new SviEngine(normalModel(), { size: 100 } as unknown as SviOptions), "INVALID_OPTION", ["'size' is now called 'totalRows'"]);
+row("svi plate that is not a data plate", () => new SviEngine(normalModel(), { totalRows: 10, plate: "nope" }), "INVALID_OPTION", ["plate 'nope'", "[rows]"]);
+row("svi operator with a typo in a stream option", () => svi(normalModel(), { totalRows: 10, onInvalid: "skip", skiped: () => {} } as unknown as SviOptions), "INVALID_OPTION", ["unknown option 'skiped'", "did you mean 'skipped'"]);
+row("svi operator onInvalid 'ignore'", () => svi(normalModel(), { totalRows: 10, onInvalid: "ignore" } as unknown as SviOptions), "INVALID_OPTION", ["'onInvalid'", '"skip"']);
+row("svi operator given an engine and an engine option", () => svi(new SviEngine(normalModel(), { totalRows: 10 }), { totalRows: 20 } as never), "INVALID_OPTION", ["unknown option 'totalRows'"]);
+row("svi operator summaries a number", () => svi(normalModel(), { totalRows: 10, summaries: 5 } as unknown as SviOptions), "INVALID_OPTION", ["'summaries'"]);
+row("svi operator skipped reporter a number", () => svi(normalModel(), { totalRows: 10, skipped: 5 } as unknown as SviOptions), "INVALID_OPTION", ["'skipped'"]);
+row("svi operator summaries naming an unknown variable", () => from([{ y: [1] }]).pipe(svi(normalModel(), { totalRows: 10, summaries: ["muu"] })), "INVALID_OPTION", ["summaries", "'muu'"]);
+row("svi operator startAt with more skipped than batches", () => svi(normalModel(), { totalRows: 10, startAt: { batch: 1, skippedBatches: 3 } }), "INVALID_OPTION", ["startAt"]);
 
 // online engine and operator.
 const onlineBad: readonly [string, unknown][] = [

@@ -32,17 +32,17 @@ const badBatches: readonly [string, unknown, Row["names"]][] = [
 for (const [what, batch, names] of badBatches) {
   row(`online, error mode: ${what}`, () => batches(batch).pipe(online(normalMeanModel())), "INVALID_BATCH", names);
   row(`online, skip mode, every batch bad: ${what}`, () => batches(batch).pipe(online(normalMeanModel(), { onInvalid: "skip" })), "INVALID_BATCH", ["every one of its 1 batches skipped", "'skipped'"]);
-  row(`svi, error mode: ${what}`, () => batches(batch).pipe(svi(normalMeanModel(), { size: 100 })), "INVALID_BATCH", names);
+  row(`svi, error mode: ${what}`, () => batches(batch).pipe(svi(normalMeanModel(), { totalRows: 100 })), "INVALID_BATCH", names);
 }
 row("online, skip mode, three bad batches and no reporter (README snippet)", () => batches({ y: [null] }, { y: [true] }, null).pipe(online(normalModel(), { onInvalid: "skip" })), "INVALID_BATCH", ["every one of its 3 batches skipped"]);
-row("svi, skip mode, every batch bad", () => batches({ y: [NaN] }, { y: [] }).pipe(svi(normalMeanModel(), { size: 10, onInvalid: "skip" })), "INVALID_BATCH", ["every one of its 2 batches skipped"]);
-row("svi batch larger than N", () => batches({ y: [1, 2, 3, 4] }).pipe(svi(normalMeanModel(), { size: 3 })), "INVALID_BATCH", ["4 rows of plate 'rows'", "N = 3"]);
-row("svi batch larger than N on a later batch", () => batches({ y: [1] }, { y: [1, 2, 3, 4, 5] }).pipe(svi(normalMeanModel(), { size: 4 })), "INVALID_BATCH", ["5 rows", "N = 4"]);
+row("svi, skip mode, every batch bad", () => batches({ y: [NaN] }, { y: [] }).pipe(svi(normalMeanModel(), { totalRows: 10, onInvalid: "skip" })), "INVALID_BATCH", ["every one of its 2 batches skipped"]);
+row("svi batch larger than N", () => batches({ y: [1, 2, 3, 4] }).pipe(svi(normalMeanModel(), { totalRows: 3 })), "INVALID_BATCH", ["4 rows of plate 'rows'", "N = 3"]);
+row("svi batch larger than N on a later batch", () => batches({ y: [1] }, { y: [1, 2, 3, 4, 5] }).pipe(svi(normalMeanModel(), { totalRows: 4 })), "INVALID_BATCH", ["5 rows", "N = 4"]);
 
 // Duplicate deliveries of a source batch: never fitted twice.
 const sourceBatch = (index: number, y: number[]) => ({ index, epoch: 0, rows: y.length, data: { y: Float64Array.from(y) }, widths: { y: 1 } });
 row("a source batch id delivered twice", () => batches(sourceBatch(0, [1]), sourceBatch(1, [2]), sourceBatch(1, [2])).pipe(online(normalMeanModel())), "INVALID_BATCH", ["Batch 2", "source batch id 1 was delivered again"]);
-row("a source batch id delivered twice into svi", () => batches(sourceBatch(7, [1]), sourceBatch(7, [1])).pipe(svi(normalMeanModel(), { size: 10 })), "INVALID_BATCH", ["Batch 1", "source batch id 7"]);
+row("a source batch id delivered twice into svi", () => batches(sourceBatch(7, [1]), sourceBatch(7, [1])).pipe(svi(normalMeanModel(), { totalRows: 10 })), "INVALID_BATCH", ["Batch 1", "source batch id 7"]);
 row("every batch a duplicate of the first, under skip: only one fitted", () => batches(sourceBatch(0, [1]), sourceBatch(0, [1])).pipe(online(normalMeanModel(), { onInvalid: "skip" }), map((s) => {
   if (s.step !== 1) throw new Error("a duplicate was fitted");
   return s;
@@ -51,7 +51,7 @@ row("every batch a duplicate of the first, under skip: only one fitted", () => b
 // Source batches whose widths do not fit the variables.
 row("2-wide CSV field into a scalar variable (was: rows silently doubled)", () => fromCsvText("a,b\n1,2\n3,4\n", { batchSize: 10, columns: { y: ["a", "b"] } }).pipe(online(normalMeanModel())), "INVALID_BATCH", ["field 'y'", "expected 1 value per row, got 2"]);
 row("2-wide NDJSON field into a scalar variable", () => fromNdjsonText('{"y":[1,2]}\n{"y":[3,4]}\n', { batchSize: 10 }).pipe(online(normalMeanModel())), "INVALID_BATCH", ["field 'y'", "expected 1 value per row, got 2"]);
-row("2-wide fromArrays column into a scalar variable", () => fromArrays({ y: [[1, 2], [3, 4]] }, { batchSize: 2 }).pipe(svi(normalMeanModel(), { size: 10 })), "INVALID_BATCH", ["field 'y'", "expected 1 value per row, got 2"]);
+row("2-wide fromArrays column into a scalar variable", () => fromArrays({ y: [[1, 2], [3, 4]] }, { batchSize: 2 }).pipe(svi(normalMeanModel(), { totalRows: 10 })), "INVALID_BATCH", ["field 'y'", "expected 1 value per row, got 2"]);
 row("2-wide source field into a scalar under skip: nothing fitted", () => fromCsvText("a,b\n1,2\n", { batchSize: 10, columns: { y: ["a", "b"] } }).pipe(online(normalMeanModel(), { onInvalid: "skip" })), "INVALID_BATCH", ["every one of its 1 batches skipped"]);
 row("CSV column '__proto__' feeding an unknown field", () => fromCsvText("__proto__\n1\n", { batchSize: 10 }).pipe(online(normalMeanModel())), "INVALID_BATCH", ["'__proto__'"]);
 row("CSV column 'constructor' feeding an unknown field", () => fromCsvText("constructor\n1\n", { batchSize: 10 }).pipe(online(normalMeanModel())), "INVALID_BATCH", ["'constructor'"]);

@@ -62,7 +62,7 @@ test("a source that keeps emitting after unsubscribe: nothing after it is proces
 });
 
 test("take(n) stops an endless synchronous source after n batches (no runaway producer)", async (t) => {
-  const engine = new SviEngine(normalMeanModel(), { size: 1000 });
+  const engine = new SviEngine(normalMeanModel(), { totalRows: 1000 });
   const snaps = await lastValueFrom(fromArrays({ y: [1, 2, 3, 4] }, { batchSize: 2, epochs: Infinity }).pipe(svi(engine), take(5), toArray()));
   t.is(snaps.length, 5);
   t.is(engine.steps, 5);

@@ -199,7 +199,7 @@ test("streaming SVI over minibatches of the logistic model reaches the batch pos
   const batch = cavi(model, { data: { x: X, y } }).posteriors.w!;
   // ρ_t = 1/(t + 10): each step is a CVI step on the N/|B|-scaled batch message; κ = 1 averages
   // the batch noise away (600 steps leave ≲ 0.2 sd; a wrong N/|B| scaling misses by many sd).
-  const engine = new SviEngine(model, { size: N, tau: 10, kappa: 1, seed: 1 });
+  const engine = new SviEngine(model, { totalRows: N, tau: 10, kappa: 1, seed: 1 });
   const rng = new Generator(2), batches = [];
   for (let epoch = 0; epoch < 60; epoch++) {
     for (let b = 0; b < N / B; b++) {

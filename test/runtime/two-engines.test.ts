@@ -28,7 +28,7 @@ const naturals = (p: Record<string, Posterior>) => Object.fromEntries(Object.ent
 
 test("two SVI engines stepped alternately give exactly the answers each gives alone", (t) => {
   const a = stream(1, 12), b = stream(2, 12);
-  const options = { size: 4000, seed: 5 };
+  const options = { totalRows: 4000, seed: 5 };
   const aloneA = new SviEngine(model, options), aloneB = new SviEngine(model, options);
   for (const x of a) aloneA.step({ x });
   for (const x of b) aloneB.step({ x });

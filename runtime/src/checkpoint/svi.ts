@@ -15,13 +15,13 @@ export interface SviEngineState extends EngineState {
   readonly t: number;
   /** The data plate the minibatches subsample. */
   readonly plate: string;
-  /** [N, τ, κ]: the data set's size and the step-size schedule ρ_t = (t + τ)^(−κ), exactly. */
+  /** [N, τ, κ]: the rows of the plate in the whole data set (totalRows) and the step-size schedule ρ_t = (t + τ)^(−κ), exactly. */
   readonly schedule: Float64Array;
   /** [localIterations, localTolerance]. */
   readonly local: Float64Array;
 }
 
-const SCHEDULE = ["size", "tau", "kappa"] as const;
+const SCHEDULE = ["totalRows", "tau", "kappa"] as const;
 const LOCAL = ["localIterations", "localTolerance"] as const;
 
 /** The checkpoint state of an SVI engine (after at least one step); copies, so the engine may go on. */
@@ -30,7 +30,7 @@ export function sviCheckpoint(engine: SviEngine): CheckpointState {
   const p = engine.progress();
   const state: SviEngineState = {
     kind: "svi", t: p.t, plate: p.plate,
-    schedule: Float64Array.of(p.size, p.tau, p.kappa),
+    schedule: Float64Array.of(p.totalRows, p.tau, p.kappa),
     local: Float64Array.of(engine.runner.localIterations, engine.runner.localTolerance),
   };
   return { model: engine.runner.model, variational: globalsOf(engine.runner), engine: state, generator: engine.runner.generatorState() };
@@ -45,7 +45,7 @@ function readSviState(e: EngineState): SviProgress & { local: Record<(typeof LOC
 }
 
 /**
- * An SVI engine continuing from a decoded checkpoint. Options the caller gives (size, plate, tau,
+ * An SVI engine continuing from a decoded checkpoint. Options the caller gives (totalRows, plate, tau,
  * kappa, localIterations, localTolerance) must equal the stored ones; omitted ones take the stored
  * values. The seed is not used: the generator continues from the checkpoint's state. Everything
  * (kind, options, globals' names and lengths, generator state) is checked before the engine is
@@ -53,7 +53,7 @@ function readSviState(e: EngineState): SviProgress & { local: Record<(typeof LOC
  */
 export function resumeSvi(checkpoint: CheckpointState, options: Partial<SviOptions> = {}): SviEngine {
   const p = readSviState(checkpoint.engine);
-  agree("SVI", "size", p.size, options.size);
+  agree("SVI", "totalRows", p.totalRows, options.totalRows);
   agree("SVI", "plate", p.plate, options.plate);
   agree("SVI", "tau", p.tau, options.tau);
   agree("SVI", "kappa", p.kappa, options.kappa);
@@ -61,8 +61,8 @@ export function resumeSvi(checkpoint: CheckpointState, options: Partial<SviOptio
   agree("SVI", "localTolerance", p.local.localTolerance, options.localTolerance);
   const globals = checkGlobals(checkpoint.model, checkpoint.variational, "SVI");
   const generator = checkGeneratorState(checkpoint.generator, "SVI");
-  const engine = build("SVI", () => new SviEngine(checkpoint.model, { size: p.size, plate: p.plate, tau: p.tau, kappa: p.kappa, ...p.local }));
-  engine.restore(globals, { kind: "svi", t: p.t, size: p.size, plate: p.plate, tau: p.tau, kappa: p.kappa }, generator);
+  const engine = build("SVI", () => new SviEngine(checkpoint.model, { totalRows: p.totalRows, plate: p.plate, tau: p.tau, kappa: p.kappa, ...p.local }));
+  engine.restore(globals, { kind: "svi", t: p.t, totalRows: p.totalRows, plate: p.plate, tau: p.tau, kappa: p.kappa }, generator);
   return engine;
 }
 

@@ -29,7 +29,8 @@ export interface DistributedOptions {
 }
 
 export interface SviJobOptions extends DistributedOptions {
-  readonly size: number;
+  /** N: the rows of the subsampled plate in the whole data set. */
+  readonly totalRows: number;
   readonly plate?: string;
   readonly tau?: number;
   readonly kappa?: number;
@@ -59,7 +60,7 @@ function complete(spec: JobSpec): Job["options"] {
   if (!(Number.isSafeInteger(seed) && seed >= 0 && seed < 2 ** 32)) throw new VireoError("INVALID_OPTION", `Distributed job: seed must be an integer in [0, 2³²), got ${seed}.`);
   if (spec.mode === "svi") {
     const s = spec.options as SviJobOptions;
-    const engine = { size: s.size, plate: dataPlateOf(spec.model, s.plate, "distributed svi"), tau: s.tau ?? 1, kappa: s.kappa ?? 0.7, localIterations: s.localIterations ?? 100, localTolerance: s.localTolerance ?? 1e-5, seed };
+    const engine = { totalRows: s.totalRows, plate: dataPlateOf(spec.model, s.plate, "distributed svi"), tau: s.tau ?? 1, kappa: s.kappa ?? 0.7, localIterations: s.localIterations ?? 100, localTolerance: s.localTolerance ?? 1e-5, seed };
     new SviEngine(spec.model, engine); // validates the engine's options (maxStaleness is the job's own)
     return { ...engine, maxStaleness };
   }

@@ -150,7 +150,7 @@ const CAVI: Record<string, Check> = {
 
 const SVI: Record<string, Check> = {
   ...LOCAL,
-  size: (v, fail) => {
+  totalRows: (v, fail) => {
     if (typeof v !== "number" || !Number.isInteger(v) || v < 1 || v > Number.MAX_SAFE_INTEGER) fail(`(N, the rows of the subsampled plate in the whole data set) must be a positive integer, got ${show(v)}.`);
   },
   plate: string,
@@ -246,10 +246,13 @@ export function checkCaviOptions(model: unknown, options: unknown): void {
 /** new SviEngine(model, options), or svi(model, options) (which adds the stream options). */
 export function checkSviOptions(model: unknown, options: unknown, stream: boolean): void {
   checkModel("svi", model);
-  if (options === undefined) throw new VireoError("INVALID_OPTION", "svi: options are missing; give at least { size: N }, the rows of the subsampled plate in the whole data set.", { parameter: "size" });
-  checkOptions("svi", options, stream ? { ...SVI, ...STREAM } : SVI, "{ size: N }");
-  if ((options as { size?: unknown }).size === undefined) {
-    throw new VireoError("INVALID_OPTION", "svi: option 'size' is missing: give 'size', N, the number of rows of the subsampled plate in the whole data set (N in the N/|B| scaling).", { parameter: "size" });
+  if (options === undefined) throw new VireoError("INVALID_OPTION", "svi: options are missing; give at least { totalRows: N }, the rows of the subsampled plate in the whole data set.", { parameter: "totalRows" });
+  if (typeof options === "object" && options !== null && "size" in options) {
+    throw new VireoError("INVALID_OPTION", "svi: option 'size' is now called 'totalRows' (N, the rows of the subsampled plate in the whole data set; 'size' elsewhere means a vector length). Rename it.", { parameter: "size" });
+  }
+  checkOptions("svi", options, stream ? { ...SVI, ...STREAM } : SVI, "{ totalRows: N }");
+  if ((options as { totalRows?: unknown }).totalRows === undefined) {
+    throw new VireoError("INVALID_OPTION", "svi: option 'totalRows' is missing: give 'totalRows', N, the number of rows of the subsampled plate in the whole data set (N in the N/|B| scaling).", { parameter: "totalRows" });
   }
 }
 

@@ -58,7 +58,7 @@ export function sviBatchTarget(engine: SviEngine, batch: DataBinding, globals: G
   const start = fresh ? Object.fromEntries([...runner.globals].map(([n, g]) => [n, g.eta.slice()])) : null;
   const local = fresh ? { sweeps: 0 } : runner.localStep(state, false);
   const rows = bound.plateSizes[engine.plate]!;
-  const scale = engine.size / rows;
+  const scale = engine.totalRows / rows;
   const isData = (f: FactorState) => runner.isDataFactor(f);
   const target: Record<string, Float64Array> = {};
   for (const g of runner.globalStates(state)) {

@@ -19,8 +19,8 @@ import { MinibatchRunner, type LocalStepOptions } from "./minibatch-runner.js";
 import { checkSviOptions } from "../engine/options.js";
 
 export interface SviOptions extends LocalStepOptions {
-  /** N: the number of rows of `plate` in the whole data set. */
-  readonly size: number;
+  /** N: the number of rows of `plate` in the whole data set (the N in the N/|B| scaling). */
+  readonly totalRows: number;
   /** The plate the minibatches subsample (default: the model's only data plate). */
   readonly plate?: string;
   /** Delay τ ≥ 0 of the step-size schedule (default 1). */
@@ -46,7 +46,7 @@ export interface SviStepReport {
 export interface SviProgress {
   readonly kind: "svi";
   readonly t: number;
-  readonly size: number;
+  readonly totalRows: number;
   readonly plate: string;
   readonly tau: number;
   readonly kappa: number;
@@ -69,7 +69,7 @@ export function dataPlateOf(model: Model, plate: string | undefined, what: strin
 export class SviEngine {
   readonly runner: MinibatchRunner;
   readonly plate: string;
-  readonly size: number;
+  readonly totalRows: number;
   readonly tau: number;
   readonly kappa: number;
   private t = 0;
@@ -77,10 +77,10 @@ export class SviEngine {
   constructor(model: Model, options: SviOptions) {
     checkSviOptions(model, options, true);
     this.plate = dataPlateOf(model, options.plate, "svi");
-    this.size = options.size;
+    this.totalRows = options.totalRows;
     this.tau = options.tau ?? 1;
     this.kappa = options.kappa ?? 0.7;
-    if (!(Number.isFinite(this.size) && this.size >= 1)) throw new VireoError("INVALID_OPTION", `svi: 'size' (N, the rows of plate '${this.plate}' in the whole data set) must be ≥ 1, got ${options.size}.`);
+    if (!(Number.isFinite(this.totalRows) && this.totalRows >= 1)) throw new VireoError("INVALID_OPTION", `svi: 'totalRows' (N, the rows of plate '${this.plate}' in the whole data set) must be ≥ 1, got ${options.totalRows}.`);
     if (!(this.kappa > 0.5 && this.kappa <= 1)) throw new VireoError("INVALID_OPTION", `svi: kappa must be in (0.5, 1], got ${this.kappa}.`);
     if (!(this.tau >= 0 && Number.isFinite(this.tau))) throw new VireoError("INVALID_OPTION", `svi: tau must be ≥ 0, got ${this.tau}.`);
     this.runner = new MinibatchRunner(model, options.seed ?? 0, options);
@@ -106,10 +106,10 @@ export class SviEngine {
     try {
       const state = this.runner.prepare(bound);
       const rows = bound.plateSizes[this.plate]!;
-      if (rows > this.size) {
-        throw new VireoError("INVALID_BATCH", `svi: the batch has ${rows} rows of plate '${this.plate}', more than the whole data set's size N = ${this.size}; the N/|B| scaling would shrink the evidence. Fix 'size' or the batch.`, { variable: this.plate });
+      if (rows > this.totalRows) {
+        throw new VireoError("INVALID_BATCH", `svi: the batch has ${rows} rows of plate '${this.plate}', more than the whole data set's totalRows N = ${this.totalRows}; the N/|B| scaling would shrink the evidence. Fix 'totalRows' or the batch.`, { variable: this.plate });
       }
-      const scale = this.size / rows;
+      const scale = this.totalRows / rows;
       const first = this.t === 0;
       const local = first ? { sweeps: 0, logNormaliser: 0 } : this.runner.localStep(state, true);
       const estimate = this.batchElbo(state, scale, first ? null : local.logNormaliser);
@@ -161,13 +161,13 @@ export class SviEngine {
 
   /** The step counter and schedule, for checkpoints. */
   progress(): SviProgress {
-    return { kind: "svi", t: this.t, size: this.size, plate: this.plate, tau: this.tau, kappa: this.kappa };
+    return { kind: "svi", t: this.t, totalRows: this.totalRows, plate: this.plate, tau: this.tau, kappa: this.kappa };
   }
 
   /** Restores globals, step counter and generator (from a checkpoint). */
   restore(globals: Readonly<Record<string, Float64Array>>, progress: SviProgress, generator: GeneratorState): void {
-    if (progress.size !== this.size || progress.plate !== this.plate || progress.tau !== this.tau || progress.kappa !== this.kappa) {
-      throw new VireoError("INVALID_CHECKPOINT", `svi: the checkpoint was made with size ${progress.size}, plate '${progress.plate}', tau ${progress.tau}, kappa ${progress.kappa}; this engine has ${this.size}, '${this.plate}', ${this.tau}, ${this.kappa}.`);
+    if (progress.totalRows !== this.totalRows || progress.plate !== this.plate || progress.tau !== this.tau || progress.kappa !== this.kappa) {
+      throw new VireoError("INVALID_CHECKPOINT", `svi: the checkpoint was made with totalRows ${progress.totalRows}, plate '${progress.plate}', tau ${progress.tau}, kappa ${progress.kappa}; this engine has ${this.totalRows}, '${this.plate}', ${this.tau}, ${this.kappa}.`);
     }
     restoreRunner(this.runner, globals, generator);
     this.t = progress.t;

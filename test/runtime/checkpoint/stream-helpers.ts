@@ -12,7 +12,7 @@ export function mixtureBatches(): { model: ReturnType<typeof mixtureModel>["mode
   return { model, batches };
 }
 
-export const SVI_OPTIONS = { size: 90, tau: 1, kappa: 0.7, seed: 11, localIterations: 50, localTolerance: 1e-7 } as const;
+export const SVI_OPTIONS = { totalRows: 90, tau: 1, kappa: 0.7, seed: 11, localIterations: 50, localTolerance: 1e-7 } as const;
 
 /** Subscribes, collects every value synchronously and rethrows the stream's error. */
 export function collect<T>(o: Observable<T>): T[] {

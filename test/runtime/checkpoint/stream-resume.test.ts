@@ -76,11 +76,11 @@ test("SVI stream: checkpoint after k batches, resume in a fresh registry, every 
   t.deepEqual(decoded.generator, generatorAtK);
   t.is(decoded.engine.kind, "svi");
   t.is(decoded.engine.t, K);
-  t.deepEqual(Array.from(decoded.engine.schedule as Float64Array), [SVI_OPTIONS.size, SVI_OPTIONS.tau, SVI_OPTIONS.kappa]);
+  t.deepEqual(Array.from(decoded.engine.schedule as Float64Array), [SVI_OPTIONS.totalRows, SVI_OPTIONS.tau, SVI_OPTIONS.kappa]);
   t.deepEqual(Array.from(decoded.engine.local as Float64Array), [SVI_OPTIONS.localIterations, SVI_OPTIONS.localTolerance]);
 
   // Options the caller omits come from the checkpoint; the ones given must agree.
-  const resumed = resumeSvi(decoded, { size: SVI_OPTIONS.size });
+  const resumed = resumeSvi(decoded, { totalRows: SVI_OPTIONS.totalRows });
   t.is(resumed.steps, K);
   t.not(resumed.runner.model, model, "a model rebuilt from the bytes");
   const later = collect(from(batches.slice(K)).pipe(svi(resumed, { startAt: { batch: K } })));
@@ -172,7 +172,7 @@ test("corrupted and mismatched checkpoints are refused with INVALID_CHECKPOINT; 
   refused(t, () => resumeSvi({ ...good, engine: { kind: "cavi", sweeps: 3, schedule: [], elbo: new Float64Array(3) } }), /expected an SVI checkpoint/, "CAVI state");
 
   // Options that disagree with the run's.
-  refused(t, () => resumeSvi(good, { size: 91 }), /size 90, but the options give 91/, "size");
+  refused(t, () => resumeSvi(good, { totalRows: 91 }), /totalRows 90, but the options give 91/, "totalRows");
   refused(t, () => resumeSvi(good, { kappa: 0.8 }), /kappa 0\.7, but the options give 0\.8/, "kappa");
   refused(t, () => resumeSvi(good, { tau: 0 }), /tau/, "tau");
   refused(t, () => resumeSvi(good, { plate: "components" }), /plate/, "plate");
@@ -199,8 +199,8 @@ test("corrupted and mismatched checkpoints are refused with INVALID_CHECKPOINT; 
   refused(t, () => resumeOnline({ ...goodOnline, engine: { ...goodOnline.engine, evidence: { ...(goodOnline.engine.evidence as object), mu: new Float64Array(3) } } }), /evidence\.mu: expected a Float64Array of 18/, "evidence of the wrong length");
 
   // A wrong-length global or mismatched schedule given to the running engine itself: refused before any change.
-  refused(t, () => live.restore({ ...v, mu: new Float64Array(3) }, { kind: "svi", t: 9, size: 90, plate: "rows", tau: 1, kappa: 0.7 }, new Generator(1).getState()), /'mu' needs 18/, "live restore, short global");
-  refused(t, () => live.restore(v, { kind: "svi", t: 9, size: 90, plate: "rows", tau: 2, kappa: 0.7 }, new Generator(1).getState()), /tau 2/, "live restore, other tau");
+  refused(t, () => live.restore({ ...v, mu: new Float64Array(3) }, { kind: "svi", t: 9, totalRows: 90, plate: "rows", tau: 1, kappa: 0.7 }, new Generator(1).getState()), /'mu' needs 18/, "live restore, short global");
+  refused(t, () => live.restore(v, { kind: "svi", t: 9, totalRows: 90, plate: "rows", tau: 2, kappa: 0.7 }, new Generator(1).getState()), /tau 2/, "live restore, other tau");
   refused(t, () => liveOnline.restore(goodOnline.variational, { kind: "online", t: 9, forgetting: 0.9, evidence: { mu: new Float64Array(1) } }, new Generator(1).getState()), /evidence/, "live online restore, bad evidence");
 
   t.is(fingerprint(live), before);

@@ -34,7 +34,7 @@ test("SIGKILL a worker, the coordinator and Redis mid-stream: every batch applie
   };
   const version = async () => (await readJobStatus(r, job)).version;
   try {
-    await createJob(r, job, { mode: "svi", model: normalMeanModel(), options: { size: 400, tau: 1, kappa: 0.7, maxStaleness: 8 } });
+    await createJob(r, job, { mode: "svi", model: normalMeanModel(), options: { totalRows: 400, tau: 1, kappa: 0.7, maxStaleness: 8 } });
     await produce(30);
     const coordinators = [startRole("coordinator", redis.url, job, ["--lease-ms", "1500"], "c0"), startRole("coordinator", redis.url, job, ["--lease-ms", "1500"], "c1")];
     // w0 holds each batch for 3 s (a drill delay between fitting and publishing), so it is killed with one in hand.

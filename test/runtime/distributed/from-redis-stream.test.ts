@@ -33,7 +33,7 @@ test("re-claims a gone consumer's batches after the idle timeout and feeds svi()
     t.deepEqual(gone.map((b) => b.batchId), ["b0", "b1"]);
 
     const received: RedisBatch[] = [];
-    const engine = new SviEngine(model(), { size: 60 });
+    const engine = new SviEngine(model(), { totalRows: 60 });
     const snapshots = await firstValueFrom(
       fromRedisStream({ redis: redis.url, stream, group: "g", consumer: "alive", claimIdleMs: 400, blockMs: 100 }).pipe(
         tap((b) => received.push(b)),
@@ -50,7 +50,7 @@ test("re-claims a gone consumer's batches after the idle timeout and feeds svi()
     const pending = (await r.xpending(stream, "g")) as [number, ...unknown[]];
     t.is(pending[0], 0, "every batch acknowledged");
 
-    const reference = new SviEngine(model(), { size: 60 });
+    const reference = new SviEngine(model(), { totalRows: 60 });
     for (const b of received) reference.step(data[Number(b.batchId.slice(1))]!);
     t.deepEqual(Array.from(engine.posteriors().mu!.natural), Array.from(reference.posteriors().mu!.natural));
   } finally {

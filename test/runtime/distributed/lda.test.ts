@@ -15,7 +15,7 @@ test("LDA with 3 worker processes: held-out perplexity within 2% of single-proce
   const setup = ldaSetup(31, { K: 4, V: 40, train: 360, test: 60, length: 100, batchDocs: 20, epochs: 3 });
   const { K, V } = setup;
   const model = ldaModel(K, V, { alpha: 0.3, eta: 0.05 });
-  const options = { plate: "docs", size: setup.trainDocs, tau: 16, kappa: 0.6, localTolerance: 1e-4 };
+  const options = { plate: "docs", totalRows: setup.trainDocs, tau: 16, kappa: 0.6, localTolerance: 1e-4 };
 
   const redis = await RedisServer.start();
   const roles: Role[] = [];

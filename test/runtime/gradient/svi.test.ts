@@ -31,7 +31,7 @@ test("svi with a gradient-fitted global converges near the batch answer", async 
   const bm = batch.posteriors.w!.mean(), bv = batch.posteriors.w!.variance();
 
   const model = logisticGraph(D, s0, fullRankGaussian({ sd: 0.1 }));
-  const options = { size: N, gradient: { samples: 10, optimizer: adam({ lr: 0.05 }), schedule: exponentialDecay(0.05, 0.01, 600) } };
+  const options = { totalRows: N, gradient: { samples: 10, optimizer: adam({ lr: 0.05 }), schedule: exponentialDecay(0.05, 0.01, 600) } };
   const engine = new SviEngine(model, options);
   const stream = batches(X, y, N, D, 100, 60);
   let last = 0;

@@ -109,5 +109,5 @@ test("fault mode 'skip': bad batches are reported on the side channel and the st
 test("svi needs the data size and names the option", (t) => {
   const err = t.throws(() => from([{ y: [1] }]).pipe(svi(normalMean())), { instanceOf: VireoError });
   t.is(err?.code, "INVALID_OPTION");
-  t.regex(err!.message, /give 'size'/);
+  t.regex(err!.message, /give 'totalRows'/);
 });

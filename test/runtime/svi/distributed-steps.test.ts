@@ -29,7 +29,7 @@ const batches = Array.from({ length: 8 }, (_, b) => {
 const etas = (e: SviEngine | OnlineEngine) => Object.fromEntries(Object.entries(e.posteriors()).map(([n, p]) => [n, Array.from(p.natural)]));
 
 test("SVI: batch target then Hoffman's step equals SviEngine.step bit for bit", (t) => {
-  const opts = { size: 200, tau: 2, kappa: 0.75 };
+  const opts = { totalRows: 200, tau: 2, kappa: 0.75 };
   const single = new SviEngine(model(), opts), coordinator = new SviEngine(model(), opts), worker = new SviEngine(model(), opts);
   for (const b of batches) {
     single.step(b);
@@ -44,7 +44,7 @@ test("SVI: batch target then Hoffman's step equals SviEngine.step bit for bit", 
 });
 
 test("SVI: the coordinator refuses an improper result and keeps its globals", (t) => {
-  const coordinator = new SviEngine(model(), { size: 100 }), worker = new SviEngine(model(), { size: 100 });
+  const coordinator = new SviEngine(model(), { totalRows: 100 }), worker = new SviEngine(model(), { totalRows: 100 });
   const c = sviBatchTarget(worker, batches[0]!, null, 0);
   sviApplyTarget(coordinator, c.target, c.start);
   const before = etas(coordinator);

@@ -16,7 +16,7 @@ test("SVI step with ρ = 1, N = |B| equals one CAVI sweep (bit for bit)", (t) =>
   initialise(state, new Generator(17));
   new CaviEngine(state).sweep();
 
-  const engine = new SviEngine(model, { size: N, tau: 0, kappa: 1, seed: 17 });
+  const engine = new SviEngine(model, { totalRows: N, tau: 0, kappa: 1, seed: 17 });
   const r = engine.step({ x });
   t.is(r.rho, 1);
   const svi = engine.posteriors();
@@ -29,11 +29,11 @@ test("SVI step with ρ = 1, N = |B| equals one CAVI sweep (bit for bit)", (t) =>
 
 test("SVI step sizes follow (t + τ)^(−κ) and bad options are refused", (t) => {
   const model = gmm(2, 2);
-  const engine = new SviEngine(model, { size: 1000, tau: 4, kappa: 0.6 });
+  const engine = new SviEngine(model, { totalRows: 1000, tau: 4, kappa: 0.6 });
   t.is(engine.rho(1), Math.pow(5, -0.6));
   t.is(engine.rho(10), Math.pow(14, -0.6));
-  for (const bad of [{ kappa: 0.5 }, { kappa: 1.2 }, { tau: -1 }, { size: 0 }]) {
-    const err = t.throws(() => new SviEngine(model, { size: 1000, ...bad }));
+  for (const bad of [{ kappa: 0.5 }, { kappa: 1.2 }, { tau: -1 }, { totalRows: 0 }]) {
+    const err = t.throws(() => new SviEngine(model, { totalRows: 1000, ...bad }));
     t.is((err as { code?: string }).code, "INVALID_OPTION");
   }
 });
