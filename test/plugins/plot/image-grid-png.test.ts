@@ -23,7 +23,7 @@ function decodeGrey(png: Uint8Array): { width: number; height: number; data: Uin
     } else if (type === "IDAT") idat.push(body);
     at += 12 + len;
   }
-  const raw = inflateSync(Buffer.concat(idat));
+  const raw = new Uint8Array(inflateSync(Buffer.concat(idat.map((b) => Buffer.from(b)))));
   const data = new Uint8Array(width * height);
   for (let y = 0; y < height; y++) {
     const f = raw[y * (width + 1)]!;
