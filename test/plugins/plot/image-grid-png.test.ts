@@ -23,7 +23,9 @@ function decodeGrey(png: Uint8Array): { width: number; height: number; data: Uin
     } else if (type === "IDAT") idat.push(body);
     at += 12 + len;
   }
-  const raw = new Uint8Array(inflateSync(Buffer.concat(idat.map((b) => Buffer.from(b)))));
+  const joined = new Uint8Array(idat.reduce((s, b) => s + b.length, 0));
+  idat.reduce((o, b) => (joined.set(b, o), o + b.length), 0);
+  const raw = new Uint8Array(inflateSync(joined));
   const data = new Uint8Array(width * height);
   for (let y = 0; y < height; y++) {
     const f = raw[y * (width + 1)]!;
