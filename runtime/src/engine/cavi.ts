@@ -279,7 +279,11 @@ function runOnce(model: Model, options: CaviOptions, seed: number, seeded: boole
  */
 function runStochastic(state: CompiledState, options: CaviOptions, seed: number, seeded: boolean): CaviResult {
   const g = options.gradient ?? {};
-  const maxIterations = options.maxIterations ?? 5000;
+  // Point masses updated in closed form (EM / MAP) make the sweeps deterministic: the exact
+  // ELBO rule (tolerance) stops them, as in plain CAVI.
+  const deterministic = gradientVariables(state).every((gv) => gv.closedFormMode !== null);
+  const tolerance = options.tolerance ?? 1e-10;
+  const maxIterations = options.maxIterations ?? (deterministic ? 500 : 5000);
   const elboSamples = g.elboSamples ?? 500;
   const averageFrom = g.averageFrom ?? Infinity;
   if (!(Number.isInteger(elboSamples) && elboSamples >= 2)) throw new VireoError("INVALID_OPTION", `cavi: gradient.elboSamples must be an integer ≥ 2, got ${elboSamples}.`, { parameter: "elboSamples" });
@@ -288,7 +292,7 @@ function runStochastic(state: CompiledState, options: CaviOptions, seed: number,
   initialise(state, rng, options.init);
   if (seeded) for (const z of seedMixtureComponents(state, rng, new Set(Object.keys(options.init ?? {})))) updateVariable(z);
   const engine = new CaviEngine(state, options.schedule);
-  const monitor = g.convergence === false ? null : new ConvergenceMonitor(g.convergence ?? { window: 100, tol: 1e-3, patience: 2 });
+  const monitor = g.convergence === false || deterministic ? null : new ConvergenceMonitor(g.convergence ?? { window: 100, tol: 1e-3, patience: 2 });
   const fits = gradientVariables(state).map((gv) => gv.fit);
   const averages = fits.map((f) => new Float64Array(f.lambda.length));
   let averaged = 0;
@@ -306,6 +310,11 @@ function runStochastic(state: CompiledState, options: CaviOptions, seed: number,
       });
     }
     if (monitor !== null && monitor.push(value)) {
+      converged = true;
+      break;
+    }
+    const prev = trace[trace.length - 2];
+    if (deterministic && g.convergence !== false && prev !== undefined && Math.abs(value - prev) <= tolerance * Math.abs(value)) {
       converged = true;
       break;
     }

@@ -11,13 +11,18 @@
  * Rao–Blackwellises the score-function estimator. The estimator is the black-box-VI one
  * (bbvi/estimator.ts) over a one-latent model made of that blanket.
  *
+ * A point-mass q whose neighbours are all conjugate needs no gradient: its blanket is
+ * ⟨M, T(x)⟩ + log|J(z)|, maximised in closed form by the mode of the conjugate posterior the
+ * messages define (the family's `mode`, through its own bijector or the identity). That is EM's
+ * M-step (and MAP of a conjugate model) exactly, one update per sweep (`modeStep`).
+ *
  * After the step the variable's statistics buffer holds the Monte Carlo mean of T(x_s) over the
  * step's draws, so conjugate neighbours compute their messages and energies from it like from any
  * other variable; the draws themselves stay in the state for the ELBO and for density factors
  * shared with other gradient-fitted variables.
  */
 import {
-  VireoError, Generator, Tape, adam, constantSchedule, guardedStep, isVariationalFactory, statsDot, statsOfValues, needsLogDensityEntropy, strataOf, entropyEstimate,
+  VireoError, Generator, Tape, adam, PointMassQ, constantSchedule, guardedStep, isVariationalFactory, statsDot, statsOfValues, needsLogDensityEntropy, strataOf, entropyEstimate,
   transformInputSize, meanFieldGaussian, ad,
   type Optimizer, type OptimizerState, type Schedule, type Transform, type VariationalFamily, type TNode,
 } from "@vireo/core";
@@ -163,6 +168,11 @@ export class GradientVariable {
   private readonly z: Float64Array;
   private readonly valueTape = new Tape();
   private readonly model: Model;
+  /**
+   * Set when q is a point mass with only conjugate neighbours and the family has a closed-form
+   * mode for the bijector (identity: the mode of x; the family's own bijector: the mode of z).
+   */
+  readonly closedFormMode: { readonly unconstrained: boolean; readonly point: Float64Array; readonly z: Float64Array } | null;
   /** Buffers of the exact (sigma-point) statistics, or null when they come from draws. */
   private readonly exact: { factor: Float64Array; point: Float64Array; mean: Float64Array; stats: Float64Array } | null;
 
@@ -182,6 +192,7 @@ export class GradientVariable {
     this.loss = new Float64Array(fit.q.nParams);
     this.z = new Float64Array(fit.q.dim);
     const d = fit.q.dim;
+    this.closedFormMode = closedFormModeOf(v, fit);
     this.exact = v.count === 1 && fit.bijector.name === "identity" && fam.quadraticStats && typeof fit.q.covarianceFactor === "function"
       ? { factor: new Float64Array(2 * d * d), point: new Float64Array(d), mean: new Float64Array(d), stats: new Float64Array(fam.size) }
       : null;
@@ -261,6 +272,31 @@ export class GradientVariable {
     if (!outcome.applied) fit.skipped++;
   }
 
+  /**
+   * The closed-form update of a point mass (see `closedFormMode`): each instance's point becomes
+   * the mode of h(x) exp⟨M, T(x)⟩ (through the bijector's Jacobian where q lives on z), with M the
+   * sum of the conjugate messages (`scale`d, plus `extra`); λ = T⁻¹(x̂).
+   */
+  modeStep(scale: ((f: FactorState) => number) | undefined, extra: Float64Array | undefined): void {
+    const cf = this.closedFormMode!, { fit, variable: v } = this, fam = v.family!;
+    sumConjugate(v, this.message, scale);
+    if (extra) for (let i = 0; i < this.message.length; i++) this.message[i] = this.message[i]! + extra[i]!;
+    const k = fam.size, zs = cf.z.length;
+    for (let n = 0; n < v.count; n++) {
+      const where = `'${v.name}'${v.count > 1 ? ` instance ${n}` : ""} (point mass, ${fam.key})`;
+      fam.mode(this.message.subarray(n * k, (n + 1) * k), cf.point, cf.unconstrained, where);
+      fit.bijector.inverseValue!(cf.point, cf.z);
+      for (let j = 0; j < zs; j++) {
+        if (!Number.isFinite(cf.z[j])) {
+          throw new VireoError("NUMERICAL_FAILURE", `Update of ${where}: the mode ${Array.from(cf.point).join(", ")} lies on the edge of the support; give the variable a proper prior.`, { variable: v.name, row: n });
+        }
+      }
+      fit.lambda.set(cf.z, n * zs);
+    }
+    fit.steps++;
+    this.redraw();
+  }
+
   /** Whether the statistics are exact (sigma points) rather than a mean over draws. */
   get exactMoments(): boolean {
     return this.exact !== null;
@@ -313,6 +349,33 @@ export class GradientVariable {
       throw new VireoError("INVALID_STATE", `Gradient-fitted '${this.variable.name}' has no generator: initialise the state (initialise(state, rng)) before updating it.`, { variable: this.variable.name });
     }
     return this.rng;
+  }
+}
+
+/** The closed-form mode set-up of a point-mass variable, or null when it takes gradient steps. */
+function closedFormModeOf(v: VariableState, fit: GradientFit): GradientVariable["closedFormMode"] {
+  const fam = v.family!;
+  if (!(fit.q instanceof PointMassQ) || v.densityFactors.length > 0 || fit.bijector.inverseValue === undefined) return null;
+  const unconstrained = fit.bijector !== fam.supportBijector ? false : fit.bijector.name !== "identity";
+  if (fit.bijector !== fam.supportBijector && fit.bijector.name !== "identity") return null;
+  // Ask the family once, at its starting point's statistics layout, whether it has a closed form.
+  const point = new Float64Array(fam.valueSize), z = new Float64Array(transformInputSize(fit.bijector, fam.valueSize));
+  if (!hasMode(fam, unconstrained, point)) return null;
+  return { unconstrained, point, z };
+}
+
+/** Whether `fam.mode` has a closed form (a probe at a proper η; an error there still means "yes"). */
+function hasMode(fam: NonNullable<VariableState["family"]>, unconstrained: boolean, out: Float64Array): boolean {
+  let eta: Float64Array;
+  try {
+    eta = fam.startingPoint();
+  } catch {
+    eta = new Float64Array(fam.size);
+  }
+  try {
+    return fam.mode(eta, out, unconstrained);
+  } catch {
+    return true;
   }
 }
 

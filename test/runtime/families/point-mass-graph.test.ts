@@ -1,7 +1,8 @@
 /**
  * A point-mass q in the model graph: x_n ~ N(μ, 1/τ), μ ~ N(0, 1/0.01) closed-form, τ ~ Gamma(2, 2)
  * declared { q: pointMass() } (through its log bijector). The engine alternates the closed-form
- * update of q(μ) with gradient steps on the point log τ̂, i.e. variational EM for τ. Its fixed point
+ * update of q(μ) with the closed-form mode of the point log τ̂ (its neighbours are conjugate), i.e.
+ * variational EM for τ. Its fixed point
  * is computed by hand in the test: q(μ) = N(m, v) with precision 0.01 + Nτ̂, m = τ̂Σx/precision, and
  * τ̂ = α/β (the mode of the density of log τ) with α = 2 + N/2, β = 2 + ½(Σ(x − m)² + Nv).
  */
