@@ -5,7 +5,7 @@
  * from a snapshot with the ELBO checked after every update, and a diagnostic names the update
  * that lowered it.
  */
-import { VireoError, Generator, ConvergenceMonitor, type ConvergenceOptions } from "@vireo/core";
+import { VireoError, Generator, ConvergenceMonitor, psis, describeBound, validateBound, type Bound, type ConvergenceOptions } from "@vireo/core";
 import type { Model } from "../model/spec.js";
 import { bindData, type DataBinding } from "./bind.js";
 import { compile, initialise, type CompiledState, type VariableState } from "./state.js";
@@ -15,7 +15,7 @@ import { elbo, elboTerms, collapsePlan, type Collapsed, type ElboTerms } from ".
 import { Posterior } from "./posterior.js";
 import { GradientPosterior } from "./gradient-posterior.js";
 import { gradientVariables, type GradientOptions } from "./gradient.js";
-import { monteCarloElbo, freshElbo, type ElboEstimate } from "./mc-elbo.js";
+import { monteCarloElbo, freshElbo, freshLogRatios, boundFromLogRatios, type ElboEstimate } from "./mc-elbo.js";
 import { seedMixtureComponents } from "./seed-components.js";
 import { checkCaviOptions } from "./options.js";
 import { posteriorRecord } from "./posterior-record.js";
@@ -69,6 +69,40 @@ export interface CaviGradientOptions extends GradientOptions {
   readonly elboSamples?: number;
   /** Polyak–Ruppert averaging of every q's λ over the sweeps from this one on (default: none). */
   readonly averageFrom?: number;
+  /**
+   * Fresh joint draws of the gradient-fitted variables behind the returned bound (when it is not
+   * the ELBO) and the PSIS check (default 1000; 0 skips both).
+   */
+  readonly checkDraws?: number;
+  /** The bound evaluated at the returned q from those draws (default: the one optimised, `bound`). */
+  readonly evaluate?: Bound;
+}
+
+/** Which bound a fit optimised, which it evaluated at the returned q, and the estimate. */
+export interface BoundReport {
+  /** e.g. "ELBO", "IWAE(K=8)", "Rényi(α=0.5, K=8)". */
+  readonly optimised: string;
+  readonly evaluated: string;
+  readonly value: number;
+  /** Monte Carlo standard error (0 for an exact fit). */
+  readonly standardError: number;
+}
+
+/**
+ * Pareto-smoothed importance sampling of the gradient-fitted variables' q against the target
+ * their Markov blankets define (the model's joint when every random variable is gradient-fitted):
+ * k̂ > threshold (0.7 for a thousand draws or more) means "do not trust q".
+ */
+export interface PsisReport {
+  readonly khat: number;
+  readonly threshold: number;
+  readonly reliable: boolean;
+  /** PSIS estimate of log p(y) (exact terms plus the smoothed log mean ratio). */
+  readonly logEvidence: number;
+  readonly ess: number;
+  readonly draws: number;
+  /** A sentence for logs when k̂ is above the threshold. */
+  readonly warning?: string;
 }
 
 /** An ELBO decrease, with the update that caused it. */
@@ -108,6 +142,10 @@ export interface CaviResult {
   readonly elboEstimate: number;
   /** Monte Carlo standard error of elboEstimate (0 for an exact fit). */
   readonly elboStandardError: number;
+  /** The bound optimised and evaluated (the ELBO unless `gradient.bound` chose IWAE / Rényi). */
+  readonly bound?: BoundReport;
+  /** The PSIS check of the gradient-fitted q (null for closed-form fits and point masses). */
+  readonly psis?: PsisReport | null;
 }
 
 /** Relative size of an ELBO drop that counts as round-off, not a decrease. */
@@ -269,6 +307,7 @@ function runOnce(model: Model, options: CaviOptions, seed: number, seeded: boole
     posteriors: engine.posteriors(), elbo: trace, iterations: trace.length, converged,
     schedule: engine.schedule.map((v) => v.name), diagnostics, seed,
     elboEstimate: trace[trace.length - 1] ?? NaN, elboStandardError: 0,
+    bound: { optimised: "ELBO", evaluated: "ELBO", value: trace[trace.length - 1] ?? NaN, standardError: 0 }, psis: null,
   };
 }
 
@@ -324,12 +363,41 @@ function runStochastic(state: CompiledState, options: CaviOptions, seed: number,
   if (!Number.isFinite(fresh.value)) {
     throw new VireoError("NUMERICAL_FAILURE", `CAVI with gradient-fitted variables: the final ELBO estimate is ${fresh.value}. Check the data scale, the priors and the learning rate.`);
   }
+  const { bound, psis: check } = checkFit(state, fresh, g, rng);
   return {
     posteriors: engine.posteriors(), elbo: trace, iterations: trace.length, converged,
     schedule: engine.schedule.map((v) => v.name), diagnostics: [], seed,
-    elboEstimate: fresh.value, elboStandardError: fresh.standardError,
+    elboEstimate: fresh.value, elboStandardError: fresh.standardError, bound, psis: check,
     // Noisy fits stop on the windowed ELBO rule or the sweep limit; parameters are not compared.
     stoppedBy: converged ? "elbo" : "max-iterations", parameterChange: NaN, elboTerms: null,
+  };
+}
+
+/**
+ * The bound report and PSIS check of a fit with gradient-fitted variables, from `checkDraws` fresh
+ * joint draws (the ELBO itself is `fresh`). Point masses have no density to weight against: no
+ * PSIS for them, and their bound is the ELBO.
+ */
+function checkFit(state: CompiledState, fresh: ElboEstimate, g: CaviGradientOptions, rng: Generator): { bound: BoundReport; psis: PsisReport | null } {
+  const grads = gradientVariables(state);
+  const chosen = grads[0]?.bound ?? { kind: "elbo" as const };
+  const name = describeBound(chosen);
+  const evaluate = g.evaluate === undefined ? chosen : validateBound(g.evaluate, "cavi: gradient.evaluate");
+  const elboReport: BoundReport = { optimised: name, evaluated: "ELBO", value: fresh.value, standardError: fresh.standardError };
+  const draws = g.checkDraws ?? 1000;
+  if (!(Number.isInteger(draws) && draws >= 0)) throw new VireoError("INVALID_OPTION", `cavi: gradient.checkDraws must be an integer ≥ 0, got ${draws}.`, { parameter: "checkDraws" });
+  if (draws === 0 || grads.some((gv) => gv.fit.q.degenerate === true)) return { bound: { ...elboReport, optimised: grads.every((gv) => gv.closedFormMode !== null) ? "ELBO" : name }, psis: null };
+  if (draws < 100) throw new VireoError("INVALID_OPTION", `cavi: gradient.checkDraws must be 0 (no check) or ≥ 100 (PSIS fits a tail to the largest ratios), got ${draws}.`, { parameter: "checkDraws" });
+  const { exact, logRatios } = freshLogRatios(state, draws, rng);
+  const bound = evaluate.kind === "elbo" ? elboReport : { optimised: name, evaluated: describeBound(evaluate), ...boundFromLogRatios(logRatios, evaluate, exact) };
+  const p = psis(logRatios);
+  const names = grads.map((gv) => `'${gv.variable.name}'`).join(", ");
+  return {
+    bound,
+    psis: {
+      khat: p.khat, threshold: p.threshold, reliable: p.reliable, logEvidence: exact + p.logMeanRatio, ess: p.ess, draws,
+      ...(p.reliable ? {} : { warning: `PSIS k̂ = ${p.khat.toFixed(2)} > ${p.threshold.toFixed(2)}: q of ${names} is too far from its target to trust; choose a richer family (fullRankGaussian(), flowQ(...), mixtureGaussian({ components }))` }),
+    },
   };
 }
 

@@ -23,8 +23,8 @@
  */
 import {
   VireoError, Generator, Tape, adam, PointMassQ, constantSchedule, guardedStep, isVariationalFactory, statsDot, statsOfValues, needsLogDensityEntropy, strataOf, entropyEstimate,
-  transformInputSize, meanFieldGaussian, ad,
-  type Optimizer, type OptimizerState, type Schedule, type Transform, type VariationalFamily, type TNode,
+  transformInputSize, meanFieldGaussian, ad, validateBound, sampleWithLogDensity,
+  type Bound, type Optimizer, type OptimizerState, type Schedule, type Transform, type VariationalFamily, type TNode,
 } from "@vireo/core";
 import { isDensityNode, type NodeContext } from "@vireo/nodes";
 import { bbviModel, type BbviFactorSpec, type EstimatorChoice } from "../bbvi/model.js";
@@ -42,6 +42,13 @@ export interface GradientOptions {
   readonly schedule?: Schedule;
   /** Score-function terms use only the variable's Markov blanket (default true). */
   readonly raoBlackwell?: boolean;
+  /**
+   * The objective each gradient-fitted variable's step ascends (default elboBound()):
+   * iwaeBound(K) or renyiBound(α, K) over its Markov blanket, the other variables' q held fixed.
+   * Still a lower bound on log p(y) (log-sum-exp is convex, so the mean-field energy inside it
+   * only lowers it). Needs reparameterised q.
+   */
+  readonly bound?: Bound;
 }
 
 /**
@@ -120,13 +127,6 @@ export function resolveFit(v: VariableSpec, count: number, options: GradientOpti
     }
     q = choice.create(count * zSize);
   }
-  if (strataOf(q) > 1) {
-    throw new VireoError(
-      "INVALID_MODEL",
-      `Variable '${v.name}': ${q.name} is drawn one component at a time (stratified, weighted by π), which the graph's per-variable gradient step does not support yet; fit this model with createBbvi (bbviModel) for now, or use a flow, Gaussian or point-mass q here.`,
-      { variable: v.name },
-    );
-  }
   const expected = count * zSize;
   if (q.dim !== expected || q.discrete) {
     throw new VireoError(
@@ -154,6 +154,15 @@ export class GradientVariable {
   readonly drawStats: Float64Array[];
   /** log|det J| at each draw. */
   readonly logDet: Float64Array;
+  /** The objective of the steps (ELBO, IWAE or Rényi over the blanket). */
+  readonly bound: Bound;
+  /**
+   * True when the step's own draws are not S plain draws of q (stratified mixture draws, or the
+   * K·S draws of an IWAE / Rényi step): S plain draws follow each step for the statistics and
+   * the ELBO.
+   */
+  readonly redrawAfterStep: boolean;
+  private readonly state: CompiledState;
   /** H[q(z)] at the λ of the draws. */
   entropy = 0;
   /** Σ of the conjugate neighbours' (scaled) messages, count × size. */
@@ -183,8 +192,14 @@ export class GradientVariable {
       throw new VireoError("INVALID_OPTION", `gradient.samples must be an integer ≥ 2 (the ELBO's standard error needs two draws), got ${S}.`, { parameter: "samples" });
     }
     const v = variable, fam = v.family!, n = v.count * fam.valueSize;
-    this.draws = Array.from({ length: S }, () => new Float64Array(n));
-    this.drawStats = Array.from({ length: S }, () => new Float64Array(v.count * fam.size));
+    this.state = state;
+    this.bound = validateBound(options.bound ?? { kind: "elbo" }, "gradient");
+    const strata = strataOf(fit.q), perGroup = (this.bound.kind === "elbo" ? 1 : this.bound.K) * strata;
+    this.redrawAfterStep = perGroup > 1;
+    // The estimator evaluates the blanket at every draw of its objective: one slot each.
+    const slots = S * perGroup;
+    this.draws = Array.from({ length: slots }, () => new Float64Array(n));
+    this.drawStats = Array.from({ length: slots }, () => new Float64Array(v.count * fam.size));
     this.logDet = new Float64Array(S);
     this.message = new Float64Array(v.count * fam.size);
     this.densityFactors = v.densityFactors;
@@ -221,7 +236,7 @@ export class GradientVariable {
       factors: [conjugate, ...density],
     });
     this.estimator = new ElboGradientEstimator(model, new Tape(), {
-      samples: S, reparam: [fit.reparam], raoBlackwell: options.raoBlackwell ?? true, baseline: "running", baselineDecay: 0.9,
+      samples: S, reparam: [fit.reparam], raoBlackwell: options.raoBlackwell ?? true, baseline: "running", baselineDecay: 0.9, bound: this.bound,
     });
   }
 
@@ -231,6 +246,33 @@ export class GradientVariable {
     fit.q.sample(fit.lambda, rng, this.z);
     this.logDet[s] = fit.bijector.forwardValue(this.z, this.draws[s]!);
     statsOfValues(v.family!, this.draws[s]!, v.count, this.drawStats[s]!);
+  }
+
+  /** Like drawSlot, and returns log q(z) of the draw (for bounds other than the ELBO and for PSIS). */
+  drawSlotWithLogDensity(s: number, rng: Generator): number {
+    const { fit, variable: v } = this;
+    const logq = sampleWithLogDensity(fit.q, fit.lambda, rng, this.z);
+    this.logDet[s] = fit.bijector.forwardValue(this.z, this.draws[s]!);
+    statsOfValues(v.family!, this.draws[s]!, v.count, this.drawStats[s]!);
+    return logq;
+  }
+
+  /**
+   * S plain draws of q after a step whose own draws were stratified or importance-weighted: the
+   * statistics, Jacobians and density values the ELBO reads, and H[q] as −mean log q (unbiased).
+   */
+  private redrawPlain(): void {
+    const rng = this.requireGenerator(), S = this.samples;
+    let logq = 0;
+    for (let s = 0; s < S; s++) logq += this.drawSlotWithLogDensity(s, rng);
+    for (const f of this.densityFactors) {
+      for (let s = 0; s < S; s++) {
+        this.valueTape.reset();
+        f.density!.values[s] = densityOnTape(this.state, f, this.valueTape, s, null, null).value[0]!;
+      }
+    }
+    this.entropy = -logq / S;
+    this.averageStats();
   }
 
   /** Draws S fresh values from q (numerically) into the draw buffers and sets the statistics to their mean. */
@@ -266,6 +308,7 @@ export class GradientVariable {
     }
     this.entropy = estimate - sampled / this.samples;
     this.averageStats();
+    if (this.redrawAfterStep) this.redrawPlain();
     for (let i = 0; i < this.grad.length; i++) this.loss[i] = -this.grad[i]!;
     const outcome = guardedStep(fit.optimizer, fit.lambda, this.loss, fit.optimizerState, fit.schedule.rate(fit.optimizerState.step));
     fit.steps++;
