@@ -11,7 +11,7 @@
 import test from "ava";
 import { Normal, Gamma, MvNormal, ad, adam, exponentialDecay, LOG_2PI, gammaln, meanFieldGaussian, mixtureGaussian, iwaeBound, renyiBound, Generator, sampleStandardNormal, type VariationalChoice } from "@vireo/core";
 import { NormalNode, GammaNode, MvNormalNode, densityNode } from "@vireo/nodes";
-import { ModelBuilder, cavi, type CaviGradientOptions } from "@vireo/runtime";
+import { ModelBuilder, cavi, GradientPosterior, type CaviGradientOptions } from "@vireo/runtime";
 
 const Y = 4;
 const absLik = densityNode("AbsNormal", { edges: { theta: "Normal", y: "input" } }, ({ theta, y }) => {
@@ -49,7 +49,7 @@ const fitOptions = (steps: number): CaviGradientOptions => ({
 test("graph: a 2-component mixture q covers both modes of a bimodal posterior (masses and log p(y) from a grid)", (t) => {
   const g = grid(0.5), steps = 1500;
   const r = cavi(bimodal(0.5, mixtureGaussian({ components: 2, means: [-1, 1] })), { data: { y: [Y] }, maxIterations: steps, gradient: fitOptions(steps) });
-  const draws = r.posteriors.theta!.samples(20000, 3);
+  const draws = (r.posteriors.theta as GradientPosterior).samples(20000, 3);
   let pos = 0;
   for (const v of draws) if (v > 0) pos += 1 / draws.length;
   t.true(Math.abs(pos - g.positiveMass) < 0.05, `q mass of θ > 0: ${pos} vs grid ${g.positiveMass}`);
