@@ -2,7 +2,7 @@
  * Beta(α, β) on (0, 1).  T(x) = [log x, log(1 − x)],  η = [α − 1, β − 1],
  * A(η) = log B(α, β),  h(x) = 1.
  */
-import { ExponentialFamily, type SupportViolation, checkParam } from "./family.js";
+import { ExponentialFamily, type SupportViolation, checkParam , noInteriorMode } from "./family.js";
 import { VireoError, fmt } from "../errors.js";
 import { betaln, digamma } from "../special/functions.js";
 import { sampleBeta } from "../random/samplers.js";
@@ -85,6 +85,16 @@ export class BetaFamily extends ExponentialFamily<number, BetaParams> {
     return (a * b) / (s * s * (s + 1));
   }
 
+  /**
+   * (α − 1)/(α + β − 2); through the logit bijector log|J| = log x + log(1 − x) adds 1 to both:
+   * α/(α + β).
+   */
+  override mode(eta: Float64Array, out: Float64Array, unconstrained: boolean, where = this.key): boolean {
+    const a = eta[0]! + (unconstrained ? 1 : 0), b = eta[1]! + (unconstrained ? 1 : 0);
+    if (!(a >= 0 && b >= 0 && a + b > 0)) noInteriorMode(where, `α${unconstrained ? "" : " − 1"} = ${fmt(a)}, β${unconstrained ? "" : " − 1"} = ${fmt(b)} must be ≥ 0 and not both 0`);
+    out[0] = a / (a + b);
+    return true;
+  }
   override get supportBijector(): Transform {
     return logitTransform;
   }

@@ -2,7 +2,7 @@
  * Dirichlet(α) on the (K−1)-simplex.  T(x) = log x,  η = α − 1,
  * A(η) = Σ log Γ(α_k) − log Γ(Σ α_k),  E[log x_k] = ψ(α_k) − ψ(α₀),  h = 1.
  */
-import { ExponentialFamily, checkParam, checkLength, familyConstructor, type SupportViolation } from "./family.js";
+import { ExponentialFamily, checkParam, checkLength, familyConstructor, type SupportViolation , noInteriorMode } from "./family.js";
 import { VireoError, fmt } from "../errors.js";
 import { gammaln, digamma } from "../special/functions.js";
 import { sampleDirichlet } from "../random/samplers.js";
@@ -106,6 +106,22 @@ export class DirichletFamily extends ExponentialFamily<Float64Array, DirichletPa
     });
   }
 
+  /**
+   * (α_k − 1)/Σ(α_j − 1); through stick-breaking log|J| = Σ_k log x_k (the triangular Jacobian
+   * telescopes), which adds 1 to every η_k: α_k/Σα_j.
+   */
+  override mode(eta: Float64Array, out: Float64Array, unconstrained: boolean, where = this.key): boolean {
+    const K = this.dim, shift = unconstrained ? 1 : 0;
+    let total = 0;
+    for (let k = 0; k < K; k++) {
+      const a = eta[k]! + shift;
+      if (!(a >= 0)) noInteriorMode(where, `α_${k}${unconstrained ? "" : " − 1"} = ${fmt(a)} is negative`);
+      total += a;
+    }
+    if (!(total > 0)) noInteriorMode(where, `Σ(α_k${unconstrained ? "" : " − 1"}) = ${fmt(total)} is not positive`);
+    for (let k = 0; k < K; k++) out[k] = (eta[k]! + shift) / total;
+    return true;
+  }
   override get supportBijector(): Transform {
     return stickBreaking;
   }

@@ -9,6 +9,11 @@
  */
 import type { Generator } from "../random/generator.js";
 import { VireoError, fmt } from "../errors.js";
+
+/** Throws the error every `mode` gives when η has no interior mode. */
+export function noInteriorMode(where: string, what: string): never {
+  throw new VireoError("INVALID_MODEL", `${where}: the point estimate has no interior mode (${what}); give the variable a proper prior, or fit it with a distribution q instead of pointMass().`);
+}
 import type { Transform } from "../variational/transform.js";
 
 export abstract class ExponentialFamily<X = unknown, P = unknown> {
@@ -230,6 +235,18 @@ export abstract class ExponentialFamily<X = unknown, P = unknown> {
    */
   get supportBijector(): Transform | null {
     return null;
+  }
+
+  /**
+   * The mode of h(x) exp⟨η, T(x)⟩, written to `out` (valueSize numbers): the closed-form point a
+   * point-mass q takes next to conjugate factors whose messages sum to η (EM's M-step, MAP).
+   * With `unconstrained`, the mode of the density of z = T⁻¹(x) under the family's own
+   * `supportBijector` (log|det J| folded into η, where it is linear in T(x)), returned as x.
+   * Returns false when the family has no closed form (the point is then fitted by gradient
+   * steps); throws INVALID_MODEL when η has no interior mode (e.g. a Gamma with shape < 1).
+   */
+  mode(_eta: Float64Array, _out: Float64Array, _unconstrained: boolean, _where = this.key): boolean {
+    return false;
   }
 
   /**

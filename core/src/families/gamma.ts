@@ -2,7 +2,7 @@
  * Gamma(shape a, rate b) on (0, ∞).  T(x) = [log x, x],  η = [a − 1, −b],
  * A(η) = log Γ(a) − a log b,  h(x) = 1.
  */
-import { ExponentialFamily, type SupportViolation, checkParam } from "./family.js";
+import { ExponentialFamily, type SupportViolation, checkParam , noInteriorMode } from "./family.js";
 import { VireoError, fmt } from "../errors.js";
 import { gammaln, digamma } from "../special/functions.js";
 import { sampleGamma } from "../random/samplers.js";
@@ -88,6 +88,15 @@ export class GammaFamily extends ExponentialFamily<number, GammaParams> {
     return (eta[0]! + 1) / (eta[1]! * eta[1]!);
   }
 
+  /**
+   * (a − 1)/b = η₀/(−η₁); through the log bijector log|J| = log x adds 1 to η₀: a/b.
+   */
+  override mode(eta: Float64Array, out: Float64Array, unconstrained: boolean, where = this.key): boolean {
+    const a1 = eta[0]! + (unconstrained ? 1 : 0), b = -eta[1]!;
+    if (!(b > 0 && a1 > 0)) noInteriorMode(where, `shape${unconstrained ? "" : " − 1"} = ${fmt(a1)} and rate = ${fmt(b)} must both be positive`);
+    out[0] = a1 / b;
+    return true;
+  }
   override get supportBijector(): Transform {
     return logTransform;
   }

@@ -3,7 +3,7 @@
  * A(η) = ½ μᵀΛμ − ½ log|Λ|,  h(x) = (2π)^{−d/2}.  Matrices are dense row-major; η₂ is kept
  * symmetric, and every routine reads it through its symmetric part.
  */
-import { ExponentialFamily, checkParam, checkLength, checkSymmetric, familyConstructor, type SupportViolation } from "./family.js";
+import { ExponentialFamily, checkParam, checkLength, checkSymmetric, familyConstructor, type SupportViolation , noInteriorMode } from "./family.js";
 import { VireoError } from "../errors.js";
 import { LOG_2PI } from "../special/functions.js";
 import {
@@ -184,6 +184,20 @@ export class MvNormalFamily extends ExponentialFamily<Float64Array, MvNormalPara
     return Float64Array.from({ length: d }, (_, i) => S[i * d + i]!);
   }
 
+  /** The mean Λ⁻¹η₁ with Λ = −2η₂ (identity bijector: the same in z). */
+  override mode(eta: Float64Array, out: Float64Array, _unconstrained: boolean, where = this.key): boolean {
+    const d = this.dim, lambda = new Float64Array(d * d);
+    for (let i = 0; i < d * d; i++) lambda[i] = -2 * eta[d + i]!;
+    let L: Float64Array;
+    try {
+      L = cholesky(lambda, d, `${where} precision −2η₂`);
+    } catch (e) {
+      noInteriorMode(where, (e as Error).message);
+    }
+    for (let i = 0; i < d; i++) out[i] = eta[i]!;
+    choleskySolveInPlace(L, d, out);
+    return true;
+  }
   override get supportBijector(): Transform {
     return identityTransform;
   }

@@ -2,7 +2,7 @@
  * Normal(mean, variance) on ℝ.  T(x) = [x, x²],  η = [μ/σ², −1/(2σ²)],
  * A(η) = −η₁²/(4η₂) − ½ log(−2η₂),  h(x) = (2π)^{-1/2}.
  */
-import { ExponentialFamily, type SupportViolation, checkParam } from "./family.js";
+import { ExponentialFamily, type SupportViolation, checkParam , noInteriorMode } from "./family.js";
 import { VireoError, fmt } from "../errors.js";
 import { LOG_2PI } from "../special/functions.js";
 import { sampleStandardNormal } from "../random/samplers.js";
@@ -98,6 +98,12 @@ export class NormalFamily extends ExponentialFamily<number, NormalParams> {
     return -0.5 / eta[1]!;
   }
 
+  /** The mean −η₀/(2η₁) (identity bijector: the same in z). */
+  override mode(eta: Float64Array, out: Float64Array, _unconstrained: boolean, where = this.key): boolean {
+    if (!(eta[1]! < 0)) noInteriorMode(where, `precision −2η₁ = ${fmt(-2 * eta[1]!)} is not positive`);
+    out[0] = -eta[0]! / (2 * eta[1]!);
+    return true;
+  }
   override get supportBijector(): Transform {
     return identityTransform;
   }

@@ -4,7 +4,7 @@
  * A(η) = ν/2 log|V| + νd/2 log 2 + log Γ_d(ν/2),  h = 1,
  * E[log|X|] = ψ_d(ν/2) + d log 2 + log|V|,  E[X] = νV.
  */
-import { ExponentialFamily, checkParam, checkLength, checkSymmetric, familyConstructor, type SupportViolation } from "./family.js";
+import { ExponentialFamily, checkParam, checkLength, checkSymmetric, familyConstructor, type SupportViolation , noInteriorMode } from "./family.js";
 import { VireoError, fmt } from "../errors.js";
 import { mvgammaln, mvdigamma, LN2 } from "../special/functions.js";
 import { cholesky, logDetFromCholesky, inverseFromCholesky } from "../linalg/dense.js";
@@ -150,6 +150,25 @@ export class WishartFamily extends ExponentialFamily<Float64Array, WishartParams
   }
 
   private bijector: Transform | null = null;
+  /**
+   * (ν − d − 1)V = η₀ (−η₂)⁻¹ in X itself; the Cholesky bijector's Jacobian is not linear in
+   * T(X), so the unconstrained mode has no closed form here (false: gradient steps).
+   */
+  override mode(eta: Float64Array, out: Float64Array, unconstrained: boolean, where = this.key): boolean {
+    if (unconstrained) return false;
+    const d = this.dim, a = eta[0]!, m = new Float64Array(d * d);
+    if (!(a > 0)) noInteriorMode(where, `(ν − d − 1)/2 = ${fmt(a)} is not positive`);
+    for (let i = 0; i < d * d; i++) m[i] = -eta[1 + i]!;
+    let L: Float64Array;
+    try {
+      L = cholesky(m, d, `${where} −η₂`);
+    } catch (e) {
+      noInteriorMode(where, (e as Error).message);
+    }
+    inverseFromCholesky(L, d, out);
+    for (let i = 0; i < d * d; i++) out[i] = out[i]! * a;
+    return true;
+  }
   override get supportBijector(): Transform {
     return (this.bijector ??= choleskyTransform(this.dim));
   }

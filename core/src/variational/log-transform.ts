@@ -20,4 +20,7 @@ export const logTransform: Transform = {
     }
     return s;
   },
+  inverseValue(x, z) {
+    for (let i = 0; i < x.length; i++) z[i] = Math.log(x[i]!);
+  },
 };

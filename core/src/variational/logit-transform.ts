@@ -23,4 +23,7 @@ export const logitTransform: Transform = {
     }
     return s;
   },
+  inverseValue(x, z) {
+    for (let i = 0; i < x.length; i++) z[i] = Math.log(x[i]!) - Math.log1p(-x[i]!);
+  },
 };

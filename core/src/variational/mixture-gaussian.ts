@@ -20,7 +20,7 @@ import { slice, gather } from "../autodiff/indexing.js";
 import { sum, logsumexp } from "../autodiff/reduce.js";
 import { matmul } from "../autodiff/matmul.js";
 import { lowerFromPacked, triSolve } from "../autodiff/triangular.js";
-import { type VariationalFamily, type DrawWithLogDensity, requireDim } from "./family.js";
+import { type VariationalFamily, type VariationalFamilyFactory, type DrawWithLogDensity, requireDim } from "./family.js";
 
 export interface MixtureGaussianOptions {
   /** "full" (default) or "diagonal" component covariances. */
@@ -234,7 +234,19 @@ export class MixtureGaussianQ implements VariationalFamily {
   }
 }
 
-/** A K-component Gaussian mixture family of dimension d. */
-export function mixtureGaussian(d: number, K: number, options?: MixtureGaussianOptions): MixtureGaussianQ {
-  return new MixtureGaussianQ(d, K, options);
+/**
+ * A K-component Gaussian mixture family: `mixtureGaussian(d, K)` of dimension d, or
+ * `mixtureGaussian({ components: K, ... })` unsized, for a variable of the model graph to size
+ * (one mixture over the variable's whole value: it does not factorise over plate rows).
+ */
+export function mixtureGaussian(options: MixtureGaussianOptions & { readonly components: number }): VariationalFamilyFactory;
+export function mixtureGaussian(d: number, K: number, options?: MixtureGaussianOptions): MixtureGaussianQ;
+export function mixtureGaussian(d: number | (MixtureGaussianOptions & { readonly components: number }), K?: number, options?: MixtureGaussianOptions): MixtureGaussianQ | VariationalFamilyFactory {
+  if (typeof d === "number") return new MixtureGaussianQ(d, K!, options);
+  const { components, ...rest } = d;
+  requireDim(components, "mixtureGaussian components");
+  return {
+    kind: "variational-family-factory", name: "MixtureGaussian", factorises: false,
+    create: (dim) => new MixtureGaussianQ(dim, components, rest),
+  };
 }

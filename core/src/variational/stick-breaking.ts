@@ -93,4 +93,13 @@ export const stickBreaking: Transform = {
     x[m] = s;
     return ld;
   },
+  inverseValue(x, z) {
+    const m = x.length - 1;
+    let s = 1;
+    for (let k = 0; k < m; k++) {
+      const u = x[k]! / s;
+      z[k] = Math.log(u) - Math.log1p(-u) + Math.log(m - k);
+      s -= x[k]!;
+    }
+  },
 };

@@ -17,6 +17,8 @@ export interface Transform {
   logDetJacobian(z: TNode): TNode;
   /** x = T(z) into `x`; returns log|det ∂T/∂z|. */
   forwardValue(z: Float64Array, x: Float64Array): number;
+  /** z = T⁻¹(x) into `z` (a point-mass q set in closed form goes back to its unconstrained point). */
+  inverseValue?(x: Float64Array, z: Float64Array): void;
   /** Length of z for a value x of length `size` (default: the same length). */
   inputSize?(size: number): number;
   /** True when T maps each entry on its own, so a whole plate of values maps in one call. */
@@ -38,5 +40,8 @@ export const identityTransform: Transform = {
   forwardValue(z, x) {
     x.set(z);
     return 0;
+  },
+  inverseValue(x, z) {
+    z.set(x);
   },
 };

@@ -11,3 +11,4 @@ export { topicWords, type TopicWordsOptions } from "./charts/topic-words.js";
 export { tracks, type TrackSeries, type TrackOptions } from "./charts/track.js";
 export { imageGrid, type ImageGridOptions } from "./charts/image-grid.js";
 export { calibration, type CalibrationSeries, type CalibrationOptions } from "./charts/calibration.js";
+export { imageGridPng, type ImageGridPngOptions } from "./image-grid.js";

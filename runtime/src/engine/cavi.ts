@@ -5,7 +5,7 @@
  * from a snapshot with the ELBO checked after every update, and a diagnostic names the update
  * that lowered it.
  */
-import { VireoError, Generator, ConvergenceMonitor, type ConvergenceOptions } from "@vireo/core";
+import { VireoError, Generator, ConvergenceMonitor, psis, describeBound, validateBound, type Bound, type ConvergenceOptions } from "@vireo/core";
 import type { Model } from "../model/spec.js";
 import { bindData, type DataBinding } from "./bind.js";
 import { compile, initialise, type CompiledState, type VariableState } from "./state.js";
@@ -15,7 +15,7 @@ import { elbo, elboTerms, collapsePlan, type Collapsed, type ElboTerms } from ".
 import { Posterior } from "./posterior.js";
 import { GradientPosterior } from "./gradient-posterior.js";
 import { gradientVariables, type GradientOptions } from "./gradient.js";
-import { monteCarloElbo, freshElbo, type ElboEstimate } from "./mc-elbo.js";
+import { monteCarloElbo, freshElbo, freshLogRatios, boundFromLogRatios, type ElboEstimate } from "./mc-elbo.js";
 import { seedMixtureComponents } from "./seed-components.js";
 import { checkCaviOptions } from "./options.js";
 import { posteriorRecord } from "./posterior-record.js";
@@ -69,6 +69,40 @@ export interface CaviGradientOptions extends GradientOptions {
   readonly elboSamples?: number;
   /** Polyak–Ruppert averaging of every q's λ over the sweeps from this one on (default: none). */
   readonly averageFrom?: number;
+  /**
+   * Fresh joint draws of the gradient-fitted variables behind the returned bound (when it is not
+   * the ELBO) and the PSIS check (default 1000; 0 skips both).
+   */
+  readonly checkDraws?: number;
+  /** The bound evaluated at the returned q from those draws (default: the one optimised, `bound`). */
+  readonly evaluate?: Bound;
+}
+
+/** Which bound a fit optimised, which it evaluated at the returned q, and the estimate. */
+export interface BoundReport {
+  /** e.g. "ELBO", "IWAE(K=8)", "Rényi(α=0.5, K=8)". */
+  readonly optimised: string;
+  readonly evaluated: string;
+  readonly value: number;
+  /** Monte Carlo standard error (0 for an exact fit). */
+  readonly standardError: number;
+}
+
+/**
+ * Pareto-smoothed importance sampling of the gradient-fitted variables' q against the target
+ * their Markov blankets define (the model's joint when every random variable is gradient-fitted):
+ * k̂ > threshold (0.7 for a thousand draws or more) means "do not trust q".
+ */
+export interface PsisReport {
+  readonly khat: number;
+  readonly threshold: number;
+  readonly reliable: boolean;
+  /** PSIS estimate of log p(y) (exact terms plus the smoothed log mean ratio). */
+  readonly logEvidence: number;
+  readonly ess: number;
+  readonly draws: number;
+  /** A sentence for logs when k̂ is above the threshold. */
+  readonly warning?: string;
 }
 
 /** An ELBO decrease, with the update that caused it. */
@@ -108,6 +142,10 @@ export interface CaviResult {
   readonly elboEstimate: number;
   /** Monte Carlo standard error of elboEstimate (0 for an exact fit). */
   readonly elboStandardError: number;
+  /** The bound optimised and evaluated (the ELBO unless `gradient.bound` chose IWAE / Rényi). */
+  readonly bound?: BoundReport;
+  /** The PSIS check of the gradient-fitted q (null for closed-form fits and point masses). */
+  readonly psis?: PsisReport | null;
 }
 
 /** Relative size of an ELBO drop that counts as round-off, not a decrease. */
@@ -269,6 +307,7 @@ function runOnce(model: Model, options: CaviOptions, seed: number, seeded: boole
     posteriors: engine.posteriors(), elbo: trace, iterations: trace.length, converged,
     schedule: engine.schedule.map((v) => v.name), diagnostics, seed,
     elboEstimate: trace[trace.length - 1] ?? NaN, elboStandardError: 0,
+    bound: { optimised: "ELBO", evaluated: "ELBO", value: trace[trace.length - 1] ?? NaN, standardError: 0 }, psis: null,
   };
 }
 
@@ -279,7 +318,11 @@ function runOnce(model: Model, options: CaviOptions, seed: number, seeded: boole
  */
 function runStochastic(state: CompiledState, options: CaviOptions, seed: number, seeded: boolean): CaviResult {
   const g = options.gradient ?? {};
-  const maxIterations = options.maxIterations ?? 5000;
+  // Point masses updated in closed form (EM / MAP) make the sweeps deterministic: the exact
+  // ELBO rule (tolerance) stops them, as in plain CAVI.
+  const deterministic = gradientVariables(state).every((gv) => gv.closedFormMode !== null);
+  const tolerance = options.tolerance ?? 1e-10;
+  const maxIterations = options.maxIterations ?? (deterministic ? 500 : 5000);
   const elboSamples = g.elboSamples ?? 500;
   const averageFrom = g.averageFrom ?? Infinity;
   if (!(Number.isInteger(elboSamples) && elboSamples >= 2)) throw new VireoError("INVALID_OPTION", `cavi: gradient.elboSamples must be an integer ≥ 2, got ${elboSamples}.`, { parameter: "elboSamples" });
@@ -288,7 +331,7 @@ function runStochastic(state: CompiledState, options: CaviOptions, seed: number,
   initialise(state, rng, options.init);
   if (seeded) for (const z of seedMixtureComponents(state, rng, new Set(Object.keys(options.init ?? {})))) updateVariable(z);
   const engine = new CaviEngine(state, options.schedule);
-  const monitor = g.convergence === false ? null : new ConvergenceMonitor(g.convergence ?? { window: 100, tol: 1e-3, patience: 2 });
+  const monitor = g.convergence === false || deterministic ? null : new ConvergenceMonitor(g.convergence ?? { window: 100, tol: 1e-3, patience: 2 });
   const fits = gradientVariables(state).map((gv) => gv.fit);
   const averages = fits.map((f) => new Float64Array(f.lambda.length));
   let averaged = 0;
@@ -309,18 +352,52 @@ function runStochastic(state: CompiledState, options: CaviOptions, seed: number,
       converged = true;
       break;
     }
+    const prev = trace[trace.length - 2];
+    if (deterministic && g.convergence !== false && prev !== undefined && Math.abs(value - prev) <= tolerance * Math.abs(value)) {
+      converged = true;
+      break;
+    }
   }
   if (averaged > 0) fits.forEach((f, i) => f.lambda.set(averages[i]!));
   const fresh = freshElbo(state, elboSamples, rng);
   if (!Number.isFinite(fresh.value)) {
     throw new VireoError("NUMERICAL_FAILURE", `CAVI with gradient-fitted variables: the final ELBO estimate is ${fresh.value}. Check the data scale, the priors and the learning rate.`);
   }
+  const { bound, psis: check } = checkFit(state, fresh, g, rng);
   return {
     posteriors: engine.posteriors(), elbo: trace, iterations: trace.length, converged,
     schedule: engine.schedule.map((v) => v.name), diagnostics: [], seed,
-    elboEstimate: fresh.value, elboStandardError: fresh.standardError,
+    elboEstimate: fresh.value, elboStandardError: fresh.standardError, bound, psis: check,
     // Noisy fits stop on the windowed ELBO rule or the sweep limit; parameters are not compared.
     stoppedBy: converged ? "elbo" : "max-iterations", parameterChange: NaN, elboTerms: null,
+  };
+}
+
+/**
+ * The bound report and PSIS check of a fit with gradient-fitted variables, from `checkDraws` fresh
+ * joint draws (the ELBO itself is `fresh`). Point masses have no density to weight against: no
+ * PSIS for them, and their bound is the ELBO.
+ */
+function checkFit(state: CompiledState, fresh: ElboEstimate, g: CaviGradientOptions, rng: Generator): { bound: BoundReport; psis: PsisReport | null } {
+  const grads = gradientVariables(state);
+  const chosen = grads[0]?.bound ?? { kind: "elbo" as const };
+  const name = describeBound(chosen);
+  const evaluate = g.evaluate === undefined ? chosen : validateBound(g.evaluate, "cavi: gradient.evaluate");
+  const elboReport: BoundReport = { optimised: name, evaluated: "ELBO", value: fresh.value, standardError: fresh.standardError };
+  const draws = g.checkDraws ?? 1000;
+  if (!(Number.isInteger(draws) && draws >= 0)) throw new VireoError("INVALID_OPTION", `cavi: gradient.checkDraws must be an integer ≥ 0, got ${draws}.`, { parameter: "checkDraws" });
+  if (draws === 0 || grads.some((gv) => gv.fit.q.degenerate === true)) return { bound: { ...elboReport, optimised: grads.every((gv) => gv.closedFormMode !== null) ? "ELBO" : name }, psis: null };
+  if (draws < 100) throw new VireoError("INVALID_OPTION", `cavi: gradient.checkDraws must be 0 (no check) or ≥ 100 (PSIS fits a tail to the largest ratios), got ${draws}.`, { parameter: "checkDraws" });
+  const { exact, logRatios } = freshLogRatios(state, draws, rng);
+  const bound = evaluate.kind === "elbo" ? elboReport : { optimised: name, evaluated: describeBound(evaluate), ...boundFromLogRatios(logRatios, evaluate, exact) };
+  const p = psis(logRatios);
+  const names = grads.map((gv) => `'${gv.variable.name}'`).join(", ");
+  return {
+    bound,
+    psis: {
+      khat: p.khat, threshold: p.threshold, reliable: p.reliable, logEvidence: exact + p.logMeanRatio, ess: p.ess, draws,
+      ...(p.reliable ? {} : { warning: `PSIS k̂ = ${p.khat.toFixed(2)} > ${p.threshold.toFixed(2)}: q of ${names} is too far from its target to trust; choose a richer family (fullRankGaussian(), flowQ(...), mixtureGaussian({ components }))` }),
+    },
   };
 }
 

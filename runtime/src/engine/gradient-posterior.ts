@@ -4,7 +4,7 @@
  * draws. With the identity bijector the moments are q's own, exactly; through another bijector
  * they are Monte Carlo averages over a fixed-seed set of draws (MOMENT_DRAWS).
  */
-import { Generator, type ExponentialFamily, type Transform, type VariationalFamily } from "@vireo/core";
+import { Generator, PointMassQ, type ExponentialFamily, type Transform, type VariationalFamily } from "@vireo/core";
 import { VireoError } from "@vireo/core";
 import { Posterior } from "./posterior.js";
 import type { GradientFit } from "./gradient.js";
@@ -69,7 +69,10 @@ export class GradientPosterior extends Posterior {
     if (this.moments !== null) return this.moments;
     const m = this.count * this.family.valueSize;
     const mean = new Float64Array(m), variance = new Float64Array(m);
-    if (this.bijector.name === "identity") {
+    if (this.q instanceof PointMassQ) {
+      // A point: its value through the bijector, exactly (no draws), and no spread.
+      this.bijector.forwardValue(this.lambda, mean);
+    } else if (this.bijector.name === "identity") {
       this.q.mean(this.lambda, mean);
       this.q.variance(this.lambda, variance);
     } else {

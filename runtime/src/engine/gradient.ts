@@ -11,15 +11,20 @@
  * Rao–Blackwellises the score-function estimator. The estimator is the black-box-VI one
  * (bbvi/estimator.ts) over a one-latent model made of that blanket.
  *
+ * A point-mass q whose neighbours are all conjugate needs no gradient: its blanket is
+ * ⟨M, T(x)⟩ + log|J(z)|, maximised in closed form by the mode of the conjugate posterior the
+ * messages define (the family's `mode`, through its own bijector or the identity). That is EM's
+ * M-step (and MAP of a conjugate model) exactly, one update per sweep (`modeStep`).
+ *
  * After the step the variable's statistics buffer holds the Monte Carlo mean of T(x_s) over the
  * step's draws, so conjugate neighbours compute their messages and energies from it like from any
  * other variable; the draws themselves stay in the state for the ELBO and for density factors
  * shared with other gradient-fitted variables.
  */
 import {
-  VireoError, Generator, Tape, adam, constantSchedule, guardedStep, isVariationalFactory, statsDot, statsOfValues, needsLogDensityEntropy, strataOf, entropyEstimate,
-  transformInputSize, meanFieldGaussian, ad,
-  type Optimizer, type OptimizerState, type Schedule, type Transform, type VariationalFamily, type TNode,
+  VireoError, Generator, Tape, adam, PointMassQ, constantSchedule, guardedStep, isVariationalFactory, statsDot, statsOfValues, needsLogDensityEntropy, strataOf, entropyEstimate,
+  transformInputSize, meanFieldGaussian, ad, validateBound, sampleWithLogDensity,
+  type Bound, type Optimizer, type OptimizerState, type Schedule, type Transform, type VariationalFamily, type TNode,
 } from "@vireo/core";
 import { isDensityNode, type NodeContext } from "@vireo/nodes";
 import { bbviModel, type BbviFactorSpec, type EstimatorChoice } from "../bbvi/model.js";
@@ -37,6 +42,13 @@ export interface GradientOptions {
   readonly schedule?: Schedule;
   /** Score-function terms use only the variable's Markov blanket (default true). */
   readonly raoBlackwell?: boolean;
+  /**
+   * The objective each gradient-fitted variable's step ascends (default elboBound()):
+   * iwaeBound(K) or renyiBound(α, K) over its Markov blanket, the other variables' q held fixed.
+   * Still a lower bound on log p(y) (log-sum-exp is convex, so the mean-field energy inside it
+   * only lowers it). Needs reparameterised q.
+   */
+  readonly bound?: Bound;
 }
 
 /**
@@ -115,13 +127,6 @@ export function resolveFit(v: VariableSpec, count: number, options: GradientOpti
     }
     q = choice.create(count * zSize);
   }
-  if (strataOf(q) > 1) {
-    throw new VireoError(
-      "INVALID_MODEL",
-      `Variable '${v.name}': ${q.name} is drawn one component at a time (stratified, weighted by π), which the graph's per-variable gradient step does not support yet; fit this model with createBbvi (bbviModel) for now, or use a flow, Gaussian or point-mass q here.`,
-      { variable: v.name },
-    );
-  }
   const expected = count * zSize;
   if (q.dim !== expected || q.discrete) {
     throw new VireoError(
@@ -149,6 +154,15 @@ export class GradientVariable {
   readonly drawStats: Float64Array[];
   /** log|det J| at each draw. */
   readonly logDet: Float64Array;
+  /** The objective of the steps (ELBO, IWAE or Rényi over the blanket). */
+  readonly bound: Bound;
+  /**
+   * True when the step's own draws are not S plain draws of q (stratified mixture draws, or the
+   * K·S draws of an IWAE / Rényi step): S plain draws follow each step for the statistics and
+   * the ELBO.
+   */
+  readonly redrawAfterStep: boolean;
+  private readonly state: CompiledState;
   /** H[q(z)] at the λ of the draws. */
   entropy = 0;
   /** Σ of the conjugate neighbours' (scaled) messages, count × size. */
@@ -163,6 +177,11 @@ export class GradientVariable {
   private readonly z: Float64Array;
   private readonly valueTape = new Tape();
   private readonly model: Model;
+  /**
+   * Set when q is a point mass with only conjugate neighbours and the family has a closed-form
+   * mode for the bijector (identity: the mode of x; the family's own bijector: the mode of z).
+   */
+  readonly closedFormMode: { readonly unconstrained: boolean; readonly point: Float64Array; readonly z: Float64Array } | null;
   /** Buffers of the exact (sigma-point) statistics, or null when they come from draws. */
   private readonly exact: { factor: Float64Array; point: Float64Array; mean: Float64Array; stats: Float64Array } | null;
 
@@ -173,8 +192,14 @@ export class GradientVariable {
       throw new VireoError("INVALID_OPTION", `gradient.samples must be an integer ≥ 2 (the ELBO's standard error needs two draws), got ${S}.`, { parameter: "samples" });
     }
     const v = variable, fam = v.family!, n = v.count * fam.valueSize;
-    this.draws = Array.from({ length: S }, () => new Float64Array(n));
-    this.drawStats = Array.from({ length: S }, () => new Float64Array(v.count * fam.size));
+    this.state = state;
+    this.bound = validateBound(options.bound ?? { kind: "elbo" }, "gradient");
+    const strata = strataOf(fit.q), perGroup = (this.bound.kind === "elbo" ? 1 : this.bound.K) * strata;
+    this.redrawAfterStep = perGroup > 1;
+    // The estimator evaluates the blanket at every draw of its objective: one slot each.
+    const slots = S * perGroup;
+    this.draws = Array.from({ length: slots }, () => new Float64Array(n));
+    this.drawStats = Array.from({ length: slots }, () => new Float64Array(v.count * fam.size));
     this.logDet = new Float64Array(S);
     this.message = new Float64Array(v.count * fam.size);
     this.densityFactors = v.densityFactors;
@@ -182,6 +207,7 @@ export class GradientVariable {
     this.loss = new Float64Array(fit.q.nParams);
     this.z = new Float64Array(fit.q.dim);
     const d = fit.q.dim;
+    this.closedFormMode = closedFormModeOf(v, fit);
     this.exact = v.count === 1 && fit.bijector.name === "identity" && fam.quadraticStats && typeof fit.q.covarianceFactor === "function"
       ? { factor: new Float64Array(2 * d * d), point: new Float64Array(d), mean: new Float64Array(d), stats: new Float64Array(fam.size) }
       : null;
@@ -210,7 +236,7 @@ export class GradientVariable {
       factors: [conjugate, ...density],
     });
     this.estimator = new ElboGradientEstimator(model, new Tape(), {
-      samples: S, reparam: [fit.reparam], raoBlackwell: options.raoBlackwell ?? true, baseline: "running", baselineDecay: 0.9,
+      samples: S, reparam: [fit.reparam], raoBlackwell: options.raoBlackwell ?? true, baseline: "running", baselineDecay: 0.9, bound: this.bound,
     });
   }
 
@@ -220,6 +246,33 @@ export class GradientVariable {
     fit.q.sample(fit.lambda, rng, this.z);
     this.logDet[s] = fit.bijector.forwardValue(this.z, this.draws[s]!);
     statsOfValues(v.family!, this.draws[s]!, v.count, this.drawStats[s]!);
+  }
+
+  /** Like drawSlot, and returns log q(z) of the draw (for bounds other than the ELBO and for PSIS). */
+  drawSlotWithLogDensity(s: number, rng: Generator): number {
+    const { fit, variable: v } = this;
+    const logq = sampleWithLogDensity(fit.q, fit.lambda, rng, this.z);
+    this.logDet[s] = fit.bijector.forwardValue(this.z, this.draws[s]!);
+    statsOfValues(v.family!, this.draws[s]!, v.count, this.drawStats[s]!);
+    return logq;
+  }
+
+  /**
+   * S plain draws of q after a step whose own draws were stratified or importance-weighted: the
+   * statistics, Jacobians and density values the ELBO reads, and H[q] as −mean log q (unbiased).
+   */
+  private redrawPlain(): void {
+    const rng = this.requireGenerator(), S = this.samples;
+    let logq = 0;
+    for (let s = 0; s < S; s++) logq += this.drawSlotWithLogDensity(s, rng);
+    for (const f of this.densityFactors) {
+      for (let s = 0; s < S; s++) {
+        this.valueTape.reset();
+        f.density!.values[s] = densityOnTape(this.state, f, this.valueTape, s, null, null).value[0]!;
+      }
+    }
+    this.entropy = -logq / S;
+    this.averageStats();
   }
 
   /** Draws S fresh values from q (numerically) into the draw buffers and sets the statistics to their mean. */
@@ -255,10 +308,36 @@ export class GradientVariable {
     }
     this.entropy = estimate - sampled / this.samples;
     this.averageStats();
+    if (this.redrawAfterStep) this.redrawPlain();
     for (let i = 0; i < this.grad.length; i++) this.loss[i] = -this.grad[i]!;
     const outcome = guardedStep(fit.optimizer, fit.lambda, this.loss, fit.optimizerState, fit.schedule.rate(fit.optimizerState.step));
     fit.steps++;
     if (!outcome.applied) fit.skipped++;
+  }
+
+  /**
+   * The closed-form update of a point mass (see `closedFormMode`): each instance's point becomes
+   * the mode of h(x) exp⟨M, T(x)⟩ (through the bijector's Jacobian where q lives on z), with M the
+   * sum of the conjugate messages (`scale`d, plus `extra`); λ = T⁻¹(x̂).
+   */
+  modeStep(scale: ((f: FactorState) => number) | undefined, extra: Float64Array | undefined): void {
+    const cf = this.closedFormMode!, { fit, variable: v } = this, fam = v.family!;
+    sumConjugate(v, this.message, scale);
+    if (extra) for (let i = 0; i < this.message.length; i++) this.message[i] = this.message[i]! + extra[i]!;
+    const k = fam.size, zs = cf.z.length;
+    for (let n = 0; n < v.count; n++) {
+      const where = `'${v.name}'${v.count > 1 ? ` instance ${n}` : ""} (point mass, ${fam.key})`;
+      fam.mode(this.message.subarray(n * k, (n + 1) * k), cf.point, cf.unconstrained, where);
+      fit.bijector.inverseValue!(cf.point, cf.z);
+      for (let j = 0; j < zs; j++) {
+        if (!Number.isFinite(cf.z[j])) {
+          throw new VireoError("NUMERICAL_FAILURE", `Update of ${where}: the mode ${Array.from(cf.point).join(", ")} lies on the edge of the support; give the variable a proper prior.`, { variable: v.name, row: n });
+        }
+      }
+      fit.lambda.set(cf.z, n * zs);
+    }
+    fit.steps++;
+    this.redraw();
   }
 
   /** Whether the statistics are exact (sigma points) rather than a mean over draws. */
@@ -313,6 +392,33 @@ export class GradientVariable {
       throw new VireoError("INVALID_STATE", `Gradient-fitted '${this.variable.name}' has no generator: initialise the state (initialise(state, rng)) before updating it.`, { variable: this.variable.name });
     }
     return this.rng;
+  }
+}
+
+/** The closed-form mode set-up of a point-mass variable, or null when it takes gradient steps. */
+function closedFormModeOf(v: VariableState, fit: GradientFit): GradientVariable["closedFormMode"] {
+  const fam = v.family!;
+  if (!(fit.q instanceof PointMassQ) || v.densityFactors.length > 0 || fit.bijector.inverseValue === undefined) return null;
+  const unconstrained = fit.bijector !== fam.supportBijector ? false : fit.bijector.name !== "identity";
+  if (fit.bijector !== fam.supportBijector && fit.bijector.name !== "identity") return null;
+  // Ask the family once, at its starting point's statistics layout, whether it has a closed form.
+  const point = new Float64Array(fam.valueSize), z = new Float64Array(transformInputSize(fit.bijector, fam.valueSize));
+  if (!hasMode(fam, unconstrained, point)) return null;
+  return { unconstrained, point, z };
+}
+
+/** Whether `fam.mode` has a closed form (a probe at a proper η; an error there still means "yes"). */
+function hasMode(fam: NonNullable<VariableState["family"]>, unconstrained: boolean, out: Float64Array): boolean {
+  let eta: Float64Array;
+  try {
+    eta = fam.startingPoint();
+  } catch {
+    eta = new Float64Array(fam.size);
+  }
+  try {
+    return fam.mode(eta, out, unconstrained);
+  } catch {
+    return true;
   }
 }
 

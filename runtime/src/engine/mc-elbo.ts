@@ -9,7 +9,7 @@
  * is linear in each edge's statistics), density factors give log g(x_s), and each variable adds
  * H[q(z)] + log|det J(z_s)|. The per-draw totals give the estimate and its standard error.
  */
-import { Tape, type Generator } from "@vireo/core";
+import { Tape, VireoError, describeBound, type Bound, type Generator } from "@vireo/core";
 import type { CompiledState, FactorState, VariableState } from "./state.js";
 import { densityOnTape, gradientVariables, type GradientVariable } from "./gradient.js";
 
@@ -138,4 +138,56 @@ export function freshElbo(state: CompiledState, samples: number, rng: Generator,
     }
   });
   return summarise(exact, perDraw);
+}
+
+/**
+ * log r_i = (the drawn terms at joint draw i) − Σ_v log q_v(z_i) over `samples` fresh joint draws of
+ * the gradient-fitted variables: log importance ratios of q against the target their Markov
+ * blankets define (the closed-form variables' q held fixed; the model's joint itself when every
+ * random variable is gradient-fitted). Their mean plus `exact` is an ELBO estimate, their
+ * log-mean-exp an IWAE estimate, and PSIS reads k̂ from them. The variables' statistics are left
+ * as they were.
+ */
+export function freshLogRatios(state: CompiledState, samples: number, rng: Generator): { exact: number; logRatios: Float64Array } {
+  const sp = split(state);
+  const exact = exactPart(state, sp, {});
+  const saved = sp.grads.map((g) => g.variable.stats.slice());
+  const zero = new Float64Array(sp.grads.length);
+  const tape = new Tape();
+  const logRatios = new Float64Array(samples);
+  for (let i = 0; i < samples; i++) {
+    let logq = 0;
+    for (const g of sp.grads) logq += g.drawSlotWithLogDensity(0, rng);
+    logRatios[i] = drawnPart(sp, 0, zero, (f) => {
+      tape.reset();
+      return densityOnTape(state, f, tape, 0, null, null).value[0]!;
+    }, {}) - logq;
+  }
+  sp.grads.forEach((g, k) => {
+    g.variable.stats.set(saved[k]!);
+    g.variable.changes.markChanged(g.variable.stats);
+  });
+  return { exact, logRatios };
+}
+
+/**
+ * A bound from log ratios in groups of K (draw order): ELBO = mean log r; IWAE_K = mean over groups
+ * of log (1/K) Σ r; Rényi_α = mean over groups of (1 − α)⁻¹ log (1/K) Σ r^{1−α}. With its standard
+ * error over groups; `exact` is added to the value.
+ */
+export function boundFromLogRatios(logRatios: Float64Array, bound: Bound, exact: number): ElboEstimate {
+  const K = bound.kind === "elbo" ? 1 : bound.K, a = bound.kind === "renyi" ? 1 - bound.alpha : 1;
+  const groups = Math.floor(logRatios.length / K);
+  if (groups < 2) {
+    throw new VireoError("INVALID_OPTION", `Evaluating ${describeBound(bound)} needs at least 2 groups of K = ${K} draws, got ${logRatios.length} draws; raise gradient.checkDraws.`, { parameter: "checkDraws" });
+  }
+  const values = new Float64Array(groups);
+  for (let g = 0; g < groups; g++) {
+    let m = -Infinity;
+    for (let j = 0; j < K; j++) m = Math.max(m, a * logRatios[g * K + j]!);
+    let s = 0;
+    for (let j = 0; j < K; j++) s += Math.exp(a * logRatios[g * K + j]! - m);
+    values[g] = (m + Math.log(s / K)) / a;
+  }
+  return summarise(exact, values);
 }

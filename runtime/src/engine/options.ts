@@ -91,6 +91,10 @@ const GRADIENT: Record<string, Check> = {
   raoBlackwell: (v, fail) => {
     if (typeof v !== "boolean") fail(`must be true or false, got ${show(v)}.`);
   },
+  bound: (v, fail) => {
+    const kind = (v as { kind?: unknown } | null)?.kind;
+    if (v === null || typeof v !== "object" || !(kind === "elbo" || kind === "iwae" || kind === "renyi")) fail(`must be elboBound(), iwaeBound(K) or renyiBound(α, K), got ${show(v)}.`);
+  },
 };
 
 /** cavi's gradient options add the stopping rule and the final estimate to GRADIENT. */
@@ -102,6 +106,13 @@ const CAVI_GRADIENT: Record<string, Check> = {
   elboSamples: positiveInteger(1e9),
   averageFrom: (v, fail) => {
     if (typeof v !== "number" || !(v >= 0)) fail(`must be a sweep count ≥ 0 (or Infinity), got ${show(v)}.`);
+  },
+  evaluate: (v, fail) => {
+    const kind = (v as { kind?: unknown } | null)?.kind;
+    if (v === null || typeof v !== "object" || !(kind === "elbo" || kind === "iwae" || kind === "renyi")) fail(`must be elboBound(), iwaeBound(K) or renyiBound(α, K), got ${show(v)}.`);
+  },
+  checkDraws: (v, fail) => {
+    if (typeof v !== "number" || !Number.isInteger(v) || v < 0) fail(`must be 0 (no check) or an integer ≥ 100, got ${show(v)}.`);
   },
 };
 

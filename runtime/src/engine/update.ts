@@ -26,8 +26,11 @@ export interface UpdateOptions {
  */
 export function updateVariable(v: VariableState, wantLogNormaliser = false, options: UpdateOptions = {}): number {
   if (v.gradient !== null) {
-    // Gradient-fitted: one optimiser step on its Markov blanket of the ELBO (engine/gradient.ts).
-    v.gradient.step(options.scale, options.dataScale ?? 1, options.extra);
+    // Gradient-fitted: one optimiser step on its Markov blanket of the ELBO (engine/gradient.ts);
+    // a point mass next to conjugate factors only jumps to its closed-form mode (EM's M-step),
+    // except under SVI's damped steps, where it keeps taking optimiser steps.
+    if (v.gradient.closedFormMode !== null && options.step === undefined) v.gradient.modeStep(options.scale, options.extra);
+    else v.gradient.step(options.scale, options.dataScale ?? 1, options.extra);
     return 0;
   }
   const step = options.step ?? v.damping;

@@ -7,10 +7,11 @@
  * - no prior: a random variable that is the `out` of no factor (nothing says where it lives);
  * - a cycle: a ~ N(b, 1), b ~ N(a, 1) with no other prior (the product does not normalise).
  * Factor types without an `out` edge (plugin or density factors that score several variables at
- * once) are trusted to ground every random variable they touch.
+ * once) are trusted to ground every random variable they touch. A point-mass variable
+ * (`q: pointMass()`) needs no prior: it is a parameter estimated by maximum likelihood (EM).
  */
 import { VireoError } from "@vireo/core";
-import type { Model, FactorSpec } from "./spec.js";
+import type { Model, FactorSpec, VariableSpec } from "./spec.js";
 
 const OUT = "out";
 
@@ -18,11 +19,18 @@ function priorHint(name: string): string {
   return `Give '${name}' a prior factor with it on the 'out' edge, e.g. m.factor(NormalNode, { out: ${name}, mean: 0, precision: 0.01 }).`;
 }
 
+/** Whether a variable's q is a point mass (a family instance or the unsized factory). */
+function isPointMass(v: VariableSpec): boolean {
+  const q = v.gradient?.q as { name?: unknown } | undefined;
+  return q !== undefined && typeof q.name === "string" && /^PointMass\b/.test(q.name);
+}
+
 export function checkPropriety(model: Model): void {
   const isRandom = (name: string) => model.variables[name]!.kind === "random";
   // Parents of each random variable, per factor that has it on `out`.
   const priors = new Map<string, { factor: FactorSpec; parents: string[] }[]>();
   const trusted = new Set<string>();
+  for (const v of Object.values(model.variables)) if (v.kind === "random" && isPointMass(v)) trusted.add(v.name);
   for (const f of model.factors) {
     const seen = new Map<string, string>();
     for (const [edge, b] of Object.entries(f.edges)) {

@@ -1,7 +1,8 @@
 /**
  * A point-mass q in the model graph: x_n ~ N(μ, 1/τ), μ ~ N(0, 1/0.01) closed-form, τ ~ Gamma(2, 2)
  * declared { q: pointMass() } (through its log bijector). The engine alternates the closed-form
- * update of q(μ) with gradient steps on the point log τ̂, i.e. variational EM for τ. Its fixed point
+ * update of q(μ) with the closed-form mode of the point log τ̂ (its neighbours are conjugate), i.e.
+ * variational EM for τ. Its fixed point
  * is computed by hand in the test: q(μ) = N(m, v) with precision 0.01 + Nτ̂, m = τ̂Σx/precision, and
  * τ̂ = α/β (the mode of the density of log τ) with α = 2 + N/2, β = 2 + ½(Σ(x − m)² + Nv).
  */
@@ -45,9 +46,14 @@ test("graph: τ with a point-mass q reaches the hand-computed variational-EM fix
   t.true(Math.abs(muVar.stats[0]! - m) < 1e-6 * Math.sqrt(v), `E[μ] ${muVar.stats[0]} vs ${m}`);
 });
 
-test("graph: a mixture as a variable's q is refused with a clear error (use createBbvi)", (t) => {
-  const model = normalGamma({ q: mixtureGaussian(1, 2) });
-  t.throws(() => compile(model, bindData(model, { x: new Float64Array([1, 2, 3]) })), { message: /one component at a time.*createBbvi/ });
+test("graph: a mixture q (one mixture over the whole value) is refused for a plated variable, with the fix", (t) => {
+  const m = new ModelBuilder();
+  const rows = m.plate("rows");
+  const theta = m.random("theta", Normal, { plate: rows, q: mixtureGaussian({ components: 2 }) });
+  m.factor(NormalNode, { out: theta, mean: 0, precision: 1 });
+  m.factor(NormalNode, { out: m.observed("x", Normal, { plate: rows }), mean: theta, precision: 1 });
+  const model = m.build();
+  t.throws(() => compile(model, bindData(model, { x: new Float64Array([1, 2, 3]) })), { message: /'theta' has 3 instances.*factorises over rows/ });
 });
 
 test("graph: τ with a planar-flow q reaches the free-form optimum that closed-form CAVI gives (Gamma q(τ))", (t) => {
