@@ -45,6 +45,24 @@ export class CategoricalChainFamily extends ExponentialFamily<Float64Array, Cate
     this.dim = K;
     this.size = K + K * K;
   }
+  // Statistics layout per row t (block of size K + K²): [q(z_t = i) (K), q(z_{t−1} = j, z_t = i) at j·K + i (K², zero at t = 0)].
+  /** Offset of the marginal q(z_t) of row t in a statistics (or natural-parameter) buffer. */
+  marginalOffset(t: number): number {
+    return t * this.size;
+  }
+  /** Offset of the pairwise block of row t (from z_{t−1} = j, to z_t = i at j·K + i). */
+  pairwiseOffset(t: number): number {
+    return t * this.size + this.dim;
+  }
+  /** q(z_t = i). */
+  marginal(stats: Float64Array, t: number, i: number): number {
+    return stats[t * this.size + i]!;
+  }
+  /** q(z_{t−1} = from, z_t = to) (0 at t = 0). */
+  pairwise(stats: Float64Array, t: number, from: number, to: number): number {
+    return stats[t * this.size + this.dim + from * this.dim + to]!;
+  }
+
 
   private rows(eta: Float64Array): number {
     if (eta.length % this.size !== 0) throw new VireoError("DIMENSION_MISMATCH", `CategoricalChain(${this.dim}): natural parameters must hold whole rows of ${this.size}, got ${eta.length}.`);

@@ -26,6 +26,17 @@ export class CategoricalFamily extends ExponentialFamily<number, CategoricalPara
     this.size = K;
     this.dim = K;
   }
+  // Statistics layout per latent instance i (block of size K): [q(z = k), k = 0..K−1] (E of the one-hot
+  // vector; known values keep their index instead, see implicitKnownStats).
+  /** Offset of instance i's probabilities in a statistics (or natural-parameter) buffer. */
+  offset(i: number): number {
+    return i * this.size;
+  }
+  /** q(z = k) of latent instance i. */
+  probability(stats: Float64Array, i: number, k: number): number {
+    return stats[i * this.size + k]!;
+  }
+
 
   /** A value is one category index, not a vector. */
   override get scalarValue(): boolean {

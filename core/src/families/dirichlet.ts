@@ -31,6 +31,16 @@ export class DirichletFamily extends ExponentialFamily<Float64Array, DirichletPa
     this.size = K;
     this.dim = K;
   }
+  // Statistics layout per instance i (block of size K): [E[log x_k], k = 0..K−1].
+  /** Offset of instance i's E[log x] in a statistics (or natural-parameter) buffer. */
+  offset(i: number): number {
+    return i * this.size;
+  }
+  /** E[log x_k] of instance i. */
+  elog(stats: Float64Array, i: number, k: number): number {
+    return stats[i * this.size + k]!;
+  }
+
 
   override supportViolation(values: Float64Array, offset: number): SupportViolation | null {
     let s = 0;

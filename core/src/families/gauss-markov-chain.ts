@@ -58,6 +58,32 @@ export class GaussMarkovChainFamily extends ExponentialFamily<Float64Array, Gaus
     this.dim = d;
     this.size = d + 2 * d * d;
   }
+  // Statistics layout per row t (block of size d + 2d²): [E[x_t] (d), vec E[x_t x_tᵀ] (d²), vec E[x_t x_{t−1}ᵀ] (d², zero at t = 0)].
+  /** Offset of E[x_t] of row t in a statistics (or natural-parameter) buffer. */
+  meanOffset(t: number): number {
+    return t * this.size;
+  }
+  /** Offset of vec E[x_t x_tᵀ] of row t. */
+  outerOffset(t: number): number {
+    return t * this.size + this.dim;
+  }
+  /** Offset of vec E[x_t x_{t−1}ᵀ] of row t. */
+  lagOuterOffset(t: number): number {
+    return t * this.size + this.dim + this.dim * this.dim;
+  }
+  /** E[x_t,j] of row t. */
+  ex(stats: Float64Array, t: number, j: number): number {
+    return stats[t * this.size + j]!;
+  }
+  /** E[x_t,j x_t,k] of row t. */
+  exx(stats: Float64Array, t: number, j: number, k: number): number {
+    return stats[this.outerOffset(t) + j * this.dim + k]!;
+  }
+  /** E[x_t,j x_{t−1},k] of row t (0 at t = 0). */
+  exxPrevious(stats: Float64Array, t: number, j: number, k: number): number {
+    return stats[this.lagOuterOffset(t) + j * this.dim + k]!;
+  }
+
 
   /** Block elimination of the chain whose T = eta.length / size rows are given. */
   private eliminate(eta: Float64Array, T: number): Eliminated {

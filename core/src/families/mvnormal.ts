@@ -40,6 +40,24 @@ export class MvNormalFamily extends ExponentialFamily<Float64Array, MvNormalPara
     this.dim = d;
     this.size = d + d * d;
   }
+  // Statistics layout per instance i (block of size d + d²): [E[x] (d), vec E[x xᵀ] (d², row-major)].
+  /** Offset of E[x] of instance i in a statistics (or natural-parameter) buffer. */
+  meanOffset(i: number): number {
+    return i * this.size;
+  }
+  /** Offset of vec E[x xᵀ] of instance i. */
+  outerOffset(i: number): number {
+    return i * this.size + this.dim;
+  }
+  /** E[x_j] of instance i. */
+  ex(stats: Float64Array, i: number, j: number): number {
+    return stats[i * this.size + j]!;
+  }
+  /** E[x_j x_k] of instance i. */
+  exx(stats: Float64Array, i: number, j: number, k: number): number {
+    return stats[i * this.size + this.dim + j * this.dim + k]!;
+  }
+
 
   /** Λ = −2 sym(η₂) as a new d×d array. */
   precision(eta: Float64Array): Float64Array {

@@ -74,6 +74,24 @@ export class NormalWishartFamily extends ExponentialFamily<Float64Array, NormalW
     this.work = new Float64Array(d);
   }
 
+  // Named accessors of the statistics of instance i (offsets from `layout`).
+  /** E[(Λμ)_j] of instance i. */
+  eprecisionTimesMean(stats: Float64Array, i: number, j: number): number {
+    return stats[i * this.size + this.layout.precisionTimesMean + j]!;
+  }
+  /** E[μᵀΛμ] of instance i. */
+  equadratic(stats: Float64Array, i: number): number {
+    return stats[i * this.size + this.layout.quadratic]!;
+  }
+  /** E[log|Λ|] of instance i. */
+  elogdet(stats: Float64Array, i: number): number {
+    return stats[i * this.size + this.layout.logDetPrecision]!;
+  }
+  /** E[Λ_jk] of instance i. */
+  eprecision(stats: Float64Array, i: number, j: number, k: number): number {
+    return stats[i * this.size + this.layout.precision + j * this.dim + k]!;
+  }
+
   /** β = −2η_q. */
   precisionScale(eta: Float64Array, o = 0): number {
     return -2 * eta[o + this.dim]!;

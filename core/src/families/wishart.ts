@@ -36,6 +36,24 @@ export class WishartFamily extends ExponentialFamily<Float64Array, WishartParams
     this.dim = d;
     this.size = 1 + d * d;
   }
+  // Statistics layout per instance i (block of size 1 + d²): [E[log|X|], vec E[X] (d², row-major)].
+  /** Offset of E[log|X|] of instance i. */
+  logDetOffset(i: number): number {
+    return i * this.size;
+  }
+  /** Offset of vec E[X] of instance i. */
+  matrixOffset(i: number): number {
+    return i * this.size + 1;
+  }
+  /** E[log|X|] of instance i. */
+  elogdet(stats: Float64Array, i: number): number {
+    return stats[i * this.size]!;
+  }
+  /** E[X_jk] of instance i. */
+  ex(stats: Float64Array, i: number, j: number, k: number): number {
+    return stats[i * this.size + 1 + j * this.dim + k]!;
+  }
+
 
   df(eta: Float64Array): number {
     return 2 * eta[0]! + this.dim + 1;

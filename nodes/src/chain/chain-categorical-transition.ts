@@ -9,12 +9,13 @@
  */
 import { type NodeContext, weightAt, sumRows } from "../contract/node.js";
 import { requireSameDim } from "../contract/edges.js";
-import { VireoError, Dirichlet } from "@vireo/core";
+import { VireoError, Dirichlet, type CategoricalChainFamily } from "@vireo/core";
 import { defineNode } from "../contract/define.js";
 
 function parts(ctx: NodeContext) {
-  const z = ctx.edges.out, K = z.family!.dim;
-  return { z, K, pi: ctx.edges.initial.stats, A: ctx.edges.transition.stats };
+  const z = ctx.edges.out, Z = z.family as CategoricalChainFamily, K = Z.dim;
+  // E[log π] and E[log A_j] (K Dirichlet rows back to back: A_j,i at j·K + i).
+  return { z, Z, K, pi: ctx.edges.initial.stats, A: ctx.edges.transition.stats };
 }
 
 export const ChainCategoricalTransitionNode = defineNode({
@@ -36,31 +37,31 @@ export const ChainCategoricalTransitionNode = defineNode({
     }
   },
   messages(ctx, edge, out) {
-    const { z, K, pi, A } = parts(ctx), n = z.size;
+    const { z, Z, K, pi, A } = parts(ctx);
     if (edge === "out") {
       const w0 = weightAt(ctx.weights, 0);
       for (let i = 0; i < K; i++) out[i] += w0 * pi[i]!;
       for (let t = 1; t < ctx.rows; t++) {
         const wt = weightAt(ctx.weights, t);
         // The chain's pairwise block (z_{t−1} = j, z_t = i) at j·K + i is laid out like the rows A_j.
-        for (let m = 0; m < K * K; m++) out[t * n + K + m] += wt * A[m]!;
+        for (let m = 0, pair = Z.pairwiseOffset(t); m < K * K; m++) out[pair + m] += wt * A[m]!;
       }
     } else if (edge === "initial") {
       const w0 = weightAt(ctx.weights, 0);
-      for (let i = 0; i < K; i++) out[i] += w0 * z.stats[i]!;
+      for (let i = 0; i < K; i++) out[i] += w0 * Z.marginal(z.stats, 0, i);
     } else {
       for (let t = 1; t < ctx.rows; t++) {
-        const wt = weightAt(ctx.weights, t);
-        for (let m = 0; m < K * K; m++) out[m] += wt * z.stats[t * n + K + m]!;
+        const wt = weightAt(ctx.weights, t), pair = Z.pairwiseOffset(t);
+        for (let m = 0; m < K * K; m++) out[m] += wt * z.stats[pair + m]!;
       }
     }
   },
   logFactor(ctx) {
-    const { z, K, pi, A } = parts(ctx), n = z.size;
+    const { z, Z, K, pi, A } = parts(ctx);
     return sumRows(ctx, (t) => {
       let s = 0;
-      if (t === 0) for (let i = 0; i < K; i++) s += z.stats[i]! * pi[i]!;
-      else for (let m = 0; m < K * K; m++) s += z.stats[t * n + K + m]! * A[m]!;
+      if (t === 0) for (let i = 0; i < K; i++) s += Z.marginal(z.stats, 0, i) * pi[i]!;
+      else for (let m = 0, pair = Z.pairwiseOffset(t); m < K * K; m++) s += z.stats[pair + m]! * A[m]!;
       return s;
     });
   },

@@ -6,7 +6,7 @@
  *   E[log f] = ½E[log|Λ|] − (d/2) log 2π − ½ tr(E[Λ] S),
  *   S = E[xxᵀ] − E[x]E[μ]ᵀ − E[μ]E[x]ᵀ + E[μμᵀ].
  */
-import { LOG_2PI, MvNormal, Wishart } from "@vireo/core";
+import { LOG_2PI, MvNormal, Wishart, type MvNormalFamily, type WishartFamily } from "@vireo/core";
 import { type NodeContext, type EdgeView, weightAt, instanceOf, sumRows } from "../contract/node.js";
 import { defineNode } from "../contract/define.js";
 import { requireSameDim } from "../contract/edges.js";
@@ -14,13 +14,14 @@ import { weightedStatSums } from "../contract/weighted-sums.js";
 
 /** tr(Λ S) for row n (S built from the stats on the fly). */
 function traceLambdaS(x: EdgeView, m: EdgeView, L: EdgeView, d: number, n: number): number {
-  const xs = x.stats, ms = m.stats, Ls = L.stats;
-  const xo = instanceOf(x, n) * x.size, mo = instanceOf(m, n) * m.size, lo = instanceOf(L, n) * L.size + 1;
+  const xs = x.stats, ms = m.stats, Ls = L.stats, X = x.family as MvNormalFamily, W = L.family as WishartFamily;
+  const xi0 = instanceOf(x, n), mi0 = instanceOf(m, n);
+  const xo = X.meanOffset(xi0), xxo = X.outerOffset(xi0), mo = X.meanOffset(mi0), mmo = X.outerOffset(mi0), lo = W.matrixOffset(instanceOf(L, n));
   let t = 0;
   for (let i = 0; i < d; i++) {
     const xi = xs[xo + i]!, mi = ms[mo + i]!;
     for (let j = 0; j < d; j++) {
-      const s = xs[xo + d + i * d + j]! - xi * ms[mo + j]! - mi * xs[xo + j]! + ms[mo + d + i * d + j]!;
+      const s = xs[xxo + i * d + j]! - xi * ms[mo + j]! - mi * xs[xo + j]! + ms[mmo + i * d + j]!;
       t += Ls[lo + j * d + i]! * s;
     }
   }
@@ -28,7 +29,7 @@ function traceLambdaS(x: EdgeView, m: EdgeView, L: EdgeView, d: number, n: numbe
 }
 
 function rowLog(x: EdgeView, m: EdgeView, L: EdgeView, d: number, n: number): number {
-  return 0.5 * L.stats[instanceOf(L, n) * L.size]! - 0.5 * d * LOG_2PI - 0.5 * traceLambdaS(x, m, L, d, n);
+  return 0.5 * (L.family as WishartFamily).elogdet(L.stats, instanceOf(L, n)) - 0.5 * d * LOG_2PI - 0.5 * traceLambdaS(x, m, L, d, n);
 }
 
 function dimOf(ctx: NodeContext): number {

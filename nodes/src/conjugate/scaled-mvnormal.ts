@@ -8,7 +8,7 @@
  *   S = E[xxᵀ] − E[x]E[μ]ᵀ − E[μ]E[x]ᵀ + E[μμᵀ],
  * the messages are out: [κE[Λ]E[μ], −½κE[Λ]], mean: [κE[Λ]E[x], −½κE[Λ]], precision: [½, −½κS].
  */
-import { LOG_2PI, MvNormal, Wishart } from "@vireo/core";
+import { LOG_2PI, MvNormal, Wishart, type MvNormalFamily, type WishartFamily } from "@vireo/core";
 import { type EdgeView, weightAt, instanceOf } from "../contract/node.js";
 import { defineNode } from "../contract/define.js";
 import { requireKnown, requirePositiveValues, requireSameDim, requireValueSize } from "../contract/edges.js";
@@ -16,9 +16,9 @@ import { requireKnown, requirePositiveValues, requireSameDim, requireValueSize }
 const NAME = "ScaledMvNormal";
 
 /** S_ij of row n (see the header), read from the stats. */
-function sEntry(x: EdgeView, m: EdgeView, d: number, n: number, i: number, j: number): number {
-  const xo = instanceOf(x, n) * x.size, mo = instanceOf(m, n) * m.size, xs = x.stats, ms = m.stats;
-  return xs[xo + d + i * d + j]! - xs[xo + i]! * ms[mo + j]! - ms[mo + i]! * xs[xo + j]! + ms[mo + d + i * d + j]!;
+function sEntry(x: EdgeView, m: EdgeView, n: number, i: number, j: number): number {
+  const X = x.family as MvNormalFamily, xi = instanceOf(x, n), mi = instanceOf(m, n), xs = x.stats, ms = m.stats;
+  return X.exx(xs, xi, i, j) - X.ex(xs, xi, i) * X.ex(ms, mi, j) - X.ex(ms, mi, i) * X.ex(xs, xi, j) + X.exx(ms, mi, i, j);
 }
 
 export const ScaledMvNormalNode = defineNode({
@@ -39,35 +39,35 @@ export const ScaledMvNormalNode = defineNode({
   },
   messages(ctx, edge, out) {
     const { out: x, mean: m, precision: L, scale: k } = ctx.edges;
-    const d = x.family!.dim;
+    const d = x.family!.dim, X = x.family as MvNormalFamily, W = L.family as WishartFamily;
     for (let n = 0; n < ctx.rows; n++) {
-      const wk = weightAt(ctx.weights, n) * k.values[instanceOf(k, n)]!, lo = instanceOf(L, n) * L.size + 1;
+      const wk = weightAt(ctx.weights, n) * k.values[instanceOf(k, n)]!, lo = W.matrixOffset(instanceOf(L, n));
       if (edge === "out" || edge === "mean") {
         const target = edge === "out" ? x : m, other = edge === "out" ? m : x;
-        const to = instanceOf(target, n) * target.size, oo = instanceOf(other, n) * other.size;
+        const ti = instanceOf(target, n), to = X.meanOffset(ti), too = X.outerOffset(ti), oo = X.meanOffset(instanceOf(other, n));
         for (let i = 0; i < d; i++) {
           let s = 0;
           for (let j = 0; j < d; j++) {
             const lij = L.stats[lo + i * d + j]!;
             s += lij * other.stats[oo + j]!;
-            out[to + d + i * d + j] -= 0.5 * wk * lij;
+            out[too + i * d + j] -= 0.5 * wk * lij;
           }
           out[to + i] += wk * s;
         }
       } else {
-        out[lo - 1] += 0.5 * weightAt(ctx.weights, n);
-        for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) out[lo + j * d + i] -= 0.5 * wk * sEntry(x, m, d, n, i, j);
+        out[W.logDetOffset(instanceOf(L, n))] += 0.5 * weightAt(ctx.weights, n);
+        for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) out[lo + j * d + i] -= 0.5 * wk * sEntry(x, m, n, i, j);
       }
     }
   },
   rowTerm(ctx) {
     const { out: x, mean: m, precision: L, scale: k } = ctx.edges;
-    const d = x.family!.dim;
+    const d = x.family!.dim, W = L.family as WishartFamily;
     return (n) => {
-      const kv = k.values[instanceOf(k, n)]!, lo = instanceOf(L, n) * L.size;
+      const kv = k.values[instanceOf(k, n)]!, li = instanceOf(L, n);
       let tr = 0;
-      for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) tr += L.stats[lo + 1 + j * d + i]! * sEntry(x, m, d, n, i, j);
-      return 0.5 * d * Math.log(kv) + 0.5 * L.stats[lo]! - 0.5 * d * LOG_2PI - 0.5 * kv * tr;
+      for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) tr += W.ex(L.stats, li, j, i) * sEntry(x, m, n, i, j);
+      return 0.5 * d * Math.log(kv) + 0.5 * W.elogdet(L.stats, li) - 0.5 * d * LOG_2PI - 0.5 * kv * tr;
     };
   },
 });

@@ -4,10 +4,8 @@
  * where each noise is known (a covariance) or learnt (an isotropic precision λ I with a Gamma prior,
  * or a full precision with a Wishart prior). Validation happens here, once, not in the kernels.
  */
-import {
-  VireoError, Gamma, Wishart, checkGaussianChain, spdInverseDense, type GaussianChainParams,
-} from "@vireo/core";
-import type { NoisePrecisionKind } from "./noise-precision.js";
+import { VireoError, checkGaussianChain, type GaussianChainParams } from "@vireo/core";
+import { isotropicNoisePrecision, fullNoisePrecision, type NoisePrecision } from "./noise-precision.js";
 
 export type NoiseSpec =
   | { readonly covariance: ArrayLike<number> }
@@ -25,10 +23,10 @@ export interface LgssmSpec {
   readonly observationNoise: NoiseSpec;
 }
 
-/** A noise term after validation: known covariance, or the prior's natural parameters. */
+/** A noise term after validation: a known covariance, or a learnt precision (its prior and q's operations). */
 export type ResolvedNoise =
   | { readonly kind: "known"; readonly n: number; readonly covariance: Float64Array }
-  | { readonly kind: NoisePrecisionKind; readonly n: number; readonly prior: Float64Array };
+  | { readonly kind: "learnt"; readonly n: number; readonly precision: NoisePrecision };
 
 export interface ResolvedLgssm {
   readonly d: number;
@@ -71,14 +69,14 @@ function resolveNoise(spec: NoiseSpec | undefined, n: number, name: string, wher
   }
   if (spec != null && "gamma" in spec) {
     try {
-      return { kind: "Gamma", n, prior: Gamma.toNatural(spec.gamma) };
+      return { kind: "learnt", n, precision: isotropicNoisePrecision(n, spec.gamma) };
     } catch (e) {
       throw new VireoError("INVALID_MODEL", `${ctx}.gamma prior: ${(e as Error).message}`, { parameter: name });
     }
   }
   if (spec != null && "wishart" in spec) {
     try {
-      return { kind: "Wishart", n, prior: Wishart(n).toNatural({ df: spec.wishart.df, scale: Float64Array.from(spec.wishart.scale) }) };
+      return { kind: "learnt", n, precision: fullNoisePrecision(n, spec.wishart) };
     } catch (e) {
       throw new VireoError("INVALID_MODEL", `${ctx}.wishart prior (a ${n}×${n} precision): ${(e as Error).message}`, { parameter: name });
     }
@@ -112,17 +110,3 @@ export function resolveLgssm(spec: LgssmSpec, where = "LGSSM"): ResolvedLgssm {
   return { d, p, chain, transitionNoise, observationNoise };
 }
 
-/** Posterior summary of a learnt noise precision. */
-export type PrecisionSummary =
-  | { readonly kind: "Gamma"; readonly shape: number; readonly rate: number; readonly mean: number }
-  | { readonly kind: "Wishart"; readonly df: number; readonly scale: Float64Array; readonly mean: Float64Array; readonly covarianceEstimate: Float64Array };
-
-export function summarisePrecision(kind: NoisePrecisionKind, n: number, eta: Float64Array): PrecisionSummary {
-  if (kind === "Gamma") {
-    const { shape, rate } = Gamma.fromNatural(eta);
-    return { kind, shape, rate, mean: shape / rate };
-  }
-  const { df, scale } = Wishart(n).fromNatural(eta);
-  const mean = scale.map((v) => df * v);
-  return { kind, df, scale, mean, covarianceEstimate: spdInverseDense(mean, n, "E[Λ]") };
-}

@@ -14,8 +14,8 @@ import {
   VireoError, kalmanPredict, kalmanUpdate, rtsSmoother, allocateKalmanBuffers, allocateSmootherBuffers,
   KalmanWorkspace, RtsWorkspace, type KalmanBuffers, type SmootherBuffers, type GaussianChainParams,
 } from "@vireo/core";
-import { expectPrecision, effectiveCovariance, addPrecisionMessage, type NoisePrecisionKind } from "./noise-precision.js";
-import { resolveLgssm, summarisePrecision, type LgssmSpec } from "./lgssm-model.js";
+import { effectiveCovariance, type NoisePrecision, type NoisePrecisionSnapshot } from "./noise-precision.js";
+import { resolveLgssm, type LgssmSpec } from "./lgssm-model.js";
 
 export interface OnlineFilterOptions {
   /** Fixed-lag smoothing window: also emit the smoothed estimate of the state `lag` steps back (default 0). */
@@ -24,10 +24,7 @@ export interface OnlineFilterOptions {
   readonly forgetting?: number;
 }
 
-/** Summary of the learnt observation-noise precision. */
-export type NoisePrecisionSnapshot =
-  | { readonly kind: "Gamma"; readonly shape: number; readonly rate: number; readonly mean: number }
-  | { readonly kind: "Wishart"; readonly df: number; readonly mean: readonly number[] };
+export type { NoisePrecisionSnapshot } from "./noise-precision.js";
 
 /** What the streaming filter emits: plain, frozen, with numbers copied out of the buffers. */
 export interface FilterSnapshot {
@@ -52,7 +49,8 @@ export class OnlineKalman {
   /** Observations taken in so far. */
   count = 0;
   private readonly par: GaussianChainParams;
-  private readonly kind: NoisePrecisionKind | null;
+  /** The learnt observation-noise precision, or null when the noise is known. */
+  private readonly noise: NoisePrecision | null;
   private readonly prior: Float64Array;
   private eta: Float64Array;
   private readonly rho: number;
@@ -87,10 +85,10 @@ export class OnlineKalman {
     this.R = m.chain.observationCovariance.slice();
     this.par = { ...m.chain, observationCovariance: this.R };
     const noise = m.observationNoise;
-    this.kind = noise.kind === "known" ? null : noise.kind;
-    this.prior = noise.kind === "known" ? new Float64Array(0) : noise.prior;
+    this.noise = noise.kind === "known" ? null : noise.precision;
+    this.prior = this.noise === null ? new Float64Array(0) : this.noise.prior;
     this.eta = this.prior.slice();
-    this.W = this.kind === null ? lag + 1 : Math.max(lag, 1) + 1;
+    this.W = this.noise === null ? lag + 1 : Math.max(lag, 1) + 1;
     this.win = allocateKalmanBuffers(this.W, d);
     this.sm = allocateSmootherBuffers(this.W, d);
     this.ywin = new Float64Array(this.W * p);
@@ -103,7 +101,7 @@ export class OnlineKalman {
 
   /** Sets R to E[Λ]⁻¹ of the current q(Λ). */
   private refreshR(): void {
-    if (this.kind !== null) effectiveCovariance(expectPrecision(this.kind, this.p, this.eta), this.R);
+    if (this.noise !== null) effectiveCovariance(this.noise.expectations(this.eta), this.R);
   }
 
   /** E[(y − C x)(y − C x)ᵀ] for y at ys[yOff…] and x ~ N(m[mOff…], P[POff…]) into `scatter`. */
@@ -171,13 +169,13 @@ export class OnlineKalman {
       this.logPred = kalmanUpdate(par, this.ywin, s * p, win.predictedMean, s * d, win.predictedCov, s * dd, win.filteredMean, s * d, win.filteredCov, s * dd, kws);
     }
     this.count++;
-    if (this.count < W || (lag === 0 && this.kind === null)) return;
+    if (this.count < W || (lag === 0 && this.noise === null)) return;
     // Window full: smooth it; slot 0 is the state `W − 1` steps back.
     rtsSmoother(par, W, win, this.sm, this.rws);
     this.smoothedReady = lag > 0;
-    if (this.kind !== null && this.missing[0] === 0) {
+    if (this.noise !== null && this.missing[0] === 0) {
       this.forget();
-      addPrecisionMessage(this.kind, p, 1, this.residualScatter(this.ywin, 0, this.sm.smoothedMean, 0, this.sm.smoothedCov, 0), this.eta);
+      this.noise.addMessage(1, this.residualScatter(this.ywin, 0, this.sm.smoothedMean, 0, this.sm.smoothedCov, 0), this.eta);
     }
   }
 
@@ -189,10 +187,7 @@ export class OnlineKalman {
     }
     const s = Math.min(this.count, this.W) - 1;
     let precision: NoisePrecisionSnapshot | null = null;
-    if (this.kind !== null) {
-      const q = summarisePrecision(this.kind, this.p, this.eta);
-      precision = q.kind === "Gamma" ? { kind: "Gamma", shape: q.shape, rate: q.rate, mean: q.mean } : { kind: "Wishart", df: q.df, mean: Array.from(q.mean) };
-    }
+    if (this.noise !== null) precision = this.noise.snapshot(this.eta);
     return freeze(
       {
         step: this.count - 1,
