@@ -498,6 +498,16 @@ export class SparseGp {
     return report;
   }
 
+  /** Sets q from natural parameters θ₁ = S⁻¹m and Λ = S⁻¹ (in this model's parameterisation). */
+  setQNatural(shift: Float64Array, precision: Float64Array): void {
+    const M = this.M;
+    if (shift.length !== M || precision.length !== M * M) throw new VireoError("DIMENSION_MISMATCH", `sparseGp.setQNatural: expected ${M} and ${M}×${M} values, got ${shift.length} and ${precision.length}.`);
+    this.qShift.set(shift);
+    this.qPrecision.set(precision);
+    this.refreshQ();
+    this.initialised = true;
+  }
+
   /** Sets q from whitened natural parameters (θ₁, Λ), converting when the model is unwhitened. */
   private setWhitenedQ(shift: Float64Array, precision: Float64Array): void {
     const M = this.M;
