@@ -24,7 +24,8 @@ export { monteCarloElbo, freshElbo, type ElboEstimate, type ElboScales } from ".
 export { MinibatchRunner, type LocalStepOptions } from "./svi/minibatch-runner.js";
 export { SviEngine, type SviOptions, type SviStepReport, type SviProgress } from "./svi/svi-engine.js";
 export { OnlineEngine, type OnlineOptions, type OnlineStepReport, type OnlineProgress } from "./svi/online-engine.js";
-export { svi, type SviSnapshot } from "./rx/svi.js";
+export { svi, type SviSnapshot, type SvgpSnapshot } from "./rx/svi.js";
+export { SvgpEngine, type SvgpOptions, type SvgpStepReport } from "./gp/svgp-engine.js";
 export { online, type OnlineSnapshot } from "./rx/online.js";
 export { streamOperator, batchError, type BatchInput, type SkippedBatch, type StreamOptions, type SnapshotBase } from "./rx/stream-step.js";
 export * from "./rx/sources/index.js";

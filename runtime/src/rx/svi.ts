@@ -10,11 +10,12 @@
  * sampleTime, …). Unsubscribing unsubscribes from the source: no further batch is processed.
  */
 import type { OperatorFunction } from "rxjs";
-import { VireoError } from "@vireo/core";
+import { VireoError, SparseGp } from "@vireo/core";
 import type { Model } from "../model/spec.js";
 import { SviEngine, type SviOptions } from "../svi/svi-engine.js";
 import { streamOperator, summarise, type BatchInput, type SnapshotBase, type StreamOptions } from "./stream-step.js";
 import { checkStreamOptions, checkSviOptions } from "../engine/options.js";
+import { SvgpEngine, checkSvgpOptions, type SvgpOptions } from "../gp/svgp-engine.js";
 
 export interface SviSnapshot extends SnapshotBase {
   readonly rho: number;
@@ -23,10 +24,24 @@ export interface SviSnapshot extends SnapshotBase {
   readonly localSweeps: number;
 }
 
+/** A sparse variational GP's snapshot: q(u) as posterior "u", the hyperparameters, the jitter. */
+export interface SvgpSnapshot extends SnapshotBase {
+  readonly rho: number;
+  readonly rows: number;
+  /** Jitter added to K_ZZ's diagonal in this step. */
+  readonly jitter: number;
+  /** Kernel and likelihood hyperparameters after the step ("kernel.variance", "likelihood.noiseVariance", …). */
+  readonly hyperparameters: Readonly<Record<string, number>>;
+}
+
 /** Steps an existing engine (its own options apply; only the stream options are read). */
 export function svi(engine: SviEngine, options?: StreamOptions): OperatorFunction<BatchInput, SviSnapshot>;
+/** SVGP over minibatches: natural-gradient steps on q(u), Adam on the hyperparameters (see SvgpEngine). */
+export function svi(model: SparseGp | SvgpEngine, options: SvgpOptions & StreamOptions): OperatorFunction<BatchInput, SvgpSnapshot>;
+export function svi(engine: SvgpEngine, options?: StreamOptions): OperatorFunction<BatchInput, SvgpSnapshot>;
 export function svi(model: Model | SviEngine, options?: SviOptions & StreamOptions): OperatorFunction<BatchInput, SviSnapshot>;
-export function svi(model: Model | SviEngine, options: Partial<SviOptions> & StreamOptions = {}): OperatorFunction<BatchInput, SviSnapshot> {
+export function svi(model: Model | SviEngine | SparseGp | SvgpEngine, options: (Partial<SviOptions> | Partial<SvgpOptions>) & StreamOptions = {}): OperatorFunction<BatchInput, SviSnapshot> | OperatorFunction<BatchInput, SvgpSnapshot> {
+  if (model instanceof SparseGp || model instanceof SvgpEngine) return sviGp(model, options as Partial<SvgpOptions> & StreamOptions);
   if (model instanceof SviEngine) checkStreamOptions("svi", options);
   else checkSviOptions(model, options, true);
   const make = (): SviEngine => {
@@ -40,6 +55,26 @@ export function svi(model: Model | SviEngine, options: Partial<SviOptions> & Str
       const r = engine.step(data);
       return {
         step: r.step, batch, skippedBatches, elbo: r.elbo, rho: r.rho, rows: r.rows, localSweeps: r.localSweeps,
+        posteriors: summarise(engine.posteriors(), options.summaries),
+      };
+    },
+    options,
+  );
+}
+
+function sviGp(model: SparseGp | SvgpEngine, options: Partial<SvgpOptions> & StreamOptions): OperatorFunction<BatchInput, SvgpSnapshot> {
+  if (model instanceof SvgpEngine) checkStreamOptions("svi", options);
+  // The SparseGp holds q(u) and the hyperparameters and is fitted in place; each subscription gets
+  // its own engine (step count ρ_t and optimiser state) over it. Options are checked now.
+  else checkSvgpOptions(options as SvgpOptions);
+  const make = (): SvgpEngine => (model instanceof SvgpEngine ? model : new SvgpEngine(model, options as SvgpOptions));
+  return streamOperator(
+    make,
+    (engine, data, batch, skippedBatches) => {
+      const r = engine.stepBatch(data);
+      return {
+        step: r.step, batch, skippedBatches, elbo: r.elbo, rho: r.rho, rows: r.rows, jitter: r.jitter,
+        hyperparameters: engine.hyperparameters(),
         posteriors: summarise(engine.posteriors(), options.summaries),
       };
     },

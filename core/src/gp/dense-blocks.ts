@@ -1,0 +1,191 @@
+/**
+ * Dense kernels the GP code runs on: row-major Float64Arrays with explicit sizes, written so the
+ * innermost loop walks contiguous memory (axpy over a row or a dot of two rows). Kept apart from
+ * core/src/autodiff/matmul.ts on purpose: these work in place on caller buffers, allocate nothing,
+ * and include the triangular solves with many right-hand sides and the Cholesky backward rule
+ * that sparse GPs spend their time in.
+ */
+import { VireoError, fmt } from "../errors.js";
+
+/** B ← L⁻¹ B for L (m×m, lower) and B (m×n): forward substitution on whole rows. */
+export function solveLowerInPlace(L: Float64Array, m: number, B: Float64Array, n: number): void {
+  for (let i = 0; i < m; i++) {
+    const ri = i * n;
+    for (let k = 0; k < i; k++) {
+      const l = L[i * m + k]!;
+      if (l === 0) continue;
+      const rk = k * n;
+      for (let j = 0; j < n; j++) B[ri + j] -= l * B[rk + j]!;
+    }
+    const inv = 1 / L[i * m + i]!;
+    for (let j = 0; j < n; j++) B[ri + j] *= inv;
+  }
+}
+
+/** B ← L⁻ᵀ B for L (m×m, lower) and B (m×n): back substitution on whole rows. */
+export function solveLowerTransposedInPlace(L: Float64Array, m: number, B: Float64Array, n: number): void {
+  for (let i = m - 1; i >= 0; i--) {
+    const ri = i * n;
+    const inv = 1 / L[i * m + i]!;
+    for (let j = 0; j < n; j++) B[ri + j] *= inv;
+    // Row i is final: remove its contribution from the rows above (column i of Lᵀ = row i of L).
+    for (let k = 0; k < i; k++) {
+      const l = L[i * m + k]!;
+      if (l === 0) continue;
+      const rk = k * n;
+      for (let j = 0; j < n; j++) B[rk + j] -= l * B[ri + j]!;
+    }
+  }
+}
+
+/** C ← β C + α A B for A (m×k), B (k×n), C (m×n). */
+export function gemmNN(alpha: number, A: Float64Array, B: Float64Array, beta: number, C: Float64Array, m: number, k: number, n: number): void {
+  for (let i = 0; i < m; i++) {
+    const ri = i * n;
+    if (beta === 0) C.fill(0, ri, ri + n);
+    else if (beta !== 1) for (let j = 0; j < n; j++) C[ri + j] *= beta;
+    for (let p = 0; p < k; p++) {
+      const a = alpha * A[i * k + p]!;
+      if (a === 0) continue;
+      const rp = p * n;
+      for (let j = 0; j < n; j++) C[ri + j] += a * B[rp + j]!;
+    }
+  }
+}
+
+/**
+ * C ← β C + α A diag(w) Bᵀ for A (m×k), B (n×k), C (m×n) (w omitted: the identity). Rows of A and
+ * B are contiguous, so each entry is one weighted dot product.
+ */
+export function gemmNT(alpha: number, A: Float64Array, B: Float64Array, beta: number, C: Float64Array, m: number, k: number, n: number, w?: Float64Array): void {
+  for (let i = 0; i < m; i++) {
+    const ai = i * k;
+    for (let j = 0; j < n; j++) {
+      const bj = j * k;
+      let s = 0;
+      if (w) for (let p = 0; p < k; p++) s += A[ai + p]! * w[p]! * B[bj + p]!;
+      else for (let p = 0; p < k; p++) s += A[ai + p]! * B[bj + p]!;
+      C[i * n + j] = beta === 0 ? alpha * s : beta * C[i * n + j]! + alpha * s;
+    }
+  }
+}
+
+/**
+ * C ← β C + α A diag(w) Aᵀ (m×m, symmetric) for A (m×k): the lower triangle is computed and
+ * mirrored. The weighted Gram matrix of a block of columns: the O(M²) work per data point.
+ */
+export function syrkWeighted(alpha: number, A: Float64Array, m: number, k: number, w: Float64Array | null, beta: number, C: Float64Array, scratch: Float64Array): void {
+  for (let i = 0; i < m; i++) {
+    const ai = i * k;
+    if (w) for (let p = 0; p < k; p++) scratch[p] = A[ai + p]! * w[p]!;
+    else for (let p = 0; p < k; p++) scratch[p] = A[ai + p]!;
+    for (let j = 0; j <= i; j++) {
+      const aj = j * k;
+      let s = 0;
+      for (let p = 0; p < k; p++) s += scratch[p]! * A[aj + p]!;
+      const v = beta === 0 ? alpha * s : beta * C[i * m + j]! + alpha * s;
+      C[i * m + j] = v;
+      C[j * m + i] = v;
+    }
+  }
+}
+
+/** Result of a Cholesky factorisation with jitter: the jitter that had to be added to the diagonal. */
+export interface JitteredCholesky {
+  /** Jitter added to every diagonal entry (0 when the matrix factorised as given). */
+  readonly jitter: number;
+}
+
+/**
+ * Lower Cholesky factor of (A + δ I) into `out`, trying δ = `jitter`, then growing it tenfold from
+ * 1e-10 · mean(diag A) up to 1e-2 · mean(diag A). Kernel matrices over close inputs are PSD only in
+ * exact arithmetic; the jitter used is returned so callers can report it. Throws
+ * NOT_POSITIVE_DEFINITE naming `what` when even the largest jitter fails.
+ */
+export function choleskyWithJitter(A: Float64Array, n: number, out: Float64Array, jitter: number, what: string): JitteredCholesky {
+  let meanDiag = 0;
+  for (let i = 0; i < n; i++) meanDiag += A[i * n + i]!;
+  meanDiag = n > 0 ? meanDiag / n : 1;
+  if (!Number.isFinite(meanDiag)) {
+    throw new VireoError("NOT_POSITIVE_DEFINITE", `${what}: the diagonal holds a non-finite value (mean ${fmt(meanDiag)}); check the kernel hyperparameters and inputs.`);
+  }
+  const scale = meanDiag > 0 ? meanDiag : 1;
+  let delta = jitter;
+  for (;;) {
+    if (tryCholesky(A, n, out, delta)) return { jitter: delta };
+    delta = delta < 1e-10 * scale ? 1e-10 * scale : delta * 10;
+    if (delta > 1e-2 * scale) {
+      throw new VireoError(
+        "NOT_POSITIVE_DEFINITE",
+        `${what} (${n}×${n}) is not positive definite even with jitter ${fmt(delta / 10)} on the diagonal. ` +
+          `Check for duplicated inducing inputs, a lengthscale far larger than the input range, or NaN hyperparameters.`,
+      );
+    }
+  }
+}
+
+function tryCholesky(a: Float64Array, n: number, out: Float64Array, delta: number): boolean {
+  for (let j = 0; j < n; j++) {
+    const rj = j * n;
+    let d = a[rj + j]! + delta;
+    for (let k = 0; k < j; k++) d -= out[rj + k]! * out[rj + k]!;
+    if (!(d > 0) || !Number.isFinite(d)) return false;
+    const ljj = Math.sqrt(d);
+    out[rj + j] = ljj;
+    const inv = 1 / ljj;
+    for (let i = j + 1; i < n; i++) {
+      const ri = i * n;
+      let s = a[ri + j]!;
+      for (let k = 0; k < j; k++) s -= out[ri + k]! * out[rj + k]!;
+      out[ri + j] = s * inv;
+    }
+    for (let i = 0; i < j; i++) out[i * n + j] = 0;
+  }
+  return true;
+}
+
+/** Σ log L_ii. */
+export function logDetHalf(L: Float64Array, n: number): number {
+  let s = 0;
+  for (let i = 0; i < n; i++) s += Math.log(L[i * n + i]!);
+  return s;
+}
+
+/** out ← (L Lᵀ)⁻¹ (m×m) from its Cholesky factor. */
+export function inverseFromFactor(L: Float64Array, m: number, out: Float64Array): void {
+  out.fill(0);
+  for (let i = 0; i < m; i++) out[i * m + i] = 1;
+  solveLowerInPlace(L, m, out, m);
+  solveLowerTransposedInPlace(L, m, out, m);
+}
+
+/**
+ * Backward rule of A = L Lᵀ (Murray 2016): given L̄ (lower triangle read), writes the symmetric
+ * Ā = L⁻ᵀ sym(Φ(Lᵀ L̄)) L⁻¹ into `out` (Φ: lower triangle with the diagonal halved). `work` is m×m.
+ */
+export function choleskyBackward(L: Float64Array, Lbar: Float64Array, m: number, out: Float64Array, work: Float64Array): void {
+  // P = Φ(Lᵀ L̄), lower triangle only: P_ij = Σ_k L_ki L̄_kj for i ≥ j, k ≥ i.
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < m; j++) {
+      if (j > i) {
+        work[i * m + j] = 0;
+        continue;
+      }
+      let s = 0;
+      for (let k = i; k < m; k++) s += L[k * m + i]! * Lbar[k * m + j]!;
+      work[i * m + j] = i === j ? 0.5 * s : s;
+    }
+  }
+  // sym(P)
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < i; j++) {
+      const v = 0.5 * work[i * m + j]!;
+      work[i * m + j] = v;
+      work[j * m + i] = v;
+    }
+  }
+  // out = L⁻ᵀ sym(P) L⁻¹ = L⁻ᵀ (L⁻ᵀ sym(P))ᵀ since sym(P) is symmetric.
+  solveLowerTransposedInPlace(L, m, work, m);
+  for (let i = 0; i < m; i++) for (let j = 0; j < m; j++) out[i * m + j] = work[j * m + i]!;
+  solveLowerTransposedInPlace(L, m, out, m);
+}
