@@ -46,7 +46,7 @@ export function svi(model: Model | SviEngine | SparseGp | SvgpEngine, options: (
   else checkSviOptions(model, options, true);
   const make = (): SviEngine => {
     if (model instanceof SviEngine) return model;
-    if (options.totalRows === undefined) throw new VireoError("INVALID_OPTION", "svi: give 'totalRows', the number of rows of the subsampled plate in the whole data set (N in the N/|B| scaling).");
+    if ((options as Partial<SviOptions>).totalRows === undefined) throw new VireoError("INVALID_OPTION", "svi: give 'totalRows', the number of rows of the subsampled plate in the whole data set (N in the N/|B| scaling).");
     return new SviEngine(model, options as SviOptions);
   };
   return streamOperator(
