@@ -4,3 +4,5 @@ export { type Initialiser, INITIALISERS, initialiseWeights } from "./init.js";
 export { addBias, affine, denseAffine, denseParamCount } from "./affine.js";
 export { Dense, dense, defaultInitialiser, type DenseOptions } from "./dense.js";
 export { Mlp, mlp, type MlpOptions } from "./mlp.js";
+export { columns, repeatRows } from "./rows.js";
+export { bernoulliLogitRows, gaussianRows } from "./likelihoods.js";

@@ -15,6 +15,8 @@ import type { Model } from "../model/spec.js";
 import { SviEngine, type SviOptions } from "../svi/svi-engine.js";
 import { streamOperator, summarise, type BatchInput, type SnapshotBase, type StreamOptions } from "./stream-step.js";
 import { checkStreamOptions, checkSviOptions } from "../engine/options.js";
+import { Vae } from "../deep/vae.js";
+import { vaeStream } from "./vae-stream.js";
 
 export interface SviSnapshot extends SnapshotBase {
   readonly rho: number;
@@ -25,8 +27,14 @@ export interface SviSnapshot extends SnapshotBase {
 
 /** Steps an existing engine (its own options apply; only the stream options are read). */
 export function svi(engine: SviEngine, options?: StreamOptions): OperatorFunction<BatchInput, SviSnapshot>;
+/** Steps a variational autoencoder: one optimiser step of its bound per minibatch (see rx/vae-stream.ts). */
+export function svi(vae: Vae, options?: StreamOptions): OperatorFunction<BatchInput, SviSnapshot>;
 export function svi(model: Model | SviEngine, options?: SviOptions & StreamOptions): OperatorFunction<BatchInput, SviSnapshot>;
-export function svi(model: Model | SviEngine, options: Partial<SviOptions> & StreamOptions = {}): OperatorFunction<BatchInput, SviSnapshot> {
+export function svi(model: Model | SviEngine | Vae, options: Partial<SviOptions> & StreamOptions = {}): OperatorFunction<BatchInput, SviSnapshot> {
+  if (model instanceof Vae) {
+    checkStreamOptions("svi", options);
+    return vaeStream(model, options);
+  }
   if (model instanceof SviEngine) checkStreamOptions("svi", options);
   else checkSviOptions(model, options, true);
   const make = (): SviEngine => {
