@@ -151,6 +151,15 @@ test("matmul on the tape: gradients of a blocked product match finite difference
   t.true(r.maxError < 1e-8, JSON.stringify(r.worst));
 });
 
+test("matmul matrix–vector on the tape: register-accumulated gradients in both operands match finite differences (k not a multiple of 4)", (t) => {
+  const rng = new Generator(12);
+  for (const k of [3, 4, 7, 9]) {
+    const m = 11;
+    const r = checkGradient((_t, [a, b]) => ad.matmul(a!, b!), [{ value: randn(rng, m * k), shape: [m, k] }, { value: randn(rng, k) }]);
+    t.true(r.maxError < 1e-8, `k = ${k}: ${JSON.stringify(r.worst)}`);
+  }
+});
+
 test("layer errors name the layer and the expected shape", (t) => {
   const tape = new Tape(), net = mlp([4, 3, 2]);
   const theta = tape.param(net.initialise(new Generator(1)));
