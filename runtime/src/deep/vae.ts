@@ -43,6 +43,16 @@ export interface VaeOptions {
   readonly schedule?: Schedule;
   /** Seed of the initial weights and of the training draws (default 0). */
   readonly seed?: number;
+  /**
+   * Decoder weights: "pointMass" (maximum likelihood, default) or "gaussian" (a mean-field
+   * Gaussian q(w) against a N(0, weightPriorSd²) prior: one reparameterised weight draw per step,
+   * and KL(q(w) ‖ p(w)) / N subtracted from the bound per row; Kingma & Welling 2014, appendix F).
+   */
+  readonly decoderWeights?: "pointMass" | "gaussian";
+  /** Prior standard deviation of Gaussian decoder weights (default 1). */
+  readonly weightPriorSd?: number;
+  /** Initial standard deviation of Gaussian decoder weights' q (default 0.01). */
+  readonly weightInitSd?: number;
   /** Name of the data field in a batch (default "x"). */
   readonly field?: string;
   /** Rows of the whole data set, N: reported totals are N × the per-row bound (default: the batch's rows). */
@@ -110,6 +120,10 @@ export class Vae {
   readonly noiseOffset: number;
   /** Learnt log-variances (0, 1 or D of them). */
   readonly noiseSize: number;
+  readonly decoderWeights: "pointMass" | "gaussian";
+  /** Where the log standard deviations of Gaussian decoder weights start in θ (−1 for point-mass weights). */
+  readonly weightLogSdOffset: number;
+  readonly weightPriorSd: number;
   readonly optimizerState: OptimizerState;
   steps = 0;
   skipped = 0;
@@ -119,6 +133,9 @@ export class Vae {
   private readonly grad: Float64Array;
   private batch: Float64Array = new Float64Array(0);
   private eps: Float64Array = new Float64Array(0);
+  private weightEps: Float64Array = new Float64Array(0);
+  /** Rows of the data set being fitted by `fit` (N for the weights' KL when `size` is not given). */
+  private fitRows: number | undefined;
 
   constructor(options: VaeOptions) {
     if (options === null || typeof options !== "object") throw new VireoError("INVALID_OPTION", "vae: expected an options object { encoder, decoder, likelihood }.");
@@ -159,9 +176,21 @@ export class Vae {
     this.field = options.field ?? "x";
     this.optimizer = options.optimizer ?? adam({ lr: 1e-3 });
     this.schedule = options.schedule;
+    this.decoderWeights = options.decoderWeights ?? "pointMass";
+    if (this.decoderWeights !== "pointMass" && this.decoderWeights !== "gaussian") {
+      throw new VireoError("INVALID_OPTION", `vae: decoderWeights must be "pointMass" or "gaussian", got ${JSON.stringify(this.decoderWeights)}.`, { parameter: "decoderWeights" });
+    }
+    this.weightPriorSd = options.weightPriorSd ?? 1;
+    const initSd = options.weightInitSd ?? 0.01;
+    for (const [name, v] of [["weightPriorSd", this.weightPriorSd], ["weightInitSd", initSd]] as const) {
+      if (!(v > 0 && Number.isFinite(v))) throw new VireoError("INVALID_OPTION", `vae: ${name} must be a positive number, got ${v}.`, { parameter: name });
+    }
     this.decoderOffset = this.q.nParams;
     this.noiseOffset = this.decoderOffset + this.decoder.nParams;
-    this.theta = new Float64Array(this.noiseOffset + this.noiseSize);
+    const gaussianWeights = this.decoderWeights === "gaussian";
+    this.weightLogSdOffset = gaussianWeights ? this.noiseOffset + this.noiseSize : -1;
+    this.theta = new Float64Array(this.noiseOffset + this.noiseSize + (gaussianWeights ? this.decoder.nParams : 0));
+    if (gaussianWeights) this.theta.fill(Math.log(initSd), this.weightLogSdOffset);
     this.grad = new Float64Array(this.theta.length);
     this.rng = new Generator(options.seed ?? 0);
     this.q.encoder.initialise(this.rng, this.theta, 0);
@@ -207,9 +236,11 @@ export class Vae {
     const theta = t.param(this.theta, undefined, this.grad);
     const X = t.constant(data.length === rows * D ? data : data.subarray(0, rows * D), [rows, D]);
     const E = t.constant(eps.length === S * rows * K ? eps : eps.subarray(0, S * rows * K), [S * rows, K]);
-    const perRow = this.objectiveRows(t, theta, X, E, this.bound.kind === "iwae");
-    const value = ad.sum(perRow).value[0]! / rows;
-    t.backward(ad.scale(ad.sum(perRow), -1 / rows));
+    const perRow = this.objectiveRows(t, theta, X, E, this.bound.kind === "iwae", this.rng);
+    let objective = ad.scale(ad.sum(perRow), 1 / rows);
+    if (this.weightLogSdOffset >= 0) objective = ad.sub(objective, ad.scale(this.weightKlOnTape(theta), 1 / (this.size ?? this.fitRows ?? rows)));
+    const value = objective.value[0]!;
+    t.backward(ad.neg(objective));
     const outcome = guardedStep(this.optimizer, this.theta, this.grad, this.optimizerState, this.learningRate);
     this.steps++;
     if (!outcome.applied) this.skipped++;
@@ -220,11 +251,11 @@ export class Vae {
    * The per-row bound [m] on tape `t`: ELBO with the closed-form KL (averaging the S draws' log
    * likelihoods), or IWAE over the S draws when `iwae`.
    */
-  private objectiveRows(t: Tape, theta: TNode, X: TNode, E: TNode, iwae: boolean): TNode {
+  private objectiveRows(t: Tape, theta: TNode, X: TNode, E: TNode, iwae: boolean, weightRng: Generator | null): TNode {
     const rows = X.d0, S = E.d0 / rows, K = this.latent;
     const parts = this.q.encode(theta, 0, X);
     const z = this.q.draw(parts, E);
-    const ll = this.logLikelihoodRows(t, theta, z, X);
+    const ll = this.logLikelihoodRows(t, theta, z, X, weightRng);
     if (!iwae) {
       const llRows = S === 1 ? ll : ad.scale(ad.sum(ad.reshape(ll, [S, rows]), 0), 1 / S);
       return ad.sub(llRows, this.q.klStandardNormalRows(parts));
@@ -234,18 +265,47 @@ export class Vae {
     return S === 1 ? logW : ad.shift(ad.logsumexp(ad.reshape(logW, [S, rows]), 0), -Math.log(S));
   }
 
-  /** log p(x_i | z_r) for the S·m stacked draws z, [S·m]. */
-  private logLikelihoodRows(t: Tape, theta: TNode, z: TNode, X: TNode): TNode {
-    const out = this.decoder.forward(theta, z, this.decoderOffset);
+  /**
+   * log p(x_i | z_r) for the S·m stacked draws z, [S·m]. Gaussian decoder weights are drawn from
+   * q(w) with `weightRng` (reparameterised: w = m + σ ⊙ ε), or taken at their means when it is null.
+   */
+  private logLikelihoodRows(t: Tape, theta: TNode, z: TNode, X: TNode, weightRng: Generator | null): TNode {
+    let out: TNode;
+    if (this.weightLogSdOffset >= 0 && weightRng !== null) {
+      const P = this.decoder.nParams;
+      if (this.weightEps.length !== P) this.weightEps = new Float64Array(P);
+      for (let i = 0; i < P; i++) this.weightEps[i] = sampleStandardNormal(weightRng);
+      const w = ad.add(ad.slice(theta, this.decoderOffset, P), ad.mul(ad.exp(ad.slice(theta, this.weightLogSdOffset, P)), t.constant(this.weightEps)));
+      out = this.decoder.forward(w, z, 0);
+    } else {
+      out = this.decoder.forward(theta, z, this.decoderOffset);
+    }
     if (this.likelihood === "bernoulli") return bernoulliLogitRows(out, X);
     const logVar = this.noiseSize === 0 ? t.scalar(this.fixedLogVariance) : ad.slice(theta, this.noiseOffset, this.noiseSize);
     return gaussianRows(out, logVar, X);
   }
 
+  /** KL(q(w) ‖ N(0, s² I)) of Gaussian decoder weights on the tape: Σ_j log s − ρ_j + (e^{2ρ_j} + m_j²)/(2s²) − ½. */
+  private weightKlOnTape(theta: TNode): TNode {
+    const P = this.decoder.nParams, s2 = this.weightPriorSd ** 2;
+    const rho = ad.slice(theta, this.weightLogSdOffset, P), m = ad.slice(theta, this.decoderOffset, P);
+    const perWeight = ad.sub(ad.scale(ad.add(ad.exp(ad.scale(rho, 2)), ad.square(m)), 1 / (2 * s2)), rho);
+    return ad.shift(ad.sum(perWeight), P * (Math.log(this.weightPriorSd) - 0.5));
+  }
+
+  /** KL(q(w) ‖ p(w)) of Gaussian decoder weights at the current θ (0 for point-mass weights). */
+  weightKl(): number {
+    if (this.weightLogSdOffset < 0) return 0;
+    const t = new Tape();
+    return this.weightKlOnTape(t.constant(this.theta)).value[0]!;
+  }
+
   /**
    * The bound per row on held-out (or training) rows at the current θ, with its own generator so
    * repeated evaluations use the same draws: elboBound() (S draws per row, default 1) or
-   * iwaeBound(K). θ is not changed.
+   * iwaeBound(K). θ is not changed. Gaussian decoder weights are drawn from q(w) (one draw per
+   * chunk of rows), so the figure estimates E_q(w) of the per-row bound; the weights' KL / N is
+   * not included (see `weightKl`).
    */
   evaluate(x: DataBinding | Float64Array, options: { bound?: Bound; samples?: number; seed?: number } = {}): VaeEvaluation {
     const bound = validateBound(options.bound ?? { kind: "elbo" }, "vae.evaluate");
@@ -260,7 +320,7 @@ export class Vae {
       const eps = new Float64Array(S * m * K);
       for (let i = 0; i < eps.length; i++) eps[i] = sampleStandardNormal(rng);
       tape.reset();
-      const per = this.objectiveRows(tape, tape.constant(this.theta), tape.constant(data.subarray(start * D, (start + m) * D), [m, D]), tape.constant(eps, [S * m, K]), bound.kind === "iwae");
+      const per = this.objectiveRows(tape, tape.constant(this.theta), tape.constant(data.subarray(start * D, (start + m) * D), [m, D]), tape.constant(eps, [S * m, K]), bound.kind === "iwae", rng);
       out.set(per.value.subarray(0, m), start);
     }
     let mean = 0;
@@ -277,7 +337,10 @@ export class Vae {
     return { ...this.q.moments(this.theta, data, rows), rows };
   }
 
-  /** The decoder's output distribution's mean for latent rows z (rows × K): probabilities (Bernoulli) or means (Gaussian). */
+  /**
+   * The decoder's output distribution's mean for latent rows z (rows × K): probabilities
+   * (Bernoulli) or means (Gaussian); Gaussian decoder weights are taken at their means.
+   */
   decode(z: Float64Array): Float64Array {
     const K = this.latent;
     if (z.length % K !== 0) throw new VireoError("DIMENSION_MISMATCH", `vae.decode: ${z.length} values are not whole rows of the ${K}-dimensional latent.`);
@@ -311,19 +374,24 @@ export class Vae {
     const D = this.inputs, order = new Int32Array(rows), shuffle = new Generator(options.shuffleSeed ?? 1);
     for (let i = 0; i < rows; i++) order[i] = i;
     const buf = new Float64Array(Math.min(batchSize, rows) * D), history = new Float64Array(epochs);
-    for (let e = 0; e < epochs; e++) {
-      for (let i = rows - 1; i > 0; i--) {
-        const j = Math.floor(shuffle.uniform() * (i + 1));
-        const tmp = order[i]!; order[i] = order[j]!; order[j] = tmp;
+    this.fitRows = rows;
+    try {
+      for (let e = 0; e < epochs; e++) {
+        for (let i = rows - 1; i > 0; i--) {
+          const j = Math.floor(shuffle.uniform() * (i + 1));
+          const tmp = order[i]!; order[i] = order[j]!; order[j] = tmp;
+        }
+        let total = 0;
+        for (let start = 0; start < rows; start += batchSize) {
+          const m = Math.min(batchSize, rows - start);
+          for (let r = 0; r < m; r++) buf.set(data.subarray(order[start + r]! * D, (order[start + r]! + 1) * D), r * D);
+          total += this.step(m === buf.length / D ? buf : buf.subarray(0, m * D)).elbo * m;
+        }
+        history[e] = total / rows;
+        options.onEpoch?.(e, history[e]!);
       }
-      let total = 0;
-      for (let start = 0; start < rows; start += batchSize) {
-        const m = Math.min(batchSize, rows - start);
-        for (let r = 0; r < m; r++) buf.set(data.subarray(order[start + r]! * D, (order[start + r]! + 1) * D), r * D);
-        total += this.step(m === buf.length / D ? buf : buf.subarray(0, m * D)).elbo * m;
-      }
-      history[e] = total / rows;
-      options.onEpoch?.(e, history[e]!);
+    } finally {
+      this.fitRows = undefined;
     }
     return history;
   }
