@@ -13,6 +13,7 @@ import { distributed } from "./distributed.js";
 import { families } from "./families.js";
 import { distributedSim } from "./distributed-sim.js";
 import { gp } from "./gp.js";
+import { vaeSuite } from "./vae.js";
 
 /** Every registered suite, by the name used on the command line. */
 export const suites: Record<string, () => Promise<unknown>> = {
@@ -27,6 +28,7 @@ export const suites: Record<string, () => Promise<unknown>> = {
   families,
   "distributed-sim": distributedSim,
   gp,
+  vae: vaeSuite,
 };
 
 async function main(args: string[]): Promise<number> {

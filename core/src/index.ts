@@ -29,3 +29,5 @@ export * from "./families/gauss-markov-chain.js";
 export * from "./families/categorical-chain.js";
 export * from "./families/normal-wishart.js";
 export * from "./gp/index.js";
+export * from "./linalg/gemm.js";
+export * from "./nn/index.js";

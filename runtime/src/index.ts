@@ -53,3 +53,6 @@ export { sviBatchTarget, sviApplyTarget, onlineFitBatch, onlineApplyFit, type Sv
 // Reliability: documented size limits and option validation shared by the entry points.
 export { MAX_PLATE_SIZE, MAX_DIMENSION, MAX_CHECKPOINT_BYTES } from "./limits.js";
 export { MAX_ITERATIONS } from "./engine/options.js";
+
+// Deep amortised inference: variational autoencoders (networks and amortised q live in @vireo/core).
+export { Vae, vae, type VaeOptions, type VaeShorthand, type VaeLikelihood, type VaeStepReport, type VaeEvaluation, type VaeFitOptions } from "./deep/vae.js";

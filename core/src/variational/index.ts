@@ -22,3 +22,5 @@ export { type ParetoFit, fitGeneralisedPareto, gpdQuantile } from "./pareto.js";
 export { type PsisResult, psis, psisExpectation } from "./psis.js";
 export { sbc, chiSquareSurvival, type SbcOptions, type SbcResult, type SbcParameterResult } from "./sbc.js";
 export { choleskyTransform } from "./cholesky-transform.js";
+export { AmortisedGaussian, amortised, type AmortisedOptions, type AmortisedParts, type AmortisedCovariance } from "./amortised-gaussian.js";
+export { trilSize, trilTimesRows, trilLogDetAndTrace } from "./amortised-tril.js";

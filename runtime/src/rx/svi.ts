@@ -16,6 +16,8 @@ import { SviEngine, type SviOptions } from "../svi/svi-engine.js";
 import { streamOperator, summarise, type BatchInput, type SnapshotBase, type StreamOptions } from "./stream-step.js";
 import { checkStreamOptions, checkSviOptions } from "../engine/options.js";
 import { SvgpEngine, checkSvgpOptions, type SvgpOptions } from "../gp/svgp-engine.js";
+import { Vae } from "../deep/vae.js";
+import { vaeStream } from "./vae-stream.js";
 
 export interface SviSnapshot extends SnapshotBase {
   readonly rho: number;
@@ -39,9 +41,15 @@ export function svi(engine: SviEngine, options?: StreamOptions): OperatorFunctio
 /** SVGP over minibatches: natural-gradient steps on q(u), Adam on the hyperparameters (see SvgpEngine). */
 export function svi(model: SparseGp | SvgpEngine, options: SvgpOptions & StreamOptions): OperatorFunction<BatchInput, SvgpSnapshot>;
 export function svi(engine: SvgpEngine, options?: StreamOptions): OperatorFunction<BatchInput, SvgpSnapshot>;
+/** Steps a variational autoencoder: one optimiser step of its bound per minibatch (see rx/vae-stream.ts). */
+export function svi(vae: Vae, options?: StreamOptions): OperatorFunction<BatchInput, SviSnapshot>;
 export function svi(model: Model | SviEngine, options?: SviOptions & StreamOptions): OperatorFunction<BatchInput, SviSnapshot>;
-export function svi(model: Model | SviEngine | SparseGp | SvgpEngine, options: (Partial<SviOptions> | Partial<SvgpOptions>) & StreamOptions = {}): OperatorFunction<BatchInput, SviSnapshot> | OperatorFunction<BatchInput, SvgpSnapshot> {
+export function svi(model: Model | SviEngine | SparseGp | SvgpEngine | Vae, options: (Partial<SviOptions> | Partial<SvgpOptions>) & StreamOptions = {}): OperatorFunction<BatchInput, SviSnapshot> | OperatorFunction<BatchInput, SvgpSnapshot> {
   if (model instanceof SparseGp || model instanceof SvgpEngine) return sviGp(model, options as Partial<SvgpOptions> & StreamOptions);
+  if (model instanceof Vae) {
+    checkStreamOptions("svi", options);
+    return vaeStream(model, options);
+  }
   if (model instanceof SviEngine) checkStreamOptions("svi", options);
   else checkSviOptions(model, options, true);
   const make = (): SviEngine => {

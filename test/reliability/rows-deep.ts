@@ -1,0 +1,52 @@
+/**
+ * Catalogue rows: deep amortised inference — layer and network shapes, amortised q sizes, VAE
+ * options, and bad minibatches given to a VAE directly or through svi().
+ */
+import { from } from "rxjs";
+import { Tape, Generator, mlp, dense, amortised, denseAffine, type Activation } from "@vireo/core";
+import { vae, svi, type BatchInput } from "@vireo/runtime";
+import type { Row } from "./catalogue.js";
+
+const rows: Row[] = [];
+const row = (id: string, run: () => unknown, code: Row["code"], names: Row["names"]) => rows.push({ id: `deep/${id}`, run, code, names });
+const small = () => vae({ inputs: 4, latent: 2, hidden: [3], likelihood: "bernoulli", seed: 1 });
+const batches = (...b: unknown[]) => from(b as BatchInput[]);
+
+row("encoder output that fits no latent size (odd, diagonal q)", () => amortised(mlp([4, 3])), "DIMENSION_MISMATCH", ["outputs 3 values", "2K"]);
+row("encoder output that fits no latent size (full q)", () => amortised(mlp([4, 4]), { covariance: "full" }), "DIMENSION_MISMATCH", ["outputs 4 values", "K + K(K+1)/2"]);
+row("amortised covariance that is not diagonal/full", () => amortised(mlp([4, 4]), { covariance: "banded" as "full" }), "INVALID_OPTION", ["covariance", "banded"]);
+row("decoder input size differs from the latent", () => vae({ encoder: mlp([4, 4]), decoder: mlp([3, 4]), likelihood: "bernoulli" }), "DIMENSION_MISMATCH", ["2-dimensional latent", "decoder takes 3 inputs"]);
+row("decoder output size differs from the data width", () => vae({ encoder: mlp([4, 4]), decoder: mlp([2, 5]), likelihood: "bernoulli" }), "DIMENSION_MISMATCH", ["reads 4 values", "outputs 5"]);
+row("unknown VAE likelihood", () => vae({ inputs: 4, latent: 2, likelihood: "poisson" as "bernoulli" }), "INVALID_OPTION", ["likelihood", "poisson"]);
+row("Gaussian decoder noise that is not a variance", () => vae({ inputs: 4, latent: 2, likelihood: "gaussian", noise: -1 }), "INVALID_OPTION", ["noise", "-1"]);
+row("VAE decoder weights neither point mass nor Gaussian", () => vae({ inputs: 4, latent: 2, likelihood: "bernoulli", decoderWeights: "laplace" as "gaussian" }), "INVALID_OPTION", ["decoderWeights", "laplace"]);
+row("VAE weight prior sd of 0", () => vae({ inputs: 4, latent: 2, likelihood: "bernoulli", decoderWeights: "gaussian", weightPriorSd: 0 }), "INVALID_OPTION", ["weightPriorSd", "0"]);
+row("VAE samples of 0", () => vae({ inputs: 4, latent: 2, likelihood: "bernoulli", samples: 0 }), "INVALID_OPTION", ["samples", "0"]);
+row("VAE size that is not a row count", () => vae({ inputs: 4, latent: 2, likelihood: "bernoulli", size: 2.5 }), "INVALID_OPTION", ["size", "2.5"]);
+row("VAE trained with the Rényi bound", () => vae({ inputs: 4, latent: 2, likelihood: "bernoulli", bound: { kind: "renyi", alpha: 0.5, K: 5 } }), "INVALID_OPTION", ["Rényi"]);
+row("VAE batch with a non-finite value", () => small().step({ x: [[0, 1, 0, 1], [0, NaN, 1, 1]] }), "INVALID_DATA", ["Field 'x'", "row 1, column 1", "NaN"]);
+row("VAE batch with an infinite value in a flat array", () => small().step({ x: Float64Array.from([0, 1, 0, 1, 0, 1, Infinity, 0]) }), "INVALID_DATA", ["Field 'x'", "row 1, column 2"]);
+row("VAE batch outside [0, 1] for a Bernoulli decoder", () => small().step({ x: [[0, 1, 0, 2]] }), "INVALID_DATA", ["row 0, column 3", "outside [0, 1]"]);
+row("VAE batch rows of the wrong width", () => small().step({ x: [[0, 1, 0]] }), "DIMENSION_MISMATCH", ["Field 'x'", "row 0", "expected 4 numbers"]);
+row("VAE batch flat values that are not whole rows", () => small().step({ x: new Float64Array(6) }), "DIMENSION_MISMATCH", ["6 values", "rows of 4"]);
+row("VAE batch without its field", () => small().step({ y: [[0, 1, 0, 1]] }), "INVALID_DATA", ["'x' is missing"]);
+row("VAE batch with no rows", () => small().step({ x: new Float64Array(0) }), "INVALID_DATA", ["'x' has no rows"]);
+row("VAE fit with 0 epochs", () => small().fit(new Float64Array(8), { epochs: 0, batchSize: 2 }), "INVALID_OPTION", ["epochs", "0"]);
+row("VAE decode of values that are not whole latent rows", () => small().decode(new Float64Array(3)), "DIMENSION_MISMATCH", ["3 values", "2-dimensional latent"]);
+row("svi(vae): a NaN row in a batch", () => batches({ x: [[0, 1, 0, 1], [0, 1, NaN, 1]] }).pipe(svi(small())), "INVALID_BATCH", ["Batch 0", "field 'x'", "row 1, column 2"]);
+row("svi(vae): a batch of the wrong width", () => batches({ x: [[0, 1, 0, 1]] }, { x: [[0, 1]] }).pipe(svi(small())), "INVALID_BATCH", ["Batch 1", "field 'x'", "expected 4 numbers"]);
+row("svi(vae), skip mode, every batch bad", () => batches({ x: [[2, 0, 0, 0]] }, { x: [] }).pipe(svi(small(), { onInvalid: "skip" })), "INVALID_BATCH", ["every one of its 2 batches skipped"]);
+row("svi(vae) with a model option", () => svi(small(), { size: 10 } as object), "INVALID_OPTION", ["size"]);
+row("dense layer given rows of the wrong width", () => {
+  const t = new Tape(), net = mlp([4, 3]);
+  return net.forward(t.param(net.initialise(new Generator(1))), t.constant(new Float64Array(10), [2, 5]));
+}, "DIMENSION_MISMATCH", ["Dense(4→3)", "[rows, 4]", "[2, 5]"]);
+row("dense layer with 0 outputs", () => dense(3, 0), "INVALID_PARAMETER", ["outputs", "0"]);
+row("mlp with an unknown activation", () => mlp([3, 2], { activation: "swish" as Activation }), "INVALID_OPTION", ["swish", "relu"]);
+row("mlp with one size", () => mlp([3]), "INVALID_PARAMETER", ["input and output sizes"]);
+row("denseAffine parameter vector too short", () => {
+  const t = new Tape();
+  return denseAffine(t.param(new Float64Array(5)), 0, t.constant(new Float64Array(6), [2, 3]), 2);
+}, "DIMENSION_MISMATCH", ["3→2 layer needs 8 parameters", "holds 5"]);
+
+export default rows;
