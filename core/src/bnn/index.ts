@@ -1,3 +1,3 @@
 /** Bayesian neural-network kernels: the local-reparameterisation dense layer and the weight prior's penalty. */
-export { localReparamDense, denseParamCount } from "./local-reparam.js";
+export { localReparamDense } from "./local-reparam.js";
 export { weightPriorPenalty } from "./weight-prior.js";

@@ -22,10 +22,6 @@
 import { VireoError } from "../errors.js";
 import { type TNode, sameTape, describe } from "../autodiff/tape.js";
 
-/** Number of weights and biases of a dense layer: (dIn + 1) · dOut. */
-export function denseParamCount(dIn: number, dOut: number): number {
-  return (dIn + 1) * dOut;
-}
 
 /**
  * Pre-activations of a Gaussian dense layer for a whole minibatch (see the file comment).
@@ -37,7 +33,7 @@ export function localReparamDense(x: TNode, layer: TNode, dOut: number, eps: Flo
   if (x.rank !== 2) {
     throw new VireoError("DIMENSION_MISMATCH", `localReparamDense: x must be a matrix [rows, inputs], got ${describe(x)}.`);
   }
-  const N = x.d0, dIn = x.d1, P = denseParamCount(dIn, dOut);
+  const N = x.d0, dIn = x.d1, P = (dIn + 1) * dOut;
   if (!Number.isInteger(dOut) || dOut < 1) {
     throw new VireoError("DIMENSION_MISMATCH", `localReparamDense: dOut must be a positive integer, got ${dOut}.`);
   }
