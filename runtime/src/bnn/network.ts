@@ -17,6 +17,7 @@ export type BnnWeights = "gaussian" | "point";
 export type BnnActivation = "tanh" | "sigmoid" | "softplus";
 
 const ACTIVATIONS: readonly BnnActivation[] = ["tanh", "sigmoid", "softplus"];
+const SPEC_KEYS: readonly string[] = ["inputs", "hidden", "activation", "likelihood", "weights", "priorSd", "initialSd"];
 
 export interface BnnSpec {
   /** Number of covariates per row. */
@@ -73,6 +74,11 @@ function positiveInteger(v: unknown, what: string): number {
 export function bnn(spec: BnnSpec): BnnNetwork {
   if (spec === null || typeof spec !== "object") {
     throw new VireoError("INVALID_OPTION", "bnn: expected a specification { inputs, hidden, likelihood, ... }.");
+  }
+  for (const key of Object.keys(spec)) {
+    if (!SPEC_KEYS.includes(key)) {
+      throw new VireoError("INVALID_OPTION", `bnn: unknown option '${key}'; known options are [${SPEC_KEYS.join(", ")}].`, { parameter: key });
+    }
   }
   const inputs = positiveInteger(spec.inputs, "inputs");
   const hidden = spec.hidden ?? [50];

@@ -13,6 +13,16 @@ import { VireoError, Generator, Tape, sampleStandardNormal, localReparamDense, e
 import { activate } from "./network.js";
 import { checkInputs, checkTargets, type BnnInputs, type BnnTargets } from "./data.js";
 import type { BnnFit } from "./trainer.js";
+import { checkOptions } from "../engine/options.js";
+
+const PREDICT_OPTIONS = {
+  draws: (v: unknown, fail: (m: string) => never) => {
+    if (typeof v !== "number" || !Number.isInteger(v) || v < 1) fail(`must be a positive integer, got ${typeof v === "number" ? fmt(v) : JSON.stringify(v)}.`);
+  },
+  seed: (v: unknown, fail: (m: string) => never) => {
+    if (typeof v !== "number" || !Number.isSafeInteger(v)) fail(`must be an integer, got ${typeof v === "number" ? fmt(v) : JSON.stringify(v)}.`);
+  },
+};
 
 export interface BnnPredictOptions {
   /** Weight draws (default 200; a point-estimate network always uses its one set of weights). */
@@ -168,13 +178,15 @@ export class BnnPrediction {
 
 /** Predictive draws of a trained network at covariates `x` (see the file comment). */
 export function predictBnn(fit: BnnFit, x: BnnInputs, options: BnnPredictOptions = {}): BnnPrediction {
-  const net = fit.network, where = "predictBnn";
+  const where = "predictBnn";
+  checkOptions(where, options, PREDICT_OPTIONS, "{ draws: 200, seed: 1 }");
+  if (fit === null || typeof fit !== "object" || !(fit.params instanceof Float64Array) || fit.network?.nParams !== fit.params.length) {
+    throw new VireoError("INVALID_OPTION", `${where}: expected a trained network from fitBnn (or BnnTrainer.fit()), got ${fit === null ? "null" : typeof fit}.`);
+  }
+  const net = fit.network;
   const { x: xs, rows } = checkInputs(x, net.inputs, where);
   const bayes = net.weights === "gaussian";
   const S = bayes ? options.draws ?? 200 : 1;
-  if (!Number.isInteger(S) || S < 1) {
-    throw new VireoError("INVALID_OPTION", `${where}: draws must be a positive integer, got ${fmt(S)}.`, { parameter: "draws" });
-  }
   const D = net.inputs, { xMean, xSd, yMean, ySd } = fit.scales;
   for (let n = 0; n < rows; n++) for (let j = 0; j < D; j++) xs[n * D + j] = (xs[n * D + j]! - xMean[j]!) / xSd[j]!;
   const rng = new Generator(options.seed ?? 0), tape = new Tape(), outputs = new Float64Array(S * rows);

@@ -19,6 +19,33 @@ import {
 } from "@vireo/core";
 import { activate, type BnnNetwork } from "./network.js";
 import { checkInputs, checkTargets, columnScales, type BnnInputs, type BnnTargets } from "./data.js";
+import { checkOptions } from "../engine/options.js";
+
+type Check = (v: unknown, fail: (message: string) => never) => void;
+const show = (v: unknown): string => (typeof v === "number" ? fmt(v) : typeof v === "function" ? "a function" : JSON.stringify(v) ?? String(v));
+const count = (min: number): Check => (v, fail) => {
+  if (typeof v !== "number" || !Number.isInteger(v) || v < min) fail(`must be an integer ≥ ${min}, got ${show(v)}.`);
+};
+const TRAIN_OPTIONS: Record<string, Check> = {
+  batchSize: count(1),
+  optimizer: (v, fail) => {
+    if (v === null || typeof v !== "object" || typeof (v as { init?: unknown }).init !== "function") fail(`must be an optimiser such as adam({ lr: 0.01 }), got ${show(v)}.`);
+  },
+  schedule: (v, fail) => {
+    if (v === null || typeof v !== "object" || typeof (v as { rate?: unknown }).rate !== "function") fail(`must be a learning-rate schedule such as cosineDecay(0.01, steps), got ${show(v)}.`);
+  },
+  klWarmup: count(0),
+  seed: (v, fail) => {
+    if (typeof v !== "number" || !Number.isSafeInteger(v)) fail(`must be an integer, got ${show(v)}.`);
+  },
+};
+const FIT_OPTIONS: Record<string, Check> = {
+  ...TRAIN_OPTIONS,
+  epochs: count(1),
+  onEpoch: (v, fail) => {
+    if (typeof v !== "function") fail(`must be a function (epoch, objective) => void, got ${show(v)}.`);
+  },
+};
 
 export interface BnnData {
   readonly x: BnnInputs;
@@ -111,14 +138,15 @@ export class BnnTrainer {
   constructor(network: BnnNetwork, data: BnnData, options: BnnTrainOptions = {}) {
     this.network = network;
     const where = "BnnTrainer";
+    checkOptions(where, options, TRAIN_OPTIONS, "{ batchSize: 64, seed: 1 }");
+    if (network === null || typeof network !== "object" || !Array.isArray(network.layers)) {
+      throw new VireoError("INVALID_OPTION", `${where}: expected a network from bnn({ inputs, hidden, likelihood }), got ${show(network)}.`);
+    }
     if (data === null || typeof data !== "object") throw new VireoError("INVALID_DATA", `${where}: expected data { x, y }.`);
     const { x, rows } = checkInputs(data.x, network.inputs, where);
     const y = checkTargets(data.y, rows, network.likelihood === "bernoulli", where);
     if (rows < 1) throw new VireoError("INVALID_DATA", `${where}: the training data have no rows.`, { field: "x" });
     const B = options.batchSize ?? Math.min(rows, 128);
-    if (!Number.isInteger(B) || B < 1) {
-      throw new VireoError("INVALID_OPTION", `${where}: batchSize must be a positive integer, got ${fmt(B)}.`, { parameter: "batchSize" });
-    }
     this.rows = rows;
     this.batchSize = Math.min(B, rows);
     const D = network.inputs, cs = columnScales(x, rows, D);
@@ -138,11 +166,7 @@ export class BnnTrainer {
     this.optimizer = options.optimizer ?? adam({ lr: 0.01 });
     this.optimizerState = this.optimizer.init(network.nParams);
     this.schedule = options.schedule ?? null;
-    const warm = options.klWarmup ?? 0;
-    if (!Number.isInteger(warm) || warm < 0) {
-      throw new VireoError("INVALID_OPTION", `${where}: klWarmup must be a non-negative integer number of steps, got ${fmt(warm)}.`, { parameter: "klWarmup" });
-    }
-    this.klWarmup = warm;
+    this.klWarmup = options.klWarmup ?? 0;
     this.grad = new Float64Array(network.nParams);
     this.loss = new Float64Array(network.nParams);
     this.order = Int32Array.from({ length: rows }, (_, i) => i);
@@ -242,11 +266,10 @@ export interface FitBnnOptions extends BnnTrainOptions {
 
 /** Trains `network` on `data` for `epochs` passes of minibatch steps and returns the fit. */
 export function fitBnn(network: BnnNetwork, data: BnnData, options: FitBnnOptions = {}): BnnFit {
+  checkOptions("fitBnn", options, FIT_OPTIONS, "{ epochs: 300, batchSize: 64, seed: 1 }");
   const epochs = options.epochs ?? 300;
-  if (!Number.isInteger(epochs) || epochs < 1) {
-    throw new VireoError("INVALID_OPTION", `fitBnn: epochs must be a positive integer, got ${fmt(epochs)}.`, { parameter: "epochs" });
-  }
-  const trainer = new BnnTrainer(network, data, options);
+  const { epochs: _e, onEpoch: _o, ...train } = options;
+  const trainer = new BnnTrainer(network, data, train);
   const trace: number[] = [];
   for (let e = 0; e < epochs; e++) {
     let sum = 0;
