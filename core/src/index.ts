@@ -28,4 +28,6 @@ export * from "./optim/index.js";
 export * from "./families/gauss-markov-chain.js";
 export * from "./families/categorical-chain.js";
 export * from "./families/normal-wishart.js";
+export * from "./linalg/gemm.js";
+export * from "./nn/index.js";
 export * from "./bnn/index.js";

@@ -19,7 +19,7 @@ const fitted = (): BnnFit => (trained ??= fitBnn(reg(), { x, y }, { epochs: 2 })
 row("bnn without inputs", () => bnn({ likelihood: "gaussian" } as unknown as BnnSpec), "INVALID_OPTION", ["inputs must be a positive integer"]);
 row("bnn with a fractional hidden width", () => bnn({ inputs: 2, hidden: [3, 2.5], likelihood: "gaussian" }), "INVALID_OPTION", ["hidden[1]", "2.5"]);
 row("bnn with an unknown likelihood", () => bnn({ inputs: 2, likelihood: "poisson" } as unknown as BnnSpec), "INVALID_OPTION", ["likelihood", "\"gaussian\"", "\"bernoulli\""]);
-row("bnn with an unknown activation", () => bnn({ inputs: 2, likelihood: "gaussian", activation: "swish" } as unknown as BnnSpec), "INVALID_OPTION", ["unknown activation", "swish"]);
+row("bnn with an unknown activation", () => bnn({ inputs: 2, likelihood: "gaussian", activation: "swish" } as unknown as BnnSpec), "INVALID_OPTION", ["activation", "swish"]);
 row("bnn with weights 'bayes'", () => bnn({ inputs: 2, likelihood: "gaussian", weights: "bayes" } as unknown as BnnSpec), "INVALID_OPTION", ["weights must be", "\"point\""]);
 row("bnn with priorSd 0", () => bnn({ inputs: 2, likelihood: "gaussian", priorSd: 0 }), "INVALID_OPTION", ["priorSd", "> 0"]);
 row("bnn with a misspelt option", () => bnn({ inputs: 2, likelihood: "gaussian", hiden: [4] } as unknown as BnnSpec), "INVALID_OPTION", ["unknown option 'hiden'"]);

@@ -1,9 +1,12 @@
 /**
  * Matrix products on the tape: [m,k]·[k,n] → [m,n] and [m,k]·[k] → [m]. A whole design-matrix
  * product is one node, so a regression's linear predictor costs one forward and one backward pass.
+ * Matrix–matrix products and both their gradients run on the packed, register-tiled kernel
+ * (linalg/gemm.ts); matrix–vector products are single dot-product loops.
  */
 import { VireoError } from "../errors.js";
 import { type TNode, sameTape, describe } from "./tape.js";
+import { gemmNN, gemmNT, gemmTN } from "../linalg/gemm.js";
 
 /** A·B for a matrix A and a matrix or vector B. */
 export function matmul(A: TNode, B: TNode): TNode {
@@ -29,15 +32,7 @@ export function matmul(A: TNode, B: TNode): TNode {
       c[i] = s;
     }
   } else {
-    c.fill(0);
-    // i-p-j order streams rows of B and C.
-    for (let i = 0; i < m; i++) {
-      for (let p = 0; p < k; p++) {
-        const aip = a[i * k + p]!;
-        if (aip === 0) continue;
-        for (let j = 0, bi = p * n, ci = i * n; j < n; j++) c[ci + j] += aip * b[bi + j]!;
-      }
-    }
+    gemmNN(m, n, k, a, b, c, false);
   }
   out.backward = matmulBackward;
   return out;
@@ -46,25 +41,24 @@ export function matmul(A: TNode, B: TNode): TNode {
 function matmulBackward(out: TNode): void {
   const A = out.a!, B = out.b!, g = out.grad, k = out.int, m = out.d0, n = out.size / m;
   const a = A.value, b = B.value;
-  if (A.needsGrad) {
-    // dA = G Bᵀ
-    const ga = A.grad;
-    for (let i = 0; i < m; i++) {
-      for (let p = 0; p < k; p++) {
-        let s = 0;
-        for (let j = 0; j < n; j++) s += g[i * n + j]! * b[p * n + j]!;
-        ga[i * k + p] += s;
+  if (n === 1) {
+    // Matrix–vector: dA = g bᵀ (an outer product), db = Aᵀ g.
+    if (A.needsGrad) {
+      const ga = A.grad;
+      for (let i = 0; i < m; i++) {
+        const gi = g[i]!, row = i * k;
+        for (let p = 0; p < k; p++) ga[row + p] += gi * b[p]!;
       }
     }
-  }
-  if (B.needsGrad) {
-    // dB = Aᵀ G, accumulated row by row of A so memory is streamed.
-    const gb = B.grad;
-    for (let i = 0; i < m; i++) {
-      for (let p = 0; p < k; p++) {
-        const aip = a[i * k + p]!;
-        for (let j = 0; j < n; j++) gb[p * n + j] += aip * g[i * n + j]!;
+    if (B.needsGrad) {
+      const gb = B.grad;
+      for (let i = 0; i < m; i++) {
+        const gi = g[i]!, row = i * k;
+        for (let p = 0; p < k; p++) gb[p] += a[row + p]! * gi;
       }
     }
+    return;
   }
+  if (A.needsGrad) gemmNT(m, n, k, g, b, A.grad, true); // dA += G Bᵀ
+  if (B.needsGrad) gemmTN(m, n, k, a, g, B.grad, true); // dB += Aᵀ G
 }

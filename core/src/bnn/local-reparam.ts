@@ -21,6 +21,7 @@
  */
 import { VireoError } from "../errors.js";
 import { type TNode, sameTape, describe } from "../autodiff/tape.js";
+import { gemmStrided } from "../linalg/gemm.js";
 
 
 /**
@@ -54,94 +55,62 @@ export function localReparamDense(x: TNode, layer: TNode, dOut: number, eps: Flo
   out.int = dIn;
   out.num = noisy ? 1 : 0;
   out.needsGrad = x.needsGrad || layer.needsGrad;
-  const xv = x.value, lam = layer.value, o = out.value, nOut = N * dOut;
-  // o = x μ_W + μ_b, i-p-j order streams rows of μ_W and of the output.
-  for (let n = 0; n < N; n++) {
-    const on = n * dOut;
-    for (let j = 0; j < dOut; j++) o[on + j] = lam[dIn * dOut + j]!;
-    for (let p = 0; p < dIn; p++) {
-      const xp = xv[n * dIn + p]!;
-      if (xp === 0) continue;
-      for (let j = 0, w = p * dOut; j < dOut; j++) o[on + j] += xp * lam[w + j]!;
-    }
-  }
+  const xv = x.value, lam = layer.value, o = out.value, nOut = N * dOut, nIn = N * dIn;
+  // o = x μ_W + 1 μ_bᵀ on the packed GEMM kernel.
+  for (let n = 0; n < N; n++) o.set(lam.subarray(dIn * dOut, P), n * dOut);
+  gemmStrided(N, dOut, dIn, xv, 0, dIn, 1, lam, 0, dOut, 1, o, 0, dOut, true);
   if (noisy) {
-    // aux = [ε (N·dOut) | √v (N·dOut) | Gᵥ scratch (N·dOut) | σ² (P)]
-    const aux = out.scratch(3 * nOut + P), e = eps!;
-    const s2 = 3 * nOut;
-    for (let i = 0; i < P; i++) aux[s2 + i] = Math.exp(2 * lam[P + i]!);
-    for (let n = 0; n < N; n++) {
-      const on = n * dOut;
-      for (let j = 0; j < dOut; j++) aux[nOut + on + j] = aux[s2 + dIn * dOut + j]!;
-      for (let p = 0; p < dIn; p++) {
-        const xp = xv[n * dIn + p]!, x2 = xp * xp;
-        if (x2 === 0) continue;
-        for (let j = 0, w = s2 + p * dOut; j < dOut; j++) aux[nOut + on + j] += x2 * aux[w + j]!;
-      }
-    }
+    const aux = out.scratch(3 * nOut + 2 * P + 2 * nIn), e = eps!;
+    const SD = nOut, S2 = 3 * nOut, X2 = S2 + P;
+    for (let i = 0; i < P; i++) aux[S2 + i] = Math.exp(2 * lam[P + i]!);
+    for (let i = 0; i < nIn; i++) aux[X2 + i] = xv[i]! * xv[i]!;
+    // v = x² σ_W² + 1 σ_b²ᵀ, then √v and the noise.
+    for (let n = 0; n < N; n++) aux.copyWithin(SD + n * dOut, S2 + dIn * dOut, S2 + P);
+    gemmStrided(N, dOut, dIn, aux, X2, dIn, 1, aux, S2, dOut, 1, aux, SD, dOut, true);
     for (let i = 0; i < nOut; i++) {
-      const s = Math.sqrt(aux[nOut + i]!);
-      aux[nOut + i] = s;
+      const sd = Math.sqrt(aux[SD + i]!);
+      aux[SD + i] = sd;
       aux[i] = e[i]!;
-      o[i] += s * e[i]!;
+      o[i] += sd * e[i]!;
     }
   }
   out.backward = localReparamDenseBackward;
   return out;
 }
 
+/**
+ * aux layout of a noisy node: [ε (N·dOut) | √v (N·dOut) | Gᵥ (N·dOut) | σ² (P) | x² (N·dIn) |
+ * scratch (max(P, N·dIn))]; every product is one GEMM call.
+ */
 function localReparamDenseBackward(out: TNode): void {
   const x = out.a!, layer = out.b!, g = out.grad, dIn = out.int, N = out.d0, dOut = out.d1;
-  const P = (dIn + 1) * dOut, nOut = N * dOut, xv = x.value, lam = layer.value;
+  const P = (dIn + 1) * dOut, nOut = N * dOut, nIn = N * dIn, xv = x.value, lam = layer.value;
   // Mean path: ∂μ_W = xᵀG, ∂μ_b = Σ_n G, ∂x = G μ_Wᵀ.
   if (layer.needsGrad) {
     const gl = layer.grad;
-    for (let n = 0; n < N; n++) {
-      const on = n * dOut;
-      for (let j = 0; j < dOut; j++) gl[dIn * dOut + j] += g[on + j]!;
-      for (let p = 0; p < dIn; p++) {
-        const xp = xv[n * dIn + p]!;
-        if (xp === 0) continue;
-        for (let j = 0, w = p * dOut; j < dOut; j++) gl[w + j] += xp * g[on + j]!;
-      }
-    }
+    gemmStrided(dIn, dOut, N, xv, 0, 1, dIn, g, 0, dOut, 1, gl, 0, dOut, true);
+    for (let n = 0; n < N; n++) for (let j = 0; j < dOut; j++) gl[dIn * dOut + j] += g[n * dOut + j]!;
   }
-  if (x.needsGrad) {
-    const gx = x.grad;
-    for (let n = 0; n < N; n++) {
-      const on = n * dOut;
-      for (let p = 0; p < dIn; p++) {
-        let s = 0;
-        for (let j = 0, w = p * dOut; j < dOut; j++) s += g[on + j]! * lam[w + j]!;
-        gx[n * dIn + p] += s;
-      }
-    }
-  }
+  if (x.needsGrad) gemmStrided(N, dIn, dOut, g, 0, dOut, 1, lam, 0, 1, dOut, x.grad, 0, dIn, true);
   if (out.num === 0) return;
   // Spread path through √v: Gᵥ = G ⊙ ε / (2√v).
-  const aux = out.aux, gv = 2 * nOut, s2 = 3 * nOut;
-  for (let i = 0; i < nOut; i++) aux[gv + i] = (g[i]! * aux[i]!) / (2 * aux[nOut + i]!);
+  const aux = out.aux, SD = nOut, GV = 2 * nOut, S2 = 3 * nOut, X2 = S2 + P, T = X2 + nIn;
+  for (let i = 0; i < nOut; i++) aux[GV + i] = (g[i]! * aux[i]!) / (2 * aux[SD + i]!);
   if (layer.needsGrad) {
+    // ∂ρ_W = 2σ_W² ⊙ (x²)ᵀGᵥ, ∂ρ_b = 2σ_b² Σ_n Gᵥ.
     const gl = layer.grad;
-    for (let n = 0; n < N; n++) {
-      const on = gv + n * dOut;
-      for (let j = 0; j < dOut; j++) gl[P + dIn * dOut + j] += 2 * aux[s2 + dIn * dOut + j]! * aux[on + j]!;
-      for (let p = 0; p < dIn; p++) {
-        const xp = xv[n * dIn + p]!, x2 = xp * xp;
-        if (x2 === 0) continue;
-        for (let j = 0, w = p * dOut; j < dOut; j++) gl[P + w + j] += 2 * aux[s2 + w + j]! * x2 * aux[on + j]!;
-      }
+    gemmStrided(dIn, dOut, N, aux, X2, 1, dIn, aux, GV, dOut, 1, aux, T, dOut, false);
+    for (let w = 0; w < dIn * dOut; w++) gl[P + w] += 2 * aux[S2 + w]! * aux[T + w]!;
+    for (let j = 0; j < dOut; j++) {
+      let sum = 0;
+      for (let n = 0; n < N; n++) sum += aux[GV + n * dOut + j]!;
+      gl[P + dIn * dOut + j] += 2 * aux[S2 + dIn * dOut + j]! * sum;
     }
   }
   if (x.needsGrad) {
+    // ∂x += 2x ⊙ (Gᵥ σ_W²ᵀ).
     const gx = x.grad;
-    for (let n = 0; n < N; n++) {
-      const on = gv + n * dOut;
-      for (let p = 0; p < dIn; p++) {
-        let s = 0;
-        for (let j = 0, w = s2 + p * dOut; j < dOut; j++) s += aux[on + j]! * aux[w + j]!;
-        gx[n * dIn + p] += 2 * xv[n * dIn + p]! * s;
-      }
-    }
+    gemmStrided(N, dIn, dOut, aux, GV, dOut, 1, aux, S2, 1, dOut, aux, T, dIn, false);
+    for (let i = 0; i < nIn; i++) gx[i] += 2 * xv[i]! * aux[T + i]!;
   }
 }

@@ -8,15 +8,14 @@
  * over its (inputs + 1) × outputs weights and biases (W row-major, then b; σ = e^ρ), a point
  * layer μ alone; a Gaussian likelihood adds log σ_y (the noise sd, in standardised units) last.
  */
-import { VireoError, fmt, ad, type TNode } from "@vireo/core";
+import { VireoError, fmt, activate as activateOnTape, requireActivation, defaultInitialiser, type Activation, type Initialiser, type TNode } from "@vireo/core";
 
 export type BnnLikelihood = "gaussian" | "bernoulli";
 /** How weights are fitted: "gaussian" (mean-field q, Bayesian) or "point" (MAP under the same prior). */
 export type BnnWeights = "gaussian" | "point";
-/** Activations between layers. */
-export type BnnActivation = "tanh" | "sigmoid" | "softplus";
+/** Activations between layers: those of core's layers (relu, leakyRelu, tanh, sigmoid, softplus, gelu, identity). */
+export type BnnActivation = Activation;
 
-const ACTIVATIONS: readonly BnnActivation[] = ["tanh", "sigmoid", "softplus"];
 const SPEC_KEYS: readonly string[] = ["inputs", "hidden", "activation", "likelihood", "weights", "priorSd", "initialSd"];
 
 export interface BnnSpec {
@@ -24,7 +23,7 @@ export interface BnnSpec {
   readonly inputs: number;
   /** Hidden layer widths (default [50]; [] is Bayesian linear / logistic regression). */
   readonly hidden?: readonly number[];
-  /** Activation after each hidden layer (default "tanh"). */
+  /** Activation after each hidden layer (default "relu"). */
   readonly activation?: BnnActivation;
   /** "gaussian" (regression with learnt noise) or "bernoulli" (0/1 labels, logit link). */
   readonly likelihood: BnnLikelihood;
@@ -52,6 +51,8 @@ export interface BnnNetwork {
   readonly inputs: number;
   readonly hidden: readonly number[];
   readonly activation: BnnActivation;
+  /** Initialiser of the weight means (He before rectifiers, Glorot otherwise; biases start at 0). */
+  readonly init: Initialiser;
   readonly likelihood: BnnLikelihood;
   readonly weights: BnnWeights;
   readonly priorSd: number;
@@ -84,10 +85,7 @@ export function bnn(spec: BnnSpec): BnnNetwork {
   const hidden = spec.hidden ?? [50];
   if (!Array.isArray(hidden)) throw new VireoError("INVALID_OPTION", `bnn: hidden must be an array of layer widths, e.g. [50], got ${JSON.stringify(hidden)}.`, { parameter: "hidden" });
   hidden.forEach((h, i) => positiveInteger(h, `hidden[${i}]`));
-  const activation = spec.activation ?? "tanh";
-  if (!ACTIVATIONS.includes(activation)) {
-    throw new VireoError("INVALID_OPTION", `bnn: unknown activation ${JSON.stringify(activation)}; use one of ${ACTIVATIONS.join(", ")}.`, { parameter: "activation" });
-  }
+  const activation = requireActivation(spec.activation ?? "relu", "bnn");
   if (spec.likelihood !== "gaussian" && spec.likelihood !== "bernoulli") {
     throw new VireoError("INVALID_OPTION", `bnn: likelihood must be "gaussian" (regression) or "bernoulli" (0/1 labels), got ${JSON.stringify(spec.likelihood)}.`, { parameter: "likelihood" });
   }
@@ -111,16 +109,12 @@ export function bnn(spec: BnnSpec): BnnNetwork {
   }
   const noiseIndex = spec.likelihood === "gaussian" ? offset : -1;
   return Object.freeze({
-    inputs, hidden: Object.freeze(hidden.slice()), activation, likelihood: spec.likelihood, weights, priorSd, initialSd,
+    inputs, hidden: Object.freeze(hidden.slice()), activation, init: defaultInitialiser(activation), likelihood: spec.likelihood, weights, priorSd, initialSd,
     layers: Object.freeze(layers), nParams: offset + (noiseIndex >= 0 ? 1 : 0), noiseIndex,
   });
 }
 
 /** The activation of a hidden layer on the tape. */
 export function activate(net: BnnNetwork, a: TNode): TNode {
-  switch (net.activation) {
-    case "tanh": return ad.tanh(a);
-    case "sigmoid": return ad.sigmoid(a);
-    case "softplus": return ad.softplus(a);
-  }
+  return activateOnTape(a, net.activation);
 }

@@ -14,7 +14,7 @@
  * it); the tape, batch and noise buffers are pooled, so a warm step allocates nothing.
  */
 import {
-  VireoError, Generator, Tape, adam, guardedStep, sampleStandardNormal, localReparamDense, weightPriorPenalty, ad, fmt, LOG_2PI,
+  VireoError, Generator, Tape, adam, guardedStep, sampleStandardNormal, localReparamDense, weightPriorPenalty, initialiseWeights, ad, fmt, LOG_2PI,
   type Optimizer, type OptimizerState, type Schedule, type TNode,
 } from "@vireo/core";
 import { activate, type BnnNetwork } from "./network.js";
@@ -99,12 +99,13 @@ export interface BnnFit {
   readonly trace: readonly number[];
 }
 
-/** Initial parameters: weight means N(0, 1/inputs), biases 0, ρ = log initialSd, log σ_y = 0. */
+/** Initial parameters: weight means from the network's initialiser (seeded), biases 0, ρ = log initialSd, log σ_y = 0. */
 export function initialParams(net: BnnNetwork, rng: Generator, out = new Float64Array(net.nParams)): Float64Array {
   const logSd = Math.log(net.initialSd);
   for (const l of net.layers) {
-    const nW = l.inputs * l.outputs, scale = 1 / Math.sqrt(l.inputs);
-    for (let i = 0; i < l.weights; i++) out[l.offset + i] = i < nW ? scale * sampleStandardNormal(rng) : 0;
+    const nW = l.inputs * l.outputs;
+    initialiseWeights(net.init, l.inputs, l.outputs, rng, out, l.offset);
+    out.fill(0, l.offset + nW, l.offset + l.weights);
     if (l.size === 2 * l.weights) out.fill(logSd, l.offset + l.weights, l.offset + l.size);
   }
   if (net.noiseIndex >= 0) out[net.noiseIndex] = 0;

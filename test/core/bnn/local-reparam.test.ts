@@ -5,10 +5,7 @@
  * weight sampling (5 standard errors), and the KL against numerical integration.
  */
 import test from "ava";
-import { Tape, Generator, checkGradient, sampleStandardNormal, localReparamDense, weightPriorPenalty, ad, VireoError } from "@vireo/core";
-
-/** Weights and biases of a dIn → dOut layer. */
-const denseParamCount = (dIn: number, dOut: number): number => (dIn + 1) * dOut;
+import { Tape, Generator, checkGradient, sampleStandardNormal, localReparamDense, weightPriorPenalty, denseParamCount, ad, VireoError } from "@vireo/core";
 
 function randomArray(n: number, rng: Generator, scale = 1, shift = 0): Float64Array {
   return Float64Array.from({ length: n }, () => shift + scale * sampleStandardNormal(rng));

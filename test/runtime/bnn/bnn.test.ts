@@ -23,7 +23,7 @@ test("no hidden layer: the fitted q is the exact mean-field optimum of Bayesian 
   const rng = new Generator(4), N = 200, D = 3, truth = [1.5, -0.7, 0.3];
   const x = Array.from({ length: N }, () => Array.from({ length: D }, () => sampleStandardNormal(rng)));
   const y = x.map((r) => 2 + r.reduce((a, v, j) => a + v * truth[j]!, 0) + 0.8 * sampleStandardNormal(rng));
-  const steps = 4000, priorSd = 1;
+  const steps = 2500, priorSd = 1;
   const fit = fitBnn(bnn({ inputs: D, hidden: [], likelihood: "gaussian", priorSd }), { x, y }, { epochs: steps, batchSize: N, seed: 2, schedule: cosineDecay(0.02, steps, 1e-4) });
   // The exact optimum in the standardised units the network works in: features [x, 1], prior N(0, s²).
   const { xMean, xSd, yMean, ySd } = fit.scales, P = D + 1;
@@ -56,14 +56,15 @@ test("1-D toy regression: predictive intervals widen away from the data", (t) =>
   const x = Array.from({ length: N }, () => [-1 + 2 * rng.uniform()]);
   const y = x.map(([v]) => Math.sin(3 * v!) + 0.1 * sampleStandardNormal(rng));
   const steps = 3000;
-  // softplus: a smooth rectifier, so each hidden unit's slope uncertainty grows with |x| outside the data.
-  const fit = fitBnn(bnn({ inputs: 1, hidden: [20], activation: "softplus", likelihood: "gaussian" }), { x, y }, { epochs: steps, batchSize: N, seed: 1, schedule: cosineDecay(0.02, steps), klWarmup: steps / 2 });
+  // ReLU units: each unit's slope uncertainty grows linearly with |x| outside the data. The KL
+  // warm-up lets the units fit sin(3x) before the prior's pull (without it q prunes them).
+  const fit = fitBnn(bnn({ inputs: 1, hidden: [20], activation: "relu", likelihood: "gaussian" }), { x, y }, { epochs: steps, batchSize: N, seed: 1, schedule: cosineDecay(0.02, steps), klWarmup: steps / 2 });
   const grid = Array.from({ length: 13 }, (_, i) => [-3 + 0.5 * i]);
   const pred = predictBnn(fit, grid, { draws: 400, seed: 3 });
   const width = pred.interval(0.95), w = (i: number) => width.upper[i]! - width.lower[i]!;
   const inside = [4, 5, 6, 7, 8].map(w), outside = [0, 12].map(w);
   t.log(`95% widths: ${grid.map((g, i) => `${g[0]}:${w(i).toFixed(2)}`).join(" ")}`);
-  t.true(Math.min(...outside) > 1.8 * Math.max(...inside), `outside ${outside}, inside ${inside}`);
+  t.true(Math.min(...outside) > 3 * Math.max(...inside), `outside ${outside}, inside ${inside}`);
   // Widths grow monotonically from the data's edge outwards on both sides.
   for (let i = 0; i < 4; i++) t.true(w(i) > w(i + 1), `left: width at ${grid[i]![0]} ≤ width at ${grid[i + 1]![0]}`);
   for (let i = 8; i < 12; i++) t.true(w(i + 1) > w(i), `right: width at ${grid[i + 1]![0]} ≤ width at ${grid[i]![0]}`);
@@ -78,7 +79,7 @@ test("diabetes: held-out predictive log-likelihood at least that of the conjugat
   const xs = (r: number[][]) => r.map((v) => v.slice(0, 10)), ys = (r: number[][]) => r.map((v) => v[10]!);
   const blr = bayesLinearRegression(xs(train), ys(train), xs(held)).logLikelihood(ys(held));
   const epochs = 300, batchSize = 64, steps = epochs * Math.ceil(train.length / batchSize);
-  const fit = fitBnn(bnn({ inputs: 10, hidden: [16], likelihood: "gaussian", priorSd: 0.5 }), { x: xs(train), y: ys(train) }, { epochs, batchSize, seed: 1, schedule: cosineDecay(0.01, steps) });
+  const fit = fitBnn(bnn({ inputs: 10, hidden: [16], activation: "tanh", likelihood: "gaussian", priorSd: 0.5 }), { x: xs(train), y: ys(train) }, { epochs, batchSize, seed: 1, schedule: cosineDecay(0.01, steps) });
   const ll = predictBnn(fit, xs(held), { draws: 400, seed: 2 }).logLikelihood(ys(held));
   t.log(`BNN ${ll.mean.toFixed(4)} ± ${ll.standardError.toFixed(4)}, BLR ${blr.toFixed(4)}`);
   t.true(ll.standardError > 0);
