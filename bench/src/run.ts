@@ -12,6 +12,7 @@ import { bundleSize } from "./bundle-size.js";
 import { distributed } from "./distributed.js";
 import { families } from "./families.js";
 import { distributedSim } from "./distributed-sim.js";
+import { bnnSuite } from "./bnn.js";
 
 /** Every registered suite, by the name used on the command line. */
 export const suites: Record<string, () => Promise<unknown>> = {
@@ -25,6 +26,7 @@ export const suites: Record<string, () => Promise<unknown>> = {
   distributed,
   families,
   "distributed-sim": distributedSim,
+  bnn: bnnSuite,
 };
 
 async function main(args: string[]): Promise<number> {
