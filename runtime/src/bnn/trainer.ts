@@ -135,6 +135,7 @@ export class BnnTrainer {
   private readonly xb: Float64Array;
   private readonly yb: Float64Array;
   private readonly noise: Float64Array[];
+  private readonly views: { readonly x: Float64Array; readonly y: Float64Array; readonly params: Float64Array[]; readonly grads: Float64Array[]; readonly noise: Float64Array[] };
 
   constructor(network: BnnNetwork, data: BnnData, options: BnnTrainOptions = {}) {
     this.network = network;
@@ -175,6 +176,14 @@ export class BnnTrainer {
     this.xb = new Float64Array(this.batchSize * D);
     this.yb = new Float64Array(this.batchSize);
     this.noise = network.layers.map((l) => new Float64Array(this.batchSize * l.outputs));
+    // Views made once, so a warm full-size step allocates no typed-array view. params[layers] and
+    // grads[layers] are log σ_y and its gradient (empty for a classifier).
+    const k = network.noiseIndex, L = network.layers, at = (a: Float64Array, o: number, n: number) => (o >= 0 ? a.subarray(o, o + n) : new Float64Array(0));
+    this.views = {
+      x: this.xb, y: this.yb, noise: this.noise,
+      params: [...L.map((l) => at(this.params, l.offset, l.size)), at(this.params, k, 1)],
+      grads: [...L.map((l) => at(this.grad, l.offset, l.size)), at(this.grad, k, 1)],
+    };
   }
 
   /** Minibatches per epoch. */
@@ -205,25 +214,25 @@ export class BnnTrainer {
 
   /** One optimiser step on the next minibatch. */
   next(): BnnStepReport {
-    const net = this.network, tape = this.tape, B = this.nextBatch(), D = net.inputs;
+    const net = this.network, tape = this.tape, B = this.nextBatch(), D = net.inputs, full = B === this.batchSize;
     tape.reset();
-    const bayes = net.weights === "gaussian";
-    let h: TNode = tape.constant(this.xb.subarray(0, B * D), [B, D]);
+    const bayes = net.weights === "gaussian", layers = net.layers, views = this.views;
+    let h: TNode = tape.constant(full ? views.x : this.xb.subarray(0, B * D), [B, D]);
     let penalty: TNode | null = null;
-    net.layers.forEach((l, i) => {
-      const lam = tape.param(this.params.subarray(l.offset, l.offset + l.size), undefined, this.grad.subarray(l.offset, l.offset + l.size));
+    for (let i = 0; i < layers.length; i++) {
+      const l = layers[i]!, lam = tape.param(views.params[i]!, undefined, views.grads[i]!);
       let eps: Float64Array | null = null;
       if (bayes) {
-        eps = this.noise[i]!.subarray(0, B * l.outputs);
+        eps = full ? views.noise[i]! : this.noise[i]!.subarray(0, B * l.outputs);
         for (let k = 0; k < eps.length; k++) eps[k] = sampleStandardNormal(this.rng);
       }
       const a = localReparamDense(h, lam, l.outputs, eps);
-      h = i + 1 < net.layers.length ? activate(net, a) : a;
+      h = i + 1 < layers.length ? activate(net, a) : a;
       const p = weightPriorPenalty(lam, net.priorSd * net.priorSd, !bayes);
       penalty = penalty === null ? p : ad.add(penalty, p);
-    });
-    const f = ad.reshape(h, [B]);
-    const logLik = net.likelihood === "gaussian" ? gaussianLogLik(tape, f, this.yb.subarray(0, B), this.noiseParam(tape)) : bernoulliLogLik(tape, f, this.yb.subarray(0, B));
+    }
+    const f = ad.reshape(h, [B]), y = full ? views.y : this.yb.subarray(0, B);
+    const logLik = net.likelihood === "gaussian" ? gaussianLogLik(tape, f, y, tape.param(views.params[layers.length]!, [], views.grads[layers.length]!)) : bernoulliLogLik(tape, f, y);
     const beta = this.step < this.klWarmup ? (this.step + 1) / (this.klWarmup + 1) : 1;
     const objective = ad.sub(ad.scale(logLik, this.rows / B), beta === 1 ? penalty! : ad.scale(penalty!, beta));
     tape.backward(objective);
@@ -232,11 +241,6 @@ export class BnnTrainer {
     this.step++;
     if (!outcome.applied) this.skipped++;
     return { step: this.step, objective: objective.value[0]!, applied: outcome.applied };
-  }
-
-  private noiseParam(tape: Tape): TNode {
-    const k = this.network.noiseIndex;
-    return tape.param(this.params.subarray(k, k + 1), [], this.grad.subarray(k, k + 1));
   }
 
   /** A trained network from the current parameters (a copy). */
