@@ -14,6 +14,7 @@ import { families } from "./families.js";
 import { distributedSim } from "./distributed-sim.js";
 import { gp } from "./gp.js";
 import { vaeSuite } from "./vae.js";
+import { bnnSuite } from "./bnn.js";
 
 /** Every registered suite, by the name used on the command line. */
 export const suites: Record<string, () => Promise<unknown>> = {
@@ -29,6 +30,7 @@ export const suites: Record<string, () => Promise<unknown>> = {
   "distributed-sim": distributedSim,
   gp,
   vae: vaeSuite,
+  bnn: bnnSuite,
 };
 
 async function main(args: string[]): Promise<number> {

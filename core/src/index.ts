@@ -31,3 +31,4 @@ export * from "./families/normal-wishart.js";
 export * from "./gp/index.js";
 export * from "./linalg/gemm.js";
 export * from "./nn/index.js";
+export * from "./bnn/index.js";

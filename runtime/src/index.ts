@@ -56,3 +56,5 @@ export { MAX_ITERATIONS } from "./engine/options.js";
 
 // Deep amortised inference: variational autoencoders (networks and amortised q live in @vireo/core).
 export { Vae, vae, type VaeOptions, type VaeShorthand, type VaeLikelihood, type VaeStepReport, type VaeEvaluation, type VaeFitOptions } from "./deep/vae.js";
+// Bayesian neural networks (local reparameterisation), predictive sampling and calibration tables.
+export * from "./bnn/index.js";

@@ -11,8 +11,9 @@ import optionRows from "./rows-options.js";
 import streamRows from "./rows-streams.js";
 import checkpointRows from "./rows-checkpoints.js";
 import deepRows from "./rows-deep.js";
+import bnnRows from "./rows-bnn.js";
 
-const all: Row[] = [...dataRows, ...modelRows, ...optionRows, ...streamRows, ...checkpointRows, ...deepRows];
+const all: Row[] = [...dataRows, ...modelRows, ...optionRows, ...streamRows, ...checkpointRows, ...deepRows, ...bnnRows];
 
 test("the catalogue holds at least 250 kinds of bad input, each with a unique id", (t) => {
   t.true(all.length >= 250, `${all.length} rows`);
