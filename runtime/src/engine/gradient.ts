@@ -163,11 +163,13 @@ export class GradientVariable {
   private readonly z: Float64Array;
   private readonly valueTape = new Tape();
   private readonly model: Model;
+  private readonly state: CompiledState;
   /** Buffers of the exact (sigma-point) statistics, or null when they come from draws. */
   private readonly exact: { factor: Float64Array; point: Float64Array; mean: Float64Array; stats: Float64Array } | null;
 
   constructor(readonly variable: VariableState, readonly fit: GradientFit, state: CompiledState, options: GradientOptions) {
     this.model = state.model;
+    this.state = state;
     const S = (this.samples = options.samples ?? 10);
     if (!Number.isInteger(S) || S < 2) {
       throw new VireoError("INVALID_OPTION", `gradient.samples must be an integer ≥ 2 (the ELBO's standard error needs two draws), got ${S}.`, { parameter: "samples" });
@@ -222,10 +224,21 @@ export class GradientVariable {
     statsOfValues(v.family!, this.draws[s]!, v.count, this.drawStats[s]!);
   }
 
-  /** Draws S fresh values from q (numerically) into the draw buffers and sets the statistics to their mean. */
+  /**
+   * Draws S fresh values from q (numerically) into the draw buffers, sets the statistics to their
+   * mean, and evaluates the density factors touching the variable at the new draws (the Monte
+   * Carlo ELBO pairs each draw with its log g).
+   */
   redraw(): void {
     const rng = this.requireGenerator();
     for (let s = 0; s < this.samples; s++) this.drawSlot(s, rng);
+    const t = this.valueTape;
+    for (const f of this.densityFactors) {
+      for (let s = 0; s < this.samples; s++) {
+        t.reset();
+        f.density!.values[s] = densityOnTape(this.state, f, t, s, null, null).value[0]!;
+      }
+    }
     this.entropy = this.entropyNow();
     this.averageStats();
     this.drawn = true;
