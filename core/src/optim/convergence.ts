@@ -1,6 +1,6 @@
 /**
  * Convergence on a noisy objective: single ELBO estimates jitter, so compare the means of two
- * consecutive windows. Converged when |mean_now − mean_prev| / max(|mean_prev|, floor) < tol for
+ * consecutive windows. Converged when |mean_now − mean_prev| / max(|mean_prev|, floor) < tolerance for
  * `patience` consecutive windows. Non-finite values are ignored (a skipped step reports elsewhere).
  */
 import { VireoError, fmt } from "../errors.js";
@@ -9,9 +9,9 @@ import { requirePositiveOption } from "./optimizer.js";
 export interface ConvergenceOptions {
   /** Values per window (default 100). */
   readonly window?: number;
-  /** Relative-change tolerance (default 1e-4). */
-  readonly tol?: number;
-  /** Consecutive windows below tol required (default 2). */
+  /** Relative-change tolerance (default 1e-4); `tolerance`, as in every engine's options. */
+  readonly tolerance?: number;
+  /** Consecutive windows below the tolerance required (default 2). */
   readonly patience?: number;
   /** Denominator floor for objectives near zero (default 1). */
   readonly floor?: number;
@@ -19,7 +19,7 @@ export interface ConvergenceOptions {
 
 export class ConvergenceMonitor {
   readonly window: number;
-  readonly tol: number;
+  readonly tolerance: number;
   readonly patience: number;
   readonly floor: number;
   private sum = 0;
@@ -33,8 +33,11 @@ export class ConvergenceMonitor {
   converged = false;
 
   constructor(options: ConvergenceOptions = {}) {
+    if (Object.hasOwn(options, "tol")) {
+      throw new VireoError("INVALID_OPTION", "ConvergenceMonitor: option 'tol' is now called 'tolerance' (the name cavi, online and svi use): pass { tolerance }.", { parameter: "tol" });
+    }
     this.window = options.window ?? 100;
-    this.tol = options.tol ?? 1e-4;
+    this.tolerance = options.tolerance ?? 1e-4;
     this.patience = options.patience ?? 2;
     this.floor = options.floor ?? 1;
     for (const [k, v] of [["window", this.window], ["patience", this.patience]] as const) {
@@ -42,7 +45,7 @@ export class ConvergenceMonitor {
         throw new VireoError("INVALID_OPTION", `ConvergenceMonitor: option '${k}' must be a positive integer, got ${fmt(v)}.`, { parameter: k });
       }
     }
-    requirePositiveOption(this.tol, "tol", "ConvergenceMonitor");
+    requirePositiveOption(this.tolerance, "tolerance", "ConvergenceMonitor");
     requirePositiveOption(this.floor, "floor", "ConvergenceMonitor");
   }
 
@@ -57,7 +60,7 @@ export class ConvergenceMonitor {
     this.count = 0;
     if (!Number.isNaN(this.previous)) {
       this.lastChange = Math.abs(m - this.previous) / Math.max(Math.abs(this.previous), this.floor);
-      this.calm = this.lastChange < this.tol ? this.calm + 1 : 0;
+      this.calm = this.lastChange < this.tolerance ? this.calm + 1 : 0;
       if (this.calm >= this.patience) this.converged = true;
     }
     this.previous = m;

@@ -8,7 +8,7 @@
  * constant). q(A) and q(Λ) are mean-field factors beside the chain; all three updates are exact
  * coordinate steps, so CAVI's ELBO never decreases.
  */
-import { MvNormal, Wishart, Gamma } from "@vireo/core";
+import { MvNormal, Wishart, Gamma, type GaussMarkovChainFamily } from "@vireo/core";
 import { type NodeContext, weightAt } from "../contract/node.js";
 import { defineNode } from "../contract/define.js";
 import {
@@ -17,13 +17,13 @@ import {
 
 /** Weighted sums over t ≥ 1 of E[x_t x_{t−1}ᵀ] and E[x_{t−1} x_{t−1}ᵀ]: the message to A. */
 function chainSums(ctx: NodeContext, d: number) {
-  const x = ctx.edges.out, n = x.size, dd = d * d, xs = x.stats;
+  const x = ctx.edges.out, X = x.family as GaussMarkovChainFamily, dd = d * d, xs = x.stats;
   const Scross = new Float64Array(dd), Sprev = new Float64Array(dd);
   for (let t = 1; t < ctx.rows; t++) {
-    const w = weightAt(ctx.weights, t), cur = t * n, prev = (t - 1) * n;
+    const w = weightAt(ctx.weights, t), lag = X.lagOuterOffset(t), prevOuter = X.outerOffset(t - 1);
     for (let i = 0; i < dd; i++) {
-      Scross[i] += w * xs[cur + d + dd + i]!;
-      Sprev[i] += w * xs[prev + d + i]!;
+      Scross[i] += w * xs[lag + i]!;
+      Sprev[i] += w * xs[prevOuter + i]!;
     }
   }
   return { Scross, Sprev };
@@ -31,13 +31,13 @@ function chainSums(ctx: NodeContext, d: number) {
 
 /** Σ_{t≥1} w_t E[(x_t − A x_{t−1})(x_t − A x_{t−1})ᵀ], accumulated row by row (see ResidualScatter). */
 function scatter(ctx: NodeContext, d: number): { W: Float64Array; count: number } {
-  const x = ctx.edges.out, n = x.size, dd = d * d, xs = x.stats, W = new Float64Array(dd);
+  const x = ctx.edges.out, X = x.family as GaussMarkovChainFamily, xs = x.stats, W = new Float64Array(d * d);
   const acc = new ResidualScatter(ctx.edges.A.stats, d, d, ctx.edges.A.known);
   let count = 0;
   for (let t = 1; t < ctx.rows; t++) {
-    const w = weightAt(ctx.weights, t), cur = t * n, prev = (t - 1) * n;
+    const w = weightAt(ctx.weights, t);
     count += w;
-    acc.add(w, xs, cur, xs, cur + d, xs, prev, xs, prev + d, xs, cur + d + dd, W);
+    acc.add(w, xs, X.meanOffset(t), xs, X.outerOffset(t), xs, X.meanOffset(t - 1), xs, X.outerOffset(t - 1), xs, X.lagOuterOffset(t), W);
   }
   return { W, count };
 }
@@ -66,18 +66,18 @@ export const ChainDynamicsNode = defineNode({
     const { d, Lam, A } = energyParts(ctx), dd = d * d;
     if (edge === "out") {
       // Row t: −½Λ on x_t x_tᵀ, Λ E[A] on x_t x_{t−1}ᵀ; row t − 1: −½ E[AᵀΛA] on x_{t−1} x_{t−1}ᵀ.
-      const n = ctx.edges.out.size, LA = new Float64Array(dd), AtLA = expectedQuadratic(A, d, d, Lam, new Float64Array(dd));
+      const X = ctx.edges.out.family as GaussMarkovChainFamily, LA = new Float64Array(dd), AtLA = expectedQuadratic(A, d, d, Lam, new Float64Array(dd));
       for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) {
         let s = 0;
         for (let k = 0; k < d; k++) s += Lam[i * d + k]! * A[k * d + j]!;
         LA[i * d + j] = s;
       }
       for (let t = 1; t < ctx.rows; t++) {
-        const w = weightAt(ctx.weights, t), cur = t * n, prev = (t - 1) * n;
+        const w = weightAt(ctx.weights, t), outer = X.outerOffset(t), lag = X.lagOuterOffset(t), prevOuter = X.outerOffset(t - 1);
         for (let i = 0; i < dd; i++) {
-          out[cur + d + i] -= 0.5 * w * Lam[i]!;
-          out[cur + d + dd + i] += w * LA[i]!;
-          out[prev + d + i] -= 0.5 * w * AtLA[i]!;
+          out[outer + i] -= 0.5 * w * Lam[i]!;
+          out[lag + i] += w * LA[i]!;
+          out[prevOuter + i] -= 0.5 * w * AtLA[i]!;
         }
       }
       return;

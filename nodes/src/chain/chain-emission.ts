@@ -8,7 +8,7 @@
  * or Gamma λ for isotropic λ I; random or constant). When C is learnt, start q(C) away from zero
  * (observationMatrixStart) and update the states first: E[C] = 0 is a fixed point of the updates.
  */
-import { MvNormal, Wishart, Gamma } from "@vireo/core";
+import { MvNormal, Wishart, Gamma, type GaussMarkovChainFamily, type MvNormalFamily } from "@vireo/core";
 import { type NodeContext, weightAt } from "../contract/node.js";
 import { defineNode } from "../contract/define.js";
 import {
@@ -63,6 +63,7 @@ export const ChainEmissionNode = defineNode({
   },
   messages(ctx, edge, out) {
     const { y, x, p, d, Lam, C } = parts(ctx);
+    const X = x.family as GaussMarkovChainFamily, Y = y.family as MvNormalFamily;
     if (edge === "state") {
       // Row t: E[C]ᵀ Λ E[y_t] on x_t, −½ E[CᵀΛC] on x_t x_tᵀ.
       const CtL = new Float64Array(d * p), CtLC = expectedQuadratic(C, p, d, Lam, new Float64Array(d * d));
@@ -72,13 +73,13 @@ export const ChainEmissionNode = defineNode({
         CtL[k * p + j] = s;
       }
       for (let t = 0; t < ctx.rows; t++) {
-        const w = weightAt(ctx.weights, t), o = t * x.size, yo = t * y.size;
+        const w = weightAt(ctx.weights, t), o = X.meanOffset(t), oo = X.outerOffset(t), yo = Y.meanOffset(t);
         for (let k = 0; k < d; k++) {
           let h = 0;
           for (let j = 0; j < p; j++) h += CtL[k * p + j]! * y.stats[yo + j]!;
           out[o + k] += w * h;
         }
-        for (let i = 0; i < d * d; i++) out[o + d + i] -= 0.5 * w * CtLC[i]!;
+        for (let i = 0; i < d * d; i++) out[oo + i] -= 0.5 * w * CtLC[i]!;
       }
     } else if (edge === "out") {
       // Row t: Λ E[C] E[x_t] on y_t, −½Λ on y_t y_tᵀ.
@@ -89,13 +90,13 @@ export const ChainEmissionNode = defineNode({
         LC[i * d + k] = s;
       }
       for (let t = 0; t < ctx.rows; t++) {
-        const w = weightAt(ctx.weights, t), o = t * y.size, xo = t * x.size;
+        const w = weightAt(ctx.weights, t), o = Y.meanOffset(t), oo = Y.outerOffset(t), xo = X.meanOffset(t);
         for (let i = 0; i < p; i++) {
           let h = 0;
           for (let k = 0; k < d; k++) h += LC[i * d + k]! * x.stats[xo + k]!;
           out[o + i] += w * h;
         }
-        for (let i = 0; i < p * p; i++) out[o + p + i] -= 0.5 * w * Lam[i]!;
+        for (let i = 0; i < p * p; i++) out[oo + i] -= 0.5 * w * Lam[i]!;
       }
     } else {
       if (edge === "C") {

@@ -10,15 +10,15 @@
 import { type NodeContext, weightAt } from "../contract/node.js";
 import { defineNode } from "../contract/define.js";
 import { requireSameDim } from "../contract/edges.js";
-import { VireoError, spdInverseDense, MvNormal, Wishart, Gamma } from "@vireo/core";
+import { VireoError, spdInverseDense, MvNormal, Wishart, Gamma, type GaussMarkovChainFamily, type MvNormalFamily } from "@vireo/core";
 import { requireNoisePrecision, precisionMoments, addNoiseMessage, residualScatter, gaussianEnergy } from "./linear-gaussian.js";
 
 function parts(ctx: NodeContext) {
-  const x = ctx.edges.out, d = x.family!.dim, Lam = new Float64Array(d * d);
+  const x = ctx.edges.out, X = x.family as GaussMarkovChainFamily, d = X.dim, Lam = new Float64Array(d * d);
   const logDet = precisionMoments(ctx.edges.precision, d, Lam);
   // The mean as a d×1 "matrix" M with w = 1: residual x_0 − M·1.
-  const mean = ctx.edges.mean.stats, Sxx = x.stats.subarray(d, d + d * d), Sx1 = x.stats.subarray(0, d);
-  return { d, Lam, logDet, mean, Sxx, Sx1, w0: weightAt(ctx.weights, 0) };
+  const mean = ctx.edges.mean.stats, Sxx = x.stats.subarray(X.outerOffset(0), X.outerOffset(0) + d * d), Sx1 = x.stats.subarray(X.meanOffset(0), X.meanOffset(0) + d);
+  return { d, X, Lam, logDet, mean, Sxx, Sx1, w0: weightAt(ctx.weights, 0) };
 }
 
 const ONE = Float64Array.of(1);
@@ -37,17 +37,20 @@ export const ChainInitialNode = defineNode({
     requireNoisePrecision(info, "precision", d, nodeName, NAME);
   },
   messages(ctx, edge, out) {
-    const { d, Lam, mean, Sxx, Sx1, w0 } = parts(ctx);
+    const { d, X, Lam, mean, Sxx, Sx1, w0 } = parts(ctx);
     if (edge === "out" || edge === "mean") {
       // Symmetric in x_0 and m: Λ E[other] on the linear slots, −½Λ on the quadratic ones.
       const other = edge === "out" ? mean : Sx1;
+      // The target's own layout: the chain's first row, or the mean's MvNormal block.
+      const target: GaussMarkovChainFamily | MvNormalFamily = edge === "out" ? X : (ctx.edges.mean.family as MvNormalFamily);
+      const lin = target.meanOffset(0), quad = target.outerOffset(0);
       for (let i = 0; i < d; i++) {
         let h = 0;
         for (let j = 0; j < d; j++) {
           h += Lam[i * d + j]! * other[j]!;
-          out[d + i * d + j] -= 0.5 * w0 * Lam[i * d + j]!;
+          out[quad + i * d + j] -= 0.5 * w0 * Lam[i * d + j]!;
         }
-        out[i] += w0 * h;
+        out[lin + i] += w0 * h;
       }
       return;
     }

@@ -7,18 +7,18 @@
  * Λ = λ I). Expectations E[M_ik M_jl] come from the MvNormal statistics [m, vec(m mᵀ)], so a
  * known M (statistics of its value) and a random one go through the same code.
  */
-import { VireoError } from "@vireo/core";
+import { VireoError, GammaFamily, WishartFamily, MvNormalFamily } from "@vireo/core";
 import type { EdgeView, EdgeInfo } from "../contract/node.js";
 
 /** Whether a precision edge is isotropic (Gamma λ, Λ = λ I) rather than a full Wishart matrix. */
 export function isIsotropic(e: EdgeView | EdgeInfo): boolean {
-  return e.family !== null && e.family.name === "Gamma";
+  return e.family instanceof GammaFamily;
 }
 
 /** Checks at build time that a precision edge is a Wishart(n) or a Gamma. */
 export function requireNoisePrecision(info: Readonly<Record<string, EdgeInfo>>, edge: string, n: number, nodeName: string, nodeType: string): void {
   const f = info[edge]?.family;
-  if (f && (f.name === "Gamma" || (f.name === "Wishart" && f.dim === n))) return;
+  if (f instanceof GammaFamily || (f instanceof WishartFamily && f.dim === n)) return;
   throw new VireoError(
     "INVALID_MODEL",
     `Node '${nodeName}' (${nodeType}): edge '${edge}' must be a Wishart(${n}) precision (full) or a Gamma precision λ (isotropic λ I), got ${f ? f.key : "an input"}.`,
@@ -29,7 +29,7 @@ export function requireNoisePrecision(info: Readonly<Record<string, EdgeInfo>>, 
 /** Checks at build time that a matrix edge is an MvNormal over r·c entries (random or constant). */
 export function requireMatrix(info: Readonly<Record<string, EdgeInfo>>, edge: string, r: number, c: number, nodeName: string, nodeType: string): void {
   const f = info[edge]?.family;
-  if (f && f.name === "MvNormal" && f.dim === r * c) return;
+  if (f instanceof MvNormalFamily && f.dim === r * c) return;
   throw new VireoError(
     "INVALID_MODEL",
     `Node '${nodeName}' (${nodeType}): edge '${edge}' must be an MvNormal(${r * c}) over the ${r}×${c} matrix in row-major order (random, or a constant ` +
@@ -40,27 +40,30 @@ export function requireMatrix(info: Readonly<Record<string, EdgeInfo>>, edge: st
 
 /** E[Λ] (n×n) into `mean`; returns E[log|Λ|]. */
 export function precisionMoments(e: EdgeView, n: number, mean: Float64Array): number {
-  const s = e.stats;
-  if (isIsotropic(e)) {
+  const s = e.stats, f = e.family;
+  if (f instanceof GammaFamily) {
     mean.fill(0);
-    for (let i = 0; i < n; i++) mean[i * n + i] = s[1]!;
-    return n * s[0]!;
+    for (let i = 0; i < n; i++) mean[i * n + i] = f.ex(s, 0);
+    return n * f.elog(s, 0);
   }
-  for (let i = 0; i < n * n; i++) mean[i] = s[1 + i]!;
-  return s[0]!;
+  const W = f as WishartFamily, m = W.matrixOffset(0);
+  for (let i = 0; i < n * n; i++) mean[i] = s[m + i]!;
+  return W.elogdet(s, 0);
 }
 
 /** Adds to a precision's natural parameters the message of `count` residuals with expected scatter W (n×n). */
 export function addNoiseMessage(e: EdgeView, n: number, count: number, W: Float64Array, out: Float64Array): void {
   if (isIsotropic(e)) {
+    // Gamma η = [a − 1, −b], the coefficients of [log λ, λ].
     let tr = 0;
     for (let i = 0; i < n; i++) tr += W[i * n + i]!;
     out[0] += 0.5 * n * count;
     out[1] -= 0.5 * tr;
     return;
   }
-  out[0] += 0.5 * count;
-  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) out[1 + j * n + i] -= 0.5 * W[i * n + j]!;
+  const F = e.family as WishartFamily, m = F.matrixOffset(0);
+  out[F.logDetOffset(0)] += 0.5 * count;
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) out[m + j * n + i] -= 0.5 * W[i * n + j]!;
 }
 
 /** E[Mᵀ Λ M]_kl = Σ_ij Λ_ij E[M_ik M_jl] into `out` (c×c); `m` holds the MvNormal(r·c) statistics. */

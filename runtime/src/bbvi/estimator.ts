@@ -12,9 +12,55 @@
  *   its own Jacobian term) under Rao–Blackwellization, or the whole log-joint without it, and b_v
  *   is a running-average baseline computed before the current samples (so the term stays unbiased).
  */
-import { VireoError, type Generator, type Tape, type TNode, identityTransform, ad } from "@vireo/core";
+import { VireoError, type Generator, type Tape, type TNode, type Transform, type VariationalFamily, identityTransform, ad } from "@vireo/core";
 import { VariationalObjective, needsLogDensityEntropy, describeBound, type Bound } from "@vireo/core";
-import type { BbviModel, BbviLatent } from "./model.js";
+
+/** How a variable's ELBO gradient is estimated. "auto": reparameterization when the family has it, else score function. */
+export type EstimatorChoice = "auto" | "reparam" | "score";
+/** Constrained values of the variables, by name, as tape nodes. */
+export type TapeValues = Readonly<Record<string, TNode>>;
+/** Constrained values of the variables, by name, as plain arrays. */
+export type NumericValues = Readonly<Record<string, Float64Array>>;
+
+/** A factor as the estimator sees it: its variables and its log density (on the tape and/or as a number). */
+export interface EstimatorFactor<D> {
+  readonly name: string;
+  /** Indices of the latents the factor touches. */
+  readonly varIndex: readonly number[];
+  /** log f on the tape, from the variables' constrained values (draw `sample` of the step); a scalar node. */
+  readonly logDensity?: (x: TapeValues, tape: Tape, data: D | undefined, sample: number) => TNode;
+  /** log f as a number; enough when none of the factor's variables is reparameterised. */
+  readonly logDensityValue?: (x: NumericValues, data: D | undefined, sample: number) => number;
+  /** True when the factor sums over the data rows of a batch: scaled by N/|B| under minibatching. */
+  readonly minibatch?: boolean;
+}
+
+/** A latent as the estimator sees it: q, the bijector onto its support, and its place in λ. */
+export interface EstimatorLatent {
+  readonly name: string;
+  readonly family: VariationalFamily;
+  readonly transform: Transform;
+  /** Offset of the variable's λ in the flat parameter vector. */
+  readonly offset: number;
+  /** Length of the constrained value x. */
+  readonly valueSize: number;
+  /** Indices of the factors in the variable's Markov blanket. */
+  readonly blanket: readonly number[];
+}
+
+/** What the estimator runs on: the graph's blanket of one gradient-fitted variable, or a bbviModel. */
+export interface EstimatorModel<D> {
+  readonly latents: readonly EstimatorLatent[];
+  readonly factors: readonly EstimatorFactor<D>[];
+}
+
+/** The one-latent model of a variable's Markov blanket (every factor touches it). */
+export function blanketModel<D>(name: string, family: VariationalFamily, transform: Transform, factors: readonly Omit<EstimatorFactor<D>, "varIndex">[]): EstimatorModel<D> {
+  return {
+    latents: [{ name, family, transform, offset: 0, valueSize: transform.outputSize(family.dim), blanket: factors.map((_, i) => i) }],
+    factors: factors.map((f) => ({ ...f, varIndex: [0] })),
+  };
+}
 
 export type BaselineKind = "running" | "none";
 
@@ -60,9 +106,9 @@ export class ElboGradientEstimator<D> {
   /** Set when the bound is not the ELBO or a family has no closed-form entropy (flows, mixtures). */
   private readonly objective: VariationalObjective | null = null;
 
-  constructor(private readonly model: BbviModel<D>, private readonly tape: Tape, private readonly cfg: EstimatorConfig) {
+  constructor(private readonly model: EstimatorModel<D>, private readonly tape: Tape, private readonly cfg: EstimatorConfig) {
     const S = (this.S = cfg.samples), V = (this.V = model.latents.length), F = (this.F = model.factors.length);
-    const perSample = (n: (l: BbviLatent) => number): Float64Array[][] =>
+    const perSample = (n: (l: EstimatorLatent) => number): Float64Array[][] =>
       model.latents.map((l) => Array.from({ length: S }, () => new Float64Array(n(l))));
     this.eps = perSample((l) => l.family.noiseSize);
     this.z = perSample((l) => l.family.dim);

@@ -6,9 +6,8 @@
  * estimator.
  */
 import { VireoError, identityTransform, type Tape, type TNode, type Transform, type VariationalFamily } from "@vireo/core";
-
-/** How a variable's ELBO gradient is estimated. "auto": reparameterization when the family has it, else score function. */
-export type EstimatorChoice = "auto" | "reparam" | "score";
+import type { EstimatorChoice, TapeValues, NumericValues } from "./estimator.js";
+export type { EstimatorChoice, TapeValues, NumericValues } from "./estimator.js";
 
 export interface BbviLatentSpec {
   readonly name: string;
@@ -18,10 +17,6 @@ export interface BbviLatentSpec {
   readonly estimator?: EstimatorChoice;
 }
 
-/** Constrained values of the variables, by name, as tape nodes. */
-export type TapeValues = Readonly<Record<string, TNode>>;
-/** Constrained values of the variables, by name, as plain arrays. */
-export type NumericValues = Readonly<Record<string, Float64Array>>;
 
 export interface BbviFactorSpec<D = unknown> {
   readonly name: string;

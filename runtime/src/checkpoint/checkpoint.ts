@@ -13,7 +13,7 @@ import type { Model } from "../model/spec.js";
 import type { Registry } from "../registry/registry.js";
 import { frame, unframe, HEADER_BYTES } from "./frame.js";
 import { checkpointExtensions } from "./extensions.js";
-import { modelToData, readModelData, modelFromData } from "./model-codec.js";
+import { modelToData, readModelData, modelFromData, modelMatchingData } from "./model-codec.js";
 import { invalid, requireProperInstances, record, keysOf, isMap, str, plainData } from "./schema.js";
 import { MAX_CHECKPOINT_BYTES } from "../limits.js";
 
@@ -37,6 +37,11 @@ export interface CheckpointLimits {
   readonly maxBytes?: number;
   /** Deepest nesting of engine state (default 32). */
   readonly maxDepth?: number;
+  /**
+   * The live model, for checkpoints of models with density factors or gradient-fitted variables
+   * (functions no file carries): its spec must equal the stored one, and it is used as is.
+   */
+  readonly model?: Model;
 }
 
 const DEFAULT_MAX_BYTES = MAX_CHECKPOINT_BYTES, DEFAULT_MAX_DEPTH = 32;
@@ -144,7 +149,8 @@ export function decodeCheckpoint(bytes: Uint8Array, registry: Registry, limits: 
     throw new VireoError("INVALID_CHECKPOINT", `Checkpoint rejected: the payload is not valid msgpack${where}: ${(e as Error).message}`, { field: "payload" });
   }
   const r = record(raw, "checkpoint", ["model", "variational", "engine", "generator"]);
-  const model = modelFromData(readModelData(r("model"), "checkpoint.model"), registry, "checkpoint.model", n);
+  const data = readModelData(r("model"), "checkpoint.model");
+  const model = limits.model !== undefined ? modelMatchingData(data, limits.model, "checkpoint.model") : modelFromData(data, registry, "checkpoint.model", n);
   return {
     model,
     variational: checkVariational(model, r("variational"), "checkpoint.variational"),

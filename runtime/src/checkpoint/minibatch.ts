@@ -7,13 +7,41 @@
 import { VireoError, Generator, type GeneratorState } from "@vireo/core";
 import type { Model } from "../model/spec.js";
 import type { MinibatchRunner } from "../svi/minibatch-runner.js";
+import { needsGradient } from "../engine/gradient.js";
+import { fitRecord, readFitRecord, loadFit, type GradientFitRecord } from "./gradient.js";
+import { isMap, keysOf } from "./schema.js";
 import { invalid, requireProperInstances, int } from "./schema.js";
 
-/** Copies of a runner's global natural parameters, for `CheckpointState.variational`. */
+/** Copies of a runner's closed-form globals' natural parameters, for `CheckpointState.variational`. */
 export function globalsOf(runner: MinibatchRunner): Record<string, Float64Array> {
   const out: Record<string, Float64Array> = {};
-  for (const [n, g] of runner.globals) out[n] = g.eta.slice();
+  for (const [n, g] of runner.globals) if (g.gradient === null && runner.gradientFit(n) === null) out[n] = g.eta.slice();
   return out;
+}
+
+/** The gradient-fitted globals' fits (λ, optimiser state, counters), for the engine state. */
+export function gradientGlobalsOf(runner: MinibatchRunner): Record<string, GradientFitRecord> {
+  const out: Record<string, GradientFitRecord> = {};
+  for (const n of runner.gradientGlobals) out[n] = fitRecord(runner.gradientFit(n)!);
+  return out;
+}
+
+/**
+ * Reads the gradient-fitted globals of an engine state (every one of them, nothing else) against
+ * the fits of `runner` (a fresh engine); returns a function that loads them.
+ */
+export function readGradientGlobals(raw: unknown, runner: MinibatchRunner, path: string): () => void {
+  const names = runner.gradientGlobals;
+  if (raw === undefined && names.length === 0) return () => {};
+  if (!isMap(raw)) throw invalid(path, `expected a map of gradient-fitted global name → fit; the model's are [${names.join(", ")}].`);
+  for (const k of keysOf(raw, path)) if (!names.includes(k)) throw invalid(`${path}.${k}`, `not a gradient-fitted global of the model; those are [${names.join(", ")}].`);
+  const loads = names.map((n) => {
+    if (!Object.prototype.hasOwnProperty.call(raw, n)) throw invalid(`${path}.${n}`, "missing; the checkpoint holds every gradient-fitted global.");
+    const fit = runner.gradientFit(n)!;
+    const rec = readFitRecord(raw[n], fit, `${path}.${n}`);
+    return () => loadFit(fit, rec);
+  });
+  return () => loads.forEach((l) => l());
 }
 
 /** The state a minibatch engine must have to be checkpointed: at least one step taken. */
@@ -25,15 +53,18 @@ export function requireStarted(steps: number, what: string): void {
 
 /**
  * The model's global variables and their natural-parameter lengths, from the model alone (as
- * MinibatchRunner splits them): random variables outside plates or in fixed-size plates.
+ * MinibatchRunner splits them): random variables outside plates or in fixed-size plates; the
+ * gradient-fitted ones only `withGradient` (online evidence is kept for them too).
  */
-export function globalShapes(model: Model): Map<string, number> {
+export function globalShapes(model: Model, withGradient = false): Map<string, number> {
   const out = new Map<string, number>();
   for (const n of model.order) {
     const v = model.variables[n]!;
     if (v.kind !== "random") continue;
     const plate = v.plate === null ? null : model.plates[v.plate]!;
     if (plate !== null && plate.size === null) continue;
+    // Gradient-fitted globals travel as fits in the engine state, not as natural parameters.
+    if (!withGradient && needsGradient(model, v)) continue;
     out.set(n, (plate?.size ?? 1) * v.family!.size);
   }
   return out;

@@ -3,7 +3,10 @@
  * names ("StudentTLinear", "Mixture(MvNormal)"); decoding resolves both through a Registry and
  * replays a ModelBuilder, so a decoded model is validated exactly like one built in code.
  * Deterministic variables hold JavaScript functions, which no file can carry: a model with one
- * is refused at encode time (compute the values into an input variable instead).
+ * is refused at encode time (compute the values into an input variable instead). Density factors
+ * and gradient-fitted variables (q, bijector) are functions too, but a checkpoint of them is still
+ * useful: their names travel with the spec, and decoding takes the live model from the caller
+ * (`decodeCheckpoint(bytes, registry, { model })`) and checks that its spec is the stored one.
  */
 import { VireoError } from "@vireo/core";
 import { ModelBuilder, IndexedRef, type EdgeValue } from "../model/builder.js";
@@ -20,6 +23,8 @@ export interface VariableData {
   readonly valueSize: number;
   readonly factorisation: Factorisation;
   readonly value: Float64Array | null;
+  /** Gradient-fitted variables only: the names of q and of the bijector, and the estimator. */
+  readonly gradient?: { readonly q: string; readonly bijector: string; readonly estimator: string };
 }
 export interface FactorData {
   readonly name: string;
@@ -51,19 +56,11 @@ export function modelToData(model: Model): ModelData {
         { variable: name },
       );
     }
-    if (v.gradient) {
-      throw new VireoError(
-        "INVALID_CHECKPOINT",
-        `Cannot checkpoint this model yet: '${name}' is fitted by gradients (its q and optimiser state are not part of the checkpoint format). Checkpoint models whose variables are all closed-form.`,
-        { variable: name },
-      );
-    }
-    return { name, kind: v.kind, family: v.family?.key ?? null, plate: v.plate, valueSize: v.valueSize, factorisation: v.factorisation, value: v.value ? v.value.slice() : null };
+    const data = { name, kind: v.kind, family: v.family?.key ?? null, plate: v.plate, valueSize: v.valueSize, factorisation: v.factorisation, value: v.value ? v.value.slice() : null };
+    if (!v.gradient) return data;
+    const g = v.gradient;
+    return { ...data, gradient: { q: g.q.name, bijector: (g.bijector ?? v.family!.supportBijector)?.name ?? "none", estimator: g.estimator } };
   });
-  const density = model.factors.find((f) => (f.type as { density?: unknown }).density !== undefined);
-  if (density) {
-    throw new VireoError("INVALID_CHECKPOINT", `Cannot checkpoint this model yet: factor '${density.name}' is a density node (a function, which cannot be saved).`, { node: density.name });
-  }
   return {
     plates: Object.values(model.plates).map((p) => ({ name: p.name, size: p.size, multiplicity: p.multiplicity ?? null })),
     variables,
@@ -84,9 +81,11 @@ export function readModelData(v: unknown, path: string): ModelData {
     return { name: str(r("name"), `${at}.name`, NAME), size: size === null ? null : int(size, `${at}.size`, 1, MAX_SIZE), multiplicity: strOrNull(r("multiplicity"), `${at}.multiplicity`, NAME) };
   });
   const variables = array(m("variables"), `${path}.variables`).map((x, i) => {
-    const at = `${path}.variables[${i}]`, r = record(x, at, ["name", "kind", "family", "plate", "valueSize", "factorisation", "value"]);
-    const value = r("value");
+    const at = `${path}.variables[${i}]`, r = record(x, at, ["name", "kind", "family", "plate", "valueSize", "factorisation", "value"], ["gradient"]);
+    const value = r("value"), gradient = r("gradient");
+    const g = gradient === undefined ? undefined : record(gradient, `${at}.gradient`, ["q", "bijector", "estimator"]);
     return {
+      ...(g === undefined ? {} : { gradient: { q: str(g("q"), `${at}.gradient.q`), bijector: str(g("bijector"), `${at}.gradient.bijector`), estimator: str(g("estimator"), `${at}.gradient.estimator`) } }),
       name: str(r("name"), `${at}.name`, NAME),
       kind: oneOf(r("kind"), `${at}.kind`, KINDS),
       family: strOrNull(r("family"), `${at}.family`),
@@ -113,6 +112,42 @@ export function readModelData(v: unknown, path: string): ModelData {
   return { plates, variables, factors };
 }
 
+/** Equal model data: same keys and values, typed arrays bit for bit. */
+function sameData(a: unknown, b: unknown): boolean {
+  if (a instanceof Float64Array || b instanceof Float64Array) {
+    if (!(a instanceof Float64Array && b instanceof Float64Array) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(a) || Array.isArray(b)) return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => sameData(x, b[i]));
+  if (a !== null && b !== null && typeof a === "object" && typeof b === "object") {
+    const ka = Object.keys(a).filter((k) => (a as Record<string, unknown>)[k] !== undefined), kb = Object.keys(b).filter((k) => (b as Record<string, unknown>)[k] !== undefined);
+    return ka.length === kb.length && ka.every((k) => sameData((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+  }
+  return Object.is(a, b);
+}
+
+/**
+ * The caller's model for stored model data that names functions (density factors, gradient-fitted
+ * variables): its spec must be the stored one exactly, else INVALID_CHECKPOINT.
+ */
+export function modelMatchingData(data: ModelData, model: Model, path: string): Model {
+  let live: ModelData;
+  try {
+    live = modelToData(model);
+  } catch (e) {
+    throw invalid(path, `the model given to decode with cannot be checkpointed: ${(e as Error).message}`);
+  }
+  for (const key of ["plates", "variables", "factors"] as const) {
+    const a = data[key] as readonly { name: string }[], b = live[key] as readonly { name: string }[];
+    if (a.length !== b.length) throw invalid(`${path}.${key}`, `the checkpoint's model has ${a.length} ${key}, the model given has ${b.length}; decode with the model the checkpoint was made from.`);
+    a.forEach((x, i) => {
+      if (!sameData(x, b[i])) throw invalid(`${path}.${key}[${i}]`, `the checkpoint's '${x.name}' differs from the given model's '${b[i]!.name}'; decode with the model the checkpoint was made from.`);
+    });
+  }
+  return model;
+}
+
 /** Wraps a build error so it says where in the checkpoint the model stopped making sense. */
 function rebuildError(e: unknown, path: string): VireoError {
   const what = e instanceof VireoError ? `${e.code}: ${e.message}` : String(e);
@@ -124,6 +159,10 @@ function rebuildError(e: unknown, path: string): VireoError {
  * natural-parameter length of any family a key may ask for (no allocation beyond the input).
  */
 export function modelFromData(data: ModelData, registry: Registry, path: string, maxFamilySize: number): Model {
+  const fitted = data.variables.findIndex((v) => v.gradient !== undefined);
+  if (fitted >= 0) {
+    throw invalid(`${path}.variables[${fitted}].gradient`, `'${data.variables[fitted]!.name}' is fitted by gradients (q ${data.variables[fitted]!.gradient!.q}), which a registry cannot rebuild from names; decode with the live model: decodeCheckpoint(bytes, registry, { model }).`);
+  }
   const m = new ModelBuilder({ registry });
   const family = (key: string | null, at: string) => {
     if (key === null) return null;

@@ -8,7 +8,8 @@
 import { OnlineEngine, type OnlineOptions } from "../svi/online-engine.js";
 import type { CheckpointState, EngineState } from "./checkpoint.js";
 import { invalid, record, isMap, keysOf } from "./schema.js";
-import { globalsOf, globalShapes, requireStarted, checkGlobals, checkGeneratorState, checkSteps, scalars, agree, build } from "./minibatch.js";
+import { globalsOf, globalShapes, gradientGlobalsOf, readGradientGlobals, requireStarted, checkGlobals, checkGeneratorState, checkSteps, scalars, agree, build } from "./minibatch.js";
+import type { GradientFitRecord } from "./gradient.js";
 
 export interface OnlineEngineState extends EngineState {
   readonly kind: "online";
@@ -20,6 +21,8 @@ export interface OnlineEngineState extends EngineState {
   readonly local: Float64Array;
   /** The discounted sum of earlier batches' evidence, per global variable. */
   readonly evidence: Readonly<Record<string, Float64Array>>;
+  /** Gradient-fitted globals: λ, optimiser state and counters (present only when the model has some). */
+  readonly gradient?: Readonly<Record<string, GradientFitRecord>>;
 }
 
 const OPTIONS = ["forgetting", "maxIterations", "tolerance"] as const;
@@ -34,6 +37,7 @@ export function onlineCheckpoint(engine: OnlineEngine): CheckpointState {
     options: Float64Array.of(engine.forgetting, engine.maxIterations, engine.tolerance),
     local: Float64Array.of(engine.runner.localIterations, engine.runner.localTolerance),
     evidence: p.evidence,
+    ...(engine.runner.gradientGlobals.length > 0 ? { gradient: gradientGlobalsOf(engine.runner) } : {}),
   };
   return { model: engine.runner.model, variational: globalsOf(engine.runner), engine: state, generator: engine.runner.generatorState() };
 }
@@ -48,7 +52,7 @@ export function onlineCheckpoint(engine: OnlineEngine): CheckpointState {
 export function resumeOnline(checkpoint: CheckpointState, options: OnlineOptions = {}): OnlineEngine {
   const e = checkpoint.engine;
   if (e.kind !== "online") throw invalid("checkpoint.engine.kind", `expected an online checkpoint (kind "online"), got kind ${JSON.stringify(e.kind)}.`);
-  const r = record(e, "checkpoint.engine", ["kind", "t", "options", "local", "evidence"]);
+  const r = record(e, "checkpoint.engine", ["kind", "t", "options", "local", "evidence"], ["gradient"]);
   const t = checkSteps(r("t"), "checkpoint.engine.t");
   const o = scalars(r("options"), "checkpoint.engine.options", OPTIONS);
   const local = scalars(r("local"), "checkpoint.engine.local", LOCAL);
@@ -57,7 +61,7 @@ export function resumeOnline(checkpoint: CheckpointState, options: OnlineOptions
   const globals = checkGlobals(checkpoint.model, checkpoint.variational, "online");
   const raw = r("evidence");
   if (!isMap(raw)) throw invalid("checkpoint.engine.evidence", "expected a map of global variable name → Float64Array.");
-  const shapes = globalShapes(checkpoint.model);
+  const shapes = globalShapes(checkpoint.model, true);
   const evidence: Record<string, Float64Array> = {};
   for (const n of keysOf(raw, "checkpoint.engine.evidence")) {
     if (!shapes.has(n)) throw invalid(`checkpoint.engine.evidence.${n}`, `not a global variable of the model; globals are [${[...shapes.keys()].join(", ")}].`);
@@ -71,7 +75,9 @@ export function resumeOnline(checkpoint: CheckpointState, options: OnlineOptions
     evidence[n] = a;
   }
   const generator = checkGeneratorState(checkpoint.generator, "online");
-  const engine = build("online", () => new OnlineEngine(checkpoint.model, { ...o, ...local }));
+  const engine = build("online", () => new OnlineEngine(checkpoint.model, { ...o, ...local, ...(options.gradient !== undefined ? { gradient: options.gradient } : {}) }));
+  const loadGradient = readGradientGlobals(r("gradient"), engine.runner, "checkpoint.engine.gradient");
   engine.restore(globals, { kind: "online", t, forgetting: o.forgetting, evidence }, generator);
+  loadGradient();
   return engine;
 }

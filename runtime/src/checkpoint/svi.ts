@@ -7,7 +7,8 @@
 import { SviEngine, type SviOptions, type SviProgress } from "../svi/svi-engine.js";
 import type { CheckpointState, EngineState } from "./checkpoint.js";
 import { invalid, record, str } from "./schema.js";
-import { globalsOf, requireStarted, checkGlobals, checkGeneratorState, checkSteps, scalars, agree, build } from "./minibatch.js";
+import { globalsOf, gradientGlobalsOf, readGradientGlobals, requireStarted, checkGlobals, checkGeneratorState, checkSteps, scalars, agree, build } from "./minibatch.js";
+import type { GradientFitRecord } from "./gradient.js";
 
 export interface SviEngineState extends EngineState {
   readonly kind: "svi";
@@ -19,6 +20,8 @@ export interface SviEngineState extends EngineState {
   readonly schedule: Float64Array;
   /** [localIterations, localTolerance]. */
   readonly local: Float64Array;
+  /** Gradient-fitted globals: λ, optimiser state and counters (present only when the model has some). */
+  readonly gradient?: Readonly<Record<string, GradientFitRecord>>;
 }
 
 const SCHEDULE = ["totalRows", "tau", "kappa"] as const;
@@ -32,16 +35,20 @@ export function sviCheckpoint(engine: SviEngine): CheckpointState {
     kind: "svi", t: p.t, plate: p.plate,
     schedule: Float64Array.of(p.totalRows, p.tau, p.kappa),
     local: Float64Array.of(engine.runner.localIterations, engine.runner.localTolerance),
+    ...(engine.runner.gradientGlobals.length > 0 ? { gradient: gradientGlobalsOf(engine.runner) } : {}),
   };
   return { model: engine.runner.model, variational: globalsOf(engine.runner), engine: state, generator: engine.runner.generatorState() };
 }
 
 /** Reads and checks the SVI engine state of a checkpoint (kind, keys, types). */
-function readSviState(e: EngineState): SviProgress & { local: Record<(typeof LOCAL)[number], number> } {
+function readSviState(e: EngineState): SviProgress & { local: Record<(typeof LOCAL)[number], number>; gradient: unknown } {
   if (e.kind !== "svi") throw invalid("checkpoint.engine.kind", `expected an SVI checkpoint (kind "svi"), got kind ${JSON.stringify(e.kind)}.`);
-  const r = record(e, "checkpoint.engine", ["kind", "t", "plate", "schedule", "local"]);
+  const r = record(e, "checkpoint.engine", ["kind", "t", "plate", "schedule", "local"], ["gradient"]);
   const s = scalars(r("schedule"), "checkpoint.engine.schedule", SCHEDULE);
-  return { kind: "svi", t: checkSteps(r("t"), "checkpoint.engine.t"), plate: str(r("plate"), "checkpoint.engine.plate"), ...s, local: scalars(r("local"), "checkpoint.engine.local", LOCAL) };
+  return {
+    kind: "svi", t: checkSteps(r("t"), "checkpoint.engine.t"), plate: str(r("plate"), "checkpoint.engine.plate"), ...s,
+    local: scalars(r("local"), "checkpoint.engine.local", LOCAL), gradient: r("gradient"),
+  };
 }
 
 /**
@@ -61,8 +68,12 @@ export function resumeSvi(checkpoint: CheckpointState, options: Partial<SviOptio
   agree("SVI", "localTolerance", p.local.localTolerance, options.localTolerance);
   const globals = checkGlobals(checkpoint.model, checkpoint.variational, "SVI");
   const generator = checkGeneratorState(checkpoint.generator, "SVI");
-  const engine = build("SVI", () => new SviEngine(checkpoint.model, { totalRows: p.totalRows, plate: p.plate, tau: p.tau, kappa: p.kappa, ...p.local }));
+  const engine = build("SVI", () => new SviEngine(checkpoint.model, {
+    totalRows: p.totalRows, plate: p.plate, tau: p.tau, kappa: p.kappa, ...p.local, ...(options.gradient !== undefined ? { gradient: options.gradient } : {}),
+  }));
+  const loadGradient = readGradientGlobals(p.gradient, engine.runner, "checkpoint.engine.gradient");
   engine.restore(globals, { kind: "svi", t: p.t, totalRows: p.totalRows, plate: p.plate, tau: p.tau, kappa: p.kappa }, generator);
+  loadGradient();
   return engine;
 }
 

@@ -331,7 +331,7 @@ function runStochastic(state: CompiledState, options: CaviOptions, seed: number,
   initialise(state, rng, options.init);
   if (seeded) for (const z of seedMixtureComponents(state, rng, new Set(Object.keys(options.init ?? {})))) updateVariable(z);
   const engine = new CaviEngine(state, options.schedule);
-  const monitor = g.convergence === false || deterministic ? null : new ConvergenceMonitor(g.convergence ?? { window: 100, tol: 1e-3, patience: 2 });
+  const monitor = g.convergence === false || deterministic ? null : new ConvergenceMonitor(g.convergence ?? { window: 100, tolerance: 1e-3, patience: 2 });
   const fits = gradientVariables(state).map((gv) => gv.fit);
   const averages = fits.map((f) => new Float64Array(f.lambda.length));
   let averaged = 0;

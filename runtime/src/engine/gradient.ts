@@ -27,8 +27,7 @@ import {
   type Bound, type Optimizer, type OptimizerState, type Schedule, type Transform, type VariationalFamily, type TNode,
 } from "@vireo/core";
 import { isDensityNode, type NodeContext } from "@vireo/nodes";
-import { bbviModel, type BbviFactorSpec, type EstimatorChoice } from "../bbvi/model.js";
-import { ElboGradientEstimator } from "../bbvi/estimator.js";
+import { ElboGradientEstimator, blanketModel, type EstimatorFactor, type EstimatorChoice } from "../bbvi/estimator.js";
 import type { VariableState, FactorState, CompiledState } from "./state.js";
 import type { Model, VariableSpec } from "../model/spec.js";
 
@@ -211,8 +210,8 @@ export class GradientVariable {
     this.exact = v.count === 1 && fit.bijector.name === "identity" && fam.quadraticStats && typeof fit.q.covarianceFactor === "function"
       ? { factor: new Float64Array(2 * d * d), point: new Float64Array(d), mean: new Float64Array(d), stats: new Float64Array(fam.size) }
       : null;
-    const conjugate: BbviFactorSpec<undefined> = {
-      name: `${v.name}.conjugate`, vars: [v.name],
+    const conjugate: Omit<EstimatorFactor<undefined>, "varIndex"> = {
+      name: `${v.name}.conjugate`,
       logDensity: (x, _tape, _data, s) => {
         const xs = x[v.name]!;
         this.draws[s]!.set(xs.value);
@@ -227,14 +226,11 @@ export class GradientVariable {
         return dot;
       },
     };
-    const density: BbviFactorSpec<undefined>[] = this.densityFactors.map((f) => ({
-      name: f.name, vars: [v.name], minibatch: isDataPlate(state.model, f),
+    const density: Omit<EstimatorFactor<undefined>, "varIndex">[] = this.densityFactors.map((f) => ({
+      name: f.name, minibatch: isDataPlate(state.model, f),
       logDensity: (x, tape, _data, s) => densityOnTape(state, f, tape, s, v, x[v.name]!),
     }));
-    const model = bbviModel<undefined>({
-      latents: [{ name: v.name, family: fit.q, transform: fit.bijector, estimator: fit.reparam ? "reparam" : "score" }],
-      factors: [conjugate, ...density],
-    });
+    const model = blanketModel<undefined>(v.name, fit.q, fit.bijector, [conjugate, ...density]);
     this.estimator = new ElboGradientEstimator(model, new Tape(), {
       samples: S, reparam: [fit.reparam], raoBlackwell: options.raoBlackwell ?? true, baseline: "running", baselineDecay: 0.9, bound: this.bound,
     });
@@ -275,10 +271,21 @@ export class GradientVariable {
     this.averageStats();
   }
 
-  /** Draws S fresh values from q (numerically) into the draw buffers and sets the statistics to their mean. */
+  /**
+   * Draws S fresh values from q (numerically) into the draw buffers, sets the statistics to their
+   * mean, and evaluates the density factors touching the variable at the new draws (the Monte
+   * Carlo ELBO pairs each draw with its log g).
+   */
   redraw(): void {
     const rng = this.requireGenerator();
     for (let s = 0; s < this.samples; s++) this.drawSlot(s, rng);
+    const t = this.valueTape;
+    for (const f of this.densityFactors) {
+      for (let s = 0; s < this.samples; s++) {
+        t.reset();
+        f.density!.values[s] = densityOnTape(this.state, f, t, s, null, null).value[0]!;
+      }
+    }
     this.entropy = this.entropyNow();
     this.averageStats();
     this.drawn = true;

@@ -13,7 +13,7 @@ import { computeSchedule } from "../engine/schedule.js";
 import { updateVariable } from "../engine/update.js";
 import { Posterior } from "../engine/posterior.js";
 import { GradientPosterior } from "../engine/gradient-posterior.js";
-import { attachGenerator, type GradientFit, type GradientOptions } from "../engine/gradient.js";
+import { attachGenerator, needsGradient, resolveFit, type GradientFit, type GradientOptions } from "../engine/gradient.js";
 import { posteriorRecord } from "../engine/posterior-record.js";
 
 export interface LocalStepOptions {
@@ -84,8 +84,11 @@ export class MinibatchRunner {
       this.initialised = true;
     } else {
       initialiseSome(this.state, new Set(this.localNames), rng, false);
+      // Gradient-fitted globals draw afresh from their persisting q at every batch, whether or not
+      // the compiled state is reused: a run then depends only on λ, the optimiser state and the
+      // generator, which is what a checkpoint holds.
+      for (const v of this.state.random) if (v.gradient !== null && this.globals.has(v.name)) v.gradient.redraw();
     }
-    // A new compiled state of a gradient-fitted global draws from its persisting q before any use.
     for (const v of this.state.random) if (v.gradient !== null && !v.gradient.drawn) v.gradient.redraw();
     return this.state;
   }
@@ -181,6 +184,22 @@ export class MinibatchRunner {
       fam.expectedStatsRows(g.eta, g.stats, g.eta.length / fam.size);
       this.changes.markChanged(g.stats);
     }
+  }
+
+  /**
+   * The GradientFit of a gradient-fitted global (λ, optimiser state), made before the first batch
+   * when needed (to restore it from a checkpoint); null for a closed-form global.
+   */
+  gradientFit(name: string): GradientFit | null {
+    const g = this.globals.get(name), v = this.model.variables[name];
+    if (g === undefined || v === undefined || !needsGradient(this.model, v)) return null;
+    if (g.gradient === null) g.gradient = resolveFit(v, g.eta.length / v.family!.size, this.gradientOptions);
+    return g.gradient;
+  }
+
+  /** Names of the gradient-fitted globals, in schedule order. */
+  get gradientGlobals(): readonly string[] {
+    return this.globalNames.filter((n) => needsGradient(this.model, this.model.variables[n]!));
   }
 
   /** Whether the globals have been started (after the first batch or a restore). */

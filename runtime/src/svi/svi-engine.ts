@@ -176,7 +176,9 @@ export class SviEngine {
 
 /** Restores a runner's globals and generator, checking names and lengths first. */
 export function restoreRunner(runner: MinibatchRunner, globals: Readonly<Record<string, Float64Array>>, generator: GeneratorState): void {
+  const gradient = new Set(runner.gradientGlobals);
   for (const [n, g] of runner.globals) {
+    if (gradient.has(n)) continue;
     const eta = globals[n];
     if (!(eta instanceof Float64Array) || eta.length !== g.eta.length) {
       throw new VireoError("INVALID_CHECKPOINT", `Checkpoint: global '${n}' needs ${g.eta.length} natural parameters, got ${eta instanceof Float64Array ? eta.length : typeof eta}.`, { variable: n });

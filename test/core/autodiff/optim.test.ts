@@ -60,17 +60,19 @@ test("schedules give their documented rates", (t) => {
 
 test("convergence fires on a flat noisy sequence, not on a trending one, and ignores NaN", (t) => {
   const rng = new Generator(3);
-  const flat = new ConvergenceMonitor({ window: 50, tol: 1e-3, patience: 2 });
+  const flat = new ConvergenceMonitor({ window: 50, tolerance: 1e-3, patience: 2 });
   let at = -1;
   for (let i = 0; i < 1000 && at < 0; i++) {
     if (i === 10) flat.push(NaN);
     if (flat.push(-100 + 0.1 * sampleStandardNormal(rng))) at = i;
   }
   t.is(at, 149, "three full windows: two consecutive calm comparisons");
-  const trend = new ConvergenceMonitor({ window: 50, tol: 1e-3 });
+  const trend = new ConvergenceMonitor({ window: 50, tolerance: 1e-3 });
   let fired = false;
   for (let i = 0; i < 5000; i++) fired = trend.push(-100 + 0.01 * i) || fired;
   t.false(fired);
   t.true(trend.lastChange > 1e-3);
   t.is((t.throws(() => new ConvergenceMonitor({ window: 0 })) as unknown as { code: string }).code, "INVALID_OPTION");
+  // The old option name is refused with the new one named (one name for a tolerance everywhere).
+  t.throws(() => new ConvergenceMonitor({ tol: 1e-3 } as never), { code: "INVALID_OPTION", message: /'tol' is now called 'tolerance'/ } as never);
 });

@@ -79,13 +79,13 @@ test("fitBbvi stops on the windowed relative change of the noisy ELBO", (t) => {
   const nn = normalNormal();
   const engine = createBbvi(nn.model({ family: meanFieldGaussian(1) }), { samples: 5, schedule: robbinsMonro(0.05, 200, 0.7) });
   const state = engine.init(2);
-  const r = fitBbvi(engine, state, { maxIterations: 20000, convergence: { window: 200, tol: 1e-4, patience: 2 } });
+  const r = fitBbvi(engine, state, { maxIterations: 20000, convergence: { window: 200, tolerance: 1e-4, patience: 2 } });
   t.true(r.converged);
   t.true(r.steps < 20000 && r.steps % 200 === 0, `steps ${r.steps}`);
   const dev = Math.abs(engine.mean(state, "mu")[0]! - nn.postMean) / nn.postSd;
   t.log(`converged after ${r.steps} steps, mean off by ${dev.toFixed(3)} sd`);
   t.true(dev < 0.1, `mean off by ${dev} posterior sd`);
-  const capped = fitBbvi(engine, engine.init(2), { maxIterations: 150, convergence: { window: 100, tol: 1e-12 } });
+  const capped = fitBbvi(engine, engine.init(2), { maxIterations: 150, convergence: { window: 100, tolerance: 1e-12 } });
   t.false(capped.converged);
   t.is(capped.steps, 150);
 });
