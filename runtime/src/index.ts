@@ -52,3 +52,5 @@ export { sviBatchTarget, sviApplyTarget, onlineFitBatch, onlineApplyFit, type Sv
 // Reliability: documented size limits and option validation shared by the entry points.
 export { MAX_PLATE_SIZE, MAX_DIMENSION, MAX_CHECKPOINT_BYTES } from "./limits.js";
 export { MAX_ITERATIONS } from "./engine/options.js";
+export type { BoundReport, PsisReport } from "./engine/cavi.js";
+export type { SviPsis } from "./svi/svi-engine.js";

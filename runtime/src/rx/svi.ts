@@ -12,7 +12,7 @@
 import type { OperatorFunction } from "rxjs";
 import { VireoError } from "@vireo/core";
 import type { Model } from "../model/spec.js";
-import { SviEngine, type SviOptions } from "../svi/svi-engine.js";
+import { SviEngine, type SviOptions, type SviPsis } from "../svi/svi-engine.js";
 import { streamOperator, summarise, type BatchInput, type SnapshotBase, type StreamOptions } from "./stream-step.js";
 import { checkStreamOptions, checkSviOptions } from "../engine/options.js";
 
@@ -21,6 +21,8 @@ export interface SviSnapshot extends SnapshotBase {
   /** Rows of the subsampled plate in this batch. */
   readonly rows: number;
   readonly localSweeps: number;
+  /** The latest PSIS check of the gradient-fitted q (k̂ > 0.7: do not trust q), or null. */
+  readonly psis: SviPsis | null;
 }
 
 /** Steps an existing engine (its own options apply; only the stream options are read). */
@@ -39,7 +41,7 @@ export function svi(model: Model | SviEngine, options: Partial<SviOptions> & Str
     (engine, data, batch, skippedBatches) => {
       const r = engine.step(data);
       return {
-        step: r.step, batch, skippedBatches, elbo: r.elbo, rho: r.rho, rows: r.rows, localSweeps: r.localSweeps,
+        step: r.step, batch, skippedBatches, elbo: r.elbo, rho: r.rho, rows: r.rows, localSweeps: r.localSweeps, psis: r.psis,
         posteriors: summarise(engine.posteriors(), options.summaries),
       };
     },
