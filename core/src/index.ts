@@ -28,3 +28,4 @@ export * from "./optim/index.js";
 export * from "./families/gauss-markov-chain.js";
 export * from "./families/categorical-chain.js";
 export * from "./families/normal-wishart.js";
+export * from "./special/incomplete.js";

@@ -54,3 +54,4 @@ export { MAX_PLATE_SIZE, MAX_DIMENSION, MAX_CHECKPOINT_BYTES } from "./limits.js
 export { MAX_ITERATIONS } from "./engine/options.js";
 export type { BoundReport, PsisReport } from "./engine/cavi.js";
 export type { SviPsis } from "./svi/svi-engine.js";
+export type { BuiltModel } from "./model/builder.js";
