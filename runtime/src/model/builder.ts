@@ -290,7 +290,7 @@ export class ModelBuilder {
    * `m.latent("mu", Normal, NormalNode, { mean: 0, precision: 0.01 })` declares `mu` and connects
    * NormalNode with its output edge (the node's first edge, `out`) bound to `mu`.
    */
-  latent<F extends ExponentialFamily<any, any>>(name: string, family: F, type: NodeType | string, edges: Readonly<Record<string, EdgeValue>>, options: VariableOptions = {}): VariableRef<F> {
+  latent<F extends ExponentialFamily<any, any>>(name: string, family: F, type: NodeType | string, edges: Readonly<Record<string, EdgeValue>>, options: RandomOptions = {}): VariableRef<F> {
     return this.withFactor(this.random(name, family, options), type, edges);
   }
 
