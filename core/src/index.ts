@@ -32,3 +32,4 @@ export * from "./gp/index.js";
 export * from "./linalg/gemm.js";
 export * from "./nn/index.js";
 export * from "./bnn/index.js";
+export * from "./special/incomplete.js";

@@ -9,9 +9,10 @@
  */
 import { Generator, sampleCategorical, sampleNormal, CategoricalChain, Dirichlet, Normal, Gamma } from "@vireo/core";
 import { ChainCategoricalTransitionNode, DirichletNode, NormalNode, GammaNode } from "@vireo/nodes";
-import { ModelBuilder, cavi } from "@vireo/runtime";
+import { ModelBuilder, caviProgress } from "@vireo/runtime";
 import { tracks } from "@vireo/plot";
 import { writePictures } from "./pictures/folder.js";
+import { caviWithBar } from "./lib/progress.js";
 
 const names = ["crisis", "nervous", "calm"];
 const trueMean = [-0.8, 0.0, 0.1], trueSd = [3.0, 1.5, 0.6];
@@ -39,7 +40,7 @@ m.factor(NormalNode, { out: mu, mean: 0, precision: 0.01 });
 m.factor(GammaNode, { out: tau, shape: 1, rate: 1 });
 m.mixture(NormalNode, { selector: regime, out: m.observed("r", Normal, { plate: days }), mean: mu, precision: tau }, { name: "returns" });
 
-const fit = cavi(m.build(), { data: { r }, seed: 3, restarts: 2, maxIterations: 500, tolerance: 1e-10 });
+const fit = await caviWithBar("Variational Bayes", caviProgress(m.build(), { data: { r }, seed: 3, restarts: 2, maxIterations: 500, tolerance: 1e-10 }), 2, 500);
 console.log(`VB-HMM in the graph: ${fit.iterations} sweeps, converged: ${fit.converged}, ELBO ${fit.elbo[0]!.toFixed(1)} → ${fit.elbo[fit.elbo.length - 1]!.toFixed(1)}`);
 const monotone = fit.elbo.every((v, i) => i === 0 || v >= fit.elbo[i - 1]! - 1e-9 * Math.abs(v));
 console.log(`ELBO monotone: ${monotone}`);

@@ -58,3 +58,6 @@ export { MAX_ITERATIONS } from "./engine/options.js";
 export { Vae, vae, type VaeOptions, type VaeShorthand, type VaeLikelihood, type VaeStepReport, type VaeEvaluation, type VaeFitOptions } from "./deep/vae.js";
 // Bayesian neural networks (local reparameterisation), predictive sampling and calibration tables.
 export * from "./bnn/index.js";
+export type { BoundReport, PsisReport } from "./engine/cavi.js";
+export type { SviPsis } from "./svi/svi-engine.js";
+export type { BuiltModel } from "./model/builder.js";

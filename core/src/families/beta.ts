@@ -4,6 +4,7 @@
  */
 import { ExponentialFamily, type SupportViolation, checkParam , noInteriorMode } from "./family.js";
 import { VireoError, fmt } from "../errors.js";
+import { invertCdf, betaInc } from "../special/incomplete.js";
 import { betaln, digamma } from "../special/functions.js";
 import { sampleBeta } from "../random/samplers.js";
 import type { Generator } from "../random/generator.js";
@@ -85,6 +86,12 @@ export class BetaFamily extends ExponentialFamily<number, BetaParams> {
     return (a * b) / (s * s * (s + 1));
   }
 
+  /** The inverse of the regularised incomplete beta I_x(α, β). */
+  override quantile(eta: Float64Array, p: number, out: Float64Array): boolean {
+    const a = eta[0]! + 1, b = eta[1]! + 1;
+    out[0] = invertCdf((x) => betaInc(a, b, x), p, 0, 1);
+    return true;
+  }
   /**
    * (α − 1)/(α + β − 2); through the logit bijector log|J| = log x + log(1 − x) adds 1 to both:
    * α/(α + β).

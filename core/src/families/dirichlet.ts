@@ -4,6 +4,7 @@
  */
 import { ExponentialFamily, checkParam, checkLength, familyConstructor, type SupportViolation , noInteriorMode } from "./family.js";
 import { VireoError, fmt } from "../errors.js";
+import { invertCdf, betaInc } from "../special/incomplete.js";
 import { gammaln, digamma } from "../special/functions.js";
 import { sampleDirichlet } from "../random/samplers.js";
 import type { Generator } from "../random/generator.js";
@@ -116,6 +117,16 @@ export class DirichletFamily extends ExponentialFamily<Float64Array, DirichletPa
     });
   }
 
+  /** Each component's Beta(α_k, α₀ − α_k) marginal. */
+  override quantile(eta: Float64Array, p: number, out: Float64Array): boolean {
+    let a0 = 0;
+    for (let k = 0; k < this.dim; k++) a0 += eta[k]! + 1;
+    for (let k = 0; k < this.dim; k++) {
+      const a = eta[k]! + 1;
+      out[k] = invertCdf((x) => betaInc(a, a0 - a, x), p, 0, 1);
+    }
+    return true;
+  }
   /**
    * (α_k − 1)/Σ(α_j − 1); through stick-breaking log|J| = Σ_k log x_k (the triangular Jacobian
    * telescopes), which adds 1 to every η_k: α_k/Σα_j.

@@ -238,6 +238,14 @@ export abstract class ExponentialFamily<X = unknown, P = unknown> {
   }
 
   /**
+   * The exact p-quantile of each component's marginal (one for scalar families, d for MvNormal, K
+   * for Dirichlet) into `out`; false when the family gives none (callers fall back to draws).
+   */
+  quantile(_eta: Float64Array, _p: number, _out: Float64Array): boolean {
+    return false;
+  }
+
+  /**
    * The mode of h(x) exp⟨η, T(x)⟩, written to `out` (valueSize numbers): the closed-form point a
    * point-mass q takes next to conjugate factors whose messages sum to η (EM's M-step, MAP).
    * With `unconstrained`, the mode of the density of z = T⁻¹(x) under the family's own

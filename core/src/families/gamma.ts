@@ -4,6 +4,7 @@
  */
 import { ExponentialFamily, type SupportViolation, checkParam , noInteriorMode } from "./family.js";
 import { VireoError, fmt } from "../errors.js";
+import { invertCdf, gammaP } from "../special/incomplete.js";
 import { gammaln, digamma } from "../special/functions.js";
 import { sampleGamma } from "../random/samplers.js";
 import type { Generator } from "../random/generator.js";
@@ -88,6 +89,12 @@ export class GammaFamily extends ExponentialFamily<number, GammaParams> {
     return (eta[0]! + 1) / (eta[1]! * eta[1]!);
   }
 
+  /** The inverse of the regularised incomplete gamma P(a, b x). */
+  override quantile(eta: Float64Array, p: number, out: Float64Array): boolean {
+    const a = eta[0]! + 1, b = -eta[1]!;
+    out[0] = invertCdf((x) => gammaP(a, b * x), p, 0, (a + 10 * Math.sqrt(a) + 10) / b, true);
+    return true;
+  }
   /**
    * (a − 1)/b = η₀/(−η₁); through the log bijector log|J| = log x adds 1 to η₀: a/b.
    */

@@ -5,6 +5,7 @@
  */
 import { ExponentialFamily, checkParam, checkLength, checkSymmetric, familyConstructor, type SupportViolation , noInteriorMode } from "./family.js";
 import { VireoError } from "../errors.js";
+import { invertCdf, normalCdf } from "../special/incomplete.js";
 import { LOG_2PI } from "../special/functions.js";
 import {
   cholesky,
@@ -202,6 +203,15 @@ export class MvNormalFamily extends ExponentialFamily<Float64Array, MvNormalPara
     return Float64Array.from({ length: d }, (_, i) => S[i * d + i]!);
   }
 
+  /** Each component's Normal marginal N(μ_i, Σ_ii). */
+  override quantile(eta: Float64Array, p: number, out: Float64Array): boolean {
+    const m = this.mean(eta), v = this.variance(eta);
+    for (let i = 0; i < this.dim; i++) {
+      const s = Math.sqrt(v[i]!), mi = m[i]!;
+      out[i] = invertCdf((x) => normalCdf(x, mi, s), p, mi - 40 * s, mi + 40 * s);
+    }
+    return true;
+  }
   /** The mean Λ⁻¹η₁ with Λ = −2η₂ (identity bijector: the same in z). */
   override mode(eta: Float64Array, out: Float64Array, _unconstrained: boolean, where = this.key): boolean {
     const d = this.dim, lambda = new Float64Array(d * d);

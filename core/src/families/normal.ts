@@ -4,6 +4,7 @@
  */
 import { ExponentialFamily, type SupportViolation, checkParam , noInteriorMode } from "./family.js";
 import { VireoError, fmt } from "../errors.js";
+import { invertCdf, normalCdf } from "../special/incomplete.js";
 import { LOG_2PI } from "../special/functions.js";
 import { sampleStandardNormal } from "../random/samplers.js";
 import type { Generator } from "../random/generator.js";
@@ -98,6 +99,12 @@ export class NormalFamily extends ExponentialFamily<number, NormalParams> {
     return -0.5 / eta[1]!;
   }
 
+  /** Φ⁻¹ by bisection on the CDF (exact to the last bit). */
+  override quantile(eta: Float64Array, p: number, out: Float64Array): boolean {
+    const m = this.mean(eta), s = Math.sqrt(this.variance(eta));
+    out[0] = invertCdf((x) => normalCdf(x, m, s), p, m - 40 * s, m + 40 * s);
+    return true;
+  }
   /** The mean −η₀/(2η₁) (identity bijector: the same in z). */
   override mode(eta: Float64Array, out: Float64Array, _unconstrained: boolean, where = this.key): boolean {
     if (!(eta[1]! < 0)) noInteriorMode(where, `precision −2η₁ = ${fmt(-2 * eta[1]!)} is not positive`);

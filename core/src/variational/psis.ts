@@ -48,7 +48,9 @@ export function psis(logRatios: ArrayLike<number>): PsisResult {
   if (lw[order[S - 1]!]! - cutoff > 1e-12) {
     const exceed = new Float64Array(M);
     for (let i = 0; i < M; i++) exceed[i] = Math.exp(lw[order[S - M + i]!]!) - expCut;
-    const fit = fitGeneralisedPareto(exceed);
+    // Exceedances are ascending. When the lower quarter of the tail underflows to 0 next to its top,
+    // the ratios span hundreds of nats: a tail too heavy to fit, k̂ = ∞ (and no smoothing).
+    const fit = exceed[Math.floor(M / 4 + 0.5) - 1]! > 0 ? fitGeneralisedPareto(exceed) : { k: Infinity, sigma: NaN };
     khat = fit.k;
     if (Number.isFinite(fit.k)) {
       // The tail, in ascending order, becomes the GPD's expected order statistics (capped at the max raw ratio, 0 here).

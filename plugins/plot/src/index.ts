@@ -12,3 +12,4 @@ export { tracks, type TrackSeries, type TrackOptions } from "./charts/track.js";
 export { imageGrid, type ImageGridOptions } from "./charts/image-grid.js";
 export { calibration, type CalibrationSeries, type CalibrationOptions } from "./charts/calibration.js";
 export { imageGridPng, type ImageGridPngOptions } from "./image-grid.js";
+export { samplesOverDensity, type DensityGrid, type SamplePanel, type Samples2dOptions } from "./charts/samples-2d.js";

@@ -5,8 +5,9 @@
  * from a snapshot with the ELBO checked after every update, and a diagnostic names the update
  * that lowered it.
  */
-import { VireoError, Generator, ConvergenceMonitor, psis, describeBound, validateBound, type Bound, type ConvergenceOptions } from "@vireo/core";
+import { VireoError, Generator, ConvergenceMonitor, psis, describeBound, validateBound, type Bound, type ConvergenceOptions, type ExponentialFamily } from "@vireo/core";
 import type { Model } from "../model/spec.js";
+import type { VariableRef } from "../model/builder.js";
 import { bindData, type DataBinding } from "./bind.js";
 import { compile, initialise, type CompiledState, type VariableState } from "./state.js";
 import { computeSchedule, scheduleFromNames } from "./schedule.js";
@@ -146,6 +147,21 @@ export interface CaviResult {
   readonly bound?: BoundReport;
   /** The PSIS check of the gradient-fitted q (null for closed-form fits and point masses). */
   readonly psis?: PsisReport | null;
+  /**
+   * The posterior of a variable, typed by the family its reference was declared with:
+   * `result.posterior(mu).params().mean` (no `.as(Normal)`). A name gives the untyped posterior.
+   */
+  posterior<F extends ExponentialFamily<any, any>>(variable: VariableRef<F>): Posterior<F>;
+  posterior(variable: string): Posterior;
+}
+
+/** Adds the non-enumerable `posterior` accessor (results stay plain data to JSON and comparisons). */
+function withAccessor(result: Omit<CaviResult, "posterior">): CaviResult {
+  Object.defineProperty(result, "posterior", {
+    enumerable: false,
+    value: (variable: VariableRef | string) => result.posteriors[typeof variable === "string" ? variable : variable.name],
+  });
+  return result as CaviResult;
 }
 
 /** Relative size of an ELBO drop that counts as round-off, not a decrease. */
@@ -302,13 +318,13 @@ function runOnce(model: Model, options: CaviOptions, seed: number, seeded: boole
     }
   }
   const stopping = { stoppedBy, parameterChange, elboTerms: elboTerms(state) };
-  return {
+  return withAccessor({
     ...stopping,
     posteriors: engine.posteriors(), elbo: trace, iterations: trace.length, converged,
     schedule: engine.schedule.map((v) => v.name), diagnostics, seed,
     elboEstimate: trace[trace.length - 1] ?? NaN, elboStandardError: 0,
     bound: { optimised: "ELBO", evaluated: "ELBO", value: trace[trace.length - 1] ?? NaN, standardError: 0 }, psis: null,
-  };
+  });
 }
 
 /**
@@ -364,13 +380,13 @@ function runStochastic(state: CompiledState, options: CaviOptions, seed: number,
     throw new VireoError("NUMERICAL_FAILURE", `CAVI with gradient-fitted variables: the final ELBO estimate is ${fresh.value}. Check the data scale, the priors and the learning rate.`);
   }
   const { bound, psis: check } = checkFit(state, fresh, g, rng);
-  return {
+  return withAccessor({
     posteriors: engine.posteriors(), elbo: trace, iterations: trace.length, converged,
     schedule: engine.schedule.map((v) => v.name), diagnostics: [], seed,
     elboEstimate: fresh.value, elboStandardError: fresh.standardError, bound, psis: check,
     // Noisy fits stop on the windowed ELBO rule or the sweep limit; parameters are not compared.
     stoppedBy: converged ? "elbo" : "max-iterations", parameterChange: NaN, elboTerms: null,
-  };
+  });
 }
 
 /**

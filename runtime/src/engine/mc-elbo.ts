@@ -148,20 +148,20 @@ export function freshElbo(state: CompiledState, samples: number, rng: Generator,
  * log-mean-exp an IWAE estimate, and PSIS reads k̂ from them. The variables' statistics are left
  * as they were.
  */
-export function freshLogRatios(state: CompiledState, samples: number, rng: Generator): { exact: number; logRatios: Float64Array } {
+export function freshLogRatios(state: CompiledState, samples: number, rng: Generator, scales: ElboScales = {}): { exact: number; logRatios: Float64Array } {
   const sp = split(state);
-  const exact = exactPart(state, sp, {});
+  const exact = exactPart(state, sp, scales);
   const saved = sp.grads.map((g) => g.variable.stats.slice());
   const zero = new Float64Array(sp.grads.length);
   const tape = new Tape();
   const logRatios = new Float64Array(samples);
   for (let i = 0; i < samples; i++) {
     let logq = 0;
-    for (const g of sp.grads) logq += g.drawSlotWithLogDensity(0, rng);
+    for (const g of sp.grads) logq += (scales.variable?.(g.variable) ?? 1) * g.drawSlotWithLogDensity(0, rng);
     logRatios[i] = drawnPart(sp, 0, zero, (f) => {
       tape.reset();
       return densityOnTape(state, f, tape, 0, null, null).value[0]!;
-    }, {}) - logq;
+    }, scales) - logq;
   }
   sp.grads.forEach((g, k) => {
     g.variable.stats.set(saved[k]!);

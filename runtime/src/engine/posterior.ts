@@ -95,10 +95,11 @@ export class Posterior<F extends ExponentialFamily<any, any> = ExponentialFamily
 
   /**
    * Quantiles of q of instance i, per component (one array per probability; scalar families have
-   * one component), estimated from `draws` samples of `rng` (default 20 000). Works for every
-   * family that can sample; the Monte Carlo error of a p-quantile is √(p(1−p)/draws)/density.
+   * one component). Exact where the family inverts its marginal CDFs (Normal, MvNormal, Gamma,
+   * Beta, Dirichlet: `rng` is then not needed); otherwise estimated from `draws` samples of `rng`
+   * (default 20 000), whose Monte Carlo error for a p-quantile is √(p(1−p)/draws)/density.
    */
-  quantiles(probabilities: readonly number[], rng: Generator, options: { draws?: number; instance?: number } = {}): Float64Array[] {
+  quantiles(probabilities: readonly number[], rng?: Generator, options: { draws?: number; instance?: number } = {}): Float64Array[] {
     const draws = options.draws ?? 20_000, i = options.instance ?? 0;
     for (const p of probabilities) {
       if (!(p >= 0 && p <= 1)) throw new VireoError("INVALID_OPTION", `quantiles of '${this.variable}': probabilities must lie in [0, 1], got ${p}.`);
@@ -106,6 +107,13 @@ export class Posterior<F extends ExponentialFamily<any, any> = ExponentialFamily
     if (!(Number.isInteger(draws) && draws >= 2)) throw new VireoError("INVALID_OPTION", `quantiles of '${this.variable}': draws must be an integer ≥ 2, got ${draws}.`);
     this.checkInstance("quantiles", i);
     const eta = this.family.coupledRows ? this.natural : this.instance(i);
+    if (!this.family.coupledRows) {
+      const out = probabilities.map(() => new Float64Array(this.family.valueSize));
+      if (probabilities.length === 0 || probabilities.every((p, k) => this.family.quantile(eta, p, out[k]!))) return out;
+    }
+    if (rng === undefined) {
+      throw new VireoError("INVALID_OPTION", `quantiles of '${this.variable}': ${this.family.key} has no exact marginal quantiles; pass a generator to estimate them from draws, e.g. quantiles(ps, new Generator(1)).`, { variable: this.variable });
+    }
     const first = this.family.sample(eta, rng) as number | Float64Array;
     const width = typeof first === "number" ? 1 : first.length;
     const columns = Array.from({ length: width }, () => new Float64Array(draws));
@@ -122,8 +130,8 @@ export class Posterior<F extends ExponentialFamily<any, any> = ExponentialFamily
     }));
   }
 
-  /** The central credible interval of mass `level` (default 0.95) per component: [lower, upper]. */
-  interval(rng: Generator, level = 0.95, options: { draws?: number; instance?: number } = {}): [Float64Array, Float64Array] {
+  /** The central credible interval of mass `level` (default 0.95) per component: [lower, upper] (exact where quantiles are). */
+  interval(rng?: Generator, level = 0.95, options: { draws?: number; instance?: number } = {}): [Float64Array, Float64Array] {
     if (!(level > 0 && level < 1)) throw new VireoError("INVALID_OPTION", `interval of '${this.variable}': level must lie in (0, 1), got ${level}.`);
     const [lower, upper] = this.quantiles([(1 - level) / 2, (1 + level) / 2], rng, options);
     return [lower!, upper!];

@@ -14,6 +14,7 @@
  *   const model = m.build();
  */
 import { freeze } from "immer";
+import { describeModel, modelOutline, type ModelOutline } from "./summary.js";
 import { VireoError, type ExponentialFamily, type Arr, type Transform, type VariationalChoice } from "@vireo/core";
 import { Mixture, SELECTOR_EDGE, SELECTOR_FAMILIES, familyFits, type NodeType } from "@vireo/nodes";
 import type { Model, PlateSpec, VariableSpec, FactorSpec, EdgeBinding, Factorisation, DeterministicSpec, GradientFitSpec } from "./spec.js";
@@ -27,7 +28,9 @@ import { MAX_DIMENSION, MAX_PLATE_SIZE } from "../limits.js";
 const owners = new WeakMap<object, object>();
 
 /** A handle on a declared variable. */
-export class VariableRef {
+export class VariableRef<F extends ExponentialFamily<any, any> = ExponentialFamily<any, any>> {
+  /** Type only (never set): the variable's family, so `result.posterior(ref)` is typed by it. */
+  declare readonly family?: F;
   constructor(readonly name: string) {}
   /** This variable seen through an integer index column (per row of the factor's plate). */
   at(index: VariableRef | string): IndexedRef {
@@ -175,12 +178,12 @@ export class ModelBuilder {
    * A latent variable whose posterior q is inferred: in closed form by default, or by gradients
    * with `{ q: fullRankGaussian() }` (any VariationalFamily) through the family's support bijector.
    */
-  random(name: string, family: ExponentialFamily, options: RandomOptions = {}): VariableRef {
+  random<F extends ExponentialFamily<any, any>>(name: string, family: F, options: RandomOptions = {}): VariableRef<F> {
     const ref = this.declare(name, "random", family, options, (family as ExponentialFamily | undefined)?.valueSize ?? 1);
     if (options.q !== undefined || options.bijector !== undefined || options.estimator !== undefined) {
       (this.variables[name] as { gradient?: GradientFitSpec | null }).gradient = gradientSpec(name, family, options);
     }
-    return ref;
+    return ref as VariableRef<F>;
   }
 
   /** A variable whose values are bound as data (by name) when inference runs. */
@@ -287,7 +290,7 @@ export class ModelBuilder {
    * `m.latent("mu", Normal, NormalNode, { mean: 0, precision: 0.01 })` declares `mu` and connects
    * NormalNode with its output edge (the node's first edge, `out`) bound to `mu`.
    */
-  latent(name: string, family: ExponentialFamily, type: NodeType | string, edges: Readonly<Record<string, EdgeValue>>, options: VariableOptions = {}): VariableRef {
+  latent<F extends ExponentialFamily<any, any>>(name: string, family: F, type: NodeType | string, edges: Readonly<Record<string, EdgeValue>>, options: RandomOptions = {}): VariableRef<F> {
     return this.withFactor(this.random(name, family, options), type, edges);
   }
 
@@ -296,7 +299,7 @@ export class ModelBuilder {
     return this.withFactor(this.observed(name, family, options), type, edges);
   }
 
-  private withFactor(v: VariableRef, type: NodeType | string, edges: Readonly<Record<string, EdgeValue>>): VariableRef {
+  private withFactor<R extends VariableRef<any>>(v: R, type: NodeType | string, edges: Readonly<Record<string, EdgeValue>>): R {
     const node = this.resolve(type);
     const out = node.edges[0]!.name;
     if (Object.hasOwn(edges, out)) {
@@ -306,8 +309,8 @@ export class ModelBuilder {
     return v;
   }
 
-  /** Validates the graph and returns the frozen model. */
-  build(): Model {
+  /** Validates the graph and returns the frozen model (with `model.summary()` to print it). */
+  build(): BuiltModel {
     const checked: Model = {
       plates: Object.assign(Object.create(null), this.plates),
       variables: Object.assign(Object.create(null), this.variables),
@@ -325,7 +328,10 @@ export class ModelBuilder {
     // Freeze topology only: families and node types are shared objects and stay as they are.
     for (const v of Object.values(model.variables)) Object.freeze(v);
     for (const f of model.factors) freeze(f.edges, true);
-    return freeze(model, false);
+    // Methods are non-enumerable: the model stays plain data to serialisers and comparisons.
+    Object.defineProperty(model, "summary", { value: () => describeModel(model), enumerable: false });
+    Object.defineProperty(model, "outline", { value: () => modelOutline(model), enumerable: false });
+    return freeze(model, false) as BuiltModel;
   }
 
   /** A node type given by name is looked up in the registry (UNKNOWN_NAME lists what exists). */
@@ -443,4 +449,12 @@ export class ModelBuilder {
     this.factors.push({ name: fname, type, edges: bound, plate: null, componentEdges });
     return fname;
   }
+}
+
+/** What ModelBuilder.build() returns: the model, plus ways to print it. */
+export interface BuiltModel extends Model {
+  /** A readable description: plates, variables (kind, family, plate, factorisation, q), factors and their edges (describeModel). */
+  summary(): string;
+  /** The same facts as data (modelOutline). */
+  outline(): ModelOutline;
 }

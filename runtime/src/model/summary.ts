@@ -13,6 +13,8 @@ export interface ModelOutline {
     readonly family: string | null;
     readonly plate: string | null;
     readonly factorisation: string | null;
+    /** How a gradient-fitted variable is fitted: its q (and bijector, when not the family's own); null for closed form. */
+    readonly q: string | null;
   }[];
   readonly factors: readonly {
     readonly name: string;
@@ -30,7 +32,9 @@ export function modelOutline(model: Model): ModelOutline {
     variables: model.order.map((name) => {
       const v = model.variables[name]!;
       const vector = v.family !== null && v.valueSize > 1 && v.kind === "random";
-      return { name, kind: v.kind, family: v.family?.key ?? null, plate: v.plate, factorisation: vector ? v.factorisation : null };
+      const g = v.gradient ?? null;
+      const q = g === null ? null : `${(g.q as { name?: string }).name ?? "q"}${g.bijector !== null ? ` through ${g.bijector.name}` : ""}`;
+      return { name, kind: v.kind, family: v.family?.key ?? null, plate: v.plate, factorisation: vector ? v.factorisation : null, q };
     }),
     factors: model.factors.map((f) => ({
       name: f.name,
@@ -65,7 +69,8 @@ export function describeModel(model: Model): string {
     const where = v.plate ? ` over ${v.plate}` : "";
     const fam = v.family ? ` ~ q ${v.family}` : "";
     const fact = v.factorisation ? `, ${v.factorisation}` : "";
-    lines.push(`    ${v.name.padEnd(width)}  ${v.kind}${v.kind === "random" ? fam : v.family ? ` ${v.family}` : ""}${where}${fact}`);
+    const fit = v.q ? `, fitted by gradients with q = ${v.q}` : "";
+    lines.push(`    ${v.name.padEnd(width)}  ${v.kind}${v.kind === "random" ? fam : v.family ? ` ${v.family}` : ""}${where}${fact}${fit}`);
   }
   lines.push("  factors:");
   for (const f of o.factors) {

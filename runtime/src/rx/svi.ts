@@ -12,7 +12,7 @@
 import type { OperatorFunction } from "rxjs";
 import { VireoError, SparseGp } from "@vireo/core";
 import type { Model } from "../model/spec.js";
-import { SviEngine, type SviOptions } from "../svi/svi-engine.js";
+import { SviEngine, type SviOptions, type SviPsis } from "../svi/svi-engine.js";
 import { streamOperator, summarise, type BatchInput, type SnapshotBase, type StreamOptions } from "./stream-step.js";
 import { checkStreamOptions, checkSviOptions } from "../engine/options.js";
 import { SvgpEngine, checkSvgpOptions, type SvgpOptions } from "../gp/svgp-engine.js";
@@ -24,6 +24,8 @@ export interface SviSnapshot extends SnapshotBase {
   /** Rows of the subsampled plate in this batch. */
   readonly rows: number;
   readonly localSweeps: number;
+  /** The latest PSIS check of the gradient-fitted q (k̂ > 0.7: do not trust q), or null. */
+  readonly psis: SviPsis | null;
 }
 
 /** A sparse variational GP's snapshot: q(u) as posterior "u", the hyperparameters, the jitter. */
@@ -62,7 +64,7 @@ export function svi(model: Model | SviEngine | SparseGp | SvgpEngine | Vae, opti
     (engine, data, batch, skippedBatches) => {
       const r = engine.step(data);
       return {
-        step: r.step, batch, skippedBatches, elbo: r.elbo, rho: r.rho, rows: r.rows, localSweeps: r.localSweeps,
+        step: r.step, batch, skippedBatches, elbo: r.elbo, rho: r.rho, rows: r.rows, localSweeps: r.localSweeps, psis: r.psis,
         posteriors: summarise(engine.posteriors(), options.summaries),
       };
     },

@@ -7,12 +7,13 @@
  * locals keep their random start (as in CAVI's first sweep), which breaks the symmetry between
  * mixture components.
  */
-import { VireoError, type GeneratorState } from "@vireo/core";
+import { VireoError, Generator, psis, type GeneratorState } from "@vireo/core";
 import type { Model } from "../model/spec.js";
 import type { DataBinding } from "../engine/bind.js";
 import { updateVariable } from "../engine/update.js";
 import { collapsePlan } from "../engine/elbo.js";
-import { monteCarloElbo } from "../engine/mc-elbo.js";
+import { monteCarloElbo, freshLogRatios } from "../engine/mc-elbo.js";
+import { gradientVariables } from "../engine/gradient.js";
 import type { CompiledState, FactorState } from "../engine/state.js";
 import type { Posterior } from "../engine/posterior.js";
 import { MinibatchRunner, type LocalStepOptions } from "./minibatch-runner.js";
@@ -29,6 +30,24 @@ export interface SviOptions extends LocalStepOptions {
   readonly kappa?: number;
   /** Seed for the locals' random starts (default 0). */
   readonly seed?: number;
+  /**
+   * PSIS check of the gradient-fitted q on the batch's N/|B|-scaled target (the full posterior when
+   * a batch holds every row; with small batches a narrower, shifted one, so k̂ grows with N/|B|:
+   * check a final q on the whole data with cavi's result.psis), every `every` steps
+   * from `draws` fresh joint draws (default { every: 25, draws: 400 } when a variable is fitted
+   * by gradients; false: never). Reported by the step and carried by every later snapshot.
+   */
+  readonly psis?: { readonly every?: number; readonly draws?: number } | false;
+}
+
+/** The latest PSIS check of an SVI run: k̂ above the threshold means "do not trust q". */
+export interface SviPsis {
+  /** The step whose q was checked. */
+  readonly step: number;
+  readonly khat: number;
+  readonly threshold: number;
+  readonly reliable: boolean;
+  readonly warning?: string;
 }
 
 export interface SviStepReport {
@@ -40,6 +59,8 @@ export interface SviStepReport {
   /** Unbiased-in-expectation estimate of the full-data ELBO from this batch (before the global step). */
   readonly elbo: number;
   readonly localSweeps: number;
+  /** The latest PSIS check of the gradient-fitted q (null without gradient-fitted variables or with psis: false). */
+  readonly psis: SviPsis | null;
 }
 
 /** The part of an SVI run that a checkpoint must hold besides the globals. */
@@ -73,6 +94,9 @@ export class SviEngine {
   readonly tau: number;
   readonly kappa: number;
   private t = 0;
+  private readonly psisEvery: number;
+  private readonly psisDraws: number;
+  private lastPsis: SviPsis | null = null;
 
   constructor(model: Model, options: SviOptions) {
     checkSviOptions(model, options, true);
@@ -84,6 +108,12 @@ export class SviEngine {
     if (!(this.kappa > 0.5 && this.kappa <= 1)) throw new VireoError("INVALID_OPTION", `svi: kappa must be in (0.5, 1], got ${this.kappa}.`);
     if (!(this.tau >= 0 && Number.isFinite(this.tau))) throw new VireoError("INVALID_OPTION", `svi: tau must be ≥ 0, got ${this.tau}.`);
     this.runner = new MinibatchRunner(model, options.seed ?? 0, options);
+    const p = options.psis === false ? null : options.psis ?? {};
+    this.psisEvery = p === null ? 0 : p.every ?? 25;
+    this.psisDraws = p === null ? 0 : p.draws ?? 400;
+    if (p !== null && !(Number.isInteger(this.psisEvery) && this.psisEvery >= 1 && Number.isInteger(this.psisDraws) && this.psisDraws >= 100)) {
+      throw new VireoError("INVALID_OPTION", `svi: psis must be false or { every: integer ≥ 1, draws: integer ≥ 100 }, got ${JSON.stringify(options.psis)}.`, { parameter: "psis" });
+    }
   }
 
   /** ρ_t for step t (1-based). */
@@ -118,11 +148,32 @@ export class SviEngine {
       // Closed-form globals take a natural-gradient step of size ρ; gradient-fitted ones an optimiser step on the scaled batch ELBO.
       for (const g of this.runner.globalStates(state)) updateVariable(g, false, { scale: (f) => (isData(f) ? scale : 1), step: rho, dataScale: scale });
       this.t = t;
-      return { step: t, rho, rows, elbo: estimate, localSweeps: local.sweeps };
+      if (this.psisEvery > 0 && state.stochastic && (t === 1 || t % this.psisEvery === 0)) this.lastPsis = this.checkQ(state, scale, t);
+      return { step: t, rho, rows, elbo: estimate, localSweeps: local.sweeps, psis: this.lastPsis };
     } catch (e) {
       if (saved) this.runner.restoreGlobals(saved);
       throw e;
     }
+  }
+
+  /**
+   * k̂ of the gradient-fitted q (after this step's update) against the batch's scaled target, from
+   * a generator of its own (seeded by the step) so the run's own draws are unchanged. Point
+   * masses have no density to weight against: null.
+   */
+  private checkQ(state: CompiledState, scale: number, step: number): SviPsis | null {
+    const grads = gradientVariables(state);
+    if (grads.some((g) => g.fit.q.degenerate === true)) return null;
+    const { logRatios } = freshLogRatios(state, this.psisDraws, new Generator(0x9515 + step), {
+      factor: (f) => (this.runner.isDataFactor(f) ? scale : 1),
+      variable: (v) => (this.runner.globals.has(v.name) ? 1 : scale),
+    });
+    const p = psis(logRatios);
+    const names = grads.map((g) => `'${g.variable.name}'`).join(", ");
+    return {
+      step, khat: p.khat, threshold: p.threshold, reliable: p.reliable,
+      ...(p.reliable ? {} : { warning: `PSIS k̂ = ${p.khat.toFixed(2)} > ${p.threshold.toFixed(2)} at step ${step}: q of ${names} is too far from its target to trust; choose a richer family.` }),
+    };
   }
 
   /**
