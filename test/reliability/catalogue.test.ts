@@ -10,8 +10,9 @@ import modelRows from "./rows-model.js";
 import optionRows from "./rows-options.js";
 import streamRows from "./rows-streams.js";
 import checkpointRows from "./rows-checkpoints.js";
+import gpRows from "./rows-gp.js";
 
-const all: Row[] = [...dataRows, ...modelRows, ...optionRows, ...streamRows, ...checkpointRows];
+const all: Row[] = [...dataRows, ...modelRows, ...optionRows, ...streamRows, ...checkpointRows, ...gpRows];
 
 test("the catalogue holds at least 250 kinds of bad input, each with a unique id", (t) => {
   t.true(all.length >= 250, `${all.length} rows`);
