@@ -23,15 +23,15 @@ export function fitCo2(time: ArrayLike<number>, ppm: ArrayLike<number>, options:
   for (let i = 0; i < n; i++) offset += ppm[i]! / n;
   const x = Float64Array.from({ length: n }, (_, i) => time[i]! - origin);
   const y = Float64Array.from({ length: n }, (_, i) => ppm[i]! - offset);
-  const M = options.inducing ?? 160, span = x[n - 1]!;
+  const M = options.inducing ?? 100, span = x[n - 1]!;
   const Z = Float64Array.from({ length: M }, (_, i) => (span * i) / (M - 1));
   const kernel = sumKernel(
-    squaredExponential({ variance: 400, lengthscale: 30 }),
+    squaredExponential({ variance: 2500, lengthscale: 60 }),
     productKernel(periodic({ variance: 4, lengthscale: 1, period: 1 }), squaredExponential({ variance: 1, lengthscale: 50 })),
     matern32({ variance: 0.5, lengthscale: 1 }),
   );
   const model = sparseGp({ kernel, likelihood: gaussianLikelihood(0.1), inducing: Z, jitter: 1e-6 });
-  const report = model.fitCollapsed(x, y, { iterations: options.iterations ?? 250 });
+  const report = model.fitCollapsed(x, y, { iterations: options.iterations ?? 150 });
   return { model, report, offset, origin };
 }
 
