@@ -4,7 +4,7 @@ import type { TopLevelSpec } from "@vireo/plot";
 export function forecastChart(time: readonly number[], ppm: readonly number[], at: readonly number[], mean: Float64Array, sd: Float64Array, lastObserved: number): TopLevelSpec {
   const band = at.map((t, i) => ({ time: t, mean: mean[i]!, lo: mean[i]! - 1.96 * sd[i]!, hi: mean[i]! + 1.96 * sd[i]! }));
   const obs = time.map((t, i) => ({ time: t, ppm: ppm[i]! }));
-  const x = { field: "time", type: "quantitative" as const, title: "year", scale: { zero: false } };
+  const x = { field: "time", type: "quantitative" as const, title: "year", scale: { zero: false }, axis: { format: "d" } };
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
     title: "Mauna Loa CO2: sparse GP (trend + seasonal + irregular), forecast with 95% intervals",
