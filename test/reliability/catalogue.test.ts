@@ -12,8 +12,9 @@ import streamRows from "./rows-streams.js";
 import checkpointRows from "./rows-checkpoints.js";
 import deepRows from "./rows-deep.js";
 import bnnRows from "./rows-bnn.js";
+import gpRows from "./rows-gp.js";
 
-const all: Row[] = [...dataRows, ...modelRows, ...optionRows, ...streamRows, ...checkpointRows, ...deepRows, ...bnnRows];
+const all: Row[] = [...dataRows, ...modelRows, ...optionRows, ...streamRows, ...checkpointRows, ...deepRows, ...bnnRows, ...gpRows];
 
 test("the catalogue holds at least 250 kinds of bad input, each with a unique id", (t) => {
   t.true(all.length >= 250, `${all.length} rows`);

@@ -61,13 +61,38 @@ export function gemmNT(alpha: number, A: Float64Array, B: Float64Array, beta: nu
   for (let i = 0; i < m; i++) {
     const ai = i * k;
     for (let j = 0; j < n; j++) {
-      const bj = j * k;
-      let s = 0;
-      if (w) for (let p = 0; p < k; p++) s += A[ai + p]! * w[p]! * B[bj + p]!;
-      else for (let p = 0; p < k; p++) s += A[ai + p]! * B[bj + p]!;
+      const s = w ? dotWeighted(A, ai, B, j * k, w, k) : dot(A, ai, B, j * k, k);
       C[i * n + j] = beta === 0 ? alpha * s : beta * C[i * n + j]! + alpha * s;
     }
   }
+}
+
+/**
+ * Σ_p x[xo + p] y[yo + p] with four independent accumulators: a single running sum makes each
+ * add wait for the previous one, four keep the floating-point units busy.
+ */
+export function dot(x: Float64Array, xo: number, y: Float64Array, yo: number, k: number): number {
+  let s0 = 0, s1 = 0, s2 = 0, s3 = 0, p = 0;
+  for (; p + 3 < k; p += 4) {
+    s0 += x[xo + p]! * y[yo + p]!;
+    s1 += x[xo + p + 1]! * y[yo + p + 1]!;
+    s2 += x[xo + p + 2]! * y[yo + p + 2]!;
+    s3 += x[xo + p + 3]! * y[yo + p + 3]!;
+  }
+  for (; p < k; p++) s0 += x[xo + p]! * y[yo + p]!;
+  return s0 + s1 + s2 + s3;
+}
+
+function dotWeighted(x: Float64Array, xo: number, y: Float64Array, yo: number, w: Float64Array, k: number): number {
+  let s0 = 0, s1 = 0, s2 = 0, s3 = 0, p = 0;
+  for (; p + 3 < k; p += 4) {
+    s0 += x[xo + p]! * w[p]! * y[yo + p]!;
+    s1 += x[xo + p + 1]! * w[p + 1]! * y[yo + p + 1]!;
+    s2 += x[xo + p + 2]! * w[p + 2]! * y[yo + p + 2]!;
+    s3 += x[xo + p + 3]! * w[p + 3]! * y[yo + p + 3]!;
+  }
+  for (; p < k; p++) s0 += x[xo + p]! * w[p]! * y[yo + p]!;
+  return s0 + s1 + s2 + s3;
 }
 
 /**
@@ -80,9 +105,7 @@ export function syrkWeighted(alpha: number, A: Float64Array, m: number, k: numbe
     if (w) for (let p = 0; p < k; p++) scratch[p] = A[ai + p]! * w[p]!;
     else for (let p = 0; p < k; p++) scratch[p] = A[ai + p]!;
     for (let j = 0; j <= i; j++) {
-      const aj = j * k;
-      let s = 0;
-      for (let p = 0; p < k; p++) s += scratch[p]! * A[aj + p]!;
+      const s = dot(scratch, 0, A, j * k, k);
       const v = beta === 0 ? alpha * s : beta * C[i * m + j]! + alpha * s;
       C[i * m + j] = v;
       C[j * m + i] = v;

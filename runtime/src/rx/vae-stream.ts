@@ -14,7 +14,7 @@ export function vaeStream(model: Vae, options: StreamOptions): OperatorFunction<
     () => model,
     (m, data, batch, skippedBatches) => {
       const r = m.step(data);
-      return { step: r.step, batch, skippedBatches, elbo: r.total, rho: m.learningRate, rows: r.rows, localSweeps: 0, posteriors: {} };
+      return { step: r.step, batch, skippedBatches, elbo: r.total, rho: m.learningRate, rows: r.rows, localSweeps: 0, psis: null, posteriors: {} };
     },
     options,
   );

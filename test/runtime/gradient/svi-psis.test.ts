@@ -38,7 +38,7 @@ function batches(epochs: number) {
 async function run(q: VariationalChoice) {
   const stream = batches(400);
   return lastValueFrom(from(stream).pipe(svi(model(q), {
-    size: N, psis: { every: 100, draws: 1000 }, summaries: "none",
+    totalRows: N, psis: { every: 100, draws: 1000 }, summaries: "none",
     gradient: { samples: 8, optimizer: adam({ lr: 0.05 }), schedule: exponentialDecay(0.05, 0.05, stream.length) },
   }), toArray()));
 }
