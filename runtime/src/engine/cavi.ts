@@ -11,6 +11,7 @@ import { bindData, type DataBinding } from "./bind.js";
 import { compile, initialise, type CompiledState, type VariableState } from "./state.js";
 import { computeSchedule, scheduleFromNames } from "./schedule.js";
 import { updateVariable } from "./update.js";
+import { LocalIterations, type LocalIterationOptions } from "./local-iterations.js";
 import { elbo, elboTerms, collapsePlan, type Collapsed, type ElboTerms } from "./elbo.js";
 import { Posterior } from "./posterior.js";
 import { GradientPosterior } from "./gradient-posterior.js";
@@ -53,6 +54,19 @@ export interface CaviOptions {
   readonly schedule?: readonly string[];
   /** Called after each sweep with its index and ELBO. */
   readonly onSweep?: (sweep: number, elbo: number) => void;
+  /**
+   * Inner iterations of the plate-local variables within each sweep (default 100): when the
+   * schedule ends with two or more of them (LDA's θ_d and z_n), they are iterated with the
+   * globals fixed until they stop changing, as scikit-learn's batch LDA does in its E-step; a
+   * sweep then moves the globals against converged locals. 1 gives one update per sweep.
+   */
+  readonly localIterations?: number;
+  /**
+   * Stop the inner iterations when the mean absolute change of the locals' natural parameters
+   * (the last local excepted) falls below this (default 1e-3, scikit-learn's mean_change_tol:
+   * the outer sweeps continue, so the inner ones need not be tight).
+   */
+  readonly localTolerance?: number;
   /** Gradient-fitted variables: draws, optimiser, stopping rule, final ELBO estimate. */
   readonly gradient?: CaviGradientOptions;
 }
@@ -118,11 +132,23 @@ export class CaviEngine {
   readonly state: CompiledState;
   readonly schedule: readonly VariableState[];
   private readonly collapsed: Collapsed | null;
+  /** The schedule before its trailing block of plate-local variables, and that block's inner iterations (null: plain sweeps). */
+  private readonly head: readonly VariableState[];
+  private readonly locals: LocalIterations | null;
 
-  constructor(state: CompiledState, schedule?: readonly string[]) {
+  constructor(state: CompiledState, schedule?: readonly string[], local: Partial<LocalIterationOptions> = {}) {
     this.state = state;
     this.schedule = schedule ? scheduleFromNames(state, schedule) : computeSchedule(state);
     this.collapsed = state.stochastic ? null : collapsePlan(this.schedule[this.schedule.length - 1]);
+    const maxIterations = local.maxIterations ?? 100, tolerance = local.tolerance ?? 1e-3;
+    let split = this.schedule.length;
+    const isLocal = (v: VariableState) => v.spec.plate !== null && state.model.plates[v.spec.plate]!.size === null;
+    while (split > 0 && isLocal(this.schedule[split - 1]!)) split--;
+    const block = this.schedule.slice(split);
+    // Noisy gradient steps are not iterated within a sweep.
+    const iterate = !state.stochastic && maxIterations > 1 && block.length >= 2;
+    this.head = iterate ? this.schedule.slice(0, split) : this.schedule;
+    this.locals = iterate ? new LocalIterations(block, { maxIterations, tolerance }) : null;
   }
 
   /**
@@ -131,7 +157,8 @@ export class CaviEngine {
    */
   sweep(): number {
     let logNormaliser = 0;
-    for (const v of this.schedule) logNormaliser = updateVariable(v, v === this.collapsed?.variable);
+    for (const v of this.head) logNormaliser = updateVariable(v, v === this.collapsed?.variable);
+    if (this.locals !== null) logNormaliser = this.locals.run(this.collapsed?.variable === this.schedule[this.schedule.length - 1]).logNormaliser;
     return this.state.stochastic ? monteCarloElbo(this.state).value : elbo(this.state, this.collapsed, logNormaliser);
   }
 
@@ -223,7 +250,7 @@ function runOnce(model: Model, options: CaviOptions, seed: number, seeded: boole
   initialise(state, rng, options.init);
   // Mixtures start from data-seeded component means; their selectors take one update from them.
   if (seeded) for (const z of seedMixtureComponents(state, rng, new Set(Object.keys(options.init ?? {})))) updateVariable(z);
-  const engine = new CaviEngine(state, options.schedule);
+  const engine = new CaviEngine(state, options.schedule, { maxIterations: options.localIterations, tolerance: options.localTolerance });
   const trace: number[] = [];
   const diagnostics: ElboDecrease[] = [];
   let converged = false;
