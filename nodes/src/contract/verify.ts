@@ -7,7 +7,9 @@
  *    over, at the test point and at a second point of that edge's q (the engine's collapsed
  *    ELBO relies on it: a wrong claim gives a wrong ELBO that nothing else would flag);
  *  - rowLogFactor: the weighted sum of the per-row terms equals logFactor;
- *  - damping: in (0, 1] when declared.
+ *  - damping: in (0, 1] when declared;
+ *  - gatheredMessage: where the node gives a message as a gather (the engine's fast path for
+ *    softmax-statistics variables), it adds exactly what the edge's message rule adds.
  */
 import { VireoError, type ExponentialFamily } from "@vireo/core";
 import { instanceOf, type NodeType, type NodeContext, type EdgeView, type EdgeLayout, type RowWeights } from "./node.js";
