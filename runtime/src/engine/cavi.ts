@@ -55,8 +55,8 @@ export interface CaviOptions {
   /** Called after each sweep with its index and ELBO. */
   readonly onSweep?: (sweep: number, elbo: number) => void;
   /**
-   * Inner iterations of the plate-local variables within each sweep (default 100): when the
-   * schedule ends with two or more of them (LDA's θ_d and z_n), they are iterated with the
+   * Inner iterations of the plate-local variables within each sweep (default 100): where the
+   * schedule has two or more of them in a row (LDA's θ_d and z_n), they are iterated with the
    * globals fixed until they stop changing, as scikit-learn's batch LDA does in its E-step; a
    * sweep then moves the globals against converged locals. 1 gives one update per sweep.
    */
@@ -132,23 +132,27 @@ export class CaviEngine {
   readonly state: CompiledState;
   readonly schedule: readonly VariableState[];
   private readonly collapsed: Collapsed | null;
-  /** The schedule before its trailing block of plate-local variables, and that block's inner iterations (null: plain sweeps). */
-  private readonly head: readonly VariableState[];
-  private readonly locals: LocalIterations | null;
+  /** The schedule in steps: single updates, and runs of plate-local variables iterated together (engine/local-iterations.ts). */
+  private readonly steps: readonly (VariableState | LocalIterations)[];
 
   constructor(state: CompiledState, schedule?: readonly string[], local: Partial<LocalIterationOptions> = {}) {
     this.state = state;
     this.schedule = schedule ? scheduleFromNames(state, schedule) : computeSchedule(state);
     this.collapsed = state.stochastic ? null : collapsePlan(this.schedule[this.schedule.length - 1]);
     const maxIterations = local.maxIterations ?? 100, tolerance = local.tolerance ?? 1e-3;
-    let split = this.schedule.length;
     const isLocal = (v: VariableState) => v.spec.plate !== null && state.model.plates[v.spec.plate]!.size === null;
-    while (split > 0 && isLocal(this.schedule[split - 1]!)) split--;
-    const block = this.schedule.slice(split);
     // Noisy gradient steps are not iterated within a sweep.
-    const iterate = !state.stochastic && maxIterations > 1 && block.length >= 2;
-    this.head = iterate ? this.schedule.slice(0, split) : this.schedule;
-    this.locals = iterate ? new LocalIterations(block, { maxIterations, tolerance }) : null;
+    const iterate = !state.stochastic && maxIterations > 1;
+    const steps: (VariableState | LocalIterations)[] = [];
+    for (let i = 0; i < this.schedule.length;) {
+      let j = i;
+      while (iterate && j < this.schedule.length && isLocal(this.schedule[j]!)) j++;
+      if (j - i >= 2) {
+        steps.push(new LocalIterations(this.schedule.slice(i, j), { maxIterations, tolerance, restart: true }));
+        i = j;
+      } else steps.push(this.schedule[i++]!);
+    }
+    this.steps = steps;
   }
 
   /**
@@ -157,8 +161,11 @@ export class CaviEngine {
    */
   sweep(): number {
     let logNormaliser = 0;
-    for (const v of this.head) logNormaliser = updateVariable(v, v === this.collapsed?.variable);
-    if (this.locals !== null) logNormaliser = this.locals.run(this.collapsed?.variable === this.schedule[this.schedule.length - 1]).logNormaliser;
+    const collapsed = this.collapsed?.variable;
+    for (const s of this.steps) {
+      if (s instanceof LocalIterations) logNormaliser = s.run(collapsed === s.locals[s.locals.length - 1]).logNormaliser;
+      else logNormaliser = updateVariable(s, s === collapsed);
+    }
     return this.state.stochastic ? monteCarloElbo(this.state).value : elbo(this.state, this.collapsed, logNormaliser);
   }
 

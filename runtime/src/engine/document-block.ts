@@ -14,6 +14,12 @@
  * iterates until the mean absolute change of its natural parameters falls below the tolerance
  * (scikit-learn's mean_change_tol), then B takes its final update from A. Every step is a
  * coordinate step of the same ELBO, so the fixed points are those of the plain sweeps.
+ *
+ * With `restart` (CAVI, whose locals persist from sweep to sweep), each document is also iterated
+ * from its prior, as scikit-learn's batch E-step starts every document afresh, and that result is
+ * kept when its part of the ELBO (z at their optimum) is at least the warm start's: a document
+ * warm-started under new topics stays in the mode it was in, which locks batch LDA into poor
+ * optima; comparing the two keeps every sweep's ELBO non-decreasing.
  */
 import type { ExponentialFamily } from "@vireo/core";
 import type { GatheredMessage } from "@vireo/nodes";
@@ -105,7 +111,7 @@ function expShifted(stats: Float64Array, o: number, K: number, out: Float64Array
  * document took and B's log-normaliser (when wanted), or null when the dynamic conditions do not
  * hold here (the caller then sweeps the plain way, which also reports numerical failures).
  */
-export function runDocumentBlock(plan: DocumentBlockPlan, maxIterations: number, tolerance: number, wantLogNormaliser: boolean): { sweeps: number; logNormaliser: number } | null {
+export function runDocumentBlock(plan: DocumentBlockPlan, maxIterations: number, tolerance: number, wantLogNormaliser: boolean, restart: boolean): { sweeps: number; logNormaliser: number } | null {
   const { a, b, link } = plan;
   const K = b.size;
   if (a.size !== K) return null;
@@ -141,13 +147,41 @@ export function runDocumentBlock(plan: DocumentBlockPlan, maxIterations: number,
   sumMessages(a, base.subarray(0, docs * K), undefined, (f) => plan.others.some((nb) => nb.factor === f));
   const fam = a.family! as ExponentialFamily;
   const eta = a.eta, stats = a.stats, eTheta = s.eTheta, acc = s.acc, direct = s.direct, previous = s.previous;
-  const one = new Float64Array(K), oneStats = new Float64Array(K);
+  const one = new Float64Array(K), oneStats = new Float64Array(K), kept = new Float64Array(K), keptStats = new Float64Array(K);
   let most = 0;
   for (let d = 0; d < docs; d++) {
-    const od = d * K, from = start[d]!, to = start[d + 1]!;
+    const od = d * K;
+    let it: number;
+    if (restart) {
+      // From the document's prior first; back to the warm start only where that fits worse.
+      const warm = documentBound(d);
+      for (let k = 0; k < K; k++) {
+        kept[k] = eta[od + k]!;
+        keptStats[k] = stats[od + k]!;
+        one[k] = base[od + k]!;
+      }
+      fam.expectedStatsRows(one, oneStats, 1);
+      for (let k = 0; k < K; k++) {
+        eta[od + k] = one[k]!;
+        stats[od + k] = oneStats[k]!;
+      }
+      it = iterate(d, 0);
+      if (!(documentBound(d) >= warm)) {
+        for (let k = 0; k < K; k++) {
+          eta[od + k] = kept[k]!;
+          stats[od + k] = keptStats[k]!;
+        }
+        it = iterate(d, it);
+      }
+    } else it = iterate(d, 0);
+    if (it > most) most = it;
+  }
+
+  /** Iterates document d from its current θ until it stops changing; returns `it` plus the iterations made. */
+  function iterate(d: number, it: number): number {
+    const od = d * K, from = start[d]!, to = start[d + 1]!, limit = it + maxIterations;
     expShifted(stats, od, K, eTheta);
-    let it = 0;
-    while (it < maxIterations) {
+    while (it < limit) {
       it++;
       acc.fill(0);
       direct.fill(0);
@@ -175,7 +209,55 @@ export function runDocumentBlock(plan: DocumentBlockPlan, maxIterations: number,
       if (change / K < tolerance) break;
       expShifted(stats, od, K, eTheta);
     }
-    if (it > most) most = it;
+    return it;
+  }
+
+  /**
+   * Document d's part of the ELBO at its current θ with its z at their optimum given θ, up to
+   * terms that do not depend on θ: Σ_n w_n log Σ_k e^{E[log θ_k]} c_nk + ⟨prior − η, E[T]⟩ + A(η)
+   * (the prior's factors are exact, so affine in θ's statistics).
+   */
+  function documentBound(d: number): number {
+    const od = d * K, from = start[d]!, to = start[d + 1]!;
+    let m = -Infinity;
+    for (let k = 0; k < K; k++) if (stats[od + k]! > m) m = stats[od + k]!;
+    for (let k = 0; k < K; k++) eTheta[k] = Math.exp(stats[od + k]! - m);
+    let sum = 0, weight = 0;
+    for (let r = from; r < to; r++) {
+      const n = order[r]!, o = n * K, wn = w === null ? 1 : w[n]!;
+      let norm = 0;
+      for (let k = 0; k < K; k++) norm += eTheta[k]! * fixed[o + k]!;
+      if (norm > TINY && norm < Infinity) sum += wn * Math.log(norm);
+      else {
+        // log Σ_k e^{E[log θ_k] − m + log c_nk} in log space.
+        let mm = -Infinity;
+        for (let k = 0; k < K; k++) {
+          const l = stats[od + k]! - m + logFixed(n, k);
+          if (l > mm) mm = l;
+        }
+        let t = 0;
+        for (let k = 0; k < K; k++) t += Math.exp(stats[od + k]! - m + logFixed(n, k) - mm);
+        sum += wn * (mm + Math.log(t));
+      }
+      weight += wn;
+    }
+    let inner = 0;
+    for (let k = 0; k < K; k++) {
+      one[k] = eta[od + k]!;
+      inner += (base[od + k]! - eta[od + k]!) * stats[od + k]!;
+    }
+    return sum + weight * m + inner + fam.logPartition(one);
+  }
+
+  /** log c_nk from the fixed sources' log tables (relative to the same shifts as `fixed`). */
+  function logFixed(n: number, k: number): number {
+    let l = 0;
+    for (let j = 0; j < sources.length; j++) {
+      if (j === link) continue;
+      const src = sources[j]!, i = instanceAt(src.gather, n);
+      l += src.logs[i * K + k]! - src.shifts[i]!;
+    }
+    return l;
   }
   a.changes.markChanged(a.stats);
   // An improper or non-finite result: the plain sweeps redo the step and report it.

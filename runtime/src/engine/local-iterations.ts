@@ -21,6 +21,8 @@ export interface LocalIterationOptions {
   readonly maxIterations: number;
   /** Stop when the mean absolute change of the watched natural parameters falls below this. */
   readonly tolerance: number;
+  /** Locals that persist between runs (CAVI) also try a fresh start per document (engine/document-block.ts). */
+  readonly restart?: boolean;
 }
 
 export class LocalIterations {
@@ -44,7 +46,7 @@ export class LocalIterations {
     const locals = this.locals, before = this.before, last = locals[locals.length - 1];
     if (last === undefined) return { sweeps: 0, logNormaliser: 0 };
     if (this.block !== null) {
-      const done = runDocumentBlock(this.block, this.options.maxIterations, this.options.tolerance, wantLogNormaliser);
+      const done = runDocumentBlock(this.block, this.options.maxIterations, this.options.tolerance, wantLogNormaliser, this.options.restart === true);
       if (done !== null) return done;
     }
     let logNormaliser = 0;
