@@ -160,7 +160,7 @@ export function runDocumentBlock(plan: DocumentBlockPlan, maxIterations: number,
         keptStats[k] = stats[od + k]!;
         one[k] = base[od + k]!;
       }
-      fam.expectedStatsRows(one, oneStats, 1);
+      fam.expectedStats(one, oneStats);
       for (let k = 0; k < K; k++) {
         eta[od + k] = one[k]!;
         stats[od + k] = oneStats[k]!;
@@ -201,7 +201,7 @@ export function runDocumentBlock(plan: DocumentBlockPlan, maxIterations: number,
         one[k] = v;
         change += Math.abs(v - previous[k]!);
       }
-      fam.expectedStatsRows(one, oneStats, 1);
+      fam.expectedStats(one, oneStats);
       for (let k = 0; k < K; k++) {
         eta[od + k] = one[k]!;
         stats[od + k] = oneStats[k]!;
