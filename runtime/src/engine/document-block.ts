@@ -71,7 +71,8 @@ export function documentBlockPlan(locals: readonly VariableState[]): DocumentBlo
 /** Per-step buffers, grown as batches need. */
 interface Buffers {
   fixed: Float64Array;
-  shifts: Float64Array;
+  /** Row multiplicities in document order. */
+  rowWeight: Float64Array;
   base: Float64Array;
   start: Int32Array;
   order: Int32Array;
@@ -86,7 +87,7 @@ function buffers(plan: DocumentBlockPlan, rows: number, docs: number, K: number)
   let s = plan.buffers;
   if (!s || s.fixed.length < rows * K || s.start.length < docs + 1) {
     s = {
-      fixed: new Float64Array(rows * K), shifts: new Float64Array(rows), base: new Float64Array(docs * K),
+      fixed: new Float64Array(rows * K), rowWeight: new Float64Array(rows), base: new Float64Array(docs * K),
       start: new Int32Array(docs + 1), order: new Int32Array(rows), cursor: new Int32Array(docs),
       eTheta: new Float64Array(K), acc: new Float64Array(K), direct: new Float64Array(K), previous: new Float64Array(K),
     };
@@ -130,18 +131,18 @@ export function runDocumentBlock(plan: DocumentBlockPlan, maxIterations: number,
   const fill = s.cursor;
   for (let d = 0; d < docs; d++) fill[d] = start[d]!;
   for (let n = 0; n < rows; n++) order[fill[index[n]! | 0]++] = n;
-  // The fixed sources' product per row, and a's fixed messages (its prior).
-  const fixed = s.fixed, shifts = s.shifts;
-  for (let n = 0, o = 0; n < rows; n++, o += K) {
+  // The fixed sources' product per row and the row weights, in document order (so the document
+  // loops stream through memory), and a's fixed messages (its prior).
+  const fixed = s.fixed, rowWeight = s.rowWeight;
+  for (let r = 0, o = 0; r < rows; r++, o += K) {
+    const n = order[r]!;
     for (let k = 0; k < K; k++) fixed[o + k] = 1;
-    let shift = 0;
     for (let j = 0; j < sources.length; j++) {
       if (j === link) continue;
-      const src = sources[j]!, i = instanceAt(src.gather, n), oi = i * K, e = src.exps;
-      shift += src.shifts[i]!;
+      const src = sources[j]!, oi = instanceAt(src.gather, n) * K, e = src.exps;
       for (let k = 0; k < K; k++) fixed[o + k] = fixed[o + k]! * e[oi + k]!;
     }
-    shifts[n] = shift;
+    rowWeight[r] = w === null ? 1 : w[n]!;
   }
   const base = s.base;
   sumMessages(a, base.subarray(0, docs * K), undefined, (f) => plan.others.some((nb) => nb.factor === f));
@@ -186,13 +187,13 @@ export function runDocumentBlock(plan: DocumentBlockPlan, maxIterations: number,
       acc.fill(0);
       direct.fill(0);
       for (let r = from; r < to; r++) {
-        const n = order[r]!, o = n * K, wn = w === null ? 1 : w[n]!;
+        const o = r * K, wn = rowWeight[r]!;
         let norm = 0;
         for (let k = 0; k < K; k++) norm += eTheta[k]! * fixed[o + k]!;
         if (norm > TINY && norm < Infinity) {
           const f = wn / norm;
           for (let k = 0; k < K; k++) acc[k] += f * fixed[o + k]!;
-        } else logSpaceRow(stats, od, sources, link, n, K, wn, direct);
+        } else logSpaceRow(stats, od, sources, link, order[r]!, K, wn, direct);
       }
       let change = 0;
       for (let k = 0; k < K; k++) {
@@ -224,7 +225,7 @@ export function runDocumentBlock(plan: DocumentBlockPlan, maxIterations: number,
     for (let k = 0; k < K; k++) eTheta[k] = Math.exp(stats[od + k]! - m);
     let sum = 0, weight = 0;
     for (let r = from; r < to; r++) {
-      const n = order[r]!, o = n * K, wn = w === null ? 1 : w[n]!;
+      const n = order[r]!, o = r * K, wn = rowWeight[r]!;
       let norm = 0;
       for (let k = 0; k < K; k++) norm += eTheta[k]! * fixed[o + k]!;
       if (norm > TINY && norm < Infinity) sum += wn * Math.log(norm);
