@@ -111,3 +111,27 @@ test("a node without a message rule for one of its edges fails verification on t
   const err = t.throws(() => assertNodeVerified(partial, { rows: 1, edges: { out: rand(Normal), mean: rand(Normal), precision: rand(Gamma) } }), { instanceOf: VireoError });
   t.regex(err!.message, /edge 'mean': no message rule/);
 });
+
+test("gathered messages (the engine's LDA fast path) are checked against the message rules", (t) => {
+  const gathered = cases.filter(([title]) => ["Categorical latent", "Categorical indexed p", "Mixture of Categorical (LDA word node)"].includes(title));
+  t.is(gathered.length, 3);
+  for (const [title, node, point] of gathered) {
+    const claims = verifyNode(node, point).claims.filter((c) => c.claim === "gatheredMessage");
+    t.deepEqual(claims.map((c) => c.edge), [title.startsWith("Mixture") ? "selector" : "out"], title);
+    t.true(claims.every((c) => c.passed && c.error < 1e-12), title);
+  }
+  // A gather that reads the wrong table entries fails, naming the edge.
+  const broken: NodeType = {
+    ...CategoricalNode,
+    name: "BrokenGather",
+    gatheredMessage(ctx, edge) {
+      const g = CategoricalNode.gatheredMessage!(ctx, edge);
+      return g === null ? null : { ...g, kStride: 0 };
+    },
+  };
+  const point: VerifyPoint = { rows: N, edges: { out: rand(Categorical(K), N), p: rand(Dirichlet(K)) } };
+  const report = verifyNode(broken, point);
+  t.false(report.passed);
+  t.deepEqual(report.claims.filter((c) => !c.passed).map((c) => [c.claim, c.edge]), [["gatheredMessage", "out"]]);
+  t.throws(() => assertNodeVerified(broken, point), { message: /gathered message to 'out' differs/ });
+});

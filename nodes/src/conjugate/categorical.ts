@@ -56,6 +56,19 @@ export const CategoricalNode = defineNode({
       }
     }
   },
+  // The message to a per-row `out` is the row's E[log p]: a gather from p's statistics.
+  gatheredMessage(ctx, edge) {
+    const { out: x, p } = ctx.edges;
+    if (edge !== "out" || x.known || x.layout !== "row" || p.stats.length === 0) return null;
+    return { table: p.stats, instances: p.count, instanceStride: p.size, kStride: 1, layout: p.layout, index: p.index, weights: ctx.weights };
+  },
+  // As mixture components over p (K instances of Dirichlet(V)) with a known word w per row:
+  // component k's row log factor is E[log p_k,w], a gather from p's statistics at w.
+  componentGather(ctx, components) {
+    const { out: x, p } = ctx.edges;
+    if (components.length !== 1 || components[0] !== "p" || !x.known || x.layout !== "row" || p.stats.length === 0) return null;
+    return { table: p.stats, instances: p.size, instanceStride: 1, kStride: p.size, layout: "indexed", index: x.values, weights: ctx.weights };
+  },
   rowTerm(ctx) {
     const { out: x, p } = ctx.edges;
     return (n) => rowLog(x, p, p.size, n);

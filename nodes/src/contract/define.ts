@@ -8,7 +8,7 @@
  * no separate rule tables.)
  */
 import { VireoError, familyRefName, type FamilyRef } from "@vireo/core";
-import { needsMessage, sumRows, type NodeType, type NodeContext, type EdgeSpec, type EdgeView, type EdgeInfo, type MessageRule } from "./node.js";
+import { needsMessage, sumRows, type NodeType, type NodeContext, type EdgeSpec, type EdgeView, type EdgeInfo, type MessageRule, type GatheredMessage } from "./node.js";
 import { rulesStub } from "./stub.js";
 
 export type NodeDefinition = NodeType;
@@ -43,6 +43,8 @@ export function validateNodeType(node: unknown, where = ""): asserts node is Nod
   if (n.rowLogFactor !== undefined && typeof n.rowLogFactor !== "function") fail(name, where, "rowLogFactor must be a function when given.");
   if (n.check !== undefined && typeof n.check !== "function") fail(name, where, "check must be a function when given.");
   if (n.checkData !== undefined && typeof n.checkData !== "function") fail(name, where, "checkData must be a function when given.");
+  if (n.gatheredMessage !== undefined && typeof n.gatheredMessage !== "function") fail(name, where, "gatheredMessage must be a function (ctx, edge) => GatheredMessage | null when given.");
+  if (n.componentGather !== undefined && typeof n.componentGather !== "function") fail(name, where, "componentGather must be a function (ctx, components) => GatheredMessage | null when given.");
   const messages = (n.messages ?? null) as Record<string, unknown> | null;
   if (messages === null || typeof messages !== "object") fail(name, where, "'messages' must be an object of message rules by edge name.");
   const missing = n.edges.filter((e) => needsMessage(e) && typeof messages[e.name] !== "function").map((e) => e.name);
@@ -119,6 +121,10 @@ export interface NodeBody<E extends string> {
   readonly seeds?: { readonly [K in E]?: E };
   /** Starting messages used once when q is initialised (see NodeType.startMessages). */
   readonly startMessages?: { readonly [K in E]?: TypedMessageRule<E> };
+  /** A message as a gather from a log-weight table (see NodeType.gatheredMessage). */
+  readonly gatheredMessage?: (ctx: TypedNodeContext<E>, edge: E) => GatheredMessage | null;
+  /** Row log factors per mixture component as a gather (see NodeType.componentGather). */
+  readonly componentGather?: (ctx: TypedNodeContext<E>, components: readonly string[]) => GatheredMessage | null;
 }
 
 /** A node declaration: edges as an object of EdgeDeclarations, everything else typed by their names. */
@@ -162,7 +168,7 @@ function fromDeclaration(decl: NodeDeclaration<string>): NodeDefinition {
     };
   }
   const node: Record<string, unknown> = { name: decl.name, edges, messages, logFactor };
-  const optional = ["check", "checkData", "linearEdges", "damping", "seeds", "startMessages"] as const;
+  const optional = ["check", "checkData", "linearEdges", "damping", "seeds", "startMessages", "gatheredMessage", "componentGather"] as const;
   for (const k of optional) if (decl[k] !== undefined) node[k] = decl[k];
   if (rowLogFactor !== undefined) node.rowLogFactor = rowLogFactor;
   node.edgeNames = Object.freeze(edges.map((e) => e.name));

@@ -119,6 +119,29 @@ export function familyFits(spec: string, family: string): boolean {
  */
 export type MessageRule = (ctx: NodeContext, out: Float64Array) => void;
 
+/**
+ * A message that is a gather from a table of log-weights: for each row n of the node and each
+ * k < K, the message adds  weight_n · table[instanceStride · i(n) + kStride · k]  to row n's
+ * natural parameters, where i(n) is the row's table instance (0 for "broadcast", n for "row",
+ * index[n] for "indexed"). The Categorical node's message to its `out` edge has this form
+ * (E[log p_k] of the row's p), and so has a mixture of Categoricals' message to its selector
+ * (E[log β_k,w] of the row's word w). The engine uses it for variables whose statistics are the
+ * softmax of their natural parameters: exponentiating each table instance once instead of each
+ * row (engine/gathered-update.ts). It must equal what the edge's message rule adds.
+ */
+export interface GatheredMessage {
+  readonly table: Float64Array;
+  /** Number of table instances i. */
+  readonly instances: number;
+  readonly instanceStride: number;
+  readonly kStride: number;
+  readonly layout: EdgeLayout;
+  /** Row → instance when layout is "indexed" (category indices of a data column may be Float64). */
+  readonly index: Int32Array | Float64Array | null;
+  /** Row weights of the message (the node's), or null for all ones. */
+  readonly weights: RowWeights | null;
+}
+
 /** Whether an edge needs a message rule: every edge except inputs and known-only edges. */
 export function needsMessage(e: EdgeSpec): boolean {
   return e.family !== "input" && e.knownOnly !== true;
@@ -177,6 +200,18 @@ export interface NodeType {
    * e.g. the Laplace approximation of a GLM likelihood at its maximum (see irls-start.ts).
    */
   readonly startMessages?: Readonly<Record<string, MessageRule>>;
+  /**
+   * The message to `edge` as a gather (see GatheredMessage), or null when it has no such form
+   * in this context. Optional: an engine's fast path; the message rule stays the definition.
+   */
+  gatheredMessage?(ctx: NodeContext, edge: string): GatheredMessage | null;
+  /**
+   * For a node used as a mixture's components: row n's E_q[log f] under component k (what
+   * rowLogFactor writes for component k) as a gather over k, with the `components` edges holding
+   * all K instances in ctx; null when it has no such form. Lets a mixture give its selector a
+   * gathered message.
+   */
+  componentGather?(ctx: NodeContext, components: readonly string[]): GatheredMessage | null;
 }
 
 /** Reads a row's weight (1 when there are no weights). */

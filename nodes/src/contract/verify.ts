@@ -7,10 +7,12 @@
  *    over, at the test point and at a second point of that edge's q (the engine's collapsed
  *    ELBO relies on it: a wrong claim gives a wrong ELBO that nothing else would flag);
  *  - rowLogFactor: the weighted sum of the per-row terms equals logFactor;
- *  - damping: in (0, 1] when declared.
+ *  - damping: in (0, 1] when declared;
+ *  - gatheredMessage: where the node gives a message as a gather (the engine's fast path for
+ *    softmax-statistics variables), it adds exactly what the edge's message rule adds.
  */
 import { VireoError, type ExponentialFamily } from "@vireo/core";
-import type { NodeType, NodeContext, EdgeView, EdgeLayout, RowWeights } from "./node.js";
+import { instanceOf, type NodeType, type NodeContext, type EdgeView, type EdgeLayout, type RowWeights } from "./node.js";
 import { knownStats } from "./known-stats.js";
 import { ChangeTracker, NodeScratch } from "./versions.js";
 
@@ -43,7 +45,7 @@ export interface EdgeCheck {
 
 /** A check of one of the node's declared claims beyond its messages. */
 export interface ClaimCheck {
-  readonly claim: "linearEdges" | "rowLogFactor" | "damping";
+  readonly claim: "linearEdges" | "rowLogFactor" | "damping" | "gatheredMessage";
   /** The edge the claim is about (linearEdges), or null. */
   readonly edge: string | null;
   /** The largest relative discrepancy found (Infinity when the claim could not be checked). */
@@ -58,7 +60,7 @@ export interface VerificationReport {
   readonly passed: boolean;
   /** Message-vs-gradient checks, one per random edge. */
   readonly edges: readonly EdgeCheck[];
-  /** Checks of linearEdges, rowLogFactor and damping. */
+  /** Checks of linearEdges, rowLogFactor, damping and gatheredMessage. */
   readonly claims: readonly ClaimCheck[];
 }
 
@@ -135,7 +137,7 @@ export function verifyNode(node: NodeType, point: VerifyPoint, options: { step?:
     }
     checks.push({ edge: spec.name, maxAbsError: maxAbs, maxRelError: maxRel, worst, passed: maxRel <= tol });
   }
-  const claims = [...checkLinearEdges(node, ctx, point, tol), ...checkRowLogFactor(node, ctx, tol), ...checkDamping(node)];
+  const claims = [...checkLinearEdges(node, ctx, point, tol), ...checkRowLogFactor(node, ctx, tol), ...checkDamping(node), ...checkGatheredMessages(node, ctx, tol)];
   return { node: node.name, passed: checks.every((c) => c.passed) && claims.every((c) => c.passed), edges: checks, claims };
 }
 
@@ -210,6 +212,30 @@ function checkRowLogFactor(node: NodeType, ctx: NodeContext, tol: number): Claim
   for (let n = 0; n < ctx.rows; n++) sum += (ctx.weights === null ? 1 : ctx.weights.data[ctx.weights.offset + n * ctx.weights.stride]!) * rows[n]!;
   const lf = node.logFactor(ctx), err = Math.abs(sum - lf) / Math.max(1, Math.abs(lf));
   return [{ claim: "rowLogFactor", edge: null, error: err, passed: err <= tol, detail: `Σ weight·rowLogFactor = ${sum} but logFactor = ${lf}` }];
+}
+
+/** Where a node gives a message as a gather (NodeType.gatheredMessage), the gather must add what the message rule adds. */
+function checkGatheredMessages(node: NodeType, ctx: NodeContext, tol: number): ClaimCheck[] {
+  if (!node.gatheredMessage) return [];
+  const out: ClaimCheck[] = [];
+  for (const spec of node.edges) {
+    const e = ctx.edges[spec.name]!, rule = node.messages[spec.name];
+    if (e.known || !rule) continue;
+    const g = node.gatheredMessage(ctx, spec.name);
+    if (g === null) continue;
+    const K = e.size, expected = new Float64Array(e.stats.length), gathered = new Float64Array(e.stats.length);
+    rule(ctx, expected);
+    for (let n = 0; n < ctx.rows; n++) {
+      const i = g.layout === "broadcast" ? 0 : g.layout === "row" ? n : g.index![n]!;
+      const w = g.weights === null ? 1 : g.weights.data[g.weights.offset + n * g.weights.stride]!;
+      const o = instanceOf(e, n) * K;
+      for (let k = 0; k < K; k++) gathered[o + k] += w * g.table[i * g.instanceStride + k * g.kStride]!;
+    }
+    let worst = 0;
+    for (let j = 0; j < expected.length; j++) worst = Math.max(worst, Math.abs(expected[j]! - gathered[j]!) / Math.max(1, Math.abs(expected[j]!)));
+    out.push({ claim: "gatheredMessage", edge: spec.name, error: worst, passed: worst <= tol, detail: `the gathered message to '${spec.name}' differs from its message rule by ${worst.toExponential(2)} (relative)` });
+  }
+  return out;
 }
 
 function checkDamping(node: NodeType): ClaimCheck[] {

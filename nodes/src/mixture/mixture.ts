@@ -11,7 +11,7 @@
  */
 import { VireoError } from "@vireo/core";
 import { NodeScratch } from "../contract/versions.js";
-import { ruleSet, type NodeType, type NodeContext, type EdgeView, type EdgeInfo, type RowWeights } from "../contract/node.js";
+import { ruleSet, type NodeType, type NodeContext, type EdgeView, type EdgeInfo, type RowWeights, type GatheredMessage } from "../contract/node.js";
 
 interface Prepared {
   readonly K: number;
@@ -150,6 +150,14 @@ export function Mixture(inner: NodeType, components: readonly string[]): NodeTyp
         for (let k = 0; k < p.K; k++) rule(p.inner[k]!, out);
       }
     }),
+    // The selector's message as a gather, when the components offer one (a mixture of Categoricals).
+    ...(inner.componentGather !== undefined ? {
+      gatheredMessage(ctx: NodeContext, edge: string): GatheredMessage | null {
+        const z = ctx.edges.selector!;
+        if (edge !== SELECTOR_EDGE || z.known || z.layout !== "row" || z.size !== z.family!.dim) return null;
+        return inner.componentGather!(ctx, components);
+      },
+    } : {}),
     logFactor(ctx: NodeContext): number {
       const p = prepare(ctx);
       let s = 0;

@@ -12,6 +12,7 @@ import { bindData, type DataBinding } from "./bind.js";
 import { compile, initialise, type CompiledState, type VariableState } from "./state.js";
 import { computeSchedule, scheduleFromNames } from "./schedule.js";
 import { updateVariable } from "./update.js";
+import { LocalIterations, type LocalIterationOptions } from "./local-iterations.js";
 import { elbo, elboTerms, collapsePlan, type Collapsed, type ElboTerms } from "./elbo.js";
 import { Posterior } from "./posterior.js";
 import { GradientPosterior } from "./gradient-posterior.js";
@@ -54,6 +55,19 @@ export interface CaviOptions {
   readonly schedule?: readonly string[];
   /** Called after each sweep with its index and ELBO. */
   readonly onSweep?: (sweep: number, elbo: number) => void;
+  /**
+   * Inner iterations of the plate-local variables within each sweep (default 100): where the
+   * schedule has two or more of them in a row (LDA's θ_d and z_n), they are iterated with the
+   * globals fixed until they stop changing, as scikit-learn's batch LDA does in its E-step; a
+   * sweep then moves the globals against converged locals. 1 gives one update per sweep.
+   */
+  readonly localIterations?: number;
+  /**
+   * Stop the inner iterations when the mean absolute change of the locals' natural parameters
+   * (the last local excepted) falls below this (default 1e-3, scikit-learn's mean_change_tol:
+   * the outer sweeps continue, so the inner ones need not be tight).
+   */
+  readonly localTolerance?: number;
   /** Gradient-fitted variables: draws, optimiser, stopping rule, final ELBO estimate. */
   readonly gradient?: CaviGradientOptions;
 }
@@ -172,11 +186,27 @@ export class CaviEngine {
   readonly state: CompiledState;
   readonly schedule: readonly VariableState[];
   private readonly collapsed: Collapsed | null;
+  /** The schedule in steps: single updates, and runs of plate-local variables iterated together (engine/local-iterations.ts). */
+  private readonly steps: readonly (VariableState | LocalIterations)[];
 
-  constructor(state: CompiledState, schedule?: readonly string[]) {
+  constructor(state: CompiledState, schedule?: readonly string[], local: Partial<LocalIterationOptions> = {}) {
     this.state = state;
     this.schedule = schedule ? scheduleFromNames(state, schedule) : computeSchedule(state);
     this.collapsed = state.stochastic ? null : collapsePlan(this.schedule[this.schedule.length - 1]);
+    const maxIterations = local.maxIterations ?? 100, tolerance = local.tolerance ?? 1e-3;
+    const isLocal = (v: VariableState) => v.spec.plate !== null && state.model.plates[v.spec.plate]!.size === null;
+    // Noisy gradient steps are not iterated within a sweep.
+    const iterate = !state.stochastic && maxIterations > 1;
+    const steps: (VariableState | LocalIterations)[] = [];
+    for (let i = 0; i < this.schedule.length;) {
+      let j = i;
+      while (iterate && j < this.schedule.length && isLocal(this.schedule[j]!)) j++;
+      if (j - i >= 2) {
+        steps.push(new LocalIterations(this.schedule.slice(i, j), { maxIterations, tolerance, restart: true }));
+        i = j;
+      } else steps.push(this.schedule[i++]!);
+    }
+    this.steps = steps;
   }
 
   /**
@@ -185,7 +215,11 @@ export class CaviEngine {
    */
   sweep(): number {
     let logNormaliser = 0;
-    for (const v of this.schedule) logNormaliser = updateVariable(v, v === this.collapsed?.variable);
+    const collapsed = this.collapsed?.variable;
+    for (const s of this.steps) {
+      if (s instanceof LocalIterations) logNormaliser = s.run(collapsed === s.locals[s.locals.length - 1]).logNormaliser;
+      else logNormaliser = updateVariable(s, s === collapsed);
+    }
     return this.state.stochastic ? monteCarloElbo(this.state).value : elbo(this.state, this.collapsed, logNormaliser);
   }
 
@@ -277,7 +311,7 @@ function runOnce(model: Model, options: CaviOptions, seed: number, seeded: boole
   initialise(state, rng, options.init);
   // Mixtures start from data-seeded component means; their selectors take one update from them.
   if (seeded) for (const z of seedMixtureComponents(state, rng, new Set(Object.keys(options.init ?? {})))) updateVariable(z);
-  const engine = new CaviEngine(state, options.schedule);
+  const engine = new CaviEngine(state, options.schedule, { maxIterations: options.localIterations, tolerance: options.localTolerance });
   const trace: number[] = [];
   const diagnostics: ElboDecrease[] = [];
   let converged = false;

@@ -157,6 +157,8 @@ const CAVI: Record<string, Check> = {
     if (!Array.isArray(v) || !v.every((n) => typeof n === "string")) fail(`must be an array of random variable names, got ${show(v)}.`);
   },
   onSweep: fn,
+  localIterations: positiveInteger(),
+  localTolerance: nonNegative,
 };
 
 const SVI: Record<string, Check> = {

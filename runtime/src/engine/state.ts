@@ -44,7 +44,7 @@ export interface VariableState {
   /** Set when the variable is fitted by gradients: its q, draws and optimiser (see gradient.ts). */
   readonly gradient: GradientVariable | null;
   /** Scratch buffers of the update (the previous η of a damped step, one message), count × size each. */
-  readonly scratch: { readonly previous: Float64Array; readonly message: Float64Array };
+  readonly scratch: { readonly previous: Float64Array; readonly message: Float64Array; gathered?: import("./gathered-update.js").GatheredPlan | null };
 }
 
 export interface FactorState {

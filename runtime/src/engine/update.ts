@@ -6,6 +6,7 @@
  */
 import { VireoError, fmt } from "@vireo/core";
 import type { VariableState, FactorState } from "./state.js";
+import { gatheredUpdate } from "./gathered-update.js";
 
 /** How a streaming engine modifies an update (plain CAVI passes none of these). */
 export interface UpdateOptions {
@@ -32,6 +33,11 @@ export function updateVariable(v: VariableState, wantLogNormaliser = false, opti
     if (v.gradient.closedFormMode !== null && options.step === undefined) v.gradient.modeStep(options.scale, options.extra);
     else v.gradient.step(options.scale, options.dataScale ?? 1, options.extra);
     return 0;
+  }
+  if (options.step === undefined && options.extra === undefined && options.scale === undefined) {
+    // Softmax-statistics variables fed by gathered messages (topic assignments): exponentials per table instance, not per row.
+    const logNormaliser = gatheredUpdate(v, wantLogNormaliser);
+    if (logNormaliser !== null) return logNormaliser;
   }
   const step = options.step ?? v.damping;
   const previous = step < 1 ? v.scratch.previous : null;

@@ -10,7 +10,7 @@ import type { Model } from "../model/spec.js";
 import { bindData, type DataBinding, type BoundData } from "../engine/bind.js";
 import { compile, initialise, initialiseSome, rebind, sameShape, type CompiledState, type VariableState, type FactorState } from "../engine/state.js";
 import { computeSchedule } from "../engine/schedule.js";
-import { updateVariable } from "../engine/update.js";
+import { LocalIterations } from "../engine/local-iterations.js";
 import { Posterior } from "../engine/posterior.js";
 import { GradientPosterior } from "../engine/gradient-posterior.js";
 import { attachGenerator, needsGradient, resolveFit, type GradientFit, type GradientOptions } from "../engine/gradient.js";
@@ -19,7 +19,12 @@ import { posteriorRecord } from "../engine/posterior-record.js";
 export interface LocalStepOptions {
   /** Most local sweeps per batch (default 100). */
   readonly localIterations?: number;
-  /** Stop the local sweeps when the mean absolute change of the locals' expected statistics falls below this (default 1e-5). */
+  /**
+   * Stop the local sweeps when the mean absolute change of the locals' natural parameters (the
+   * last local excepted: it follows from the others) falls below this (default 1e-5). For LDA
+   * that is the mean change of the documents' Dirichlet parameters γ, like scikit-learn's
+   * mean_change_tol (1e-3 there).
+   */
   readonly localTolerance?: number;
   /** Gradient-fitted variables: draws per step, optimiser (one optimiser step per batch for a global). */
   readonly gradient?: GradientOptions;
@@ -41,7 +46,7 @@ export class MinibatchRunner {
   private initialised = false;
   /** Most local sweeps per batch. */
   readonly localIterations: number;
-  /** Tolerance of the local sweeps (mean absolute change of the locals' expected statistics). */
+  /** Tolerance of the local sweeps (mean absolute change of the locals' natural parameters, the last excepted). */
   readonly localTolerance: number;
 
   constructor(model: Model, seed: number, options: LocalStepOptions = {}) {
@@ -135,29 +140,19 @@ export class MinibatchRunner {
   }
 
   /**
-   * Fits the locals to the batch with the globals fixed: sweeps over the locals until their
-   * expected statistics stop changing. A single local variable needs one update (it depends on
-   * globals and data only). Returns the number of sweeps and the last local's log-normaliser.
+   * Fits the locals to the batch with the globals fixed: sweeps over the locals until they stop
+   * changing (engine/local-iterations.ts). A single local variable needs one update (it depends
+   * on globals and data only). Returns the number of sweeps and the last local's log-normaliser.
    */
   localStep(state: CompiledState, wantLogNormaliser: boolean): { sweeps: number; logNormaliser: number } {
-    const locals = this.localStates(state);
-    if (locals.length === 0) return { sweeps: 0, logNormaliser: 0 };
-    const before = locals.map((v) => new Float64Array(v.stats.length));
-    let logNormaliser = 0;
-    for (let sweep = 1; sweep <= this.localIterations; sweep++) {
-      locals.forEach((v, i) => before[i]!.set(v.stats));
-      for (const v of locals) logNormaliser = updateVariable(v, wantLogNormaliser && v === locals[locals.length - 1]);
-      if (locals.length === 1) return { sweeps: 1, logNormaliser };
-      let change = 0, n = 0;
-      locals.forEach((v, i) => {
-        const b = before[i]!;
-        for (let j = 0; j < b.length; j++) change += Math.abs(v.stats[j]! - b[j]!);
-        n += b.length;
-      });
-      if (change / Math.max(1, n) < this.localTolerance) return { sweeps: sweep, logNormaliser };
+    let it = this.iterations.get(state);
+    if (!it) {
+      it = new LocalIterations(this.localStates(state), { maxIterations: this.localIterations, tolerance: this.localTolerance });
+      this.iterations.set(state, it);
     }
-    return { sweeps: this.localIterations, logNormaliser };
+    return it.run(wantLogNormaliser);
   }
+  private readonly iterations = new WeakMap<CompiledState, LocalIterations>();
 
   /** Posteriors of the global variables (copies). */
   posteriors(): Record<string, Posterior> {
