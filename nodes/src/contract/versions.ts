@@ -26,10 +26,10 @@ export class ChangeTracker {
 export class NodeScratch {
   private readonly entries = new Map<object, unknown>();
 
-  /** The entry under `key`, made by `make` the first time. */
-  get<T>(key: object, make: () => T): T {
+  /** The entry under `key`, made by `make(key)` the first time (a module-level `make` allocates no closure per call). */
+  get<T, K extends object = object>(key: K, make: (key: K) => T): T {
     let v = this.entries.get(key) as T | undefined;
-    if (v === undefined) this.entries.set(key, (v = make()));
+    if (v === undefined) this.entries.set(key, (v = make(key)));
     return v;
   }
 }

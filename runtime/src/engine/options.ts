@@ -169,6 +169,9 @@ const ONLINE: Record<string, Check> = {
   maxIterations: positiveInteger(),
   tolerance: nonNegative,
   seed: integer,
+  elboEvery: (v, fail) => {
+    if (typeof v !== "number" || !Number.isInteger(v) || v < 0 || v > Number.MAX_SAFE_INTEGER) fail(`must be an integer ≥ 0 (evaluate the batch ELBO every k-th batch; 0: never), got ${show(v)}.`);
+  },
 };
 
 const FIT_BBVI: Record<string, Check> = {

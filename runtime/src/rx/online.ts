@@ -6,7 +6,7 @@
 import type { OperatorFunction } from "rxjs";
 import type { Model } from "../model/spec.js";
 import { OnlineEngine, type OnlineOptions } from "../svi/online-engine.js";
-import { streamOperator, summarise, type BatchInput, type SnapshotBase, type StreamOptions } from "./stream-step.js";
+import { streamOperator, type BatchInput, type SnapshotBase, type StreamOptions } from "./stream-step.js";
 import { checkOnlineOptions, checkStreamOptions } from "../engine/options.js";
 
 export interface OnlineSnapshot extends SnapshotBase {
@@ -14,6 +14,9 @@ export interface OnlineSnapshot extends SnapshotBase {
   readonly rows: Readonly<Record<string, number>>;
   readonly sweeps: number;
 }
+
+/** The posteriors of a snapshot under summaries "none" (shared, frozen). */
+const NO_SUMMARIES: Readonly<Record<string, never>> = Object.freeze(Object.create(null));
 
 export function online(model: Model | OnlineEngine, options: OnlineOptions & StreamOptions = {}): OperatorFunction<BatchInput, OnlineSnapshot> {
   if (model instanceof OnlineEngine) checkStreamOptions("online", options);
@@ -24,7 +27,7 @@ export function online(model: Model | OnlineEngine, options: OnlineOptions & Str
       const r = engine.step(data);
       return {
         step: r.step, batch, skippedBatches, elbo: r.elbo, rows: r.rows, sweeps: r.sweeps,
-        posteriors: summarise(engine.posteriors(), options.summaries),
+        posteriors: options.summaries === "none" ? NO_SUMMARIES : engine.runner.summaries(options.summaries),
       };
     },
     options,

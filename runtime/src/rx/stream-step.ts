@@ -11,7 +11,6 @@
  * restore their globals if a step fails midway).
  */
 import { defer, map, filter, tap, type OperatorFunction } from "rxjs";
-import { freeze } from "immer";
 import { VireoError, array } from "@vireo/core";
 import type { DataBinding } from "../engine/bind.js";
 import type { Posterior, PosteriorSummary } from "../engine/posterior.js";
@@ -68,12 +67,34 @@ function isSourceBatch(b: BatchInput): b is Extract<BatchInput, { widths: unknow
  * (no copy), so a 2-wide field bound to a scalar variable is a DIMENSION_MISMATCH, not twice the rows.
  */
 function sourceBinding(b: Extract<BatchInput, { widths: unknown }>): DataBinding {
+  let plain = true;
+  for (const name in b.data) if (Object.hasOwn(b.widths, name) && b.widths[name] !== 1) plain = false;
+  if (plain) return b.data;
   const out: Record<string, DataBinding[string]> = Object.create(null);
   for (const name of Object.keys(b.data)) {
     const data = b.data[name]!, w = Object.hasOwn(b.widths, name) ? b.widths[name]! : 1;
     out[name] = w === 1 || !(data instanceof Float64Array) || data.length % w !== 0 ? data : array(data, [data.length / w, w]);
   }
   return out;
+}
+
+/**
+ * Freezes a snapshot and the plain objects and arrays inside it, as immer's deep freeze does
+ * (typed arrays and class instances are left alone; frozen parts, such as a shared rows record,
+ * are not walked again), without immer's per-property bookkeeping: it runs once per batch.
+ */
+export function deepFreeze<T>(x: T): T {
+  if (x === null || typeof x !== "object" || Object.isFrozen(x)) return x;
+  if (Array.isArray(x)) {
+    Object.freeze(x);
+    for (let i = 0; i < x.length; i++) deepFreeze(x[i]);
+    return x;
+  }
+  const proto = Object.getPrototypeOf(x);
+  if (proto !== Object.prototype && proto !== null) return x;
+  Object.freeze(x);
+  for (const k in x) deepFreeze((x as Record<string, unknown>)[k]);
+  return x;
 }
 
 /** Turns a validation error into INVALID_BATCH with the batch index and field. */
@@ -134,7 +155,7 @@ export function streamOperator<E, S extends SnapshotBase>(
                 { batch },
               );
             }
-            const snapshot = freeze(step(engine, fromSource ? sourceBinding(input) : (input as DataBinding), batch, skipped), true);
+            const snapshot = deepFreeze(step(engine, fromSource ? sourceBinding(input) : (input as DataBinding), batch, skipped));
             if (fromSource) ids.add(input.index);
             fitted++;
             return snapshot;
