@@ -128,6 +128,7 @@ const STREAM: Record<string, Check> = {
     if (v !== "all" && v !== "none" && !(Array.isArray(v) && v.every((n) => typeof n === "string"))) fail(`must be "all", "none" or an array of variable names, got ${show(v)}.`);
   },
   startAt: record,
+  summaryEvery: positiveInteger(Number.MAX_SAFE_INTEGER),
 };
 
 const CAVI: Record<string, Check> = {

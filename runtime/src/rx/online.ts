@@ -6,7 +6,7 @@
 import type { OperatorFunction } from "rxjs";
 import type { Model } from "../model/spec.js";
 import { OnlineEngine, type OnlineOptions } from "../svi/online-engine.js";
-import { streamOperator, type BatchInput, type SnapshotBase, type StreamOptions } from "./stream-step.js";
+import { streamOperator, NO_SUMMARIES, type BatchInput, type SnapshotBase, type StreamOptions } from "./stream-step.js";
 import { checkOnlineOptions, checkStreamOptions } from "../engine/options.js";
 
 export interface OnlineSnapshot extends SnapshotBase {
@@ -15,19 +15,16 @@ export interface OnlineSnapshot extends SnapshotBase {
   readonly sweeps: number;
 }
 
-/** The posteriors of a snapshot under summaries "none" (shared, frozen). */
-const NO_SUMMARIES: Readonly<Record<string, never>> = Object.freeze(Object.create(null));
-
 export function online(model: Model | OnlineEngine, options: OnlineOptions & StreamOptions = {}): OperatorFunction<BatchInput, OnlineSnapshot> {
   if (model instanceof OnlineEngine) checkStreamOptions("online", options);
   else checkOnlineOptions(model, options, true);
   return streamOperator(
     () => (model instanceof OnlineEngine ? model : new OnlineEngine(model, options)),
-    (engine, data, batch, skippedBatches) => {
+    (engine, data, batch, skippedBatches, withSummaries) => {
       const r = engine.step(data);
       return {
         step: r.step, batch, skippedBatches, elbo: r.elbo, rows: r.rows, sweeps: r.sweeps,
-        posteriors: options.summaries === "none" ? NO_SUMMARIES : engine.runner.summaries(options.summaries),
+        posteriors: options.summaries === "none" || !withSummaries ? NO_SUMMARIES : engine.runner.summaries(options.summaries),
       };
     },
     options,

@@ -36,6 +36,12 @@ export interface StreamOptions {
    */
   readonly summaries?: readonly string[] | "all" | "none";
   /**
+   * Summarise the posteriors in every k-th snapshot only (by batch position; default 1: every
+   * snapshot); the others carry an empty `posteriors` record. Copying and freezing the summaries
+   * is most of a snapshot's cost, which matters for streams of very small batches.
+   */
+  readonly summaryEvery?: number;
+  /**
    * For a stream resumed from a checkpoint: the position of this subscription's first batch in
    * the whole stream and the batches skipped before it (default 0 and 0), so that snapshots
    * number their batches as the uninterrupted stream would.
@@ -84,18 +90,26 @@ function sourceBinding(b: Extract<BatchInput, { widths: unknown }>): DataBinding
  * are not walked again), without immer's per-property bookkeeping: it runs once per batch.
  */
 export function deepFreeze<T>(x: T): T {
-  if (x === null || typeof x !== "object" || Object.isFrozen(x)) return x;
+  if (typeof x !== "object" || x === null) return x;
   if (Array.isArray(x)) {
-    Object.freeze(x);
-    for (let i = 0; i < x.length; i++) deepFreeze(x[i]);
-    return x;
+    for (let i = 0; i < x.length; i++) {
+      const v: unknown = x[i];
+      if (typeof v === "object" && v !== null) deepFreeze(v);
+    }
+    return Object.freeze(x);
   }
-  const proto = Object.getPrototypeOf(x);
+  if (Object.isFrozen(x)) return x;
+  const proto: unknown = Object.getPrototypeOf(x);
   if (proto !== Object.prototype && proto !== null) return x;
-  Object.freeze(x);
-  for (const k in x) deepFreeze((x as Record<string, unknown>)[k]);
-  return x;
+  for (const k in x) {
+    const v: unknown = (x as Record<string, unknown>)[k];
+    if (typeof v === "object" && v !== null) deepFreeze(v);
+  }
+  return Object.freeze(x);
 }
+
+/** The posteriors of a snapshot without summaries (shared, frozen). */
+export const NO_SUMMARIES: Readonly<Record<string, never>> = Object.freeze(Object.create(null));
 
 /** Turns a validation error into INVALID_BATCH with the batch index and field. */
 export function batchError(e: unknown, batch: number): unknown {
@@ -122,11 +136,12 @@ export function summarise(posteriors: Record<string, Posterior>, which: StreamOp
  */
 export function streamOperator<E, S extends SnapshotBase>(
   makeEngine: () => E,
-  step: (engine: E, data: DataBinding, batch: number, skipped: number) => S,
+  step: (engine: E, data: DataBinding, batch: number, skipped: number, summarise: boolean) => S,
   options: StreamOptions,
 ): OperatorFunction<BatchInput, S> {
   const onInvalid = options.onInvalid ?? "error";
   if (onInvalid !== "error" && onInvalid !== "skip") throw new VireoError("INVALID_OPTION", `onInvalid must be "error" or "skip", got ${String(onInvalid)}.`);
+  const every = options.summaryEvery ?? 1;
   const start = options.startAt?.batch ?? 0, startSkipped = options.startAt?.skippedBatches ?? 0;
   if (!(Number.isSafeInteger(start) && start >= 0 && Number.isSafeInteger(startSkipped) && startSkipped >= 0 && startSkipped <= start)) {
     throw new VireoError("INVALID_OPTION", `startAt: expected { batch, skippedBatches } with 0 ≤ skippedBatches ≤ batch (integers), got ${JSON.stringify(options.startAt)}.`);
@@ -155,7 +170,7 @@ export function streamOperator<E, S extends SnapshotBase>(
                 { batch },
               );
             }
-            const snapshot = deepFreeze(step(engine, fromSource ? sourceBinding(input) : (input as DataBinding), batch, skipped));
+            const snapshot = deepFreeze(step(engine, fromSource ? sourceBinding(input) : (input as DataBinding), batch, skipped, (batch + 1) % every === 0));
             if (fromSource) ids.add(input.index);
             fitted++;
             return snapshot;

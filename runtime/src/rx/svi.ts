@@ -13,7 +13,7 @@ import type { OperatorFunction } from "rxjs";
 import { VireoError } from "@vireo/core";
 import type { Model } from "../model/spec.js";
 import { SviEngine, type SviOptions } from "../svi/svi-engine.js";
-import { streamOperator, summarise, type BatchInput, type SnapshotBase, type StreamOptions } from "./stream-step.js";
+import { streamOperator, summarise, NO_SUMMARIES, type BatchInput, type SnapshotBase, type StreamOptions } from "./stream-step.js";
 import { checkStreamOptions, checkSviOptions } from "../engine/options.js";
 
 export interface SviSnapshot extends SnapshotBase {
@@ -36,11 +36,11 @@ export function svi(model: Model | SviEngine, options: Partial<SviOptions> & Str
   };
   return streamOperator(
     make,
-    (engine, data, batch, skippedBatches) => {
+    (engine, data, batch, skippedBatches, withSummaries) => {
       const r = engine.step(data);
       return {
         step: r.step, batch, skippedBatches, elbo: r.elbo, rho: r.rho, rows: r.rows, localSweeps: r.localSweeps,
-        posteriors: summarise(engine.posteriors(), options.summaries),
+        posteriors: withSummaries ? summarise(engine.posteriors(), options.summaries) : NO_SUMMARIES,
       };
     },
     options,

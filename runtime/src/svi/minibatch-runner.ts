@@ -217,7 +217,8 @@ export class MinibatchRunner {
    */
   summaries(which: readonly string[] | "all" | undefined): Record<string, PosteriorSummary> {
     const names = which === undefined || which === "all" ? this.globalNames : which;
-    const out: Record<string, PosteriorSummary> = Object.create(null);
+    // A plain record (quick to make and freeze) unless a name would reach its prototype.
+    const out: Record<string, PosteriorSummary> = names.includes("__proto__") ? Object.create(null) : {};
     for (const n of names) {
       const g = this.globals.get(n);
       if (g === undefined) throw new VireoError("INVALID_OPTION", `summaries: '${n}' is not a global variable; globals are [${this.globalNames.join(", ")}].`);
