@@ -47,6 +47,14 @@ export abstract class ExponentialFamily<X = unknown, P = unknown> {
   }
 
   /**
+   * True when every finite value is in the support (Normal): a caller that has already checked
+   * that the values are finite (the runtime's data binding) may skip checkSupport.
+   */
+  get finiteSupport(): boolean {
+    return false;
+  }
+
+  /**
    * True when the statistics of known values are left implicit: known edges of this family carry
    * empty stats and nodes read the raw values (a Categorical's one-hot vectors are never built).
    */

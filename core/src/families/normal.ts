@@ -32,6 +32,9 @@ export class NormalFamily extends ExponentialFamily<number, NormalParams> {
     const x = values[offset]!;
     return Number.isFinite(x) ? null : { column: null, expected: "a finite number" };
   }
+  override get finiteSupport(): boolean {
+    return true;
+  }
   /** Tight loop: every value finite, else the base class names the first bad row. */
   override checkSupport(values: Float64Array, count: number, label: string, variable?: string): void {
     let ok = true;
