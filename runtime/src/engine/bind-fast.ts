@@ -90,7 +90,10 @@ export class FastBinder {
     }
     for (let i = 0; i < fields.length; i++) {
       const v = this.variables[i]!;
-      v.values.set(arrays[i]!);
+      const src = arrays[i]!, dst = v.values;
+      // A loop beats TypedArray.prototype.set's call overhead on the few values of a small batch.
+      if (src.length <= 16) for (let j = 0; j < src.length; j++) dst[j] = src[j]!;
+      else dst.set(src);
       arrays[i] = null;
       knownStatsInto(v.family, v.values, v.count, v.stats);
       state.changes.markChanged(v.values);
