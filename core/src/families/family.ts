@@ -52,6 +52,14 @@ export abstract class ExponentialFamily<X = unknown, P = unknown> {
   }
 
   /**
+   * True when every finite value is in the support (Normal): a caller that has already checked
+   * that the values are finite (the runtime's data binding) may skip checkSupport.
+   */
+  get finiteSupport(): boolean {
+    return false;
+  }
+
+  /**
    * True when the statistics of known values are left implicit: known edges of this family carry
    * empty stats and nodes read the raw values (a Categorical's one-hot vectors are never built).
    */
@@ -305,6 +313,11 @@ export abstract class ExponentialFamily<X = unknown, P = unknown> {
    */
   expectedStatsRows(eta: Float64Array, out: Float64Array, count: number, wantLogNormaliser = false, weights: Float64Array | null = null): number {
     const k = this.size;
+    // One instance (a global): no views, so a streaming step allocates nothing here.
+    if (count === 1 && eta.length === k && out.length === k) {
+      this.expectedStats(eta, out);
+      return wantLogNormaliser ? (weights === null ? 1 : weights[0]!) * (this.logPartition(eta) - this.expectedLogBase(eta)) : 0;
+    }
     let s = 0;
     for (let i = 0; i < count; i++) {
       const e = eta.subarray(i * k, (i + 1) * k);
@@ -317,6 +330,7 @@ export abstract class ExponentialFamily<X = unknown, P = unknown> {
   /** Σ_i w_i H[p_i] over `count` instances stored back to back (weights default to 1). */
   entropyRows(eta: Float64Array, count: number, weights: Float64Array | null = null): number {
     const k = this.size;
+    if (count === 1 && eta.length === k) return (weights === null ? 1 : weights[0]!) * this.entropy(eta);
     let s = 0;
     for (let i = 0; i < count; i++) s += (weights === null ? 1 : weights[i]!) * this.entropy(eta.subarray(i * k, (i + 1) * k));
     return s;

@@ -33,6 +33,39 @@ export class NormalFamily extends ExponentialFamily<number, NormalParams> {
     const x = values[offset]!;
     return Number.isFinite(x) ? null : { column: null, expected: "a finite number" };
   }
+  override get finiteSupport(): boolean {
+    return true;
+  }
+  /** Tight loop: every value finite, else the base class names the first bad row. */
+  override checkSupport(values: Float64Array, count: number, label: string, variable?: string): void {
+    let ok = true;
+    for (let i = 0; i < count; i++) ok = ok && Number.isFinite(values[i]!);
+    if (!ok) super.checkSupport(values, count, label, variable);
+  }
+  /** [x, x²] per row, without a view per row. */
+  override knownStatsRows(values: Float64Array, count: number, out: Float64Array): Float64Array {
+    for (let i = 0; i < count; i++) {
+      const x = values[i]!;
+      out[2 * i] = x;
+      out[2 * i + 1] = x * x;
+    }
+    return out;
+  }
+  override expectedStatsRows(eta: Float64Array, out: Float64Array, count: number, wantLogNormaliser = false, weights: Float64Array | null = null): number {
+    let s = 0;
+    for (let i = 0; i < count; i++) {
+      const e1 = eta[2 * i]!, e2 = eta[2 * i + 1]!, v = -0.5 / e2, m = e1 * v;
+      out[2 * i] = m;
+      out[2 * i + 1] = m * m + v;
+      if (wantLogNormaliser) s += (weights === null ? 1 : weights[i]!) * ((-e1 * e1) / (4 * e2) - 0.5 * Math.log(-2 * e2) + 0.5 * LOG_2PI);
+    }
+    return s;
+  }
+  override entropyRows(eta: Float64Array, count: number, weights: Float64Array | null = null): number {
+    let s = 0;
+    for (let i = 0; i < count; i++) s += (weights === null ? 1 : weights[i]!) * 0.5 * (1 + LOG_2PI + Math.log(-0.5 / eta[2 * i + 1]!));
+    return s;
+  }
   sufficientStats(x: number, out = new Float64Array(2)): Float64Array {
     out[0] = x;
     out[1] = x * x;

@@ -9,15 +9,40 @@
  */
 export class ChangeTracker {
   private readonly versions = new WeakMap<Float64Array, number>();
+  /**
+   * The last HOT buffers marked, with their versions, found by identity before the WeakMap: a
+   * streaming step marks and reads the same few buffers every batch, and scanning eight slots
+   * costs about half a WeakMap lookup. An evicted slot's version moves to the WeakMap, so versions
+   * only grow; at most HOT buffers are held strongly.
+   */
+  private readonly hot: (Float64Array | null)[] = [null, null, null, null, null, null, null, null];
+  private readonly hotVersions = new Float64Array(HOT);
+  private nextSlot = 0;
 
   markChanged(buffer: Float64Array): void {
-    this.versions.set(buffer, (this.versions.get(buffer) ?? 0) + 1);
+    const hot = this.hot;
+    for (let i = 0; i < HOT; i++) {
+      if (hot[i] === buffer) {
+        this.hotVersions[i]!++;
+        return;
+      }
+    }
+    const slot = this.nextSlot, old = hot[slot]!;
+    this.nextSlot = (slot + 1) % HOT;
+    if (old !== null) this.versions.set(old, this.hotVersions[slot]!);
+    hot[slot] = buffer;
+    this.hotVersions[slot] = (this.versions.get(buffer) ?? 0) + 1;
   }
 
   versionOf(buffer: Float64Array): number {
+    const hot = this.hot;
+    for (let i = 0; i < HOT; i++) if (hot[i] === buffer) return this.hotVersions[i]!;
     return this.versions.get(buffer) ?? 0;
   }
 }
+
+/** Buffers kept in a ChangeTracker's identity cache (the length of its `hot` literal). */
+const HOT = 8;
 
 /**
  * A node's scratch space in one context (buffers and caches reused across updates). Each node
@@ -26,10 +51,10 @@ export class ChangeTracker {
 export class NodeScratch {
   private readonly entries = new Map<object, unknown>();
 
-  /** The entry under `key`, made by `make` the first time. */
-  get<T>(key: object, make: () => T): T {
+  /** The entry under `key`, made by `make(key)` the first time (a module-level `make` allocates no closure per call). */
+  get<T, K extends object = object>(key: K, make: (key: K) => T): T {
     let v = this.entries.get(key) as T | undefined;
-    if (v === undefined) this.entries.set(key, (v = make()));
+    if (v === undefined) this.entries.set(key, (v = make(key)));
     return v;
   }
 }

@@ -125,8 +125,9 @@ export function checkValues(v: VariableSpec, data: Float64Array, rows: number, l
       throw new VireoError("INVALID_DATA", `${label}: row ${Math.floor(i / c)}${c > 1 ? `, column ${i % c}` : ""} is ${fmt(x)}; data must be finite numbers.`, { variable: v.name, row: Math.floor(i / c) });
     }
   }
-  // The family owns its support (a plugin family's check runs exactly like a built-in one's).
-  v.family?.checkSupport(data, rows, label, v.name);
+  // The family owns its support (a plugin family's check runs exactly like a built-in one's);
+  // where that support is every finite value, the loop above has checked it.
+  if (v.family !== null && !v.family.finiteSupport) v.family.checkSupport(data, rows, label, v.name);
 }
 
 export function bindData(model: Model, data: DataBinding, options: { plateSizes?: Readonly<Record<string, number>> } = {}): BoundData {

@@ -45,9 +45,9 @@ export function elboTerms(state: CompiledState): ElboTerms {
 
 /** The ELBO; with `collapsed`, `logNormaliser` must come from the last update of that variable. */
 export function elbo(state: CompiledState, collapsed: Collapsed | null = null, logNormaliser = 0): number {
-  if (collapsed === null) return elboTerms(state).total;
+  // Same sums as elboTerms, without its records (streaming engines evaluate this every batch).
   let total = logNormaliser;
-  for (const f of state.factors) if (!collapsed.factors.has(f)) total += f.spec.type.logFactor(f.ctx);
-  for (const v of state.random) if (v !== collapsed.variable) total += v.family!.entropyRows(v.eta, v.count, v.weights);
+  for (const f of state.factors) if (collapsed === null || !collapsed.factors.has(f)) total += f.spec.type.logFactor(f.ctx);
+  for (const v of state.random) if (collapsed === null || v !== collapsed.variable) total += v.family!.entropyRows(v.eta, v.count, v.weights);
   return total;
 }

@@ -139,6 +139,7 @@ const STREAM: Record<string, Check> = {
     if (v !== "all" && v !== "none" && !(Array.isArray(v) && v.every((n) => typeof n === "string"))) fail(`must be "all", "none" or an array of variable names, got ${show(v)}.`);
   },
   startAt: record,
+  summaryEvery: positiveInteger(Number.MAX_SAFE_INTEGER),
 };
 
 const CAVI: Record<string, Check> = {
@@ -185,6 +186,9 @@ const ONLINE: Record<string, Check> = {
   maxIterations: positiveInteger(),
   tolerance: nonNegative,
   seed: integer,
+  elboEvery: (v, fail) => {
+    if (typeof v !== "number" || !Number.isInteger(v) || v < 0 || v > Number.MAX_SAFE_INTEGER) fail(`must be an integer ≥ 0 (evaluate the batch ELBO every k-th batch; 0: never), got ${show(v)}.`);
+  },
 };
 
 const FIT_BBVI: Record<string, Check> = {

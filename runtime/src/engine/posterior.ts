@@ -30,6 +30,23 @@ export interface PosteriorSummary {
   readonly variance: readonly number[];
 }
 
+/**
+ * The summary of `count` instances of a family whose rows are independent (not coupledRows),
+ * read straight off their natural parameters (what Posterior.summary gives, without the copy).
+ */
+export function summaryOf(variable: string, family: ExponentialFamily, count: number, natural: Float64Array): PosteriorSummary {
+  const mean: number[] = [], variance: number[] = [], k = family.size;
+  for (let i = 0; i < count; i++) {
+    const eta = count === 1 ? natural : natural.subarray(i * k, (i + 1) * k);
+    const m = family.mean(eta) as number | Float64Array, v = family.variance(eta) as number | Float64Array;
+    if (typeof m === "number") mean.push(m);
+    else for (let j = 0; j < m.length; j++) mean.push(m[j]!);
+    if (typeof v === "number") variance.push(v);
+    else for (let j = 0; j < v.length; j++) variance.push(v[j]!);
+  }
+  return { variable, family: family.key, count, mean, variance };
+}
+
 export class Posterior<F extends ExponentialFamily<any, any> = ExponentialFamily> {
   readonly variable: string;
   readonly family: F;

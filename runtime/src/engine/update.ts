@@ -44,6 +44,15 @@ export function updateVariable(v: VariableState, wantLogNormaliser = false, opti
   if (previous !== null) previous.set(v.eta);
   sumMessages(v, v.eta, options.scale);
   if (options.extra) for (let i = 0; i < v.eta.length; i++) v.eta[i] = v.eta[i]! + options.extra[i]!;
+  return completeUpdate(v, wantLogNormaliser, previous, step);
+}
+
+/**
+ * The rest of a closed-form update once v.eta holds the summed messages: row multiplicities,
+ * mean-field projection, damping (`previous` holds η before the update when step < 1, else null),
+ * the properness check and the expected statistics. For engines that sum the messages themselves.
+ */
+export function completeUpdate(v: VariableState, wantLogNormaliser: boolean, previous: Float64Array | null, step: number): number {
   // In a plate with multiplicities every term touching row n counts c_n times, its entropy too:
   // the optimum is the unweighted sum of messages.
   if (v.weights !== null) divideRows(v.eta, v.weights, v.size);

@@ -6,7 +6,7 @@
 import type { OperatorFunction } from "rxjs";
 import type { Model } from "../model/spec.js";
 import { OnlineEngine, type OnlineOptions } from "../svi/online-engine.js";
-import { streamOperator, summarise, type BatchInput, type SnapshotBase, type StreamOptions } from "./stream-step.js";
+import { streamOperator, NO_SUMMARIES, type BatchInput, type SnapshotBase, type StreamOptions } from "./stream-step.js";
 import { checkOnlineOptions, checkStreamOptions } from "../engine/options.js";
 
 export interface OnlineSnapshot extends SnapshotBase {
@@ -20,11 +20,11 @@ export function online(model: Model | OnlineEngine, options: OnlineOptions & Str
   else checkOnlineOptions(model, options, true);
   return streamOperator(
     () => (model instanceof OnlineEngine ? model : new OnlineEngine(model, options)),
-    (engine, data, batch, skippedBatches) => {
+    (engine, data, batch, skippedBatches, withSummaries) => {
       const r = engine.step(data);
       return {
         step: r.step, batch, skippedBatches, elbo: r.elbo, rows: r.rows, sweeps: r.sweeps,
-        posteriors: summarise(engine.posteriors(), options.summaries),
+        posteriors: options.summaries === "none" || !withSummaries ? NO_SUMMARIES : engine.runner.summaries(options.summaries),
       };
     },
     options,

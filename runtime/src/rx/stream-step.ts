@@ -11,7 +11,6 @@
  * restore their globals if a step fails midway).
  */
 import { defer, map, filter, tap, type OperatorFunction } from "rxjs";
-import { freeze } from "immer";
 import { VireoError, array } from "@vireo/core";
 import type { DataBinding } from "../engine/bind.js";
 import type { Posterior, PosteriorSummary } from "../engine/posterior.js";
@@ -36,6 +35,12 @@ export interface StreamOptions {
    * "all" (default) or "none" (for throughput: read engine.posteriors() when needed).
    */
   readonly summaries?: readonly string[] | "all" | "none";
+  /**
+   * Summarise the posteriors in every k-th snapshot only (by batch position; default 1: every
+   * snapshot); the others carry an empty `posteriors` record. Copying and freezing the summaries
+   * is most of a snapshot's cost, which matters for streams of very small batches.
+   */
+  readonly summaryEvery?: number;
   /**
    * For a stream resumed from a checkpoint: the position of this subscription's first batch in
    * the whole stream and the batches skipped before it (default 0 and 0), so that snapshots
@@ -68,6 +73,9 @@ function isSourceBatch(b: BatchInput): b is Extract<BatchInput, { widths: unknow
  * (no copy), so a 2-wide field bound to a scalar variable is a DIMENSION_MISMATCH, not twice the rows.
  */
 function sourceBinding(b: Extract<BatchInput, { widths: unknown }>): DataBinding {
+  let plain = true;
+  for (const name in b.data) if (Object.hasOwn(b.widths, name) && b.widths[name] !== 1) plain = false;
+  if (plain) return b.data;
   const out: Record<string, DataBinding[string]> = Object.create(null);
   for (const name of Object.keys(b.data)) {
     const data = b.data[name]!, w = Object.hasOwn(b.widths, name) ? b.widths[name]! : 1;
@@ -75,6 +83,33 @@ function sourceBinding(b: Extract<BatchInput, { widths: unknown }>): DataBinding
   }
   return out;
 }
+
+/**
+ * Freezes a snapshot and the plain objects and arrays inside it, as immer's deep freeze does
+ * (typed arrays and class instances are left alone; frozen parts, such as a shared rows record,
+ * are not walked again), without immer's per-property bookkeeping: it runs once per batch.
+ */
+export function deepFreeze<T>(x: T): T {
+  if (typeof x !== "object" || x === null) return x;
+  if (Array.isArray(x)) {
+    for (let i = 0; i < x.length; i++) {
+      const v: unknown = x[i];
+      if (typeof v === "object" && v !== null) deepFreeze(v);
+    }
+    return Object.freeze(x);
+  }
+  if (Object.isFrozen(x)) return x;
+  const proto: unknown = Object.getPrototypeOf(x);
+  if (proto !== Object.prototype && proto !== null) return x;
+  for (const k in x) {
+    const v: unknown = (x as Record<string, unknown>)[k];
+    if (typeof v === "object" && v !== null) deepFreeze(v);
+  }
+  return Object.freeze(x);
+}
+
+/** The posteriors of a snapshot without summaries (shared, frozen). */
+export const NO_SUMMARIES: Readonly<Record<string, never>> = Object.freeze(Object.create(null));
 
 /** Turns a validation error into INVALID_BATCH with the batch index and field. */
 export function batchError(e: unknown, batch: number): unknown {
@@ -101,11 +136,12 @@ export function summarise(posteriors: Record<string, Posterior>, which: StreamOp
  */
 export function streamOperator<E, S extends SnapshotBase>(
   makeEngine: () => E,
-  step: (engine: E, data: DataBinding, batch: number, skipped: number) => S,
+  step: (engine: E, data: DataBinding, batch: number, skipped: number, summarise: boolean) => S,
   options: StreamOptions,
 ): OperatorFunction<BatchInput, S> {
   const onInvalid = options.onInvalid ?? "error";
   if (onInvalid !== "error" && onInvalid !== "skip") throw new VireoError("INVALID_OPTION", `onInvalid must be "error" or "skip", got ${String(onInvalid)}.`);
+  const every = options.summaryEvery ?? 1;
   const start = options.startAt?.batch ?? 0, startSkipped = options.startAt?.skippedBatches ?? 0;
   if (!(Number.isSafeInteger(start) && start >= 0 && Number.isSafeInteger(startSkipped) && startSkipped >= 0 && startSkipped <= start)) {
     throw new VireoError("INVALID_OPTION", `startAt: expected { batch, skippedBatches } with 0 ≤ skippedBatches ≤ batch (integers), got ${JSON.stringify(options.startAt)}.`);
@@ -134,7 +170,7 @@ export function streamOperator<E, S extends SnapshotBase>(
                 { batch },
               );
             }
-            const snapshot = freeze(step(engine, fromSource ? sourceBinding(input) : (input as DataBinding), batch, skipped), true);
+            const snapshot = deepFreeze(step(engine, fromSource ? sourceBinding(input) : (input as DataBinding), batch, skipped, (batch + 1) % every === 0));
             if (fromSource) ids.add(input.index);
             fitted++;
             return snapshot;

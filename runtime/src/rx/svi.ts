@@ -13,7 +13,7 @@ import type { OperatorFunction } from "rxjs";
 import { VireoError, SparseGp } from "@vireo/core";
 import type { Model } from "../model/spec.js";
 import { SviEngine, type SviOptions, type SviPsis } from "../svi/svi-engine.js";
-import { streamOperator, summarise, type BatchInput, type SnapshotBase, type StreamOptions } from "./stream-step.js";
+import { streamOperator, summarise, NO_SUMMARIES, type BatchInput, type SnapshotBase, type StreamOptions } from "./stream-step.js";
 import { checkStreamOptions, checkSviOptions } from "../engine/options.js";
 import { SvgpEngine, checkSvgpOptions, type SvgpOptions } from "../gp/svgp-engine.js";
 import { Vae } from "../deep/vae.js";
@@ -61,11 +61,11 @@ export function svi(model: Model | SviEngine | SparseGp | SvgpEngine | Vae, opti
   };
   return streamOperator(
     make,
-    (engine, data, batch, skippedBatches) => {
+    (engine, data, batch, skippedBatches, withSummaries) => {
       const r = engine.step(data);
       return {
         step: r.step, batch, skippedBatches, elbo: r.elbo, rho: r.rho, rows: r.rows, localSweeps: r.localSweeps, psis: r.psis,
-        posteriors: summarise(engine.posteriors(), options.summaries),
+        posteriors: withSummaries ? summarise(engine.posteriors(), options.summaries) : NO_SUMMARIES,
       };
     },
     options,

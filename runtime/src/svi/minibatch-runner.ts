@@ -11,10 +11,11 @@ import { bindData, type DataBinding, type BoundData } from "../engine/bind.js";
 import { compile, initialise, initialiseSome, rebind, sameShape, type CompiledState, type VariableState, type FactorState } from "../engine/state.js";
 import { computeSchedule } from "../engine/schedule.js";
 import { LocalIterations } from "../engine/local-iterations.js";
-import { Posterior } from "../engine/posterior.js";
+import { Posterior, summaryOf, type PosteriorSummary } from "../engine/posterior.js";
 import { GradientPosterior } from "../engine/gradient-posterior.js";
 import { attachGenerator, needsGradient, resolveFit, type GradientFit, type GradientOptions } from "../engine/gradient.js";
 import { posteriorRecord } from "../engine/posterior-record.js";
+import { FastBinder } from "../engine/bind-fast.js";
 
 export interface LocalStepOptions {
   /** Most local sweeps per batch (default 100). */
@@ -28,6 +29,12 @@ export interface LocalStepOptions {
   readonly localTolerance?: number;
   /** Gradient-fitted variables: draws per step, optimiser (one optimiser step per batch for a global). */
   readonly gradient?: GradientOptions;
+}
+
+/** A state's schedule split into globals and locals. */
+interface Split {
+  readonly globals: VariableState[];
+  readonly locals: VariableState[];
 }
 
 export class MinibatchRunner {
@@ -66,6 +73,10 @@ export class MinibatchRunner {
     this.gradientOptions = options.gradient ?? {};
     this.localIterations = options.localIterations ?? 100;
     this.localTolerance = options.localTolerance ?? 1e-5;
+    this.localSet = new Set(this.localNames);
+    this.binder = new FastBinder(model);
+    this.saved = new Map([...this.globals].map(([n, g]) => [n, new Float64Array(g.eta.length)]));
+    this.savedList = [...this.globals].map(([n, g]) => ({ global: g, buffer: this.saved.get(n)! }));
     if (!(Number.isInteger(this.localIterations) && this.localIterations >= 1)) {
       throw new VireoError("INVALID_OPTION", `localIterations must be a positive integer, got ${this.localIterations}.`);
     }
@@ -77,26 +88,60 @@ export class MinibatchRunner {
   }
 
   /**
+   * bind() then prepare(), with a fast path for a stream of equal-shaped batches: once started,
+   * a plain batch of the last state's shape is checked and copied straight into that state
+   * (engine/bind-fast.ts), with the same errors for bad data and nothing allocated.
+   */
+  prepareBatch(batch: DataBinding, rng: Generator = this.rng): CompiledState {
+    const state = this.state;
+    if (state !== null && this.initialised && this.binder.bindInto(state, batch)) {
+      this.startBatch(state, rng);
+      return state;
+    }
+    return this.prepare(this.bind(batch), rng);
+  }
+  private readonly binder: FastBinder;
+
+  /** Rows of every plate in the batch `state` holds (a frozen record, shared while the shape lasts). */
+  rows(state: CompiledState): Readonly<Record<string, number>> {
+    if (this.rowsOf !== state) {
+      this.rowsRecord = Object.freeze({ ...state.data.plateSizes });
+      this.rowsOf = state;
+    }
+    return this.rowsRecord;
+  }
+  private rowsOf: CompiledState | null = null;
+  private rowsRecord: Readonly<Record<string, number>> = Object.freeze({});
+
+  /**
    * Makes the state for a bound batch: reuses the last compiled state when the shapes match,
    * starts the locals afresh, and on the very first batch also starts the globals.
    */
   prepare(bound: BoundData, rng: Generator = this.rng): CompiledState {
     if (this.state !== null && sameShape(this.state, bound)) rebind(this.state, bound);
     else this.state = compile(this.model, bound, this.globals, this.gradientOptions, this.changes);
-    attachGenerator(this.state, rng);
+    this.rowsOf = null;
+    this.startBatch(this.state, rng);
+    return this.state;
+  }
+
+  /** Starts a batch in a bound state: the globals on the very first batch, else the locals afresh. */
+  private startBatch(state: CompiledState, rng: Generator): void {
+    if (state.stochastic) attachGenerator(state, rng);
     if (!this.initialised) {
-      initialise(this.state, rng);
+      initialise(state, rng);
       this.initialised = true;
     } else {
-      initialiseSome(this.state, new Set(this.localNames), rng, false);
+      if (this.localNames.length > 0) initialiseSome(state, this.localSet, rng, false);
       // Gradient-fitted globals draw afresh from their persisting q at every batch, whether or not
       // the compiled state is reused: a run then depends only on λ, the optimiser state and the
       // generator, which is what a checkpoint holds.
-      for (const v of this.state.random) if (v.gradient !== null && this.globals.has(v.name)) v.gradient.redraw();
+      if (state.stochastic) for (const v of state.random) if (v.gradient !== null && this.globals.has(v.name)) v.gradient.redraw();
     }
-    for (const v of this.state.random) if (v.gradient !== null && !v.gradient.drawn) v.gradient.redraw();
-    return this.state;
+    // A new compiled state of a gradient-fitted global draws from its persisting q before any use.
+    if (state.stochastic) for (const v of state.random) if (v.gradient !== null && !v.gradient.drawn) v.gradient.redraw();
   }
+  private readonly localSet: ReadonlySet<string>;
 
   /**
    * Fits the locals of a batch with the globals held fixed and returns their posteriors: the
@@ -123,16 +168,17 @@ export class MinibatchRunner {
   }
 
   /** The schedule of a compiled state split into globals and locals, once per state (states are reused across batches). */
-  private split(state: CompiledState): { globals: VariableState[]; locals: VariableState[] } {
+  private split(state: CompiledState): Split {
     let s = this.schedules.get(state);
     if (!s) {
       const order = computeSchedule(state);
-      s = { globals: order.filter((v) => this.globals.has(v.name)), locals: order.filter((v) => !this.globals.has(v.name)) };
+      const locals = order.filter((v) => !this.globals.has(v.name));
+      s = { globals: order.filter((v) => this.globals.has(v.name)), locals };
       this.schedules.set(state, s);
     }
     return s;
   }
-  private readonly schedules = new WeakMap<CompiledState, { globals: VariableState[]; locals: VariableState[] }>();
+  private readonly schedules = new WeakMap<CompiledState, Split>();
 
   /** Whether a factor lives in a data plate (its messages to globals carry the batch's evidence). */
   isDataFactor(f: FactorState): boolean {
@@ -162,10 +208,43 @@ export class MinibatchRunner {
     }));
   }
 
+  /**
+   * Summaries (means, variances) of the named globals, or of all: what a stream snapshot carries,
+   * read off the globals' buffers without making Posterior objects for closed-form globals.
+   */
+  summaries(which: readonly string[] | "all" | undefined): Record<string, PosteriorSummary> {
+    const names = which === undefined || which === "all" ? this.globalNames : which;
+    // A plain record (quick to make and freeze) unless a name would reach its prototype.
+    const out: Record<string, PosteriorSummary> = names.includes("__proto__") ? Object.create(null) : {};
+    for (const n of names) {
+      const g = this.globals.get(n);
+      if (g === undefined) throw new VireoError("INVALID_OPTION", `summaries: '${n}' is not a global variable; globals are [${this.globalNames.join(", ")}].`);
+      const fam = this.model.variables[n]!.family!, count = g.eta.length / fam.size;
+      out[n] = g.gradient !== null || fam.coupledRows ? this.posteriors()[n]!.summary() : summaryOf(n, fam, count, g.eta);
+    }
+    return out;
+  }
+
   /** Copies of the globals' natural parameters, or λ of gradient-fitted ones (to restore after a failed step). */
   saveGlobals(): Map<string, Float64Array> {
     return new Map([...this.globals].map(([n, g]) => [n, g.gradient !== null ? g.gradient.lambda.slice() : g.eta.slice()]));
   }
+
+  /**
+   * saveGlobals() into buffers the runner keeps (no allocation per batch); valid until the next
+   * call. For the closed-form globals of a streaming step; gradient-fitted ones get fresh copies.
+   */
+  saveGlobalsInPlace(): ReadonlyMap<string, Float64Array> {
+    const list = this.savedList;
+    for (let i = 0; i < list.length; i++) {
+      const s = list[i]!;
+      if (s.global.gradient !== null) return this.saveGlobals();
+      s.buffer.set(s.global.eta);
+    }
+    return this.saved;
+  }
+  private readonly saved: Map<string, Float64Array>;
+  private readonly savedList: { readonly global: { readonly eta: Float64Array; readonly gradient: GradientFit | null }; readonly buffer: Float64Array }[];
 
   /** Restores globals saved by saveGlobals() and recomputes their statistics. */
   restoreGlobals(saved: ReadonlyMap<string, Float64Array>): void {

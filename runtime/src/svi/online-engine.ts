@@ -9,12 +9,12 @@
 import { VireoError, type GeneratorState } from "@vireo/core";
 import type { Model } from "../model/spec.js";
 import type { DataBinding } from "../engine/bind.js";
-import { updateVariable, sumMessages } from "../engine/update.js";
+import { updateVariable, completeUpdate, type UpdateOptions } from "../engine/update.js";
 import { elbo as fullElbo } from "../engine/elbo.js";
 import { monteCarloElbo } from "../engine/mc-elbo.js";
 import { needsGradient } from "../engine/gradient.js";
 import { isDensityNode } from "@vireo/nodes";
-import type { CompiledState, VariableState } from "../engine/state.js";
+import type { CompiledState, VariableState, Neighbour } from "../engine/state.js";
 import type { Posterior } from "../engine/posterior.js";
 import { MinibatchRunner, type LocalStepOptions } from "./minibatch-runner.js";
 import { restoreRunner } from "./svi-engine.js";
@@ -29,6 +29,12 @@ export interface OnlineOptions extends LocalStepOptions {
   readonly tolerance?: number;
   /** Seed for the locals' random starts (default 0). */
   readonly seed?: number;
+  /**
+   * Evaluate the batch ELBO on every k-th batch (default 1: every batch; 0: never). Other batches
+   * report NaN, which saves one evaluation per batch where a single closed-form update fits the
+   * batch; batches that need several sweeps evaluate it for their stopping rule and report it.
+   */
+  readonly elboEvery?: number;
 }
 
 export interface OnlineStepReport {
@@ -37,7 +43,8 @@ export interface OnlineStepReport {
   readonly rows: Readonly<Record<string, number>>;
   /**
    * ELBO of this batch given the posterior so far: a lower bound on log p(batch | earlier
-   * batches), exact (the log predictive) for conjugate models.
+   * batches), exact (the log predictive) for conjugate models. NaN on a batch where it was
+   * not evaluated (see OnlineOptions.elboEvery).
    */
   readonly elbo: number;
   readonly sweeps: number;
@@ -53,6 +60,45 @@ export interface OnlineProgress {
   readonly evidence: Readonly<Record<string, Float64Array>>;
 }
 
+/** How one global is updated in a compiled state: its factors split into priors and this batch's data. */
+interface GlobalPlan {
+  readonly v: VariableState;
+  /** A: the discounted evidence of earlier batches (the engine's own buffer). */
+  readonly evidence: Float64Array;
+  /** Factors outside the data plates, and those inside (this batch's evidence). */
+  readonly priorNeighbours: readonly Neighbour[];
+  readonly dataNeighbours: readonly Neighbour[];
+  /** Whether the prior messages are fixed (every other edge of those factors known): summed once. */
+  readonly priorConstant: boolean;
+  readonly closedForm: boolean;
+  /** Σ prior messages, and A(η_prior) per instance when fixed. */
+  readonly prior: Float64Array;
+  readonly priorLogPartition: Float64Array;
+  /** Σ this batch's messages at the latest update. */
+  readonly data: Float64Array;
+  /** Scratch: η_prior + A of one instance. */
+  readonly pa: Float64Array;
+  /** Update options of a gradient-fitted global. */
+  readonly options: UpdateOptions;
+}
+
+interface BatchPlan {
+  readonly state: CompiledState;
+  readonly globals: readonly GlobalPlan[];
+  readonly locals: number;
+  /** One closed-form, undamped global on its factors once each and no locals: one update is exact. */
+  readonly single: boolean;
+}
+
+/** The trace of a batch whose ELBO was not evaluated (shared). */
+const NO_TRACE: number[] = Object.freeze([]) as unknown as number[];
+
+/** out ← Σ of the neighbours' messages. */
+function sumInto(neighbours: readonly Neighbour[], out: Float64Array): void {
+  out.fill(0);
+  for (const nb of neighbours) nb.rule(nb.factor.ctx, out);
+}
+
 export class OnlineEngine {
   readonly runner: MinibatchRunner;
   readonly forgetting: number;
@@ -60,6 +106,8 @@ export class OnlineEngine {
   readonly maxIterations: number;
   /** Relative ELBO change that ends a batch's sweeps. */
   readonly tolerance: number;
+  /** The batch ELBO is evaluated on every k-th batch (0: only where the stopping rule needs it). */
+  readonly elboEvery: number;
   /** A per global: the discounted sum of earlier batches' messages. */
   private readonly evidence: Map<string, Float64Array>;
   private t = 0;
@@ -69,6 +117,7 @@ export class OnlineEngine {
     this.forgetting = options.forgetting ?? 1;
     this.maxIterations = options.maxIterations ?? 200;
     this.tolerance = options.tolerance ?? 1e-10;
+    this.elboEvery = options.elboEvery ?? 1;
     if (!(this.forgetting > 0 && this.forgetting <= 1)) throw new VireoError("INVALID_OPTION", `online: forgetting must be in (0, 1], got ${this.forgetting}.`);
     if (!(Number.isInteger(this.maxIterations) && this.maxIterations >= 1)) throw new VireoError("INVALID_OPTION", `online: maxIterations must be a positive integer, got ${this.maxIterations}.`);
     this.runner = new MinibatchRunner(model, options.seed ?? 0, options);
@@ -94,43 +143,72 @@ export class OnlineEngine {
 
   /** Fits one batch; bad data throws before anything changes, a failure mid-fit restores the state. */
   step(batch: DataBinding): OnlineStepReport {
-    const bound = this.runner.bind(batch);
-    const saved = this.runner.started ? this.runner.saveGlobals() : null;
+    // Validates (and, for a plain batch of the last shape, binds in place) before any change.
+    const state = this.runner.started ? this.runner.prepareBatch(batch) : null;
+    const bound = state === null ? this.runner.bind(batch) : null;
+    const saved = this.runner.started ? this.runner.saveGlobalsInPlace() : null;
     try {
-      const state = this.runner.prepare(bound);
-      const globals = this.runner.globalStates(state);
-      const updateGlobals = () => {
-        for (const g of globals) updateVariable(g, false, { extra: this.evidence.get(g.name)! });
-      };
-      const first = this.t === 0;
-      const trace: number[] = [];
-      for (let sweep = 0; sweep < this.maxIterations; sweep++) {
-        // First batch: globals first, from the random local start (CAVI order, breaks symmetry);
-        // later batches: locals first, from the posterior so far.
-        if (first) {
-          updateGlobals();
-          this.runner.localStep(state, false);
-        } else {
-          this.runner.localStep(state, false);
-          updateGlobals();
+      const s = state ?? this.runner.prepare(bound!);
+      const plan = this.planFor(s);
+      const first = this.t === 0, wantElbo = this.elboEvery > 0 && (this.t + 1) % this.elboEvery === 0;
+      let value = NaN, sweeps = 0, trace: number[];
+      if (plan.single) {
+        // One closed-form global and no locals: one update is the batch's exact optimum.
+        this.updateGlobals(plan);
+        sweeps = 1;
+        if (wantElbo) value = this.batchElbo(s, plan);
+        trace = wantElbo ? [value] : NO_TRACE;
+      } else {
+        trace = [];
+        for (let sweep = 0; sweep < this.maxIterations; sweep++) {
+          // First batch: globals first, from the random local start (CAVI order, breaks symmetry);
+          // later batches: locals first, from the posterior so far.
+          if (first) {
+            this.updateGlobals(plan);
+            this.runner.localStep(s, false);
+          } else {
+            this.runner.localStep(s, false);
+            this.updateGlobals(plan);
+          }
+          const prev = value;
+          value = this.batchElbo(s, plan);
+          trace.push(value);
+          sweeps++;
+          // With gradient-fitted variables the ELBO is noisy: the batch runs all its sweeps.
+          if (!s.stochastic && sweep > 0 && Math.abs(value - prev) <= this.tolerance * Math.abs(value)) break;
         }
-        const value = this.batchElbo(state, globals);
-        const prev = trace[trace.length - 1];
-        trace.push(value);
-        // With gradient-fitted variables the ELBO is noisy: the batch runs all its sweeps.
-        if (!state.stochastic && prev !== undefined && Math.abs(value - prev) <= this.tolerance * Math.abs(value)) break;
       }
       // Fold this batch's evidence into A, discounting what came before.
-      for (const g of globals) {
-        const a = this.evidence.get(g.name)!, msg = new Float64Array(a.length);
-        sumMessages(g, msg, undefined, (f) => this.runner.isDataFactor(f));
-        for (let i = 0; i < a.length; i++) a[i] = this.forgetting * (a[i]! + msg[i]!);
+      const fresh = plan.globals.length === 1 && plan.globals[0]!.closedForm && (plan.locals === 0 || !first);
+      for (const g of plan.globals) {
+        if (!fresh) sumInto(g.dataNeighbours, g.data);
+        const a = g.evidence, msg = g.data, gamma = this.forgetting;
+        for (let i = 0; i < a.length; i++) a[i] = gamma * (a[i]! + msg[i]!);
       }
       this.t++;
-      return { step: this.t, rows: { ...bound.plateSizes }, elbo: trace[trace.length - 1]!, sweeps: trace.length, trace };
+      return { step: this.t, rows: this.runner.rows(s), elbo: value, sweeps, trace };
     } catch (e) {
       if (saved) this.runner.restoreGlobals(saved);
       throw e;
+    }
+  }
+
+  /** Every global's update, with the earlier evidence A added to its messages. */
+  private updateGlobals(plan: BatchPlan): void {
+    for (const g of plan.globals) {
+      const v = g.v;
+      if (!g.closedForm) {
+        updateVariable(v, false, g.options);
+        continue;
+      }
+      // η = Σ prior messages + Σ this batch's messages + A; the batch's part is kept for the fold.
+      const step = v.damping, previous = step < 1 ? v.scratch.previous : null;
+      if (previous !== null) previous.set(v.eta);
+      if (!g.priorConstant) sumInto(g.priorNeighbours, g.prior);
+      sumInto(g.dataNeighbours, g.data);
+      const eta = v.eta, prior = g.prior, data = g.data, a = g.evidence;
+      for (let i = 0; i < eta.length; i++) eta[i] = prior[i]! + data[i]! + a[i]!;
+      completeUpdate(v, false, previous, step);
     }
   }
 
@@ -139,22 +217,53 @@ export class OnlineEngine {
    * full ELBO of the batch state + Σ_g [Aᵀ E[T_g] − A(η_prior + A) + A(η_prior)], where η_prior is
    * the sum of the global's messages from factors outside the data plates.
    */
-  private batchElbo(state: CompiledState, globals: readonly VariableState[]): number {
+  private batchElbo(state: CompiledState, plan: BatchPlan): number {
     let value = state.stochastic ? monteCarloElbo(state).value : fullElbo(state);
-    for (const g of globals) {
-      const a = this.evidence.get(g.name)!, fam = g.family!, size = fam.size;
-      const prior = new Float64Array(a.length), pa = new Float64Array(size);
-      sumMessages(g, prior, undefined, (f) => !this.runner.isDataFactor(f));
-      for (let i = 0; i < g.count; i++) {
-        const o = i * size, p = prior.subarray(o, o + size), ai = a.subarray(o, o + size);
+    for (const g of plan.globals) {
+      const v = g.v, a = g.evidence, fam = v.family!, size = fam.size, pa = g.pa, prior = g.prior;
+      if (!g.priorConstant || !g.closedForm) sumInto(g.priorNeighbours, prior);
+      for (let i = 0; i < v.count; i++) {
+        const o = i * size, p = v.count === 1 ? prior : prior.subarray(o, o + size);
         let dot = 0;
-        for (let j = 0; j < size; j++) dot += ai[j]! * g.stats[o + j]!;
-        for (let j = 0; j < size; j++) pa[j] = p[j]! + ai[j]!;
-        value += dot - fam.logPartition(pa) + fam.logPartition(p);
+        for (let j = 0; j < size; j++) dot += a[o + j]! * v.stats[o + j]!;
+        for (let j = 0; j < size; j++) pa[j] = prior[o + j]! + a[o + j]!;
+        const priorA = g.priorConstant && g.closedForm ? g.priorLogPartition[i]! : fam.logPartition(p);
+        value += dot - fam.logPartition(pa) + priorA;
       }
     }
     return value;
   }
+
+  /** The plan of a compiled state's globals (made once per state: states are reused across batches). */
+  private planFor(state: CompiledState): BatchPlan {
+    if (this.plan !== null && this.plan.state === state) return this.plan;
+    const globals = this.runner.globalStates(state).map((v): GlobalPlan => {
+      const priorNeighbours = v.neighbours.filter((nb) => !this.runner.isDataFactor(nb.factor));
+      const dataNeighbours = v.neighbours.filter((nb) => this.runner.isDataFactor(nb.factor));
+      // A prior message is fixed when everything else on its factor is known (and v sits on it once).
+      const priorConstant = priorNeighbours.every((nb) => {
+        const edges = nb.factor.spec.type.edges;
+        return edges.every((e) => e.name === nb.edge || (nb.factor.ctx.edges[e.name]!.known && nb.factor.spec.edges[e.name]!.variable !== v.name));
+      });
+      const evidence = this.evidence.get(v.name)!, size = v.family!.size;
+      const prior = new Float64Array(v.eta.length), priorLogPartition = new Float64Array(v.count);
+      const closedForm = v.gradient === null;
+      if (priorConstant) {
+        sumInto(priorNeighbours, prior);
+        for (let i = 0; i < v.count; i++) priorLogPartition[i] = v.family!.logPartition(prior.subarray(i * size, (i + 1) * size));
+      }
+      return {
+        v, evidence, priorNeighbours, dataNeighbours, priorConstant, closedForm, prior, priorLogPartition,
+        data: new Float64Array(v.eta.length), pa: new Float64Array(size), options: { extra: evidence },
+      };
+    });
+    const locals = this.runner.localStates(state).length;
+    const g = globals[0];
+    const single = locals === 0 && globals.length === 1 && g!.closedForm && g!.v.damping === 1 && !state.stochastic &&
+      g!.v.neighbours.every((nb) => Object.values(nb.factor.spec.edges).filter((b) => b.variable === g!.v.name).length === 1);
+    return (this.plan = { state, globals, locals, single });
+  }
+  private plan: BatchPlan | null = null;
 
   posteriors(): Record<string, Posterior> {
     return this.runner.posteriors();
