@@ -373,7 +373,8 @@ function runStochastic(state: CompiledState, options: CaviOptions, seed: number,
   const deterministic = gradientVariables(state).every((gv) => gv.closedFormMode !== null);
   const tolerance = options.tolerance ?? 1e-10;
   const maxIterations = options.maxIterations ?? (deterministic ? 500 : 5000);
-  const elboSamples = g.elboSamples ?? 500;
+  // Points draw the same value every time: two draws give the exact ELBO (and its zero SE).
+  const elboSamples = g.elboSamples ?? (deterministic ? 2 : 500);
   const averageFrom = g.averageFrom ?? Infinity;
   if (!(Number.isInteger(elboSamples) && elboSamples >= 2)) throw new VireoError("INVALID_OPTION", `cavi: gradient.elboSamples must be an integer ≥ 2, got ${elboSamples}.`, { parameter: "elboSamples" });
   if (!(averageFrom >= 0)) throw new VireoError("INVALID_OPTION", `cavi: gradient.averageFrom must be a sweep count ≥ 0, got ${averageFrom}.`, { parameter: "averageFrom" });
