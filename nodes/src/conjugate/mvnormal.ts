@@ -102,6 +102,26 @@ export const MvNormalNode = defineNode({
     const d = dimOf(ctx);
     return sumRows(ctx, (n) => rowLog(x, m, L, d, n));
   },
+  // With μ and Λ broadcast, E[log f_n] = ⟨[E[Λ]E[μ], −½ vec E[Λ]], E[T(x_n)]⟩ + c.
+  rowAffine: {
+    edge: "out",
+    coefficients(ctx, a) {
+      const { out: x, mean: m, precision: L } = ctx.edges;
+      if (!isDataLayout(x, m, L)) return NaN;
+      const d = dimOf(ctx), Ls = L.stats, ms = m.stats;
+      let tr = 0;
+      for (let i = 0; i < d; i++) {
+        let s = 0;
+        for (let j = 0; j < d; j++) {
+          s += Ls[1 + i * d + j]! * ms[j]!;
+          tr += Ls[1 + i * d + j]! * ms[d + j * d + i]!;
+          a[d + i * d + j] = -0.5 * Ls[1 + i * d + j]!;
+        }
+        a[i] = s;
+      }
+      return 0.5 * Ls[0]! - 0.5 * d * LOG_2PI - 0.5 * tr;
+    },
+  },
   rowLogFactor(ctx, out, offset, stride) {
     const { out: x, mean: m, precision: L } = ctx.edges;
     const d = dimOf(ctx);

@@ -16,9 +16,10 @@ import { Posterior } from "./posterior.js";
 import { GradientPosterior } from "./gradient-posterior.js";
 import { gradientVariables, type GradientOptions } from "./gradient.js";
 import { monteCarloElbo, freshElbo, type ElboEstimate } from "./mc-elbo.js";
-import { seedMixtureComponents } from "./seed-components.js";
+import { seedMixtureComponents, seededSelectors } from "./seed-components.js";
 import { checkCaviOptions } from "./options.js";
 import { posteriorRecord } from "./posterior-record.js";
+import { planRowPass } from "./row-pass.js";
 
 export interface CaviOptions {
   /** Data by variable name (observed and input variables). */
@@ -123,6 +124,8 @@ export class CaviEngine {
     this.state = state;
     this.schedule = schedule ? scheduleFromNames(state, schedule) : computeSchedule(state);
     this.collapsed = state.stochastic ? null : collapsePlan(this.schedule[this.schedule.length - 1]);
+    // Mixture selectors whose messages allow it are updated in one fused pass over their plate.
+    for (const v of state.random) if (v.rowPass === undefined) v.rowPass = planRowPass(v, null);
   }
 
   /**
@@ -220,10 +223,12 @@ function runOnce(model: Model, options: CaviOptions, seed: number, seeded: boole
   const maxIterations = options.maxIterations ?? 500;
   const tolerance = options.tolerance ?? 1e-10;
   const rng = new Generator(seed);
-  initialise(state, rng, options.init);
-  // Mixtures start from data-seeded component means; their selectors take one update from them.
-  if (seeded) for (const z of seedMixtureComponents(state, rng, new Set(Object.keys(options.init ?? {})))) updateVariable(z);
+  // Selectors of seeded mixtures skip their random start: their first update comes from the seeds.
+  const userInitialised = new Set(Object.keys(options.init ?? {}));
+  initialise(state, rng, options.init, true, seeded ? seededSelectors(state, userInitialised) : new Set());
   const engine = new CaviEngine(state, options.schedule);
+  // Mixtures start from data-seeded component means; their selectors take one update from them.
+  if (seeded) for (const z of seedMixtureComponents(state, rng, userInitialised)) updateVariable(z);
   const trace: number[] = [];
   const diagnostics: ElboDecrease[] = [];
   let converged = false;

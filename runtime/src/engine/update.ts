@@ -6,6 +6,7 @@
  */
 import { VireoError, fmt } from "@vireo/core";
 import type { VariableState, FactorState } from "./state.js";
+import { runRowPass } from "./row-pass.js";
 
 /** How a streaming engine modifies an update (plain CAVI passes none of these). */
 export interface UpdateOptions {
@@ -29,6 +30,14 @@ export function updateVariable(v: VariableState, wantLogNormaliser = false, opti
     // Gradient-fitted: one optimiser step on its Markov blanket of the ELBO (engine/gradient.ts).
     v.gradient.step(options.scale, options.dataScale ?? 1, options.extra);
     return 0;
+  }
+  if (v.rowPass && options.scale === undefined && options.extra === undefined && options.step === undefined) {
+    // A mixture's selector: messages, softmax and the components' plate sums in one pass.
+    const logNormaliser = runRowPass(v.rowPass);
+    if (logNormaliser !== null) {
+      if (!Number.isFinite(logNormaliser)) checkProper(v);
+      return wantLogNormaliser ? logNormaliser : 0;
+    }
   }
   const step = options.step ?? v.damping;
   const previous = step < 1 ? v.scratch.previous : null;
