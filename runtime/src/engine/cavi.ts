@@ -20,6 +20,7 @@ import { seedMixtureComponents, seededSelectors } from "./seed-components.js";
 import { checkCaviOptions } from "./options.js";
 import { posteriorRecord } from "./posterior-record.js";
 import { planRowPass } from "./row-pass.js";
+import { createThreadPool, type ThreadPool } from "./threads.js";
 
 export interface CaviOptions {
   /** Data by variable name (observed and input variables). */
@@ -56,6 +57,12 @@ export interface CaviOptions {
   readonly onSweep?: (sweep: number, elbo: number) => void;
   /** Gradient-fitted variables: draws, optimiser, stopping rule, final ELBO estimate. */
   readonly gradient?: CaviGradientOptions;
+  /**
+   * Threads for large plates (Node only; default 1): a mixture's fused pass over its rows is
+   * split in fixed chunks over this many threads (worker_threads over SharedArrayBuffer), with
+   * results bit-identical to one thread. Pays from about 10⁵ rows; the workers end with the run.
+   */
+  readonly threads?: number;
 }
 
 /** How a CAVI run treats gradient-fitted variables (see engine/gradient.ts). */
@@ -120,12 +127,17 @@ export class CaviEngine {
   readonly schedule: readonly VariableState[];
   private readonly collapsed: Collapsed | null;
 
-  constructor(state: CompiledState, schedule?: readonly string[]) {
+  /**
+   * `pool` runs the fused plate passes on several threads (createThreadPool); compile the state
+   * with its allocator (`compile(model, data, undefined, undefined, undefined, pool.allocate)`) so
+   * the buffers are shared, and close the pool when done.
+   */
+  constructor(state: CompiledState, schedule?: readonly string[], pool: ThreadPool | null = null) {
     this.state = state;
     this.schedule = schedule ? scheduleFromNames(state, schedule) : computeSchedule(state);
     this.collapsed = state.stochastic ? null : collapsePlan(this.schedule[this.schedule.length - 1]);
     // Mixture selectors whose messages allow it are updated in one fused pass over their plate.
-    for (const v of state.random) if (v.rowPass === undefined) v.rowPass = planRowPass(v, null);
+    for (const v of state.random) if (v.rowPass === undefined || pool !== null) v.rowPass = planRowPass(v, pool);
   }
 
   /**
@@ -217,8 +229,8 @@ function checkTolerance(name: string, value: number | undefined): void {
   }
 }
 
-function runOnce(model: Model, options: CaviOptions, seed: number, seeded: boolean): CaviResult {
-  const state = compile(model, bindData(model, options.data), undefined, options.gradient);
+function runOnce(model: Model, options: CaviOptions, seed: number, seeded: boolean, pool: ThreadPool | null): CaviResult {
+  const state = compile(model, bindData(model, options.data), undefined, options.gradient, undefined, pool?.allocate);
   if (state.stochastic) return runStochastic(state, options, seed, seeded);
   const maxIterations = options.maxIterations ?? 500;
   const tolerance = options.tolerance ?? 1e-10;
@@ -226,7 +238,7 @@ function runOnce(model: Model, options: CaviOptions, seed: number, seeded: boole
   // Selectors of seeded mixtures skip their random start: their first update comes from the seeds.
   const userInitialised = new Set(Object.keys(options.init ?? {}));
   initialise(state, rng, options.init, true, seeded ? seededSelectors(state, userInitialised) : new Set());
-  const engine = new CaviEngine(state, options.schedule);
+  const engine = new CaviEngine(state, options.schedule, pool);
   // Mixtures start from data-seeded component means; their selectors take one update from them.
   if (seeded) for (const z of seedMixtureComponents(state, rng, userInitialised)) updateVariable(z);
   const trace: number[] = [];
@@ -339,10 +351,16 @@ export function cavi(model: Model, options: CaviOptions): CaviResult {
   checkTolerance("parameterTolerance", options.parameterTolerance);
   const seed = options.seed ?? 0;
   let best: CaviResult | null = null;
-  for (let r = 0; r < restarts; r++) {
-    const start = options.mixtureStart ?? "alternate";
-    const res = runOnce(model, options, seed + r, start === "seeded" || (start === "alternate" && r % 2 === 0));
-    if (best === null || res.elboEstimate > best.elboEstimate) best = res;
+  const threads = options.threads ?? 1;
+  const pool = threads > 1 ? createThreadPool(threads) : null;
+  try {
+    for (let r = 0; r < restarts; r++) {
+      const start = options.mixtureStart ?? "alternate";
+      const res = runOnce(model, options, seed + r, start === "seeded" || (start === "alternate" && r % 2 === 0), pool);
+      if (best === null || res.elboEstimate > best.elboEstimate) best = res;
+    }
+  } finally {
+    pool?.close();
   }
   return best!;
 }

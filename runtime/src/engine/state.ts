@@ -103,9 +103,10 @@ export type SharedBuffers = ReadonlyMap<string, { readonly eta: Float64Array; re
 /**
  * Allocates buffers and contexts. Random variables start with zero η (see initialise()) unless
  * their buffers are passed in `shared` (then pass the change tracker of the states they are
- * shared with as `changes`). Data values are copied, so rebind() can refill them.
+ * shared with as `changes`). Data values are copied, so rebind() can refill them. `allocate`
+ * makes the natural-parameter and statistics buffers (a ThreadPool's, for shared memory).
  */
-export function compile(model: Model, data: BoundData, shared: SharedBuffers = new Map(), gradientOptions: GradientOptions = {}, changes: ChangeTracker = new ChangeTracker()): CompiledState {
+export function compile(model: Model, data: BoundData, shared: SharedBuffers = new Map(), gradientOptions: GradientOptions = {}, changes: ChangeTracker = new ChangeTracker(), allocate: (length: number) => Float64Array = (n) => new Float64Array(n)): CompiledState {
   const variables = new Map<string, VariableState>();
   for (const name of model.order) {
     const spec = model.variables[name]!;
@@ -120,8 +121,8 @@ export function compile(model: Model, data: BoundData, shared: SharedBuffers = n
     }
     variables.set(name, {
       spec, name, family: fam, known, count, size,
-      eta: known ? new Float64Array(0) : own?.eta ?? new Float64Array(count * size),
-      stats: known ? knownStats(fam, values, count) : own?.stats ?? new Float64Array(count * size),
+      eta: known ? new Float64Array(0) : own?.eta ?? allocate(count * size),
+      stats: known ? (fam === null ? knownStats(fam, values, count) : knownStatsInto(fam, values, count, allocate(fam.knownStatsLength(count)))) : own?.stats ?? allocate(count * size),
       values, neighbours: [], weights: null, damping: 1, changes, densityFactors: [], gradient: null,
       scratch: new UpdateScratch(known ? 0 : count * size),
     });
