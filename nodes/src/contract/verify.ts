@@ -7,6 +7,8 @@
  *    over, at the test point and at a second point of that edge's q (the engine's collapsed
  *    ELBO relies on it: a wrong claim gives a wrong ELBO that nothing else would flag);
  *  - rowLogFactor: the weighted sum of the per-row terms equals logFactor;
+ *  - rowAffine: where the test point's layout allows it (the edge per row, the others
+ *    broadcast), every row's E_q[log f_n] equals ⟨a, E[T(y_n)]⟩ + b;
  *  - damping: in (0, 1] when declared.
  */
 import { VireoError, type ExponentialFamily } from "@vireo/core";
@@ -43,7 +45,7 @@ export interface EdgeCheck {
 
 /** A check of one of the node's declared claims beyond its messages. */
 export interface ClaimCheck {
-  readonly claim: "linearEdges" | "rowLogFactor" | "damping";
+  readonly claim: "linearEdges" | "rowLogFactor" | "rowAffine" | "damping";
   /** The edge the claim is about (linearEdges), or null. */
   readonly edge: string | null;
   /** The largest relative discrepancy found (Infinity when the claim could not be checked). */
@@ -135,7 +137,7 @@ export function verifyNode(node: NodeType, point: VerifyPoint, options: { step?:
     }
     checks.push({ edge: spec.name, maxAbsError: maxAbs, maxRelError: maxRel, worst, passed: maxRel <= tol });
   }
-  const claims = [...checkLinearEdges(node, ctx, point, tol), ...checkRowLogFactor(node, ctx, tol), ...checkDamping(node)];
+  const claims = [...checkLinearEdges(node, ctx, point, tol), ...checkRowLogFactor(node, ctx, tol), ...checkRowAffine(node, ctx, tol), ...checkDamping(node)];
   return { node: node.name, passed: checks.every((c) => c.passed) && claims.every((c) => c.passed), edges: checks, claims };
 }
 
@@ -212,6 +214,41 @@ function checkRowLogFactor(node: NodeType, ctx: NodeContext, tol: number): Claim
   return [{ claim: "rowLogFactor", edge: null, error: err, passed: err <= tol, detail: `Σ weight·rowLogFactor = ${sum} but logFactor = ${lf}` }];
 }
 
+/** rowAffine: row n's E_q[log f_n] (rowLogFactor, or logFactor summed) must be ⟨a, E[T(y_n)]⟩ + b. */
+function checkRowAffine(node: NodeType, ctx: NodeContext, tol: number): ClaimCheck[] {
+  const ra = node.rowAffine;
+  if (ra === undefined) return [];
+  const y = ctx.edges[ra.edge];
+  if (y === undefined || y.layout !== "row" || y.stats.length < ctx.rows * y.size) return [];
+  const a = new Float64Array(y.size), b = ra.coefficients(ctx, a);
+  if (Number.isNaN(b)) return [];
+  const affine = new Float64Array(ctx.rows);
+  for (let n = 0; n < ctx.rows; n++) {
+    let s = b;
+    for (let i = 0; i < y.size; i++) s += a[i]! * y.stats[n * y.size + i]!;
+    affine[n] = s;
+  }
+  let worst = 0, detail = "";
+  if (node.rowLogFactor) {
+    const rows = new Float64Array(ctx.rows);
+    node.rowLogFactor(ctx, rows, 0, 1);
+    for (let n = 0; n < ctx.rows; n++) {
+      const err = Math.abs(rows[n]! - affine[n]!) / Math.max(1, Math.abs(rows[n]!));
+      if (err > worst || detail === "") {
+        worst = Math.max(worst, err);
+        detail = `row ${n}: E_q[log f_n] = ${rows[n]} but ⟨a, E[T(${ra.edge}_n)]⟩ + b = ${affine[n]}`;
+      }
+    }
+  } else {
+    let sum = 0;
+    for (let n = 0; n < ctx.rows; n++) sum += (ctx.weights === null ? 1 : ctx.weights.data[ctx.weights.offset + n * ctx.weights.stride]!) * affine[n]!;
+    const lf = node.logFactor(ctx);
+    worst = Math.abs(sum - lf) / Math.max(1, Math.abs(lf));
+    detail = `Σ weight·(⟨a, E[T(${ra.edge}_n)]⟩ + b) = ${sum} but logFactor = ${lf}`;
+  }
+  return [{ claim: "rowAffine", edge: ra.edge, error: worst, passed: worst <= tol, detail }];
+}
+
 function checkDamping(node: NodeType): ClaimCheck[] {
   if (node.damping === undefined) return [];
   const ok = node.damping > 0 && node.damping <= 1;
@@ -228,7 +265,8 @@ export function assertNodeVerified(node: NodeType, point: VerifyPoint, options: 
     const badClaims = report.claims.filter((c) => !c.passed).map((c) =>
       c.claim === "linearEdges"
         ? `edge '${c.edge}' is declared in linearEdges, but E_q[log f] is not ⟨message, E[T]⟩ with nothing left over: ${c.detail}. Remove '${c.edge}' from linearEdges (the engine would report a wrong ELBO)`
-        : c.claim === "rowLogFactor" ? `rowLogFactor disagrees with logFactor: ${c.detail}` : c.detail).join("; ");
+        : c.claim === "rowLogFactor" ? `rowLogFactor disagrees with logFactor: ${c.detail}`
+        : c.claim === "rowAffine" ? `rowAffine on edge '${c.edge}' is wrong (a mixture's fused pass would use wrong responsibilities): ${c.detail}` : c.detail).join("; ");
     const parts = [
       ...(badMessages ? [`its message does not equal the gradient of E_q[log f] — ${badMessages}. Check the message rule for that edge against logFactor`] : []),
       ...(badClaims ? [badClaims] : []),
