@@ -48,6 +48,10 @@ export class CategoricalFamily extends ExponentialFamily<number, CategoricalPara
     }
     return true;
   }
+  /** η = log p up to a constant: E[T] = softmax(η). */
+  override get softmaxStats(): boolean {
+    return true;
+  }
   sufficientStats(x: number, out = new Float64Array(this.size)): Float64Array {
     out.fill(0);
     out[x] = 1;

@@ -241,6 +241,16 @@ export abstract class ExponentialFamily<X = unknown, P = unknown> {
   }
 
   /**
+   * True when η are unnormalised log-probabilities over `size` outcomes: E_q[T] = softmax(η) per
+   * instance and A(η) = log Σ_k e^{η_k} (Categorical). Then q ∝ Π_j e^{m_j} for messages m_j, and
+   * the engine may form E_q[T] from precomputed exponentials of gathered messages instead of
+   * exponentiating every row (engine/gathered-update.ts).
+   */
+  get softmaxStats(): boolean {
+    return false;
+  }
+
+  /**
    * Adds ∂⟨c, T(x)⟩/∂x to `grad` for one value x (valueSize numbers): how a conjugate neighbour's
    * expected log factor, linear in T(x) with coefficient c (its message), changes with a draw x of
    * a gradient-fitted variable. Families that can be gradient-fitted override it.
