@@ -17,6 +17,7 @@ import { distributed } from "./distributed.js";
 import { families } from "./families.js";
 import { distributedSim } from "./distributed-sim.js";
 import { lda } from "./lda.js";
+import { gmmSklearn } from "./gmm-sklearn.js";
 
 /** Every registered suite, by the name used on the command line. */
 export const suites: Record<string, () => Promise<unknown>> = {
@@ -31,6 +32,7 @@ export const suites: Record<string, () => Promise<unknown>> = {
   families,
   "distributed-sim": distributedSim,
   lda,
+  "gmm-sklearn": gmmSklearn,
 };
 
 async function main(argv: string[]): Promise<number> {

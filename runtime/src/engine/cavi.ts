@@ -161,9 +161,11 @@ export class CaviEngine {
     return freshElbo(this.state, samples, rng);
   }
 
-  /** Copies of every random variable's natural parameters. */
-  snapshot(): Float64Array[] {
-    return this.state.random.map((v) => v.eta.slice());
+  /** Copies of every random variable's natural parameters (into `reuse`, an earlier snapshot, when given). */
+  snapshot(reuse?: Float64Array[]): Float64Array[] {
+    if (reuse === undefined || reuse.length !== this.state.random.length) return this.state.random.map((v) => v.eta.slice());
+    this.state.random.forEach((v, i) => reuse[i]!.set(v.eta));
+    return reuse;
   }
 
   /** Restores natural parameters from snapshot() and recomputes the statistics. */
@@ -249,8 +251,10 @@ function runOnce(model: Model, options: CaviOptions, seed: number, seeded: boole
   // With a parameter rule, the ELBO rule is used only when asked for explicitly.
   const parameterTolerance = options.parameterTolerance;
   const elboRule = parameterTolerance === undefined || options.tolerance !== undefined;
+  // Two snapshot buffers, reused in turn (a million-row plate is not reallocated every sweep).
+  let snap: Float64Array[] = [], spare: Float64Array[] | undefined;
   for (let it = 0; it < maxIterations; it++) {
-    const snap = engine.snapshot();
+    [snap, spare] = [engine.snapshot(spare), snap];
     const value = engine.sweep();
     const prev = trace[trace.length - 1];
     if (prev !== undefined && value < prev - ROUND_OFF * Math.max(1, Math.abs(prev))) {
@@ -268,7 +272,8 @@ function runOnce(model: Model, options: CaviOptions, seed: number, seeded: boole
     if (!Number.isFinite(value)) {
       throw new VireoError("NUMERICAL_FAILURE", `CAVI sweep ${it}: the ELBO is ${value}. Check the data scale and the priors.`);
     }
-    parameterChange = maxRelativeChange(engine, snap);
+    // The parameter change is a pass over every instance: only when it is a stopping rule (else once, at the end).
+    parameterChange = parameterTolerance !== undefined ? maxRelativeChange(engine, snap) : NaN;
     if (parameterTolerance !== undefined && it > 0 && parameterChange <= parameterTolerance) {
       converged = true;
       stoppedBy = "parameters";
@@ -280,6 +285,7 @@ function runOnce(model: Model, options: CaviOptions, seed: number, seeded: boole
       break;
     }
   }
+  if (Number.isNaN(parameterChange) && snap.length > 0) parameterChange = maxRelativeChange(engine, snap);
   const stopping = { stoppedBy, parameterChange, elboTerms: elboTerms(state) };
   return {
     ...stopping,

@@ -1,0 +1,146 @@
+/**
+ * The Bayesian Gaussian mixture side by side with scikit-learn's BayesianGaussianMixture (run as a
+ * Python subprocess, peers/sklearn_gmm.py), on the same rows and priors, 2-D, full covariances:
+ *  - ms per sweep at N = 100,000 for K = 2, 5, 20 (Vireo: one CaviEngine sweep with its exact
+ *    ELBO; sklearn: one EM iteration with its lower bound), rounds alternating Vireo and sklearn,
+ *    medians; target ratio ≤ 0.5;
+ *  - N = 1,000,000, K = 5: set-up time (bind, compile, start, k-means++ seeding; target ≤ 0.2 s),
+ *    time to converge from five seeds (the ELBO spread over seeds says whether all reached the same
+ *    optimum), the same with threads: 2 (speed-up, and the ELBO trace must be bit-identical),
+ *    and sklearn's time to converge under the same relative stopping rule.
+ * When no Python with scikit-learn is found, the bench says how to install it and prints Vireo's figures.
+ */
+import { writeFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Generator, sampleStandardNormal, sampleCategorical } from "@vireo/core";
+import { CaviEngine, compile, bindData, initialise, cavi, updateVariable } from "@vireo/runtime";
+import { seedMixtureComponents, seededSelectors } from "../../runtime/src/engine/seed-components.js";
+import { gaussianMixture } from "../../examples/src/gaussian-mixture.js";
+import { runPythonPeer, type PythonPeer } from "./peers/python.js";
+import { recordRow } from "./report.js";
+
+const d = 2;
+const PRIOR = { alpha: 1, beta: 0.01, df: d + 1, scale: 1 };
+const CENTRES = [[-5, -5], [0, 6], [6, 0], [5, 7], [-6, 4]];
+const WEIGHTS = [0.3, 0.2, 0.2, 0.15, 0.15];
+const KS = [2, 5, 20];
+/** Timed sweeps per figure, and alternating rounds (Vireo, then sklearn). */
+const SWEEPS = 10, ROUNDS = 3;
+/** Relative ELBO change that stops both fits at N = 1M. */
+const TOLERANCE = 1e-8;
+const PEER: PythonPeer = { script: "sklearn_gmm.py", modules: ["numpy", "sklearn"], install: "apt-get update && apt-get install -y python3-sklearn" };
+
+const model = (K: number) => gaussianMixture(K, d, { alpha: PRIOR.alpha, meanPrecision: PRIOR.beta, df: PRIOR.df, scale: PRIOR.scale });
+
+function rows(N: number, seed: number): Float64Array {
+  const rng = new Generator(seed), x = new Float64Array(N * d);
+  for (let n = 0; n < N; n++) {
+    const k = sampleCategorical(rng, WEIGHTS);
+    for (let i = 0; i < d; i++) x[n * d + i] = CENTRES[k]![i]! + sampleStandardNormal(rng);
+  }
+  return x;
+}
+
+const median = (a: number[]) => [...a].sort((p, q) => p - q)[Math.floor(a.length / 2)]!;
+
+/** Median ms per sweep of the engine from cavi()'s default (seeded) start. */
+function vireoMsPerSweep(K: number, x: Float64Array): number {
+  const m = model(K);
+  const state = compile(m, bindData(m, { x }));
+  const rng = new Generator(0);
+  initialise(state, rng, {}, true, seededSelectors(state));
+  const engine = new CaviEngine(state);
+  for (const z of seedMixtureComponents(state, rng)) updateVariable(z);
+  engine.sweep();
+  engine.sweep();
+  const times: number[] = [];
+  for (let s = 0; s < SWEEPS; s++) {
+    const t = performance.now();
+    engine.sweep();
+    times.push(performance.now() - t);
+  }
+  return median(times);
+}
+
+interface SweepsResult { version: string; msPerSweep: Record<string, number> }
+interface ConvergeResult { version: string; seconds: number; iterations: number; converged: boolean; lowerBound: number }
+
+export async function gmmSklearn(): Promise<void> {
+  const dir = tmpdir();
+  // ----- ms per sweep, N = 100k -----
+  const N = 100_000, x = rows(N, 7), xFile = join(dir, `vireo-gmm-${process.pid}-100k.f64`);
+  writeFileSync(xFile, new Uint8Array(x.buffer, x.byteOffset, x.byteLength));
+  const vireo: Record<number, number[]> = {}, peer: Record<number, number[]> = {};
+  let version = "", missing: string | null = null;
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const K of KS) (vireo[K] ??= []).push(vireoMsPerSweep(K, x));
+    if (missing !== null) continue;
+    const r = runPythonPeer<SweepsResult>(PEER, { mode: "sweeps", xFile, d, ...PRIOR, Ks: KS, sweeps: SWEEPS, repeats: 1 });
+    if (!r.ok) {
+      missing = r.reason;
+      console.log(`  scikit-learn peer not run: ${r.reason}`);
+      continue;
+    }
+    version = r.value.version;
+    for (const K of KS) (peer[K] ??= []).push(r.value.msPerSweep[String(K)]!);
+  }
+  rmSync(xFile, { force: true });
+  const peerName = `scikit-learn ${version} BayesianGaussianMixture(full)`;
+  console.log(`  N = ${N}, d = ${d}, full covariances; medians of ${ROUNDS} alternating rounds (${SWEEPS} sweeps each):`);
+  for (const K of KS) {
+    const v = median(vireo[K]!), p = peer[K] ? median(peer[K]!) : null;
+    const row = recordRow({ row: `Bayesian GMM 2-D, N = 100k, K = ${K}, ms per sweep`, unit: "ms/sweep", vireo: v, peer: p, peerName: p === null ? null : peerName, ...(missing ? { note: missing } : {}) });
+    console.log(`  K = ${String(K).padStart(2)}: Vireo ${v.toFixed(2)} ms/sweep, sklearn ${p === null ? "n/a" : p.toFixed(2) + " ms/sweep"}, ratio ${row.ratio === null ? "n/a" : row.ratio.toFixed(2)} (target ≤ 0.5)`);
+  }
+
+  // ----- N = 1M, K = 5: set-up, time to converge over seeds, threads -----
+  const big = 1_000_000, K = 5, xb = rows(big, 11);
+  const m = model(K);
+  {
+    const wall0 = performance.now(), cpu0 = process.cpuUsage();
+    const state = compile(m, bindData(m, { x: xb }));
+    const rng = new Generator(0);
+    initialise(state, rng, {}, true, seededSelectors(state));
+    new CaviEngine(state);
+    const zs = seedMixtureComponents(state, rng);
+    const cpu = process.cpuUsage(cpu0), wall = performance.now() - wall0;
+    const t = performance.now();
+    for (const z of zs) updateVariable(z);
+    console.log(`  N = 1M, K = 5: set-up (bind, compile, start, k-means++ seeding) ${wall.toFixed(0)} ms wall, ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms CPU (target ≤ 200 ms); ` +
+      `then the first responsibilities ${(performance.now() - t).toFixed(0)} ms`);
+    recordRow({ row: "Bayesian GMM N = 1M, K = 5, set-up (CPU)", unit: "ms", vireo: (cpu.user + cpu.system) / 1000, peer: null, peerName: null, note: `wall ${wall.toFixed(0)} ms` });
+  }
+  const runs: { seed: number; seconds: number; sweeps: number; elbo: number; trace: readonly number[] }[] = [];
+  for (let seed = 0; seed < 5; seed++) {
+    const t = performance.now();
+    const r = cavi(m, { data: { x: xb }, seed, tolerance: TOLERANCE, maxIterations: 1000 });
+    runs.push({ seed, seconds: (performance.now() - t) / 1000, sweeps: r.iterations, elbo: r.elbo.at(-1)!, trace: r.elbo });
+    console.log(`  seed ${seed}: ${r.iterations} sweeps, ${((performance.now() - t) / 1000).toFixed(2)} s, ELBO ${r.elbo.at(-1)!.toFixed(2)}`);
+  }
+  const best = Math.max(...runs.map((r) => r.elbo)), worst = Math.min(...runs.map((r) => r.elbo));
+  const atBest = runs.filter((r) => best - r.elbo <= 1e-6 * Math.abs(best)).length;
+  const vireoSeconds = median(runs.map((r) => r.seconds));
+  console.log(`  ${atBest} of 5 seeds at the best optimum; ELBO spread over seeds ${(best - worst).toExponential(3)} (best ${best.toFixed(2)}); median time to converge ${vireoSeconds.toFixed(2)} s`);
+  const t2 = performance.now();
+  const threaded = cavi(m, { data: { x: xb }, seed: 0, tolerance: TOLERANCE, maxIterations: 1000, threads: 2 });
+  const threadedSeconds = (performance.now() - t2) / 1000;
+  const identical = threaded.elbo.length === runs[0]!.trace.length && threaded.elbo.every((v, i) => Object.is(v, runs[0]!.trace[i]));
+  console.log(`  threads: 2, seed 0: ${threaded.iterations} sweeps, ${threadedSeconds.toFixed(2)} s vs ${runs[0]!.seconds.toFixed(2)} s on one thread: ` +
+    `speed-up ${(runs[0]!.seconds / threadedSeconds).toFixed(2)}× (2 cores shared with other work), ELBO trace bit-identical: ${identical}`);
+  recordRow({ row: "Bayesian GMM N = 1M, K = 5, threads: 2 vs 1, time to converge", unit: "s", vireo: threadedSeconds, peer: runs[0]!.seconds, peerName: "Vireo, one thread", note: `bit-identical: ${identical}` });
+  if (!identical) throw new Error("gmm-sklearn: threads: 2 changed the ELBO trace.");
+
+  const bigFile = join(dir, `vireo-gmm-${process.pid}-1m.f64`);
+  writeFileSync(bigFile, new Uint8Array(xb.buffer, xb.byteOffset, xb.byteLength));
+  const r = missing === null ? runPythonPeer<ConvergeResult>(PEER, { mode: "converge", xFile: bigFile, d, ...PRIOR, K, tol: TOLERANCE * Math.abs(best), maxIterations: 1000, seed: 0 }) : null;
+  rmSync(bigFile, { force: true });
+  if (r !== null && r.ok) {
+    const row = recordRow({ row: "Bayesian GMM N = 1M, K = 5, time to converge", unit: "s", vireo: vireoSeconds, peer: r.value.seconds, peerName: `scikit-learn ${r.value.version} BayesianGaussianMixture(full)` });
+    console.log(`  sklearn: ${r.value.iterations} iterations${r.value.converged ? "" : " (not converged)"}, ${r.value.seconds.toFixed(2)} s, lower bound ${r.value.lowerBound.toFixed(2)}; ` +
+      `time-to-converge ratio ${row.ratio!.toFixed(2)} (Vireo median over seeds / sklearn)`);
+  } else {
+    recordRow({ row: "Bayesian GMM N = 1M, K = 5, time to converge", unit: "s", vireo: vireoSeconds, peer: null, peerName: null, note: r === null ? missing! : r.reason });
+    console.log(`  sklearn not run at N = 1M: ${r === null ? missing : r.reason}`);
+  }
+}
