@@ -1,7 +1,7 @@
 /** The rowAffine claim (a mixture's fused pass relies on it) is checked by verifyNode, and a wrong one is caught. */
 import test from "ava";
-import { MvNormal, Wishart, NormalWishart, Generator, sampleStandardNormal } from "@vireo/core";
-import { MvNormalNode, MvNormalJointNode, verifyNode, assertNodeVerified, type NodeType, type VerifyPoint } from "@vireo/nodes";
+import { Normal, Gamma, MvNormal, Wishart, NormalWishart, Generator, sampleStandardNormal } from "@vireo/core";
+import { NormalNode, MvNormalNode, MvNormalJointNode, verifyNode, assertNodeVerified, type NodeType, type VerifyPoint } from "@vireo/nodes";
 
 const rng = new Generator(17);
 const N = 5, d = 2;
@@ -15,6 +15,19 @@ const mvnPoint: VerifyPoint = {
     precision: { family: Wishart(d), eta: Wishart(d).toNatural({ df: 5, scale: Float64Array.of(0.5, 0.1, 0.1, 0.8) }) },
   },
 };
+
+test("Normal: rowAffine holds row by row (observed and random per-row out)", (t) => {
+  for (const out of [{ family: Normal, values: rows.subarray(0, N), count: N }, { family: Normal, eta: Float64Array.from({ length: 2 * N }, (_, i) => (i % 2 === 0 ? 0.3 * i : -0.5 - 0.1 * i)), count: N }]) {
+    const report = verifyNode(NormalNode, {
+      rows: N,
+      edges: { out, mean: { family: Normal, eta: Normal.toNatural({ mean: 0.4, variance: 2 }) }, precision: { family: Gamma, eta: Gamma.toNatural({ shape: 3, rate: 2 }) } },
+    });
+    const claim = report.claims.find((c) => c.claim === "rowAffine");
+    t.truthy(claim);
+    t.true(claim!.passed, claim!.detail);
+    t.true(report.passed);
+  }
+});
 
 test("MvNormal and MvNormalJoint: rowAffine holds row by row", (t) => {
   const report = verifyNode(MvNormalNode, mvnPoint);
