@@ -15,56 +15,57 @@ import type { Generator } from "@vireo/core";
 import { SELECTOR_EDGE } from "@vireo/nodes";
 import type { CompiledState, VariableState } from "./state.js";
 
-/**
- * Seeds the per-component parameters of every mixture whose node declares a seeding rule, whose
- * data edge is observed and whose parameter has the data's dimension, unless the user gave a start
- * for those parameters or the selector. Returns the selectors of the seeded mixtures (to be
- * updated before the first sweep).
- */
-export function seedMixtureComponents(state: CompiledState, rng: Generator, userInitialised: ReadonlySet<string> = new Set()): VariableState[] {
-  const selectors: VariableState[] = [];
-  for (const f of state.factors) {
-    const seeds = f.spec.type.seeds;
-    const selectorBinding = f.spec.edges[SELECTOR_EDGE];
-    if (seeds === undefined || selectorBinding === undefined) continue;
-    for (const [param, dataEdge] of Object.entries(seeds)) {
-      if (!f.spec.componentEdges.includes(param) || !f.spec.edges[dataEdge]) continue;
-      const out = state.variables.get(f.spec.edges[dataEdge]!.variable)!, mean = state.variables.get(f.spec.edges[param]!.variable)!;
-      const selector = state.variables.get(selectorBinding.variable)!;
-      // The data must have the parameter's dimension (a NormalWishart(d) component is located by an MvNormal(d) row).
-      if (!out.known || mean.known || selector.known || out.family === null || out.family.dim !== mean.family?.dim || out.count < mean.count) continue;
-      if (userInitialised.has(mean.name) || userInitialised.has(selector.name)) continue;
-      const dim = out.spec.valueSize, K = mean.count;
-      const centres = kmeansCentres(rng, out.values, dim, out.count, K);
-      for (let k = 0; k < K; k++) seedInstance(mean, k, centres, k * dim);
-      selectors.push(selector);
-      break;
-    }
-  }
-  return selectors;
+/** One mixture to seed: its data, the per-component parameter located by it, and its selector. */
+interface SeedTarget {
+  readonly out: VariableState;
+  readonly param: VariableState;
+  readonly selector: VariableState;
 }
 
 /**
- * The selectors that seedMixtureComponents would seed (same conditions, nothing changed): their
- * random start is wasted work, as their first update comes from the seeded components.
+ * The mixtures whose node declares a seeding rule, whose data edge is observed and whose
+ * parameter has the data's dimension, unless the user gave a start for the parameter or the selector.
  */
-export function seededSelectors(state: CompiledState, userInitialised: ReadonlySet<string> = new Set()): Set<string> {
-  const names = new Set<string>();
+function seedTargets(state: CompiledState, userInitialised: ReadonlySet<string>): SeedTarget[] {
+  const targets: SeedTarget[] = [];
   for (const f of state.factors) {
     const seeds = f.spec.type.seeds;
     const selectorBinding = f.spec.edges[SELECTOR_EDGE];
     if (seeds === undefined || selectorBinding === undefined) continue;
-    for (const [param, dataEdge] of Object.entries(seeds)) {
-      if (!f.spec.componentEdges.includes(param) || !f.spec.edges[dataEdge]) continue;
-      const out = state.variables.get(f.spec.edges[dataEdge]!.variable)!, mean = state.variables.get(f.spec.edges[param]!.variable)!;
+    for (const [name, dataEdge] of Object.entries(seeds)) {
+      if (!f.spec.componentEdges.includes(name) || !f.spec.edges[dataEdge]) continue;
+      const out = state.variables.get(f.spec.edges[dataEdge]!.variable)!, param = state.variables.get(f.spec.edges[name]!.variable)!;
       const selector = state.variables.get(selectorBinding.variable)!;
-      if (!out.known || mean.known || selector.known || out.family === null || out.family.dim !== mean.family?.dim || out.count < mean.count) continue;
-      if (userInitialised.has(mean.name) || userInitialised.has(selector.name)) continue;
-      names.add(selector.name);
+      // The data must have the parameter's dimension (a NormalWishart(d) component is located by an MvNormal(d) row).
+      if (!out.known || param.known || selector.known || out.family === null || out.family.dim !== param.family?.dim || out.count < param.count) continue;
+      if (userInitialised.has(param.name) || userInitialised.has(selector.name)) continue;
+      targets.push({ out, param, selector });
       break;
     }
   }
-  return names;
+  return targets;
+}
+
+/**
+ * Seeds the per-component parameters of every mixture that allows it (see seedTargets) at
+ * k-means++ centres of its data. Returns the selectors of the seeded mixtures (to be updated
+ * before the first sweep).
+ */
+export function seedMixtureComponents(state: CompiledState, rng: Generator, userInitialised: ReadonlySet<string> = new Set()): VariableState[] {
+  return seedTargets(state, userInitialised).map(({ out, param, selector }) => {
+    const dim = out.spec.valueSize, K = param.count;
+    const centres = kmeansCentres(rng, out.values, dim, out.count, K);
+    for (let k = 0; k < K; k++) seedInstance(param, k, centres, k * dim);
+    return selector;
+  });
+}
+
+/**
+ * The selectors that seedMixtureComponents would seed (nothing changed): their random start is
+ * wasted work, as their first update comes from the seeded components.
+ */
+export function seededSelectors(state: CompiledState, userInitialised: ReadonlySet<string> = new Set()): Set<string> {
+  return new Set(seedTargets(state, userInitialised).map((t) => t.selector.name));
 }
 
 /** Rows of the subsample the centres are computed on. */
