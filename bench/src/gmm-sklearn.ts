@@ -2,8 +2,8 @@
  * The Bayesian Gaussian mixture side by side with scikit-learn's BayesianGaussianMixture (run as a
  * Python subprocess, peers/sklearn_gmm.py), on the same rows and priors, 2-D, full covariances:
  *  - ms per sweep at N = 100,000 for K = 2, 5, 20 (Vireo: one CaviEngine sweep with its exact
- *    ELBO; sklearn: one EM iteration with its lower bound), rounds alternating Vireo and sklearn,
- *    medians; target ratio ≤ 0.5;
+ *    ELBO; sklearn: one EM iteration with its lower bound, warm-started), per round and K Vireo
+ *    then sklearn, medians over rounds; target ratio ≤ 0.5;
  *  - N = 1,000,000, K = 5: set-up time (bind, compile, start, k-means++ seeding; target ≤ 0.2 s),
  *    time to converge from five seeds (the ELBO spread over seeds says whether all reached the same
  *    optimum) and sklearn's under the same relative stopping rule (run right after seed 0); then
@@ -76,17 +76,20 @@ export async function gmmSklearn(): Promise<void> {
   writeFileSync(xFile, new Uint8Array(x.buffer, x.byteOffset, x.byteLength));
   const vireo: Record<number, number[]> = {}, peer: Record<number, number[]> = {};
   let version = "", missing: string | null = null;
+  // Per round and K: Vireo, then sklearn right after it (the machine's load changes over minutes).
   for (let round = 0; round < ROUNDS; round++) {
-    for (const K of KS) (vireo[K] ??= []).push(vireoMsPerSweep(K, x));
-    if (missing !== null) continue;
-    const r = runPythonPeer<SweepsResult>(PEER, { mode: "sweeps", xFile, d, ...PRIOR, Ks: KS, sweeps: SWEEPS, repeats: 1 });
-    if (!r.ok) {
-      missing = r.reason;
-      console.log(`  scikit-learn peer not run: ${r.reason}`);
-      continue;
+    for (const K of KS) {
+      (vireo[K] ??= []).push(vireoMsPerSweep(K, x));
+      if (missing !== null) continue;
+      const r = runPythonPeer<SweepsResult>(PEER, { mode: "sweeps", xFile, d, ...PRIOR, Ks: [K], sweeps: SWEEPS, repeats: 1 });
+      if (!r.ok) {
+        missing = r.reason;
+        console.log(`  scikit-learn peer not run: ${r.reason}`);
+        continue;
+      }
+      version = r.value.version;
+      (peer[K] ??= []).push(r.value.msPerSweep[String(K)]!);
     }
-    version = r.value.version;
-    for (const K of KS) (peer[K] ??= []).push(r.value.msPerSweep[String(K)]!);
   }
   rmSync(xFile, { force: true });
   const peerName = `scikit-learn ${version} BayesianGaussianMixture(full)`;
