@@ -47,8 +47,8 @@ function rows(N: number, seed: number): Float64Array {
 
 const median = (a: number[]) => [...a].sort((p, q) => p - q)[Math.floor(a.length / 2)]!;
 
-/** Median ms per sweep of the engine from cavi()'s default (seeded) start. */
-function vireoMsPerSweep(K: number, x: Float64Array): number {
+/** Median wall and CPU ms per sweep of the engine from cavi()'s default (seeded) start. */
+function vireoMsPerSweep(K: number, x: Float64Array): { wall: number; cpu: number } {
   const m = model(K);
   const state = compile(m, bindData(m, { x }));
   const rng = new Generator(0);
@@ -58,15 +58,17 @@ function vireoMsPerSweep(K: number, x: Float64Array): number {
   engine.sweep();
   engine.sweep();
   const times: number[] = [];
+  const c = process.cpuUsage();
   for (let s = 0; s < SWEEPS; s++) {
-    const t = performance.now();
+    const t0 = performance.now();
     engine.sweep();
-    times.push(performance.now() - t);
+    times.push(performance.now() - t0);
   }
-  return median(times);
+  const used = process.cpuUsage(c);
+  return { wall: median(times), cpu: (used.user + used.system) / 1000 / SWEEPS };
 }
 
-interface SweepsResult { version: string; msPerSweep: Record<string, number> }
+interface SweepsResult { version: string; msPerSweep: Record<string, number>; cpuMsPerSweep: Record<string, number> }
 interface ConvergeResult { version: string; seconds: number; iterations: number; converged: boolean; lowerBound: number }
 
 export async function gmmSklearn(): Promise<void> {
@@ -74,12 +76,14 @@ export async function gmmSklearn(): Promise<void> {
   // ----- ms per sweep, N = 100k -----
   const N = 100_000, x = rows(N, 7), xFile = join(dir, `vireo-gmm-${process.pid}-100k.f64`);
   writeFileSync(xFile, new Uint8Array(x.buffer, x.byteOffset, x.byteLength));
-  const vireo: Record<number, number[]> = {}, peer: Record<number, number[]> = {};
+  const vireo: Record<number, number[]> = {}, peer: Record<number, number[]> = {}, vireoCpu: Record<number, number[]> = {}, peerCpu: Record<number, number[]> = {};
   let version = "", missing: string | null = null;
   // Per round and K: Vireo, then sklearn right after it (the machine's load changes over minutes).
   for (let round = 0; round < ROUNDS; round++) {
     for (const K of KS) {
-      (vireo[K] ??= []).push(vireoMsPerSweep(K, x));
+      const v = vireoMsPerSweep(K, x);
+      (vireo[K] ??= []).push(v.wall);
+      (vireoCpu[K] ??= []).push(v.cpu);
       if (missing !== null) continue;
       const r = runPythonPeer<SweepsResult>(PEER, { mode: "sweeps", xFile, d, ...PRIOR, Ks: [K], sweeps: SWEEPS, repeats: 1 });
       if (!r.ok) {
@@ -89,6 +93,7 @@ export async function gmmSklearn(): Promise<void> {
       }
       version = r.value.version;
       (peer[K] ??= []).push(r.value.msPerSweep[String(K)]!);
+      (peerCpu[K] ??= []).push(r.value.cpuMsPerSweep[String(K)]!);
     }
   }
   rmSync(xFile, { force: true });
@@ -98,6 +103,11 @@ export async function gmmSklearn(): Promise<void> {
     const v = median(vireo[K]!), p = peer[K] ? median(peer[K]!) : null;
     const row = recordRow({ row: `Bayesian GMM 2-D, N = 100k, K = ${K}, ms per sweep`, unit: "ms/sweep", vireo: v, peer: p, peerName: p === null ? null : peerName, ...(missing ? { note: missing } : {}) });
     console.log(`  K = ${String(K).padStart(2)}: Vireo ${v.toFixed(2)} ms/sweep, sklearn ${p === null ? "n/a" : p.toFixed(2) + " ms/sweep"}, ratio ${row.ratio === null ? "n/a" : row.ratio.toFixed(2)} (target ≤ 0.5)`);
+    if (p !== null) {
+      const vc = median(vireoCpu[K]!), pc = median(peerCpu[K]!);
+      const cpuRow = recordRow({ row: `Bayesian GMM 2-D, N = 100k, K = ${K}, CPU ms per sweep`, unit: "ms/sweep (CPU)", vireo: vc, peer: pc, peerName });
+      console.log(`          CPU time: Vireo ${vc.toFixed(2)} ms/sweep, sklearn ${pc.toFixed(2)} ms/sweep, ratio ${cpuRow.ratio!.toFixed(2)} (less moved by the machine's load than wall time)`);
+    }
   }
 
   // ----- N = 1M, K = 5: set-up, time to converge over seeds, threads -----
