@@ -20,6 +20,7 @@ import { gp } from "./gp.js";
 import { vaeSuite } from "./vae.js";
 import { bnnSuite } from "./bnn.js";
 import { lda } from "./lda.js";
+import { gmmSklearn } from "./gmm-sklearn.js";
 
 /** Every registered suite, by the name used on the command line. */
 export const suites: Record<string, () => Promise<unknown>> = {
@@ -37,6 +38,7 @@ export const suites: Record<string, () => Promise<unknown>> = {
   vae: vaeSuite,
   bnn: bnnSuite,
   lda,
+  "gmm-sklearn": gmmSklearn,
 };
 
 async function main(argv: string[]): Promise<number> {

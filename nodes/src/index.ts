@@ -24,7 +24,7 @@ export { Mixture, SELECTOR_EDGE, SELECTOR_FAMILIES } from "./mixture/mixture.js"
 export { NormalWishartNode } from "./conjugate/normal-wishart.js";
 export { MvNormalJointNode } from "./conjugate/mvnormal-joint.js";
 export { ScaledMvNormalNode } from "./conjugate/scaled-mvnormal.js";
-export { weightedStatSums } from "./contract/weighted-sums.js";
+export { weightedStatSums, columnSums, type ColumnSums } from "./contract/weighted-sums.js";
 
 // Non-conjugate nodes (damped conjugate-computation VI).
 export { BernoulliLogitNode, bernoulliLogitNode, type NonConjugateOptions } from "./nonconjugate/bernoulli-logit.js";

@@ -8,6 +8,8 @@ export { ModelBuilder, VariableRef, IndexedRef, PlateRef, flattenValue, type Edg
 export { bindData, checkValues, type DataBinding, type DataValue, type BoundData } from "./engine/bind.js";
 export { compile, initialise, initialiseSome, rebind, sameShape, type SharedBuffers, type CompiledState, type VariableState, type FactorState } from "./engine/state.js";
 export { updateVariable } from "./engine/update.js";
+export { createThreadPool, type ThreadPool } from "./engine/threads.js";
+export { CHUNK_ROWS, type RowPass, type SelectorJob } from "./engine/row-pass.js";
 export { elbo, elboTerms, collapsePlan, type ElboTerms } from "./engine/elbo.js";
 export { computeSchedule, scheduleFromNames } from "./engine/schedule.js";
 export { cavi, CaviEngine, type CaviOptions, type CaviResult, type ElboDecrease, type CaviGradientOptions } from "./engine/cavi.js";

@@ -111,6 +111,18 @@ export class MvNormalFamily extends ExponentialFamily<Float64Array, MvNormalPara
       }
     }
   }
+  /** T(x_i) for every row in one loop (no per-row views: a million rows bind in milliseconds). */
+  override knownStatsRows(values: Float64Array, count: number, out: Float64Array): Float64Array {
+    const d = this.dim, k = this.size;
+    for (let n = 0, vo = 0, o = 0; n < count; n++, vo += d, o += k) {
+      for (let i = 0; i < d; i++) {
+        const xi = values[vo + i]!;
+        out[o + i] = xi;
+        for (let j = 0; j < d; j++) out[o + d + i * d + j] = xi * values[vo + j]!;
+      }
+    }
+    return out;
+  }
   sufficientStats(x: Float64Array, out = new Float64Array(this.size)): Float64Array {
     const d = this.dim;
     for (let i = 0; i < d; i++) {

@@ -80,6 +80,18 @@ export const MvNormalJointNode = defineNode({
     for (let i = 0; i < d * d; i++) s -= 0.5 * ts[P + i]! * sums[1 + d + i]!;
     return s;
   },
+  // With (μ, Λ) broadcast, E[log f_n] = ⟨[E[Λμ], −½ vec E[Λ]], E[T(x_n)]⟩ + c.
+  rowAffine: {
+    edge: "out",
+    coefficients(ctx, a) {
+      const { out: x, meanPrecision: t } = ctx.edges;
+      if (!isDataLayout(x, t)) return NaN;
+      const d = x.family!.dim, ts = t.stats;
+      for (let i = 0; i < d; i++) a[i] = ts[i]!;
+      for (let i = 0; i < d * d; i++) a[d + i] = -0.5 * ts[d + 2 + i]!;
+      return 0.5 * ts[d + 1]! - 0.5 * d * LOG_2PI - 0.5 * ts[d]!;
+    },
+  },
   rowLogFactor(ctx, out, offset, stride) {
     const { out: x, meanPrecision: t } = ctx.edges;
     const d = x.family!.dim;

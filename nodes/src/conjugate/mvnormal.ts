@@ -49,6 +49,27 @@ function scratchFor(ctx: NodeContext, d: number): Float64Array {
 
 const NAME = "MvNormal";
 
+/** With μ and Λ broadcast, E[log f_n] = ⟨[E[Λ]E[μ], −½ vec E[Λ]], E[T(x_n)]⟩ + c. */
+const MvNormalAffine = {
+  edge: "out" as const,
+  coefficients(ctx: NodeContext, a: Float64Array): number {
+    const { out: x, mean: m, precision: L } = ctx.edges;
+    if (!isDataLayout(x!, m!, L!)) return NaN;
+    const d = dimOf(ctx), Ls = L!.stats, ms = m!.stats;
+    let tr = 0;
+    for (let i = 0; i < d; i++) {
+      let s = 0;
+      for (let j = 0; j < d; j++) {
+        s += Ls[1 + i * d + j]! * ms[j]!;
+        tr += Ls[1 + i * d + j]! * ms[d + j * d + i]!;
+        a[d + i * d + j] = -0.5 * Ls[1 + i * d + j]!;
+      }
+      a[i] = s;
+    }
+    return 0.5 * Ls[0]! - 0.5 * d * LOG_2PI - 0.5 * tr;
+  },
+};
+
 export const MvNormalNode = defineNode({
   name: NAME,
   edges: {
@@ -101,8 +122,18 @@ export const MvNormalNode = defineNode({
   logFactor(ctx) {
     const { out: x, mean: m, precision: L } = ctx.edges;
     const d = dimOf(ctx);
-    return sumRows(ctx, (n) => rowLog(x, m, L, d, n));
+    if (!isDataLayout(x, m, L)) return sumRows(ctx, (n) => rowLog(x, m, L, d, n));
+    // Linear in the rows' statistics: Σ_n w_n E[log f_n] from the plate sums, with
+    // Σ w S = Σwxxᵀ − (Σwx) E[μ]ᵀ − E[μ] (Σwx)ᵀ + (Σw) E[μμᵀ] (the form of the precision's message).
+    const sums = weightedStatSums(ctx, x), sw = sums[0]!, Ls = L.stats, ms = m.stats;
+    let tr = 0;
+    for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) {
+      const S = sums[1 + d + i * d + j]! - sums[1 + i]! * ms[j]! - ms[i]! * sums[1 + j]! + sw * ms[d + i * d + j]!;
+      tr += Ls[1 + j * d + i]! * S;
+    }
+    return sw * (0.5 * Ls[0]! - 0.5 * d * LOG_2PI) - 0.5 * tr;
   },
+  rowAffine: MvNormalAffine,
   rowLogFactor(ctx, out, offset, stride) {
     const { out: x, mean: m, precision: L } = ctx.edges;
     const d = dimOf(ctx);

@@ -67,6 +67,18 @@ export const NormalNode = defineNode({
       }
     }
   },
+  // With μ and τ broadcast, E[log f_n] = ⟨[E[τ]E[μ], −½E[τ]], E[T(x_n)]⟩ + ½E[log τ] − ½ log 2π − ½E[τ]E[μ²].
+  rowAffine: {
+    edge: "out",
+    coefficients(ctx, a) {
+      const { out: x, mean: m, precision: p } = ctx.edges;
+      if (x.layout !== "row" || m.layout !== "broadcast" || p.layout !== "broadcast") return NaN;
+      const et = Gamma.ex(p.stats, 0);
+      a[0] = et * Normal.ex(m.stats, 0);
+      a[1] = -0.5 * et;
+      return 0.5 * Gamma.elog(p.stats, 0) - 0.5 * LOG_2PI - 0.5 * et * Normal.ex2(m.stats, 0);
+    },
+  },
   logFactor(ctx) {
     const { out: x, mean: m, precision: p } = ctx.edges;
     if (iidPlate(ctx)) {

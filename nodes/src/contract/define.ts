@@ -61,6 +61,10 @@ export function validateNodeType(node: unknown, where = ""): asserts node is Nod
   unknownRule("messages", Object.keys(messages));
   for (const [k, r] of Object.entries(messages)) if (typeof r !== "function") fail(name, where, `messages.${k} must be a function (ctx, out) => void.`);
   if (n.linearEdges !== undefined) unknownRule("linearEdges", [...n.linearEdges]);
+  if (n.rowAffine !== undefined) {
+    if (n.rowAffine === null || typeof n.rowAffine.coefficients !== "function") fail(name, where, "rowAffine must be { edge, coefficients(ctx, a) } when given.");
+    unknownRule("rowAffine", [n.rowAffine.edge]);
+  }
   // Rule tables that older definitions carried and no engine reads: say so instead of ignoring them.
   for (const table of ["structured", "beliefPropagation"]) {
     if ((n as Record<string, unknown>)[table] !== undefined) {
@@ -125,6 +129,8 @@ export interface NodeBody<E extends string> {
   readonly gatheredMessage?: (ctx: TypedNodeContext<E>, edge: E) => GatheredMessage | null;
   /** Row log factors per mixture component as a gather (see NodeType.componentGather). */
   readonly componentGather?: (ctx: TypedNodeContext<E>, components: readonly string[]) => GatheredMessage | null;
+  /** Row-affine energy in a per-row edge (see NodeType.rowAffine; verifyNode checks it). */
+  readonly rowAffine?: { readonly edge: E; coefficients(ctx: TypedNodeContext<E>, a: Float64Array): number };
 }
 
 /** A node declaration: edges as an object of EdgeDeclarations, everything else typed by their names. */
@@ -168,7 +174,7 @@ function fromDeclaration(decl: NodeDeclaration<string>): NodeDefinition {
     };
   }
   const node: Record<string, unknown> = { name: decl.name, edges, messages, logFactor };
-  const optional = ["check", "checkData", "linearEdges", "damping", "seeds", "startMessages", "gatheredMessage", "componentGather"] as const;
+  const optional = ["check", "checkData", "linearEdges", "damping", "seeds", "startMessages", "gatheredMessage", "componentGather", "rowAffine"] as const;
   for (const k of optional) if (decl[k] !== undefined) node[k] = decl[k];
   if (rowLogFactor !== undefined) node.rowLogFactor = rowLogFactor;
   node.edgeNames = Object.freeze(edges.map((e) => e.name));

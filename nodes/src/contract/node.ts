@@ -59,6 +59,11 @@ export interface RowWeights {
   readonly data: Float64Array;
   readonly offset: number;
   readonly stride: number;
+  /**
+   * Set when sibling contexts read columns 0..columns−1 of the same table (a mixture's components,
+   * `columns` = K): a plate sum over one column may then compute every column in the same pass.
+   */
+  readonly columns?: number;
 }
 
 /** Everything a node needs for one update: its rows and its edges by name. */
@@ -212,6 +217,37 @@ export interface NodeType {
    * gathered message.
    */
   componentGather?(ctx: NodeContext, components: readonly string[]): GatheredMessage | null;
+  /**
+   * Row-affine energy: when `edge` is per-row and every other edge broadcast, E_q[log f_n] =
+   * ⟨a, E[T(y_n)]⟩ + b for every row n, with a and b computed once from the broadcast edges
+   * (true of every node conjugate in `edge`). Mixtures use it to compute their selector's whole
+   * message, and the next update's plate sums, in one pass over the rows. verifyNode checks it.
+   */
+  readonly rowAffine?: RowAffine;
+  /**
+   * Fused plate pass: when the message to the per-row edge `edge` is, for every row n,
+   * A·E[T(y_n)] + b for a per-row edge y and A, b shared by all rows, returns them (else null).
+   * The engine then updates that edge's variable in one pass over the rows and stores the plate
+   * sums Σ_n p_nk [1, E[T(y_n)]] (see weighted-sums.ts) that the node's next messages read.
+   */
+  affineRowMessage?(ctx: NodeContext, edge: string): AffineRowMessage | null;
+}
+
+/** See NodeType.rowAffine. */
+export interface RowAffine {
+  /** The per-row edge y in whose statistics E_q[log f_n] is affine. */
+  readonly edge: string;
+  /** Fills a (y's statistics size) from the broadcast edges and returns b; NaN when the layout does not allow it. */
+  coefficients(ctx: NodeContext, a: Float64Array): number;
+}
+
+/** See NodeType.affineRowMessage: row n's message is A·E[T(y_n)] + b (A: rows × y.size, row-major). */
+export interface AffineRowMessage {
+  readonly source: EdgeView;
+  /** Entries of the message per row (the first `rows` of the edge's statistics). */
+  readonly rows: number;
+  readonly A: Float64Array;
+  readonly b: Float64Array;
 }
 
 /** Reads a row's weight (1 when there are no weights). */

@@ -9,7 +9,9 @@
  *  - rowLogFactor: the weighted sum of the per-row terms equals logFactor;
  *  - damping: in (0, 1] when declared;
  *  - gatheredMessage: where the node gives a message as a gather (the engine's fast path for
- *    softmax-statistics variables), it adds exactly what the edge's message rule adds.
+ *    softmax-statistics variables), it adds exactly what the edge's message rule adds;
+ *  - rowAffine: where the test point's layout allows it (the edge per row, the others
+ *    broadcast), every row's E_q[log f_n] equals ⟨a, E[T(y_n)]⟩ + b;
  */
 import { VireoError, type ExponentialFamily } from "@vireo/core";
 import { instanceOf, type NodeType, type NodeContext, type EdgeView, type EdgeLayout, type RowWeights } from "./node.js";
@@ -45,7 +47,7 @@ export interface EdgeCheck {
 
 /** A check of one of the node's declared claims beyond its messages. */
 export interface ClaimCheck {
-  readonly claim: "linearEdges" | "rowLogFactor" | "damping" | "gatheredMessage";
+  readonly claim: "linearEdges" | "rowLogFactor" | "rowAffine" | "damping" | "gatheredMessage";
   /** The edge the claim is about (linearEdges), or null. */
   readonly edge: string | null;
   /** The largest relative discrepancy found (Infinity when the claim could not be checked). */
@@ -137,7 +139,7 @@ export function verifyNode(node: NodeType, point: VerifyPoint, options: { step?:
     }
     checks.push({ edge: spec.name, maxAbsError: maxAbs, maxRelError: maxRel, worst, passed: maxRel <= tol });
   }
-  const claims = [...checkLinearEdges(node, ctx, point, tol), ...checkRowLogFactor(node, ctx, tol), ...checkDamping(node), ...checkGatheredMessages(node, ctx, tol)];
+  const claims = [...checkLinearEdges(node, ctx, point, tol), ...checkRowLogFactor(node, ctx, tol), ...checkRowAffine(node, ctx, tol), ...checkDamping(node), ...checkGatheredMessages(node, ctx, tol)];
   return { node: node.name, passed: checks.every((c) => c.passed) && claims.every((c) => c.passed), edges: checks, claims };
 }
 
@@ -238,6 +240,41 @@ function checkGatheredMessages(node: NodeType, ctx: NodeContext, tol: number): C
   return out;
 }
 
+/** rowAffine: row n's E_q[log f_n] (rowLogFactor, or logFactor summed) must be ⟨a, E[T(y_n)]⟩ + b. */
+function checkRowAffine(node: NodeType, ctx: NodeContext, tol: number): ClaimCheck[] {
+  const ra = node.rowAffine;
+  if (ra === undefined) return [];
+  const y = ctx.edges[ra.edge];
+  if (y === undefined || y.layout !== "row" || y.stats.length < ctx.rows * y.size) return [];
+  const a = new Float64Array(y.size), b = ra.coefficients(ctx, a);
+  if (Number.isNaN(b)) return [];
+  const affine = new Float64Array(ctx.rows);
+  for (let n = 0; n < ctx.rows; n++) {
+    let s = b;
+    for (let i = 0; i < y.size; i++) s += a[i]! * y.stats[n * y.size + i]!;
+    affine[n] = s;
+  }
+  let worst = 0, detail = "";
+  if (node.rowLogFactor) {
+    const rows = new Float64Array(ctx.rows);
+    node.rowLogFactor(ctx, rows, 0, 1);
+    for (let n = 0; n < ctx.rows; n++) {
+      const err = Math.abs(rows[n]! - affine[n]!) / Math.max(1, Math.abs(rows[n]!));
+      if (err > worst || detail === "") {
+        worst = Math.max(worst, err);
+        detail = `row ${n}: E_q[log f_n] = ${rows[n]} but ⟨a, E[T(${ra.edge}_n)]⟩ + b = ${affine[n]}`;
+      }
+    }
+  } else {
+    let sum = 0;
+    for (let n = 0; n < ctx.rows; n++) sum += (ctx.weights === null ? 1 : ctx.weights.data[ctx.weights.offset + n * ctx.weights.stride]!) * affine[n]!;
+    const lf = node.logFactor(ctx);
+    worst = Math.abs(sum - lf) / Math.max(1, Math.abs(lf));
+    detail = `Σ weight·(⟨a, E[T(${ra.edge}_n)]⟩ + b) = ${sum} but logFactor = ${lf}`;
+  }
+  return [{ claim: "rowAffine", edge: ra.edge, error: worst, passed: worst <= tol, detail }];
+}
+
 function checkDamping(node: NodeType): ClaimCheck[] {
   if (node.damping === undefined) return [];
   const ok = node.damping > 0 && node.damping <= 1;
@@ -254,7 +291,8 @@ export function assertNodeVerified(node: NodeType, point: VerifyPoint, options: 
     const badClaims = report.claims.filter((c) => !c.passed).map((c) =>
       c.claim === "linearEdges"
         ? `edge '${c.edge}' is declared in linearEdges, but E_q[log f] is not ⟨message, E[T]⟩ with nothing left over: ${c.detail}. Remove '${c.edge}' from linearEdges (the engine would report a wrong ELBO)`
-        : c.claim === "rowLogFactor" ? `rowLogFactor disagrees with logFactor: ${c.detail}` : c.detail).join("; ");
+        : c.claim === "rowLogFactor" ? `rowLogFactor disagrees with logFactor: ${c.detail}`
+        : c.claim === "rowAffine" ? `rowAffine on edge '${c.edge}' is wrong (a mixture's fused pass would use wrong responsibilities): ${c.detail}` : c.detail).join("; ");
     const parts = [
       ...(badMessages ? [`its message does not equal the gradient of E_q[log f] — ${badMessages}. Check the message rule for that edge against logFactor`] : []),
       ...(badClaims ? [badClaims] : []),

@@ -19,6 +19,21 @@ export class ChangeTracker {
   private readonly hotVersions = new Float64Array(HOT);
   private nextSlot = 0;
 
+  private readonly derived = new WeakMap<Float64Array, Map<object, unknown>>();
+
+  /**
+   * A state-wide cache entry derived from `buffer` (e.g. plate sums over it), under `key`, made
+   * by `make` the first time; every context of the state sees the same entry. The entry checks
+   * versionOf itself before reuse.
+   */
+  cached<T>(buffer: Float64Array, key: object, make: () => T): T {
+    let m = this.derived.get(buffer);
+    if (m === undefined) this.derived.set(buffer, (m = new Map()));
+    let v = m.get(key) as T | undefined;
+    if (v === undefined) m.set(key, (v = make()));
+    return v;
+  }
+
   markChanged(buffer: Float64Array): void {
     const hot = this.hot;
     for (let i = 0; i < HOT; i++) {

@@ -11,7 +11,7 @@
  */
 import { VireoError } from "@vireo/core";
 import { NodeScratch } from "../contract/versions.js";
-import { ruleSet, type NodeType, type NodeContext, type EdgeView, type EdgeInfo, type RowWeights, type GatheredMessage } from "../contract/node.js";
+import { ruleSet, type NodeType, type NodeContext, type EdgeView, type EdgeInfo, type RowWeights, type GatheredMessage, type AffineRowMessage } from "../contract/node.js";
 
 interface Prepared {
   readonly K: number;
@@ -21,6 +21,8 @@ interface Prepared {
   /** Responsibilities (N × K) combined with outer weights, or z's stats / one-hot of known z. */
   readonly resp: Float64Array;
   readonly respIsStats: boolean;
+  /** The selector's message as A·E[T(y_n)] + b (inner.rowAffine), buffers made on first use. */
+  affine: { readonly A: Float64Array; readonly b: Float64Array; readonly source: EdgeView } | null;
 }
 
 function componentView(e: EdgeView, k: number): EdgeView {
@@ -80,10 +82,31 @@ export function Mixture(inner: NodeType, components: readonly string[]): NodeTyp
         const e = ctx.edges[spec]!;
         edges[spec] = componentSet.has(spec) ? componentView(e, k) : e;
       }
-      const weights: RowWeights = { data: resp, offset: k, stride: respIsStats ? z.size : K };
+      // Sibling columns of one table: plate sums over them are computed for all K at once.
+      const weights: RowWeights = { data: resp, offset: k, stride: respIsStats ? z.size : K, columns: K };
       inner.push({ rows: ctx.rows, edges, weights, nodeName: `${ctx.nodeName}[component ${k}]`, changes: ctx.changes, scratch: new NodeScratch() });
     }
-    return { K, inner, outViews: new Map(), resp, respIsStats };
+    return { K, inner, outViews: new Map(), resp, respIsStats, affine: null };
+  }
+
+  /**
+   * The selector's message row by row as A·E[T(y_n)] + b, where y is the inner node's row-affine
+   * edge: one dot product per row and component, no per-component pass. Null unless y is per-row
+   * and every other edge broadcast (the inner node's claim then holds).
+   */
+  function affineSelector(ctx: NodeContext, p: Prepared): AffineRowMessage | null {
+    const ra = inner.rowAffine;
+    if (ra === undefined) return null;
+    const y = ctx.edges[ra.edge]!;
+    if (y.layout !== "row") return null;
+    for (const spec of innerEdges) if (spec !== ra.edge && !componentSet.has(spec) && ctx.edges[spec]!.layout !== "broadcast") return null;
+    if (p.affine === null || p.affine.source !== y) p.affine = { A: new Float64Array(p.K * y.size), b: new Float64Array(p.K), source: y };
+    const { A, b } = p.affine, s = y.size;
+    for (let k = 0; k < p.K; k++) {
+      b[k] = ra.coefficients(p.inner[k]!, A.subarray(k * s, (k + 1) * s));
+      if (Number.isNaN(b[k]!)) return null;
+    }
+    return { source: y, rows: p.K, A, b };
   }
 
   function refreshResponsibilities(ctx: NodeContext, p: Prepared): void {
@@ -129,6 +152,11 @@ export function Mixture(inner: NodeType, components: readonly string[]): NodeTyp
           throw new VireoError("INVALID_MODEL", `Node '${ctx.nodeName}': a mixture's selector must be a per-row variable in the node's plate.`, { node: ctx.nodeName, edge });
         }
         const w = ctx.weights;
+        const affine = affineSelector(ctx, p);
+        if (affine !== null) {
+          addAffineRows(affine, ctx.rows, w, out, z.size);
+          return;
+        }
         if (w === null) {
           // A row's statistics start with its K probabilities (a Categorical is just those; a
           // CategoricalChain row adds its pairwise block), so the stride is the selector's size.
@@ -158,6 +186,12 @@ export function Mixture(inner: NodeType, components: readonly string[]): NodeTyp
         return inner.componentGather!(ctx, components);
       },
     } : {}),
+    affineRowMessage(ctx: NodeContext, edge: string): AffineRowMessage | null {
+      if (edge !== SELECTOR_EDGE) return null;
+      const p = prepare(ctx);
+      // Fused updates write the selector's statistics, which must be the responsibilities themselves.
+      return p.respIsStats ? affineSelector(ctx, p) : null;
+    },
     logFactor(ctx: NodeContext): number {
       const p = prepare(ctx);
       let s = 0;
@@ -165,4 +199,17 @@ export function Mixture(inner: NodeType, components: readonly string[]): NodeTyp
       return s;
     },
   };
+}
+
+/** out[n·stride + k] += w_n (A_k·y_n + b_k) for every row n and component k (one pass). */
+function addAffineRows(m: AffineRowMessage, rows: number, w: RowWeights | null, out: Float64Array, stride: number): void {
+  const { A, b } = m, K = m.rows, ys = m.source.stats, s = m.source.size;
+  for (let n = 0, yo = 0, o = 0; n < rows; n++, yo += s, o += stride) {
+    const wn = w === null ? 1 : w.data[w.offset + n * w.stride]!;
+    for (let k = 0, ao = 0; k < K; k++) {
+      let v = b[k]!;
+      for (let i = 0; i < s; i++, ao++) v += A[ao]! * ys[yo + i]!;
+      out[o + k] += wn * v;
+    }
+  }
 }

@@ -18,9 +18,11 @@ import { Posterior } from "./posterior.js";
 import { GradientPosterior } from "./gradient-posterior.js";
 import { gradientVariables, type GradientOptions } from "./gradient.js";
 import { monteCarloElbo, freshElbo, freshLogRatios, boundFromLogRatios, type ElboEstimate } from "./mc-elbo.js";
-import { seedMixtureComponents } from "./seed-components.js";
+import { seedMixtureComponents, seededSelectors } from "./seed-components.js";
 import { checkCaviOptions } from "./options.js";
 import { posteriorRecord } from "./posterior-record.js";
+import { planRowPass } from "./row-pass.js";
+import { createThreadPool, type ThreadPool } from "./threads.js";
 
 export interface CaviOptions {
   /** Data by variable name (observed and input variables). */
@@ -70,6 +72,12 @@ export interface CaviOptions {
   readonly localTolerance?: number;
   /** Gradient-fitted variables: draws, optimiser, stopping rule, final ELBO estimate. */
   readonly gradient?: CaviGradientOptions;
+  /**
+   * Threads for large plates (Node only; default 1): a mixture's fused pass over its rows is
+   * split in fixed chunks over this many threads (worker_threads over SharedArrayBuffer), with
+   * results bit-identical to one thread. Pays from about 10⁵ rows; the workers end with the run.
+   */
+  readonly threads?: number;
 }
 
 /** How a CAVI run treats gradient-fitted variables (see engine/gradient.ts). */
@@ -189,7 +197,14 @@ export class CaviEngine {
   /** The schedule in steps: single updates, and runs of plate-local variables iterated together (engine/local-iterations.ts). */
   private readonly steps: readonly (VariableState | LocalIterations)[];
 
-  constructor(state: CompiledState, schedule?: readonly string[], local: Partial<LocalIterationOptions> = {}) {
+  /**
+   * `local` sets the inner iterations of runs of plate-local variables (maxIterations, tolerance);
+   * `local.pool` runs the fused plate passes on several threads (createThreadPool); compile the state
+   * with its allocator (`compile(model, data, undefined, undefined, undefined, pool.allocate)`) so
+   * the buffers are shared, and close the pool when done.
+   */
+  constructor(state: CompiledState, schedule?: readonly string[], local: Partial<LocalIterationOptions> & { readonly pool?: ThreadPool | null } = {}) {
+    const pool = local.pool ?? null;
     this.state = state;
     this.schedule = schedule ? scheduleFromNames(state, schedule) : computeSchedule(state);
     this.collapsed = state.stochastic ? null : collapsePlan(this.schedule[this.schedule.length - 1]);
@@ -207,6 +222,8 @@ export class CaviEngine {
       } else steps.push(this.schedule[i++]!);
     }
     this.steps = steps;
+    // Mixture selectors whose messages allow it are updated in one fused pass over their plate.
+    for (const v of state.random) if (v.rowPass === undefined || pool !== null) v.rowPass = planRowPass(v, pool);
   }
 
   /**
@@ -234,9 +251,11 @@ export class CaviEngine {
     return freshElbo(this.state, samples, rng);
   }
 
-  /** Copies of every random variable's natural parameters. */
-  snapshot(): Float64Array[] {
-    return this.state.random.map((v) => v.eta.slice());
+  /** Copies of every random variable's natural parameters (into `reuse`, an earlier snapshot, when given). */
+  snapshot(reuse?: Float64Array[]): Float64Array[] {
+    if (reuse === undefined || reuse.length !== this.state.random.length) return this.state.random.map((v) => v.eta.slice());
+    this.state.random.forEach((v, i) => reuse[i]!.set(v.eta));
+    return reuse;
   }
 
   /** Restores natural parameters from snapshot() and recomputes the statistics. */
@@ -302,16 +321,18 @@ function checkTolerance(name: string, value: number | undefined): void {
   }
 }
 
-function runOnce(model: Model, options: CaviOptions, seed: number, seeded: boolean): CaviResult {
-  const state = compile(model, bindData(model, options.data), undefined, options.gradient);
+function runOnce(model: Model, options: CaviOptions, seed: number, seeded: boolean, pool: ThreadPool | null): CaviResult {
+  const state = compile(model, bindData(model, options.data), undefined, options.gradient, undefined, pool?.allocate);
   if (state.stochastic) return runStochastic(state, options, seed, seeded);
   const maxIterations = options.maxIterations ?? 500;
   const tolerance = options.tolerance ?? 1e-10;
   const rng = new Generator(seed);
-  initialise(state, rng, options.init);
+  // Selectors of seeded mixtures skip their random start: their first update comes from the seeds.
+  const userInitialised = new Set(Object.keys(options.init ?? {}));
+  initialise(state, rng, options.init, true, seeded ? seededSelectors(state, userInitialised) : new Set());
+  const engine = new CaviEngine(state, options.schedule, { maxIterations: options.localIterations, tolerance: options.localTolerance, pool });
   // Mixtures start from data-seeded component means; their selectors take one update from them.
-  if (seeded) for (const z of seedMixtureComponents(state, rng, new Set(Object.keys(options.init ?? {})))) updateVariable(z);
-  const engine = new CaviEngine(state, options.schedule, { maxIterations: options.localIterations, tolerance: options.localTolerance });
+  if (seeded) for (const z of seedMixtureComponents(state, rng, userInitialised)) updateVariable(z);
   const trace: number[] = [];
   const diagnostics: ElboDecrease[] = [];
   let converged = false;
@@ -320,8 +341,10 @@ function runOnce(model: Model, options: CaviOptions, seed: number, seeded: boole
   // With a parameter rule, the ELBO rule is used only when asked for explicitly.
   const parameterTolerance = options.parameterTolerance;
   const elboRule = parameterTolerance === undefined || options.tolerance !== undefined;
+  // Two snapshot buffers, reused in turn (a million-row plate is not reallocated every sweep).
+  let snap: Float64Array[] = [], spare: Float64Array[] | undefined;
   for (let it = 0; it < maxIterations; it++) {
-    const snap = engine.snapshot();
+    [snap, spare] = [engine.snapshot(spare), snap];
     const value = engine.sweep();
     const prev = trace[trace.length - 1];
     if (prev !== undefined && value < prev - ROUND_OFF * Math.max(1, Math.abs(prev))) {
@@ -339,7 +362,8 @@ function runOnce(model: Model, options: CaviOptions, seed: number, seeded: boole
     if (!Number.isFinite(value)) {
       throw new VireoError("NUMERICAL_FAILURE", `CAVI sweep ${it}: the ELBO is ${value}. Check the data scale and the priors.`);
     }
-    parameterChange = maxRelativeChange(engine, snap);
+    // The parameter change is a pass over every instance: only when it is a stopping rule (else once, at the end).
+    parameterChange = parameterTolerance !== undefined ? maxRelativeChange(engine, snap) : NaN;
     if (parameterTolerance !== undefined && it > 0 && parameterChange <= parameterTolerance) {
       converged = true;
       stoppedBy = "parameters";
@@ -351,6 +375,7 @@ function runOnce(model: Model, options: CaviOptions, seed: number, seeded: boole
       break;
     }
   }
+  if (Number.isNaN(parameterChange) && snap.length > 0) parameterChange = maxRelativeChange(engine, snap);
   const stopping = { stoppedBy, parameterChange, elboTerms: elboTerms(state) };
   return withAccessor({
     ...stopping,
@@ -462,10 +487,16 @@ export function cavi(model: Model, options: CaviOptions): CaviResult {
   checkTolerance("parameterTolerance", options.parameterTolerance);
   const seed = options.seed ?? 0;
   let best: CaviResult | null = null;
-  for (let r = 0; r < restarts; r++) {
-    const start = options.mixtureStart ?? "alternate";
-    const res = runOnce(model, options, seed + r, start === "seeded" || (start === "alternate" && r % 2 === 0));
-    if (best === null || res.elboEstimate > best.elboEstimate) best = res;
+  const threads = options.threads ?? 1;
+  const pool = threads > 1 ? createThreadPool(threads) : null;
+  try {
+    for (let r = 0; r < restarts; r++) {
+      const start = options.mixtureStart ?? "alternate";
+      const res = runOnce(model, options, seed + r, start === "seeded" || (start === "alternate" && r % 2 === 0), pool);
+      if (best === null || res.elboEstimate > best.elboEstimate) best = res;
+    }
+  } finally {
+    pool?.close();
   }
   return best!;
 }

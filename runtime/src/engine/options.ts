@@ -154,6 +154,7 @@ const CAVI: Record<string, Check> = {
   restarts: positiveInteger(1e6),
   init: record,
   mixtureStart: oneOf(["seeded", "random", "alternate"]),
+  threads: positiveInteger(256),
   schedule: (v, fail) => {
     if (!Array.isArray(v) || !v.every((n) => typeof n === "string")) fail(`must be an array of random variable names, got ${show(v)}.`);
   },

@@ -10,6 +10,7 @@ import { GradientVariable, needsGradient, resolveFit, type GradientFit, type Gra
 import type { Model, FactorSpec, VariableSpec } from "../model/spec.js";
 import { isKnown } from "../model/validate.js";
 import type { BoundData } from "./bind.js";
+import type { RowPass } from "./row-pass.js";
 
 export interface Neighbour {
   readonly factor: FactorState;
@@ -45,6 +46,8 @@ export interface VariableState {
   readonly gradient: GradientVariable | null;
   /** Scratch buffers of the update (the previous η of a damped step, one message), count × size each. */
   readonly scratch: { readonly previous: Float64Array; readonly message: Float64Array; gathered?: import("./gathered-update.js").GatheredPlan | null };
+  /** The fused one-pass update of a mixture's selector (engine/row-pass.ts), set by the engine when it applies. */
+  rowPass?: RowPass | null;
 }
 
 export interface FactorState {
@@ -70,6 +73,21 @@ export interface CompiledState {
   readonly elboPlan?: import("./mc-elbo.js").ElboPlan;
 }
 
+/** Scratch buffers of a variable's update, allocated on first use (most updates need neither). */
+class UpdateScratch {
+  private prev: Float64Array | null = null;
+  private msg: Float64Array | null = null;
+  constructor(private readonly length: number) {}
+  /** The previous η of a damped step. */
+  get previous(): Float64Array {
+    return (this.prev ??= new Float64Array(this.length));
+  }
+  /** One factor's message. */
+  get message(): Float64Array {
+    return (this.msg ??= new Float64Array(this.length));
+  }
+}
+
 function countOf(v: VariableSpec, data: BoundData): number {
   if (v.kind === "constant") return v.value!.length / v.valueSize;
   return v.plate === null ? 1 : data.plateSizes[v.plate]!;
@@ -85,9 +103,10 @@ export type SharedBuffers = ReadonlyMap<string, { readonly eta: Float64Array; re
 /**
  * Allocates buffers and contexts. Random variables start with zero η (see initialise()) unless
  * their buffers are passed in `shared` (then pass the change tracker of the states they are
- * shared with as `changes`). Data values are copied, so rebind() can refill them.
+ * shared with as `changes`). Data values are copied, so rebind() can refill them. `allocate`
+ * makes the natural-parameter and statistics buffers (a ThreadPool's, for shared memory).
  */
-export function compile(model: Model, data: BoundData, shared: SharedBuffers = new Map(), gradientOptions: GradientOptions = {}, changes: ChangeTracker = new ChangeTracker()): CompiledState {
+export function compile(model: Model, data: BoundData, shared: SharedBuffers = new Map(), gradientOptions: GradientOptions = {}, changes: ChangeTracker = new ChangeTracker(), allocate: (length: number) => Float64Array = (n) => new Float64Array(n)): CompiledState {
   const variables = new Map<string, VariableState>();
   for (const name of model.order) {
     const spec = model.variables[name]!;
@@ -102,10 +121,10 @@ export function compile(model: Model, data: BoundData, shared: SharedBuffers = n
     }
     variables.set(name, {
       spec, name, family: fam, known, count, size,
-      eta: known ? new Float64Array(0) : own?.eta ?? new Float64Array(count * size),
-      stats: known ? knownStats(fam, values, count) : own?.stats ?? new Float64Array(count * size),
+      eta: known ? new Float64Array(0) : own?.eta ?? allocate(count * size),
+      stats: known ? (fam === null ? knownStats(fam, values, count) : knownStatsInto(fam, values, count, allocate(fam.knownStatsLength(count)))) : own?.stats ?? allocate(count * size),
       values, neighbours: [], weights: null, damping: 1, changes, densityFactors: [], gradient: null,
-      scratch: { previous: new Float64Array(known ? 0 : count * size), message: new Float64Array(known ? 0 : count * size) },
+      scratch: new UpdateScratch(known ? 0 : count * size),
     });
   }
   // Row multiplicities: the plate's column, shared by its factors (as row weights) and latents.
@@ -219,7 +238,7 @@ export function rebind(state: CompiledState, data: BoundData): void {
  * `rng`: identical components would otherwise never separate.
  * `init` overrides any variable with user natural parameters (count × size).
  */
-export function initialise(state: CompiledState, rng: Generator, init: Readonly<Record<string, Float64Array>> = {}, randomCategorical = true): void {
+export function initialise(state: CompiledState, rng: Generator, init: Readonly<Record<string, Float64Array>> = {}, randomCategorical = true, noRandomStart: ReadonlySet<string> = new Set()): void {
   for (const v of state.random) {
     const f = v.family!;
     const given = Object.hasOwn(init, v.name) ? init[v.name] : undefined;
@@ -241,7 +260,7 @@ export function initialise(state: CompiledState, rng: Generator, init: Readonly<
       }
       for (let i = 0; i < v.count; i++) v.eta.set(given.length === v.size ? given : given.subarray(i * v.size, (i + 1) * v.size), i * v.size);
       for (let i = 0; i < v.count; i++) f.validate(v.eta.subarray(i * v.size, (i + 1) * v.size), `init.${v.name}[${i}]`);
-    } else if (randomCategorical && v.spec.plate !== null && state.model.plates[v.spec.plate]!.size === null && f.randomStart(rng, v.eta, v.count)) {
+    } else if (randomCategorical && !noRandomStart.has(v.name) && v.spec.plate !== null && state.model.plates[v.spec.plate]!.size === null && f.randomStart(rng, v.eta, v.count)) {
       // The family asked for a random start (per-row selectors: identical ones never separate).
     } else {
       v.eta.fill(0);
@@ -256,9 +275,16 @@ export function initialise(state: CompiledState, rng: Generator, init: Readonly<
       if (fromPriors && v.weights !== null) {
         for (let n = 0; n < v.count; n++) for (let i = 0; i < v.size; i++) v.eta[n * v.size + i] = v.eta[n * v.size + i]! / v.weights[n]!;
       }
-      if (!fromPriors || !allProper(v)) {
+      if ((!fromPriors || !allProper(v)) && f.coupledRows) {
         const d = f.startingPoint();
         for (let i = 0; i < v.count; i++) v.eta.set(d, i * v.size);
+      } else if (!fromPriors || !allProper(v)) {
+        // Every instance at the family's default: its statistics are computed once and copied.
+        const d = f.startingPoint(), t = f.expectedStats(d, new Float64Array(v.size));
+        fillRows(v.eta, d, v.count);
+        fillRows(v.stats, t, v.count);
+        v.changes.markChanged(v.stats);
+        continue;
       }
     }
     f.expectedStatsRows(v.eta, v.stats, v.count);
@@ -273,6 +299,14 @@ export function initialise(state: CompiledState, rng: Generator, init: Readonly<
  */
 export function initialiseSome(state: CompiledState, names: ReadonlySet<string>, rng: Generator, randomCategorical = true): void {
   initialise({ ...state, random: state.random.filter((v) => names.has(v.name)) }, rng, {}, randomCategorical);
+}
+
+/** Copies `row` into each of `count` rows of `out`, doubling the filled part each step. */
+function fillRows(out: Float64Array, row: Float64Array, count: number): void {
+  if (count === 0) return;
+  out.set(row, 0);
+  const total = count * row.length;
+  for (let filled = row.length; filled < total; filled *= 2) out.copyWithin(filled, 0, Math.min(filled, total - filled));
 }
 
 function allProper(v: VariableState): boolean {

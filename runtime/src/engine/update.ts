@@ -7,6 +7,7 @@
 import { VireoError, fmt } from "@vireo/core";
 import type { VariableState, FactorState } from "./state.js";
 import { gatheredUpdate } from "./gathered-update.js";
+import { runRowPass } from "./row-pass.js";
 
 /** How a streaming engine modifies an update (plain CAVI passes none of these). */
 export interface UpdateOptions {
@@ -35,6 +36,14 @@ export function updateVariable(v: VariableState, wantLogNormaliser = false, opti
     return 0;
   }
   if (options.step === undefined && options.extra === undefined && options.scale === undefined) {
+    if (v.rowPass) {
+      // A mixture's selector: messages, softmax and the components' plate sums in one pass.
+      const logNormaliser = runRowPass(v.rowPass);
+      if (logNormaliser !== null) {
+        if (!Number.isFinite(logNormaliser)) checkProper(v);
+        return wantLogNormaliser ? logNormaliser : 0;
+      }
+    }
     // Softmax-statistics variables fed by gathered messages (topic assignments): exponentials per table instance, not per row.
     const logNormaliser = gatheredUpdate(v, wantLogNormaliser);
     if (logNormaliser !== null) return logNormaliser;
