@@ -56,7 +56,7 @@ export interface VaeOptions {
   /** Name of the data field in a batch (default "x"). */
   readonly field?: string;
   /** Rows of the whole data set, N: reported totals are N × the per-row bound (default: the batch's rows). */
-  readonly size?: number;
+  readonly totalRows?: number;
 }
 
 /** Shorthand: symmetric MLPs with `hidden` layers between D inputs and a K-dimensional latent. */
@@ -75,7 +75,7 @@ export interface VaeStepReport {
   readonly rows: number;
   /** The minibatch's bound per row (ELBO or IWAE, as trained), before the step. */
   readonly elbo: number;
-  /** `elbo` × N (the whole data set's bound, in expectation), N = options.size or the batch rows. */
+  /** `elbo` × N (the whole data set's bound, in expectation), N = options.totalRows or the batch rows. */
   readonly total: number;
   /** False when a non-finite gradient was refused (θ unchanged). */
   readonly applied: boolean;
@@ -113,7 +113,7 @@ export class Vae {
   readonly optimizer: Optimizer;
   readonly schedule: Schedule | undefined;
   readonly field: string;
-  readonly size: number | undefined;
+  readonly totalRows: number | undefined;
   /** θ = [encoder weights | decoder weights | Gaussian log-variances]. */
   readonly theta: Float64Array;
   readonly decoderOffset: number;
@@ -134,7 +134,7 @@ export class Vae {
   private batch: Float64Array = new Float64Array(0);
   private eps: Float64Array = new Float64Array(0);
   private weightEps: Float64Array = new Float64Array(0);
-  /** Rows of the data set being fitted by `fit` (N for the weights' KL when `size` is not given). */
+  /** Rows of the data set being fitted by `fit` (N for the weights' KL when `totalRows` is not given). */
   private fitRows: number | undefined;
 
   constructor(options: VaeOptions) {
@@ -169,10 +169,10 @@ export class Vae {
     else if (typeof noise === "number" && noise > 0 && Number.isFinite(noise)) this.noiseSize = 0;
     else throw new VireoError("INVALID_OPTION", `vae: noise must be "shared", "perDimension" or a positive variance, got ${JSON.stringify(noise)}.`, { parameter: "noise" });
     this.fixedLogVariance = typeof noise === "number" ? Math.log(noise) : 0;
-    if (options.size !== undefined && !(Number.isInteger(options.size) && options.size > 0)) {
-      throw new VireoError("INVALID_OPTION", `vae: size (rows of the whole data set) must be a positive integer, got ${options.size}.`, { parameter: "size" });
+    if (options.totalRows !== undefined && !(Number.isInteger(options.totalRows) && options.totalRows > 0)) {
+      throw new VireoError("INVALID_OPTION", `vae: totalRows (rows of the whole data set) must be a positive integer, got ${options.totalRows}.`, { parameter: "totalRows" });
     }
-    this.size = options.size;
+    this.totalRows = options.totalRows;
     this.field = options.field ?? "x";
     this.optimizer = options.optimizer ?? adam({ lr: 1e-3 });
     this.schedule = options.schedule;
@@ -238,13 +238,13 @@ export class Vae {
     const E = t.constant(eps.length === S * rows * K ? eps : eps.subarray(0, S * rows * K), [S * rows, K]);
     const perRow = this.objectiveRows(t, theta, X, E, this.bound.kind === "iwae", this.rng);
     let objective = ad.scale(ad.sum(perRow), 1 / rows);
-    if (this.weightLogSdOffset >= 0) objective = ad.sub(objective, ad.scale(this.weightKlOnTape(theta), 1 / (this.size ?? this.fitRows ?? rows)));
+    if (this.weightLogSdOffset >= 0) objective = ad.sub(objective, ad.scale(this.weightKlOnTape(theta), 1 / (this.totalRows ?? this.fitRows ?? rows)));
     const value = objective.value[0]!;
     t.backward(ad.neg(objective));
     const outcome = guardedStep(this.optimizer, this.theta, this.grad, this.optimizerState, this.learningRate);
     this.steps++;
     if (!outcome.applied) this.skipped++;
-    return { step: this.steps, rows, elbo: value, total: value * (this.size ?? rows), applied: outcome.applied };
+    return { step: this.steps, rows, elbo: value, total: value * (this.totalRows ?? rows), applied: outcome.applied };
   }
 
   /**

@@ -1,7 +1,7 @@
 /**
  * A VAE under `svi()`: each minibatch of the stream is one optimiser step of the VAE's bound, and
  * each step emits a snapshot like SVI's (its `elbo` is N × the batch's bound per row, N the VAE's
- * `size`; `rho` is the optimiser's learning rate). The Vae object is the hot state: every
+ * `totalRows`; `rho` is the optimiser's learning rate). The Vae object is the hot state: every
  * subscription steps the same networks.
  */
 import type { OperatorFunction } from "rxjs";

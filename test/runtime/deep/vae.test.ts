@@ -115,7 +115,7 @@ test("VAE through svi(): the same minibatches as the batch loop give bit-identic
   t.is(snaps.at(-1)!.step, order.length);
   t.deepEqual(streamed.theta, loop.theta);
   // Another seed, the data as a stream of [50, 64] rows in file order, N = 600 for the totals.
-  const other = vae({ inputs: 64, latent: 2, hidden: [32], likelihood: "bernoulli", seed: 10, optimizer: adam({ lr: 3e-3 }), size: TRAIN });
+  const other = vae({ inputs: 64, latent: 2, hidden: [32], likelihood: "bernoulli", seed: 10, optimizer: adam({ lr: 3e-3 }), totalRows: TRAIN });
   const stream = Array.from({ length: epochs * (TRAIN / B) }, (_, k) => ({ x: train.slice(((k % (TRAIN / B)) * B) * 64, ((k % (TRAIN / B)) * B + B) * 64) }));
   const last = await lastValueFrom(from(stream).pipe(svi(other)));
   t.is(last.rows, B);
