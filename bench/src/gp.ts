@@ -36,7 +36,7 @@ function synthetic(n: number, d: number, seed: number): { x: Float64Array; y: Fl
 function makeEngine(d: number, n: number): SvgpEngine {
   const rng = new Generator(7 + d), Z = Float64Array.from({ length: M * d }, () => 10 * rng.uniform());
   const model = sparseGp({ kernel: squaredExponential({ dim: d, lengthscale: d === 1 ? 1 : new Array(d).fill(2) }), likelihood: gaussianLikelihood(0.1), inducing: Z, jitter: 1e-6 });
-  return new SvgpEngine(model, { size: n });
+  return new SvgpEngine(model, { totalRows: n });
 }
 
 /** C = A B, i-k-j, row-major: the plain peer for the GFLOP/s figure. */

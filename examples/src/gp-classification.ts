@@ -43,7 +43,7 @@ const EPOCHS = 40, BATCH = 50;
 let last = 0;
 await lastValueFrom(
   fromArrays({ x: xTrain, y: yTrain }, { batchSize: BATCH, shuffle: true, seed: 7, epochs: EPOCHS }).pipe(
-    svi(model, { size: nTrain, tau: 1, kappa: 0.6, optimizer: adam({ lr: 0.02 }), warmup: 20, summaries: "none" }),
+    svi(model, { totalRows: nTrain, tau: 1, kappa: 0.6, optimizer: adam({ lr: 0.02 }), warmup: 20, summaries: "none" }),
     tap((s) => {
       const epoch = Math.floor((s.step * BATCH) / nTrain);
       if (epoch % 10 === 0 && epoch !== last) {

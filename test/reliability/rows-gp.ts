@@ -65,14 +65,15 @@ row("exactGp with mismatched targets", () => exactGp({ kernel: squaredExponentia
 row("exactGp with a Bernoulli likelihood", () => exactGp({ kernel: squaredExponential(), likelihood: bernoulliLogitLikelihood() as never, x: [0], y: [1] }), "INVALID_OPTION", ["Gaussian likelihood"]);
 
 // svi over a sparse GP: options and batches.
-const svgpBad: [string, unknown][] = [["size", 0], ["size", 1.5], ["size", "100"], ["kappa", 0.4], ["kappa", 1.2], ["tau", -1], ["warmup", -1], ["inputs", 3]];
-for (const [key, value] of svgpBad) row(`svi(sparseGp) ${key}: ${JSON.stringify(value)}`, () => svi(sp(), { size: 10, [key]: value } as unknown as SvgpOptions), "INVALID_OPTION", [`'${key}'`]);
-row("svi(sparseGp) unknown option", () => svi(sp(), { size: 10, batchSize: 5 } as unknown as SvgpOptions), "INVALID_OPTION", ["'batchSize'"]);
-row("svi(sparseGp) without size", () => new SvgpEngine(sp(), {} as SvgpOptions), "INVALID_OPTION", ["'size'"]);
-row("svi(sparseGp) batch with a NaN input", () => of({ x: [[0, 0], [NaN, 1]], y: [1, 2] }).pipe(svi(sp(), { size: 10 })), "INVALID_BATCH", ["Batch 0", "field 'x'", "row 1, column 0"]);
-row("svi(sparseGp) batch of the wrong width", () => of({ x: [[0, 0, 1]], y: [1] }).pipe(svi(sp(), { size: 10 })), "INVALID_BATCH", ["field 'x'", "3 inputs"]);
-row("svi(sparseGp) batch without targets", () => of({ x: [[0, 0]] }).pipe(svi(sp(), { size: 10 })), "INVALID_BATCH", ["field 'y'", "no field"]);
-row("svi(sparseGp) batch with an infinite target", () => of({ x: [[0, 0]], y: [Infinity] }).pipe(svi(sp(), { size: 10 })), "INVALID_BATCH", ["field 'y'", "row 0"]);
-row("svi(sparseGp) batch with a label 3 for a classifier", () => of({ x: [0, 1], y: [0, 3] }).pipe(svi(sparseGp({ kernel: squaredExponential(), likelihood: bernoulliLogitLikelihood(), inducing: [0] }), { size: 10 })), "INVALID_BATCH", ["field 'y'", "row 1", "0 or 1"]);
+const svgpBad: [string, unknown][] = [["totalRows", 0], ["totalRows", 1.5], ["totalRows", "100"], ["kappa", 0.4], ["kappa", 1.2], ["tau", -1], ["warmup", -1], ["inputs", 3]];
+for (const [key, value] of svgpBad) row(`svi(sparseGp) ${key}: ${JSON.stringify(value)}`, () => svi(sp(), { totalRows: 10, [key]: value } as unknown as SvgpOptions), "INVALID_OPTION", [`'${key}'`]);
+row("svi(sparseGp) unknown option", () => svi(sp(), { totalRows: 10, batchSize: 5 } as unknown as SvgpOptions), "INVALID_OPTION", ["'batchSize'"]);
+row("svi(sparseGp) without totalRows", () => new SvgpEngine(sp(), {} as SvgpOptions), "INVALID_OPTION", ["'totalRows'"]);
+row("svi(sparseGp) given the old option name size", () => new SvgpEngine(sp(), { size: 10 } as unknown as SvgpOptions), "INVALID_OPTION", ["'size' is now called 'totalRows'"]);
+row("svi(sparseGp) batch with a NaN input", () => of({ x: [[0, 0], [NaN, 1]], y: [1, 2] }).pipe(svi(sp(), { totalRows: 10 })), "INVALID_BATCH", ["Batch 0", "field 'x'", "row 1, column 0"]);
+row("svi(sparseGp) batch of the wrong width", () => of({ x: [[0, 0, 1]], y: [1] }).pipe(svi(sp(), { totalRows: 10 })), "INVALID_BATCH", ["field 'x'", "3 inputs"]);
+row("svi(sparseGp) batch without targets", () => of({ x: [[0, 0]] }).pipe(svi(sp(), { totalRows: 10 })), "INVALID_BATCH", ["field 'y'", "no field"]);
+row("svi(sparseGp) batch with an infinite target", () => of({ x: [[0, 0]], y: [Infinity] }).pipe(svi(sp(), { totalRows: 10 })), "INVALID_BATCH", ["field 'y'", "row 0"]);
+row("svi(sparseGp) batch with a label 3 for a classifier", () => of({ x: [0, 1], y: [0, 3] }).pipe(svi(sparseGp({ kernel: squaredExponential(), likelihood: bernoulliLogitLikelihood(), inducing: [0] }), { totalRows: 10 })), "INVALID_BATCH", ["field 'y'", "row 1", "0 or 1"]);
 
 export default rows;

@@ -28,7 +28,7 @@ test("svi(sparseGp) with fixed Z and θ: one epoch with ρ_t = 1/t reaches the o
     inducing: Z1.map((v, i) => [v, ((i * 7) % 8) * 0.75 - 2.6]), learn: { kernel: false, likelihood: false },
   });
   const model = make(), ref = make();
-  const snaps = await lastValueFrom(fromArrays({ x, y }, { batchSize: B }).pipe(svi(model, { size: N, tau: 0, kappa: 1 }), toArray()));
+  const snaps = await lastValueFrom(fromArrays({ x, y }, { batchSize: B }).pipe(svi(model, { totalRows: N, tau: 0, kappa: 1 }), toArray()));
   t.is(snaps.length, N / B);
   t.deepEqual(snaps.map((s) => s.rho), [1, 1 / 2, 1 / 3, 1 / 4, 1 / 5, 1 / 6]);
   t.true(snaps.every((s) => s.rows === B && Number.isFinite(s.elbo)));
@@ -54,7 +54,7 @@ test("svi(sparseGp) with Adam on the hyperparameters approaches the batch collap
   const model = sparseGp(start());
   const X = model.inputs(flat), before = model.collapsedBound(X, y).elbo;
   const snaps: SvgpSnapshot[] = await lastValueFrom(
-    fromArrays({ x: flat, y }, { batchSize: 100, shuffle: true, seed: 3, epochs: 15 }).pipe(svi(model, { size: N, optimizer: undefined, summaries: "none" }), toArray()),
+    fromArrays({ x: flat, y }, { batchSize: 100, shuffle: true, seed: 3, epochs: 15 }).pipe(svi(model, { totalRows: N, optimizer: undefined, summaries: "none" }), toArray()),
   );
   t.is(snaps.length, 300);
   const after = model.elbo(X, y).elbo, collapsedAfter = model.collapsedBound(X, y).elbo;
@@ -70,15 +70,15 @@ test("svi(sparseGp): a batch with a NaN input or the wrong width is INVALID_BATC
   const model = sparseGp({ kernel: squaredExponential({ dim: 2 }), inducing: [[0, 0], [1, 1]] });
   const good = { x: [[0.1, 0.2], [0.3, -0.5]], y: [0.5, -0.1] };
   const bad = { x: [[0.1, NaN], [0.3, -0.5]], y: [0.5, -0.1] };
-  const e = await t.throwsAsync(lastValueFrom(of(bad).pipe(svi(model, { size: 10 }))));
+  const e = await t.throwsAsync(lastValueFrom(of(bad).pipe(svi(model, { totalRows: 10 }))));
   t.true(isVireoError(e, "INVALID_BATCH") && e.context.batch === 0 && e.context.field === "x" && /row 0, column 1/.test(e.message), e.message);
   const wide = { x: [[0.1, 0.2, 0.3]], y: [1] };
-  const e2 = await t.throwsAsync(lastValueFrom(of(wide).pipe(svi(model, { size: 10 }))));
+  const e2 = await t.throwsAsync(lastValueFrom(of(wide).pipe(svi(model, { totalRows: 10 }))));
   t.true(isVireoError(e2, "INVALID_BATCH") && /2/.test(e2.message) && e2.context.field === "x", e2.message);
-  const e3 = await t.throwsAsync(lastValueFrom(of({ x: good.x, y: [1, Infinity] }).pipe(svi(model, { size: 10 }))));
+  const e3 = await t.throwsAsync(lastValueFrom(of({ x: good.x, y: [1, Infinity] }).pipe(svi(model, { totalRows: 10 }))));
   t.true(isVireoError(e3, "INVALID_BATCH") && e3.context.field === "y", e3.message);
 
-  const engine = new SvgpEngine(model, { size: 10 });
+  const engine = new SvgpEngine(model, { totalRows: 10 });
   engine.stepBatch(good);
   const mean = model.qMean.slice(), hyper = engine.hyperparameters();
   const skipped: VireoError[] = [];
@@ -91,7 +91,7 @@ test("svi(sparseGp): a batch with a NaN input or the wrong width is INVALID_BATC
 
 test("svi(sparseGp): options are checked when the operator is made", (t) => {
   const model = sparseGp({ kernel: squaredExponential(), inducing: [0, 1] });
-  t.true(isVireoError(t.throws(() => svi(model, { size: 0 })), "INVALID_OPTION"));
-  t.true(isVireoError(t.throws(() => svi(model, { size: 10, kappa: 0.3 })), "INVALID_OPTION"));
+  t.true(isVireoError(t.throws(() => svi(model, { totalRows: 0 })), "INVALID_OPTION"));
+  t.true(isVireoError(t.throws(() => svi(model, { totalRows: 10, kappa: 0.3 })), "INVALID_OPTION"));
   t.true(isVireoError(t.throws(() => svi(model, { size: 10, batch: 3 } as never)), "INVALID_OPTION"));
 });

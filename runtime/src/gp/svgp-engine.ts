@@ -4,7 +4,7 @@
  * rows' messages scaled by N/|B| (closed form for the Gaussian likelihood, conjugate-computation VI
  * steps for Bernoulli/Poisson), and one optimiser step (Adam by default) on the log
  * hyperparameters (and the inducing inputs, when learnt) along the same batch's ELBO gradient.
- * `batches$.pipe(svi(sparseGpModel, { size: N }))` runs it over an RxJS stream.
+ * `batches$.pipe(svi(sparseGpModel, { totalRows: N }))` runs it over an RxJS stream.
  *
  * A batch that fails validation or a step that fails numerically leaves the engine as it was
  * after the last good batch (q, hyperparameters, optimiser state and step count are restored).
@@ -18,7 +18,7 @@ import { Posterior } from "../engine/posterior.js";
 
 export interface SvgpOptions {
   /** N, the rows of the whole data set (each batch's rows are weighted N/|B|). */
-  readonly size: number;
+  readonly totalRows: number;
   /** Batch field holding the inputs (default "x"): rows of `kernel.dim` numbers. */
   readonly inputs?: string;
   /** Batch field holding the targets (default "y"). */
@@ -42,14 +42,15 @@ export interface SvgpStepReport {
   readonly jitter: number;
 }
 
-const KNOWN = new Set(["size", "inputs", "targets", "tau", "kappa", "optimizer", "warmup", "onInvalid", "skipped", "summaries", "startAt"]);
+const KNOWN = new Set(["totalRows", "inputs", "targets", "tau", "kappa", "optimizer", "warmup", "onInvalid", "skipped", "summaries", "startAt"]);
 
 /** Throws INVALID_OPTION naming the first bad option. */
 export function checkSvgpOptions(o: SvgpOptions): void {
-  if (o === null || typeof o !== "object") throw new VireoError("INVALID_OPTION", "svi (sparse GP): give options { size: N }.", { parameter: "size" });
+  if (o === null || typeof o !== "object") throw new VireoError("INVALID_OPTION", "svi (sparse GP): give options { totalRows: N }.", { parameter: "totalRows" });
+  if ("size" in o) throw new VireoError("INVALID_OPTION", "svi (sparse GP): option 'size' is now called 'totalRows' (N, the rows of the whole data set). Rename it.", { parameter: "size" });
   for (const k of Object.keys(o)) if (!KNOWN.has(k)) throw new VireoError("INVALID_OPTION", `svi (sparse GP): unknown option '${k}'; known: ${[...KNOWN].join(", ")}.`, { parameter: k });
-  if (!(typeof o.size === "number" && Number.isInteger(o.size) && o.size >= 1)) {
-    throw new VireoError("INVALID_OPTION", `svi (sparse GP): 'size' (N, the rows of the whole data set, for the N/|B| scaling) must be a positive integer, got ${String(o.size)}.`, { parameter: "size" });
+  if (!(typeof o.totalRows === "number" && Number.isInteger(o.totalRows) && o.totalRows >= 1)) {
+    throw new VireoError("INVALID_OPTION", `svi (sparse GP): 'totalRows' (N, the rows of the whole data set, for the N/|B| scaling) must be a positive integer, got ${String(o.totalRows)}.`, { parameter: "totalRows" });
   }
   if (o.tau !== undefined && !(typeof o.tau === "number" && o.tau >= 0 && Number.isFinite(o.tau))) throw new VireoError("INVALID_OPTION", `svi (sparse GP): 'tau' must be a finite number ≥ 0, got ${String(o.tau)}.`, { parameter: "tau" });
   if (o.kappa !== undefined && !(typeof o.kappa === "number" && o.kappa > 0.5 && o.kappa <= 1)) throw new VireoError("INVALID_OPTION", `svi (sparse GP): 'kappa' must be in (0.5, 1] (the Robbins–Monro conditions), got ${String(o.kappa)}.`, { parameter: "kappa" });
@@ -59,7 +60,7 @@ export function checkSvgpOptions(o: SvgpOptions): void {
 
 export class SvgpEngine {
   readonly model: SparseGp;
-  readonly size: number;
+  readonly totalRows: number;
   private readonly inputsField: string;
   private readonly targetsField: string;
   private readonly tau: number;
@@ -77,7 +78,7 @@ export class SvgpEngine {
   constructor(model: SparseGp, options: SvgpOptions) {
     checkSvgpOptions(options);
     this.model = model;
-    this.size = options.size;
+    this.totalRows = options.totalRows;
     this.inputsField = options.inputs ?? "x";
     this.targetsField = options.targets ?? "y";
     this.tau = options.tau ?? 1;
@@ -122,7 +123,7 @@ export class SvgpEngine {
     // Saved for a failed step: natural parameters of q, hyperparameters, optimiser state.
     const L = m.layout, saved = { shift: m.qShift.slice(), prec: m.qPrecision.slice(), z: this.z.slice(), opt: this.optState.buffers.map((b) => b.slice()), optStep: this.optState.step };
     try {
-      const r = m.naturalGradientStep(X, y, this.size / X.n, rho, learn ? this.grad : null);
+      const r = m.naturalGradientStep(X, y, this.totalRows / X.n, rho, learn ? this.grad : null);
       if (learn) {
         L.read(this.theta, L.learn.inducing ? m.Z : null);
         L.lossGradient(this.grad, this.theta, this.lossGrad);
