@@ -4,7 +4,7 @@
  * local-step options and the generator the locals' random starts draw from. An engine resumed
  * from a checkpoint and fed the same later minibatches takes bit-identical steps.
  */
-import { SviEngine, type SviOptions, type SviProgress } from "../svi/svi-engine.js";
+import { SviEngine, type SviOptions, type SviProgress, type SviPsis } from "../svi/svi-engine.js";
 import type { CheckpointState, EngineState } from "./checkpoint.js";
 import { invalid, record, str } from "./schema.js";
 import { globalsOf, gradientGlobalsOf, readGradientGlobals, requireStarted, checkGlobals, checkGeneratorState, checkSteps, scalars, agree, build } from "./minibatch.js";
@@ -22,6 +22,8 @@ export interface SviEngineState extends EngineState {
   readonly local: Float64Array;
   /** Gradient-fitted globals: λ, optimiser state and counters (present only when the model has some). */
   readonly gradient?: Readonly<Record<string, GradientFitRecord>>;
+  /** The latest PSIS check (later snapshots carry it until the next one). */
+  readonly psis?: SviPsis;
 }
 
 const SCHEDULE = ["totalRows", "tau", "kappa"] as const;
@@ -36,6 +38,7 @@ export function sviCheckpoint(engine: SviEngine): CheckpointState {
     schedule: Float64Array.of(p.totalRows, p.tau, p.kappa),
     local: Float64Array.of(engine.runner.localIterations, engine.runner.localTolerance),
     ...(engine.runner.gradientGlobals.length > 0 ? { gradient: gradientGlobalsOf(engine.runner) } : {}),
+    ...(p.psis ? { psis: { ...p.psis } } : {}),
   };
   return { model: engine.runner.model, variational: globalsOf(engine.runner), engine: state, generator: engine.runner.generatorState() };
 }
@@ -43,12 +46,27 @@ export function sviCheckpoint(engine: SviEngine): CheckpointState {
 /** Reads and checks the SVI engine state of a checkpoint (kind, keys, types). */
 function readSviState(e: EngineState): SviProgress & { local: Record<(typeof LOCAL)[number], number>; gradient: unknown } {
   if (e.kind !== "svi") throw invalid("checkpoint.engine.kind", `expected an SVI checkpoint (kind "svi"), got kind ${JSON.stringify(e.kind)}.`);
-  const r = record(e, "checkpoint.engine", ["kind", "t", "plate", "schedule", "local"], ["gradient"]);
+  const r = record(e, "checkpoint.engine", ["kind", "t", "plate", "schedule", "local"], ["gradient", "psis"]);
   const s = scalars(r("schedule"), "checkpoint.engine.schedule", SCHEDULE);
   return {
     kind: "svi", t: checkSteps(r("t"), "checkpoint.engine.t"), plate: str(r("plate"), "checkpoint.engine.plate"), ...s,
     local: scalars(r("local"), "checkpoint.engine.local", LOCAL), gradient: r("gradient"),
+    psis: r("psis") === undefined ? null : readPsis(r("psis"), "checkpoint.engine.psis"),
   };
+}
+
+/** The latest PSIS report of the run (snapshots carry it until the next check). */
+function readPsis(v: unknown, path: string): SviPsis {
+  const r = record(v, path, ["step", "khat", "threshold", "reliable"], ["warning"]);
+  const num = (key: string): number => {
+    const x = r(key);
+    if (typeof x !== "number") throw invalid(`${path}.${key}`, `expected a number, got ${typeof x}.`);
+    return x;
+  };
+  const reliable = r("reliable");
+  if (typeof reliable !== "boolean") throw invalid(`${path}.reliable`, `expected a boolean, got ${typeof reliable}.`);
+  const warning = r("warning");
+  return { step: checkSteps(r("step"), `${path}.step`), khat: num("khat"), threshold: num("threshold"), reliable, ...(warning === undefined ? {} : { warning: str(warning, `${path}.warning`) }) };
 }
 
 /**
@@ -72,7 +90,7 @@ export function resumeSvi(checkpoint: CheckpointState, options: Partial<SviOptio
     totalRows: p.totalRows, plate: p.plate, tau: p.tau, kappa: p.kappa, ...p.local, ...(options.gradient !== undefined ? { gradient: options.gradient } : {}),
   }));
   const loadGradient = readGradientGlobals(p.gradient, engine.runner, "checkpoint.engine.gradient");
-  engine.restore(globals, { kind: "svi", t: p.t, totalRows: p.totalRows, plate: p.plate, tau: p.tau, kappa: p.kappa }, generator);
+  engine.restore(globals, { kind: "svi", t: p.t, totalRows: p.totalRows, plate: p.plate, tau: p.tau, kappa: p.kappa, psis: p.psis }, generator);
   loadGradient();
   return engine;
 }

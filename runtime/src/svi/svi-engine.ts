@@ -71,6 +71,8 @@ export interface SviProgress {
   readonly plate: string;
   readonly tau: number;
   readonly kappa: number;
+  /** The latest PSIS check, which later snapshots carry until the next one. */
+  readonly psis?: SviPsis | null;
 }
 
 export function dataPlateOf(model: Model, plate: string | undefined, what: string): string {
@@ -212,7 +214,7 @@ export class SviEngine {
 
   /** The step counter and schedule, for checkpoints. */
   progress(): SviProgress {
-    return { kind: "svi", t: this.t, totalRows: this.totalRows, plate: this.plate, tau: this.tau, kappa: this.kappa };
+    return { kind: "svi", t: this.t, totalRows: this.totalRows, plate: this.plate, tau: this.tau, kappa: this.kappa, psis: this.lastPsis };
   }
 
   /** Restores globals, step counter and generator (from a checkpoint). */
@@ -222,6 +224,7 @@ export class SviEngine {
     }
     restoreRunner(this.runner, globals, generator);
     this.t = progress.t;
+    this.lastPsis = progress.psis ?? null;
   }
 }
 
