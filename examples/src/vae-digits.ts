@@ -8,13 +8,13 @@
  * latent space (z on a grid of standard-normal quantiles).
  * Run: npx -y pnpm@10.34.9 example vae-digits [-- --mnist] [--epochs 40] [--iwae 50]
  */
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { relative } from "node:path";
 import { Generator, adam, iwaeBound, erf } from "@vireo/core";
 import { vae } from "@vireo/runtime";
 import { picturesFolder } from "./pictures/folder.js";
-import { writeImageGrid } from "./pictures/image-grid.js";
+import { imageGridPng } from "@vireo/plot";
 
 const args = process.argv.slice(2);
 const flag = (name: string, fallback: number): number => {
@@ -72,8 +72,13 @@ const pair = new Float64Array(2 * shown * D);
 pair.set(originals, 0);
 pair.set(recon, shown * D);
 const scale = useMnist ? 2 : 6;
-writeImageGrid(`${dir}reconstructions.png`, pair, { height: side, width: side, cols: shown, scale });
-writeImageGrid(`${dir}prior-samples.png`, model.samplePrior(64, new Generator(7)), { height: side, width: side, cols: 8, scale });
+/** Dark ink on white paper: pixel intensities in [0, 1] drawn as 1 − intensity. */
+mkdirSync(dir, { recursive: true });
+const writeGrid = (file: string, images: Float64Array, cols: number): void => {
+  writeFileSync(`${dir}${file}`, imageGridPng(images.map((v) => 1 - v), { rows: Math.ceil(images.length / (D * cols)), cols, width: side, height: side, scale }));
+};
+writeGrid("reconstructions.png", pair, shown);
+writeGrid("prior-samples.png", model.samplePrior(64, new Generator(7)), 8);
 const steps = 15, z = new Float64Array(steps * steps * 2);
 // Standard-normal quantiles of evenly spaced probabilities, so the grid covers the prior's mass.
 const quantile = (p: number): number => Math.SQRT2 * inverseErf(2 * p - 1);
@@ -83,7 +88,7 @@ for (let r = 0; r < steps; r++) {
     z[(r * steps + c) * 2 + 1] = quantile(1 - (r + 0.5) / steps);
   }
 }
-writeImageGrid(`${dir}latent-traversal.png`, model.decode(z), { height: side, width: side, cols: steps, scale });
+writeGrid("latent-traversal.png", model.decode(z), steps);
 console.log(`\npictures: reconstructions.png, prior-samples.png, latent-traversal.png in ${relative(process.cwd(), dir) || "."}`);
 
 /** erf⁻¹ by Newton steps on erf (from @vireo/core, i.e. @stdlib). */
