@@ -4,6 +4,8 @@
  */
 import test from "ava";
 import {
+  gammaP,
+  gammaQ,
   gammaln,
   digamma,
   trigamma,
@@ -156,4 +158,16 @@ test("softplus' = sigmoid (central differences)", (t) => {
     const h = 1e-5;
     t.true(close((softplus(x + h) - softplus(x - h)) / (2 * h), sigmoid(x), 1e-9), `x=${x}`);
   }
+});
+
+test("incomplete gammas: P + Q = 1, closed forms at a = 1 (e^−x) and a = ½ (erfc √x), tails kept", (t) => {
+  for (const x of [1e-3, 0.1, 0.7, 1.5, 3, 10, 40]) {
+    t.true(Math.abs(gammaQ(1, x) / Math.exp(-x) - 1) < 1e-12, `Q(1, ${x})`);
+    t.true(Math.abs(gammaQ(0.5, x) / erfc(Math.sqrt(x)) - 1) < 1e-12, `Q(½, ${x})`);
+    for (const a of [0.3, 2, 7.5]) t.true(Math.abs(gammaP(a, x) + gammaQ(a, x) - 1) < 1e-14, `P + Q at (${a}, ${x})`);
+  }
+  // A χ² tail far below 1 − P's resolution is still resolved: Q(1, 50) = e^−50.
+  t.true(Math.abs(gammaQ(1, 50) / Math.exp(-50) - 1) < 1e-12);
+  t.is(gammaQ(2, 0), 1);
+  t.is(gammaP(2, 0), 0);
 });

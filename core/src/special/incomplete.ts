@@ -8,10 +8,12 @@ import { gammaln, betaln, erfc } from "./functions.js";
 
 const TINY = 1e-300;
 
-/** Regularised lower incomplete gamma P(a, x) = γ(a, x)/Γ(a): series below a + 1, Lentz's continued fraction above. */
-export function gammaP(a: number, x: number): number {
-  if (x <= 0) return 0;
-  if (!Number.isFinite(x)) return 1;
+/**
+ * Both regularised incomplete gammas, P(a, x) = γ(a, x)/Γ(a) and Q = 1 − P, each computed
+ * directly where it is accurate: the series for P below a + 1, Lentz's continued fraction for Q
+ * above (so a tiny tail probability is not lost to 1 − P).
+ */
+function incompleteGamma(a: number, x: number): { readonly lower: boolean; readonly value: number } {
   const logPrefactor = a * Math.log(x) - x - gammaln(a);
   if (x < a + 1) {
     let term = 1 / a, sum = term;
@@ -20,7 +22,7 @@ export function gammaP(a: number, x: number): number {
       sum += term;
       if (Math.abs(term) < Math.abs(sum) * 1e-17) break;
     }
-    return Math.min(1, sum * Math.exp(logPrefactor));
+    return { lower: true, value: Math.min(1, sum * Math.exp(logPrefactor)) };
   }
   let b = x + 1 - a, c = 1 / TINY, d = 1 / b, h = d;
   for (let n = 1; n < 100_000; n++) {
@@ -35,7 +37,23 @@ export function gammaP(a: number, x: number): number {
     h *= delta;
     if (Math.abs(delta - 1) < 1e-17) break;
   }
-  return Math.max(0, 1 - Math.exp(logPrefactor) * h);
+  return { lower: false, value: Math.min(1, Math.exp(logPrefactor) * h) };
+}
+
+/** Regularised lower incomplete gamma P(a, x) = γ(a, x)/Γ(a). */
+export function gammaP(a: number, x: number): number {
+  if (x <= 0) return 0;
+  if (!Number.isFinite(x)) return 1;
+  const r = incompleteGamma(a, x);
+  return r.lower ? r.value : Math.max(0, 1 - r.value);
+}
+
+/** Regularised upper incomplete gamma Q(a, x) = Γ(a, x)/Γ(a) = 1 − P(a, x) (e.g. a χ² tail probability). */
+export function gammaQ(a: number, x: number): number {
+  if (x <= 0) return 1;
+  if (!Number.isFinite(x)) return 0;
+  const r = incompleteGamma(a, x);
+  return r.lower ? Math.max(0, 1 - r.value) : r.value;
 }
 
 /** Continued fraction of the incomplete beta (modified Lentz), valid for x < (a + 1)/(a + b + 2). */

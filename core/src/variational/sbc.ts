@@ -7,7 +7,7 @@
  * of ranks (Bonferroni over parameters).
  */
 import { VireoError } from "../errors.js";
-import { gammaln } from "../special/functions.js";
+import { gammaQ } from "../special/incomplete.js";
 import { Generator } from "../random/generator.js";
 
 export interface SbcOptions<Data> {
@@ -50,40 +50,6 @@ export interface SbcResult {
   readonly level: number;
 }
 
-/**
- * The regularised upper incomplete gamma function Q(a, x) = Γ(a, x)/Γ(a): the series for P when
- * x < a + 1, else Lentz's continued fraction for Q (both converge to machine precision there).
- * Written here rather than taken from @stdlib because that package pulls in an eval-based feature
- * check, which a strict Content-Security-Policy refuses in the browser.
- */
-function gammaQ(a: number, x: number): number {
-  if (x <= 0) return 1;
-  const logPrefactor = a * Math.log(x) - x - gammaln(a);
-  if (x < a + 1) {
-    let term = 1 / a, sum = term;
-    for (let n = 1; n < 10_000; n++) {
-      term *= x / (a + n);
-      sum += term;
-      if (Math.abs(term) < Math.abs(sum) * 1e-17) break;
-    }
-    return 1 - sum * Math.exp(logPrefactor);
-  }
-  const tiny = 1e-300;
-  let b = x + 1 - a, c = 1 / tiny, d = 1 / b, h = d;
-  for (let n = 1; n < 10_000; n++) {
-    const an = -n * (n - a);
-    b += 2;
-    d = an * d + b;
-    if (Math.abs(d) < tiny) d = tiny;
-    c = b + an / c;
-    if (Math.abs(c) < tiny) c = tiny;
-    d = 1 / d;
-    const delta = d * c;
-    h *= delta;
-    if (Math.abs(delta - 1) < 1e-17) break;
-  }
-  return Math.exp(logPrefactor) * h;
-}
 
 /** P(χ²_df ≥ x). */
 export function chiSquareSurvival(x: number, df: number): number {
