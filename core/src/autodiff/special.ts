@@ -4,13 +4,7 @@
  */
 import { gammaln as gammalnScalar, digamma as digammaScalar, trigamma as trigammaScalar } from "../special/functions.js";
 import type { TNode } from "./tape.js";
-
-function unaryNode(op: string, a: TNode): TNode {
-  const n = a.tape.node(op, a.rank, a.d0, a.d1);
-  n.a = a;
-  n.needsGrad = a.needsGrad;
-  return n;
-}
+import { unaryNode } from "./unary.js";
 
 /** log Γ(a) element-wise. */
 export function gammaln(a: TNode): TNode {

@@ -5,7 +5,8 @@
 import { log1p as log1pScalar, sigmoid as sigmoidScalar } from "../special/functions.js";
 import type { TNode } from "./tape.js";
 
-function unaryNode(op: string, a: TNode): TNode {
+/** A tape node for an element-wise op on `a` (same shape; needs a gradient when `a` does). */
+export function unaryNode(op: string, a: TNode): TNode {
   const n = a.tape.node(op, a.rank, a.d0, a.d1);
   n.a = a;
   n.needsGrad = a.needsGrad;

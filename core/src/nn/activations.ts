@@ -6,7 +6,7 @@
 import { VireoError } from "../errors.js";
 import { erf } from "../special/functions.js";
 import type { TNode } from "../autodiff/tape.js";
-import { tanh, sigmoid, softplus } from "../autodiff/unary.js";
+import { tanh, sigmoid, softplus, unaryNode } from "../autodiff/unary.js";
 
 /** The activations a layer can name. */
 export type Activation = "identity" | "relu" | "leakyRelu" | "tanh" | "sigmoid" | "softplus" | "gelu";
@@ -15,13 +15,6 @@ export const ACTIVATIONS: readonly Activation[] = ["identity", "relu", "leakyRel
 
 /** Default negative slope of `leakyRelu`. */
 export const LEAKY_RELU_SLOPE = 0.01;
-
-function unaryNode(op: string, a: TNode): TNode {
-  const n = a.tape.node(op, a.rank, a.d0, a.d1);
-  n.a = a;
-  n.needsGrad = a.needsGrad;
-  return n;
-}
 
 /** max(a, 0); the gradient at 0 is taken as 0. */
 export function relu(a: TNode): TNode {

@@ -5,8 +5,9 @@
  * derivatives, as the non-conjugate nodes do); Poisson with the log link is closed form,
  * E[y f − e^f − log y!] = yμ − e^{μ+s/2} − log y!, which needs no quadrature.
  */
-import { VireoError, fmt, gammaln, sigmoid, softplus, erfc, type GpLikelihood } from "@vireo/core";
+import { VireoError, fmt, gammaln, sigmoid, erfc, type GpLikelihood } from "@vireo/core";
 import { gaussHermite, expectWithGradient, type GaussHermiteRule, type ScalarLogLik } from "../nonconjugate/gauss-hermite.js";
+import { logistic } from "../nonconjugate/bernoulli-logit.js";
 
 const LOG_SQRT_2PI = 0.5 * Math.log(2 * Math.PI);
 
@@ -24,15 +25,6 @@ function millsRatio(z: number): number {
   const z2 = z * z;
   return -z / (1 - 1 / z2 + 3 / (z2 * z2));
 }
-
-const logistic: ScalarLogLik = {
-  f: (a, y) => y * a - softplus(a),
-  d1: (a, y) => y - sigmoid(a),
-  d2: (a) => {
-    const p = sigmoid(a);
-    return -p * (1 - p);
-  },
-};
 
 const probit: ScalarLogLik = {
   f: (a, y) => logNormalCdf((2 * y - 1) * a),

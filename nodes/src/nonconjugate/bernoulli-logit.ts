@@ -10,7 +10,8 @@ import type { NodeType } from "../contract/node.js";
 import { linearPredictorNode } from "./linear-predictor.js";
 import { quadratureExpectation, checkDamping, type ScalarLogLik } from "./gauss-hermite.js";
 
-const logistic: ScalarLogLik = {
+/** log σ(a)^y (1 − σ(a))^(1−y) and its derivatives in the linear predictor a (also the GP Bernoulli-logit likelihood's). */
+export const logistic: ScalarLogLik = {
   f: (a, y) => y * a - softplus(a),
   d1: (a, y) => y - sigmoid(a),
   d2: (a) => {
