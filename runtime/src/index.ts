@@ -6,13 +6,15 @@ export { ModelBuilder, VariableRef, IndexedRef, PlateRef, flattenValue, type Edg
 
 // Closed-form coordinate ascent (CAVI / VMP) and the exact ELBO.
 export { bindData, checkValues, type DataBinding, type DataValue, type BoundData } from "./engine/bind.js";
-export { compile, initialise, initialiseSome, rebind, sameShape, type SharedBuffers, type CompiledState, type VariableState, type FactorState } from "./engine/state.js";
+export { initialise, initialiseSome, rebind, sameShape, type SharedBuffers, type CompiledState, type VariableState, type FactorState } from "./engine/state.js";
 export { updateVariable } from "./engine/update.js";
 export { createThreadPool, type ThreadPool } from "./engine/threads.js";
 export { CHUNK_ROWS, type RowPass, type SelectorJob } from "./engine/row-pass.js";
 export { elbo, elboTerms, collapsePlan, type ElboTerms } from "./engine/elbo.js";
 export { computeSchedule, scheduleFromNames } from "./engine/schedule.js";
-export { cavi, CaviEngine, type CaviOptions, type CaviResult, type ElboDecrease, type CaviGradientOptions } from "./engine/cavi.js";
+export { cavi, compile, ALL_CAPABILITIES } from "./engine/all-capabilities.js";
+export { CONJUGATE_ONLY, type EngineCapabilities, type GradientCapability } from "./engine/capabilities.js";
+export { runCavi, CaviEngine, type CaviOptions, type CaviResult, type ElboDecrease, type CaviGradientOptions } from "./engine/cavi.js";
 export { Posterior, type PosteriorSummary, type PosteriorJSON, type ParamsOf, type ValueOf } from "./engine/posterior.js";
 export { posteriorPredictive, type LatentDraw, type PredictiveOptions } from "./engine/predictive.js";
 export { describeModel, modelOutline, type ModelOutline } from "./model/summary.js";

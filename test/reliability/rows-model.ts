@@ -2,6 +2,8 @@
 import { Normal, Gamma, MvNormal, Categorical, Dirichlet, Wishart, type ExponentialFamily } from "@vireo/core";
 import { NormalNode, GammaNode, MvNormalNode, CategoricalNode, DirichletNode, WishartNode, GaussianLinearNode, type NodeType } from "@vireo/nodes";
 import { ModelBuilder, cavi, type EdgeValue } from "@vireo/runtime";
+import { cavi as conjugateCavi } from "@vireo/runtime/conjugate";
+import { meanFieldGaussian } from "@vireo/core";
 import type { Row } from "./catalogue.js";
 
 const rows: Row[] = [];
@@ -285,5 +287,14 @@ row("Normal prior of a vector weight with 3 entries for MvNormal(2)", () => {
   m.factor(MvNormalNode, { out: m.observed("y", MvNormal(2), { plate: m.plate("rows") }), mean: w, precision: [1, 0, 0, 1] });
   return cavi(m.build(), { data: { y: [[1, 2]] } });
 }, "INVALID_MODEL", ["'wPrior'", "edge 'mean'", "dimension 2"]);
+
+// The conjugate-only entry leaves out the gradient machinery: a model that needs it is refused by name.
+row("@vireo/runtime/conjugate given a gradient-fitted variable", () => {
+  const m = new ModelBuilder();
+  const w = m.random("slope", Normal, { q: meanFieldGaussian() });
+  m.factor(NormalNode, { out: w, mean: 0, precision: 1 });
+  m.factor(NormalNode, { out: m.observed("y", Normal, { plate: m.plate("rows") }), mean: w, precision: 1 });
+  return conjugateCavi(m.build(), { data: { y: [1, 2] } });
+}, "INVALID_MODEL", ["'slope'", "@vireo/runtime/conjugate", "Import cavi, svi and online from '@vireo/runtime'"]);
 
 export default rows;

@@ -5,6 +5,7 @@
 import { from } from "rxjs";
 import { meanFieldGaussian, ad } from "@vireo/core";
 import { cavi, svi, online, SviEngine, OnlineEngine, bbviModel, createBbvi, fitBbvi, fromArrays, fromCsvText, fromNdjsonText, type Model, type CaviOptions, type SviOptions, type OnlineOptions } from "@vireo/runtime";
+import { cavi as conjugateCavi } from "@vireo/runtime/conjugate";
 import { normalModel, type Row } from "./catalogue.js";
 
 const rows: Row[] = [];
@@ -147,5 +148,7 @@ for (const [key, value] of [["batchSize", 0], ["delimiter", ",,"], ["delimiter",
 for (const [key, value] of [["batchSize", -3], ["fields", 5], ["fields", [""]], ["onInvalid", "ignore"]] as const) {
   row(`fromNdjsonText ${key}: ${JSON.stringify(value)}`, () => fromNdjsonText('{"a":1}\n', { batchSize: 2, [key]: value } as never), "INVALID_OPTION", [`option '${key}'`]);
 }
+
+row("@vireo/runtime/conjugate cavi given threads: 2", () => conjugateCavi(normalModel(), { data, threads: 2 }), "INVALID_OPTION", ["threads = 2", "@vireo/runtime/conjugate"]);
 
 export default rows;

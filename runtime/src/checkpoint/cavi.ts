@@ -7,7 +7,7 @@
  */
 import { Generator } from "@vireo/core";
 import { bindData, type DataBinding } from "../engine/bind.js";
-import { compile } from "../engine/state.js";
+import { compile } from "../engine/all-capabilities.js";
 import { CaviEngine } from "../engine/cavi.js";
 import { attachGenerator, type GradientOptions } from "../engine/gradient.js";
 import type { CheckpointState, EngineState } from "./checkpoint.js";

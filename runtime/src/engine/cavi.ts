@@ -5,7 +5,7 @@
  * from a snapshot with the ELBO checked after every update, and a diagnostic names the update
  * that lowered it.
  */
-import { VireoError, Generator, ConvergenceMonitor, psis, describeBound, validateBound, type Bound, type ConvergenceOptions, type ExponentialFamily } from "@vireo/core";
+import { VireoError, Generator, type Bound, type ConvergenceOptions, type ExponentialFamily } from "@vireo/core";
 import type { Model } from "../model/spec.js";
 import type { VariableRef } from "../model/builder.js";
 import { bindData, type DataBinding } from "./bind.js";
@@ -15,14 +15,14 @@ import { updateVariable } from "./update.js";
 import { LocalIterations, type LocalIterationOptions } from "./local-iterations.js";
 import { elbo, elboTerms, collapsePlan, type Collapsed, type ElboTerms } from "./elbo.js";
 import { Posterior } from "./posterior.js";
-import { GradientPosterior } from "./gradient-posterior.js";
-import { gradientVariables, type GradientOptions } from "./gradient.js";
-import { monteCarloElbo, freshElbo, freshLogRatios, boundFromLogRatios, type ElboEstimate } from "./mc-elbo.js";
+import type { GradientOptions } from "./gradient.js";
+import type { ElboEstimate } from "./mc-elbo.js";
 import { seedMixtureComponents, seededSelectors } from "./seed-components.js";
 import { checkCaviOptions } from "./options.js";
 import { posteriorRecord } from "./posterior-record.js";
 import { planRowPass } from "./row-pass.js";
-import { createThreadPool, type ThreadPool } from "./threads.js";
+import type { ThreadPool } from "./threads.js";
+import type { EngineCapabilities, GradientCapability } from "./capabilities.js";
 
 export interface CaviOptions {
   /** Data by variable name (observed and input variables). */
@@ -178,7 +178,7 @@ export interface CaviResult {
 }
 
 /** Adds the non-enumerable `posterior` accessor (results stay plain data to JSON and comparisons). */
-function withAccessor(result: Omit<CaviResult, "posterior">): CaviResult {
+export function withAccessor(result: Omit<CaviResult, "posterior">): CaviResult {
   Object.defineProperty(result, "posterior", {
     enumerable: false,
     value: (variable: VariableRef | string) => result.posteriors[typeof variable === "string" ? variable : variable.name],
@@ -237,18 +237,26 @@ export class CaviEngine {
       if (s instanceof LocalIterations) logNormaliser = s.run(collapsed === s.locals[s.locals.length - 1]).logNormaliser;
       else logNormaliser = updateVariable(s, s === collapsed);
     }
-    return this.state.stochastic ? monteCarloElbo(this.state).value : elbo(this.state, this.collapsed, logNormaliser);
+    return this.state.stochastic ? this.gradients.monteCarloElbo(this.state).value : elbo(this.state, this.collapsed, logNormaliser);
   }
 
   /** The ELBO of the current state, every term evaluated (Monte Carlo terms from the latest draws). */
   elbo(): number {
-    return this.state.stochastic ? monteCarloElbo(this.state).value : elbo(this.state);
+    return this.state.stochastic ? this.gradients.monteCarloElbo(this.state).value : elbo(this.state);
   }
 
   /** The ELBO with its standard error: from the latest draws, or from `samples` fresh ones. */
   elboEstimate(samples?: number, rng?: Generator): ElboEstimate {
-    if (samples === undefined || rng === undefined) return monteCarloElbo(this.state);
-    return freshElbo(this.state, samples, rng);
+    if (!this.state.stochastic) {
+      return { value: elbo(this.state), standardError: 0 };
+    }
+    if (samples === undefined || rng === undefined) return this.gradients.monteCarloElbo(this.state);
+    return this.gradients.freshElbo(this.state, samples, rng);
+  }
+
+  /** The gradient machinery of a state with gradient-fitted variables (compile refuses them without it). */
+  private get gradients(): GradientCapability {
+    return this.state.capabilities.gradients!;
   }
 
   /** Copies of every random variable's natural parameters (into `reuse`, an earlier snapshot, when given). */
@@ -291,7 +299,7 @@ export class CaviEngine {
   /** Posterior of every random variable. */
   posteriors(): Record<string, Posterior> {
     return posteriorRecord(this.state.random.map((v) =>
-      v.gradient !== null ? new GradientPosterior(v.name, v.family!, v.count, v.gradient.fit) : new Posterior(v.name, v.family!, v.count, v.eta)));
+      v.gradient !== null ? this.gradients.posterior(v) : new Posterior(v.name, v.family!, v.count, v.eta)));
   }
 }
 
@@ -321,9 +329,9 @@ function checkTolerance(name: string, value: number | undefined): void {
   }
 }
 
-function runOnce(model: Model, options: CaviOptions, seed: number, seeded: boolean, pool: ThreadPool | null): CaviResult {
-  const state = compile(model, bindData(model, options.data), undefined, options.gradient, undefined, pool?.allocate);
-  if (state.stochastic) return runStochastic(state, options, seed, seeded);
+function runOnce(model: Model, options: CaviOptions, seed: number, seeded: boolean, pool: ThreadPool | null, capabilities: EngineCapabilities): CaviResult {
+  const state = compile(model, bindData(model, options.data), undefined, options.gradient, undefined, pool?.allocate, capabilities);
+  if (state.stochastic) return capabilities.gradients!.runCavi(state, options, seed, seeded);
   const maxIterations = options.maxIterations ?? 500;
   const tolerance = options.tolerance ?? 1e-10;
   const rng = new Generator(seed);
@@ -387,98 +395,10 @@ function runOnce(model: Model, options: CaviOptions, seed: number, seeded: boole
 }
 
 /**
- * A run with gradient-fitted variables: the same sweeps, a windowed stopping rule on the noisy
- * ELBO (a single noisy step says nothing), optional iterate averaging, and a fresh ELBO estimate
- * with its standard error at the returned q. No decrease diagnostics: the ELBO is a noisy estimate.
+ * Runs CAVI to convergence (or the iteration limit) and returns posteriors and the ELBO trace,
+ * with the engine parts `capabilities` provides (`cavi` from '@vireo/runtime' passes all of them).
  */
-function runStochastic(state: CompiledState, options: CaviOptions, seed: number, seeded: boolean): CaviResult {
-  const g = options.gradient ?? {};
-  // Point masses updated in closed form (EM / MAP) make the sweeps deterministic: the exact
-  // ELBO rule (tolerance) stops them, as in plain CAVI.
-  const deterministic = gradientVariables(state).every((gv) => gv.closedFormMode !== null);
-  const tolerance = options.tolerance ?? 1e-10;
-  const maxIterations = options.maxIterations ?? (deterministic ? 500 : 5000);
-  // Points draw the same value every time: two draws give the exact ELBO (and its zero SE).
-  const elboSamples = g.elboSamples ?? (deterministic ? 2 : 500);
-  const averageFrom = g.averageFrom ?? Infinity;
-  if (!(Number.isInteger(elboSamples) && elboSamples >= 2)) throw new VireoError("INVALID_OPTION", `cavi: gradient.elboSamples must be an integer ≥ 2, got ${elboSamples}.`, { parameter: "elboSamples" });
-  if (!(averageFrom >= 0)) throw new VireoError("INVALID_OPTION", `cavi: gradient.averageFrom must be a sweep count ≥ 0, got ${averageFrom}.`, { parameter: "averageFrom" });
-  const rng = new Generator(seed);
-  initialise(state, rng, options.init);
-  if (seeded) for (const z of seedMixtureComponents(state, rng, new Set(Object.keys(options.init ?? {})))) updateVariable(z);
-  const engine = new CaviEngine(state, options.schedule);
-  const monitor = g.convergence === false || deterministic ? null : new ConvergenceMonitor(g.convergence ?? { window: 100, tolerance: 1e-3, patience: 2 });
-  const fits = gradientVariables(state).map((gv) => gv.fit);
-  const averages = fits.map((f) => new Float64Array(f.lambda.length));
-  let averaged = 0;
-  const trace: number[] = [];
-  let converged = false;
-  for (let it = 0; it < maxIterations; it++) {
-    const value = engine.sweep();
-    trace.push(value);
-    options.onSweep?.(it, value);
-    if (it >= averageFrom) {
-      averaged++;
-      fits.forEach((f, i) => {
-        const a = averages[i]!;
-        for (let j = 0; j < a.length; j++) a[j] = a[j]! + (f.lambda[j]! - a[j]!) / averaged;
-      });
-    }
-    if (monitor !== null && monitor.push(value)) {
-      converged = true;
-      break;
-    }
-    const prev = trace[trace.length - 2];
-    if (deterministic && g.convergence !== false && prev !== undefined && Math.abs(value - prev) <= tolerance * Math.abs(value)) {
-      converged = true;
-      break;
-    }
-  }
-  if (averaged > 0) fits.forEach((f, i) => f.lambda.set(averages[i]!));
-  const fresh = freshElbo(state, elboSamples, rng);
-  if (!Number.isFinite(fresh.value)) {
-    throw new VireoError("NUMERICAL_FAILURE", `CAVI with gradient-fitted variables: the final ELBO estimate is ${fresh.value}. Check the data scale, the priors and the learning rate.`);
-  }
-  const { bound, psis: check } = checkFit(state, fresh, g, rng);
-  return withAccessor({
-    posteriors: engine.posteriors(), elbo: trace, iterations: trace.length, converged,
-    schedule: engine.schedule.map((v) => v.name), diagnostics: [], seed,
-    elboEstimate: fresh.value, elboStandardError: fresh.standardError, bound, psis: check,
-    // Noisy fits stop on the windowed ELBO rule or the sweep limit; parameters are not compared.
-    stoppedBy: converged ? "elbo" : "max-iterations", parameterChange: NaN, elboTerms: null,
-  });
-}
-
-/**
- * The bound report and PSIS check of a fit with gradient-fitted variables, from `checkDraws` fresh
- * joint draws (the ELBO itself is `fresh`). Point masses have no density to weight against: no
- * PSIS for them, and their bound is the ELBO.
- */
-function checkFit(state: CompiledState, fresh: ElboEstimate, g: CaviGradientOptions, rng: Generator): { bound: BoundReport; psis: PsisReport | null } {
-  const grads = gradientVariables(state);
-  const chosen = grads[0]?.bound ?? { kind: "elbo" as const };
-  const name = describeBound(chosen);
-  const evaluate = g.evaluate === undefined ? chosen : validateBound(g.evaluate, "cavi: gradient.evaluate");
-  const elboReport: BoundReport = { optimised: name, evaluated: "ELBO", value: fresh.value, standardError: fresh.standardError };
-  const draws = g.checkDraws ?? 1000;
-  if (!(Number.isInteger(draws) && draws >= 0)) throw new VireoError("INVALID_OPTION", `cavi: gradient.checkDraws must be an integer ≥ 0, got ${draws}.`, { parameter: "checkDraws" });
-  if (draws === 0 || grads.some((gv) => gv.fit.q.degenerate === true)) return { bound: { ...elboReport, optimised: grads.every((gv) => gv.closedFormMode !== null) ? "ELBO" : name }, psis: null };
-  if (draws < 100) throw new VireoError("INVALID_OPTION", `cavi: gradient.checkDraws must be 0 (no check) or ≥ 100 (PSIS fits a tail to the largest ratios), got ${draws}.`, { parameter: "checkDraws" });
-  const { exact, logRatios } = freshLogRatios(state, draws, rng);
-  const bound = evaluate.kind === "elbo" ? elboReport : { optimised: name, evaluated: describeBound(evaluate), ...boundFromLogRatios(logRatios, evaluate, exact) };
-  const p = psis(logRatios);
-  const names = grads.map((gv) => `'${gv.variable.name}'`).join(", ");
-  return {
-    bound,
-    psis: {
-      khat: p.khat, threshold: p.threshold, reliable: p.reliable, logEvidence: exact + p.logMeanRatio, ess: p.ess, draws,
-      ...(p.reliable ? {} : { warning: `PSIS k̂ = ${p.khat.toFixed(2)} > ${p.threshold.toFixed(2)}: q of ${names} is too far from its target to trust; choose a richer family (fullRankGaussian(), flowQ(...), mixtureGaussian({ components }))` }),
-    },
-  };
-}
-
-/** Runs CAVI to convergence (or the iteration limit) and returns posteriors and the ELBO trace. */
-export function cavi(model: Model, options: CaviOptions): CaviResult {
+export function runCavi(model: Model, options: CaviOptions, capabilities: EngineCapabilities): CaviResult {
   checkCaviOptions(model, options);
   const restarts = options.restarts ?? 1;
   if (!(Number.isInteger(restarts) && restarts >= 1)) {
@@ -488,11 +408,14 @@ export function cavi(model: Model, options: CaviOptions): CaviResult {
   const seed = options.seed ?? 0;
   let best: CaviResult | null = null;
   const threads = options.threads ?? 1;
-  const pool = threads > 1 ? createThreadPool(threads) : null;
+  if (threads > 1 && capabilities.threads === null) {
+    throw new VireoError("INVALID_OPTION", `cavi: threads = ${threads} needs worker threads, which the conjugate-only engine (@vireo/runtime/conjugate) leaves out. Import cavi from '@vireo/runtime', or drop the option.`, { parameter: "threads" });
+  }
+  const pool = threads > 1 ? capabilities.threads!(threads) : null;
   try {
     for (let r = 0; r < restarts; r++) {
       const start = options.mixtureStart ?? "alternate";
-      const res = runOnce(model, options, seed + r, start === "seeded" || (start === "alternate" && r % 2 === 0), pool);
+      const res = runOnce(model, options, seed + r, start === "seeded" || (start === "alternate" && r % 2 === 0), pool, capabilities);
       if (best === null || res.elboEstimate > best.elboEstimate) best = res;
     }
   } finally {

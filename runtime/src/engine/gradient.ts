@@ -90,12 +90,7 @@ export interface DensityDraws {
   readonly values: Float64Array;
 }
 
-/** Whether a random variable must be fitted by gradients: declared so, or touched by a density node. */
-export function needsGradient(model: Model, v: VariableSpec): boolean {
-  if (v.kind !== "random") return false;
-  if (v.gradient) return true;
-  return model.factors.some((f) => isDensityNode(f.type) && Object.values(f.edges).some((b) => b.variable === v.name));
-}
+export { needsGradient } from "./needs-gradient.js";
 
 /** Resolves q and the bijector of a gradient-fitted variable with `count` instances. */
 export function resolveFit(v: VariableSpec, count: number, options: GradientOptions): GradientFit {

@@ -6,7 +6,9 @@
  */
 import { VireoError, Generator, type ExponentialFamily } from "@vireo/core";
 import { knownStats, knownStatsInto, ChangeTracker, NodeScratch, isDensityNode, type NodeContext, type EdgeView, type EdgeLayout, type MessageRule } from "@vireo/nodes";
-import { GradientVariable, needsGradient, resolveFit, type GradientFit, type GradientOptions, type DensityDraws } from "./gradient.js";
+import type { GradientVariable, GradientFit, GradientOptions, DensityDraws } from "./gradient.js";
+import { needsGradient } from "./needs-gradient.js";
+import { CONJUGATE_ONLY, type EngineCapabilities } from "./capabilities.js";
 import type { Model, FactorSpec, VariableSpec } from "../model/spec.js";
 import { isKnown } from "../model/validate.js";
 import type { BoundData } from "./bind.js";
@@ -69,6 +71,8 @@ export interface CompiledState {
   readonly changes: ChangeTracker;
   /** Whether some variable is fitted by gradients (the ELBO is then a Monte Carlo estimate). */
   readonly stochastic: boolean;
+  /** The optional engine parts this state was compiled with (engine/capabilities.ts). */
+  readonly capabilities: EngineCapabilities;
   /** The Monte Carlo ELBO's plan and buffers (engine/mc-elbo.ts), made on first use. */
   readonly elboPlan?: import("./mc-elbo.js").ElboPlan;
 }
@@ -98,7 +102,8 @@ function countOf(v: VariableSpec, data: BoundData): number {
  * gradient-fitted variable shares its GradientFit (λ, optimiser); compile fills `gradient` in on
  * first use.
  */
-export type SharedBuffers = ReadonlyMap<string, { readonly eta: Float64Array; readonly stats: Float64Array; gradient?: GradientFit | null }>;
+export type SharedBuffers = ReadonlyMap<string, SharedBuffer>;
+export interface SharedBuffer { readonly eta: Float64Array; readonly stats: Float64Array; gradient?: GradientFit | null }
 
 /**
  * Allocates buffers and contexts. Random variables start with zero η (see initialise()) unless
@@ -106,7 +111,7 @@ export type SharedBuffers = ReadonlyMap<string, { readonly eta: Float64Array; re
  * shared with as `changes`). Data values are copied, so rebind() can refill them. `allocate`
  * makes the natural-parameter and statistics buffers (a ThreadPool's, for shared memory).
  */
-export function compile(model: Model, data: BoundData, shared: SharedBuffers = new Map(), gradientOptions: GradientOptions = {}, changes: ChangeTracker = new ChangeTracker(), allocate: (length: number) => Float64Array = (n) => new Float64Array(n)): CompiledState {
+export function compile(model: Model, data: BoundData, shared: SharedBuffers = new Map(), gradientOptions: GradientOptions = {}, changes: ChangeTracker = new ChangeTracker(), allocate: (length: number) => Float64Array = (n) => new Float64Array(n), capabilities: EngineCapabilities = CONJUGATE_ONLY): CompiledState {
   const variables = new Map<string, VariableState>();
   for (const name of model.order) {
     const spec = model.variables[name]!;
@@ -184,16 +189,20 @@ export function compile(model: Model, data: BoundData, shared: SharedBuffers = n
     }
     (v as { damping: number }).damping = damping;
   }
-  const state: CompiledState = { model, data, variables, factors, random, changes, stochastic: false };
+  const state: CompiledState = { model, data, variables, factors, random, changes, stochastic: false, capabilities };
   for (const v of random) {
     if (!needsGradient(model, v.spec)) continue;
     if (v.weights !== null) {
       throw new VireoError("INVALID_MODEL", `Variable '${v.name}' is fitted by gradients inside plate '${v.spec.plate}' with row multiplicities; this is not supported. Expand the counted rows, or fit it in closed form.`, { variable: v.name });
     }
-    const own = shared.get(v.name);
-    const fit = own?.gradient ?? resolveFit(v.spec, v.count, gradientOptions);
-    if (own && !own.gradient) own.gradient = fit;
-    (v as { gradient: GradientVariable | null }).gradient = new GradientVariable(v, fit, state, gradientOptions);
+    if (capabilities.gradients === null) {
+      throw new VireoError(
+        "INVALID_MODEL",
+        `Variable '${v.name}' is fitted by gradients (it declares a q or feeds a density node), which the conjugate-only engine (@vireo/runtime/conjugate) leaves out. Import cavi, svi and online from '@vireo/runtime' instead.`,
+        { variable: v.name },
+      );
+    }
+    capabilities.gradients.attach(state, v, shared.get(v.name), gradientOptions);
     (state as { stochastic: boolean }).stochastic = true;
   }
   return state;

@@ -8,7 +8,8 @@
  */
 import { Observable } from "rxjs";
 import type { Model } from "../model/spec.js";
-import { cavi, type CaviOptions, type CaviResult } from "../engine/cavi.js";
+import type { CaviOptions, CaviResult } from "../engine/cavi.js";
+import { cavi } from "../engine/all-capabilities.js";
 import { fitBbvi, type FitOptions, type FitResult } from "../bbvi/fit.js";
 import type { Bbvi, BbviState } from "../bbvi/engine.js";
 
