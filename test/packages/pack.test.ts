@@ -21,6 +21,7 @@ import { NormalNode, GammaNode } from "@vireo/nodes";
 import { ModelBuilder, cavi, fromCsvText } from "@vireo/runtime";
 import { saveCheckpoint, loadCheckpoint } from "@vireo/runtime/node";
 import { studentTPack } from "@vireo/plugins";
+import * as conjugate from "@vireo/runtime/conjugate";
 
 const m = new ModelBuilder();
 const rows = m.plate("rows");
@@ -36,6 +37,7 @@ console.log(JSON.stringify({
   tau: result.posteriors.tau.params(),
   elbo: result.elbo.at(-1),
   node: [typeof saveCheckpoint, typeof loadCheckpoint, typeof fromCsvText, typeof studentTPack],
+  conjugateElbo: conjugate.cavi(m.build(), { data: { y: [4.9, 5.3, 6.1, 5.0] } }).elbo.at(-1),
 }));
 `;
 
@@ -103,6 +105,8 @@ test.serial("packed tarballs install into an empty folder and run a plain `node 
     t.deepEqual(out.mu, want.mu);
     t.deepEqual(out.tau, want.tau);
     t.is(out.elbo, want.elbo);
+    // The conjugate-only entry ships too, and runs the same engine.
+    t.is(out.conjugateElbo, want.elbo);
     t.deepEqual(out.node, ["function", "function", "function", "object"]);
 
     // A TypeScript consumer type-checks against the shipped declarations (no sources, no custom condition).
