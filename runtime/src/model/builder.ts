@@ -18,7 +18,7 @@ import { describeModel, modelOutline, type ModelOutline } from "./summary.js";
 import { VireoError, type ExponentialFamily, type Arr, type Transform, type VariationalChoice } from "@vireo/core";
 import { Mixture, SELECTOR_EDGE, SELECTOR_FAMILIES, familyFits, type NodeType } from "@vireo/nodes";
 import type { Model, PlateSpec, VariableSpec, FactorSpec, EdgeBinding, Factorisation, DeterministicSpec, GradientFitSpec } from "./spec.js";
-import type { EstimatorChoice } from "../bbvi/model.js";
+import type { EstimatorChoice } from "../engine/estimator.js";
 import { familyForValue, type FamilySource } from "../families/lookup.js";
 import { validateModel } from "./validate.js";
 import { checkPropriety } from "./propriety.js";
