@@ -24,7 +24,7 @@
  */
 import {
   VireoError, Generator, Tape, adam, PointMassQ, constantSchedule, guardedStep, isVariationalFactory, statsDot, statsOfValues, needsLogDensityEntropy, strataOf, entropyEstimate,
-  transformInputSize, meanFieldGaussian, ad, validateBound, sampleWithLogDensity,
+  transformInputSize, meanFieldGaussian, ad, validateBound, sampleWithLogDensity, identityTransform, oneHotIndex,
   type Bound, type Optimizer, type OptimizerState, type Schedule, type Transform, type VariationalFamily, type TNode,
 } from "@vireo/core";
 import { isDensityNode, type NodeContext } from "@vireo/nodes";
@@ -98,10 +98,23 @@ export function needsGradient(model: Model, v: VariableSpec): boolean {
   return model.factors.some((f) => isDensityNode(f.type) && Object.values(f.edges).some((b) => b.variable === v.name));
 }
 
+/**
+ * The default bijector of a discrete q (categoricalQ, bernoulliQ), which draws the family's
+ * statistics T(x): the identity where T(x) = x (0/1 values), the one-hot → class-index map where
+ * T(x) is the one-hot of a class index (size K, one number per value). Null for a continuous q.
+ */
+function discreteBijector(v: VariableSpec): Transform | null {
+  const q = v.gradient?.q as { discrete?: unknown } | undefined, fam = v.family!;
+  if (q?.discrete !== true) return null;
+  if (fam.size === fam.valueSize) return identityTransform;
+  if (fam.valueSize === 1 && fam.size > 1) return oneHotIndex(fam.size);
+  throw new VireoError("INVALID_MODEL", `Variable '${v.name}' (${fam.key}) has a discrete q, which draws the statistics of a value; give it a bijector from those draws to the variable's values.`, { variable: v.name });
+}
+
 /** Resolves q and the bijector of a gradient-fitted variable with `count` instances. */
 export function resolveFit(v: VariableSpec, count: number, options: GradientOptions): GradientFit {
   const fam = v.family!;
-  const bijector = v.gradient?.bijector ?? fam.supportBijector;
+  const bijector = v.gradient?.bijector ?? discreteBijector(v) ?? fam.supportBijector;
   if (bijector === null) {
     throw new VireoError(
       "INVALID_MODEL",
@@ -135,9 +148,9 @@ export function resolveFit(v: VariableSpec, count: number, options: GradientOpti
       { variable: v.name },
     );
   }
-  if (q.discrete && bijector.name !== "identity") {
-    // A discrete q (categoricalQ, bernoulliQ) is fitted by score-function steps on its draws as they are.
-    throw new VireoError("INVALID_MODEL", `Variable '${v.name}': its q ${q.name} is discrete, so it takes no bijector ('${bijector.name}'); give { q, bijector: identityTransform } or a continuous q.`, { variable: v.name });
+  if (q.discrete && bijector.name !== "identity" && !bijector.name.startsWith("oneHotIndex")) {
+    // A discrete q (categoricalQ, bernoulliQ) takes score-function steps on its draws; a continuous bijector has no meaning there.
+    throw new VireoError("INVALID_MODEL", `Variable '${v.name}': its q ${q.name} is discrete, so a continuous bijector ('${bijector.name}') does not apply; leave 'bijector' out (the graph reads the value off the draw) or give a continuous q.`, { variable: v.name });
   }
   const choiceEst: EstimatorChoice = v.gradient?.estimator ?? "auto";
   if (choiceEst === "reparam" && !q.reparameterizable) {
