@@ -1,7 +1,7 @@
 /** Catalogue rows: building models (names, references, edges, constants, plates, improper graphs). */
-import { Normal, Gamma, MvNormal, Categorical, Dirichlet, Wishart, type ExponentialFamily } from "@vireo/core";
-import { NormalNode, GammaNode, MvNormalNode, CategoricalNode, DirichletNode, WishartNode, GaussianLinearNode, type NodeType } from "@vireo/nodes";
-import { ModelBuilder, cavi, type EdgeValue } from "@vireo/runtime";
+import { Normal, Gamma, MvNormal, Categorical, Dirichlet, Wishart, Bernoulli, Generator, ad, meanFieldGaussian, bernoulliQ, logTransform, type ExponentialFamily } from "@vireo/core";
+import { NormalNode, GammaNode, MvNormalNode, CategoricalNode, DirichletNode, WishartNode, GaussianLinearNode, densityNode, type NodeType } from "@vireo/nodes";
+import { ModelBuilder, cavi, jointGradient, type EdgeValue } from "@vireo/runtime";
 import type { Row } from "./catalogue.js";
 
 const rows: Row[] = [];
@@ -285,5 +285,32 @@ row("Normal prior of a vector weight with 3 entries for MvNormal(2)", () => {
   m.factor(MvNormalNode, { out: m.observed("y", MvNormal(2), { plate: m.plate("rows") }), mean: w, precision: [1, 0, 0, 1] });
   return cavi(m.build(), { data: { y: [[1, 2]] } });
 }, "INVALID_MODEL", ["'wPrior'", "edge 'mean'", "dimension 2"]);
+
+// The graph's joint gradient and discrete q.
+row("jointGradient over a model with a closed-form variable", () => {
+  const m = new ModelBuilder();
+  const z = m.random("z", Categorical(3));
+  m.factor(CategoricalNode, { out: z, p: [0.2, 0.3, 0.5] });
+  return jointGradient(m.build());
+}, "INVALID_MODEL", ["'z'", "fitted in closed form", "gradient-fitted"]);
+row("jointGradient estimate with a λ of the wrong length", () => {
+  const m = new ModelBuilder();
+  const mu = m.random("mu", Normal, { q: meanFieldGaussian() });
+  m.factor(densityNode("Flat", { edges: { mu: "Normal" } }, ({ mu }) => ad.scale(ad.sum(ad.square(mu!)), -0.5)), { mu });
+  const jg = jointGradient(m.build());
+  return jg.estimate(new Float64Array(3), new Float64Array(2), new Generator(1), new Float64Array(1));
+}, "DIMENSION_MISMATCH", ["2 numbers", "'mu'"]);
+row("discrete q with a continuous bijector", () => {
+  const m = new ModelBuilder();
+  const b = m.random("b", Bernoulli, { q: bernoulliQ(), bijector: logTransform });
+  m.factor(densityNode("Flat", { edges: { b: "Bernoulli" } }, ({ b }) => ad.sum(b!)), { b });
+  return cavi(m.build(), { data: {} });
+}, "INVALID_MODEL", ["'b'", "discrete", "'log'"]);
+row("density node with only a numeric log density in a sweep", () => {
+  const m = new ModelBuilder();
+  const mu = m.random("mu", Normal, { q: meanFieldGaussian() });
+  m.factor(densityNode("Numeric", { edges: { mu: "Normal" }, logDensityValue: ({ mu }) => -0.5 * mu![0]! ** 2 }, undefined), { mu }, { name: "numericOnly" });
+  return cavi(m.build(), { data: {}, maxIterations: 2 });
+}, "INVALID_MODEL", ["'numericOnly'", "numeric logDensityValue", "on the tape"]);
 
 export default rows;
