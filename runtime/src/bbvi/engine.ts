@@ -13,7 +13,7 @@ import {
 import { validateBound, type Bound } from "@vireo/core";
 import type { BbviModel, EstimatorChoice } from "./model.js";
 import type { BaselineKind } from "../engine/estimator.js";
-import { jointGradient } from "../engine/joint-gradient.js";
+import { jointGradient, type JointGradient } from "../engine/joint-gradient.js";
 
 export interface BbviOptions {
   /** Monte Carlo samples per gradient estimate (default 10). */
@@ -75,6 +75,8 @@ export interface StepReport {
 
 export interface Bbvi<D = unknown> {
   readonly model: BbviModel<D>;
+  /** The graph's joint gradient this engine steps on (model.graph compiled). */
+  readonly joint: JointGradient<D>;
   /** Resolved estimator of each latent, by name. */
   readonly estimators: Readonly<Record<string, "reparam" | "score">>;
   /** The bound this engine optimises; every `elbo` it reports is an estimate of this bound. */
@@ -149,13 +151,13 @@ export function createBbvi<D>(model: BbviModel<D>, options: BbviOptions = {}): B
 
   const engine: Bbvi<D> = {
     model,
+    joint,
     estimators: resolved,
     bound,
     init(seed = 0, initial) {
-      const params = new Float64Array(model.nParams);
+      const params = joint.init(new Float64Array(model.nParams));
       for (const l of model.latents) {
         const view = params.subarray(l.offset, l.offset + l.family.nParams);
-        l.family.init(view);
         const given = initial?.[l.name];
         if (given !== undefined) {
           if (given.length !== view.length) {

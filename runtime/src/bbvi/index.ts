@@ -6,5 +6,5 @@ export {
 export { ElboGradientEstimator, type EstimatorConfig, type EstimateInput, type BaselineKind } from "../engine/estimator.js";
 export { createBbvi, type Bbvi, type BbviOptions, type BbviState, type Batch, type StepReport, type SkipInfo } from "./engine.js";
 export { fitBbvi, type FitOptions, type FitResult } from "./fit.js";
-export { psisCheck, logJointValue, type PsisCheck, type PsisCheckOptions } from "./check.js";
+export { psisCheck, type PsisCheck, type PsisCheckOptions } from "./check.js";
 export { compareModels, type ModelCandidate, type CompareOptions, type ModelScore, type ModelComparison } from "./compare.js";

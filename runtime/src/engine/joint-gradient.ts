@@ -54,6 +54,9 @@ export class JointGradient<D = unknown> {
   readonly nParams: number;
   readonly bound: Bound;
   private readonly estimator: ElboGradientEstimator<D>;
+  private readonly factors: readonly EstimatorFactor<D>[];
+  private readonly valueTape = new Tape();
+  private readonly nodes: Record<string, TNode> = {};
 
   constructor(readonly state: CompiledState, options: JointGradientOptions = {}) {
     const samples = options.samples ?? 10;
@@ -105,6 +108,7 @@ export class JointGradient<D = unknown> {
       return { ...densityFactor<D>(state, f, (f.spec.type as unknown as { density: DensitySpec }).density), varIndex };
     });
     this.latents = latents;
+    this.factors = factors;
     this.nParams = offset;
     this.bound = options.bound === undefined ? elboBound() : validateBound(options.bound, "jointGradient");
     this.estimator = new ElboGradientEstimator<D>({ latents: estimatorLatents, factors }, new Tape(), {
@@ -132,6 +136,24 @@ export class JointGradient<D = unknown> {
     }
     grad.fill(0);
     return this.estimator.estimate(lambda, grad, rng, baselines, { data: input.data, scale: input.scale ?? 1 });
+  }
+
+  /**
+   * log p(y, x) at the variables' values `x` (by name, constrained), as a number: every density
+   * factor once (its numeric form, else on a private tape), unscaled, with `data` as draw.data.
+   */
+  logJoint(x: Readonly<Record<string, Float64Array>>, data?: D): number {
+    let total = 0;
+    for (const f of this.factors) {
+      if (f.logDensityValue !== undefined) total += f.logDensityValue(x, data, 0);
+      else {
+        const tape = this.valueTape;
+        tape.reset();
+        for (const l of this.latents) this.nodes[l.name] = tape.constant(x[l.name]!);
+        total += f.logDensity!(this.nodes, tape, data, 0).value[0]!;
+      }
+    }
+    return total;
   }
 
   /** The joint λ of one variable (a view into `lambda`). */
