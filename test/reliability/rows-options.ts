@@ -148,4 +148,14 @@ for (const [key, value] of [["batchSize", -3], ["fields", 5], ["fields", [""]], 
   row(`fromNdjsonText ${key}: ${JSON.stringify(value)}`, () => fromNdjsonText('{"a":1}\n', { batchSize: 2, [key]: value } as never), "INVALID_OPTION", [`option '${key}'`]);
 }
 
+// bbviModel names become graph names (one namespace).
+row("bbviModel latent name that is not a graph name", () => bbviModel({
+  latents: [{ name: "my mean", family: meanFieldGaussian(1) }],
+  factors: [{ name: "prior", vars: ["my mean"], logDensity: (x) => ad.sum(x["my mean"]!) }],
+}), "INVALID_MODEL", ["latent name \"my mean\"", "letters, digits"]);
+row("bbviModel factor named like a latent", () => bbviModel({
+  latents: [{ name: "mu", family: meanFieldGaussian(1) }],
+  factors: [{ name: "mu", vars: ["mu"], logDensity: ({ mu }) => ad.sum(mu!) }],
+}), "DUPLICATE_NAME", ["factor 'mu'", "name of a latent", "rename the factor"]);
+
 export default rows;

@@ -75,6 +75,10 @@ function checkName(name: unknown, what: string, seen: Set<string>): string {
   if (typeof name !== "string" || name.length === 0) {
     throw new VireoError("INVALID_MODEL", `bbviModel: every ${what} needs a non-empty string name, got ${JSON.stringify(name)}.`);
   }
+  if (!/^[A-Za-z_][\w.\-\[\]]*$/.test(name)) {
+    // The names become the graph's variable and factor names (one namespace, identifier-like).
+    throw new VireoError("INVALID_MODEL", `bbviModel: ${what} name ${JSON.stringify(name)} is not a graph name; use letters, digits, '_', '.', '-' (starting with a letter or '_').`, what === "latent" ? { variable: name } : { node: name });
+  }
   if (seen.has(name)) {
     throw new VireoError("DUPLICATE_NAME", `bbviModel: ${what} name '${name}' is used twice; give each ${what} a unique name.`, what === "latent" ? { variable: name } : { node: name });
   }
@@ -112,9 +116,13 @@ export function bbviModel<D = unknown>(spec: BbviModelSpec<D>): BbviModel<D> {
     offset += family.nParams;
     return out;
   });
+  // Latents and factors share the graph's namespace: a factor may not reuse a latent's name.
   const factorNames = new Set<string>();
   const factors = spec.factors.map((f, fi) => {
     const name = checkName(f?.name, "factor", factorNames);
+    if (index.has(name)) {
+      throw new VireoError("DUPLICATE_NAME", `bbviModel: factor '${name}' has the name of a latent; latents and factors share one namespace (the model graph's), so rename the factor (e.g. '${name}_prior').`, { node: name, variable: name });
+    }
     if (!Array.isArray(f.vars) || f.vars.length === 0) {
       throw new VireoError("INVALID_MODEL", `bbviModel: factor '${name}' must list the latent variables it touches in 'vars'.`, { node: name });
     }
