@@ -14,6 +14,7 @@ export function oneHotIndex(K: number): Transform {
     outputSize: (dim) => dim / K,
     inputSize: (size) => size * K,
     elementwise: false,
+    discrete: true,
     forward() {
       throw new VireoError("INVALID_STATE", `oneHotIndex(${K}): a discrete draw has no tape form; a discrete q takes score-function steps (estimator 'score' or 'auto').`);
     },

@@ -108,7 +108,7 @@ function discreteBijector(v: VariableSpec): Transform | null {
   if (q?.discrete !== true) return null;
   if (fam.size === fam.valueSize) return identityTransform;
   if (fam.valueSize === 1 && fam.size > 1) return oneHotIndex(fam.size);
-  throw new VireoError("INVALID_MODEL", `Variable '${v.name}' (${fam.key}) has a discrete q, which draws the statistics of a value; give it a bijector from those draws to the variable's values.`, { variable: v.name });
+  throw new VireoError("INVALID_MODEL", `Variable '${v.name}' (${fam.key}) has a discrete q, which draws the statistics of a value; give it a discrete bijector from those draws to the variable's values (a Transform with discrete: true).`, { variable: v.name });
 }
 
 /** Resolves q and the bijector of a gradient-fitted variable with `count` instances. */
@@ -148,9 +148,12 @@ export function resolveFit(v: VariableSpec, count: number, options: GradientOpti
       { variable: v.name },
     );
   }
-  if (q.discrete && bijector.name !== "identity" && !bijector.name.startsWith("oneHotIndex")) {
+  if (q.discrete && bijector !== identityTransform && bijector.discrete !== true) {
     // A discrete q (categoricalQ, bernoulliQ) takes score-function steps on its draws; a continuous bijector has no meaning there.
     throw new VireoError("INVALID_MODEL", `Variable '${v.name}': its q ${q.name} is discrete, so a continuous bijector ('${bijector.name}') does not apply; leave 'bijector' out (the graph reads the value off the draw) or give a continuous q.`, { variable: v.name });
+  }
+  if (!q.discrete && bijector.discrete === true) {
+    throw new VireoError("INVALID_MODEL", `Variable '${v.name}': the bijector '${bijector.name}' reads the draws of a discrete q, but its q ${q.name} is continuous; give a discrete q (e.g. categoricalQ(K)) or a continuous bijector.`, { variable: v.name });
   }
   const choiceEst: EstimatorChoice = v.gradient?.estimator ?? "auto";
   if (choiceEst === "reparam" && !q.reparameterizable) {

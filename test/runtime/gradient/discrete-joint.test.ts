@@ -9,7 +9,7 @@
  *   q(z) is the exact posterior (enumeration) within 5 batch-means SE of the averaged iterate.
  */
 import test from "ava";
-import { Categorical, Normal, categoricalQ, meanFieldGaussian, Generator, LOG_2PI, ad, adam, exponentialDecay, VireoError } from "@vireo/core";
+import { Categorical, Normal, categoricalQ, meanFieldGaussian, oneHotIndex, Generator, LOG_2PI, ad, adam, exponentialDecay, VireoError } from "@vireo/core";
 import { CategoricalNode, densityNode } from "@vireo/nodes";
 import { ModelBuilder, cavi, jointGradient, GradientPosterior } from "@vireo/runtime";
 
@@ -133,4 +133,19 @@ test("cavi: a Categorical latent with a discrete q next to a conjugate prior nod
   const kl = logEvidence - elbo;
   t.true(kl >= 0 && kl < 1e-3, `KL(q ‖ posterior) = ${kl}`);
   t.true(Math.abs(r.elboEstimate - logEvidence) < 5 * r.elboStandardError + 1e-3, `ELBO estimate ${r.elboEstimate} ± ${r.elboStandardError} vs log p(y) ${logEvidence}`);
+});
+
+test("oneHotIndex reads the class off one-hot draws (and back); it pairs only with a discrete q", (t) => {
+  const b = oneHotIndex(3), x = new Float64Array(2), z = new Float64Array(6);
+  t.is(b.forwardValue(Float64Array.of(0, 0, 1, 0, 1, 0), x), 0);
+  t.deepEqual([...x], [2, 1]);
+  b.inverseValue!(x, z);
+  t.deepEqual([...z], [0, 0, 1, 0, 1, 0]);
+  t.is(b.inputSize!(2), 6);
+  t.is(b.outputSize(6), 2);
+  const m = new ModelBuilder();
+  const z2 = m.random("z", Categorical(3), { q: meanFieldGaussian(), bijector: b });
+  m.factor(CategoricalNode, { out: z2, p: Float64Array.from(P) });
+  const e = t.throws(() => cavi(m.build(), { data: {} }), { instanceOf: VireoError });
+  t.regex(e!.message, /'z'.*oneHotIndex\(3\).*discrete q.*continuous/);
 });
