@@ -4,8 +4,9 @@
  * loop that computes the same gradient estimate (same draws, same arithmetic) and applies the same
  * Adam update. Three cases in one run: the graph-native model (a conjugate MvNormal prior node and
  * a density factor, w gradient-fitted; one CAVI sweep = one step plus the sweep's Monte Carlo
- * ELBO), the low-level estimator (createBbvi), and the hand-written loop. The printed ratios are
- * what the graph and the tape cost.
+ * ELBO), the same model through createBbvi (sugar over the graph: one joint-gradient optimiser
+ * step of the graph's estimator per call), and the hand-written loop. The printed ratios are what
+ * the graph and the tape cost.
  */
 import benny from "benny";
 import type { Summary } from "benny/lib/internal/common-types";
@@ -142,7 +143,7 @@ export async function bbvi(): Promise<Summary> {
     add("BBVI sweep, graph-native (logistic N=1000 D=5 S=10)", () => {
       sink += graph.sweep();
     }),
-    add("BBVI step, tape (logistic N=1000 D=5 S=10)", () => {
+    add("BBVI step, createBbvi (graph joint gradient, logistic N=1000 D=5 S=10)", () => {
       sink += engine.step(state).elbo;
     }),
     add("BBVI step, hand-written loop", () => {
@@ -155,8 +156,8 @@ export async function bbvi(): Promise<Summary> {
     }),
     complete((s) => {
       const ops = (name: string) => s.results.find((r) => r.name.startsWith(name))?.ops ?? NaN;
-      const tape = ops("BBVI step, tape"), plain = ops("BBVI step, hand-written"), graphOps = ops("BBVI sweep, graph-native");
-      console.log(`  tape: ${tape.toFixed(0)} steps/s; hand-written: ${plain.toFixed(0)} steps/s; tape time / hand time = ${(plain / tape).toFixed(2)}`);
+      const tape = ops("BBVI step, createBbvi"), plain = ops("BBVI step, hand-written"), graphOps = ops("BBVI sweep, graph-native");
+      console.log(`  createBbvi (graph joint gradient): ${tape.toFixed(0)} steps/s; hand-written: ${plain.toFixed(0)} steps/s; createBbvi time / hand time = ${(plain / tape).toFixed(2)} (target ≤ 1.2)`);
       console.log(`  graph-native: ${graphOps.toFixed(0)} sweeps/s; graph time / hand time = ${(plain / graphOps).toFixed(2)} (target ≤ 1.2)`);
     }),
   );
@@ -182,7 +183,7 @@ export async function bbvi(): Promise<Summary> {
     ratiosTape.push(tt / th);
   }
   const median = (x: number[]) => x.slice().sort((a, b) => a - b)[Math.floor(x.length / 2)]!;
-  console.log(`  interleaved (${rounds} rounds of ${block}, median): graph time / hand time = ${median(ratiosGraph).toFixed(2)}; tape time / hand time = ${median(ratiosTape).toFixed(2)}`);
+  console.log(`  interleaved (${rounds} rounds of ${block}, median): graph time / hand time = ${median(ratiosGraph).toFixed(2)}; createBbvi time / hand time = ${median(ratiosTape).toFixed(2)}`);
   if (!Number.isFinite(sink)) throw new Error("bbvi: non-finite ELBO during the benchmark.");
   return summary;
 }

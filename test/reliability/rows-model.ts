@@ -1,9 +1,8 @@
 /** Catalogue rows: building models (names, references, edges, constants, plates, improper graphs). */
-import { Normal, Gamma, MvNormal, Categorical, Dirichlet, Wishart, type ExponentialFamily } from "@vireo/core";
-import { NormalNode, GammaNode, MvNormalNode, CategoricalNode, DirichletNode, WishartNode, GaussianLinearNode, type NodeType } from "@vireo/nodes";
-import { ModelBuilder, cavi, type EdgeValue } from "@vireo/runtime";
 import { cavi as conjugateCavi } from "@vireo/runtime/conjugate";
-import { meanFieldGaussian } from "@vireo/core";
+import { Normal, Gamma, MvNormal, Categorical, Dirichlet, Wishart, Bernoulli, Generator, ad, meanFieldGaussian, bernoulliQ, logTransform, type ExponentialFamily } from "@vireo/core";
+import { NormalNode, GammaNode, MvNormalNode, CategoricalNode, DirichletNode, WishartNode, GaussianLinearNode, densityNode, type NodeType } from "@vireo/nodes";
+import { ModelBuilder, cavi, jointGradient, type EdgeValue } from "@vireo/runtime";
 import type { Row } from "./catalogue.js";
 
 const rows: Row[] = [];
@@ -296,5 +295,31 @@ row("@vireo/runtime/conjugate given a gradient-fitted variable", () => {
   m.factor(NormalNode, { out: m.observed("y", Normal, { plate: m.plate("rows") }), mean: w, precision: 1 });
   return conjugateCavi(m.build(), { data: { y: [1, 2] } });
 }, "INVALID_MODEL", ["'slope'", "@vireo/runtime/conjugate", "Import cavi, svi and online from '@vireo/runtime'"]);
+// The graph's joint gradient and discrete q.
+row("jointGradient over a model with a closed-form variable", () => {
+  const m = new ModelBuilder();
+  const z = m.random("z", Categorical(3));
+  m.factor(CategoricalNode, { out: z, p: [0.2, 0.3, 0.5] });
+  return jointGradient(m.build());
+}, "INVALID_MODEL", ["'z'", "fitted in closed form", "gradient-fitted"]);
+row("jointGradient estimate with a λ of the wrong length", () => {
+  const m = new ModelBuilder();
+  const mu = m.random("mu", Normal, { q: meanFieldGaussian() });
+  m.factor(densityNode("Flat", { edges: { mu: "Normal" } }, ({ mu }) => ad.scale(ad.sum(ad.square(mu!)), -0.5)), { mu });
+  const jg = jointGradient(m.build());
+  return jg.estimate(new Float64Array(3), new Float64Array(2), new Generator(1), new Float64Array(1));
+}, "DIMENSION_MISMATCH", ["2 numbers", "'mu'"]);
+row("discrete q with a continuous bijector", () => {
+  const m = new ModelBuilder();
+  const b = m.random("b", Bernoulli, { q: bernoulliQ(), bijector: logTransform });
+  m.factor(densityNode("Flat", { edges: { b: "Bernoulli" } }, ({ b }) => ad.sum(b!)), { b });
+  return cavi(m.build(), { data: {} });
+}, "INVALID_MODEL", ["'b'", "discrete", "'log'"]);
+row("density node with only a numeric log density in a sweep", () => {
+  const m = new ModelBuilder();
+  const mu = m.random("mu", Normal, { q: meanFieldGaussian() });
+  m.factor(densityNode("Numeric", { edges: { mu: "Normal" }, logDensityValue: ({ mu }) => -0.5 * mu![0]! ** 2 }, undefined), { mu }, { name: "numericOnly" });
+  return cavi(m.build(), { data: {}, maxIterations: 2 });
+}, "INVALID_MODEL", ["'numericOnly'", "numeric logDensityValue", "on the tape"]);
 
 export default rows;

@@ -150,5 +150,14 @@ for (const [key, value] of [["batchSize", -3], ["fields", 5], ["fields", [""]], 
 }
 
 row("@vireo/runtime/conjugate cavi given threads: 2", () => conjugateCavi(normalModel(), { data, threads: 2 }), "INVALID_OPTION", ["threads = 2", "@vireo/runtime/conjugate"]);
+// bbviModel names become graph names (one namespace).
+row("bbviModel latent name that is not a graph name", () => bbviModel({
+  latents: [{ name: "my mean", family: meanFieldGaussian(1) }],
+  factors: [{ name: "prior", vars: ["my mean"], logDensity: (x) => ad.sum(x["my mean"]!) }],
+}), "INVALID_MODEL", ["latent name \"my mean\"", "letters, digits"]);
+row("bbviModel factor named like a latent", () => bbviModel({
+  latents: [{ name: "mu", family: meanFieldGaussian(1) }],
+  factors: [{ name: "mu", vars: ["mu"], logDensity: ({ mu }) => ad.sum(mu!) }],
+}), "DUPLICATE_NAME", ["factor 'mu'", "name of a latent", "rename the factor"]);
 
 export default rows;

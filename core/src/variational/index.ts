@@ -7,6 +7,7 @@ export { CategoricalQ, categoricalQ, type CategoricalQOptions } from "./categori
 export { type Transform, identityTransform, transformInputSize } from "./transform.js";
 export { logTransform } from "./log-transform.js";
 export { stickBreaking } from "./stick-breaking.js";
+export { oneHotIndex } from "./one-hot-index.js";
 export { type DrawWithLogDensity, strataOf, needsLogDensityEntropy, sampleWithLogDensity } from "./family.js";
 export { PointMassQ, pointMass, type PointMassOptions } from "./point-mass.js";
 export { MixtureGaussianQ, mixtureGaussian, logAddExp, type MixtureGaussianOptions } from "./mixture-gaussian.js";

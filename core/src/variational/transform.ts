@@ -23,6 +23,8 @@ export interface Transform {
   inputSize?(size: number): number;
   /** True when T maps each entry on its own, so a whole plate of values maps in one call. */
   readonly elementwise?: boolean;
+  /** True when T reads a discrete q's draws (no tape form, no Jacobian), e.g. oneHotIndex(K). */
+  readonly discrete?: boolean;
 }
 
 /** Length of the unconstrained z that `t` maps onto a value of `size` numbers. */

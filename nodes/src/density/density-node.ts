@@ -19,12 +19,30 @@ import type { EdgeSpec, NodeContext, NodeType } from "../contract/node.js";
 /** The values of a density node's edges, by edge name. */
 export type DensityValues = Readonly<Record<string, TNode>>;
 
+/**
+ * Which evaluation a density call belongs to: the Monte Carlo draw index of the step, and the
+ * per-batch data handed to a joint-gradient step (`jointGradient(...).estimate(..., { data })`;
+ * undefined in cavi / svi sweeps, where data come through the node's known edges).
+ */
+export interface DensityDraw {
+  readonly sample: number;
+  readonly data: unknown;
+}
+
 /** log f on the tape: a scalar, or one value per row of the node's plate. */
-export type LogDensityFn = (x: DensityValues, tape: Tape, ctx: NodeContext) => TNode;
+export type LogDensityFn = (x: DensityValues, tape: Tape, ctx: NodeContext, draw: DensityDraw) => TNode;
+
+/** log f as a plain number, from the edges' values (enough when every random edge takes score-function steps). */
+export type LogDensityValueFn = (x: Readonly<Record<string, Float64Array>>, ctx: NodeContext, draw: DensityDraw) => number;
 
 /** What marks a node type as a density node. */
 export interface DensitySpec {
-  readonly logDensity: LogDensityFn;
+  /** log f on the tape; absent only for a node with logDensityValue whose random edges all take score-function steps. */
+  readonly logDensity?: LogDensityFn;
+  /** Optional numeric log f; a joint-gradient step uses it for factors that touch no reparameterised variable. */
+  readonly logDensityValue?: LogDensityValueFn;
+  /** True when log f sums over the rows of the batch given as `draw.data`: scaled by N/|B| under minibatching. */
+  readonly minibatch?: boolean;
 }
 
 export interface DensityNodeSpec {
@@ -35,14 +53,18 @@ export interface DensityNodeSpec {
   readonly edges: Readonly<Record<string, string>> | readonly EdgeSpec[];
   /** One line for docs and errors. */
   readonly doc?: string;
+  /** See DensitySpec.logDensityValue. */
+  readonly logDensityValue?: LogDensityValueFn;
+  /** See DensitySpec.minibatch (factors in a data plate are scaled without it). */
+  readonly minibatch?: boolean;
 }
 
 /** A node type whose factor is `logDensity` on the tape (see the file comment). */
-export function densityNode(name: string, spec: DensityNodeSpec, logDensity: LogDensityFn): NodeType & { readonly density: DensitySpec } {
+export function densityNode(name: string, spec: DensityNodeSpec, logDensity: LogDensityFn | undefined): NodeType & { readonly density: DensitySpec } {
   if (typeof name !== "string" || name.length === 0) {
     throw new VireoError("INVALID_NODE", `densityNode: a density node needs a non-empty name, got ${JSON.stringify(name)}.`);
   }
-  if (typeof logDensity !== "function") {
+  if (typeof logDensity !== "function" && !(logDensity === undefined && typeof spec?.logDensityValue === "function")) {
     throw new VireoError("INVALID_NODE", `densityNode '${name}': the third argument must be the log density (values, tape, ctx) => TNode.`, { node: name });
   }
   const edges: EdgeSpec[] = Array.isArray(spec?.edges)
@@ -60,7 +82,7 @@ export function densityNode(name: string, spec: DensityNodeSpec, logDensity: Log
     name,
     edges,
     messages: {},
-    density: { logDensity },
+    density: { ...(logDensity ? { logDensity } : {}), ...(spec.logDensityValue ? { logDensityValue: spec.logDensityValue } : {}), ...(spec.minibatch ? { minibatch: true } : {}) },
     logFactor(ctx: NodeContext): number {
       throw new VireoError(
         "INVALID_STATE",
@@ -73,5 +95,6 @@ export function densityNode(name: string, spec: DensityNodeSpec, logDensity: Log
 
 /** Whether a node type is a density node. */
 export function isDensityNode(type: NodeType): type is NodeType & { readonly density: DensitySpec } {
-  return typeof (type as { density?: DensitySpec }).density?.logDensity === "function";
+  const d = (type as { density?: DensitySpec }).density;
+  return typeof d?.logDensity === "function" || typeof d?.logDensityValue === "function";
 }

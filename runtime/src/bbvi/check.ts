@@ -3,13 +3,10 @@
  * the proposal. Draws z ~ q (every latent), computes log r = log p(y, x(z)) + log|J(z)| − log q(z),
  * and returns the k̂ diagnostic (k̂ > 0.7: do not trust q), PSIS-corrected posterior means and
  * variances of every latent's constrained value next to q's own, and the PSIS estimate of
- * log p(y). The joint is read from the factors (logDensityValue, or logDensity on a private tape).
+ * log p(y). The joint is the graph's (`JointGradient.logJoint`: each density factor once).
  */
-import {
-  VireoError, Generator, Tape, psis, sampleWithLogDensity, fmt, type PsisResult, type TNode,
-} from "@vireo/core";
+import { VireoError, Generator, psis, sampleWithLogDensity, fmt, type PsisResult } from "@vireo/core";
 import type { Bbvi, BbviState } from "./engine.js";
-import type { BbviModel } from "./model.js";
 
 export interface PsisCheckOptions {
   /** Draws from q (default 4000). */
@@ -42,21 +39,6 @@ export interface PsisCheck {
   readonly logRatios: Float64Array;
 }
 
-/** log p(y, x) of the model at constrained values `x`, as a number (the factors see it as draw slot 0). */
-export function logJointValue<D>(model: BbviModel<D>, x: Readonly<Record<string, Float64Array>>, tape: Tape, data?: D): number {
-  let total = 0;
-  for (const f of model.factors) {
-    if (typeof f.logDensityValue === "function") total += f.logDensityValue(x, data, 0);
-    else {
-      tape.reset();
-      const nodes: Record<string, TNode> = {};
-      for (const name of f.vars) nodes[name] = tape.constant(x[name]!);
-      total += f.logDensity!(nodes, tape, data, 0).value[0]!;
-    }
-  }
-  return total;
-}
-
 /** PSIS check of the q held in `state` (see the module comment). */
 export function psisCheck<D>(engine: Bbvi<D>, state: BbviState, options: PsisCheckOptions = {}): PsisCheck {
   const S = options.draws ?? 4000;
@@ -73,7 +55,7 @@ export function psisCheck<D>(engine: Bbvi<D>, state: BbviState, options: PsisChe
       );
     }
   }
-  const rng = new Generator(options.seed ?? 0), tape = new Tape();
+  const rng = new Generator(options.seed ?? 0);
   const z = model.latents.map((l) => new Float64Array(l.family.dim));
   const values = model.latents.map((l) => new Float64Array(S * l.valueSize));
   const x: Record<string, Float64Array> = {};
@@ -87,7 +69,7 @@ export function psisCheck<D>(engine: Bbvi<D>, state: BbviState, options: PsisChe
       lr += l.transform.forwardValue(z[v]!, xv);
       x[l.name] = xv;
     });
-    logR[s] = lr + logJointValue(model, x, tape);
+    logR[s] = lr + engine.joint.logJoint(x);
   }
   const result = psis(logR);
   const means: Record<string, Float64Array> = {}, variances: Record<string, Float64Array> = {};

@@ -1,15 +1,19 @@
 /**
- * The BBVI engine: a compiled model plus options, driven one step at a time on explicit state.
- * `step(state, batch?)` is the unit an outer loop (fit, an RxJS operator, a hybrid CAVI sweep)
- * calls; it never keeps hidden state outside `state` except pooled scratch buffers.
+ * The BBVI engine: joint optimiser steps on the graph's joint ELBO gradient. `createBbvi` compiles
+ * the model's graph (`model.graph`, see model.ts) and estimates ∇_λ ELBO of all latents at once
+ * with `JointGradient` (engine/joint-gradient.ts), the graph's own estimator; this file only holds
+ * the explicit state (λ, optimiser, baselines, generator) and the guarded optimiser step.
+ * `step(state, batch?)` is the unit an outer loop (fit, an RxJS operator) calls; it never keeps
+ * hidden state outside `state` except pooled scratch buffers.
  */
 import {
-  VireoError, Generator, Tape, adam, constantSchedule, guardedStep, fmt,
+  VireoError, Generator, adam, constantSchedule, guardedStep, fmt,
   type Optimizer, type OptimizerState, type Schedule,
 } from "@vireo/core";
-import { elboBound, validateBound, type Bound } from "@vireo/core";
+import { validateBound, type Bound } from "@vireo/core";
 import type { BbviModel, EstimatorChoice } from "./model.js";
-import { ElboGradientEstimator, type BaselineKind } from "./estimator.js";
+import type { BaselineKind } from "../engine/estimator.js";
+import { jointGradient, type JointGradient } from "../engine/joint-gradient.js";
 
 export interface BbviOptions {
   /** Monte Carlo samples per gradient estimate (default 10). */
@@ -71,6 +75,8 @@ export interface StepReport {
 
 export interface Bbvi<D = unknown> {
   readonly model: BbviModel<D>;
+  /** The graph's joint gradient this engine steps on (model.graph compiled). */
+  readonly joint: JointGradient<D>;
   /** Resolved estimator of each latent, by name. */
   readonly estimators: Readonly<Record<string, "reparam" | "score">>;
   /** The bound this engine optimises; every `elbo` it reports is an estimate of this bound. */
@@ -113,7 +119,7 @@ export function createBbvi<D>(model: BbviModel<D>, options: BbviOptions = {}): B
   }
   for (const name of Object.keys(options.estimators ?? {})) model.indexOf(name);
   const resolved: Record<string, "reparam" | "score"> = {};
-  const reparam = model.latents.map((l) => {
+  model.latents.forEach((l) => {
     const choice = options.estimators?.[l.name] ?? l.estimator;
     if (choice === "reparam" && !l.family.reparameterizable) {
       throw new VireoError(
@@ -124,14 +130,14 @@ export function createBbvi<D>(model: BbviModel<D>, options: BbviOptions = {}): B
     }
     const r = choice === "reparam" || (choice === "auto" && l.family.reparameterizable);
     resolved[l.name] = r ? "reparam" : "score";
-    return r;
   });
   const optimizer = options.optimizer ?? adam({ lr: 0.05 });
   const schedule = options.schedule ?? constantSchedule(optimizer.learningRate);
-  const bound = options.bound === undefined ? elboBound() : validateBound(options.bound, "createBbvi");
-  const estimator = new ElboGradientEstimator<D>(model, new Tape(), {
-    samples, reparam, raoBlackwell: options.raoBlackwell ?? true, baseline, baselineDecay: decay, bound,
+  const joint = jointGradient<D>(model.graph, {
+    samples, estimators: resolved, raoBlackwell: options.raoBlackwell ?? true, baseline, baselineDecay: decay,
+    ...(options.bound === undefined ? {} : { bound: validateBound(options.bound, "createBbvi") }),
   });
+  const bound = joint.bound;
   const grad = new Float64Array(model.nParams);
   const lossGrad = new Float64Array(model.nParams);
 
@@ -145,13 +151,13 @@ export function createBbvi<D>(model: BbviModel<D>, options: BbviOptions = {}): B
 
   const engine: Bbvi<D> = {
     model,
+    joint,
     estimators: resolved,
     bound,
     init(seed = 0, initial) {
-      const params = new Float64Array(model.nParams);
+      const params = joint.init(new Float64Array(model.nParams));
       for (const l of model.latents) {
         const view = params.subarray(l.offset, l.offset + l.family.nParams);
-        l.family.init(view);
         const given = initial?.[l.name];
         if (given !== undefined) {
           if (given.length !== view.length) {
@@ -171,7 +177,7 @@ export function createBbvi<D>(model: BbviModel<D>, options: BbviOptions = {}): B
         throw new VireoError("DIMENSION_MISMATCH", `BBVI gradient: 'out' needs length ${model.nParams}, got ${out.length}.`);
       }
       const scale = batchScale(batch, state.step);
-      const elbo = estimator.estimate(state.params, out, state.rng, state.baselines, { data: batch?.data, scale });
+      const elbo = joint.estimate(state.params, out, state.rng, state.baselines, { data: batch?.data, scale });
       return { elbo, grad: out };
     },
     step(state, batch) {

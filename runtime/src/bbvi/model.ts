@@ -1,13 +1,20 @@
 /**
  * A black-box VI model: latent variables, each with a variational family (and optionally a
  * transform to its constrained support), and factors, each touching some variables and computing
- * its log-density either on the autodiff tape or as a plain number. The model's Markov blankets
- * (for each variable, the factors that touch it) drive Rao–Blackwellization of the score-function
- * estimator.
+ * its log-density either on the autodiff tape or as a plain number.
+ *
+ * Sugar over the model graph: `bbviModel` validates the spec and builds a ModelBuilder model in
+ * which each latent is a gradient-fitted random variable `{ q: family, bijector: transform }` and
+ * each factor a density node on the latents it lists (per-batch data reach it as `draw.data`).
+ * The graph's Markov blankets (for each variable, the factors that touch it) drive the
+ * Rao–Blackwellization of the score-function estimator; `createBbvi` runs the graph's joint
+ * gradient (engine/joint-gradient.ts).
  */
-import { VireoError, identityTransform, type Tape, type TNode, type Transform, type VariationalFamily } from "@vireo/core";
-import type { EstimatorChoice, TapeValues, NumericValues } from "./estimator.js";
-export type { EstimatorChoice, TapeValues, NumericValues } from "./estimator.js";
+import { VireoError, MvNormal, identityTransform, type Tape, type TNode, type Transform, type VariationalFamily } from "@vireo/core";
+import { densityNode } from "@vireo/nodes";
+import { ModelBuilder, type BuiltModel, type VariableRef } from "../model/builder.js";
+import type { EstimatorChoice, TapeValues, NumericValues } from "../engine/estimator.js";
+export type { EstimatorChoice, TapeValues, NumericValues } from "../engine/estimator.js";
 
 export interface BbviLatentSpec {
   readonly name: string;
@@ -60,11 +67,17 @@ export interface BbviModel<D = unknown> {
   readonly nParams: number;
   /** Latent index by name. */
   indexOf(name: string): number;
+  /** The same model as a graph (one gradient-fitted variable per latent, one density node per factor). */
+  readonly graph: BuiltModel;
 }
 
 function checkName(name: unknown, what: string, seen: Set<string>): string {
   if (typeof name !== "string" || name.length === 0) {
     throw new VireoError("INVALID_MODEL", `bbviModel: every ${what} needs a non-empty string name, got ${JSON.stringify(name)}.`);
+  }
+  if (!/^[A-Za-z_][\w.\-\[\]]*$/.test(name)) {
+    // The names become the graph's variable and factor names (one namespace, identifier-like).
+    throw new VireoError("INVALID_MODEL", `bbviModel: ${what} name ${JSON.stringify(name)} is not a graph name; use letters, digits, '_', '.', '-' (starting with a letter or '_').`, what === "latent" ? { variable: name } : { node: name });
   }
   if (seen.has(name)) {
     throw new VireoError("DUPLICATE_NAME", `bbviModel: ${what} name '${name}' is used twice; give each ${what} a unique name.`, what === "latent" ? { variable: name } : { node: name });
@@ -103,9 +116,13 @@ export function bbviModel<D = unknown>(spec: BbviModelSpec<D>): BbviModel<D> {
     offset += family.nParams;
     return out;
   });
+  // Latents and factors share the graph's namespace: a factor may not reuse a latent's name.
   const factorNames = new Set<string>();
   const factors = spec.factors.map((f, fi) => {
     const name = checkName(f?.name, "factor", factorNames);
+    if (index.has(name)) {
+      throw new VireoError("DUPLICATE_NAME", `bbviModel: factor '${name}' has the name of a latent; latents and factors share one namespace (the model graph's), so rename the factor (e.g. '${name}_prior').`, { node: name, variable: name });
+    }
     if (!Array.isArray(f.vars) || f.vars.length === 0) {
       throw new VireoError("INVALID_MODEL", `bbviModel: factor '${name}' must list the latent variables it touches in 'vars'.`, { node: name });
     }
@@ -130,6 +147,7 @@ export function bbviModel<D = unknown>(spec: BbviModelSpec<D>): BbviModel<D> {
   return {
     latents,
     factors,
+    graph: graphOf(latents, factors),
     nParams: offset,
     indexOf(name: string): number {
       const i = index.get(name);
@@ -137,4 +155,45 @@ export function bbviModel<D = unknown>(spec: BbviModelSpec<D>): BbviModel<D> {
       return i;
     },
   };
+}
+
+/**
+ * The graph of a validated spec. A latent's graph family only holds its valueSize numbers
+ * (MvNormal(d) over R^d: no conjugate node touches it, so its statistics are never read); where
+ * it lives is what q and the transform say, and its prior is one of the factors.
+ */
+function graphOf<D>(latents: readonly BbviLatent[], factors: readonly BbviFactor<D>[]): BuiltModel {
+  const m = new ModelBuilder();
+  const refs = new Map<string, VariableRef>();
+  for (const l of latents) {
+    refs.set(l.name, m.random(l.name, MvNormal(l.valueSize), { q: l.family, bijector: l.transform, estimator: l.estimator }));
+  }
+  for (const f of factors) {
+    const edges: Record<string, string> = {}, bound: Record<string, VariableRef> = {};
+    for (const v of f.vars) {
+      edges[v] = "MvNormal";
+      bound[v] = refs.get(v)!;
+    }
+    const tape = f.logDensity, value = f.logDensityValue;
+    const node = densityNode(f.name, {
+      edges,
+      minibatch: f.minibatch === true,
+      ...(value ? { logDensityValue: (x: Readonly<Record<string, Float64Array>>, _ctx: unknown, draw: { sample: number; data: unknown }) => value(x, draw.data as D | undefined, draw.sample) } : {}),
+    }, tape ? (x, t, _ctx, draw) => scalarOnTape(f.name, tape(x, t, draw.data as D | undefined, draw.sample), t) : undefined);
+    m.factor(node, bound, { name: f.name });
+  }
+  return m.build();
+}
+
+/** A factor's log f must be one number on the tape it was given (a bbvi factor has no rows). */
+function scalarOnTape(name: string, node: TNode, tape: Tape): TNode {
+  if (!node || node.tape !== tape || node.size !== 1) {
+    throw new VireoError(
+      "INVALID_MODEL",
+      `BBVI: factor '${name}'.logDensity must return a scalar node built on the tape it was given` +
+        (node && node.tape === tape ? `, got shape [${node.shape.join(", ")}]; reduce it with ad.sum.` : "."),
+      { node: name },
+    );
+  }
+  return node;
 }

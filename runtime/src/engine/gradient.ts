@@ -9,7 +9,8 @@
  * linear in T(x) with the message as coefficient (that is the node contract), so the gradient
  * flows through T(x_s) of the draws. The terms are exactly the variable's Markov blanket, which
  * Rao–Blackwellises the score-function estimator. The estimator is the black-box-VI one
- * (bbvi/estimator.ts) over a one-latent model made of that blanket.
+ * (engine/estimator.ts) over a one-latent model made of that blanket; the joint gradient of all
+ * gradient-fitted variables at once (engine/joint-gradient.ts) runs the same estimator.
  *
  * A point-mass q whose neighbours are all conjugate needs no gradient: its blanket is
  * ⟨M, T(x)⟩ + log|J(z)|, maximised in closed form by the mode of the conjugate posterior the
@@ -23,11 +24,11 @@
  */
 import {
   VireoError, Generator, Tape, adam, PointMassQ, constantSchedule, guardedStep, isVariationalFactory, statsDot, statsOfValues, needsLogDensityEntropy, strataOf, entropyEstimate,
-  transformInputSize, meanFieldGaussian, ad, validateBound, sampleWithLogDensity,
+  transformInputSize, meanFieldGaussian, ad, validateBound, sampleWithLogDensity, identityTransform, oneHotIndex,
   type Bound, type Optimizer, type OptimizerState, type Schedule, type Transform, type VariationalFamily, type TNode,
 } from "@vireo/core";
 import { isDensityNode, type NodeContext } from "@vireo/nodes";
-import { ElboGradientEstimator, blanketModel, type EstimatorFactor, type EstimatorChoice } from "../bbvi/estimator.js";
+import { ElboGradientEstimator, blanketModel, type EstimatorFactor, type EstimatorChoice } from "./estimator.js";
 import type { VariableState, FactorState, CompiledState } from "./state.js";
 import type { Model, VariableSpec } from "../model/spec.js";
 
@@ -92,10 +93,23 @@ export interface DensityDraws {
 
 export { needsGradient } from "./needs-gradient.js";
 
+/**
+ * The default bijector of a discrete q (categoricalQ, bernoulliQ), which draws the family's
+ * statistics T(x): the identity where T(x) = x (0/1 values), the one-hot → class-index map where
+ * T(x) is the one-hot of a class index (size K, one number per value). Null for a continuous q.
+ */
+function discreteBijector(v: VariableSpec): Transform | null {
+  const q = v.gradient?.q as { discrete?: unknown } | undefined, fam = v.family!;
+  if (q?.discrete !== true) return null;
+  if (fam.size === fam.valueSize) return identityTransform;
+  if (fam.valueSize === 1 && fam.size > 1) return oneHotIndex(fam.size);
+  throw new VireoError("INVALID_MODEL", `Variable '${v.name}' (${fam.key}) has a discrete q, which draws the statistics of a value; give it a discrete bijector from those draws to the variable's values (a Transform with discrete: true).`, { variable: v.name });
+}
+
 /** Resolves q and the bijector of a gradient-fitted variable with `count` instances. */
 export function resolveFit(v: VariableSpec, count: number, options: GradientOptions): GradientFit {
   const fam = v.family!;
-  const bijector = v.gradient?.bijector ?? fam.supportBijector;
+  const bijector = v.gradient?.bijector ?? discreteBijector(v) ?? fam.supportBijector;
   if (bijector === null) {
     throw new VireoError(
       "INVALID_MODEL",
@@ -122,12 +136,19 @@ export function resolveFit(v: VariableSpec, count: number, options: GradientOpti
     q = choice.create(count * zSize);
   }
   const expected = count * zSize;
-  if (q.dim !== expected || q.discrete) {
+  if (q.dim !== expected) {
     throw new VireoError(
       "INVALID_MODEL",
-      `Variable '${v.name}' (${fam.key}${count > 1 ? ` × ${count}` : ""}): its q ${q.name} draws ${q.dim} values, but the bijector '${bijector.name}' needs ${expected} unconstrained values${q.discrete ? " (and q must be continuous)" : ""}. Give q without a dimension (e.g. fullRankGaussian()) and the graph sizes it.`,
+      `Variable '${v.name}' (${fam.key}${count > 1 ? ` × ${count}` : ""}): its q ${q.name} draws ${q.dim} values, but the bijector '${bijector.name}' needs ${expected} unconstrained values. Give q without a dimension (e.g. fullRankGaussian()) and the graph sizes it.`,
       { variable: v.name },
     );
+  }
+  if (q.discrete && bijector !== identityTransform && bijector.discrete !== true) {
+    // A discrete q (categoricalQ, bernoulliQ) takes score-function steps on its draws; a continuous bijector has no meaning there.
+    throw new VireoError("INVALID_MODEL", `Variable '${v.name}': its q ${q.name} is discrete, so a continuous bijector ('${bijector.name}') does not apply; leave 'bijector' out (the graph reads the value off the draw) or give a continuous q.`, { variable: v.name });
+  }
+  if (!q.discrete && bijector.discrete === true) {
+    throw new VireoError("INVALID_MODEL", `Variable '${v.name}': the bijector '${bijector.name}' reads the draws of a discrete q, but its q ${q.name} is continuous; give a discrete q (e.g. categoricalQ(K)) or a continuous bijector.`, { variable: v.name });
   }
   const choiceEst: EstimatorChoice = v.gradient?.estimator ?? "auto";
   if (choiceEst === "reparam" && !q.reparameterizable) {
@@ -445,7 +466,7 @@ function sumConjugate(v: VariableState, out: Float64Array, scale?: (f: FactorSta
 }
 
 /** The tape shape of one edge's values: whole plate columns ([rows] or [rows, k]) or one value ([k]). */
-function edgeShape(count: number, valueSize: number): number[] {
+export function edgeShape(count: number, valueSize: number): number[] {
   return count === 1 ? [valueSize] : valueSize === 1 ? [count] : [count, valueSize];
 }
 
@@ -463,10 +484,23 @@ export function densityOnTape(state: CompiledState, f: FactorState, tape: Tape, 
     else if (u.known) values[edge] = tape.constant(u.values, shape);
     else values[edge] = tape.constant(u.gradient!.draws[s % u.gradient!.samples]!, shape);
   }
-  const ctx: NodeContext = f.ctx;
   const type = f.spec.type;
   if (!isDensityNode(type)) throw new VireoError("INVALID_STATE", `Factor '${f.name}' is not a density node.`, { node: f.name });
-  const out = type.density.logDensity(values, tape, ctx);
+  const fn = type.density.logDensity;
+  if (fn === undefined) {
+    throw new VireoError("INVALID_MODEL", `Density node '${f.name}' (${type.name}) has only a numeric logDensityValue; a graph sweep evaluates density factors on the tape, so give it a log density on the tape too.`, { node: f.name });
+  }
+  return reduceDensity(f, fn(values, tape, f.ctx, { sample: s, data: undefined }), tape);
+}
+
+/** The tape node of one edge's values: whole plate columns, or one value (see `edgeShape`). */
+export function edgeValue(tape: Tape, u: VariableState, values: Float64Array): TNode {
+  return tape.constant(values, edgeShape(u.count, u.spec.valueSize));
+}
+
+/** A density node's log f as one scalar: row weights applied when it returned one value per row. */
+export function reduceDensity(f: FactorState, out: TNode, tape: Tape): TNode {
+  const ctx: NodeContext = f.ctx;
   if (!out || out.tape !== tape) {
     throw new VireoError("INVALID_NODE", `Density node '${f.name}' (${f.spec.type.name}): the log density must return a node built on the tape it was given.`, { node: f.name });
   }

@@ -18,7 +18,7 @@ import { describeModel, modelOutline, type ModelOutline } from "./summary.js";
 import { VireoError, type ExponentialFamily, type Arr, type Transform, type VariationalChoice } from "@vireo/core";
 import { Mixture, SELECTOR_EDGE, SELECTOR_FAMILIES, familyFits, type NodeType } from "@vireo/nodes";
 import type { Model, PlateSpec, VariableSpec, FactorSpec, EdgeBinding, Factorisation, DeterministicSpec, GradientFitSpec } from "./spec.js";
-import type { EstimatorChoice } from "../bbvi/model.js";
+import type { EstimatorChoice } from "../engine/estimator.js";
 import { familyForValue, type FamilySource } from "../families/lookup.js";
 import { validateModel } from "./validate.js";
 import { checkPropriety } from "./propriety.js";
@@ -86,10 +86,11 @@ function gradientSpec(name: string, family: ExponentialFamily, options: RandomOp
   if (!isFamily) {
     throw new VireoError("INVALID_MODEL", `Variable '${name}': option 'q' must be a variational family such as fullRankGaussian(), meanFieldGaussian() or lowRankGaussian({ rank: 2 }).`, { variable: name });
   }
-  if ((options.bijector ?? family.supportBijector) === null) {
+  // A discrete q (categoricalQ, bernoulliQ) draws the values' statistics and needs no bijector (engine/gradient.ts).
+  if ((options.bijector ?? family.supportBijector) === null && (q as { discrete?: unknown }).discrete !== true) {
     throw new VireoError(
       "INVALID_MODEL",
-      `Variable '${name}' (${family.key}) cannot be fitted by gradients: the family has no support bijector. Give one with the 'bijector' option, or drop 'q' for a closed-form update.`,
+      `Variable '${name}' (${family.key}) cannot be fitted by gradients: the family has no support bijector. Give one with the 'bijector' option, a discrete q (categoricalQ(K), bernoulliQ()) for a discrete family, or drop 'q' for a closed-form update.`,
       { variable: name },
     );
   }

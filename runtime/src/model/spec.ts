@@ -3,7 +3,7 @@
  * ModelBuilder, validated once; engines compile it together with data into numeric state.
  */
 import type { ExponentialFamily, Transform, VariationalChoice } from "@vireo/core";
-import type { EstimatorChoice } from "../bbvi/model.js";
+import type { EstimatorChoice } from "../engine/estimator.js";
 import type { NodeType } from "@vireo/nodes";
 
 export type VariableKind = "random" | "observed" | "constant" | "input" | "deterministic";

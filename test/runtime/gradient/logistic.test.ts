@@ -1,9 +1,10 @@
 /**
  * Bayesian logistic regression (N = 1000, D = 5, fixed seed) as a graph model: a conjugate
  * MvNormal prior node and a density factor, w fitted by gradients with a full-rank q.
- * - Against the black-box-VI island (createBbvi): from the same generator stream, the same
- *   optimiser and schedule, the graph computes the same estimator, so the posteriors agree to
- *   round-off (1e-6), not merely within Monte Carlo error.
+ * - Against createBbvi (sugar over the graph: joint optimiser steps on the graph's joint
+ *   gradient): from the same generator stream, the same optimiser and schedule, the sweep's
+ *   per-variable step and the joint step compute the same estimator for this one-latent model, so
+ *   the posteriors agree to round-off (1e-6), not merely within Monte Carlo error.
  * - Against the hybrid CVI node BernoulliLogitNode (deterministic quadrature, the optimum of the
  *   same Gaussian family): means and sds within 5 standard errors of the stochastic fit, the SE of
  *   the averaged iterate estimated by batch means over the averaging window of the island run

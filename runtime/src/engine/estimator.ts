@@ -48,7 +48,7 @@ export interface EstimatorLatent {
   readonly blanket: readonly number[];
 }
 
-/** What the estimator runs on: the graph's blanket of one gradient-fitted variable, or a bbviModel. */
+/** What the estimator runs on: the blanket of one gradient-fitted variable (a sweep step), or all of a graph's gradient-fitted variables and density factors (joint-gradient.ts). */
 export interface EstimatorModel<D> {
   readonly latents: readonly EstimatorLatent[];
   readonly factors: readonly EstimatorFactor<D>[];
