@@ -29,7 +29,7 @@
 import {
   VireoError, GaussianLikelihood, sparseGp, gpCollapsedBound, gpPointLogLikelihood,
   type Kernel, type GpInput, type GpLikelihood, type SparseGp, type TNode, type GpHyperValue, type InputRows,
-  type GpPrediction,
+  type GpPrediction, type VariationalFamily,
 } from "@vireo/core";
 import type { EdgeInfo, NodeContext, NodeType } from "../contract/node.js";
 import { densityNode, type DensitySpec, type DensityValues } from "../density/density-node.js";
@@ -73,8 +73,11 @@ export interface GpGraphNode extends NodeType {
 export interface GpPredictAt {
   /** Fitted values of the hyperparameter edges, by edge name. */
   readonly hyperparameters: Readonly<Record<string, number>>;
-  /** q(v) over whitened inducing values (svgpNode). */
-  readonly v?: { readonly mean: Float64Array; readonly covariance: Float64Array };
+  /**
+   * q(v) over whitened inducing values (svgpNode): its mean and covariance, or the fitted
+   * posterior of the gradient-fitted variable v itself (a Gaussian q: its `q` and `lambda`).
+   */
+  readonly v?: { readonly mean: Float64Array; readonly covariance: Float64Array } | { readonly q: VariationalFamily; readonly lambda: Float64Array };
   /** Training rows (gpCollapsedNode: q(u) is the collapsed bound's optimum on them). */
   readonly train?: { readonly x: GpInput; readonly y: Float64Array | readonly number[] };
   /** Learnt inducing inputs (M·D values), when the node learns Z. */
@@ -236,13 +239,32 @@ export function svgpNode(options: SvgpNodeOptions): GpGraphNode {
       if (d !== M) throw new VireoError("DIMENSION_MISMATCH", `${NAME} node '${nodeName}': edge 'v' must be an MvNormal(${M}) variable (whitened values at the ${M} inducing inputs), got ${d === undefined ? "no MvNormal" : `dimension ${d}`}.`, { node: nodeName, edge: "v" });
     },
     predict(x: GpInput, at: GpPredictAt): GpPrediction {
-      if (at?.v === undefined || at.v.mean?.length !== M || at.v.covariance?.length !== M * M) {
-        throw new VireoError("INVALID_OPTION", `${NAME}.predict: give { v: { mean, covariance } }, q(v) over the ${M} whitened inducing values (${M} and ${M}×${M} numbers).`, { parameter: "v" });
+      const q = at?.v === undefined ? null : "q" in at.v ? gaussianMoments(at.v.q, at.v.lambda, M) : at.v;
+      if (q === null || q.mean?.length !== M || q.covariance?.length !== M * M) {
+        throw new VireoError("INVALID_OPTION", `${NAME}.predict: give { v: { mean, covariance } } (q(v) over the ${M} whitened inducing values: ${M} and ${M}×${M} numbers) or v's fitted posterior.`, { parameter: "v" });
       }
       const gp = make();
       applyPrediction(gp, st, at);
-      gp.setQMoments(at.v.mean, at.v.covariance);
+      gp.setQMoments(q.mean, q.covariance);
       return gp.predict(x);
     },
   });
+}
+
+/** Mean and covariance of a Gaussian q (Cov = C Cᵀ from its covariance factor). */
+function gaussianMoments(q: VariationalFamily, lambda: Float64Array, M: number): { mean: Float64Array; covariance: Float64Array } {
+  if (q.dim !== M || typeof q.covarianceFactor !== "function") {
+    throw new VireoError("INVALID_OPTION", `Svgp.predict: v's q must be a Gaussian over ${M} values (fullRankGaussian(), meanFieldGaussian(), lowRankGaussian()), got ${q.name}.`, { parameter: "v" });
+  }
+  const mean = new Float64Array(M), C = new Float64Array(2 * M * M), covariance = new Float64Array(M * M);
+  q.mean(lambda, mean);
+  const m = q.covarianceFactor(lambda, C);
+  for (let i = 0; i < M; i++) {
+    for (let j = 0; j < M; j++) {
+      let s = 0;
+      for (let k = 0; k < m; k++) s += C[i * m + k]! * C[j * m + k]!;
+      covariance[i * M + j] = s;
+    }
+  }
+  return { mean, covariance };
 }
