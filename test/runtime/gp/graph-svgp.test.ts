@@ -103,15 +103,15 @@ test("graph SVGP (cavi), fixed hyperparameters: reparameterised steps on the ful
   const ref = sparseGp({ kernel: squaredExponential({ variance: theta[0]!, lengthscale: theta[1]! }), likelihood: gaussianLikelihood(theta[2]!), inducing: Z });
   const bound = ref.collapsedBound(ref.inputs(x), y, new Float64Array(ref.layout.size)).elbo;
   const model = fixedHyperModel(theta);
-  const state = compile(model, bindData(model, { x, y }), undefined, { samples: 8, optimizer: adam({ lr: 0.05 }), schedule: exponentialDecay(0.05, 0.02, 1500) });
+  const state = compile(model, bindData(model, { x, y }), undefined, { samples: 4, optimizer: adam({ lr: 0.05 }), schedule: exponentialDecay(0.05, 0.05, 1000) });
   initialise(state, new Generator(2));
   const engine = new CaviEngine(state);
   const start = engine.elboEstimate(2000, new Generator(8)).value;
-  for (let it = 0; it < 1500; it++) engine.sweep();
+  for (let it = 0; it < 1000; it++) engine.sweep();
   const est = engine.elboEstimate(4000, new Generator(9));
-  t.log(`ELBO: start ${start.toFixed(2)}, after 1500 sweeps ${est.value.toFixed(3)} ± ${est.standardError.toFixed(3)}, collapsed bound (its maximum) ${bound.toFixed(3)}`);
+  t.log(`ELBO: start ${start.toFixed(2)}, after 1000 sweeps ${est.value.toFixed(3)} ± ${est.standardError.toFixed(3)}, collapsed bound (its maximum) ${bound.toFixed(3)}`);
   t.true(est.value < bound + 5 * est.standardError, "never above the bound");
-  t.true(est.value > bound - 0.01 * (bound - start), `ELBO ${est.value} closes 99% of the gap from ${start} to ${bound}`);
+  t.true(est.value > bound - 0.005 * (bound - start), `ELBO ${est.value} closes 99.5% of the gap from ${start} to ${bound}`);
 });
 
 test("graph SVGP through svi() over a stream of minibatches learns the hyperparameters: most of the collapsed MAP gain, its noise variance", async (t) => {
