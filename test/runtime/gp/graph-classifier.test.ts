@@ -4,13 +4,14 @@
  * every GP likelihood; cavi lands on the fixed point of core's natural-gradient SparseGp (same
  * kernel and Z, unwhitened) to 1e-6 in q(u), the ELBO and the predictions; with Z = X its accuracy
  * and calibration match the Laplace approximation as the core test's do; svi() over a stream of
- * minibatches lands near the batch optimum.
+ * minibatches lands near the batch optimum. The same classifier through svgpNode (whitened v with a
+ * full-rank q fitted by reparameterised gradients) reaches the same predictive probabilities.
  */
 import test from "ava";
 import { lastValueFrom } from "rxjs";
-import { squaredExponential, sparseGp, MvNormal, Bernoulli, Poisson } from "@vireo/core";
-import { gpPriorNode, gpLikelihoodNode, verifyNode, bernoulliLogitLikelihood, bernoulliProbitLikelihood, poissonLogLikelihood } from "@vireo/nodes";
-import { ModelBuilder, cavi, fromArrays, svi } from "@vireo/runtime";
+import { squaredExponential, sparseGp, MvNormal, Bernoulli, Poisson, Generator, fullRankGaussian, adam, exponentialDecay } from "@vireo/core";
+import { gpPriorNode, gpLikelihoodNode, svgpNode, MvNormalNode, verifyNode, bernoulliLogitLikelihood, bernoulliProbitLikelihood, poissonLogLikelihood } from "@vireo/nodes";
+import { ModelBuilder, cavi, fromArrays, svi, compile, initialise, bindData, CaviEngine } from "@vireo/runtime";
 import { toy, laplace, calibration, accuracy } from "../../core/gp/classification-reference.js";
 
 const kernel = () => squaredExponential({ dim: 2, variance: 6, lengthscale: 0.9 });
@@ -108,4 +109,37 @@ test("graph GP classifier through svi() over a stream of minibatches: q(u) and p
   let agree = 0;
   for (let j = 0; j < 200; j++) agree += Math.sign(fs[j]!) === Math.sign(fb[j]!) ? 1 : 0;
   t.true(agree >= 194, `predicted classes agree on ${agree} of 200 test inputs`);
+});
+
+test("svgpNode with the Bernoulli-logit likelihood (reparameterised q(v)) reaches the closed-form graph classifier's posterior", (t) => {
+  const train = toy(80, 3), testSet = toy(100, 4), Z = Float64Array.from(train.x.subarray(0, 2 * 20)), M = 20;
+  // Reference: the CVI fixed point of gpPriorNode + gpLikelihoodNode (tested above against core to 1e-6).
+  const ref = cavi(classifier(Z, 0.7), { data: { x: train.x, y: train.y }, maxIterations: 300, tolerance: 1e-12 });
+  const qu = ref.posteriors.u!.as(MvNormal(M)).params();
+  const reader = sparseGp({ kernel: kernel(), likelihood: bernoulliLogitLikelihood(), inducing: Z, whiten: false, jitter: 1e-8 });
+  reader.setQMoments(qu.mean, qu.covariance);
+  const pRef = reader.predict(testSet.x).targetMean;
+  // The same model with whitened v fitted by gradients through svgpNode.
+  const node = svgpNode({ kernel: kernel(), likelihood: bernoulliLogitLikelihood(), inducing: Z, jitter: 1e-8, hyperparameters: {} });
+  const m = new ModelBuilder(), rows = m.plate("rows");
+  const v = m.random("v", MvNormal(M), { q: fullRankGaussian() });
+  m.factor(MvNormalNode, { out: v, mean: new Float64Array(M), precision: Float64Array.from({ length: M * M }, (_, i) => (i % (M + 1) === 0 ? 1 : 0)) }, { name: "whitenedPrior" });
+  m.factor(node, { v, x: m.input("x", { plate: rows, size: 2 }), y: m.observed("y", Bernoulli, { plate: rows }) }, { name: "gp" });
+  const model = m.build();
+  const state = compile(model, bindData(model, { x: train.x, y: train.y }), undefined, { samples: 4, optimizer: adam({ lr: 0.05 }), schedule: exponentialDecay(0.05, 0.05, 1000) });
+  initialise(state, new Generator(6));
+  const engine = new CaviEngine(state);
+  for (let it = 0; it < 1000; it++) engine.sweep();
+  const post = state.variables.get("v")!.gradient!.fit;
+  const p = node.predict(testSet.x, { hyperparameters: {}, v: { q: post.q, lambda: post.lambda } }).targetMean;
+  let mad = 0, worst = 0;
+  for (let j = 0; j < 100; j++) {
+    mad += Math.abs(p[j]! - pRef[j]!) / 100;
+    worst = Math.max(worst, Math.abs(p[j]! - pRef[j]!));
+  }
+  // The ELBOs: the graph's Monte Carlo estimate against core's exact ELBO at the CVI fixed point (its maximum over Gaussian q).
+  const est = engine.elboEstimate(4000, new Generator(9)), best = reader.elbo(reader.inputs(train.x), train.y).elbo;
+  t.log(`predictive probabilities: mean |Δp| ${mad.toFixed(4)}, max ${worst.toFixed(4)}; ELBO ${est.value.toFixed(3)} ± ${est.standardError.toFixed(3)} vs the fixed point's ${best.toFixed(3)}`);
+  t.true(mad < 0.01 && worst < 0.05, `mean |Δp| ${mad}, max ${worst}`);
+  t.true(est.value < best + 5 * est.standardError && est.value > best - 0.5, `ELBO ${est.value} ± ${est.standardError} vs ${best}`);
 });
