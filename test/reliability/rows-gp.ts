@@ -89,6 +89,11 @@ row("svgpNode with v of the wrong dimension", () => {
   m.factor(svgpNode({ kernel: se(), inducing: [0, 1, 2], hyperparameters: {} }), { v: m.random("v", MvNormal(2)), x: m.input("x", { plate: rows }), y: m.observed("y", Normal, { plate: rows }) }, { name: "gp" });
   return m.build();
 }, "DIMENSION_MISMATCH", ["'gp'", "'v'", "MvNormal(3)", "dimension 2"]);
+row("gpCollapsedNode with learnt Z of the wrong size", () => {
+  const m = new ModelBuilder(), rows = m.plate("rows");
+  m.factor(gpCollapsedNode({ kernel: squaredExponential({ dim: 2 }), inducing: [[0, 0], [1, 1], [2, 2]], hyperparameters: {}, learnInducing: true }), { inducing: m.random("Z", MvNormal(3)), x: m.input("x", { plate: rows, size: 2 }), y: m.observed("y", Normal, { plate: rows }) }, { name: "gp" });
+  return m.build();
+}, "DIMENSION_MISMATCH", ["'gp'", "'inducing'", "MvNormal(6)", "3 inducing inputs × 2 columns", "dimension 3"]);
 row("svgpNode.predict without q(v)", () => svgpNode({ kernel: se(), inducing: [0, 1], hyperparameters: {} }).predict([0.5], { hyperparameters: {} }), "INVALID_OPTION", ["{ v: { mean, covariance } }", "2 whitened"]);
 row("graph GP predict without a learnt hyperparameter", () => svgpNode({ kernel: se(), inducing: [0], hyperparameters: { ell: "lengthscale" } }).predict([0.5], { hyperparameters: {}, v: { mean: Float64Array.of(0), covariance: Float64Array.of(1) } }), "INVALID_OPTION", ["hyperparameters.ell", "lengthscale"]);
 row("gpCollapsedNode.predict without the training rows", () => gpCollapsedNode({ kernel: se(), inducing: [0], hyperparameters: {} }).predict([0.5], { hyperparameters: {} }), "INVALID_OPTION", ["train: { x, y }"]);

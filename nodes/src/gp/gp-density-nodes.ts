@@ -166,6 +166,14 @@ function edgesOf(st: Setup, lik: GpLikelihood, extra: Record<string, string>, le
   return edges;
 }
 
+/** Build-time check of the `inducing` edge (an MvNormal(M·D) variable) when Z is learnt. */
+function checkInducing(info: Readonly<Record<string, EdgeInfo>>, nodeName: string, kind: string, st: Setup): void {
+  const d = info.inducing?.family?.dim, want = st.M * st.D;
+  if (info.inducing !== undefined && d !== want) {
+    throw new VireoError("DIMENSION_MISMATCH", `${kind} node '${nodeName}': edge 'inducing' must be an MvNormal(${want}) variable (${st.M} inducing inputs × ${st.D} columns, row-major), got ${d === undefined ? "no MvNormal" : `dimension ${d}`}.`, { node: nodeName, edge: "inducing" });
+  }
+}
+
 /** Hyperparameter values for a prediction, in layout order. */
 function predictTheta(st: Setup, at: GpPredictAt): Float64Array {
   const theta = Float64Array.from(st.fixed);
@@ -209,6 +217,9 @@ export function gpCollapsedNode(options: GpGraphNodeOptions & { readonly likelih
   });
   return Object.assign(node, {
     inducingCount: st.M, dim: st.D, parameterNames: Object.freeze(st.names),
+    check(info: Readonly<Record<string, EdgeInfo>>, nodeName: string): void {
+      checkInducing(info, nodeName, NAME, st);
+    },
     predict(x: GpInput, at: GpPredictAt): GpPrediction {
       if (at?.train === undefined) throw new VireoError("INVALID_OPTION", `${NAME}.predict: give { train: { x, y } } (q(u) is the collapsed bound's optimum on the training rows).`, { parameter: "train" });
       const gp = make();
@@ -237,6 +248,7 @@ export function svgpNode(options: SvgpNodeOptions): GpGraphNode {
     check(info: Readonly<Record<string, EdgeInfo>>, nodeName: string): void {
       const d = info.v?.family?.dim;
       if (d !== M) throw new VireoError("DIMENSION_MISMATCH", `${NAME} node '${nodeName}': edge 'v' must be an MvNormal(${M}) variable (whitened values at the ${M} inducing inputs), got ${d === undefined ? "no MvNormal" : `dimension ${d}`}.`, { node: nodeName, edge: "v" });
+      checkInducing(info, nodeName, NAME, st);
     },
     predict(x: GpInput, at: GpPredictAt): GpPrediction {
       const q = at?.v === undefined ? null : "q" in at.v ? gaussianMoments(at.v.q, at.v.lambda, M) : at.v;
