@@ -17,6 +17,7 @@ import { distributed } from "./distributed.js";
 import { families } from "./families.js";
 import { distributedSim } from "./distributed-sim.js";
 import { gp } from "./gp.js";
+import { gpGraph } from "./gp-graph.js";
 import { vaeSuite } from "./vae.js";
 import { bnnSuite } from "./bnn.js";
 import { lda } from "./lda.js";
@@ -35,6 +36,7 @@ export const suites: Record<string, () => Promise<unknown>> = {
   families,
   "distributed-sim": distributedSim,
   gp,
+  "gp-graph": gpGraph,
   vae: vaeSuite,
   bnn: bnnSuite,
   lda,

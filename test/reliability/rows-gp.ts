@@ -8,8 +8,9 @@ import {
   squaredExponential, matern12, matern32, matern52, periodic, linear, white, sumKernel, productKernel,
   gaussianLikelihood, sparseGp, exactGp, type Kernel,
 } from "@vireo/core";
-import { bernoulliLogitLikelihood, poissonLogLikelihood } from "@vireo/nodes";
-import { svi, SvgpEngine, type SvgpOptions } from "@vireo/runtime";
+import { bernoulliLogitLikelihood, poissonLogLikelihood, gpCollapsedNode, svgpNode, gpPriorNode, gpLikelihoodNode } from "@vireo/nodes";
+import { svi, SvgpEngine, ModelBuilder, cavi, type SvgpOptions } from "@vireo/runtime";
+import { MvNormal, Bernoulli, Normal, Tape, gpCollapsedBound, gpPointLogLikelihood } from "@vireo/core";
 import type { Row } from "./catalogue.js";
 
 const rows: Row[] = [];
@@ -75,5 +76,50 @@ row("svi(sparseGp) batch of the wrong width", () => of({ x: [[0, 0, 1]], y: [1] 
 row("svi(sparseGp) batch without targets", () => of({ x: [[0, 0]] }).pipe(svi(sp(), { totalRows: 10 })), "INVALID_BATCH", ["field 'y'", "no field"]);
 row("svi(sparseGp) batch with an infinite target", () => of({ x: [[0, 0]], y: [Infinity] }).pipe(svi(sp(), { totalRows: 10 })), "INVALID_BATCH", ["field 'y'", "row 0"]);
 row("svi(sparseGp) batch with a label 3 for a classifier", () => of({ x: [0, 1], y: [0, 3] }).pipe(svi(sparseGp({ kernel: squaredExponential(), likelihood: bernoulliLogitLikelihood(), inducing: [0] }), { totalRows: 10 })), "INVALID_BATCH", ["field 'y'", "row 1", "0 or 1"]);
+
+// GPs in the model graph: density nodes with learnt hyperparameters, the GP likelihood node, the tape ops.
+const se = () => squaredExponential({ variance: 1, lengthscale: 1 });
+row("gpCollapsedNode with a Bernoulli likelihood", () => gpCollapsedNode({ kernel: se(), likelihood: bernoulliLogitLikelihood() as never, inducing: [0], hyperparameters: {} }), "INVALID_OPTION", ["collapsed bound", "svgpNode", "bernoulliLogit"]);
+row("graph GP hyperparameter edge naming an unknown parameter", () => svgpNode({ kernel: se(), inducing: [0], hyperparameters: { ell: "lenghtscale" } }), "INVALID_OPTION", ["'ell'", "'lenghtscale'", "known: variance, lengthscale, likelihood.noiseVariance"]);
+row("graph GP hyperparameter edge named like the node's own edge", () => gpCollapsedNode({ kernel: se(), inducing: [0], hyperparameters: { x: "lengthscale" } }), "INVALID_OPTION", ["'x'", "clashes"]);
+row("graph GP hyperparameter given two edges", () => svgpNode({ kernel: se(), inducing: [0], hyperparameters: { a: "variance", b: "variance" } }), "INVALID_OPTION", ["'variance'", "'a'", "'b'"]);
+row("graph GP without a kernel", () => svgpNode({ inducing: [0], hyperparameters: {} } as never), "INVALID_OPTION", ["kernel"]);
+row("svgpNode with v of the wrong dimension", () => {
+  const m = new ModelBuilder(), rows = m.plate("rows");
+  m.factor(svgpNode({ kernel: se(), inducing: [0, 1, 2], hyperparameters: {} }), { v: m.random("v", MvNormal(2)), x: m.input("x", { plate: rows }), y: m.observed("y", Normal, { plate: rows }) }, { name: "gp" });
+  return m.build();
+}, "DIMENSION_MISMATCH", ["'gp'", "'v'", "MvNormal(3)", "dimension 2"]);
+row("gpCollapsedNode with learnt Z of the wrong size", () => {
+  const m = new ModelBuilder(), rows = m.plate("rows");
+  m.factor(gpCollapsedNode({ kernel: squaredExponential({ dim: 2 }), inducing: [[0, 0], [1, 1], [2, 2]], hyperparameters: {}, learnInducing: true }), { inducing: m.random("Z", MvNormal(3)), x: m.input("x", { plate: rows, size: 2 }), y: m.observed("y", Normal, { plate: rows }) }, { name: "gp" });
+  return m.build();
+}, "DIMENSION_MISMATCH", ["'gp'", "'inducing'", "MvNormal(6)", "3 inducing inputs × 2 columns", "dimension 3"]);
+row("svgpNode.predict without q(v)", () => svgpNode({ kernel: se(), inducing: [0, 1], hyperparameters: {} }).predict([0.5], { hyperparameters: {} }), "INVALID_OPTION", ["{ v: { mean, covariance } }", "2 whitened"]);
+row("graph GP predict without a learnt hyperparameter", () => svgpNode({ kernel: se(), inducing: [0], hyperparameters: { ell: "lengthscale" } }).predict([0.5], { hyperparameters: {}, v: { mean: Float64Array.of(0), covariance: Float64Array.of(1) } }), "INVALID_OPTION", ["hyperparameters.ell", "lengthscale"]);
+row("gpCollapsedNode.predict without the training rows", () => gpCollapsedNode({ kernel: se(), inducing: [0], hyperparameters: {} }).predict([0.5], { hyperparameters: {} }), "INVALID_OPTION", ["train: { x, y }"]);
+row("gpLikelihoodNode without a likelihood", () => gpLikelihoodNode({ kernel: se(), inducing: [0] } as never), "INVALID_OPTION", ["likelihood", "bernoulliLogitLikelihood()"]);
+row("gpLikelihoodNode damping 0", () => gpLikelihoodNode({ kernel: se(), inducing: [0], likelihood: bernoulliLogitLikelihood(), damping: 0 }), "INVALID_OPTION", ["damping", "(0, 1]"]);
+row("gpLikelihoodNode with a label 2", () => {
+  const m = new ModelBuilder(), rows = m.plate("rows"), u = m.random("u", MvNormal(1));
+  m.factor(gpPriorNode({ kernel: se(), inducing: [0] }), { out: u });
+  m.factor(gpLikelihoodNode({ kernel: se(), inducing: [0], likelihood: bernoulliLogitLikelihood() }), { out: m.observed("y", Bernoulli, { plate: rows }), u, x: m.input("x", { plate: rows }) }, { name: "lik" });
+  return cavi(m.build(), { data: { x: Float64Array.of(0, 1, 2), y: Float64Array.of(0, 1, 2) } });
+}, "INVALID_DATA", ["row 2"]);
+row("gpCollapsedBound with too few hyperparameters", () => {
+  const gp = sparseGp({ kernel: se(), inducing: [0] });
+  return gpCollapsedBound(new Tape(), gp, gp.inputs([0]), Float64Array.of(1), [1]);
+}, "DIMENSION_MISMATCH", ["expected 3 hyperparameters", "likelihood.noiseVariance", "got 1"]);
+row("gpCollapsedBound with Z on the tape but Z not learnt", () => {
+  const gp = sparseGp({ kernel: se(), inducing: [0] }), tape = new Tape();
+  return gpCollapsedBound(tape, gp, gp.inputs([0]), Float64Array.of(1), [1, 1, 1], tape.param(Float64Array.of(0)));
+}, "INVALID_OPTION", ["learn: { inducing: true }"]);
+row("gpPointLogLikelihood on an unwhitened model", () => {
+  const gp = sparseGp({ kernel: se(), inducing: [0], whiten: false }), tape = new Tape();
+  return gpPointLogLikelihood(gp, gp.inputs([0]), Float64Array.of(1), tape.param(Float64Array.of(0)), [1, 1, 1]);
+}, "INVALID_OPTION", ["whitened"]);
+row("gpPointLogLikelihood with v of the wrong length", () => {
+  const gp = sparseGp({ kernel: se(), inducing: [0, 1] }), tape = new Tape();
+  return gpPointLogLikelihood(gp, gp.inputs([0]), Float64Array.of(1), tape.param(Float64Array.of(0, 1, 2)), [1, 1, 1]);
+}, "DIMENSION_MISMATCH", ["v must hold 2 values"]);
 
 export default rows;

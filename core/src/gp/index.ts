@@ -12,3 +12,4 @@ export * from "./exact-gp.js";
 export * from "./sparse-gp.js";
 export * from "./fit.js";
 export { choleskyWithJitter, type JitteredCholesky } from "./dense-blocks.js";
+export * from "./tape-ops.js";

@@ -349,7 +349,14 @@ export class SparseGp {
         }
       }
     }
-    if (grad) {
+    if (grad) this.inducingChain(grad);
+    return negKl;
+  }
+
+  /** Adds K̄_ZZ's contraction (hyperparameters, and Z through both arguments when learnt) to `grad`. */
+  private inducingChain(grad: Float64Array): void {
+    const M = this.M;
+    {
       this.kernel.gradient(this.Z, M, this.Z, M, true, this.Kbar, grad, 0);
       if (this.layout.learn.inducing) {
         // K_ZZ depends on Z through both arguments: ∂/∂z_a = Σ_j (K̄_aj + K̄_ja) ∂₁k(z_a, z_j).
@@ -365,7 +372,42 @@ export class SparseGp {
         grad.set(this.gZ, this.layout.kernelSize + this.layout.likelihoodSize);
       }
     }
-    return negKl;
+  }
+
+  /**
+   * The data term at a whitened point v (q = δ(v), whitened models only):
+   *   Σ_n E_{p(f_n | v)}[log p(y_n | f_n)],  f_n | v ~ N(a_nᵀv, k_nn − |a_n|²),  a_n = L⁻¹k_Z(x_n),
+   * so that under a Gaussian q(v) its expectation is the ELBO's data term exactly (the graph form
+   * of SVGP draws v and puts this on the tape). With `grad` (layout `layout.read`, overwritten) and
+   * `gradV` (length M, overwritten), also its gradient through the same block dL/dK contractions
+   * as `elbo`. The model's q is used as scratch (set to δ(v)).
+   */
+  pointLogLikelihood(X: InputRows, y: Float64Array, v: Float64Array, grad: Float64Array | null = null, gradV: Float64Array | null = null): GpPassResult {
+    if (!this.whiten) throw new VireoError("INVALID_OPTION", "sparseGp.pointLogLikelihood: needs the whitened parameterisation (whiten: true).", { parameter: "whiten" });
+    const M = this.M;
+    if (v.length !== M) throw new VireoError("DIMENSION_MISMATCH", `sparseGp.pointLogLikelihood: v must hold ${M} values (one per inducing input), got ${v.length}.`);
+    this.begin();
+    this.qMean.set(v);
+    this.qCov.fill(0);
+    grad?.fill(0);
+    gradV?.fill(0);
+    const e = this.blocks(X, y, (Xb, n, yb) => {
+      const value = this.block(Xb, n, yb, 1, grad, false);
+      if (gradV) {
+        const A = this.A, g = this.g;
+        for (let i = 0; i < M; i++) {
+          let acc = 0;
+          for (let j = 0; j < n; j++) acc += A[i * n + j]! * g[j]!;
+          gradV[i] += acc;
+        }
+      }
+      return value;
+    });
+    if (grad) {
+      choleskyBackward(this.L, this.Lbar, M, this.Kbar, this.workMM);
+      this.inducingChain(grad);
+    }
+    return { elbo: e, jitter: this.jitter };
   }
 
   /** Moves q's natural parameters a step ρ towards prior + the accumulated row messages. */
@@ -506,6 +548,17 @@ export class SparseGp {
     this.qPrecision.set(precision);
     this.refreshQ();
     this.initialised = true;
+  }
+
+  /** Sets q from its mean and covariance (in this model's parameterisation: over v when whitened). */
+  setQMoments(mean: Float64Array, covariance: Float64Array): void {
+    const M = this.M;
+    if (mean.length !== M || covariance.length !== M * M) throw new VireoError("DIMENSION_MISMATCH", `sparseGp.setQMoments: expected ${M} and ${M}×${M} values, got ${mean.length} and ${covariance.length}.`);
+    const Lc = new Float64Array(M * M), precision = new Float64Array(M * M), shift = new Float64Array(M);
+    choleskyWithJitter(covariance, M, Lc, 0, "sparseGp.setQMoments: the covariance of q");
+    inverseFromFactor(Lc, M, precision);
+    gemmNN(1, precision, mean, 0, shift, M, M, 1);
+    this.setQNatural(shift, precision);
   }
 
   /** Sets q from whitened natural parameters (θ₁, Λ), converting when the model is unwhitened. */

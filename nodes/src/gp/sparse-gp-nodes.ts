@@ -15,8 +15,9 @@
  */
 import {
   LOG_2PI, Gamma, MvNormal, Normal, VireoError, inputRows, choleskyWithJitter,
-  type Kernel, type GpInput,
+  type Kernel, type GpInput, type GpLikelihood,
 } from "@vireo/core";
+import { checkDamping } from "../nonconjugate/gauss-hermite.js";
 import { type NodeContext, type EdgeView, weightAt, instanceOf, sumRows } from "../contract/node.js";
 import { defineNode, type TypedNode } from "../contract/define.js";
 import { requireValueSize } from "../contract/edges.js";
@@ -226,6 +227,97 @@ export function sparseGpNode(options: GpNodeOptions): TypedNode<"out" | "u" | "x
     rowTerm(ctx) {
       const f = features(ctx, set, FEATURES), mom = ctx.scratch.get(MOMENTS, () => new Float64Array(2));
       return (n) => rowLog(ctx.edges, f, n, mom);
+    },
+  });
+}
+
+export interface GpLikelihoodNodeOptions extends GpNodeOptions {
+  /** A GP likelihood: bernoulliLogitLikelihood(), bernoulliProbitLikelihood(), poissonLogLikelihood(), … (its parameters, if any, held fixed). */
+  readonly likelihood: GpLikelihood;
+  /** CVI step size: q(u) moves this fraction towards its new natural parameters per update (default 0.5). */
+  readonly damping?: number;
+}
+
+/** The data family of a GP likelihood's targets (the `out` edge). */
+function outFamilyOf(lik: GpLikelihood): string {
+  if (lik.name.startsWith("bernoulli")) return "Bernoulli";
+  if (lik.name.startsWith("poisson")) return "Poisson";
+  return "Normal";
+}
+
+/**
+ * Rows of a sparse GP with any GP likelihood (Bernoulli-logit/probit, Poisson-log, …), next to
+ * `gpPriorNode` on the same u: y_n ~ p(y | f(x_n)) with q(f_n) = N(m_n, v_n) given q(u),
+ *   m_n = a_nᵀE[u],  v_n = a_nᵀE[uuᵀ]a_n − m_n² + c_n,  a_n = K_ZZ⁻¹k_Z(x_n),  c_n = k_nn − k_nᵀK_ZZ⁻¹k_n.
+ * E_q[log f] = Σ_n E_{N(m_n, v_n)}[log p(y_n | f)] (the likelihood's Gauss–Hermite or closed-form
+ * expectation); the message to u is its gradient in (E[u], E[uuᵀ]) — one conjugate-computation VI
+ * step (Khan & Lin 2017), damped like the other non-conjugate nodes — so q(u) stays a closed-form
+ * MvNormal under cavi and takes natural-gradient steps under svi (N/|B| scaling): a GP classifier
+ * or count model as a ModelBuilder model. Edges: out (observed targets), u (MvNormal(M)), x (inputs).
+ */
+export function gpLikelihoodNode(options: GpLikelihoodNodeOptions): TypedNode<"out" | "u" | "x"> {
+  const lik = options?.likelihood;
+  if (lik === undefined || typeof (lik as GpLikelihood).expectations !== "function") {
+    throw new VireoError("INVALID_OPTION", "GpLikelihood: give { kernel, inducing, likelihood } with a GP likelihood, e.g. bernoulliLogitLikelihood().", { parameter: "likelihood" });
+  }
+  const set = new InducingSet(options.kernel, options.inducing, options.jitter ?? 0, "GpLikelihood");
+  const M = set.M, D = set.D, NAME = "GpLikelihood", FEATURES = {}, MOMENTS = {};
+  const damping = checkDamping(options.damping ?? 0.5, NAME);
+  /** Per-row q(f_n) moments and the expectation's derivatives, over the whole plate at once. */
+  const rowsOf = (ctx: NodeContext) => {
+    const f = features(ctx, set, FEATURES), rows = ctx.rows;
+    const b = ctx.scratch.get(MOMENTS, () => ({ mom: new Float64Array(2), y: new Float64Array(0), mu: new Float64Array(0), s: new Float64Array(0), g: new Float64Array(0), h: new Float64Array(0), e1: new Float64Array(1) }));
+    if (b.mu.length < rows) {
+      b.y = new Float64Array(rows);
+      b.mu = new Float64Array(rows);
+      b.s = new Float64Array(rows);
+      b.g = new Float64Array(rows);
+      b.h = new Float64Array(rows);
+    }
+    const { out: y, u } = ctx.edges;
+    for (let n = 0; n < rows; n++) {
+      projected(u, f.a, n * M, M, n, b.mom);
+      b.y[n] = y.values[instanceOf(y, n)]!;
+      b.mu[n] = b.mom[0]!;
+      b.s[n] = Math.max(0, b.mom[1]! - b.mom[0]! * b.mom[0]!) + f.c[n]!;
+    }
+    return { f, b, rows };
+  };
+  return defineNode({
+    name: NAME,
+    edges: {
+      out: { family: outFamilyOf(lik), doc: `observed targets of the ${lik.name} likelihood`, knownOnly: true },
+      u: { family: MvNormal, doc: `inducing values (M = ${M})` },
+      x: { family: "input", doc: `inputs, ${D} per row` },
+    },
+    damping,
+    check(info, nodeName) {
+      const d = info.u!.family?.dim;
+      if (d !== M) throw new VireoError("DIMENSION_MISMATCH", `${NAME} node '${nodeName}': edge 'u' must be an MvNormal(${M}) variable (one value per inducing input), got dimension ${String(d)}.`, { node: nodeName, edge: "u" });
+      requireValueSize(info, "x", D, nodeName, NAME, `${D} inputs per row (the kernel's dim)`);
+    },
+    checkData(ctx) {
+      lik.checkTargets(ctx.edges.out.values, `${NAME} node '${ctx.nodeName}': targets 'out'`);
+    },
+    messages: {
+      u(ctx, out) {
+        const { f, b, rows } = rowsOf(ctx), u = ctx.edges.u;
+        lik.expectations(b.y, b.mu, b.s, rows, b.g, b.h, 1, null, 0);
+        for (let n = 0; n < rows; n++) {
+          const wn = weightAt(ctx.weights, n), o = instanceOf(u, n) * u.size, ao = n * M, a = f.a;
+          const lin = wn * (b.g[n]! - 2 * b.h[n]! * b.mu[n]!), quad = wn * b.h[n]!;
+          for (let i = 0; i < M; i++) {
+            const ai = a[ao + i]!;
+            out[o + i] += lin * ai;
+            const r = o + M + i * M, c = quad * ai;
+            for (let j = 0; j < M; j++) out[r + j] += c * a[ao + j]!;
+          }
+        }
+      },
+    },
+    rowTerm(ctx) {
+      const { b } = rowsOf(ctx);
+      return (n) => lik.expectations(b.y.subarray(n, n + 1), b.mu.subarray(n, n + 1), b.s.subarray(n, n + 1), 1, b.g.subarray(n, n + 1), b.h.subarray(n, n + 1), 1, null, 0);
     },
   });
 }
