@@ -101,6 +101,12 @@ export function runRowPass(plan: RowPass): number | null {
       for (let i = 0; i < n; i++) table[i] += p[o + i]!;
     }
     sums.stamp();
+    if (offset === 1) {
+      // Σ_n p_nk alone, for the Categorical prior's message to π (its column-sums entry).
+      const counts = columnSums(v.changes, v.stats, 0, v.stats, K);
+      for (let k = 0; k < K; k++) counts.table[k] = table[k * (1 + s)]!;
+      counts.stamp();
+    }
     offset += n;
   }
   return logNormaliser;
