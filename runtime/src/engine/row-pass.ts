@@ -4,7 +4,8 @@
  * row-affine, NodeType.affineRowMessage: row n's message is A·E[T(y_n)] + b), the update is done
  * row by row in one loop: the logits (A·T(y_n) + b added to the other factors' messages), the
  * softmax and log-normaliser, and the plate sums Σ_n p_nk [1, E[T(y_n)]] that the components'
- * next messages read (weighted-sums.ts). The generic path makes ~2K + 3 passes for the same.
+ * next messages (and the prior's message to the weights) read (weighted-sums.ts). The generic
+ * path makes ~2K + 3 passes for the same.
  *
  * Rows are cut into fixed chunks; each chunk's sums go to its own partial, and partials are
  * added in chunk order. The chunks may run on worker threads (engine/threads.ts), and the
@@ -21,7 +22,11 @@ export const CHUNK_ROWS = 8192;
 /** The plan of a variable's fused update (engine state, made once per compiled state). */
 export interface RowPass {
   readonly variable: VariableState;
-  /** Neighbours whose messages are summed first by their own rules (e.g. the Categorical prior). */
+  /**
+   * The other neighbours (e.g. the Categorical prior): a message that is the same for every row
+   * (an unweighted broadcast gatheredMessage) is added inside the row loop; the rest are summed
+   * into η first by their own rules.
+   */
   readonly others: readonly Neighbour[];
   /** Neighbours that may give their message as A·T(y) + b. */
   readonly affine: readonly Neighbour[];
