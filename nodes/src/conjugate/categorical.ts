@@ -7,6 +7,7 @@ import { Categorical, Dirichlet } from "@vireo/core";
 import { type EdgeView, weightAt, instanceOf } from "../contract/node.js";
 import { defineNode } from "../contract/define.js";
 import { requireSameDim } from "../contract/edges.js";
+import { columnSums } from "../contract/weighted-sums.js";
 
 function rowLog(x: EdgeView, p: EdgeView, K: number, n: number): number {
   const po = instanceOf(p, n) * K;
@@ -38,7 +39,16 @@ export const CategoricalNode = defineNode({
       if (edge === "out") {
         for (let n = 0, o = 0; n < ctx.rows; n++, o += K) for (let k = 0; k < K; k++) out[o + k] += ps[k]!;
       } else {
-        for (let n = 0, o = 0; n < ctx.rows; n++, o += K) for (let k = 0; k < K; k++) out[k] += xs[o + k]!;
+        // Σ_n E[x_n], cached state-wide as column sums of the rows (a mixture's fused selector
+        // update fills them while it writes the responsibilities).
+        const c = columnSums(ctx.changes, xs, 0, xs, K);
+        if (!c.fresh()) {
+          const t = c.table;
+          t.fill(0);
+          for (let n = 0, o = 0; n < ctx.rows; n++, o += K) for (let k = 0; k < K; k++) t[k] += xs[o + k]!;
+          c.stamp();
+        }
+        for (let k = 0; k < K; k++) out[k] += c.table[k]!;
       }
       return;
     }

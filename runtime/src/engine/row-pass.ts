@@ -4,7 +4,8 @@
  * row-affine, NodeType.affineRowMessage: row n's message is A·E[T(y_n)] + b), the update is done
  * row by row in one loop: the logits (A·T(y_n) + b added to the other factors' messages), the
  * softmax and log-normaliser, and the plate sums Σ_n p_nk [1, E[T(y_n)]] that the components'
- * next messages read (weighted-sums.ts). The generic path makes ~2K + 3 passes for the same.
+ * next messages (and the prior's message to the weights) read (weighted-sums.ts). The generic
+ * path makes ~2K + 3 passes for the same.
  *
  * Rows are cut into fixed chunks; each chunk's sums go to its own partial, and partials are
  * added in chunk order. The chunks may run on worker threads (engine/threads.ts), and the
@@ -21,13 +22,19 @@ export const CHUNK_ROWS = 8192;
 /** The plan of a variable's fused update (engine state, made once per compiled state). */
 export interface RowPass {
   readonly variable: VariableState;
-  /** Neighbours whose messages are summed first by their own rules (e.g. the Categorical prior). */
+  /**
+   * The other neighbours (e.g. the Categorical prior): a message that is the same for every row
+   * (an unweighted broadcast gatheredMessage) is added inside the row loop; the rest are summed
+   * into η first by their own rules.
+   */
   readonly others: readonly Neighbour[];
   /** Neighbours that may give their message as A·T(y) + b. */
   readonly affine: readonly Neighbour[];
   readonly chunks: number;
   /** Chunk partials: chunks × width, width = 1 + Σ_j K (1 + s_j) for the current sources. */
   partials: Float64Array;
+  /** Σ of the other neighbours' messages that are the same for every row (K entries). */
+  offsets: Float64Array;
   readonly pool: ThreadPool | null;
 }
 
@@ -42,7 +49,7 @@ export function planRowPass(v: VariableState, pool: ThreadPool | null): RowPass 
   const affine = v.neighbours.filter((nb) => nb.factor.spec.type.affineRowMessage !== undefined);
   if (affine.length === 0) return null;
   const chunks = Math.max(1, Math.ceil(v.count / CHUNK_ROWS));
-  return { variable: v, others: v.neighbours.filter((nb) => !affine.includes(nb)), affine, chunks, partials: new Float64Array(0), pool };
+  return { variable: v, others: v.neighbours.filter((nb) => !affine.includes(nb)), affine, chunks, partials: new Float64Array(0), offsets: new Float64Array(0), pool };
 }
 
 /**
@@ -58,13 +65,26 @@ export function runRowPass(plan: RowPass): number | null {
     if (m === null || m.rows !== K || m.source.layout !== "row" || m.source.count !== v.count) return null;
     messages.push(m);
   }
-  v.eta.fill(0);
-  for (const nb of plan.others) nb.rule(nb.factor.ctx, v.eta);
+  // Other messages that are the same for every row (the Categorical prior z_n ~ Cat(π): E[log π])
+  // are added per row by the kernel; only the rest are summed into η first, row by row.
+  const offsets = plan.offsets.length === K ? plan.offsets : (plan.offsets = new Float64Array(K));
+  offsets.fill(0);
+  const perRow: Neighbour[] = [];
+  for (const nb of plan.others) {
+    const g = nb.factor.spec.type.gatheredMessage?.(nb.factor.ctx, nb.edge) ?? null;
+    if (g !== null && g.layout === "broadcast" && g.weights === null && g.table.length >= 1 + (K - 1) * g.kStride) {
+      for (let k = 0; k < K; k++) offsets[k] += g.table[k * g.kStride]!;
+    } else perRow.push(nb);
+  }
+  if (perRow.length > 0) {
+    v.eta.fill(0);
+    for (const nb of perRow) nb.rule(nb.factor.ctx, v.eta);
+  }
   let width = 1;
   for (const m of messages) width += K * (1 + m.source.size);
   if (plan.partials.length !== plan.chunks * width) plan.partials = plan.pool?.allocate(plan.chunks * width) ?? new Float64Array(plan.chunks * width);
   const job: SelectorJob = {
-    eta: v.eta, stats: v.stats, K, rows: v.count,
+    eta: v.eta, stats: v.stats, K, rows: v.count, offsets, etaHoldsMessages: perRow.length > 0,
     sources: messages.map((m) => m.source.stats), sizes: messages.map((m) => m.source.size),
     A: messages.map((m) => m.A), b: messages.map((m) => m.b), partials: plan.partials, width, chunkRows: CHUNK_ROWS,
   };
@@ -86,6 +106,12 @@ export function runRowPass(plan: RowPass): number | null {
       for (let i = 0; i < n; i++) table[i] += p[o + i]!;
     }
     sums.stamp();
+    if (offset === 1) {
+      // Σ_n p_nk alone, for the Categorical prior's message to π (its column-sums entry).
+      const counts = columnSums(v.changes, v.stats, 0, v.stats, K);
+      for (let k = 0; k < K; k++) counts.table[k] = table[k * (1 + s)]!;
+      counts.stamp();
+    }
     offset += n;
   }
   return logNormaliser;
@@ -97,6 +123,10 @@ export interface SelectorJob {
   readonly stats: Float64Array;
   readonly K: number;
   readonly rows: number;
+  /** Added to every row's natural parameters (K entries). */
+  readonly offsets: Float64Array;
+  /** Whether η already holds per-row messages to add to (else it is overwritten). */
+  readonly etaHoldsMessages: boolean;
   readonly sources: readonly Float64Array[];
   readonly sizes: readonly number[];
   readonly A: readonly Float64Array[];
@@ -107,66 +137,103 @@ export interface SelectorJob {
 }
 
 /**
- * Chunk c of a fused selector update: for its rows, η_n += A_j·T(y_jn) + b_j for each source j,
- * p_n = softmax(η_n) (the arithmetic of core's softmaxRange), and into partials[c]: Σ log-normaliser
- * and Σ_n p_nk [1, T(y_jn)]. Self-contained (no imports, no closures): worker threads run its source.
+ * Chunk c of a fused selector update: for its rows, η_n = offsets + Σ_j (A_j·T(y_jn) + b_j) (added
+ * to η_n's per-row messages when etaHoldsMessages), p_n = softmax(η_n), and into partials[c]:
+ * Σ log-normaliser and Σ_n p_nk [1, T(y_jn)]. One source of size 6 (2-D Gaussian data, T(y) =
+ * [x, vec xxᵀ], the common case) takes an unrolled loop. Self-contained (no imports, no closures):
+ * worker threads run its source.
  */
 export function selectorChunk(job: SelectorJob, c: number): void {
-  const { eta, stats, K, sources, sizes, A, b, partials, width } = job;
+  const { eta, stats, K, sources, sizes, A, b, partials, width, offsets } = job;
   const from = c * job.chunkRows, to = Math.min(job.rows, from + job.chunkRows), base = c * width;
-  const J = sources.length;
+  const J = sources.length, add = job.etaHoldsMessages;
   for (let i = base; i < base + width; i++) partials[i] = 0;
   let logNormaliser = 0;
-  for (let n = from; n < to; n++) {
-    const o = n * K;
-    for (let j = 0; j < J; j++) {
-      const y = sources[j]!, s = sizes[j]!, Aj = A[j]!, bj = b[j]!, yo = n * s;
-      if (s === 6) {
-        // 2-D Gaussian data, [x, vec xxᵀ]: the common case unrolled.
-        const y0 = y[yo]!, y1 = y[yo + 1]!, y2 = y[yo + 2]!, y3 = y[yo + 3]!, y4 = y[yo + 4]!, y5 = y[yo + 5]!;
-        for (let k = 0, a = 0; k < K; k++, a += 6) {
-          eta[o + k] += bj[k]! + Aj[a]! * y0 + Aj[a + 1]! * y1 + Aj[a + 2]! * y2 + Aj[a + 3]! * y3 + Aj[a + 4]! * y4 + Aj[a + 5]! * y5;
+  // Per-row constant: the broadcast messages and every source's b.
+  const constant = new Float64Array(K);
+  for (let k = 0; k < K; k++) {
+    let t = offsets[k]!;
+    for (let j = 0; j < J; j++) t += b[j]![k]!;
+    constant[k] = t;
+  }
+  const unrolled = J === 1 && sizes[0] === 6;
+  // Σ_n log s_n as the log of running products (s_n ∈ [1, K]): one log per ~200 rows, not per row.
+  let product = 1;
+  const y = sources[0]!, A0 = A[0]!;
+  for (let n = from, o = from * K; n < to; n++, o += K) {
+    let m = -Infinity;
+    if (unrolled) {
+      const yo = n * 6, y0 = y[yo]!, y1 = y[yo + 1]!, y2 = y[yo + 2]!, y3 = y[yo + 3]!, y4 = y[yo + 4]!, y5 = y[yo + 5]!;
+      for (let k = 0, a = 0; k < K; k++, a += 6) {
+        const l = (add ? eta[o + k]! : 0) + constant[k]! + (A0[a]! * y0 + A0[a + 1]! * y1 + A0[a + 2]! * y2 + A0[a + 3]! * y3 + A0[a + 4]! * y4 + A0[a + 5]! * y5);
+        eta[o + k] = l;
+        if (l > m) m = l;
+      }
+    } else {
+      for (let k = 0; k < K; k++) {
+        let t = 0;
+        for (let j = 0; j < J; j++) {
+          const yj = sources[j]!, s = sizes[j]!, Aj = A[j]!, yo = n * s, a = k * s;
+          for (let i = 0; i < s; i++) t += Aj[a + i]! * yj[yo + i]!;
         }
-      } else {
-        for (let k = 0, a = 0; k < K; k++) {
-          let t = bj[k]!;
-          for (let i = 0; i < s; i++, a++) t += Aj[a]! * y[yo + i]!;
-          eta[o + k] += t;
-        }
+        const l = (add ? eta[o + k]! : 0) + constant[k]! + t;
+        eta[o + k] = l;
+        if (l > m) m = l;
       }
     }
-    // Softmax, as core's softmaxRange.
-    let m = -Infinity;
-    for (let k = 0; k < K; k++) if (eta[o + k]! > m) m = eta[o + k]!;
-    if (m === -Infinity || m === Infinity) {
-      let mm = -Infinity;
-      for (let k = 0; k < K; k++) mm = Math.max(mm, eta[o + k]!);
-      let ss = 0;
-      if (mm === -Infinity) ss = 0;
-      else for (let k = 0; k < K; k++) ss += Math.exp(eta[o + k]! - mm);
-      const lse = mm === -Infinity ? -Infinity : mm + Math.log(ss);
-      for (let k = 0; k < K; k++) stats[o + k] = Math.exp(eta[o + k]! - lse);
-      logNormaliser += lse;
-    } else {
+    if (m > -Infinity && m < Infinity) {
       let s = 0;
       for (let k = 0; k < K; k++) {
-        const e = Math.exp(eta[o + k]! - m);
+        // Math.exp's own values where they are known (1 at the maximum, 0 below −745.2), without the call.
+        const d = eta[o + k]! - m;
+        const e = d === 0 ? 1 : d < -746 ? 0 : Math.exp(d);
         stats[o + k] = e;
         s += e;
       }
+      // Divided, not multiplied by 1/s: the statistics are core's softmaxRange of η bit for bit, so
+      // a state restored from η (a checkpoint) continues exactly.
       for (let k = 0; k < K; k++) stats[o + k] = stats[o + k]! / s;
-      logNormaliser += m + Math.log(s);
+      logNormaliser += m;
+      product *= s;
+      if (product > 1e250) {
+        logNormaliser += Math.log(product);
+        product = 1;
+      }
+    } else {
+      // Every entry −∞ (an impossible row), or some +∞: as core's softmaxRange.
+      let mm = -Infinity;
+      for (let k = 0; k < K; k++) mm = Math.max(mm, eta[o + k]!);
+      let ss = 0;
+      if (mm !== -Infinity) for (let k = 0; k < K; k++) ss += Math.exp(eta[o + k]! - mm);
+      const lse = mm === -Infinity ? -Infinity : mm + Math.log(ss);
+      for (let k = 0; k < K; k++) stats[o + k] = Math.exp(eta[o + k]! - lse);
+      logNormaliser += lse;
     }
     // This row's share of the plate sums of every source.
-    for (let j = 0, t = base + 1; j < J; j++) {
-      const y = sources[j]!, s = sizes[j]!, yo = n * s;
-      for (let k = 0; k < K; k++, t += 1 + s) {
+    if (unrolled) {
+      const yo = n * 6, y0 = y[yo]!, y1 = y[yo + 1]!, y2 = y[yo + 2]!, y3 = y[yo + 3]!, y4 = y[yo + 4]!, y5 = y[yo + 5]!;
+      for (let k = 0, t = base + 1; k < K; k++, t += 7) {
         const r = stats[o + k]!;
         if (r === 0) continue;
         partials[t] += r;
-        for (let i = 0; i < s; i++) partials[t + 1 + i] += r * y[yo + i]!;
+        partials[t + 1] += r * y0;
+        partials[t + 2] += r * y1;
+        partials[t + 3] += r * y2;
+        partials[t + 4] += r * y3;
+        partials[t + 5] += r * y4;
+        partials[t + 6] += r * y5;
+      }
+    } else {
+      for (let j = 0, t = base + 1; j < J; j++) {
+        const yj = sources[j]!, s = sizes[j]!, yo = n * s;
+        for (let k = 0; k < K; k++, t += 1 + s) {
+          const r = stats[o + k]!;
+          if (r === 0) continue;
+          partials[t] += r;
+          for (let i = 0; i < s; i++) partials[t + 1 + i] += r * yj[yo + i]!;
+        }
       }
     }
   }
-  partials[base] = logNormaliser;
+  partials[base] = logNormaliser + Math.log(product);
 }
