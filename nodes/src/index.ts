@@ -57,3 +57,7 @@ export { densityNode, isDensityNode, type DensityNodeSpec, type DensitySpec, typ
 // Likelihoods for GP models (Gauss–Hermite variational expectations).
 export { bernoulliLogitLikelihood, bernoulliProbitLikelihood, poissonLogLikelihood, PoissonLogLikelihood, logNormalCdf, type QuadratureOptions } from "./gp/likelihoods.js";
 export { gpPriorNode, sparseGpNode, type GpNodeOptions } from "./gp/sparse-gp-nodes.js";
+
+// Density nodes with a moment form (local reparameterisation) and the dense-network likelihood of Bayesian neural networks.
+export { momentDensityNode, isMomentNode, isEdgeMoments, type EdgeMoments, type MomentInputs, type ExpectedLogDensityFn, type MomentSpec, type MomentDensityNodeSpec, type MomentNodeType } from "./density/moment-density.js";
+export { denseNetworkNode, denseLayerSizes, layerEdge, type DenseNetworkSpec } from "./bnn/dense-network.js";

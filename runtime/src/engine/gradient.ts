@@ -26,7 +26,8 @@ import {
   transformInputSize, meanFieldGaussian, ad, validateBound, sampleWithLogDensity,
   type Bound, type Optimizer, type OptimizerState, type Schedule, type Transform, type VariationalFamily, type TNode,
 } from "@vireo/core";
-import { isDensityNode, type NodeContext } from "@vireo/nodes";
+import { isDensityNode, isMomentNode, type NodeContext } from "@vireo/nodes";
+import { momentDensityOnTape, planMomentStep, type MomentStep } from "./moment-step.js";
 import { ElboGradientEstimator, blanketModel, type EstimatorFactor, type EstimatorChoice } from "../bbvi/estimator.js";
 import type { VariableState, FactorState, CompiledState } from "./state.js";
 import type { Model, VariableSpec } from "../model/spec.js";
@@ -181,6 +182,8 @@ export class GradientVariable {
    * mode for the bijector (identity: the mode of x; the family's own bijector: the mode of z).
    */
   readonly closedFormMode: { readonly unconstrained: boolean; readonly point: Float64Array; readonly z: Float64Array } | null;
+  /** Set when the variable sits on a moment density node's moment edge: its step reads q's moments (engine/moment-step.ts). */
+  readonly moment: MomentStep | null;
   /** Buffers of the exact (sigma-point) statistics, or null when they come from draws. */
   private readonly exact: { factor: Float64Array; point: Float64Array; mean: Float64Array; stats: Float64Array } | null;
 
@@ -234,6 +237,7 @@ export class GradientVariable {
     this.estimator = new ElboGradientEstimator(model, new Tape(), {
       samples: S, reparam: [fit.reparam], raoBlackwell: options.raoBlackwell ?? true, baseline: "running", baselineDecay: 0.9, bound: this.bound,
     });
+    this.moment = planMomentStep(this, state);
   }
 
   /** Draws one value from q into draw slot s (value, statistics, Jacobian) with `rng`. */
@@ -301,6 +305,7 @@ export class GradientVariable {
     const { fit, variable: v } = this;
     sumConjugate(v, this.message, scale);
     if (extra) for (let i = 0; i < this.message.length; i++) this.message[i] = this.message[i]! + extra[i]!;
+    if (this.moment !== null) return this.moment.step(this.message, dataScale);
     const estimate = this.estimator.estimate(fit.lambda, this.grad, this.requireGenerator(), fit.baselines, { data: undefined, scale: dataScale });
     // Keep each draw's terms for the ELBO: density values (unscaled) and Jacobians.
     let sampled = 0;
@@ -381,6 +386,7 @@ export class GradientVariable {
    * polynomials of degree ≤ 3), else the mean of T(x_s) over the current draws.
    */
   averageStats(): void {
+    if (this.moment !== null) return this.moment.exactStats();
     if (this.exact !== null) {
       this.exactStats(this.exact);
       return;
@@ -450,7 +456,7 @@ function sumConjugate(v: VariableState, out: Float64Array, scale?: (f: FactorSta
 }
 
 /** The tape shape of one edge's values: whole plate columns ([rows] or [rows, k]) or one value ([k]). */
-function edgeShape(count: number, valueSize: number): number[] {
+export function edgeShape(count: number, valueSize: number): number[] {
   return count === 1 ? [valueSize] : valueSize === 1 ? [count] : [count, valueSize];
 }
 
@@ -459,7 +465,10 @@ function edgeShape(count: number, valueSize: number): number[] {
  * being stepped; other gradient-fitted variables enter as constants at their draw s; known edges
  * as their whole columns. Returns a scalar (row weights applied when the node returns one value per row).
  */
-export function densityOnTape(state: CompiledState, f: FactorState, tape: Tape, s: number, self: VariableState | null, x: TNode | null): TNode {
+export function densityOnTape(state: CompiledState, f: FactorState, tape: Tape, s: number, self: VariableState | null, x: TNode | null, plain = false): TNode {
+  // A node with a moment form is evaluated through it (engine/moment-step.ts), except where the
+  // plain density at joint draws is needed (`plain`: importance ratios).
+  if (!plain && isMomentNode(f.spec.type)) return momentDensityOnTape(state, f, tape, s, self === null ? null : { variable: self, draw: x! });
   const values: Record<string, TNode> = {};
   for (const [edge, b] of Object.entries(f.spec.edges)) {
     const u = state.variables.get(b.variable)!;
@@ -471,7 +480,12 @@ export function densityOnTape(state: CompiledState, f: FactorState, tape: Tape, 
   const ctx: NodeContext = f.ctx;
   const type = f.spec.type;
   if (!isDensityNode(type)) throw new VireoError("INVALID_STATE", `Factor '${f.name}' is not a density node.`, { node: f.name });
-  const out = type.density.logDensity(values, tape, ctx);
+  return densityTotal(f, type.density.logDensity(values, tape, ctx), tape);
+}
+
+/** A density node's output as a scalar: checked, and its rows weighted by the plate's multiplicities. */
+export function densityTotal(f: FactorState, out: TNode, tape: Tape): TNode {
+  const ctx: NodeContext = f.ctx;
   if (!out || out.tape !== tape) {
     throw new VireoError("INVALID_NODE", `Density node '${f.name}' (${f.spec.type.name}): the log density must return a node built on the tape it was given.`, { node: f.name });
   }
