@@ -10,8 +10,9 @@
  */
 import test from "ava";
 import { Normal, Gamma, Generator, sampleStandardNormal, meanFieldGaussian, adam, exponentialDecay, spdInverseDense, LOG_2PI } from "@vireo/core";
-import { NormalNode, GammaNode, denseNetworkNode } from "@vireo/nodes";
-import { ModelBuilder, cavi } from "@vireo/runtime";
+import { NormalNode, denseNetworkNode } from "@vireo/nodes";
+import { from, lastValueFrom } from "rxjs";
+import { ModelBuilder, cavi, svi, SviEngine, bnn, bnnModel, standardiseBnnData, bnnFitFromGraph, predictBnn } from "@vireo/runtime";
 
 /** Log evidence, posterior mean and precision of y = Φw + e, w ~ N(0, I/α), e ~ N(0, I/β). */
 function conjugate(phi: Float64Array, y: Float64Array, N: number, P: number, alpha: number, beta: number) {
@@ -101,4 +102,63 @@ test("no hidden layer, known noise: the graph's q is the conjugate posterior's m
   t.log(`ELBO ${fit.elboEstimate} ± ${fit.elboStandardError}, log evidence ${exact.logEvidence}, KL gap ${exact.klGap}`);
   t.true(Math.abs(fit.elboEstimate - target) < 5 * fit.elboStandardError + 1e-6, `ELBO ${fit.elboEstimate} ± ${fit.elboStandardError} vs log evidence − KL ${target}`);
   t.true(fit.elboEstimate < exact.logEvidence, "the ELBO stays below the log evidence");
+});
+
+/** y = sin(3x) + 0.1 ε on [−1, 1]. */
+function toy(N: number, seed: number) {
+  const rng = new Generator(seed);
+  const x = Array.from({ length: N }, () => [-1 + 2 * rng.uniform()]);
+  const y = x.map(([v]) => Math.sin(3 * v!) + 0.1 * sampleStandardNormal(rng));
+  return { x, y };
+}
+
+test("a hidden-layer network in the graph: learnt noise, predictive intervals widen away from the data", (t) => {
+  const net = bnn({ inputs: 1, hidden: [20], likelihood: "gaussian" });
+  const graph = bnnModel(net, { seed: 1 });
+  const train = toy(100, 9), data = standardiseBnnData(net, train);
+  const sweeps = 2000;
+  const fit = cavi(graph.model, {
+    data: data.binding, seed: 2, maxIterations: sweeps,
+    gradient: { samples: 2, optimizer: adam({ lr: 0.02 }), schedule: exponentialDecay(0.02, 0.05, sweeps), convergence: false, elboSamples: 50 },
+  });
+  const bf = bnnFitFromGraph(graph, fit.posteriors, data.scales);
+  const pred = predictBnn(bf, [[0], [0.5], [-2.5], [2.5]], { draws: 400, seed: 3 });
+  const sd = pred.functionSd();
+  t.log(`function sd at 0, 0.5, −2.5, 2.5: ${Array.from(sd).map((v) => v.toFixed(3)).join(", ")}; noise sd ${pred.noiseSd.toFixed(3)}`);
+  t.true(Math.abs(pred.noiseSd - 0.1) < 0.05, `learnt noise sd ${pred.noiseSd} vs 0.1`);
+  t.true(sd[2]! > 2 * Math.max(sd[0]!, sd[1]!) && sd[3]! > 2 * Math.max(sd[0]!, sd[1]!), "wider outside the data than inside");
+  const held = toy(200, 10), ll = predictBnn(bf, held.x, { draws: 400, seed: 4 }).logLikelihood(held.y);
+  t.true(ll.mean > 0.5, `held-out log predictive density per row ${ll.mean}`);
+});
+
+test("svi() over a stream of minibatches reaches the batch fit's held-out log-likelihood (5 MC standard errors)", async (t) => {
+  const net = bnn({ inputs: 1, hidden: [10], likelihood: "gaussian", activation: "tanh" });
+  const graph = bnnModel(net, { seed: 1 });
+  const train = toy(200, 11), data = standardiseBnnData(net, train), held = toy(300, 12);
+  const steps = 1500, streamSteps = 4 * steps, gradient = { samples: 2, optimizer: adam({ lr: 0.02 }), schedule: exponentialDecay(0.02, 0.05, steps) };
+  const batch = cavi(graph.model, { data: data.binding, seed: 2, maxIterations: steps, gradient: { ...gradient, convergence: false, elboSamples: 50 } });
+  const batchLl = predictBnn(bnnFitFromGraph(graph, batch.posteriors, data.scales), held.x, { draws: 400, seed: 4 }).logLikelihood(held.y);
+  // Minibatches of 50 rows (N/|B| = 4), reshuffled every epoch: as many epochs as the batch fit's sweeps.
+  const B = 50, N = data.rows, rng = new Generator(5), batches: { x: Float64Array; y: Float64Array }[] = [];
+  const order = Array.from({ length: N }, (_, i) => i);
+  while (batches.length < streamSteps) {
+    for (let i = N - 1; i > 0; i--) {
+      const j = Math.floor(rng.uniform() * (i + 1));
+      [order[i], order[j]] = [order[j]!, order[i]!];
+    }
+    for (let s = 0; s + B <= N && batches.length < streamSteps; s += B) {
+      const rows = order.slice(s, s + B);
+      batches.push({ x: Float64Array.from(rows, (r) => data.binding.x[r]!), y: Float64Array.from(rows, (r) => data.binding.y[r]!) });
+    }
+  }
+  const engine = new SviEngine(graph.model, { totalRows: N, gradient: { ...gradient, schedule: exponentialDecay(0.02, 0.05, streamSteps) }, psis: false, seed: 2 });
+  for (const b of batches) engine.step(b);
+  const streamLl = predictBnn(bnnFitFromGraph(graph, engine.posteriors(), data.scales), held.x, { draws: 400, seed: 4 }).logLikelihood(held.y);
+  const se = Math.hypot(batchLl.standardError, streamLl.standardError);
+  t.log(`held-out log predictive density per row: batch ${batchLl.mean.toFixed(4)} ± ${batchLl.standardError.toFixed(4)}, stream ${streamLl.mean.toFixed(4)} ± ${streamLl.standardError.toFixed(4)}`);
+  t.true(streamLl.mean > batchLl.mean - 5 * se, "the stream is at least as good as the batch fit within 5 SE");
+  // The operator runs the same engine over an RxJS stream and emits snapshots.
+  const snap = await lastValueFrom(from(batches.slice(0, 20)).pipe(svi(graph.model, { totalRows: N, gradient, psis: false, seed: 2 })));
+  t.true(Number.isFinite(snap.elbo));
+  t.true(snap.step === 20);
 });
