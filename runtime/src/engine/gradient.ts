@@ -302,10 +302,11 @@ export class GradientVariable {
    */
   step(scale: ((f: FactorState) => number) | undefined, dataScale: number, extra: Float64Array | undefined): void {
     if (!this.drawn) this.redraw();
+    // A variable on a moment edge steps with its moment group (engine/moment-step.ts).
+    if (this.moment !== null) return this.moment.step(scale, dataScale);
     const { fit, variable: v } = this;
     sumConjugate(v, this.message, scale);
     if (extra) for (let i = 0; i < this.message.length; i++) this.message[i] = this.message[i]! + extra[i]!;
-    if (this.moment !== null) return this.moment.step(this.message, dataScale);
     const estimate = this.estimator.estimate(fit.lambda, this.grad, this.requireGenerator(), fit.baselines, { data: undefined, scale: dataScale });
     // Keep each draw's terms for the ELBO: density values (unscaled) and Jacobians.
     let sampled = 0;
@@ -441,7 +442,7 @@ export function isDataPlate(model: Model, f: FactorState): boolean {
 }
 
 /** out ← Σ over v's conjugate neighbours of scale(f) · message(f → v). */
-function sumConjugate(v: VariableState, out: Float64Array, scale?: (f: FactorState) => number): void {
+export function sumConjugate(v: VariableState, out: Float64Array, scale?: (f: FactorState) => number): void {
   out.fill(0);
   const tmp = v.scratch.message;
   for (const nb of v.neighbours) {

@@ -18,13 +18,17 @@
  * of one value): ⟨M, E_q[T(x)]⟩ = ⟨M, T(μ)⟩ + Σ_j σ_j² ⟨M, D_j⟩, so the conjugate part and the
  * statistics conjugate neighbours read are exact, not Monte Carlo.
  *
- * After the step, S plain draws of q fill the variable's draw slots (the ELBO's prior terms and
+ * Variables that share a moment node (a network's layers) are one objective: they step together,
+ * the sum of their L(λ) on one tape with one backward pass (the first member the schedule reaches
+ * steps the group; the others' updates in that sweep complete the round).
+ *
+ * After the step, S plain draws of q fill each variable's draw slots (the ELBO's prior terms and
  * other variables' plain edges read them) and its statistics are the exact E_q[T(x)].
  */
 import { VireoError, Tape, ad, MeanFieldGaussianQ, statsDot, statsOfValues, guardedStep, type Generator, type TNode } from "@vireo/core";
 import { isMomentNode, type EdgeMoments, type MomentInputs } from "@vireo/nodes";
 import type { CompiledState, FactorState, VariableState } from "./state.js";
-import { densityTotal, edgeShape, isDataPlate, type GradientVariable } from "./gradient.js";
+import { densityTotal, edgeShape, isDataPlate, sumConjugate, type GradientVariable } from "./gradient.js";
 
 /** The variable being stepped, as a density factor sees it: its moments on tape, and its draw where a plain edge reads it. */
 export interface MomentSelf {
@@ -134,12 +138,54 @@ export class MomentStep {
     v.changes.markChanged(v.stats);
   }
 
-  /** One optimiser step on L(λ) (see the file comment); `message` is M, `dataScale` c_f for data-plate factors. */
-  step(message: Float64Array, dataScale: number): void {
-    const g = this.g, fit = g.fit, v = g.variable, S = g.samples, rng = g.rng!;
-    this.moments(message, null);
-    const t = this.tape;
-    t.reset();
+  /** The moment-fitted variables that share moment nodes with this one (itself included), stepped together. */
+  private group: MomentStep[] | null = null;
+  /** Members stepped in the current round (the first member's call steps them all). */
+  private readonly done = new Set<MomentStep>();
+
+  private groupOf(): MomentStep[] {
+    if (this.group !== null) return this.group;
+    const members: MomentStep[] = [this], seen = new Set<VariableState>([this.g.variable]);
+    for (let i = 0; i < members.length; i++) {
+      for (const f of members[i]!.g.densityFactors) {
+        const type = f.spec.type;
+        if (!isMomentNode(type)) continue;
+        for (const e of type.moments.edges) {
+          const u = this.state.variables.get(f.spec.edges[e]!.variable)!;
+          if (!seen.has(u) && u.gradient?.moment) {
+            seen.add(u);
+            members.push(u.gradient.moment);
+          }
+        }
+      }
+    }
+    // One shared group object: every member sees the same array and round.
+    for (const m of members) m.group = members;
+    return members;
+  }
+
+  /**
+   * One optimiser step on L(λ) (see the file comment) for this variable and every moment-fitted
+   * variable it shares a moment node with (a network's layers are one objective: one tape pass
+   * serves them all). The first member called in a round steps the group; the others' calls in
+   * the same round only complete it. `scale` multiplies conjugate messages, `dataScale` c_f.
+   */
+  step(scale: ((f: FactorState) => number) | undefined, dataScale: number): void {
+    const group = this.groupOf(), leader = group[0]!, done = leader.done;
+    if (done.has(this) || done.size === 0) {
+      done.clear();
+      stepJointly(this.state, group, scale, dataScale);
+    }
+    done.add(this);
+    if (done.size === group.length) done.clear();
+  }
+
+  /** Builds this member's moments on `t` (λ as a parameter) and its ⟨M, E_q[T(x)]⟩ + H[q]. */
+  /** @internal */
+  own(t: Tape, scale: ((f: FactorState) => number) | undefined): { self: MomentSelf; term: TNode } {
+    const g = this.g, fit = g.fit, v = g.variable, rng = g.rng!;
+    sumConjugate(v, g.message, scale);
+    this.moments(g.message, null);
     const lam = t.param(fit.lambda, undefined, this.grad);
     const parts = fit.q.prepare(lam);
     const mean = parts[0]!, sd = parts[1]!, variance = ad.square(sd);
@@ -152,15 +198,14 @@ export class MomentStep {
         return ad.reshape(ad.add(mean, ad.mul(sd, t.constant(eps))), this.shape);
       },
     };
-    let total = ad.add(ad.add(statsDot(mean, v.family!, v.count, message, this.statsScratch), ad.sum(ad.mul(variance, t.constant(this.curvature)))), fit.q.entropy(parts));
-    for (let s = 0; s < S; s++) {
-      for (const f of g.densityFactors) {
-        const value = momentDensityOnTape(this.state, f, t, s, self);
-        f.density!.values[s] = value.value[0]!;
-        total = ad.add(total, ad.scale(value, (isDataPlate(this.state.model, f) ? dataScale : 1) / S));
-      }
-    }
-    t.backward(total);
+    const term = ad.add(ad.add(statsDot(mean, v.family!, v.count, g.message, this.statsScratch), ad.sum(ad.mul(variance, t.constant(this.curvature)))), fit.q.entropy(parts));
+    return { self, term };
+  }
+
+  /** The optimiser step from the gradient in `grad`, then fresh plain draws, H[q] and exact statistics. */
+  /** @internal */
+  finish(): void {
+    const g = this.g, fit = g.fit, S = g.samples, rng = g.rng!;
     for (let i = 0; i < this.grad.length; i++) this.loss[i] = -this.grad[i]!;
     const outcome = guardedStep(fit.optimizer, fit.lambda, this.loss, fit.optimizerState, fit.schedule.rate(fit.optimizerState.step));
     fit.steps++;
@@ -171,6 +216,34 @@ export class MomentStep {
     this.exactStats();
     g.drawn = true;
   }
+
+  /** The tape of a group step (the leader's). */
+  get groupTape(): Tape {
+    return this.tape;
+  }
+}
+
+/** One joint step of a group of moment-fitted variables (see MomentStep.step): one tape, one backward pass. */
+function stepJointly(state: CompiledState, group: readonly MomentStep[], scale: ((f: FactorState) => number) | undefined, dataScale: number): void {
+  const t = group[0]!.groupTape, S = group[0]!.g.samples;
+  t.reset();
+  const selves = new Map<VariableState, MomentSelf>(), factors: FactorState[] = [];
+  let total: TNode | null = null;
+  for (const m of group) {
+    const { self, term } = m.own(t, scale);
+    selves.set(m.g.variable, self);
+    total = total === null ? term : ad.add(total, term);
+    for (const f of m.g.densityFactors) if (!factors.includes(f)) factors.push(f);
+  }
+  for (let s = 0; s < S; s++) {
+    for (const f of factors) {
+      const value = momentDensityOnTape(state, f, t, s, selves);
+      f.density!.values[s] = value.value[0]!;
+      total = ad.add(total!, ad.scale(value, (isDataPlate(state.model, f) ? dataScale : 1) / S));
+    }
+  }
+  t.backward(total!);
+  for (const m of group) m.finish();
 }
 
 /** The first generator attached to the state's gradient-fitted variables (local noise of moment nodes). */
@@ -188,27 +261,30 @@ function generatorOf(state: CompiledState, self: VariableState | null): Generato
  * null), plain edges read values (known columns, draw s of other gradient-fitted variables, the
  * stepped variable's own draw).
  */
-export function momentDensityOnTape(state: CompiledState, f: FactorState, tape: Tape, s: number, self: MomentSelf | null): TNode {
+export function momentDensityOnTape(state: CompiledState, f: FactorState, tape: Tape, s: number, selves: MomentSelf | ReadonlyMap<VariableState, MomentSelf> | null): TNode {
   const type = f.spec.type;
   if (!isMomentNode(type)) throw new VireoError("INVALID_STATE", `Factor '${f.name}' has no moment form.`, { node: f.name });
   const moment = new Set(type.moments.edges);
+  const selfOf = (u: VariableState): MomentSelf | null => (selves === null ? null : selves instanceof Map ? selves.get(u) ?? null : (selves as MomentSelf).variable === u ? (selves as MomentSelf) : null);
+  let anySelf: VariableState | null = null;
   const inputs: Record<string, TNode | EdgeMoments> = {};
   for (const [edge, b] of Object.entries(f.spec.edges)) {
     const u = state.variables.get(b.variable)!;
-    const shape = edgeShape(u.count, u.spec.valueSize);
+    const shape = edgeShape(u.count, u.spec.valueSize), self = u.known ? null : selfOf(u);
+    if (self !== null) anySelf = u;
     if (moment.has(edge)) {
       if (u.known) inputs[edge] = { mean: tape.constant(u.values, shape), variance: null };
-      else if (self !== null && u === self.variable && self.moments) inputs[edge] = self.moments;
+      else if (self !== null && self.moments) inputs[edge] = self.moments;
       else {
         const step = u.gradient?.moment ?? null;
         if (step === null) throw new VireoError("INVALID_STATE", `Factor '${f.name}', edge '${edge}': '${u.name}' is not moment-fitted.`, { node: f.name, edge });
         inputs[edge] = step.constants(tape);
       }
     } else if (u.known) inputs[edge] = tape.constant(u.values, shape);
-    else if (self !== null && u === self.variable) {
+    else if (self !== null) {
       const x = self.draw ?? self.drawAt!(s);
       inputs[edge] = shape.length === 1 || x.rank === shape.length ? x : ad.reshape(x, shape);
     } else inputs[edge] = tape.constant(u.gradient!.draws[s % u.gradient!.samples]!, shape);
   }
-  return densityTotal(f, type.moments.expectedLogDensity(inputs as MomentInputs, tape, f.ctx, generatorOf(state, self?.variable ?? null)), tape);
+  return densityTotal(f, type.moments.expectedLogDensity(inputs as MomentInputs, tape, f.ctx, generatorOf(state, anySelf)), tape);
 }
