@@ -285,6 +285,8 @@ export class GradientVariable {
     for (let s = 0; s < this.samples; s++) this.drawSlot(s, rng);
     const t = this.valueTape;
     for (const f of this.densityFactors) {
+      // A moment node is evaluated once per redraw of all its variables, not once per variable.
+      if (this.moment !== null && !this.moment.evaluatesOnRedraw(f)) continue;
       for (let s = 0; s < this.samples; s++) {
         t.reset();
         f.density!.values[s] = densityOnTape(this.state, f, t, s, null, null).value[0]!;

@@ -217,6 +217,20 @@ export class MomentStep {
     g.drawn = true;
   }
 
+  /**
+   * Whether this variable's redraw evaluates moment factor f: the node's value at fresh draws
+   * depends on q's moments, not on the layers' draws, so one evaluation serves all its variables:
+   * that of a plain-edge gradient-fitted variable (τ) if f has one, else the group leader's.
+   */
+  evaluatesOnRedraw(f: FactorState): boolean {
+    if (!isMomentNode(f.spec.type)) return true;
+    for (const b of Object.values(f.spec.edges)) {
+      const u = this.state.variables.get(b.variable)!;
+      if (u.gradient !== null && u.gradient.moment === null) return false;
+    }
+    return this.groupOf()[0] === this;
+  }
+
   /** The tape of a group step (the leader's). */
   get groupTape(): Tape {
     return this.tape;
