@@ -13,7 +13,8 @@
  *
  * With hidden layers: the learnt noise sd and intervals that widen away from the data on a 1-D toy;
  * svi() / SviEngine over minibatches (N/|B| scaling) reaches the batch fit's held-out log
- * predictive density within 5 Monte Carlo standard errors.
+ * predictive density within 5 Monte Carlo standard errors; a Bernoulli-logit network learns a
+ * circular class boundary that no linear classifier can.
  */
 import test from "ava";
 import { Normal, MvNormal, Gamma, Generator, sampleStandardNormal, meanFieldGaussian, adam, exponentialDecay, spdInverseDense, LOG_2PI } from "@vireo/core";
@@ -220,4 +221,30 @@ test("a learnt Gamma prior precision (closed form) and an MvNormal layer: the me
     t.true(Math.abs(mean2[i]! - fixed.mean[i]!) < 1e-3 * Math.sqrt(v), `MvNormal E[w_${i}] ${mean2[i]} vs ${fixed.mean[i]}`);
     t.true(Math.abs(variance2[i]! / v - 1) < 1e-3, `MvNormal Var[w_${i}] ${variance2[i]} vs ${v}`);
   }
+});
+
+test("a Bernoulli-logit network in the graph classifies a non-linear boundary (no noise variable)", (t) => {
+  // Labels from a circle: y = 1 inside radius 1 (no linear classifier does better than the base rate).
+  const make = (N: number, seed: number) => {
+    const rng = new Generator(seed), x: number[][] = [], y: number[] = [];
+    for (let n = 0; n < N; n++) {
+      const a = -1.8 + 3.6 * rng.uniform(), b = -1.8 + 3.6 * rng.uniform();
+      x.push([a, b]);
+      y.push(a * a + b * b < 1.2 ? 1 : 0);
+    }
+    return { x, y };
+  };
+  const net = bnn({ inputs: 2, hidden: [12], activation: "tanh", likelihood: "bernoulli" });
+  const graph = bnnModel(net, { seed: 3 });
+  t.is(graph.noise, null);
+  const train = make(300, 21), data = standardiseBnnData(net, train), held = make(300, 22);
+  const sweeps = 1500;
+  const fit = cavi(graph.model, { data: data.binding, seed: 1, maxIterations: sweeps, gradient: { samples: 2, optimizer: adam({ lr: 0.03 }), schedule: exponentialDecay(0.03, 0.05, sweeps), convergence: false, elboSamples: 50 } });
+  const pred = predictBnn(bnnFitFromGraph(graph, fit.posteriors, data.scales), held.x, { draws: 200, seed: 2 });
+  const p = pred.mean();
+  let correct = 0, base = 0;
+  held.y.forEach((y, n) => { correct += (p[n]! > 0.5 ? 1 : 0) === y ? 1 : 0; base += y; });
+  const accuracy = correct / held.y.length, baseRate = Math.max(base, held.y.length - base) / held.y.length;
+  t.log(`held-out accuracy ${accuracy.toFixed(3)} (base rate ${baseRate.toFixed(3)})`);
+  t.true(accuracy > 0.9 && accuracy > baseRate + 0.2, `accuracy ${accuracy}`);
 });
