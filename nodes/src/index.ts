@@ -58,3 +58,7 @@ export { densityNode, isDensityNode, type DensityNodeSpec, type DensitySpec, typ
 export { bernoulliLogitLikelihood, bernoulliProbitLikelihood, poissonLogLikelihood, PoissonLogLikelihood, logNormalCdf, type QuadratureOptions } from "./gp/likelihoods.js";
 export { gpPriorNode, sparseGpNode, gpLikelihoodNode, type GpNodeOptions, type GpLikelihoodNodeOptions } from "./gp/sparse-gp-nodes.js";
 export { gpCollapsedNode, svgpNode, type GpGraphNode, type GpGraphNodeOptions, type SvgpNodeOptions, type GpPredictAt } from "./gp/gp-density-nodes.js";
+
+// Density nodes with a moment form (local reparameterisation) and the dense-network likelihood of Bayesian neural networks.
+export { momentDensityNode, isMomentNode, isEdgeMoments, type EdgeMoments, type MomentInputs, type ExpectedLogDensityFn, type MomentSpec, type MomentDensityNodeSpec, type MomentNodeType } from "./density/moment-density.js";
+export { denseNetworkNode, denseLayerSizes, layerEdge, type DenseNetworkSpec } from "./bnn/dense-network.js";

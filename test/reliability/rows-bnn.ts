@@ -3,7 +3,9 @@
  * mismatches, non-finite values, labels that are not 0/1, named by row and column), training and
  * prediction options, and the calibration tables' inputs.
  */
-import { bnn, fitBnn, predictBnn, BnnTrainer, intervalCoverage, reliabilityTable, type BnnSpec, type BnnFit } from "@vireo/runtime";
+import { Normal, MvNormal, fullRankGaussian, meanFieldGaussian, ad, type TNode } from "@vireo/core";
+import { NormalNode, MvNormalNode, denseNetworkNode, momentDensityNode } from "@vireo/nodes";
+import { bnn, fitBnn, predictBnn, BnnTrainer, intervalCoverage, reliabilityTable, bnnModel, bnnFitFromGraph, standardiseBnnData, ModelBuilder, cavi, type BnnSpec, type BnnFit } from "@vireo/runtime";
 import type { Row } from "./catalogue.js";
 
 const rows: Row[] = [];
@@ -59,5 +61,28 @@ row("intervalCoverage with bounds for fewer rows", () => intervalCoverage(() => 
 row("reliabilityTable with a probability above 1", () => reliabilityTable([0.2, 1.3], [0, 1]), "INVALID_DATA", ["probability 1.3", "at row 1"]);
 row("reliabilityTable with a label 0.5", () => reliabilityTable([0.2, 0.3], [0, 0.5]), "INVALID_DATA", ["row 1", "0 or 1"]);
 row("reliabilityTable with 0 bins", () => reliabilityTable([0.2], [0], 0), "INVALID_OPTION", ["bins must be a positive integer"]);
+
+// BNN weights as graph variables: the dense-network moment node and the graph kit.
+const layerModel = (size: number, fullRank: boolean) => {
+  const m = new ModelBuilder();
+  const rows = m.plate("rows");
+  const w = fullRank ? m.random("w", MvNormal(size), { q: fullRankGaussian() }) : m.random("w", Normal, { plate: m.plate("wValues", size), q: meanFieldGaussian() });
+  if (fullRank) m.factor(MvNormalNode, { out: w, mean: new Float64Array(size), precision: Float64Array.from({ length: size * size }, (_, i) => (i % (size + 1) === 0 ? 1 : 0)) });
+  else m.factor(NormalNode, { out: w, mean: 0, precision: 1 });
+  m.factor(denseNetworkNode({ inputs: 2, hidden: [], likelihood: "gaussian" }), { x: m.input("x", { plate: rows, size: 2 }), y: m.observed("y", Normal, { plate: rows }), precision: 4, layer0: w }, { name: "net" });
+  return m.build();
+};
+const linearData = { x: new Float64Array([0.1, 1, 0.4, -1]), y: new Float64Array([0.3, -0.2]) };
+row("a layer on a moment edge with a full-rank q", () => cavi(layerModel(3, true), { data: linearData, maxIterations: 2 }), "INVALID_MODEL", ["'w'", "net.layer0", "mean-field Gaussian q", "meanFieldGaussian()"]);
+row("a layer variable of the wrong size", () => cavi(layerModel(4, false), { data: linearData, maxIterations: 2 }), "DIMENSION_MISMATCH", ["'net'", "'layer0'", "(2 + 1) × 1 = 3", "has 4 values"]);
+row("denseNetworkNode with a zero-width hidden layer", () => denseNetworkNode({ inputs: 2, hidden: [0], likelihood: "gaussian" }), "INVALID_OPTION", ["hidden", "[0]"]);
+row("denseNetworkNode with a Poisson likelihood", () => denseNetworkNode({ inputs: 2, hidden: [], likelihood: "poisson" as "gaussian" }), "INVALID_OPTION", ["likelihood", "\"poisson\""]);
+row("momentDensityNode with a moment edge it does not have", () => momentDensityNode("M", { edges: { w: "Normal", x: "input" }, momentEdges: ["v"] }, { logDensity: ({ w }) => ad.sum(w!), expectedLogDensity: ({ w }) => ad.sum((w as { mean: TNode }).mean) }), "INVALID_NODE", ["'M'", "moment edge 'v'", "[w, x]"]);
+row("momentDensityNode without its moment form", () => momentDensityNode("M", { edges: { w: "Normal" }, momentEdges: ["w"] }, { logDensity: (x: Readonly<Record<string, TNode>>) => ad.sum(x.w!) } as never), "INVALID_NODE", ["'M'", "expectedLogDensity"]);
+row("bnnModel of a point-weight network", () => bnnModel(bnn({ inputs: 2, hidden: [3], likelihood: "gaussian", weights: "point" })), "INVALID_OPTION", ["Gaussian weights", "\"point\"", "fitBnn"]);
+row("bnnModel with a misspelt option", () => bnnModel(reg(), { nosie: 0.1 } as never), "INVALID_OPTION", ["nosie"]);
+row("bnnModel with a negative known noise", () => bnnModel(reg(), { noise: -1 }), "INVALID_OPTION", ["noise", "-1"]);
+row("bnnFitFromGraph without the layer posteriors", () => bnnFitFromGraph(bnnModel(reg()), {}, { xMean: new Float64Array(2), xSd: new Float64Array([1, 1]), yMean: 0, ySd: 1 }), "INVALID_OPTION", ["'layer0'", "posteriors"]);
+row("standardiseBnnData with a NaN covariate", () => standardiseBnnData(reg(), { x: [[0.1, NaN]], y: [1] }), "INVALID_DATA", ["row 0", "column 1"]);
 
 export default rows;

@@ -4,3 +4,4 @@ export { BnnTrainer, fitBnn, initialParams, type BnnData, type BnnTrainOptions, 
 export { predictBnn, BnnPrediction, type BnnPredictOptions, type PredictiveInterval, type PredictiveLogLik } from "./predict.js";
 export { intervalCoverage, reliabilityTable, type CoverageRow, type ReliabilityBin, type ReliabilityTable } from "./calibration.js";
 export type { BnnInputs, BnnTargets } from "./data.js";
+export { bnnModel, standardiseBnnData, bnnFitFromGraph, type BnnGraph, type BnnGraphOptions, type StandardisedBnnData } from "./graph.js";

@@ -27,7 +27,8 @@ import {
   transformInputSize, meanFieldGaussian, ad, validateBound, sampleWithLogDensity, identityTransform, oneHotIndex,
   type Bound, type Optimizer, type OptimizerState, type Schedule, type Transform, type VariationalFamily, type TNode,
 } from "@vireo/core";
-import { isDensityNode, type NodeContext } from "@vireo/nodes";
+import { isDensityNode, isMomentNode, type NodeContext } from "@vireo/nodes";
+import { momentDensityOnTape, planMomentStep, type MomentStep } from "./moment-step.js";
 import { ElboGradientEstimator, blanketModel, type EstimatorFactor, type EstimatorChoice } from "./estimator.js";
 import type { VariableState, FactorState, CompiledState } from "./state.js";
 import type { Model, VariableSpec } from "../model/spec.js";
@@ -197,6 +198,8 @@ export class GradientVariable {
    * mode for the bijector (identity: the mode of x; the family's own bijector: the mode of z).
    */
   readonly closedFormMode: { readonly unconstrained: boolean; readonly point: Float64Array; readonly z: Float64Array } | null;
+  /** Set when the variable sits on a moment density node's moment edge: its step reads q's moments (engine/moment-step.ts). */
+  readonly moment: MomentStep | null;
   /** Buffers of the exact (sigma-point) statistics, or null when they come from draws. */
   private readonly exact: { factor: Float64Array; point: Float64Array; mean: Float64Array; stats: Float64Array } | null;
 
@@ -250,6 +253,7 @@ export class GradientVariable {
     this.estimator = new ElboGradientEstimator(model, new Tape(), {
       samples: S, reparam: [fit.reparam], raoBlackwell: options.raoBlackwell ?? true, baseline: "running", baselineDecay: 0.9, bound: this.bound,
     });
+    this.moment = planMomentStep(this, state);
   }
 
   /** Draws one value from q into draw slot s (value, statistics, Jacobian) with `rng`. */
@@ -297,6 +301,8 @@ export class GradientVariable {
     for (let s = 0; s < this.samples; s++) this.drawSlot(s, rng);
     const t = this.valueTape;
     for (const f of this.densityFactors) {
+      // A moment node is evaluated once per redraw of all its variables, not once per variable.
+      if (this.moment !== null && !this.moment.evaluatesOnRedraw(f)) continue;
       for (let s = 0; s < this.samples; s++) {
         t.reset();
         f.density!.values[s] = densityOnTape(this.state, f, t, s, null, null).value[0]!;
@@ -314,6 +320,8 @@ export class GradientVariable {
    */
   step(scale: ((f: FactorState) => number) | undefined, dataScale: number, extra: Float64Array | undefined): void {
     if (!this.drawn) this.redraw();
+    // A variable on a moment edge steps with its moment group (engine/moment-step.ts).
+    if (this.moment !== null) return this.moment.step(scale, dataScale);
     const { fit, variable: v } = this;
     sumConjugate(v, this.message, scale);
     if (extra) for (let i = 0; i < this.message.length; i++) this.message[i] = this.message[i]! + extra[i]!;
@@ -397,6 +405,7 @@ export class GradientVariable {
    * polynomials of degree ≤ 3), else the mean of T(x_s) over the current draws.
    */
   averageStats(): void {
+    if (this.moment !== null) return this.moment.exactStats();
     if (this.exact !== null) {
       this.exactStats(this.exact);
       return;
@@ -451,7 +460,7 @@ export function isDataPlate(model: Model, f: FactorState): boolean {
 }
 
 /** out ← Σ over v's conjugate neighbours of scale(f) · message(f → v). */
-function sumConjugate(v: VariableState, out: Float64Array, scale?: (f: FactorState) => number): void {
+export function sumConjugate(v: VariableState, out: Float64Array, scale?: (f: FactorState) => number): void {
   out.fill(0);
   const tmp = v.scratch.message;
   for (const nb of v.neighbours) {
@@ -475,7 +484,10 @@ export function edgeShape(count: number, valueSize: number): number[] {
  * being stepped; other gradient-fitted variables enter as constants at their draw s; known edges
  * as their whole columns. Returns a scalar (row weights applied when the node returns one value per row).
  */
-export function densityOnTape(state: CompiledState, f: FactorState, tape: Tape, s: number, self: VariableState | null, x: TNode | null): TNode {
+export function densityOnTape(state: CompiledState, f: FactorState, tape: Tape, s: number, self: VariableState | null, x: TNode | null, plain = false): TNode {
+  // A node with a moment form is evaluated through it (engine/moment-step.ts), except where the
+  // plain density at joint draws is needed (`plain`: importance ratios).
+  if (!plain && isMomentNode(f.spec.type)) return momentDensityOnTape(state, f, tape, s, self === null ? null : { variable: self, draw: x! });
   const values: Record<string, TNode> = {};
   for (const [edge, b] of Object.entries(f.spec.edges)) {
     const u = state.variables.get(b.variable)!;
