@@ -1,7 +1,7 @@
 /**
  * Level-3 triangular kernels (core/src/linalg/triangular.ts) and the GEMM's α: every result
  * against a plain triple loop or row-by-row substitution written here, at sizes below, at and
- * across the block edges (16-row blocks, 4×4 tiles, 512-column GEMM panels) so both the
+ * across the block edges (recursive halving down to 16-row blocks, 4×4 tiles, 512-column GEMM panels) so both the
  * substitution-only and the GEMM-blocked paths run.
  */
 import test from "ava";
@@ -90,8 +90,8 @@ for (const [m, k] of [[1, 3], [4, 4], [16, 9], [20, 1000], [100, 37], [41, 600]]
         const want = (accumulate ? C0[i * m + j]! : 0) - 0.5 * ref[i * m + j]!;
         worst = Math.max(worst, Math.abs(C[i * m + j]! - want) / (1 + Math.abs(want)));
       }
-      // Above the diagonal, outside the 16-row panels' diagonal blocks, C is left as it was.
-      for (let i = 0; i < m; i++) for (let j = (Math.floor(i / 16) + 1) * 16; j < m; j++) if (C[i * m + j] !== C0[i * m + j]) untouched = false;
+      // Above the diagonal, outside the smallest diagonal blocks (≤ 16 rows), C is left as it was.
+      for (let i = 0; i < m; i++) for (let j = i + 16; j < m; j++) if (C[i * m + j] !== C0[i * m + j]) untouched = false;
       t.true(worst < 1e-12, `accumulate=${accumulate}: ${worst}`);
       t.true(untouched);
       mirrorLower(C, m);

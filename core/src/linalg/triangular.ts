@@ -2,7 +2,7 @@
  * Level-3 triangular kernels on dense row-major Float64Arrays, built on the packed GEMM
  * (linalg/gemm.ts) the way LAPACK's blocked routines are: a triangular solve with many right-hand
  * sides does only its small diagonal blocks by substitution and hands every off-diagonal update to
- * GEMM, and a symmetric product computes only the row panels on and below the diagonal. Sparse GPs
+ * GEMM, and a symmetric product computes only the blocks on and below the diagonal. Sparse GPs
  * spend their O(N M²) time here (L⁻¹K_ZX, L⁻ᵀĀ, Σ_n w_n a_n a_nᵀ, Ā Aᵀ). Nothing allocates.
  *
  * Shapes: L is m×m lower triangular (leading dimension m; the strict upper triangle is never read);
@@ -10,9 +10,9 @@
  */
 import { gemmStrided } from "./gemm.js";
 
-/** Rows per diagonal block of the triangular solves (substitution inside, GEMM outside). */
+/** Rows of the smallest diagonal blocks of the triangular solves, done by substitution. */
 const SOLVE_BLOCK = 16;
-/** Rows per panel of the lower-triangular products (the overshoot past the diagonal is ≤ one panel). */
+/** Rows of the smallest diagonal blocks of the lower-triangular products, computed whole. */
 const PANEL = 16;
 
 /** Substitution on rows [s, e) of B ← L⁻¹B, rows before s already final and subtracted. */
@@ -46,59 +46,79 @@ function substituteLowerTransposed(L: Float64Array, m: number, B: Float64Array, 
   }
 }
 
-/**
- * B ← L⁻¹ B in place (forward substitution with n right-hand sides). Blocked: after the rows of
- * one diagonal block are solved, all rows below subtract L[below, block] · B[block] in one GEMM.
- */
-export function trsmLower(L: Float64Array, m: number, B: Float64Array, n: number): void {
-  if (m <= SOLVE_BLOCK || n < 4) {
-    substituteLower(L, m, B, n, 0, m);
-    return;
-  }
-  for (let s = 0; s < m; s += SOLVE_BLOCK) {
-    const e = Math.min(m, s + SOLVE_BLOCK);
-    substituteLower(L, m, B, n, s, e);
-    if (e < m) {
-      // B[e:m] −= L[e:m, s:e] · B[s:e]
-      gemmStrided(m - e, n, e - s, L, e * m + s, m, 1, B, s * n, n, 1, B, e * n, n, true, -1);
-    }
-  }
+/** Splits [s, e) at a multiple of 4 near its middle, so the GEMMs below see whole 4-row tiles. */
+function middle(s: number, e: number): number {
+  return s + Math.max(4, ((e - s) >> 1) & ~3);
 }
 
 /**
- * B ← L⁻ᵀ B in place (back substitution with Lᵀ upper triangular). Blocked bottom-up: after a
- * diagonal block is solved, all rows above subtract (Lᵀ)[above, block] · B[block] = L[block, above]ᵀ · B[block].
+ * B ← L⁻¹ B in place (forward substitution with n right-hand sides). Recursive: solve the top half
+ * of the rows, subtract L[bottom, top] · B[top] from the bottom half in one GEMM, solve the bottom
+ * half; blocks of SOLVE_BLOCK rows or fewer are substituted directly. Halving keeps the GEMMs'
+ * inner dimension large (M/2, M/4, …) where a fixed-width blocked loop would keep it at the block width.
  */
-export function trsmLowerTransposed(L: Float64Array, m: number, B: Float64Array, n: number): void {
-  if (m <= SOLVE_BLOCK || n < 4) {
-    substituteLowerTransposed(L, m, B, n, 0, m);
+export function trsmLower(L: Float64Array, m: number, B: Float64Array, n: number): void {
+  if (n < 4) substituteLower(L, m, B, n, 0, m);
+  else solveLowerRows(L, m, B, n, 0, m);
+}
+
+function solveLowerRows(L: Float64Array, m: number, B: Float64Array, n: number, s: number, e: number): void {
+  if (e - s <= SOLVE_BLOCK) {
+    substituteLower(L, m, B, n, s, e);
     return;
   }
-  // Blocks aligned at the top so the last one may be short: [s, e) from the bottom.
-  const blocks = Math.ceil(m / SOLVE_BLOCK);
-  for (let b = blocks - 1; b >= 0; b--) {
-    const s = b * SOLVE_BLOCK, e = Math.min(m, s + SOLVE_BLOCK);
+  const h = middle(s, e);
+  solveLowerRows(L, m, B, n, s, h);
+  // B[h:e] −= L[h:e, s:h] · B[s:h]
+  gemmStrided(e - h, n, h - s, L, h * m + s, m, 1, B, s * n, n, 1, B, h * n, n, true, -1);
+  solveLowerRows(L, m, B, n, h, e);
+}
+
+/**
+ * B ← L⁻ᵀ B in place (back substitution, Lᵀ upper triangular). Recursive like `trsmLower`, bottom
+ * half first: B[top] −= (Lᵀ)[top, bottom] · B[bottom] = L[bottom, top]ᵀ · B[bottom] in one GEMM.
+ */
+export function trsmLowerTransposed(L: Float64Array, m: number, B: Float64Array, n: number): void {
+  if (n < 4) substituteLowerTransposed(L, m, B, n, 0, m);
+  else solveLowerTransposedRows(L, m, B, n, 0, m);
+}
+
+function solveLowerTransposedRows(L: Float64Array, m: number, B: Float64Array, n: number, s: number, e: number): void {
+  if (e - s <= SOLVE_BLOCK) {
     substituteLowerTransposed(L, m, B, n, s, e);
-    if (s > 0) {
-      // B[0:s] −= L[s:e, 0:s]ᵀ · B[s:e]: element (i, p) of the left operand is L[(s + p)·m + i].
-      gemmStrided(s, n, e - s, L, s * m, 1, m, B, s * n, n, 1, B, 0, n, true, -1);
-    }
+    return;
   }
+  const h = middle(s, e);
+  solveLowerTransposedRows(L, m, B, n, h, e);
+  // B[s:h] −= L[h:e, s:h]ᵀ · B[h:e]: element (i, p) of the left operand is L[(h + p)·m + s + i].
+  gemmStrided(h - s, n, e - h, L, h * m + s, 1, m, B, h * n, n, 1, B, s * n, n, true, -1);
+  solveLowerTransposedRows(L, m, B, n, s, h);
 }
 
 /**
  * Lower triangle of C (m×m) ← α A Bᵀ (accumulate false) or C + α A Bᵀ (accumulate true), A and B
- * m×k row-major: one GEMM per panel of PANEL rows over the columns up to the panel's end, so about
- * half the work of the full product. Entries above the diagonal inside a panel's diagonal block are
- * written too and those further up are left as they were: read only the lower triangle, or call
- * `mirrorLower`. With B = A (or a row-scaled A) this is the symmetric rank-k update (syrk).
+ * m×k row-major. Recursive: the block below the diagonal, C[bottom, top], is one GEMM and the two
+ * diagonal blocks recurse, down to blocks of PANEL rows computed whole; about half the work of the
+ * full product, with each operand row packed once per level. Entries above the diagonal inside those
+ * smallest diagonal blocks are written too and those further up are left as they were: read only
+ * the lower triangle, or call `mirrorLower`. With B = A (or a row-scaled A) this is the symmetric
+ * rank-k update (syrk).
  */
 export function gemmLowerNT(alpha: number, m: number, k: number, A: Float64Array, B: Float64Array, C: Float64Array, accumulate: boolean): void {
-  for (let s = 0; s < m; s += PANEL) {
-    const e = Math.min(m, s + PANEL);
-    // C[s:e, 0:e] (+)= α A[s:e] · B[0:e]ᵀ: element (p, j) of the right operand is B[j·k + p].
-    gemmStrided(e - s, e, k, A, s * k, k, 1, B, 0, 1, k, C, s * m, m, accumulate, alpha);
+  lowerBlock(alpha, m, k, A, B, C, accumulate, 0, m);
+}
+
+function lowerBlock(alpha: number, m: number, k: number, A: Float64Array, B: Float64Array, C: Float64Array, accumulate: boolean, s: number, e: number): void {
+  if (e - s <= PANEL) {
+    // C[s:e, s:e] (+)= α A[s:e] · B[s:e]ᵀ: element (p, j) of the right operand is B[(s + j)·k + p].
+    gemmStrided(e - s, e - s, k, A, s * k, k, 1, B, s * k, 1, k, C, s * m + s, m, accumulate, alpha);
+    return;
   }
+  const h = middle(s, e);
+  lowerBlock(alpha, m, k, A, B, C, accumulate, s, h);
+  // C[h:e, s:h] (+)= α A[h:e] · B[s:h]ᵀ
+  gemmStrided(e - h, h - s, k, A, h * k, k, 1, B, s * k, 1, k, C, h * m + s, m, accumulate, alpha);
+  lowerBlock(alpha, m, k, A, B, C, accumulate, h, e);
 }
 
 /** Copies C's lower triangle onto its upper triangle (C m×m becomes symmetric). */
