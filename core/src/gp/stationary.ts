@@ -97,6 +97,7 @@ export class StationaryKernel extends OwnParamsKernel implements Kernel {
   private rowW = new Float64Array(0);
   private colW = new Float64Array(0);
   private readonly nearGrad: Float64Array;
+  private readonly cache = new BlockCache();
   private readonly center: Float64Array;
   private readonly invLength: Float64Array;
 
@@ -198,7 +199,17 @@ export class StationaryKernel extends OwnParamsKernel implements Kernel {
     const v = this.params[0]!, f = this.profile, n = n1 * n2;
     this.scale(X1, n1, X2, n2, this.gemmDistances);
     this.distances(X1, n1, X2, n2, out);
-    for (let i = 0; i < n; i++) out[i] = v * f.value(out[i]!);
+    if (!cacheable(n)) {
+      for (let i = 0; i < n; i++) out[i] = v * f.value(out[i]!);
+      return;
+    }
+    const c = this.cache.prepare(X1, n1, X2, n2, this.dim, this.params), R = c.r2, F = c.f;
+    for (let i = 0; i < n; i++) {
+      const r2 = out[i]!, fv = f.value(r2);
+      R[i] = r2;
+      F[i] = fv;
+      out[i] = v * fv;
+    }
   }
 
   diag(_X: Float64Array, n: number, out: Float64Array): void {
@@ -207,7 +218,19 @@ export class StationaryKernel extends OwnParamsKernel implements Kernel {
 
   gradient(X1: Float64Array, n1: number, X2: Float64Array, n2: number, _same: boolean, G: Float64Array, grad: Float64Array, offset: number): void {
     const d = this.dim, v = this.params[0]!, f = this.profile, il = this.invLength;
-    const R = this.distanceBlock(X1, n1, X2, n2, this.ard), u1 = this.u1, u2 = this.u2;
+    // The block's r² and profile values from the last `matrix` call on the same inputs and
+    // hyperparameters (SparseGp asks for K_ZX, then for its contraction), else computed afresh.
+    const hit = cacheable(n1 * n2) && this.cache.matches(X1, n1, X2, n2, d, this.params);
+    let R: Float64Array, F: Float64Array | null = null;
+    if (hit) {
+      this.scale(X1, n1, X2, n2, this.ard);
+      if (this.r2Block.length < n1 * n2) this.r2Block = new Float64Array(n1 * n2);
+      R = this.cache.r2;
+      F = this.cache.f;
+    } else {
+      R = this.distanceBlock(X1, n1, X2, n2, this.ard);
+    }
+    const W = this.r2Block, u1 = this.u1, u2 = this.u2;
     let gVar = 0, gLen = 0;
     // W = G ∘ ∂K/∂r² overwrites R (ARD), its row and column sums kept for the contraction below.
     // Pairs with r² small against |u1|² + |u2|² (where the identity would cancel) are contracted
@@ -226,19 +249,19 @@ export class StationaryKernel extends OwnParamsKernel implements Kernel {
       for (let j = 0; j < n2; j++) {
         const g = G[r + j]!;
         if (g === 0) {
-          R[r + j] = 0;
+          W[r + j] = 0;
           continue;
         }
-        const r2 = R[r + j]!, fv = f.value(r2);
+        const r2 = R[r + j]!, fv = F ? F[r + j]! : f.value(r2);
         gVar += g * fv;
         const w = g * v * f.slopeFromValue(r2, fv);
         if (this.ard) {
           if (r2 > CANCELLATION_GUARD * (sq1[i]! + sq2[j]!)) {
-            R[r + j] = w;
+            W[r + j] = w;
             rowSum += w;
             colW[j] += w;
           } else {
-            R[r + j] = 0;
+            W[r + j] = 0;
             const io = i * d, jo = j * d;
             for (let c = 0; c < d; c++) {
               const t = (X1[io + c]! - X2[jo + c]!) * il[c]!;
@@ -262,7 +285,7 @@ export class StationaryKernel extends OwnParamsKernel implements Kernel {
     // three terms stay of the size of the result.
     if (this.wu.length < n1 * d) this.wu = new Float64Array(n1 * d);
     const WU = this.wu;
-    gemmStrided(n1, d, n2, R, 0, n2, 1, u2, 0, d, 1, WU, 0, d, false);
+    gemmStrided(n1, d, n2, W, 0, n2, 1, u2, 0, d, 1, WU, 0, d, false);
     for (let c = 0; c < d; c++) {
       let s = near[c]!;
       for (let i = 0; i < n1; i++) {
@@ -297,6 +320,55 @@ export class StationaryKernel extends OwnParamsKernel implements Kernel {
         for (let c = 0; c < d; c++) gX1[io + c] += w * (X1[io + c]! - X2[jo + c]!) * il[c]! * il[c]!;
       }
     }
+  }
+}
+
+/** Blocks below this many entries are not cached (recomputing them is cheap), nor above the max (memory). */
+const CACHE_MIN_ENTRIES = 1024, CACHE_MAX_ENTRIES = 1 << 20;
+
+function cacheable(n: number): boolean {
+  return n >= CACHE_MIN_ENTRIES && n <= CACHE_MAX_ENTRIES;
+}
+
+/**
+ * The r² and profile values of the last large block a kernel computed, with copies of its inputs
+ * and hyperparameters: a contraction over the same block (checked value by value, O((n1 + n2)·d),
+ * so inputs changed in place are caught) reuses them instead of recomputing n1·n2 distances and
+ * exponentials. Grow-only buffers.
+ */
+class BlockCache {
+  r2 = new Float64Array(0);
+  f = new Float64Array(0);
+  private x1 = new Float64Array(0);
+  private x2 = new Float64Array(0);
+  private params = new Float64Array(0);
+  private n1 = -1;
+  private n2 = -1;
+
+  /** Records the inputs and returns buffers for n1·n2 entries (the caller fills r2 and f). */
+  prepare(X1: Float64Array, n1: number, X2: Float64Array, n2: number, d: number, params: Float64Array): this {
+    const n = n1 * n2;
+    if (this.r2.length < n) {
+      this.r2 = new Float64Array(n);
+      this.f = new Float64Array(n);
+    }
+    if (this.x1.length < n1 * d) this.x1 = new Float64Array(n1 * d);
+    if (this.x2.length < n2 * d) this.x2 = new Float64Array(n2 * d);
+    if (this.params.length !== params.length) this.params = new Float64Array(params.length);
+    this.x1.set(X1.subarray(0, n1 * d));
+    this.x2.set(X2.subarray(0, n2 * d));
+    this.params.set(params);
+    this.n1 = n1;
+    this.n2 = n2;
+    return this;
+  }
+
+  matches(X1: Float64Array, n1: number, X2: Float64Array, n2: number, d: number, params: Float64Array): boolean {
+    if (n1 !== this.n1 || n2 !== this.n2) return false;
+    for (let i = 0; i < params.length; i++) if (params[i] !== this.params[i]) return false;
+    for (let i = 0; i < n1 * d; i++) if (X1[i] !== this.x1[i]) return false;
+    for (let i = 0; i < n2 * d; i++) if (X2[i] !== this.x2[i]) return false;
+    return true;
   }
 }
 

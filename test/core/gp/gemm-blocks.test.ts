@@ -119,3 +119,30 @@ for (const [name, make] of models) {
     });
   }
 }
+
+test("a contraction right after the block reuses its values, and inputs or hyperparameters changed in place are noticed", (t) => {
+  for (const [name, make] of [["SE ARD 8-D", () => squaredExponential({ dim: 8, variance: 1.3, lengthscale: [1, 2, 1.5, 0.8, 1.1, 1.9, 1.2, 0.7] })], ["Matérn32 1-D", () => matern32({ variance: 0.7, lengthscale: 0.9 })]] as [string, () => Kernel][]) {
+    const d = make().dim, n1 = 40, n2 = 50, { X1, X2 } = inputs(n1, n2, d, 0, 17);
+    const G = Float64Array.from({ length: n1 * n2 }, (_, i) => Math.cos(0.3 * i));
+    const fresh = (k: Kernel): Float64Array => {
+      const g = new Float64Array(k.size);
+      k.gradient(X1, n1, X2, n2, false, G, g, 0);
+      return g;
+    };
+    const cached = make(), K = new Float64Array(n1 * n2);
+    cached.matrix(X1, n1, X2, n2, false, K);
+    t.deepEqual(Array.from(fresh(cached)), Array.from(fresh(make())), `${name}: after matrix`);
+    // Change an input in place, then a hyperparameter: the contraction follows both.
+    cached.matrix(X1, n1, X2, n2, false, K);
+    X2[3] = X2[3]! + 0.25;
+    const reference = make();
+    t.deepEqual(Array.from(fresh(cached)), Array.from(fresh(reference)), `${name}: input changed in place`);
+    cached.matrix(X1, n1, X2, n2, false, K);
+    const p = new Float64Array(cached.size);
+    cached.getParams(p, 0);
+    p[0] = 2.5;
+    cached.setParams(p, 0);
+    reference.setParams(p, 0);
+    t.deepEqual(Array.from(fresh(cached)), Array.from(fresh(reference)), `${name}: variance changed`);
+  }
+});
