@@ -6,7 +6,7 @@
  *
  * Printed per epoch row: seconds per epoch, points/s (linear in N means constant points/s), the
  * GFLOP/s the O(M²) work implies, and its ratio to core's packed GEMM (linalg/gemm.ts, the kernel
- * `bench kernels` reports) timed at 256³ in the same run just before and after the row, so the ratio holds up
+ * `bench kernels` reports) timed at 256³ between the row's batches (about 20 calls per epoch), so the ratio holds up
  * when the machine is shared. The O(M²) work is 6 M² flops per point: the triangular solve L⁻¹K_ZX
  * (M²), S·A (2M²), the lower triangle of the rows' weighted Gram matrix for the natural-gradient
  * target (M²), the solve L⁻ᵀĀ (M²) and the lower triangle of Ā Aᵀ for L̄ (M²). The same ratio from
@@ -68,18 +68,20 @@ function cpuSeconds(): number {
   return (u.user + u.system) / 1e6;
 }
 
-/** Core GEMM at 256³ over a few calls (their mean: the epochs are means too): seconds by wall and by process CPU time per call. */
-function gemmProbe(A: Float64Array, B: Float64Array, C: Float64Array): { wall: number; cpu: number } {
-  gemmNN(GEMM_N, GEMM_N, GEMM_N, A, B, C);
-  const reps = 6, t0 = performance.now(), c0 = cpuSeconds();
-  for (let r = 0; r < reps; r++) gemmNN(GEMM_N, GEMM_N, GEMM_N, A, B, C);
-  return { wall: (performance.now() - t0) / 1000 / reps, cpu: (cpuSeconds() - c0) / reps };
+/** Wall and process CPU seconds spent in the GEMM probes of one epoch. */
+interface ProbeTotals {
+  wall: number;
+  cpu: number;
+  calls: number;
 }
 
-/** GEMM GFLOP/s from the probes taken before and after a row (mean time of the two). */
-function gemmRate(before: { wall: number; cpu: number }, after: { wall: number; cpu: number }): { wall: number; cpu: number } {
-  const flops = 2 * GEMM_N ** 3;
-  return { wall: flops / ((before.wall + after.wall) / 2) / 1e9, cpu: flops / Math.max((before.cpu + after.cpu) / 2, 1e-9) / 1e9 };
+/** One core GEMM at 256³, its wall and CPU time added to `t`. */
+function gemmProbe(A: Float64Array, B: Float64Array, C: Float64Array, t: ProbeTotals): void {
+  const t0 = performance.now(), c0 = cpuSeconds();
+  gemmNN(GEMM_N, GEMM_N, GEMM_N, A, B, C);
+  t.wall += (performance.now() - t0) / 1000;
+  t.cpu += cpuSeconds() - c0;
+  t.calls++;
 }
 
 export async function gp(): Promise<void> {
@@ -121,15 +123,24 @@ export async function gp(): Promise<void> {
   }
 
   const sizes = QUICK ? [1e4, 1e5] : [1e4, 1e5, 1e6];
-  console.log(`  SVGP epochs (M=${M}, batch ${BATCH}; ${FLOPS_PER_POINT / (M * M)} M² flops per point; points/s constant = linear in N; GEMM = core packed GEMM ${GEMM_N}³ timed just before and after the row)${QUICK ? " [GP_BENCH_QUICK: N ≤ 1e5]" : ""}:`);
+  console.log(`  SVGP epochs (M=${M}, batch ${BATCH}; ${FLOPS_PER_POINT / (M * M)} M² flops per point; points/s constant = linear in N; GEMM = core packed GEMM ${GEMM_N}³ timed between the row's batches)${QUICK ? " [GP_BENCH_QUICK: N ≤ 1e5]" : ""}:`);
   for (const d of [1, 8]) {
     let perPoint = 0;
     for (const n of sizes) {
       const data = synthetic(n, d, 100 + d), engine = makeEngine(d, n);
-      const before = gemmProbe(G1, G2, G3);
-      const t0 = performance.now(), c0 = cpuSeconds();
-      for (let start = 0; start < n; start += BATCH) engine.stepBatch({ x: data.x.subarray(start * d, (start + BATCH) * d), y: data.y.subarray(start, start + BATCH) });
-      const s = (performance.now() - t0) / 1000, cpu = cpuSeconds() - c0, probe = gemmRate(before, gemmProbe(G1, G2, G3)), pps = n / s, gf = (FLOPS_PER_POINT * pps) / 1e9, gfCpu = (FLOPS_PER_POINT * n) / cpu / 1e9;
+      // GEMM probes interleaved with the batches (about 20 per epoch, timed apart from them) see
+      // the same load as the epoch, so the ratio holds up on a shared machine.
+      const batches = Math.ceil(n / BATCH), every = Math.max(1, Math.floor(batches / 20)), probes: ProbeTotals = { wall: 0, cpu: 0, calls: 0 };
+      let wall = 0, cpu = 0;
+      for (let b = 0; b < batches; b++) {
+        if (b % every === 0) gemmProbe(G1, G2, G3, probes);
+        const start = b * BATCH, t0 = performance.now(), c0 = cpuSeconds();
+        engine.stepBatch({ x: data.x.subarray(start * d, (start + BATCH) * d), y: data.y.subarray(start, start + BATCH) });
+        wall += (performance.now() - t0) / 1000;
+        cpu += cpuSeconds() - c0;
+      }
+      const gemmFlops = 2 * GEMM_N ** 3 * probes.calls, probe = { wall: gemmFlops / probes.wall / 1e9, cpu: gemmFlops / Math.max(probes.cpu, 1e-9) / 1e9 };
+      const s = wall, pps = n / s, gf = (FLOPS_PER_POINT * pps) / 1e9, gfCpu = (FLOPS_PER_POINT * n) / Math.max(cpu, 1e-9) / 1e9;
       perPoint = s / n;
       console.log(
         `    ${d}-D N=${n.toExponential(0).padEnd(5)} ${s.toFixed(2).padStart(8)} s/epoch  ${Math.round(pps).toLocaleString("en-US").padStart(9)} points/s  ${gf.toFixed(2)} GFLOP/s = ${(gf / probe.wall).toFixed(2)} × GEMM's ${probe.wall.toFixed(2)}` +
