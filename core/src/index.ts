@@ -30,6 +30,7 @@ export * from "./families/categorical-chain.js";
 export * from "./families/normal-wishart.js";
 export * from "./gp/index.js";
 export * from "./linalg/gemm.js";
+export * from "./linalg/triangular.js";
 export * from "./nn/index.js";
 export * from "./bnn/index.js";
 export * from "./special/incomplete.js";

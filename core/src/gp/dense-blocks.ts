@@ -1,67 +1,51 @@
 /**
- * Dense kernels the GP code runs on: row-major Float64Arrays with explicit sizes, written so the
- * innermost loop walks contiguous memory (axpy over a row or a dot of two rows). Kept apart from
- * core/src/autodiff/matmul.ts on purpose: these work in place on caller buffers, allocate nothing,
- * and include the triangular solves with many right-hand sides and the Cholesky backward rule
- * that sparse GPs spend their time in.
+ * Dense kernels the GP code runs on: row-major Float64Arrays with explicit sizes, in place on caller
+ * buffers, allocating nothing. The O(N M²) and O(M³) work goes through core's packed GEMM
+ * (linalg/gemm.ts) and the blocked triangular kernels built on it (linalg/triangular.ts); what is
+ * left here is the small glue (α/β conventions, weighted products) and the Cholesky with jitter
+ * and its backward rule.
  */
 import { VireoError, fmt } from "../errors.js";
+import { gemmStrided } from "../linalg/gemm.js";
+import { gemmLowerNT, mirrorLower, trsmLower, trsmLowerTransposed } from "../linalg/triangular.js";
 
-/** B ← L⁻¹ B for L (m×m, lower) and B (m×n): forward substitution on whole rows. */
+/** B ← L⁻¹ B for L (m×m, lower) and B (m×n): blocked forward substitution (linalg/triangular.ts). */
 export function solveLowerInPlace(L: Float64Array, m: number, B: Float64Array, n: number): void {
-  for (let i = 0; i < m; i++) {
-    const ri = i * n;
-    for (let k = 0; k < i; k++) {
-      const l = L[i * m + k]!;
-      if (l === 0) continue;
-      const rk = k * n;
-      for (let j = 0; j < n; j++) B[ri + j] -= l * B[rk + j]!;
-    }
-    const inv = 1 / L[i * m + i]!;
-    for (let j = 0; j < n; j++) B[ri + j] *= inv;
-  }
+  trsmLower(L, m, B, n);
 }
 
-/** B ← L⁻ᵀ B for L (m×m, lower) and B (m×n): back substitution on whole rows. */
+/** B ← L⁻ᵀ B for L (m×m, lower) and B (m×n): blocked back substitution (linalg/triangular.ts). */
 export function solveLowerTransposedInPlace(L: Float64Array, m: number, B: Float64Array, n: number): void {
-  for (let i = m - 1; i >= 0; i--) {
-    const ri = i * n;
-    const inv = 1 / L[i * m + i]!;
-    for (let j = 0; j < n; j++) B[ri + j] *= inv;
-    // Row i is final: remove its contribution from the rows above (column i of Lᵀ = row i of L).
-    for (let k = 0; k < i; k++) {
-      const l = L[i * m + k]!;
-      if (l === 0) continue;
-      const rk = k * n;
-      for (let j = 0; j < n; j++) B[rk + j] -= l * B[ri + j]!;
-    }
-  }
+  trsmLowerTransposed(L, m, B, n);
+}
+
+/** C ← β C (β = 0 clears, so NaN in C does not survive). */
+function scaleRows(C: Float64Array, len: number, beta: number): void {
+  if (beta === 0) C.fill(0, 0, len);
+  else if (beta !== 1) for (let i = 0; i < len; i++) C[i] *= beta;
 }
 
 /** C ← β C + α A B for A (m×k), B (k×n), C (m×n). */
 export function gemmNN(alpha: number, A: Float64Array, B: Float64Array, beta: number, C: Float64Array, m: number, k: number, n: number): void {
-  for (let i = 0; i < m; i++) {
-    const ri = i * n;
-    if (beta === 0) C.fill(0, ri, ri + n);
-    else if (beta !== 1) for (let j = 0; j < n; j++) C[ri + j] *= beta;
-    for (let p = 0; p < k; p++) {
-      const a = alpha * A[i * k + p]!;
-      if (a === 0) continue;
-      const rp = p * n;
-      for (let j = 0; j < n; j++) C[ri + j] += a * B[rp + j]!;
-    }
-  }
+  scaleRows(C, m * n, beta);
+  gemmStrided(m, n, k, A, 0, k, 1, B, 0, n, 1, C, 0, n, true, alpha);
 }
 
 /**
- * C ← β C + α A diag(w) Bᵀ for A (m×k), B (n×k), C (m×n) (w omitted: the identity). Rows of A and
- * B are contiguous, so each entry is one weighted dot product.
+ * C ← β C + α A diag(w) Bᵀ for A (m×k), B (n×k), C (m×n) (w omitted: the identity). Without w one
+ * GEMM; with w, one weighted dot product per entry (callers on hot paths scale a copy of A by w
+ * and call the GEMM form instead).
  */
 export function gemmNT(alpha: number, A: Float64Array, B: Float64Array, beta: number, C: Float64Array, m: number, k: number, n: number, w?: Float64Array): void {
+  if (!w) {
+    scaleRows(C, m * n, beta);
+    gemmStrided(m, n, k, A, 0, k, 1, B, 0, 1, k, C, 0, n, true, alpha);
+    return;
+  }
   for (let i = 0; i < m; i++) {
     const ai = i * k;
     for (let j = 0; j < n; j++) {
-      const s = w ? dotWeighted(A, ai, B, j * k, w, k) : dot(A, ai, B, j * k, k);
+      const s = dotWeighted(A, ai, B, j * k, w, k);
       C[i * n + j] = beta === 0 ? alpha * s : beta * C[i * n + j]! + alpha * s;
     }
   }
@@ -96,14 +80,29 @@ function dotWeighted(x: Float64Array, xo: number, y: Float64Array, yo: number, w
 }
 
 /**
- * C ← β C + α A diag(w) Aᵀ (m×m, symmetric) for A (m×k): the lower triangle is computed and
- * mirrored. The weighted Gram matrix of a block of columns: the O(M²) work per data point.
+ * C ← β C + α A diag(w) Aᵀ (m×m, symmetric) for A (m×k). The weighted Gram matrix of a block of
+ * columns, the O(M²) work per data point: A diag(w) is written into `scratch` (when it holds m·k
+ * values) and the lower triangle goes through the panel GEMM, then is mirrored. With w null no
+ * copy is made; with a shorter scratch, one weighted dot product per lower entry.
  */
 export function syrkWeighted(alpha: number, A: Float64Array, m: number, k: number, w: Float64Array | null, beta: number, C: Float64Array, scratch: Float64Array): void {
+  if (!w || scratch.length >= m * k) {
+    let left = A;
+    if (w) {
+      left = scratch;
+      for (let i = 0; i < m; i++) {
+        const ai = i * k;
+        for (let p = 0; p < k; p++) scratch[ai + p] = A[ai + p]! * w[p]!;
+      }
+    }
+    if (beta !== 0 && beta !== 1) for (let i = 0; i < m; i++) for (let j = 0; j <= i; j++) C[i * m + j] *= beta;
+    gemmLowerNT(alpha, m, k, left, A, C, beta !== 0);
+    mirrorLower(C, m);
+    return;
+  }
   for (let i = 0; i < m; i++) {
     const ai = i * k;
-    if (w) for (let p = 0; p < k; p++) scratch[p] = A[ai + p]! * w[p]!;
-    else for (let p = 0; p < k; p++) scratch[p] = A[ai + p]!;
+    for (let p = 0; p < k; p++) scratch[p] = A[ai + p]! * w[p]!;
     for (let j = 0; j <= i; j++) {
       const s = dot(scratch, 0, A, j * k, k);
       const v = beta === 0 ? alpha * s : beta * C[i * m + j]! + alpha * s;
@@ -187,18 +186,19 @@ export function inverseFromFactor(L: Float64Array, m: number, out: Float64Array)
  * Ā = L⁻ᵀ sym(Φ(Lᵀ L̄)) L⁻¹ into `out` (Φ: lower triangle with the diagonal halved). `work` is m×m.
  */
 export function choleskyBackward(L: Float64Array, Lbar: Float64Array, m: number, out: Float64Array, work: Float64Array): void {
-  // P = Φ(Lᵀ L̄), lower triangle only: P_ij = Σ_k L_ki L̄_kj for i ≥ j, k ≥ i.
-  for (let i = 0; i < m; i++) {
-    for (let j = 0; j < m; j++) {
-      if (j > i) {
-        work[i * m + j] = 0;
-        continue;
-      }
-      let s = 0;
-      for (let k = i; k < m; k++) s += L[k * m + i]! * Lbar[k * m + j]!;
-      work[i * m + j] = i === j ? 0.5 * s : s;
+  // P = Φ(Lᵀ L̄), lower triangle only: P_ij = Σ_{k≥i} L_ki L̄_kj for i ≥ j, summed k-outer so the
+  // inner loop runs along row k of L̄ (contiguous) instead of down two columns.
+  work.fill(0, 0, m * m);
+  for (let k = 0; k < m; k++) {
+    const rk = k * m;
+    for (let i = 0; i <= k; i++) {
+      const l = L[rk + i]!;
+      if (l === 0) continue;
+      const ri = i * m;
+      for (let j = 0; j <= i; j++) work[ri + j] += l * Lbar[rk + j]!;
     }
   }
+  for (let i = 0; i < m; i++) work[i * m + i] *= 0.5;
   // sym(P)
   for (let i = 0; i < m; i++) {
     for (let j = 0; j < i; j++) {

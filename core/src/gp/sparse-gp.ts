@@ -29,6 +29,7 @@ import {
   choleskyBackward, choleskyWithJitter, gemmNN, gemmNT, inverseFromFactor, logDetHalf,
   solveLowerInPlace, solveLowerTransposedInPlace, syrkWeighted,
 } from "./dense-blocks.js";
+import { gemmLowerNT } from "../linalg/triangular.js";
 
 const LOG_2PI = Math.log(2 * Math.PI);
 
@@ -101,7 +102,6 @@ export class SparseGp {
   private readonly tPrec: Float64Array;
   private readonly tShift: Float64Array;
   // M×block buffers
-  private Kzx = new Float64Array(0);
   private A = new Float64Array(0);
   private P = new Float64Array(0);
   private SP = new Float64Array(0);
@@ -169,7 +169,6 @@ export class SparseGp {
   private grow(n: number): void {
     if (this.mu.length >= n) return;
     const Mn = this.M * n;
-    this.Kzx = new Float64Array(Mn);
     this.A = new Float64Array(Mn);
     this.P = new Float64Array(Mn);
     this.SP = new Float64Array(Mn);
@@ -229,10 +228,9 @@ export class SparseGp {
   private project(X: Float64Array, n: number): void {
     const M = this.M, k = this.kernel;
     this.grow(n);
-    k.matrix(this.Z, M, X, n, false, this.Kzx);
-    k.diag(X, n, this.kd);
     const A = this.A, Mn = M * n;
-    for (let i = 0; i < Mn; i++) A[i] = this.Kzx[i]!;
+    k.matrix(this.Z, M, X, n, false, A);
+    k.diag(X, n, this.kd);
     solveLowerInPlace(this.L, M, A, n);
     let P = A;
     if (!this.whiten) {
@@ -269,7 +267,8 @@ export class SparseGp {
     const E = this.likelihood.expectations(y, mu, this.s, n, g, h, scale, grad, this.layout.kernelSize);
     if (target) {
       for (let j = 0; j < n; j++) w[j] = -2 * scale * h[j]!;
-      syrkWeighted(1, P, M, n, w, 1, this.tPrec, this.scratch);
+      // T is free until blockGradient: it holds P diag(w) for the GEMM.
+      syrkWeighted(1, P, M, n, w, 1, this.tPrec, this.T);
       for (let j = 0; j < n; j++) w[j] = scale * (g[j]! - 2 * h[j]! * mu[j]!);
       for (let i = 0; i < M; i++) {
         let acc = 0;
@@ -293,7 +292,8 @@ export class SparseGp {
         for (let j = 0; j < n; j++) T[r + j] = mi * scale * g[j]! + 2 * (SP[r + j]! - A[r + j]!) * w[j]!;
       }
       solveLowerTransposedInPlace(this.L, M, T, n);
-      gemmNT(-1, T, A, 1, this.Lbar, M, n, M);
+      // Only L̄'s lower triangle is read (choleskyBackward): half the product.
+      gemmLowerNT(-1, M, n, T, A, this.Lbar, true);
     } else {
       // P̄ = m ḡᵀ + 2 S Ã diag(s̄); T = K⁻¹ P̄; K̄_ZZ −= T Ãᵀ − Ã diag(s̄) Ãᵀ; K̄_ZX = T − 2 Ã diag(s̄).
       const P = this.P;
@@ -303,12 +303,16 @@ export class SparseGp {
       }
       solveLowerInPlace(this.L, M, T, n);
       solveLowerTransposedInPlace(this.L, M, T, n);
-      gemmNT(-1, T, P, 1, this.Kbar, M, n, M);
-      gemmNT(1, P, P, 1, this.Kbar, M, n, M, w);
+      // K̄_ZZ += (Ã diag(s̄) − T) Ãᵀ in one GEMM, the left factor built in SP (no longer needed).
       for (let i = 0; i < M; i++) {
         const r = i * n;
-        for (let j = 0; j < n; j++) T[r + j] -= 2 * P[r + j]! * w[j]!;
+        for (let j = 0; j < n; j++) {
+          const pw = P[r + j]! * w[j]!;
+          SP[r + j] = pw - T[r + j]!;
+          T[r + j] -= 2 * pw;
+        }
       }
+      gemmNT(1, SP, P, 1, this.Kbar, M, n, M);
     }
     this.kernel.gradient(this.Z, M, X, n, false, T, grad, 0);
     if (this.layout.learn.inducing) this.kernel.inputGradient(this.Z, M, X, n, T, this.gZ);
@@ -494,7 +498,7 @@ export class SparseGp {
       this.kernel.matrix(this.Z, M, Xb, n, false, this.A);
       this.kernel.diag(Xb, n, this.kd);
       solveLowerInPlace(this.L, M, this.A, n);
-      syrkWeighted(1, this.A, M, n, null, 1, Phi, this.scratch);
+      syrkWeighted(1, this.A, M, n, null, 1, Phi, this.T);
       for (let i = 0; i < M; i++) {
         let acc = 0;
         for (let j = 0; j < n; j++) acc += this.A[i * n + j]! * yb[j]!;

@@ -21,8 +21,9 @@ let packA = new Float64Array(MC * KC);
 let packB = new Float64Array(KC * NC);
 
 /**
- * C ← op(A)·op(B) (accumulate false) or C ← C + op(A)·op(B) (accumulate true), C of shape m × n,
- * the product over k. Strides describe the operands, so a transposed operand is a stride swap.
+ * C ← α op(A)·op(B) (accumulate false) or C ← C + α op(A)·op(B) (accumulate true), C of shape
+ * m × n, the product over k. Strides describe the operands, so a transposed operand is a stride
+ * swap. α (default 1) is applied once per register tile, when the tile is added into C.
  */
 export function gemmStrided(
   m: number, n: number, k: number,
@@ -30,13 +31,14 @@ export function gemmStrided(
   B: Float64Array, bOff: number, brs: number, bcs: number,
   C: Float64Array, cOff: number, ldc: number,
   accumulate: boolean,
+  alpha = 1,
 ): void {
   if (!accumulate) {
     for (let i = 0; i < m; i++) C.fill(0, cOff + i * ldc, cOff + i * ldc + n);
   }
   if (m === 0 || n === 0 || k === 0) return;
   if (m * n * k < 4096 || n < 4 || m < 4) {
-    smallProduct(m, n, k, A, aOff, ars, acs, B, bOff, brs, bcs, C, cOff, ldc);
+    smallProduct(m, n, k, A, aOff, ars, acs, B, bOff, brs, bcs, C, cOff, ldc, alpha);
     return;
   }
   const ncMax = Math.min(NC, roundUp4(n)), kcMax = Math.min(KC, k);
@@ -50,7 +52,7 @@ export function gemmStrided(
       for (let ic = 0; ic < m; ic += MC) {
         const mc = Math.min(MC, m - ic);
         packPanelsA(A, aOff + ic * ars + pc * acs, ars, acs, mc, kc, packA);
-        blockProduct(mc, nc, kc, packA, packB, C, cOff + ic * ldc + jc, ldc);
+        blockProduct(mc, nc, kc, packA, packB, C, cOff + ic * ldc + jc, ldc, alpha);
       }
     }
   }
@@ -107,7 +109,7 @@ function packPanelsA(A: Float64Array, off: number, ars: number, acs: number, mc:
 }
 
 /** C block += packed A block · packed B block, one 4×4 register tile at a time. */
-function blockProduct(mc: number, nc: number, kc: number, pa: Float64Array, pb: Float64Array, C: Float64Array, cOff: number, ldc: number): void {
+function blockProduct(mc: number, nc: number, kc: number, pa: Float64Array, pb: Float64Array, C: Float64Array, cOff: number, ldc: number, alpha: number): void {
   for (let j = 0; j < nc; j += 4) {
     const bBase = (j >> 2) * kc * 4;
     const w = Math.min(4, nc - j);
@@ -124,6 +126,12 @@ function blockProduct(mc: number, nc: number, kc: number, pa: Float64Array, pb: 
         c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3;
         c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3;
         c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2; c33 += a3 * b3;
+      }
+      if (alpha !== 1) {
+        c00 *= alpha; c01 *= alpha; c02 *= alpha; c03 *= alpha;
+        c10 *= alpha; c11 *= alpha; c12 *= alpha; c13 *= alpha;
+        c20 *= alpha; c21 *= alpha; c22 *= alpha; c23 *= alpha;
+        c30 *= alpha; c31 *= alpha; c32 *= alpha; c33 *= alpha;
       }
       const h = Math.min(4, mc - i);
       const o = cOff + i * ldc + j;
@@ -158,14 +166,14 @@ function smallProduct(
   m: number, n: number, k: number,
   A: Float64Array, aOff: number, ars: number, acs: number,
   B: Float64Array, bOff: number, brs: number, bcs: number,
-  C: Float64Array, cOff: number, ldc: number,
+  C: Float64Array, cOff: number, ldc: number, alpha: number,
 ): void {
   for (let i = 0; i < m; i++) {
     const ai = aOff + i * ars, ci = cOff + i * ldc;
     for (let j = 0; j < n; j++) {
       let s = 0;
       for (let p = 0, a = ai, b = bOff + j * bcs; p < k; p++, a += acs, b += brs) s += A[a]! * B[b]!;
-      C[ci + j] += s;
+      C[ci + j] += alpha * s;
     }
   }
 }
