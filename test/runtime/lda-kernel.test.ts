@@ -1,6 +1,7 @@
 /**
  * The LDA document kernel (engine/document-kernel.ts) and what goes with it:
  * - its digamma and log-gamma agree with @vireo/core's (stdlib) to round-off;
+ * - topics a document has left are left out of its rows only below round-off;
  * - documents whose rows underflow go back to the log-space path and still reach the fixed point
  *   of the plain sweeps over θ and z;
  * - two threads give SVI and CAVI results bit-identical to one thread;
@@ -12,7 +13,7 @@ import test from "ava";
 import { Generator, Dirichlet, digamma, gammaln, VireoError } from "@vireo/core";
 import { Mixture, CategoricalNode } from "@vireo/nodes";
 import { compile, bindData, initialise, updateVariable, cavi, SviEngine, type CompiledState, type VariableState } from "@vireo/runtime";
-import { kernelDigamma, kernelLogGamma } from "../../runtime/src/engine/document-kernel.js";
+import { kernelDigamma, kernelLogGamma, kernelAccumulate, kernelAccumulateSparse } from "../../runtime/src/engine/document-kernel.js";
 import { LocalIterations } from "../../runtime/src/engine/local-iterations.js";
 import { ldaModel } from "../../examples/src/lda/model.js";
 
@@ -53,6 +54,67 @@ test("the kernel's digamma and log-gamma agree with core's to round-off", (t) =>
   t.true(worstLogGamma < 5e-14, `log Γ: worst relative error ${worstLogGamma}`);
   // Near ψ's root the absolute error is what matters for E[log θ].
   t.true(Math.abs(kernelDigamma(1.4616321449683622)) < 1e-14);
+});
+
+test("topics a document has left are left out of its rows only where they are below round-off", (t) => {
+  const K = 12, rows = 41, rng = new Generator(8);
+  const fixed = new Float64Array(rows * K), rowWeight = new Float64Array(rows), e = new Float64Array(K);
+  for (let i = 0; i < fixed.length; i++) fixed[i] = 0.01 + rng.uniform();
+  for (let r = 0; r < rows; r++) rowWeight[r] = 1 + Math.floor(rng.uniform() * 5);
+  // Topics 0–3 in use, the others left (e ≈ 10⁻²³, just under the threshold).
+  for (let k = 0; k < K; k++) e[k] = k < 4 ? 0.05 + rng.uniform() : 1e-23 * (1 + rng.uniform());
+  // Row 17: a word the topics in use almost never emit, so the others' share is above round-off there.
+  for (let k = 0; k < K; k++) fixed[17 * K + k] = k < 4 ? 1e-9 : 1;
+  const dense = new Float64Array(K), sparse = new Float64Array(K), active = new Int32Array(K);
+  t.true(kernelAccumulate(fixed, rowWeight, 0, rows, K, e, dense));
+  t.true(kernelAccumulateSparse(fixed, rowWeight, 0, rows, K, e, sparse, active));
+  let tokens = 0;
+  for (let r = 0; r < rows; r++) tokens += rowWeight[r]!;
+  for (let k = 0; k < K; k++) {
+    // What α_k receives: e_k · acc_k.
+    const a = e[k]! * dense[k]!, b = e[k]! * sparse[k]!;
+    if (k < 4) t.true(Math.abs(a - b) <= 1e-14 * a, `topic ${k}: ${a} vs ${b}`);
+    else {
+      t.true(Math.abs(a - b) <= 2.3e-16 * tokens, `topic ${k}: ${a} vs ${b}`);
+      // Row 17 took every topic: the topics left out still get its share.
+      t.true(b >= (e[k]! * rowWeight[17]!) / (4e-9 + 1e-21) * 0.5, `topic ${k} misses row 17: ${b}`);
+    }
+  }
+  // More than half the topics in use: the dense pass itself.
+  e.fill(0.5);
+  t.true(kernelAccumulateSparse(fixed, rowWeight, 0, rows, K, e, sparse, active));
+  kernelAccumulate(fixed, rowWeight, 0, rows, K, e, dense);
+  t.deepEqual(Array.from(sparse), Array.from(dense));
+});
+
+test("with small α (documents on few topics) the document block still reaches the plain sweeps' fixed point", (t) => {
+  const make = () => {
+    const model = ldaModel(8, V, { alpha: 0.01, eta: 0.2 });
+    const s = compile(model, bindData(model, corpus(10, 5)));
+    initialise(s, new Generator(3));
+    updateVariable(v(s, "beta"));
+    return s;
+  };
+  const fast = make(), plain = make();
+  const r = new LocalIterations([v(fast, "theta"), v(fast, "z")], { maxIterations: 5000, tolerance: 1e-13 }).run(true);
+  t.true(r.sweeps > 1 && r.sweeps < 5000, `${r.sweeps} iterations`);
+  // The same coordinate path (z from θ's start first: small α has several optima per document).
+  for (let i = 0; i < 4000; i++) {
+    updateVariable(v(plain, "z"));
+    updateVariable(v(plain, "theta"));
+  }
+  updateVariable(v(plain, "z"));
+  // Some documents did leave topics (E[log θ_k] far below the largest).
+  const stats = v(fast, "theta").stats;
+  let left = 0;
+  for (let d = 0; d < 10; d++) {
+    let m = -Infinity;
+    for (let k = 0; k < 8; k++) m = Math.max(m, stats[d * 8 + k]!);
+    for (let k = 0; k < 8; k++) if (stats[d * 8 + k]! - m < -60) left++;
+  }
+  t.true(left > 0, "no topic was left: the sparse pass was not exercised");
+  t.true(maxDiff(v(fast, "theta").eta, v(plain, "theta").eta) < 1e-8, `θ differs by ${maxDiff(v(fast, "theta").eta, v(plain, "theta").eta)}`);
+  t.true(maxDiff(v(fast, "z").stats, v(plain, "z").stats) < 1e-9);
 });
 
 test("documents whose rows underflow take the log-space path and reach the plain sweeps' fixed point", (t) => {

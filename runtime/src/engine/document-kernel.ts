@@ -128,18 +128,86 @@ export function kernelAccumulate(fixed: Float64Array, rowWeight: Float64Array, f
 }
 
 /**
+ * kernelAccumulate for a document whose θ has left most topics: those with e_k below 2⁻⁵² · 10⁻⁶
+ * (E[log θ_k] some 50 below the largest; with α = 1/K for K = 50, most topics of a document
+ * settle there) are left out of rows where their sum S = Σ_{left out} e_k is below round-off
+ * (2⁻⁵² times the row's sum over the others: c_nk ≤ 1, so their share of the row is below it);
+ * other rows take every topic. What the topics left out miss from those rows is below
+ * e_k Σ_n w_n / norm_n ≤ 2⁻⁵² Σ_n w_n: with α ≥ 0.01 and 10⁴ tokens a relative 2·10⁻¹⁰ of their
+ * α_k, far below any tolerance. Falls back to kernelAccumulate when more than half the topics
+ * are in use.
+ */
+export function kernelAccumulateSparse(fixed: Float64Array, rowWeight: Float64Array, from: number, to: number, K: number, e: Float64Array, acc: Float64Array, active: Int32Array): boolean {
+  let used = 0, S = 0;
+  for (let k = 0; k < K; k++) {
+    if (e[k]! >= 2.220446049250313e-22) active[used++] = k;
+    else S += e[k]!;
+  }
+  if (2 * used > K) return kernelAccumulate(fixed, rowWeight, from, to, K, e, acc);
+  for (let k = 0; k < K; k++) acc[k] = 0;
+  let r = from;
+  // Four rows at a time; a block with a row that needs every topic goes row by row.
+  for (; r + 3 < to; r += 4) {
+    const o0 = r * K, o1 = o0 + K, o2 = o1 + K, o3 = o2 + K;
+    let n0 = 0, n1 = 0, n2 = 0, n3 = 0;
+    for (let j = 0; j < used; j++) {
+      const k = active[j]!, ek = e[k]!;
+      n0 += ek * fixed[o0 + k]!;
+      n1 += ek * fixed[o1 + k]!;
+      n2 += ek * fixed[o2 + k]!;
+      n3 += ek * fixed[o3 + k]!;
+    }
+    if (n0 * 2.220446049250313e-16 > S && n1 * 2.220446049250313e-16 > S && n2 * 2.220446049250313e-16 > S && n3 * 2.220446049250313e-16 > S) {
+      const f0 = rowWeight[r]! / n0, f1 = rowWeight[r + 1]! / n1, f2 = rowWeight[r + 2]! / n2, f3 = rowWeight[r + 3]! / n3;
+      for (let j = 0; j < used; j++) {
+        const k = active[j]!;
+        acc[k] += f0 * fixed[o0 + k]! + f1 * fixed[o1 + k]! + f2 * fixed[o2 + k]! + f3 * fixed[o3 + k]!;
+      }
+    } else {
+      for (let q = r; q < r + 4; q++) if (!kernelSparseRow(fixed, rowWeight, q, K, e, acc, active, used, S)) return false;
+    }
+  }
+  for (; r < to; r++) if (!kernelSparseRow(fixed, rowWeight, r, K, e, acc, active, used, S)) return false;
+  return true;
+}
+
+/** One row of kernelAccumulateSparse: over the topics in use when the others are below round-off, else over all. */
+export function kernelSparseRow(fixed: Float64Array, rowWeight: Float64Array, r: number, K: number, e: Float64Array, acc: Float64Array, active: Int32Array, used: number, S: number): boolean {
+  const o = r * K;
+  let n = 0;
+  for (let j = 0; j < used; j++) {
+    const k = active[j]!;
+    n += e[k]! * fixed[o + k]!;
+  }
+  if (n * 2.220446049250313e-16 > S) {
+    const f = rowWeight[r]! / n;
+    for (let j = 0; j < used; j++) {
+      const k = active[j]!;
+      acc[k] += f * fixed[o + k]!;
+    }
+    return true;
+  }
+  n = 0;
+  for (let k = 0; k < K; k++) n += e[k]! * fixed[o + k]!;
+  if (!(n > 1e-280)) return false;
+  const f = rowWeight[r]! / n;
+  for (let k = 0; k < K; k++) acc[k] += f * fixed[o + k]!;
+  return true;
+}
+
+/**
  * Iterates document d from the natural parameters in `eta` (its K entries at o) until they stop
  * changing or `limit` iterations; leaves the result in eta and E[log θ] in elog. Returns the
  * iterations made, or −1 when a row underflowed.
  */
-export function kernelIterate(job: DocumentJob, d: number, limit: number, e: Float64Array, elog: Float64Array, acc: Float64Array): number {
+export function kernelIterate(job: DocumentJob, d: number, limit: number, e: Float64Array, elog: Float64Array, acc: Float64Array, active: Int32Array): number {
   const K = job.K, eta = job.eta, base = job.base, o = d * K;
   const from = job.start[d]! | 0, to = job.start[d + 1]! | 0;
   kernelExpElog(eta, o, K, e, elog);
   let it = 0;
   while (it < limit) {
     it++;
-    if (!kernelAccumulate(job.fixed, job.rowWeight, from, to, K, e, acc)) return -1;
+    if (!kernelAccumulateSparse(job.fixed, job.rowWeight, from, to, K, e, acc, active)) return -1;
     let change = 0;
     for (let k = 0; k < K; k++) {
       const v = base[o + k]! + e[k]! * acc[k]!;
@@ -189,7 +257,7 @@ export function kernelBound(job: DocumentJob, d: number, e: Float64Array, elog: 
  */
 export function documentChunk(job: DocumentJob, _chunk: number): void {
   const K = job.K, eta = job.eta, stats = job.stats, base = job.base, iterations = job.iterations, pieces = job.pieces.length - 1;
-  const e = new Float64Array(K), elog = new Float64Array(K), acc = new Float64Array(K), kept = new Float64Array(K);
+  const e = new Float64Array(K), elog = new Float64Array(K), acc = new Float64Array(K), kept = new Float64Array(K), active = new Int32Array(K);
   for (let piece = Atomics.add(job.next, 0, 1); piece < pieces; piece = Atomics.add(job.next, 0, 1)) {
     const first = job.pieces[piece]! | 0, last = job.pieces[piece + 1]! | 0;
     for (let d = first; d < last; d++) {
@@ -202,16 +270,16 @@ export function documentChunk(job: DocumentJob, _chunk: number): void {
         it = -1;
         if (!Number.isNaN(warm)) {
           for (let k = 0; k < K; k++) eta[o + k] = base[o + k]!;
-          it = kernelIterate(job, d, job.maxIterations, e, elog, acc);
+          it = kernelIterate(job, d, job.maxIterations, e, elog, acc, active);
           const fresh = it < 0 ? NaN : kernelBound(job, d, e, elog);
           if (Number.isNaN(fresh)) it = -1;
           else if (!(fresh >= warm)) {
             for (let k = 0; k < K; k++) eta[o + k] = kept[k]!;
-            const more = kernelIterate(job, d, job.maxIterations, e, elog, acc);
+            const more = kernelIterate(job, d, job.maxIterations, e, elog, acc, active);
             it = more < 0 ? -1 : it + more;
           }
         }
-      } else it = kernelIterate(job, d, job.maxIterations, e, elog, acc);
+      } else it = kernelIterate(job, d, job.maxIterations, e, elog, acc, active);
       if (it < 0) {
         for (let k = 0; k < K; k++) eta[o + k] = kept[k]!;
         iterations[d] = -1;
@@ -225,5 +293,5 @@ export function documentChunk(job: DocumentJob, _chunk: number): void {
 
 /** The source of this file's functions, for a worker to define them under the same names. */
 export function documentKernelSource(): string {
-  return [kernelDigamma, kernelLogGamma, kernelExpElog, kernelAccumulate, kernelIterate, kernelBound, documentChunk].map((f) => f.toString()).join("\n");
+  return [kernelDigamma, kernelLogGamma, kernelExpElog, kernelAccumulate, kernelAccumulateSparse, kernelSparseRow, kernelIterate, kernelBound, documentChunk].map((f) => f.toString()).join("\n");
 }
