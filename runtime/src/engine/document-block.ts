@@ -152,13 +152,20 @@ export function runDocumentBlock(plan: DocumentBlockPlan, maxIterations: number,
   // The fixed sources' product per row and the row weights, in document order (so the document
   // loops stream through memory), and a's fixed messages (its prior).
   const fixed = s.fixed, rowWeight = s.rowWeight;
+  const only = sources.length === 2 ? sources[1 - link]! : null;
   for (let r = 0, o = 0; r < rows; r++, o += K) {
     const n = order[r]!;
-    for (let k = 0; k < K; k++) fixed[o + k] = 1;
-    for (let j = 0; j < sources.length; j++) {
-      if (j === link) continue;
-      const src = sources[j]!, oi = instanceAt(src.gather, n) * K, e = src.exps;
-      for (let k = 0; k < K; k++) fixed[o + k] = fixed[o + k]! * e[oi + k]!;
+    if (only !== null) {
+      // One fixed source (LDA's topics): its exponentials, copied.
+      const oi = instanceAt(only.gather, n) * K, e = only.exps;
+      for (let k = 0; k < K; k++) fixed[o + k] = e[oi + k]!;
+    } else {
+      for (let k = 0; k < K; k++) fixed[o + k] = 1;
+      for (let j = 0; j < sources.length; j++) {
+        if (j === link) continue;
+        const src = sources[j]!, oi = instanceAt(src.gather, n) * K, e = src.exps;
+        for (let k = 0; k < K; k++) fixed[o + k] = fixed[o + k]! * e[oi + k]!;
+      }
     }
     rowWeight[r] = w === null ? 1 : w[n]!;
   }
