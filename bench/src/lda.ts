@@ -111,8 +111,9 @@ function engineParity(w: Workload, engine: SviEngine): number {
   return perplexity((c) => ({ theta: engine.runner.fitLocals(data(c)).theta!.mean() }), topics, w.K, w.V, w.observed, w.heldOut);
 }
 
-function sviEngine(w: Workload): SviEngine {
-  return new SviEngine(ldaModel(w.K, w.V, { alpha: w.alpha, eta: w.eta }), { plate: "docs", totalRows: w.train.docs, tau: w.tau, kappa: w.kappa, localTolerance: 1e-3, seed: 1 });
+function sviEngine(w: Workload, threads = 1): SviEngine {
+  // No ELBO per step: sklearn's partial_fit computes no bound either (perplexity is measured apart).
+  return new SviEngine(ldaModel(w.K, w.V, { alpha: w.alpha, eta: w.eta }), { plate: "docs", totalRows: w.train.docs, tau: w.tau, kappa: w.kappa, localTolerance: 1e-3, seed: 1, elboEvery: 0, threads });
 }
 
 function vireoOnline(w: Workload): OnlineResult {
@@ -134,15 +135,15 @@ function vireoOnline(w: Workload): OnlineResult {
   return { peer: "Vireo SVI", seconds, epochSeconds, trace };
 }
 
-function vireoBatch(w: Workload): BatchResult {
+function vireoBatch(w: Workload, seed: number, threads = 1): BatchResult & { beta: Float64Array; wall: number } {
   const model = ldaModel(w.K, w.V, { alpha: w.alpha, eta: w.eta });
-  const t0 = cpuSeconds();
-  const fit = cavi(model, { data: data(w.train), maxIterations: w.passes, tolerance: 0, seed: 1 });
-  const seconds = cpuSeconds() - t0;
+  const t0 = cpuSeconds(), w0 = performance.now();
+  const fit = cavi(model, { data: data(w.train), maxIterations: w.passes, tolerance: 0, seed, threads });
+  const seconds = cpuSeconds() - t0, wall = (performance.now() - w0) / 1000;
   // Held-out locals with the fitted topics fixed: an SVI engine restored to them.
   const engine = sviEngine(w);
   engine.restore({ beta: fit.posteriors.beta!.natural }, engine.progress(), engine.runner.generatorState());
-  return { peer: "Vireo CAVI", seconds, perplexity: engineParity(w, engine) };
+  return { peer: "Vireo CAVI", seconds, perplexity: engineParity(w, engine), beta: fit.posteriors.beta!.natural, wall };
 }
 
 function timeToTarget(r: OnlineResult, target: number): number | null {
@@ -178,19 +179,65 @@ export function compareOnline(w: Workload): void {
   recordRow({ row: `${w.name} LDA SVI K=${w.K}: held-out perplexity after ${w.epochs} epochs`, unit: "perplexity", vireo: vFinal, peer: pFinal, peerName, ...(note ? { note } : {}) });
 }
 
+/** Seeds of the batch comparison: one seed is one draw of a local optimum, on either side. */
+const BATCH_SEEDS = [1, 2, 3, 4, 5];
+const median = (xs: readonly number[]) => {
+  const s = [...xs].sort((a, b) => a - b), m = s.length >> 1;
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
 export function compareBatch(w: Workload): void {
-  const peer = runPythonPeer<BatchResult>(SKLEARN, {
-    mode: "batch", K: w.K, V: w.V, alpha: w.alpha, eta: w.eta, passes: w.passes, train: w.train, observed: w.observed, heldOut: w.heldOut, seed: 1,
-  });
-  const v = vireoBatch(w);
-  const p = peer.ok ? peer.value : null;
-  if (!peer.ok) console.log(`  sklearn peer not run: ${peer.reason}`);
-  console.log(`  ${w.name}: batch CAVI vs sklearn batch, ${w.passes} passes, K = ${w.K}`);
-  console.log(`    CPU seconds                Vireo ${v.seconds.toFixed(3)}   sklearn ${fmt(p?.seconds ?? null, 3)}   ratio ${ratio(v.seconds, p?.seconds ?? null)}`);
-  console.log(`    held-out perplexity        Vireo ${v.perplexity.toFixed(1)}   sklearn ${fmt(p?.perplexity ?? null, 1)}   ratio ${ratio(v.perplexity, p?.perplexity ?? null)} (target ≤ 1)`);
-  const peerName = p?.peer ?? null, note = peer.ok ? undefined : peer.reason;
-  recordRow({ row: `${w.name} LDA batch K=${w.K}: seconds for ${w.passes} passes`, unit: "CPU s", vireo: v.seconds, peer: p?.seconds ?? null, peerName, ...(note ? { note } : {}) });
-  recordRow({ row: `${w.name} LDA batch K=${w.K}: held-out perplexity after ${w.passes} passes`, unit: "perplexity", vireo: v.perplexity, peer: p?.perplexity ?? null, peerName, ...(note ? { note } : {}) });
+  const vireo: BatchResult[] = [], sklearn: BatchResult[] = [];
+  let reason: string | null = null;
+  for (const seed of BATCH_SEEDS) {
+    const peer = runPythonPeer<BatchResult>(SKLEARN, {
+      mode: "batch", K: w.K, V: w.V, alpha: w.alpha, eta: w.eta, passes: w.passes, train: w.train, observed: w.observed, heldOut: w.heldOut, seed,
+    });
+    if (peer.ok) sklearn.push(peer.value);
+    else reason = peer.reason;
+    vireo.push(vireoBatch(w, seed));
+  }
+  if (reason !== null) console.log(`  sklearn peer not run: ${reason}`);
+  const p = sklearn.length === BATCH_SEEDS.length ? sklearn : null;
+  const vSeconds = median(vireo.map((r) => r.seconds)), pSeconds = p ? median(p.map((r) => r.seconds)) : null;
+  const vPerplexity = median(vireo.map((r) => r.perplexity)), pPerplexity = p ? median(p.map((r) => r.perplexity)) : null;
+  const each = (rs: readonly BatchResult[]) => rs.map((r) => r.perplexity.toFixed(1)).join(" ");
+  console.log(`  ${w.name}: batch CAVI vs sklearn batch, ${w.passes} passes, K = ${w.K}, medians over seeds ${BATCH_SEEDS.join(", ")}`);
+  console.log(`    CPU seconds                Vireo ${vSeconds.toFixed(3)}   sklearn ${fmt(pSeconds, 3)}   ratio ${ratio(vSeconds, pSeconds)}`);
+  console.log(`    held-out perplexity        Vireo ${vPerplexity.toFixed(1)}   sklearn ${fmt(pPerplexity, 1)}   ratio ${ratio(vPerplexity, pPerplexity)} (target ≤ 1)`);
+  console.log(`    by seed                    Vireo ${each(vireo)}${p ? `   sklearn ${each(p)}` : ""}`);
+  const peerName = p?.[0]?.peer ?? null, note = reason ?? undefined;
+  recordRow({ row: `${w.name} LDA batch K=${w.K}: seconds for ${w.passes} passes (median of ${BATCH_SEEDS.length} seeds)`, unit: "CPU s", vireo: vSeconds, peer: pSeconds, peerName, ...(note ? { note } : {}) });
+  recordRow({ row: `${w.name} LDA batch K=${w.K}: held-out perplexity after ${w.passes} passes (median of ${BATCH_SEEDS.length} seeds)`, unit: "perplexity", vireo: vPerplexity, peer: pPerplexity, peerName, ...(note ? { note } : {}) });
+}
+
+/**
+ * Both cores (issue 17, target 4): the same fits on 1 and 2 threads, in wall seconds (best of
+ * two alternating runs each: CPU seconds would add the threads up), and whether the topics are
+ * bit-identical.
+ */
+export function compareThreads(w: Workload, epochs: number): void {
+  const online = (threads: number) => {
+    const engine = sviEngine(w, threads);
+    const t0 = performance.now();
+    for (let e = 0; e < epochs; e++) for (const b of w.batches) engine.step(data(b));
+    const seconds = (performance.now() - t0) / 1000, beta = engine.posteriors().beta!.natural;
+    engine.close();
+    return { seconds, beta };
+  };
+  const same = (a: Float64Array, b: Float64Array) => a.length === b.length && a.every((x, i) => Object.is(x, b[i]));
+  const rows: [string, () => { seconds: number; beta: Float64Array }, () => { seconds: number; beta: Float64Array }][] = [
+    [`SVI, ${epochs} epochs`, () => online(1), () => online(2)],
+    [`batch CAVI, ${w.passes} passes`, () => { const r = vireoBatch(w, 1, 1); return { seconds: r.wall, beta: r.beta }; }, () => { const r = vireoBatch(w, 1, 2); return { seconds: r.wall, beta: r.beta }; }],
+  ];
+  console.log(`  ${w.name}: 1 vs 2 threads (wall seconds, best of 2 alternating runs; the machine may be shared)`);
+  for (const [name, one, two] of rows) {
+    const a1 = one(), a2 = two(), b1 = one(), b2 = two();
+    const t1 = Math.min(a1.seconds, b1.seconds), t2 = Math.min(a2.seconds, b2.seconds);
+    const identical = same(a1.beta, a2.beta) && same(b1.beta, b2.beta) && same(a1.beta, b1.beta);
+    console.log(`    ${name.padEnd(26)} 1 thread ${t1.toFixed(3)} s   2 threads ${t2.toFixed(3)} s   speed-up ${(t1 / t2).toFixed(2)}×   topics bit-identical: ${identical ? "yes" : "NO"}`);
+    recordRow({ row: `${w.name} LDA ${name} on 2 threads (vs 1): wall seconds`, unit: "wall s", vireo: t2, peer: t1, peerName: "Vireo, 1 thread", ...(identical ? {} : { note: "results differ between 1 and 2 threads" }) });
+  }
 }
 
 export async function lda(): Promise<void> {
@@ -200,6 +247,7 @@ export async function lda(): Promise<void> {
     { K, V, alpha: 1 / K, eta: 1 / K, tau: 10, kappa: 0.7, epochs: 10, passes: 10, target: 180 });
   compareOnline(synthetic);
   compareBatch(synthetic);
+  compareThreads(synthetic, 3);
 
   const austen = loadAusten();
   const austenAll: Corpus = { docs: austen.docs, ...austen.rows };

@@ -79,6 +79,18 @@ export const CategoricalNode = defineNode({
     if (components.length !== 1 || components[0] !== "p" || !x.known || x.layout !== "row" || p.stats.length === 0) return null;
     return { table: p.stats, instances: p.size, instanceStride: 1, kStride: p.size, layout: "indexed", index: x.values, weights: ctx.weights };
   },
+  // As mixture components over p with a known word w per row: component k's message to p_k is
+  // Σ_n w_n E[z_nk] at word(n), all K added in one pass over the rows.
+  componentScatter(ctx, components, edge, selector, out) {
+    const { out: x, p } = ctx.edges;
+    if (components.length !== 1 || components[0] !== "p" || edge !== "p" || !x.known || x.layout !== "row" || selector.known || selector.layout !== "row") return false;
+    const V = p.size, K = selector.family!.dim, zs = selector.stats, stride = selector.size, words = x.values, w = ctx.weights;
+    for (let n = 0, zo = 0; n < ctx.rows; n++, zo += stride) {
+      const wn = weightAt(w, n), word = words[n]!;
+      for (let k = 0, o = word; k < K; k++, o += V) out[o] += wn * zs[zo + k]!;
+    }
+    return true;
+  },
   rowTerm(ctx) {
     const { out: x, p } = ctx.edges;
     return (n) => rowLog(x, p, p.size, n);

@@ -45,6 +45,7 @@ export function validateNodeType(node: unknown, where = ""): asserts node is Nod
   if (n.checkData !== undefined && typeof n.checkData !== "function") fail(name, where, "checkData must be a function when given.");
   if (n.gatheredMessage !== undefined && typeof n.gatheredMessage !== "function") fail(name, where, "gatheredMessage must be a function (ctx, edge) => GatheredMessage | null when given.");
   if (n.componentGather !== undefined && typeof n.componentGather !== "function") fail(name, where, "componentGather must be a function (ctx, components) => GatheredMessage | null when given.");
+  if (n.componentScatter !== undefined && typeof n.componentScatter !== "function") fail(name, where, "componentScatter must be a function (ctx, components, edge, selector, out) => boolean when given.");
   const messages = (n.messages ?? null) as Record<string, unknown> | null;
   if (messages === null || typeof messages !== "object") fail(name, where, "'messages' must be an object of message rules by edge name.");
   const missing = n.edges.filter((e) => needsMessage(e) && typeof messages[e.name] !== "function").map((e) => e.name);
@@ -129,6 +130,8 @@ export interface NodeBody<E extends string> {
   readonly gatheredMessage?: (ctx: TypedNodeContext<E>, edge: E) => GatheredMessage | null;
   /** Row log factors per mixture component as a gather (see NodeType.componentGather). */
   readonly componentGather?: (ctx: TypedNodeContext<E>, components: readonly string[]) => GatheredMessage | null;
+  /** Messages to a component edge of all mixture components in one pass (see NodeType.componentScatter). */
+  readonly componentScatter?: (ctx: TypedNodeContext<E>, components: readonly string[], edge: string, selector: EdgeView, out: Float64Array) => boolean;
   /** Row-affine energy in a per-row edge (see NodeType.rowAffine; verifyNode checks it). */
   readonly rowAffine?: { readonly edge: E; coefficients(ctx: TypedNodeContext<E>, a: Float64Array): number };
 }
@@ -174,7 +177,7 @@ function fromDeclaration(decl: NodeDeclaration<string>): NodeDefinition {
     };
   }
   const node: Record<string, unknown> = { name: decl.name, edges, messages, logFactor };
-  const optional = ["check", "checkData", "linearEdges", "damping", "seeds", "startMessages", "gatheredMessage", "componentGather", "rowAffine"] as const;
+  const optional = ["check", "checkData", "linearEdges", "damping", "seeds", "startMessages", "gatheredMessage", "componentGather", "componentScatter", "rowAffine"] as const;
   for (const k of optional) if (decl[k] !== undefined) node[k] = decl[k];
   if (rowLogFactor !== undefined) node.rowLogFactor = rowLogFactor;
   node.edgeNames = Object.freeze(edges.map((e) => e.name));

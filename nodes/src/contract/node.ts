@@ -218,6 +218,14 @@ export interface NodeType {
    */
   componentGather?(ctx: NodeContext, components: readonly string[]): GatheredMessage | null;
   /**
+   * For a node used as a mixture's components: adds the messages to the component edge `edge`
+   * of all K components at once (component k's message is the node's with row n weighted by
+   * E[z_nk] of the `selector`) in one pass over the rows; returns false when it has no such pass
+   * here (the mixture then calls the node once per component). Lets a mixture skip its
+   * responsibility table and its K passes (LDA's topic-word message: one scatter of the rows).
+   */
+  componentScatter?(ctx: NodeContext, components: readonly string[], edge: string, selector: EdgeView, out: Float64Array): boolean;
+  /**
    * Row-affine energy: when `edge` is per-row and every other edge broadcast, E_q[log f_n] =
    * ⟨a, E[T(y_n)]⟩ + b for every row n, with a and b computed once from the broadcast edges
    * (true of every node conjugate in `edge`). Mixtures use it to compute their selector's whole

@@ -145,6 +145,8 @@ export function Mixture(inner: NodeType, components: readonly string[]): NodeTyp
     },
     ...(inner.checkData !== undefined ? { checkData: inner.checkData } : {}),
     messages: ruleSet(["selector", ...Object.keys(inner.messages)], (ctx: NodeContext, edge: string, out: Float64Array): void => {
+      // All components' messages in one pass over the rows, when the inner node has it.
+      if (inner.componentScatter !== undefined && componentSet.has(edge) && inner.componentScatter(ctx, components, edge, ctx.edges.selector!, out)) return;
       const p = prepare(ctx);
       if (edge === "selector") {
         const z = ctx.edges.selector!;

@@ -74,8 +74,9 @@ export interface CaviOptions {
   readonly gradient?: CaviGradientOptions;
   /**
    * Threads for large plates (Node only; default 1): a mixture's fused pass over its rows is
-   * split in fixed chunks over this many threads (worker_threads over SharedArrayBuffer), with
-   * results bit-identical to one thread. Pays from about 10⁵ rows; the workers end with the run.
+   * split in fixed chunks over this many threads (worker_threads over SharedArrayBuffer), and so
+   * are LDA's document-local iterations (pieces of documents), with results bit-identical to one
+   * thread. Pays from about 10⁵ rows; the workers end with the run.
    */
   readonly threads?: number;
 }
@@ -217,7 +218,7 @@ export class CaviEngine {
       let j = i;
       while (iterate && j < this.schedule.length && isLocal(this.schedule[j]!)) j++;
       if (j - i >= 2) {
-        steps.push(new LocalIterations(this.schedule.slice(i, j), { maxIterations, tolerance, restart: true }));
+        steps.push(new LocalIterations(this.schedule.slice(i, j), { maxIterations, tolerance, restart: true, pool }));
         i = j;
       } else steps.push(this.schedule[i++]!);
     }

@@ -21,11 +21,13 @@
  * warm-started under new topics stays in the mode it was in, which locks batch LDA into poor
  * optima; comparing the two keeps every sweep's ELBO non-decreasing.
  */
-import type { ExponentialFamily } from "@vireo/core";
+import { DirichletFamily, type ExponentialFamily } from "@vireo/core";
 import type { GatheredMessage } from "@vireo/nodes";
 import type { VariableState, Neighbour } from "./state.js";
 import { sumMessages } from "./update.js";
 import { gatheredUpdate, gatheredSources, type GatheredPlan } from "./gathered-update.js";
+import { documentChunk, type DocumentJob } from "./document-kernel.js";
+import type { ThreadPool } from "./threads.js";
 
 /** Sums below this are recomputed in log space (the product of exponentials underflowed). */
 const TINY = 1e-280;
@@ -39,10 +41,12 @@ export interface DocumentBlockPlan {
   readonly others: readonly Neighbour[];
   /** Per-step buffers, grown as batches need. */
   buffers: Buffers | null;
+  /** Threads that share the documents (null: this thread alone). */
+  readonly pool: ThreadPool | null;
 }
 
 /** Finds the pattern in [a, b] (null when the locals do not have it). Static checks only. */
-export function documentBlockPlan(locals: readonly VariableState[]): DocumentBlockPlan | null {
+export function documentBlockPlan(locals: readonly VariableState[], pool: ThreadPool | null = null): DocumentBlockPlan | null {
   if (locals.length !== 2) return null;
   const [a, b] = locals as [VariableState, VariableState];
   if (a.family === null || a.family.coupledRows || a.gradient !== null || a.damping !== 1 || a.weights !== null || a.spec.factorisation === "mean-field") return null;
@@ -65,30 +69,44 @@ export function documentBlockPlan(locals: readonly VariableState[]): DocumentBlo
   for (const nb of others) {
     if (Object.values(nb.factor.spec.edges).some((e) => e.variable !== a.name && localNames.has(e.variable))) return null;
   }
-  return { a, b, link, others, buffers: null };
+  return { a, b, link, others, buffers: null, pool: pool !== null && pool.size > 1 ? pool : null };
 }
 
-/** Per-step buffers, grown as batches need. */
+/** Per-step buffers, grown as batches need (in shared memory when threads share the documents). */
 interface Buffers {
   fixed: Float64Array;
   /** Row multiplicities in document order. */
   rowWeight: Float64Array;
   base: Float64Array;
-  start: Int32Array;
+  start: Float64Array;
   order: Int32Array;
   cursor: Int32Array;
+  /** Per document: iterations taken by the kernel (−1: redo in log space). */
+  iterations: Float64Array;
+  /** θ's natural parameters and statistics where the threads can reach them (a's own buffers otherwise). */
+  eta: Float64Array;
+  stats: Float64Array;
+  pieces: Float64Array;
+  next: Int32Array;
   eTheta: Float64Array;
   acc: Float64Array;
   direct: Float64Array;
   previous: Float64Array;
 }
 
+/** Pieces of documents per thread: enough for the threads to balance documents of unequal work. */
+const PIECES_PER_THREAD = 8;
+
 function buffers(plan: DocumentBlockPlan, rows: number, docs: number, K: number): Buffers {
   let s = plan.buffers;
-  if (!s || s.fixed.length < rows * K || s.start.length < docs + 1) {
+  if (!s || s.fixed.length < rows * K || s.iterations.length < docs) {
+    const pool = plan.pool, allocate = (n: number) => (pool !== null ? pool.allocate(n) : new Float64Array(n));
+    const threads = pool?.size ?? 1;
     s = {
-      fixed: new Float64Array(rows * K), rowWeight: new Float64Array(rows), base: new Float64Array(docs * K),
-      start: new Int32Array(docs + 1), order: new Int32Array(rows), cursor: new Int32Array(docs),
+      fixed: allocate(rows * K), rowWeight: allocate(rows), base: allocate(docs * K), start: allocate(docs + 1),
+      order: new Int32Array(rows), cursor: new Int32Array(docs), iterations: allocate(docs),
+      eta: pool !== null ? allocate(docs * K) : new Float64Array(0), stats: pool !== null ? allocate(docs * K) : new Float64Array(0),
+      pieces: allocate(threads * PIECES_PER_THREAD + 1), next: new Int32Array(pool !== null ? new SharedArrayBuffer(4) : new ArrayBuffer(4)),
       eTheta: new Float64Array(K), acc: new Float64Array(K), direct: new Float64Array(K), previous: new Float64Array(K),
     };
     plan.buffers = s;
@@ -134,13 +152,20 @@ export function runDocumentBlock(plan: DocumentBlockPlan, maxIterations: number,
   // The fixed sources' product per row and the row weights, in document order (so the document
   // loops stream through memory), and a's fixed messages (its prior).
   const fixed = s.fixed, rowWeight = s.rowWeight;
+  const only = sources.length === 2 ? sources[1 - link]! : null;
   for (let r = 0, o = 0; r < rows; r++, o += K) {
     const n = order[r]!;
-    for (let k = 0; k < K; k++) fixed[o + k] = 1;
-    for (let j = 0; j < sources.length; j++) {
-      if (j === link) continue;
-      const src = sources[j]!, oi = instanceAt(src.gather, n) * K, e = src.exps;
-      for (let k = 0; k < K; k++) fixed[o + k] = fixed[o + k]! * e[oi + k]!;
+    if (only !== null) {
+      // One fixed source (LDA's topics): its exponentials, copied.
+      const oi = instanceAt(only.gather, n) * K, e = only.exps;
+      for (let k = 0; k < K; k++) fixed[o + k] = e[oi + k]!;
+    } else {
+      for (let k = 0; k < K; k++) fixed[o + k] = 1;
+      for (let j = 0; j < sources.length; j++) {
+        if (j === link) continue;
+        const src = sources[j]!, oi = instanceAt(src.gather, n) * K, e = src.exps;
+        for (let k = 0; k < K; k++) fixed[o + k] = fixed[o + k]! * e[oi + k]!;
+      }
     }
     rowWeight[r] = w === null ? 1 : w[n]!;
   }
@@ -150,7 +175,50 @@ export function runDocumentBlock(plan: DocumentBlockPlan, maxIterations: number,
   const eta = a.eta, stats = a.stats, eTheta = s.eTheta, acc = s.acc, direct = s.direct, previous = s.previous;
   const one = new Float64Array(K), oneStats = new Float64Array(K), kept = new Float64Array(K), keptStats = new Float64Array(K);
   let most = 0;
-  for (let d = 0; d < docs; d++) {
+  if (fam instanceof DirichletFamily) {
+    // The kernel (engine/document-kernel.ts), on the pool's threads when there is one; documents
+    // it hands back (a row underflowed) take the log-space path below.
+    const shared = plan.pool !== null;
+    if (shared) s.eta.set(eta.subarray(0, docs * K));
+    const threads = plan.pool?.size ?? 1, pieces = Math.min(docs, threads === 1 ? 1 : threads * PIECES_PER_THREAD);
+    // Pieces of about equal rows (work per iteration is proportional to a document's rows).
+    s.pieces[0] = 0;
+    for (let p = 1, d = 0; p <= pieces; p++) {
+      const until = p === pieces ? docs : Math.floor((p * rows) / pieces);
+      while (d < docs && (p === pieces || start[d]! < until)) d++;
+      s.pieces[p] = d;
+    }
+    s.next[0] = 0;
+    const job: DocumentJob = {
+      kind: "documents", K, start, fixed, rowWeight, base, eta: shared ? s.eta : eta, stats: shared ? s.stats : stats, iterations: s.iterations,
+      pieces: s.pieces.subarray(0, pieces + 1), next: s.next, maxIterations, tolerance, restart,
+    };
+    if (plan.pool !== null) plan.pool.run(job, plan.pool.size);
+    else documentChunk(job, 0);
+    if (shared) {
+      eta.set(s.eta.subarray(0, docs * K));
+      stats.set(s.stats.subarray(0, docs * K));
+    }
+    for (let d = 0; d < docs; d++) {
+      const it = s.iterations[d]!;
+      if (it >= 0) {
+        if (it > most) most = it;
+        continue;
+      }
+      fam.expectedStats(eta.subarray(d * K, (d + 1) * K), oneStats);
+      stats.set(oneStats, d * K);
+      const again = runDocument(d);
+      if (again > most) most = again;
+    }
+  } else {
+    for (let d = 0; d < docs; d++) {
+      const it = runDocument(d);
+      if (it > most) most = it;
+    }
+  }
+
+  /** Document d on this thread, through the generic family and log space where products underflow. */
+  function runDocument(d: number): number {
     const od = d * K;
     let it: number;
     if (restart) {
@@ -175,7 +243,7 @@ export function runDocumentBlock(plan: DocumentBlockPlan, maxIterations: number,
         it = iterate(d, it);
       }
     } else it = iterate(d, 0);
-    if (it > most) most = it;
+    return it;
   }
 
   /** Iterates document d from its current θ until it stops changing; returns `it` plus the iterations made. */

@@ -71,13 +71,25 @@ function refresh(s: Source, K: number, v: VariableState): boolean {
     s.shifts = new Float64Array(g.instances);
   }
   const t = g.table, is = g.instanceStride, ks = g.kStride, logs = s.logs, exps = s.exps, shifts = s.shifts;
+  if (is === 1) {
+    // Instances are columns of the table (E[log β_k,w] by word w): copy it row by row, reading
+    // it in order, before the pass per instance below.
+    for (let k = 0; k < K; k++) {
+      const base = k * ks;
+      for (let i = 0, o = k; i < g.instances; i++, o += K) logs[o] = t[base + i]!;
+    }
+  }
   for (let i = 0, o = 0; i < g.instances; i++, o += K) {
     const base = i * is;
     let m = -Infinity;
-    for (let k = 0; k < K; k++) {
-      const l = t[base + k * ks]!;
-      logs[o + k] = l;
-      if (l > m) m = l;
+    if (is === 1) {
+      for (let k = 0; k < K; k++) if (logs[o + k]! > m) m = logs[o + k]!;
+    } else {
+      for (let k = 0; k < K; k++) {
+        const l = t[base + k * ks]!;
+        logs[o + k] = l;
+        if (l > m) m = l;
+      }
     }
     if (!Number.isFinite(m)) {
       s.table = null;

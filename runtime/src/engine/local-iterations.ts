@@ -15,6 +15,7 @@
 import type { VariableState } from "./state.js";
 import { updateVariable } from "./update.js";
 import { documentBlockPlan, runDocumentBlock, type DocumentBlockPlan } from "./document-block.js";
+import type { ThreadPool } from "./threads.js";
 
 export interface LocalIterationOptions {
   /** Most iterations (≥ 1). */
@@ -23,6 +24,8 @@ export interface LocalIterationOptions {
   readonly tolerance: number;
   /** Locals that persist between runs (CAVI) also try a fresh start per document (engine/document-block.ts). */
   readonly restart?: boolean;
+  /** Threads that share the documents of LDA-shaped locals (engine/threads.ts); null or absent: this thread. */
+  readonly pool?: ThreadPool | null;
 }
 
 export class LocalIterations {
@@ -34,7 +37,7 @@ export class LocalIterations {
 
   constructor(locals: readonly VariableState[], readonly options: LocalIterationOptions) {
     this.locals = locals;
-    this.block = documentBlockPlan(locals);
+    this.block = documentBlockPlan(locals, options.pool ?? null);
     this.before = locals.slice(0, -1).map((v) => new Float64Array(watched(v).length));
   }
 

@@ -177,6 +177,10 @@ const SVI: Record<string, Check> = {
   psis: (v, fail) => {
     if (v !== false && (v === null || typeof v !== "object" || Array.isArray(v))) fail(`must be false or { every, draws }, got ${show(v)}.`);
   },
+  elboEvery: (v, fail) => {
+    if (typeof v !== "number" || !Number.isInteger(v) || v < 0 || v > Number.MAX_SAFE_INTEGER) fail(`must be an integer ≥ 0 (evaluate the batch ELBO every k-th step; 0: never), got ${show(v)}.`);
+  },
+  threads: positiveInteger(256),
 };
 
 const ONLINE: Record<string, Check> = {

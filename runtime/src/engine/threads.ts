@@ -13,6 +13,7 @@
  */
 import { VireoError } from "@vireo/core";
 import { selectorChunk, type SelectorJob } from "./row-pass.js";
+import { documentChunk, documentKernelSource, type DocumentJob } from "./document-kernel.js";
 
 /** A set of threads that run the chunks of fused plate passes. */
 export interface ThreadPool {
@@ -20,8 +21,12 @@ export interface ThreadPool {
   readonly size: number;
   /** A Float64Array of `length` zeros in shared memory (workers can read and write it). */
   allocate(length: number): Float64Array;
-  /** Runs chunks 0..chunks−1 of `job`, split in contiguous blocks over the threads; blocks until done. */
-  run(job: SelectorJob, chunks: number): void;
+  /**
+   * Runs chunks 0..chunks−1 of `job`, split in contiguous blocks over the threads; blocks until
+   * done. A DocumentJob (LDA's document-local iterations, engine/document-kernel.ts) runs
+   * documentChunk instead of the mixture pass.
+   */
+  run(job: SelectorJob | DocumentJob, chunks: number): void;
   /** Ends the workers (idempotent). */
   close(): void;
 }
@@ -52,6 +57,7 @@ const { workerData, receiveMessageOnPort } = require("node:worker_threads");
 const selectorChunk = ${selectorChunk.toString()};
 const { control, port, index } = workerData;
 let generation = 0;
+${documentKernelSource()}
 for (;;) {
   Atomics.wait(control, ${GENERATION}, generation);
   generation = Atomics.load(control, ${GENERATION});
@@ -61,7 +67,7 @@ for (;;) {
   try {
     const job = message.message, chunks = Atomics.load(control, ${CHUNKS}), threads = Atomics.load(control, ${THREADS});
     const from = Math.floor((index * chunks) / threads), to = Math.floor(((index + 1) * chunks) / threads);
-    for (let c = from; c < to; c++) selectorChunk(job, c);
+    for (let c = from; c < to; c++) job.kind === "documents" ? documentChunk(job, c) : selectorChunk(job, c);
   } catch (e) {
     Atomics.store(control, ${FAILED}, 1);
   }
@@ -71,8 +77,20 @@ for (;;) {
 `;
 }
 
+/** Chunk c of a job, by its kind. */
+function runChunk(job: SelectorJob | DocumentJob, c: number): void {
+  if ("kind" in job) documentChunk(job, c);
+  else selectorChunk(job, c);
+}
+
+/** The buffers of a job that the workers read or write. */
+function sharedBuffers(job: SelectorJob | DocumentJob): readonly (Float64Array | Int32Array)[] {
+  if ("kind" in job) return [job.start, job.fixed, job.rowWeight, job.base, job.eta, job.stats, job.iterations, job.pieces, job.next];
+  return [job.eta, job.stats, job.partials, ...job.sources];
+}
+
 /** Whether `a` lives in shared memory (a worker sees the same numbers). */
-export function isShared(a: Float64Array): boolean {
+export function isShared(a: Float64Array | Int32Array): boolean {
   return a.buffer instanceof SharedArrayBuffer;
 }
 
@@ -85,7 +103,7 @@ export function createThreadPool(threads: number): ThreadPool {
     throw new VireoError("INVALID_OPTION", `threads must be an integer in 1..256, got ${String(threads)}.`, { parameter: "threads" });
   }
   if (threads === 1) {
-    return { size: 1, allocate: (n) => new Float64Array(n), run: (job, chunks) => { for (let c = 0; c < chunks; c++) selectorChunk(job, c); }, close: () => {} };
+    return { size: 1, allocate: (n) => new Float64Array(n), run: (job, chunks) => { for (let c = 0; c < chunks; c++) runChunk(job, c); }, close: () => {} };
   }
   const wt = workerThreads();
   const control = new Int32Array(new SharedArrayBuffer(4 * 8));
@@ -105,12 +123,12 @@ export function createThreadPool(threads: number): ThreadPool {
     allocate: (n) => new Float64Array(new SharedArrayBuffer(8 * n)),
     run(job, chunks) {
       if (closed) throw new VireoError("INVALID_STATE", "This thread pool was closed; create a new one (or let cavi() manage its threads).");
-      if (![job.eta, job.stats, job.partials, ...job.sources].every(isShared)) {
+      if (!sharedBuffers(job).every(isShared)) {
         // Buffers outside shared memory (a state compiled without the pool's allocator): one thread.
-        for (let c = 0; c < chunks; c++) selectorChunk(job, c);
+        for (let c = 0; c < chunks; c++) runChunk(job, c);
         return;
       }
-      const message = { ...job, A: job.A.map((a) => a.slice()), b: job.b.map((b) => b.slice()) };
+      const message = "kind" in job ? job : { ...job, A: job.A.map((a) => a.slice()), b: job.b.map((b) => b.slice()) };
       for (const p of ports) p.postMessage(message);
       Atomics.store(control, DONE, 0);
       Atomics.store(control, FAILED, 0);
@@ -120,7 +138,7 @@ export function createThreadPool(threads: number): ThreadPool {
       Atomics.notify(control, GENERATION);
       // This thread's block: the first one.
       const mine = Math.floor(chunks / threads);
-      for (let c = 0; c < mine; c++) selectorChunk(job, c);
+      for (let c = 0; c < mine; c++) runChunk(job, c);
       const started = Date.now();
       for (let done = Atomics.load(control, DONE); done < threads - 1; done = Atomics.load(control, DONE)) {
         Atomics.wait(control, DONE, done, 1000);

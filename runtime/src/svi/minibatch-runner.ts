@@ -17,6 +17,7 @@ import { compile } from "../engine/all-capabilities.js";
 import { attachGenerator, needsGradient, resolveFit, type GradientFit, type GradientOptions } from "../engine/gradient.js";
 import { posteriorRecord } from "../engine/posterior-record.js";
 import { FastBinder } from "../engine/bind-fast.js";
+import type { ThreadPool } from "../engine/threads.js";
 
 export interface LocalStepOptions {
   /** Most local sweeps per batch (default 100). */
@@ -30,6 +31,12 @@ export interface LocalStepOptions {
   readonly localTolerance?: number;
   /** Gradient-fitted variables: draws per step, optimiser (one optimiser step per batch for a global). */
   readonly gradient?: GradientOptions;
+}
+
+/** What the runner needs besides LocalStepOptions. */
+export interface RunnerExtras {
+  /** Threads that share the local step's documents (engine/threads.ts); null: this thread. */
+  readonly pool?: ThreadPool | null;
 }
 
 /** A state's schedule split into globals and locals. */
@@ -56,9 +63,12 @@ export class MinibatchRunner {
   readonly localIterations: number;
   /** Tolerance of the local sweeps (mean absolute change of the locals' natural parameters, the last excepted). */
   readonly localTolerance: number;
+  /** Threads of the local step (null: this thread). */
+  readonly pool: ThreadPool | null;
 
-  constructor(model: Model, seed: number, options: LocalStepOptions = {}) {
+  constructor(model: Model, seed: number, options: LocalStepOptions = {}, extras: RunnerExtras = {}) {
     this.model = model;
+    this.pool = extras.pool ?? null;
     const isData = (plate: string | null) => plate !== null && model.plates[plate]!.size === null;
     const random = model.order.filter((n) => model.variables[n]!.kind === "random");
     this.globalNames = random.filter((n) => !isData(model.variables[n]!.plate));
@@ -194,7 +204,7 @@ export class MinibatchRunner {
   localStep(state: CompiledState, wantLogNormaliser: boolean): { sweeps: number; logNormaliser: number } {
     let it = this.iterations.get(state);
     if (!it) {
-      it = new LocalIterations(this.localStates(state), { maxIterations: this.localIterations, tolerance: this.localTolerance });
+      it = new LocalIterations(this.localStates(state), { maxIterations: this.localIterations, tolerance: this.localTolerance, pool: this.pool });
       this.iterations.set(state, it);
     }
     return it.run(wantLogNormaliser);

@@ -18,6 +18,7 @@ import type { CompiledState, FactorState } from "../engine/state.js";
 import type { Posterior } from "../engine/posterior.js";
 import { MinibatchRunner, type LocalStepOptions } from "./minibatch-runner.js";
 import { checkSviOptions } from "../engine/options.js";
+import { createThreadPool, type ThreadPool } from "../engine/threads.js";
 
 export interface SviOptions extends LocalStepOptions {
   /** N: the number of rows of `plate` in the whole data set (the N in the N/|B| scaling). */
@@ -38,6 +39,18 @@ export interface SviOptions extends LocalStepOptions {
    * by gradients; false: never). Reported by the step and carried by every later snapshot.
    */
   readonly psis?: { readonly every?: number; readonly draws?: number } | false;
+  /**
+   * Evaluate the batch ELBO estimate on every k-th step (default 1: every step; 0: never). Other
+   * steps report NaN and skip its cost (for LDA, the topics' entropy and prior: K·V log-gammas
+   * and digammas per step).
+   */
+  readonly elboEvery?: number;
+  /**
+   * Threads for the local step (Node only; default 1): LDA's document-local iterations are split
+   * in pieces of documents over this many threads (worker_threads over SharedArrayBuffer), with
+   * results bit-identical to one thread. close() ends the workers.
+   */
+  readonly threads?: number;
 }
 
 /** The latest PSIS check of an SVI run: k̂ above the threshold means "do not trust q". */
@@ -56,7 +69,7 @@ export interface SviStepReport {
   readonly rho: number;
   /** Rows of the subsampled plate in this batch. */
   readonly rows: number;
-  /** Unbiased-in-expectation estimate of the full-data ELBO from this batch (before the global step). */
+  /** Unbiased-in-expectation estimate of the full-data ELBO from this batch (before the global step); NaN on steps not evaluated (SviOptions.elboEvery). */
   readonly elbo: number;
   readonly localSweeps: number;
   /** The latest PSIS check of the gradient-fitted q (null without gradient-fitted variables or with psis: false). */
@@ -99,6 +112,8 @@ export class SviEngine {
   private readonly psisEvery: number;
   private readonly psisDraws: number;
   private lastPsis: SviPsis | null = null;
+  private readonly elboEvery: number;
+  private readonly pool: ThreadPool | null;
 
   constructor(model: Model, options: SviOptions) {
     checkSviOptions(model, options, true);
@@ -109,7 +124,10 @@ export class SviEngine {
     if (!(Number.isFinite(this.totalRows) && this.totalRows >= 1)) throw new VireoError("INVALID_OPTION", `svi: 'totalRows' (N, the rows of plate '${this.plate}' in the whole data set) must be ≥ 1, got ${options.totalRows}.`);
     if (!(this.kappa > 0.5 && this.kappa <= 1)) throw new VireoError("INVALID_OPTION", `svi: kappa must be in (0.5, 1], got ${this.kappa}.`);
     if (!(this.tau >= 0 && Number.isFinite(this.tau))) throw new VireoError("INVALID_OPTION", `svi: tau must be ≥ 0, got ${this.tau}.`);
-    this.runner = new MinibatchRunner(model, options.seed ?? 0, options);
+    this.elboEvery = options.elboEvery ?? 1;
+    const threads = options.threads ?? 1;
+    this.pool = threads > 1 ? createThreadPool(threads) : null;
+    this.runner = new MinibatchRunner(model, options.seed ?? 0, options, { pool: this.pool });
     const p = options.psis === false ? null : options.psis ?? {};
     this.psisEvery = p === null ? 0 : p.every ?? 25;
     this.psisDraws = p === null ? 0 : p.draws ?? 400;
@@ -142,10 +160,10 @@ export class SviEngine {
         throw new VireoError("INVALID_BATCH", `svi: the batch has ${rows} rows of plate '${this.plate}', more than the whole data set's totalRows N = ${this.totalRows}; the N/|B| scaling would shrink the evidence. Fix 'totalRows' or the batch.`, { variable: this.plate });
       }
       const scale = this.totalRows / rows;
-      const first = this.t === 0;
-      const local = first ? { sweeps: 0, logNormaliser: 0 } : this.runner.localStep(state, true);
-      const estimate = this.batchElbo(state, scale, first ? null : local.logNormaliser);
-      const t = this.t + 1, rho = this.rho(t);
+      const first = this.t === 0, t = this.t + 1, rho = this.rho(t);
+      const wantElbo = this.elboEvery > 0 && t % this.elboEvery === 0;
+      const local = first ? { sweeps: 0, logNormaliser: 0 } : this.runner.localStep(state, wantElbo);
+      const estimate = wantElbo ? this.batchElbo(state, scale, first ? null : local.logNormaliser) : NaN;
       const isData = (f: FactorState) => this.runner.isDataFactor(f);
       // Closed-form globals take a natural-gradient step of size ρ; gradient-fitted ones an optimiser step on the scaled batch ELBO.
       for (const g of this.runner.globalStates(state)) updateVariable(g, false, { scale: (f) => (isData(f) ? scale : 1), step: rho, dataScale: scale });
@@ -210,6 +228,11 @@ export class SviEngine {
   /** Posteriors of the global variables. */
   posteriors(): Record<string, Posterior> {
     return this.runner.posteriors();
+  }
+
+  /** Ends the worker threads of `threads` > 1 (idempotent; they never keep a process alive). */
+  close(): void {
+    this.pool?.close();
   }
 
   /** The step counter and schedule, for checkpoints. */
