@@ -225,6 +225,32 @@ export class MinibatchRunner {
     return out;
   }
 
+  /**
+   * summaries(), frozen through (the record, each summary and its arrays): what a stream snapshot
+   * carries. Scalar closed-form globals (one instance of a one-number mean) take a short path.
+   */
+  frozenSummaries(which: readonly string[] | "all" | undefined): Readonly<Record<string, PosteriorSummary>> {
+    const names = which === undefined || which === "all" ? this.globalNames : which;
+    if (names.includes("__proto__")) return deepFreezeSummaries(this.summaries(which));
+    const out: Record<string, PosteriorSummary> = {};
+    for (let i = 0; i < names.length; i++) {
+      const n = names[i]!, g = this.globals.get(n);
+      if (g === undefined) return deepFreezeSummaries(this.summaries(which));
+      const fam = this.model.variables[n]!.family!;
+      let s: PosteriorSummary;
+      if (g.gradient === null && !fam.coupledRows && g.eta.length === fam.size) {
+        const m = fam.mean(g.eta), v = fam.variance(g.eta);
+        s = typeof m === "number" && typeof v === "number"
+          ? { variable: n, family: fam.key, count: 1, mean: Object.freeze([m]), variance: Object.freeze([v]) }
+          : summaryOf(n, fam, 1, g.eta);
+      } else s = g.gradient !== null || fam.coupledRows ? this.posteriors()[n]!.summary() : summaryOf(n, fam, g.eta.length / fam.size, g.eta);
+      Object.freeze(s.mean);
+      Object.freeze(s.variance);
+      out[n] = Object.freeze(s);
+    }
+    return Object.freeze(out);
+  }
+
   /** Copies of the globals' natural parameters, or λ of gradient-fitted ones (to restore after a failed step). */
   saveGlobals(): Map<string, Float64Array> {
     return new Map([...this.globals].map(([n, g]) => [n, g.gradient !== null ? g.gradient.lambda.slice() : g.eta.slice()]));
@@ -289,4 +315,15 @@ export class MinibatchRunner {
   generatorState(): GeneratorState {
     return this.rng.getState();
   }
+}
+
+/** A summaries record frozen through. */
+function deepFreezeSummaries(out: Record<string, PosteriorSummary>): Readonly<Record<string, PosteriorSummary>> {
+  for (const k of Object.keys(out)) {
+    const s = out[k]!;
+    Object.freeze(s.mean);
+    Object.freeze(s.variance);
+    Object.freeze(s);
+  }
+  return Object.freeze(out);
 }
