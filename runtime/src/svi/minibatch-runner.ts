@@ -4,7 +4,7 @@
  * batch), the binding of each minibatch (recompiling only when its shape changes), and the
  * local step that fits the locals to the batch with the globals held fixed.
  */
-import { VireoError, Generator, type GeneratorState } from "@vireo/core";
+import { VireoError, Generator, type GeneratorState, type ExponentialFamily } from "@vireo/core";
 import { ChangeTracker } from "@vireo/nodes";
 import type { Model } from "../model/spec.js";
 import { bindData, type DataBinding, type BoundData } from "../engine/bind.js";
@@ -227,29 +227,44 @@ export class MinibatchRunner {
 
   /**
    * summaries(), frozen through (the record, each summary and its arrays): what a stream snapshot
-   * carries. Scalar closed-form globals (one instance of a one-number mean) take a short path.
+   * carries. The globals to summarise are looked up once per `which`; a scalar closed-form global
+   * (one instance, a one-number mean) takes a short path.
    */
   frozenSummaries(which: readonly string[] | "all" | undefined): Readonly<Record<string, PosteriorSummary>> {
-    const names = which === undefined || which === "all" ? this.globalNames : which;
-    if (names.includes("__proto__")) return deepFreezeSummaries(this.summaries(which));
+    let plan = this.summaryPlan;
+    if (plan === null || plan.which !== which) plan = this.summaryPlan = this.planSummaries(which);
+    if (plan.entries === null) return deepFreezeSummaries(this.summaries(which));
     const out: Record<string, PosteriorSummary> = {};
-    for (let i = 0; i < names.length; i++) {
-      const n = names[i]!, g = this.globals.get(n);
-      if (g === undefined) return deepFreezeSummaries(this.summaries(which));
-      const fam = this.model.variables[n]!.family!;
+    for (const e of plan.entries) {
       let s: PosteriorSummary;
-      if (g.gradient === null && !fam.coupledRows && g.eta.length === fam.size) {
-        const m = fam.mean(g.eta), v = fam.variance(g.eta);
-        s = typeof m === "number" && typeof v === "number"
-          ? { variable: n, family: fam.key, count: 1, mean: Object.freeze([m]), variance: Object.freeze([v]) }
-          : summaryOf(n, fam, 1, g.eta);
-      } else s = g.gradient !== null || fam.coupledRows ? this.posteriors()[n]!.summary() : summaryOf(n, fam, g.eta.length / fam.size, g.eta);
-      Object.freeze(s.mean);
-      Object.freeze(s.variance);
-      out[n] = Object.freeze(s);
+      if (e.scalar) {
+        const m = e.family.mean(e.eta) as number, v = e.family.variance(e.eta) as number;
+        s = { variable: e.name, family: e.family.key, count: 1, mean: Object.freeze([m]), variance: Object.freeze([v]) };
+      } else {
+        s = e.gradient !== null || e.family.coupledRows ? this.posteriors()[e.name]!.summary() : summaryOf(e.name, e.family, e.eta.length / e.family.size, e.eta);
+        Object.freeze(s.mean);
+        Object.freeze(s.variance);
+      }
+      out[e.name] = Object.freeze(s);
     }
     return Object.freeze(out);
   }
+
+  /** Which globals frozenSummaries() reads, resolved once; entries null where summaries() must decide (unknown names, '__proto__'). */
+  private planSummaries(which: readonly string[] | "all" | undefined): SummaryPlan {
+    const names = which === undefined || which === "all" ? this.globalNames : which;
+    if (names.includes("__proto__") || names.some((n) => !this.globals.has(n))) return { which, entries: null };
+    return {
+      which,
+      entries: names.map((name) => {
+        const g = this.globals.get(name)!, family = this.model.variables[name]!.family!;
+        const scalar = !needsGradient(this.model, this.model.variables[name]!) && !family.coupledRows && g.eta.length === family.size &&
+          typeof family.mean(family.startingPoint()) === "number" && typeof family.variance(family.startingPoint()) === "number";
+        return { name, family, eta: g.eta, get gradient() { return g.gradient; }, scalar };
+      }),
+    };
+  }
+  private summaryPlan: SummaryPlan | null = null;
 
   /** Copies of the globals' natural parameters, or λ of gradient-fitted ones (to restore after a failed step). */
   saveGlobals(): Map<string, Float64Array> {
@@ -315,6 +330,11 @@ export class MinibatchRunner {
   generatorState(): GeneratorState {
     return this.rng.getState();
   }
+}
+
+interface SummaryPlan {
+  readonly which: readonly string[] | "all" | undefined;
+  readonly entries: readonly { readonly name: string; readonly family: ExponentialFamily; readonly eta: Float64Array; readonly gradient: GradientFit | null; readonly scalar: boolean }[] | null;
 }
 
 /** A summaries record frozen through. */
