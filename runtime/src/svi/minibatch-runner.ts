@@ -4,7 +4,7 @@
  * batch), the binding of each minibatch (recompiling only when its shape changes), and the
  * local step that fits the locals to the batch with the globals held fixed.
  */
-import { VireoError, Generator, type GeneratorState, type ExponentialFamily } from "@vireo/core";
+import { VireoError, Generator, type GeneratorState } from "@vireo/core";
 import { ChangeTracker } from "@vireo/nodes";
 import type { Model } from "../model/spec.js";
 import { bindData, type DataBinding, type BoundData } from "../engine/bind.js";
@@ -334,7 +334,7 @@ export class MinibatchRunner {
 
 interface SummaryPlan {
   readonly which: readonly string[] | "all" | undefined;
-  readonly entries: readonly { readonly name: string; readonly family: ExponentialFamily; readonly eta: Float64Array; readonly gradient: GradientFit | null; readonly scalar: boolean }[] | null;
+  readonly entries: readonly { readonly name: string; readonly family: NonNullable<Model["variables"][string]["family"]>; readonly eta: Float64Array; readonly gradient: GradientFit | null; readonly scalar: boolean }[] | null;
 }
 
 /** A summaries record frozen through. */
