@@ -68,8 +68,9 @@ export class FastBinder {
    */
   bindInto(state: CompiledState, batch: DataBinding): boolean {
     if (!this.applicable || batch === null || typeof batch !== "object") return false;
+    if (this.state !== state) this.attach(state);
     // The field names are few: comparing interned strings beats a Set lookup per key.
-    const fields = this.fields, names = this.nameList, arrays = this.arrays, sizes = state.data.plateSizes;
+    const fields = this.fields, names = this.nameList, arrays = this.arrays, sizes = this.rows;
     let keys = 0;
     for (const k in batch) {
       let known = false;
@@ -82,21 +83,12 @@ export class FastBinder {
       const f = fields[i]!, data = plainArray(batch[f.name], f.valueSize);
       if (data === null || data.length % f.valueSize !== 0) return this.decline();
       const rows = data.length / f.valueSize;
-      if (rows === 0 || rows !== sizes[f.plate]) return this.decline();
+      if (rows === 0 || rows !== sizes[i]) return this.decline();
       // Values of a field are checked once its shape is known good, in bindData's order. x·0 is
       // NaN exactly when x is not finite, so a sum finds a bad value; checkValues then names it.
       if (!allFinite(data)) checkValues(f.spec, data, rows, f.label);
       if (!f.finiteSupport) f.spec.family!.checkSupport(data, rows, f.label, f.name);
       arrays[i] = data;
-    }
-    if (this.state !== state) {
-      this.variables = fields.map((f) => state.variables.get(f.name)!);
-      const values: Record<string, Float64Array> = Object.create(null);
-      for (const v of this.variables) values[v.name] = v.values;
-      this.live = { plateSizes: state.data.plateSizes, values };
-      // Only factors with data checks on a bound field need them again.
-      this.checked = state.factors.filter((f) => f.spec.type.checkData !== undefined && Object.values(f.spec.edges).some((b) => this.names.has(b.variable)));
-      this.state = state;
     }
     const changes = state.changes;
     for (let i = 0; i < fields.length; i++) {
@@ -117,6 +109,20 @@ export class FastBinder {
     return true;
   }
   private checked: readonly FactorState[] = [];
+  /** Rows of each field's plate in the attached state. */
+  private rows: readonly number[] = [];
+
+  /** Looks up, once per compiled state, what binding into it touches (changes nothing in it). */
+  private attach(state: CompiledState): void {
+    this.variables = this.fields.map((f) => state.variables.get(f.name)!);
+    const values: Record<string, Float64Array> = Object.create(null);
+    for (const v of this.variables) values[v.name] = v.values;
+    this.live = { plateSizes: state.data.plateSizes, values };
+    this.rows = this.fields.map((f) => state.data.plateSizes[f.plate]!);
+    // Only factors with data checks on a bound field need them again.
+    this.checked = state.factors.filter((f) => f.spec.type.checkData !== undefined && Object.values(f.spec.edges).some((b) => this.names.has(b.variable)));
+    this.state = state;
+  }
 
   private decline(): false {
     this.arrays.fill(null);
