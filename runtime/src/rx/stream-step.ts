@@ -158,36 +158,36 @@ export function streamOperator<E, S extends SnapshotBase>(
       const engine = makeEngine();
       let index = start, skipped = startSkipped, fitted = 0;
       const ids = new RecentIds();
-      const snapshots = source.pipe(
-        map((input): S | typeof SKIP => {
-          const batch = index++;
-          try {
-            const fromSource = isSourceBatch(input);
-            if (fromSource && !ids.isNew(input.index)) {
-              throw new VireoError(
-                "INVALID_BATCH",
-                `Batch ${batch}: source batch id ${input.index} was delivered again (a duplicate); it was already fitted, and fitting it twice would count its data twice.`,
-                { batch },
-              );
-            }
-            const made = step(engine, fromSource ? sourceBinding(input) : (input as DataBinding), batch, skipped, (batch + 1) % every === 0);
-            // A step may hand over its snapshot frozen through already (online() does).
-            const snapshot = Object.isFrozen(made) ? made : deepFreeze(made);
-            if (fromSource) ids.add(input.index);
-            fitted++;
-            return snapshot;
-          } catch (raw) {
-            const e = batchError(raw, batch);
-            if (onInvalid === "skip" && e instanceof VireoError && e.code === "INVALID_BATCH") {
-              skipped++;
-              report({ batch, error: e });
-              return SKIP;
-            }
-            throw e;
+      const fit = map((input: BatchInput): S | typeof SKIP => {
+        const batch = index++;
+        try {
+          const fromSource = isSourceBatch(input);
+          if (fromSource && !ids.isNew(input.index)) {
+            throw new VireoError(
+              "INVALID_BATCH",
+              `Batch ${batch}: source batch id ${input.index} was delivered again (a duplicate); it was already fitted, and fitting it twice would count its data twice.`,
+              { batch },
+            );
           }
-        }),
-        filter((s): s is S => s !== SKIP),
-      );
+          const made = step(engine, fromSource ? sourceBinding(input) : (input as DataBinding), batch, skipped, (batch + 1) % every === 0);
+          // A step may hand over its snapshot frozen through already (online() does).
+          const snapshot = Object.isFrozen(made) ? made : deepFreeze(made);
+          if (fromSource) ids.add(input.index);
+          fitted++;
+          return snapshot;
+        } catch (raw) {
+          const e = batchError(raw, batch);
+          if (onInvalid === "skip" && e instanceof VireoError && e.code === "INVALID_BATCH") {
+            skipped++;
+            report({ batch, error: e });
+            return SKIP;
+          }
+          throw e;
+        }
+      });
+      // Under "error" no batch is skipped: the snapshots go straight downstream (no filter hop).
+      if (onInvalid === "error") return source.pipe(fit as OperatorFunction<BatchInput, S>);
+      const snapshots = source.pipe(fit, filter((s): s is S => s !== SKIP));
       // Skipping must never hide that nothing was fitted at all (every snapshot also counts skips).
       // Checked once the source completes (concat: no extra hop per batch, unlike tap's complete).
       const finished = defer(() => {
