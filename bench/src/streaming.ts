@@ -16,6 +16,7 @@ import { ModelBuilder, SviEngine, online } from "@vireo/runtime";
 import { ldaModel, selectDocs, rowsByDoc, type Corpus } from "../../examples/src/lda/model.js";
 import { loadAusten } from "../../examples/src/lda/austen.js";
 import { describeCase } from "./kernels.js";
+import { recordRow } from "./report.js";
 
 const { suite, add, cycle, complete, configure } = benny;
 
@@ -96,6 +97,7 @@ export async function onlineStreaming(): Promise<void> {
         const plain = perSecond.get("plain")!;
         for (const key of ["vireo", "lean"]) {
           const v = perSecond.get(key)!;
+          recordRow({ row: `online() ${key === "vireo" ? "defaults" : "elboEvery/summaryEvery 1000"}, batches of ${batchSize}, wall time`, unit: "M obs/s", vireo: v, peer: plain, peerName: "RxJS map + hand-written conjugate update" });
           console.log(`  ${key === "vireo" ? "online() defaults" : "online() every-1000"} / plain loop, batches of ${batchSize}: ${v.toFixed(3)} / ${plain.toFixed(3)} M obs/s = plain is ${(plain / v).toFixed(2)}× faster` +
             `${batchSize === 1 ? " (target: online() ≥ 1 M obs/s)" : " (target: online() ≥ 100 M obs/s, within 6×)"}`);
         }

@@ -96,22 +96,28 @@ function sumColumns(rows: number, xs: Float64Array, size: number, w: Float64Arra
 function sumRows(ctx: NodeContext, x: EdgeView, sums: Float64Array): void {
   const w = ctx.weights, xs = x.stats, size = x.size;
   if (w === null && size === 2) {
-    // Scalar statistics pairs (Normal's [x, x²]) without weights: accumulators in registers.
-    let s0 = 0, s1 = 0, t0 = 0, t1 = 0;
-    const n = ctx.rows, even = n - (n & 1);
-    for (let i = 0; i < even; i += 2) {
+    // Scalar statistics pairs (Normal's [x, x²]) without weights: four rows at a time into eight
+    // accumulators in registers (short dependency chains).
+    let s0 = 0, s1 = 0, t0 = 0, t1 = 0, u0 = 0, u1 = 0, v0 = 0, v1 = 0, i = 0;
+    const n = ctx.rows;
+    for (; i + 3 < n; i += 4) {
+      const o = 2 * i;
+      s0 += xs[o]!;
+      s1 += xs[o + 1]!;
+      t0 += xs[o + 2]!;
+      t1 += xs[o + 3]!;
+      u0 += xs[o + 4]!;
+      u1 += xs[o + 5]!;
+      v0 += xs[o + 6]!;
+      v1 += xs[o + 7]!;
+    }
+    for (; i < n; i++) {
       s0 += xs[2 * i]!;
       s1 += xs[2 * i + 1]!;
-      t0 += xs[2 * i + 2]!;
-      t1 += xs[2 * i + 3]!;
-    }
-    if (even < n) {
-      s0 += xs[2 * even]!;
-      s1 += xs[2 * even + 1]!;
     }
     sums[0] = n;
-    sums[1] = s0 + t0;
-    sums[2] = s1 + t1;
+    sums[1] = s0 + t0 + (u0 + v0);
+    sums[2] = s1 + t1 + (u1 + v1);
     return;
   }
   sums.fill(0);

@@ -18,14 +18,16 @@ export interface OnlineSnapshot extends SnapshotBase {
 export function online(model: Model | OnlineEngine, options: OnlineOptions & StreamOptions = {}): OperatorFunction<BatchInput, OnlineSnapshot> {
   if (model instanceof OnlineEngine) checkStreamOptions("online", options);
   else checkOnlineOptions(model, options, true);
+  const summaries = options.summaries;
   return streamOperator(
     () => (model instanceof OnlineEngine ? model : new OnlineEngine(model, options)),
     (engine, data, batch, skippedBatches, withSummaries) => {
-      const r = engine.step(data);
-      return {
-        step: r.step, batch, skippedBatches, elbo: r.elbo, rows: r.rows, sweeps: r.sweeps,
-        posteriors: options.summaries === "none" || !withSummaries ? NO_SUMMARIES : engine.runner.summaries(options.summaries),
-      };
+      const elbo = engine.stepInPlace(data);
+      // Made frozen here (summaries included), so the operator's deep freeze has nothing to walk.
+      return Object.freeze({
+        step: engine.steps, batch, skippedBatches, elbo, rows: engine.lastRows, sweeps: engine.lastSweeps,
+        posteriors: summaries === "none" || !withSummaries ? NO_SUMMARIES : engine.runner.frozenSummaries(summaries),
+      });
     },
     options,
   );

@@ -10,7 +10,7 @@
  * keeps the posterior of the last good batch (engines validate before they change anything and
  * restore their globals if a step fails midway).
  */
-import { defer, map, filter, tap, type OperatorFunction } from "rxjs";
+import { defer, map, filter, concat, EMPTY, type OperatorFunction } from "rxjs";
 import { VireoError, array } from "@vireo/core";
 import type { DataBinding } from "../engine/bind.js";
 import type { Posterior, PosteriorSummary } from "../engine/posterior.js";
@@ -158,47 +158,50 @@ export function streamOperator<E, S extends SnapshotBase>(
       const engine = makeEngine();
       let index = start, skipped = startSkipped, fitted = 0;
       const ids = new RecentIds();
-      return source.pipe(
-        map((input): S | typeof SKIP => {
-          const batch = index++;
-          try {
-            const fromSource = isSourceBatch(input);
-            if (fromSource && !ids.isNew(input.index)) {
-              throw new VireoError(
-                "INVALID_BATCH",
-                `Batch ${batch}: source batch id ${input.index} was delivered again (a duplicate); it was already fitted, and fitting it twice would count its data twice.`,
-                { batch },
-              );
-            }
-            const snapshot = deepFreeze(step(engine, fromSource ? sourceBinding(input) : (input as DataBinding), batch, skipped, (batch + 1) % every === 0));
-            if (fromSource) ids.add(input.index);
-            fitted++;
-            return snapshot;
-          } catch (raw) {
-            const e = batchError(raw, batch);
-            if (onInvalid === "skip" && e instanceof VireoError && e.code === "INVALID_BATCH") {
-              skipped++;
-              report({ batch, error: e });
-              return SKIP;
-            }
-            throw e;
+      const fit = map((input: BatchInput): S | typeof SKIP => {
+        const batch = index++;
+        try {
+          const fromSource = isSourceBatch(input);
+          if (fromSource && !ids.isNew(input.index)) {
+            throw new VireoError(
+              "INVALID_BATCH",
+              `Batch ${batch}: source batch id ${input.index} was delivered again (a duplicate); it was already fitted, and fitting it twice would count its data twice.`,
+              { batch },
+            );
           }
-        }),
-        filter((s): s is S => s !== SKIP),
-        // Skipping must never hide that nothing was fitted at all (every snapshot also counts skips).
-        tap({
-          complete: () => {
-            if (fitted === 0 && skipped > startSkipped) {
-              throw new VireoError(
-                "INVALID_BATCH",
-                `The stream completed with every one of its ${skipped - startSkipped} batches skipped as invalid (onInvalid: "skip"), so nothing was fitted. ` +
-                  `Read the reasons on the 'skipped' side channel, e.g. skipped: (s) => console.warn(s.error.message).`,
-                { batch: index - 1 },
-              );
-            }
-          },
-        }),
-      );
+          const made = step(engine, fromSource ? sourceBinding(input) : (input as DataBinding), batch, skipped, (batch + 1) % every === 0);
+          // A step may hand over its snapshot frozen through already (online() does).
+          const snapshot = Object.isFrozen(made) ? made : deepFreeze(made);
+          if (fromSource) ids.add(input.index);
+          fitted++;
+          return snapshot;
+        } catch (raw) {
+          const e = batchError(raw, batch);
+          if (onInvalid === "skip" && e instanceof VireoError && e.code === "INVALID_BATCH") {
+            skipped++;
+            report({ batch, error: e });
+            return SKIP;
+          }
+          throw e;
+        }
+      });
+      // Under "error" no batch is skipped: the snapshots go straight downstream (no filter hop).
+      if (onInvalid === "error") return source.pipe(fit as OperatorFunction<BatchInput, S>);
+      const snapshots = source.pipe(fit, filter((s): s is S => s !== SKIP));
+      // Skipping must never hide that nothing was fitted at all (every snapshot also counts skips).
+      // Checked once the source completes (concat: no extra hop per batch, unlike tap's complete).
+      const finished = defer(() => {
+        if (fitted === 0 && skipped > startSkipped) {
+          throw new VireoError(
+            "INVALID_BATCH",
+            `The stream completed with every one of its ${skipped - startSkipped} batches skipped as invalid (onInvalid: "skip"), so nothing was fitted. ` +
+              `Read the reasons on the 'skipped' side channel, e.g. skipped: (s) => console.warn(s.error.message).`,
+            { batch: index - 1 },
+          );
+        }
+        return EMPTY;
+      });
+      return concat(snapshots, finished);
     });
 }
 

@@ -236,6 +236,47 @@ export class MinibatchRunner {
     return out;
   }
 
+  /**
+   * summaries(), frozen through (the record, each summary and its arrays): what a stream snapshot
+   * carries. The globals to summarise are looked up once per `which`; a scalar closed-form global
+   * (one instance, a one-number mean) takes a short path.
+   */
+  frozenSummaries(which: readonly string[] | "all" | undefined): Readonly<Record<string, PosteriorSummary>> {
+    let plan = this.summaryPlan;
+    if (plan === null || plan.which !== which) plan = this.summaryPlan = this.planSummaries(which);
+    if (plan.entries === null) return deepFreezeSummaries(this.summaries(which));
+    const out: Record<string, PosteriorSummary> = {};
+    for (const e of plan.entries) {
+      let s: PosteriorSummary;
+      if (e.scalar) {
+        const m = e.family.mean(e.eta) as number, v = e.family.variance(e.eta) as number;
+        s = { variable: e.name, family: e.family.key, count: 1, mean: Object.freeze([m]), variance: Object.freeze([v]) };
+      } else {
+        s = e.gradient !== null || e.family.coupledRows ? this.posteriors()[e.name]!.summary() : summaryOf(e.name, e.family, e.eta.length / e.family.size, e.eta);
+        Object.freeze(s.mean);
+        Object.freeze(s.variance);
+      }
+      out[e.name] = Object.freeze(s);
+    }
+    return Object.freeze(out);
+  }
+
+  /** Which globals frozenSummaries() reads, resolved once; entries null where summaries() must decide (unknown names, '__proto__'). */
+  private planSummaries(which: readonly string[] | "all" | undefined): SummaryPlan {
+    const names = which === undefined || which === "all" ? this.globalNames : which;
+    if (names.includes("__proto__") || names.some((n) => !this.globals.has(n))) return { which, entries: null };
+    return {
+      which,
+      entries: names.map((name) => {
+        const g = this.globals.get(name)!, family = this.model.variables[name]!.family!;
+        const scalar = !needsGradient(this.model, this.model.variables[name]!) && !family.coupledRows && g.eta.length === family.size &&
+          typeof family.mean(family.startingPoint()) === "number" && typeof family.variance(family.startingPoint()) === "number";
+        return { name, family, eta: g.eta, get gradient() { return g.gradient; }, scalar };
+      }),
+    };
+  }
+  private summaryPlan: SummaryPlan | null = null;
+
   /** Copies of the globals' natural parameters, or λ of gradient-fitted ones (to restore after a failed step). */
   saveGlobals(): Map<string, Float64Array> {
     return new Map([...this.globals].map(([n, g]) => [n, g.gradient !== null ? g.gradient.lambda.slice() : g.eta.slice()]));
@@ -300,4 +341,20 @@ export class MinibatchRunner {
   generatorState(): GeneratorState {
     return this.rng.getState();
   }
+}
+
+interface SummaryPlan {
+  readonly which: readonly string[] | "all" | undefined;
+  readonly entries: readonly { readonly name: string; readonly family: NonNullable<Model["variables"][string]["family"]>; readonly eta: Float64Array; readonly gradient: GradientFit | null; readonly scalar: boolean }[] | null;
+}
+
+/** A summaries record frozen through. */
+function deepFreezeSummaries(out: Record<string, PosteriorSummary>): Readonly<Record<string, PosteriorSummary>> {
+  for (const k of Object.keys(out)) {
+    const s = out[k]!;
+    Object.freeze(s.mean);
+    Object.freeze(s.variance);
+    Object.freeze(s);
+  }
+  return Object.freeze(out);
 }

@@ -13,7 +13,7 @@ import { updateVariable, completeUpdate, type UpdateOptions } from "../engine/up
 import { elbo as fullElbo } from "../engine/elbo.js";
 import { monteCarloElbo } from "../engine/mc-elbo.js";
 import { needsGradient } from "../engine/gradient.js";
-import { isDensityNode } from "@vireo/nodes";
+import { isDensityNode, type MessageRule, type NodeContext } from "@vireo/nodes";
 import type { CompiledState, VariableState, Neighbour } from "../engine/state.js";
 import type { Posterior } from "../engine/posterior.js";
 import { MinibatchRunner, type LocalStepOptions } from "./minibatch-runner.js";
@@ -80,6 +80,11 @@ interface GlobalPlan {
   readonly pa: Float64Array;
   /** Update options of a gradient-fitted global. */
   readonly options: UpdateOptions;
+  /** The data neighbours' message rules and their contexts, in arrays (the per-batch loop). */
+  readonly dataRules: readonly MessageRule[];
+  readonly dataContexts: readonly NodeContext[];
+  /** η before this batch, restored if the update fails. */
+  readonly saved: Float64Array;
 }
 
 interface BatchPlan {
@@ -95,7 +100,7 @@ const NO_TRACE: number[] = Object.freeze([]) as unknown as number[];
 
 /** out ← Σ of the neighbours' messages. */
 function sumInto(neighbours: readonly Neighbour[], out: Float64Array): void {
-  out.fill(0);
+  for (let i = 0; i < out.length; i++) out[i] = 0;
   for (const nb of neighbours) nb.rule(nb.factor.ctx, out);
 }
 
@@ -143,12 +148,70 @@ export class OnlineEngine {
 
   /** Fits one batch; bad data throws before anything changes, a failure mid-fit restores the state. */
   step(batch: DataBinding): OnlineStepReport {
+    const elbo = this.stepInPlace(batch);
+    const trace = this.trace ?? (Number.isNaN(elbo) ? NO_TRACE : [elbo]);
+    return { step: this.t, rows: this.rowsOfLast, elbo, sweeps: this.sweepsOfLast, trace };
+  }
+
+  /**
+   * step() without its report record (what the online() operator calls: it builds its own
+   * snapshot): returns the batch ELBO (NaN where not evaluated); `lastRows` and `lastSweeps`
+   * describe the batch. Nothing is allocated on the path of a single closed-form global.
+   */
+  stepInPlace(batch: DataBinding): number {
+    const runner = this.runner;
+    if (!runner.started) return this.generalStep(runner.prepare(runner.bind(batch)), null);
     // Validates (and, for a plain batch of the last shape, binds in place) before any change.
-    const state = this.runner.started ? this.runner.prepareBatch(batch) : null;
-    const bound = state === null ? this.runner.bind(batch) : null;
-    const saved = this.runner.started ? this.runner.saveGlobalsInPlace() : null;
+    const state = runner.prepareBatch(batch);
+    const plan = this.planFor(state);
+    return plan.single ? this.singleStep(state, plan, plan.globals[0]!) : this.generalStep(state, runner.saveGlobalsInPlace());
+  }
+
+  /** Rows of each data plate in the latest batch (a frozen record shared while the shape lasts). */
+  get lastRows(): Readonly<Record<string, number>> {
+    return this.rowsOfLast;
+  }
+
+  /** CAVI sweeps of the latest batch. */
+  get lastSweeps(): number {
+    return this.sweepsOfLast;
+  }
+
+  private rowsOfLast: Readonly<Record<string, number>> = Object.freeze({});
+  private sweepsOfLast = 0;
+  /** The latest batch's ELBO trace; null when it is [elbo] (or empty where not evaluated), made only if asked. */
+  private trace: number[] | null = null;
+
+  /**
+   * One closed-form global and no locals: a single update is the batch's exact optimum. A fixed
+   * plan (made once per compiled state): its own copy of η to restore, the data factors' rules in
+   * arrays, the prior's messages summed once, and A folded from this update's data messages.
+   */
+  private singleStep(state: CompiledState, plan: BatchPlan, g: GlobalPlan): number {
+    const v = g.v, eta = v.eta, saved = g.saved;
+    for (let i = 0; i < eta.length; i++) saved[i] = eta[i]!;
     try {
-      const s = state ?? this.runner.prepare(bound!);
+      this.updateClosedForm(g);
+      const wantElbo = this.elboEvery > 0 && (this.t + 1) % this.elboEvery === 0;
+      const value = wantElbo ? this.batchElbo(state, plan) : NaN;
+      const a = g.evidence, msg = g.data, gamma = this.forgetting;
+      for (let i = 0; i < a.length; i++) a[i] = gamma * (a[i]! + msg[i]!);
+      this.t++;
+      this.sweepsOfLast = 1;
+      this.trace = null;
+      this.rowsOfLast = this.runner.rows(state);
+      return value;
+    } catch (e) {
+      for (let i = 0; i < eta.length; i++) eta[i] = saved[i]!;
+      v.family!.expectedStatsRows(eta, v.stats, v.count);
+      v.changes.markChanged(v.stats);
+      throw e;
+    }
+  }
+
+  /** CAVI sweeps over a batch's locals and globals until the batch ELBO settles. */
+  private generalStep(s: CompiledState, saved: ReadonlyMap<string, Float64Array> | null): number {
+    try {
       const plan = this.planFor(s);
       const first = this.t === 0, wantElbo = this.elboEvery > 0 && (this.t + 1) % this.elboEvery === 0;
       let value = NaN, sweeps = 0, trace: number[];
@@ -186,7 +249,10 @@ export class OnlineEngine {
         for (let i = 0; i < a.length; i++) a[i] = gamma * (a[i]! + msg[i]!);
       }
       this.t++;
-      return { step: this.t, rows: this.runner.rows(s), elbo: value, sweeps, trace };
+      this.sweepsOfLast = sweeps;
+      this.trace = trace;
+      this.rowsOfLast = this.runner.rows(s);
+      return value;
     } catch (e) {
       if (saved) this.runner.restoreGlobals(saved);
       throw e;
@@ -196,20 +262,22 @@ export class OnlineEngine {
   /** Every global's update, with the earlier evidence A added to its messages. */
   private updateGlobals(plan: BatchPlan): void {
     for (const g of plan.globals) {
-      const v = g.v;
-      if (!g.closedForm) {
-        updateVariable(v, false, g.options);
-        continue;
-      }
-      // η = Σ prior messages + Σ this batch's messages + A; the batch's part is kept for the fold.
-      const step = v.damping, previous = step < 1 ? v.scratch.previous : null;
-      if (previous !== null) previous.set(v.eta);
-      if (!g.priorConstant) sumInto(g.priorNeighbours, g.prior);
-      sumInto(g.dataNeighbours, g.data);
-      const eta = v.eta, prior = g.prior, data = g.data, a = g.evidence;
-      for (let i = 0; i < eta.length; i++) eta[i] = prior[i]! + data[i]! + a[i]!;
-      completeUpdate(v, false, previous, step);
+      if (g.closedForm) this.updateClosedForm(g);
+      else updateVariable(g.v, false, g.options);
     }
+  }
+
+  /** η = Σ prior messages + Σ this batch's messages + A; the batch's part is kept (g.data) for the fold. */
+  private updateClosedForm(g: GlobalPlan): void {
+    const v = g.v, step = v.damping, previous = step < 1 ? v.scratch.previous : null;
+    if (previous !== null) previous.set(v.eta);
+    if (!g.priorConstant) sumInto(g.priorNeighbours, g.prior);
+    const data = g.data, rules = g.dataRules, contexts = g.dataContexts;
+    for (let i = 0; i < data.length; i++) data[i] = 0;
+    for (let k = 0; k < rules.length; k++) rules[k]!(contexts[k]!, data);
+    const eta = v.eta, prior = g.prior, a = g.evidence;
+    for (let i = 0; i < eta.length; i++) eta[i] = prior[i]! + data[i]! + a[i]!;
+    completeUpdate(v, false, previous, step);
   }
 
   /**
@@ -255,6 +323,7 @@ export class OnlineEngine {
       return {
         v, evidence, priorNeighbours, dataNeighbours, priorConstant, closedForm, prior, priorLogPartition,
         data: new Float64Array(v.eta.length), pa: new Float64Array(size), options: { extra: evidence },
+        dataRules: dataNeighbours.map((nb) => nb.rule), dataContexts: dataNeighbours.map((nb) => nb.factor.ctx), saved: new Float64Array(v.eta.length),
       };
     });
     const locals = this.runner.localStates(state).length;
