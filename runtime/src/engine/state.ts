@@ -11,6 +11,7 @@ import type { Model, FactorSpec, VariableSpec } from "../model/spec.js";
 import { isKnown } from "../model/validate.js";
 import type { BoundData } from "./bind.js";
 import type { RowPass } from "./row-pass.js";
+import { bindAmortised, isAmortisedQ, type AmortisedFits } from "./amortised.js";
 
 export interface Neighbour {
   readonly factor: FactorState;
@@ -106,7 +107,7 @@ export type SharedBuffers = ReadonlyMap<string, { readonly eta: Float64Array; re
  * shared with as `changes`). Data values are copied, so rebind() can refill them. `allocate`
  * makes the natural-parameter and statistics buffers (a ThreadPool's, for shared memory).
  */
-export function compile(model: Model, data: BoundData, shared: SharedBuffers = new Map(), gradientOptions: GradientOptions = {}, changes: ChangeTracker = new ChangeTracker(), allocate: (length: number) => Float64Array = (n) => new Float64Array(n)): CompiledState {
+export function compile(model: Model, data: BoundData, shared: SharedBuffers = new Map(), gradientOptions: GradientOptions = {}, changes: ChangeTracker = new ChangeTracker(), allocate: (length: number) => Float64Array = (n) => new Float64Array(n), amortisedFits?: AmortisedFits): CompiledState {
   const variables = new Map<string, VariableState>();
   for (const name of model.order) {
     const spec = model.variables[name]!;
@@ -191,8 +192,13 @@ export function compile(model: Model, data: BoundData, shared: SharedBuffers = n
       throw new VireoError("INVALID_MODEL", `Variable '${v.name}' is fitted by gradients inside plate '${v.spec.plate}' with row multiplicities; this is not supported. Expand the counted rows, or fit it in closed form.`, { variable: v.name });
     }
     const own = shared.get(v.name);
-    const fit = own?.gradient ?? resolveFit(v.spec, v.count, gradientOptions);
+    const fit = own?.gradient ?? amortisedFits?.get(v.name) ?? resolveFit(v.spec, v.count, gradientOptions);
     if (own && !own.gradient) own.gradient = fit;
+    if (isAmortisedQ(fit.q)) {
+      // Encoder weights persist across minibatches (the caller's map); the q reads this state's rows.
+      bindAmortised(state, v, fit.q);
+      amortisedFits?.set(v.name, fit);
+    }
     (v as { gradient: GradientVariable | null }).gradient = new GradientVariable(v, fit, state, gradientOptions);
     (state as { stochastic: boolean }).stochastic = true;
   }

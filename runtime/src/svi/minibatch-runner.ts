@@ -16,6 +16,7 @@ import { GradientPosterior } from "../engine/gradient-posterior.js";
 import { attachGenerator, needsGradient, resolveFit, type GradientFit, type GradientOptions } from "../engine/gradient.js";
 import { posteriorRecord } from "../engine/posterior-record.js";
 import { FastBinder } from "../engine/bind-fast.js";
+import type { AmortisedFits } from "../engine/amortised.js";
 
 export interface LocalStepOptions {
   /** Most local sweeps per batch (default 100). */
@@ -49,6 +50,8 @@ export class MinibatchRunner {
   /** One change tracker for every batch's state: they share the globals' buffers. */
   private readonly changes = new ChangeTracker();
   private state: CompiledState | null = null;
+  /** Encoders of amortised locals: plate-local q whose weights persist from batch to batch. */
+  readonly amortisedFits: AmortisedFits = new Map();
   private readonly gradientOptions: GradientOptions;
   private initialised = false;
   /** Most local sweeps per batch. */
@@ -119,7 +122,7 @@ export class MinibatchRunner {
    */
   prepare(bound: BoundData, rng: Generator = this.rng): CompiledState {
     if (this.state !== null && sameShape(this.state, bound)) rebind(this.state, bound);
-    else this.state = compile(this.model, bound, this.globals, this.gradientOptions, this.changes);
+    else this.state = compile(this.model, bound, this.globals, this.gradientOptions, this.changes, undefined, this.amortisedFits);
     this.rowsOf = null;
     this.startBatch(this.state, rng);
     return this.state;
