@@ -17,6 +17,7 @@ import { attachGenerator, needsGradient, resolveFit, type GradientFit, type Grad
 import { posteriorRecord } from "../engine/posterior-record.js";
 import { FastBinder } from "../engine/bind-fast.js";
 import type { AmortisedFits } from "../engine/amortised.js";
+import { isAmortisedSpec } from "../model/amortised-check.js";
 
 export interface LocalStepOptions {
   /** Most local sweeps per batch (default 100). */
@@ -228,9 +229,11 @@ export class MinibatchRunner {
     return out;
   }
 
-  /** Copies of the globals' natural parameters, or λ of gradient-fitted ones (to restore after a failed step). */
+  /** Copies of the globals' natural parameters, or λ of gradient-fitted ones and of amortised encoders (to restore after a failed step). */
   saveGlobals(): Map<string, Float64Array> {
-    return new Map([...this.globals].map(([n, g]) => [n, g.gradient !== null ? g.gradient.lambda.slice() : g.eta.slice()]));
+    const out = new Map([...this.globals].map(([n, g]) => [n, g.gradient !== null ? g.gradient.lambda.slice() : g.eta.slice()]));
+    for (const [n, fit] of this.amortisedFits) out.set(n, fit.lambda.slice());
+    return out;
   }
 
   /**
@@ -252,6 +255,11 @@ export class MinibatchRunner {
   /** Restores globals saved by saveGlobals() and recomputes their statistics. */
   restoreGlobals(saved: ReadonlyMap<string, Float64Array>): void {
     for (const [n, eta] of saved) {
+      const encoder = this.amortisedFits.get(n);
+      if (encoder !== undefined) {
+        encoder.lambda.set(eta);
+        continue;
+      }
       const g = this.globals.get(n)!, fam = this.model.variables[n]!.family!;
       if (g.gradient !== null) {
         g.gradient.lambda.set(eta);
@@ -268,15 +276,29 @@ export class MinibatchRunner {
    * when needed (to restore it from a checkpoint); null for a closed-form global.
    */
   gradientFit(name: string): GradientFit | null {
+    if (this.amortisedNames.includes(name)) {
+      // An amortised local's encoder persists like a global's fit (made unbound; a compiled state binds it).
+      let fit = this.amortisedFits.get(name);
+      if (fit === undefined) this.amortisedFits.set(name, (fit = resolveFit(this.model.variables[name]!, 1, this.gradientOptions)));
+      return fit;
+    }
     const g = this.globals.get(name), v = this.model.variables[name];
     if (g === undefined || v === undefined || !needsGradient(this.model, v)) return null;
     if (g.gradient === null) g.gradient = resolveFit(v, g.eta.length / v.family!.size, this.gradientOptions);
     return g.gradient;
   }
 
-  /** Names of the gradient-fitted globals, in schedule order. */
+  /**
+   * Names of the fits that persist from batch to batch (what a checkpoint carries): the
+   * gradient-fitted globals, in schedule order, then the amortised locals (their encoders).
+   */
   get gradientGlobals(): readonly string[] {
-    return this.globalNames.filter((n) => needsGradient(this.model, this.model.variables[n]!));
+    return [...this.globalNames.filter((n) => needsGradient(this.model, this.model.variables[n]!)), ...this.amortisedNames];
+  }
+
+  /** Plate-local variables with an amortised q (their encoder weights persist across batches). */
+  get amortisedNames(): readonly string[] {
+    return this.localNames.filter((n) => isAmortisedSpec(this.model.variables[n]!));
   }
 
   /** Whether the globals have been started (after the first batch or a restore). */

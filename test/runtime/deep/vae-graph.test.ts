@@ -8,7 +8,7 @@
 import test from "ava";
 import { Generator, sampleStandardNormal, mlp, adam, exponentialDecay } from "@vireo/core";
 import { from, lastValueFrom, toArray } from "rxjs";
-import { vaeModel, cavi, svi, type GradientPosterior } from "@vireo/runtime";
+import { vaeModel, cavi, svi, SviEngine, sviCheckpoint, resumeSvi, encodeCheckpoint, decodeCheckpoint, createRegistry, type GradientPosterior } from "@vireo/runtime";
 import { ppca } from "./ppca.js";
 
 function ppcaData(N: number, D: number, K: number, seed: number): Float64Array {
@@ -79,4 +79,26 @@ test("graph VAE through svi() over a stream of minibatches (N/|B| scaling) reach
   t.true(Math.abs(mean - exact) < 5 * se, `svi ELBO ${mean} ± ${se} vs PPCA ${exact}`);
   const w = snaps[snaps.length - 1]!.posteriors.decoderWeights!.mean;
   t.true(subspaceDistance(w, ref.subspace, D, K) < 0.05, `subspace distance ${subspaceDistance(w, ref.subspace, D, K)}`);
+});
+
+test("graph VAE under SVI: the encoder travels in the checkpoint, and a resumed run continues bit-identically", (t) => {
+  const N = 200, D = 4, K = 2, B = 50, X = ppcaData(N, D, K, 12);
+  const model = vaeModel({ inputs: D, encoder: mlp([D, 2 * K]), decoder: mlp([K, D]), likelihood: "gaussian" });
+  const options = { totalRows: N, seed: 5, gradient: { samples: 2, optimizer: adam({ lr: 0.05 }) } };
+  const batches = Array.from({ length: 12 }, (_, b) => ({ x: X.subarray((b % 4) * B * D, ((b % 4) + 1) * B * D) }));
+  const reference = new SviEngine(model, options);
+  const at = 5;
+  let bytes: Uint8Array | null = null;
+  const elbos: number[] = [];
+  batches.forEach((batch, i) => {
+    elbos.push(reference.step(batch).elbo);
+    if (i + 1 === at) bytes = encodeCheckpoint(sviCheckpoint(reference));
+  });
+  const resumed = resumeSvi(decodeCheckpoint(bytes!, createRegistry(), { model }), { gradient: options.gradient });
+  t.is(resumed.runner.gradientFit("z")!.optimizerState.step, at - 1, "the encoder's Adam state travels (no local step on the first batch)");
+  const later = batches.slice(at).map((batch) => resumed.step(batch).elbo);
+  t.deepEqual(later, elbos.slice(at));
+  for (const name of ["z", "decoderWeights", "logNoise"]) {
+    t.deepEqual(Array.from(resumed.runner.gradientFit(name)!.lambda), Array.from(reference.runner.gradientFit(name)!.lambda), `λ of ${name}`);
+  }
 });
