@@ -162,7 +162,7 @@ export async function vaeSuite(): Promise<Run[]> {
     { name: wasm.name, epochs: EPOCHS, secondsPerEpoch: median(times[1].slice(1)), finalElbo: await wasm.finalElbo() },
     { name: cpu.name, epochs: cpuEpochs, secondsPerEpoch: median(cpuTimes.length > 1 ? cpuTimes.slice(1) : cpuTimes), finalElbo: await cpu.finalElbo() },
   ];
-  const graphEpochs = Math.min(EPOCHS, Number(process.env.VAE_GRAPH_EPOCHS ?? 3)), graph = graphTrainer(X), graphTimes: number[] = [];
+  const graphEpochs = Math.min(EPOCHS, Number(process.env.VAE_GRAPH_EPOCHS ?? 2)), graph = graphTrainer(X), graphTimes: number[] = [];
   for (let e = 0; e < graphEpochs; e++) graphTimes.push(await graph.epoch(e));
   runs.push({ name: graph.name, epochs: graphEpochs, secondsPerEpoch: median(graphTimes.length > 1 ? graphTimes.slice(1) : graphTimes), finalElbo: await graph.finalElbo() });
   for (const r of runs) console.log(`  ${r.name.padEnd(36)} ${r.secondsPerEpoch.toFixed(3)} s/epoch (median after the first)   training ELBO after ${r.epochs} epochs ${r.finalElbo.toFixed(2)} nats/row`);

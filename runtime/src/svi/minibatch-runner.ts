@@ -155,7 +155,10 @@ export class MinibatchRunner {
   fitLocals(batch: DataBinding, seed = 0): Record<string, Posterior> {
     if (!this.initialised) throw new VireoError("INVALID_STATE", "fitLocals: the globals have not been fitted yet; step the engine on some data first.");
     const state = this.prepare(this.bind(batch), new Generator(seed));
-    this.localStep(state, false);
+    // An amortised local's q on new rows is its encoder's output: no step (that would train the encoder on them).
+    const free = this.localStates(state).filter((v) => v.gradient === null || v.gradient.fit.q.amortised !== true);
+    if (free.length === this.localStates(state).length) this.localStep(state, false);
+    else if (free.length > 0) new LocalIterations(free, { maxIterations: this.localIterations, tolerance: this.localTolerance }).run(false);
     const out = posteriorRecord(this.localStates(state).map((v) =>
       v.gradient !== null ? new GradientPosterior(v.name, v.family!, v.count, v.gradient.fit) : new Posterior(v.name, v.family!, v.count, v.eta)));
     return out;

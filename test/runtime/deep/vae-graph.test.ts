@@ -102,3 +102,25 @@ test("graph VAE under SVI: the encoder travels in the checkpoint, and a resumed 
     t.deepEqual(Array.from(resumed.runner.gradientFit(name)!.lambda), Array.from(reference.runner.gradientFit(name)!.lambda), `λ of ${name}`);
   }
 });
+
+test("graph VAE: fitLocals on held-out rows reads q from the encoder and leaves its weights alone", (t) => {
+  const N = 200, D = 4, K = 2, B = 50, X = ppcaData(N, D, K, 13);
+  const model = vaeModel({ inputs: D, encoder: mlp([D, 2 * K]), decoder: mlp([K, D]), likelihood: "gaussian" });
+  const engine = new SviEngine(model, { totalRows: N, seed: 6, gradient: { samples: 2, optimizer: adam({ lr: 0.05 }) } });
+  for (let b = 0; b < 6; b++) engine.step({ x: X.subarray((b % 3) * B * D, ((b % 3) + 1) * B * D) });
+  const encoder = engine.runner.gradientFit("z")!, before = encoder.lambda.slice();
+  const heldOut = X.subarray(3 * B * D, 4 * B * D);
+  const q = engine.runner.fitLocals({ x: heldOut }).z!;
+  t.deepEqual(Array.from(encoder.lambda), Array.from(before));
+  // The encoder is linear: row i's mean is x_i W + b with W (D × 2K) and b read off λ.
+  const mean = q.mean();
+  for (const i of [0, 17, 49]) {
+    for (let k = 0; k < K; k++) {
+      let m = before[D * 2 * K + k]!;
+      for (let a = 0; a < D; a++) m += heldOut[i * D + a]! * before[a * 2 * K + k]!;
+      t.true(Math.abs(mean[i * K + k]! - m) < 1e-12, `row ${i}, coordinate ${k}: ${mean[i * K + k]} vs ${m}`);
+    }
+  }
+  // Training goes on after it (the encoder binds back to the training batch).
+  t.notThrows(() => engine.step({ x: X.subarray(0, B * D) }));
+});
