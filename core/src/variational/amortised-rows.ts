@@ -84,18 +84,40 @@ export class AmortisedRowsQ implements VariationalFamily {
     if (sources.length > 1 && this.inputs.length !== rows * width) this.inputs = new Float64Array(rows * width);
   }
 
-  /** The encoder's input matrix [m, D] (the single source as it is, or the sources side by side). */
+  /** The encoder's input matrix [m, D] on `tape`. */
   private inputMatrix(tape: Tape): TNode {
+    return tape.constant(this.inputValues(), [this.rows, this.q.encoder.inputs]);
+  }
+
+  /** The encoder's inputs, rows × D (the single source as it is, or the sources side by side). */
+  private inputValues(): Float64Array {
     const D = this.q.encoder.inputs, m = this.rows;
-    if (this.sources.length === 1) return tape.constant(this.sources[0]!.values, [m, D]);
+    if (this.sources.length === 1) return this.sources[0]!.values.length === m * D ? this.sources[0]!.values : this.sources[0]!.values.subarray(0, m * D);
     const X = this.inputs;
     let col = 0;
     for (const s of this.sources) {
       for (let i = 0; i < m; i++) for (let j = 0; j < s.width; j++) X[i * D + col + j] = s.values[i * s.width + j]!;
       col += s.width;
     }
-    return tape.constant(X, [m, D]);
+    return X;
   }
+
+  /**
+   * The encoder's outputs (μ and the scale part) at λ for the bound rows, as numbers: computed once
+   * and reused while λ and the rows are unchanged (numeric draws come one at a time, the encoder
+   * pass is the expensive part).
+   */
+  private encodedValues(lambda: Float64Array): { readonly mean: Float64Array; readonly scale: Float64Array } {
+    const X = this.inputValues(), enc = this.encodedCache;
+    if (enc !== null && sameValues(enc.lambda, lambda, this.q.nParams) && sameValues(enc.inputs, X, X.length)) return enc;
+    const t = this.tape;
+    t.reset();
+    const parts = this.q.encode(t.constant(lambda.subarray(0, this.q.nParams)), 0, this.inputMatrix(t));
+    const fresh = { lambda: lambda.slice(0, this.q.nParams), inputs: X.slice(), mean: parts.mean.value.slice(), scale: parts.scale.value.slice() };
+    this.encodedCache = fresh;
+    return fresh;
+  }
+  private encodedCache: { lambda: Float64Array; inputs: Float64Array; mean: Float64Array; scale: Float64Array } | null = null;
 
   init(out: Float64Array): void {
     const rng = new Generator(this.seed);
@@ -156,11 +178,13 @@ export class AmortisedRowsQ implements VariationalFamily {
   }
 
   sampleWithLogDensity(lambda: Float64Array, rng: Generator, out: Float64Array): number {
-    const t = this.tape;
+    const enc = this.encodedValues(lambda), t = this.tape, K = this.latent, m = this.rows;
     t.reset();
     const eps = new Float64Array(this.noiseSize);
     this.drawNoise(rng, eps);
-    const d = this.reparamWithLogDensity(this.prepare(t.constant(lambda)), t.constant(eps));
+    const parts = [t.constant(enc.mean, [m, K]), t.constant(enc.scale, [m, enc.scale.length / m])];
+    for (let l = 0; l < this.flowLayers; l++) parts.push(t.constant(lambda.subarray(this.q.nParams + l * (2 * K + 1), this.q.nParams + (l + 1) * (2 * K + 1))));
+    const d = this.reparamWithLogDensity(parts, t.constant(eps));
     out.set(d.z.value);
     return d.logq.value[0]!;
   }
@@ -224,6 +248,12 @@ export class AmortisedRowsQ implements VariationalFamily {
     }
     for (let i = 0; i < d; i++) out[i] = second ? v[i]! / (n - 1) : mu[i]!;
   }
+}
+
+function sameValues(a: Float64Array, b: Float64Array, n: number): boolean {
+  if (a.length !== n) return false;
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /**
