@@ -60,6 +60,7 @@ export { MAX_PLATE_SIZE, MAX_DIMENSION, MAX_CHECKPOINT_BYTES } from "./limits.js
 export { MAX_ITERATIONS } from "./engine/options.js";
 
 // Deep amortised inference: variational autoencoders (networks and amortised q live in @vireo/core).
+export { vaeModel, type VaeModelOptions } from "./deep/vae-graph.js";
 export { Vae, vae, type VaeOptions, type VaeShorthand, type VaeLikelihood, type VaeStepReport, type VaeEvaluation, type VaeFitOptions } from "./deep/vae.js";
 // Bayesian neural networks (local reparameterisation), predictive sampling and calibration tables.
 export * from "./bnn/index.js";

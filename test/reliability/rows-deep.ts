@@ -3,8 +3,9 @@
  * options, and bad minibatches given to a VAE directly or through svi().
  */
 import { from } from "rxjs";
-import { Tape, Generator, mlp, dense, amortised, denseAffine, type Activation } from "@vireo/core";
-import { vae, svi, type BatchInput } from "@vireo/runtime";
+import { Tape, Generator, Normal, MvNormal, mlp, dense, amortised, denseAffine, type Activation } from "@vireo/core";
+import { NormalNode } from "@vireo/nodes";
+import { vae, svi, vaeModel, ModelBuilder, type BatchInput } from "@vireo/runtime";
 import type { Row } from "./catalogue.js";
 
 const rows: Row[] = [];
@@ -48,5 +49,29 @@ row("denseAffine parameter vector too short", () => {
   const t = new Tape();
   return denseAffine(t.param(new Float64Array(5)), 0, t.constant(new Float64Array(6), [2, 3]), 2);
 }, "DIMENSION_MISMATCH", ["3→2 layer needs 8 parameters", "holds 5"]);
+
+/** A graph with z ~ N(0, 1) per row and x | z ~ N(z, 1), z's q amortised as given (and z in `plate`, default the rows). */
+function amortisedGraph(q: ReturnType<typeof amortised>, where: "rows" | "global" = "rows", zFamily: "Normal" | "MvNormal2" = "Normal"): unknown {
+  const m = new ModelBuilder();
+  const rows = m.plate("rows");
+  const x = m.observed("x", Normal, { plate: rows });
+  m.input("t", { plate: m.plate("other"), size: 1 });
+  const z = m.random("z", zFamily === "Normal" ? Normal : MvNormal(2), where === "rows" ? { plate: rows, q } : { q });
+  if (zFamily === "Normal") {
+    m.factor(NormalNode, { out: z, mean: 0, precision: 1 });
+    m.factor(NormalNode, { out: x, mean: z, precision: 1 });
+  }
+  return m.build();
+}
+row("graph: amortised q on a latent outside any data plate", () => amortisedGraph(amortised(mlp([1, 2]), { from: "x" }), "global"), "INVALID_MODEL", ["Variable 'z'", "plate-local"]);
+row("graph: amortised encoder output that does not fit the latent", () => amortisedGraph(amortised(mlp([1, 4]), { from: "x" })), "DIMENSION_MISMATCH", ["Variable 'z'", "outputs 4 values per row", "must output 2"]);
+row("graph: amortised encoder input width that does not fit 'from'", () => amortisedGraph(amortised(mlp([3, 2]), { from: "x" })), "DIMENSION_MISMATCH", ["Variable 'z'", "takes 3 inputs per row", "give 1"]);
+row("graph: amortised q without 'from'", () => amortisedGraph(amortised(mlp([1, 2]))), "INVALID_MODEL", ["Variable 'z'", "from: \"x\""]);
+row("graph: amortised 'from' naming an unknown variable", () => amortisedGraph(amortised(mlp([1, 2]), { from: "nope" })), "INVALID_MODEL", ["Variable 'z'", "reads 'nope'", "not declared"]);
+row("graph: amortised 'from' naming a variable of another plate", () => amortisedGraph(amortised(mlp([1, 2]), { from: "t" })), "INVALID_MODEL", ["Variable 'z'", "reads 't'", "plate 'other'"]);
+row("graph: amortised 'from' that is not a name", () => amortised(mlp([1, 2]), { from: [""] }), "INVALID_OPTION", ["'from'", "observed variables"]);
+row("graph: amortised flow with a fractional layer count", () => amortised(mlp([1, 2]), { from: "x", flow: 1.5 }).forRows(), "INVALID_OPTION", ["flow", "1.5"]);
+row("vaeModel decoder that does not map the latent to the data", () => vaeModel({ inputs: 4, encoder: mlp([4, 4]), decoder: mlp([3, 4]), likelihood: "bernoulli" }), "DIMENSION_MISMATCH", ["decoder maps 3 → 4", "latent has 2"]);
+row("vaeModel noise that is not a variance", () => vaeModel({ inputs: 4, encoder: mlp([4, 4]), decoder: mlp([2, 4]), likelihood: "gaussian", noise: 0 }), "INVALID_OPTION", ["noise", "0"]);
 
 export default rows;

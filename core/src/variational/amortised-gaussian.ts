@@ -16,12 +16,22 @@ import { sum } from "../autodiff/reduce.js";
 import { columns, repeatRows } from "../nn/rows.js";
 import type { Mlp } from "../nn/mlp.js";
 import { trilSize, trilTimesRows, trilLogDetAndTrace } from "./amortised-tril.js";
+import { AmortisedRowsQ } from "./amortised-rows.js";
 
 export type AmortisedCovariance = "diagonal" | "full";
 
 export interface AmortisedOptions {
   /** Covariance of each row's q (default "diagonal"). */
   readonly covariance?: AmortisedCovariance;
+  /**
+   * In a ModelBuilder graph: the observed (or input) variables of the latent's plate that the
+   * encoder reads, side by side in this order (their widths add up to the encoder's inputs).
+   */
+  readonly from?: string | readonly string[];
+  /** In a graph: planar flow layers on top of each row's Gaussian, shared by all rows (default 0). */
+  readonly flow?: number;
+  /** In a graph: seed of the encoder's (and flow layers') initial weights (default 0). */
+  readonly seed?: number;
 }
 
 /** q's parameters for m rows, on the tape. */
@@ -43,7 +53,21 @@ export class AmortisedGaussian {
   /** Values the encoder must output per row. */
   readonly outputs: number;
 
+  /** e.g. "Amortised(diagonal, K 2, encoder 784-400-4)" (checkpoints record it). */
+  readonly name: string;
+  /** Observed variables the encoder reads in a graph (empty: not given). */
+  readonly from: readonly string[];
+  readonly flow: number;
+  readonly seed: number;
+
   constructor(readonly encoder: Mlp, options: AmortisedOptions = {}) {
+    const from = options.from ?? [];
+    this.from = typeof from === "string" ? [from] : Array.from(from);
+    if (this.from.some((n) => typeof n !== "string" || n.length === 0)) {
+      throw new VireoError("INVALID_OPTION", `amortised: 'from' must name the observed variables the encoder reads, e.g. { from: "x" } or { from: ["x", "t"] }; got ${JSON.stringify(options.from)}.`, { parameter: "from" });
+    }
+    this.flow = options.flow ?? 0;
+    this.seed = options.seed ?? 0;
     const cov = options.covariance ?? "diagonal";
     if (cov !== "diagonal" && cov !== "full") {
       throw new VireoError("INVALID_OPTION", `amortised: covariance must be "diagonal" or "full", got ${JSON.stringify(cov)}.`, { parameter: "covariance" });
@@ -60,6 +84,12 @@ export class AmortisedGaussian {
     }
     this.latent = K;
     this.outputs = out;
+    this.name = `Amortised(${cov}, K ${K}, encoder ${encoder.sizes.join("-")}${this.flow > 0 ? `, ${this.flow} planar layers` : ""})`;
+  }
+
+  /** The graph's q over a plate of rows (λ: encoder weights, then flow layers), bound to the rows by the engine. */
+  forRows(): AmortisedRowsQ {
+    return new AmortisedRowsQ(this, this.flow, this.seed);
   }
 
   /** Parameters of the encoder network. */

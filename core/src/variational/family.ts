@@ -70,6 +70,11 @@ export interface VariationalFamily {
   /** True for a point mass (MAP / EM): q has no density, and density-ratio diagnostics do not apply. */
   readonly degenerate?: boolean;
   /**
+   * True when λ is network weights shared by every row and minibatch (an amortised q): the graph
+   * keeps λ when a plate-local variable starts a new minibatch instead of resetting it.
+   */
+  readonly amortised?: boolean;
+  /**
    * Optional, for Gaussian families: a factor C (dim × m, row-major, written into `out` of at
    * least 2·dim·dim numbers; m ≤ 2·dim) with Cov_q[z] = C Cᵀ; returns m. Lets the graph take E_q[T(x)]
    * exactly (sigma points) where T is quadratic, instead of from draws.

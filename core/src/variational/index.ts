@@ -24,4 +24,5 @@ export { type PsisResult, psis, psisExpectation } from "./psis.js";
 export { sbc, chiSquareSurvival, type SbcOptions, type SbcResult, type SbcParameterResult } from "./sbc.js";
 export { choleskyTransform } from "./cholesky-transform.js";
 export { AmortisedGaussian, amortised, type AmortisedOptions, type AmortisedParts, type AmortisedCovariance } from "./amortised-gaussian.js";
+export { AmortisedRowsQ, type AmortisedSource } from "./amortised-rows.js";
 export { trilSize, trilTimesRows, trilLogDetAndTrace } from "./amortised-tril.js";

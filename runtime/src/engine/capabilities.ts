@@ -7,7 +7,8 @@
  * browser app does not carry them. They are passed in, not registered, so nothing is global.
  */
 import type { Generator } from "@vireo/core";
-import type { CompiledState, VariableState, SharedBuffers } from "./state.js";
+import type { CompiledState, VariableState, SharedBuffer } from "./state.js";
+import type { AmortisedFits } from "./amortised.js";
 import type { GradientOptions } from "./gradient.js";
 import type { ElboEstimate } from "./mc-elbo.js";
 import type { Posterior } from "./posterior.js";
@@ -16,8 +17,11 @@ import type { CaviOptions, CaviResult } from "./cavi.js";
 
 /** What the engine needs to fit variables by gradients (engine/gradient.ts, engine/mc-elbo.ts). */
 export interface GradientCapability {
-  /** Gives a gradient-fitted variable its GradientVariable (sharing `shared`'s fit when given). */
-  attach(state: CompiledState, v: VariableState, shared: SharedBuffers extends ReadonlyMap<string, infer B> ? B | undefined : never, options: GradientOptions): void;
+  /**
+   * Gives a gradient-fitted variable its GradientVariable (sharing `shared`'s fit when given; an
+   * amortised local's encoder from `amortisedFits`, which persists across minibatches).
+   */
+  attach(state: CompiledState, v: VariableState, shared: SharedBuffer | undefined, options: GradientOptions, amortisedFits?: AmortisedFits): void;
   /** The ELBO from the latest draws: exact terms + Monte Carlo terms, with its standard error. */
   monteCarloElbo(state: CompiledState): ElboEstimate;
   /** The ELBO from `samples` fresh joint draws. */

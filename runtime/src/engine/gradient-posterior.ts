@@ -25,6 +25,8 @@ export class GradientPosterior extends Posterior {
     this.q = fit.q;
     this.bijector = fit.bijector;
     this.lambda = fit.lambda.slice();
+    // An amortised q reads the rows its state holds now (the next minibatch refills them): take its moments at once.
+    if (fit.q.amortised === true) this.computeMoments();
   }
 
   /** `n` draws of every instance, n × (count · valueSize), from `seed`. */

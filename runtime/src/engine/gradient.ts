@@ -32,6 +32,7 @@ import { momentDensityOnTape, planMomentStep, type MomentStep } from "./moment-s
 import { ElboGradientEstimator, blanketModel, type EstimatorFactor, type EstimatorChoice } from "./estimator.js";
 import type { VariableState, FactorState, CompiledState } from "./state.js";
 import type { Model, VariableSpec } from "../model/spec.js";
+import { amortisedQOf } from "./amortised.js";
 
 /** How gradient-fitted variables are stepped (engine-wide). */
 export interface GradientOptions {
@@ -77,8 +78,9 @@ export class GradientFit {
     this.baselines = new Float64Array(1).fill(NaN);
   }
 
-  /** Back to q's initial λ with a fresh optimiser (a plate-local variable on a new minibatch). */
+  /** Back to q's initial λ with a fresh optimiser (a plate-local variable on a new minibatch); an amortised q keeps its encoder. */
   reset(): void {
+    if (this.q.amortised === true) return;
     this.q.init(this.lambda);
     this.optimizerState.step = 0;
     for (const b of this.optimizerState.buffers) b.fill(0);
@@ -118,8 +120,14 @@ export function resolveFit(v: VariableSpec, count: number, options: GradientOpti
       { variable: v.name },
     );
   }
+  // An amortised q is one encoder for the whole plate, bound to the rows by the compiled state (engine/amortised.ts).
+  const rowsQ = amortisedQOf(v);
+  if (rowsQ !== null) {
+    const opt = options.optimizer ?? adam({ lr: 0.05 });
+    return new GradientFit(rowsQ, bijector, true, opt, options.schedule ?? constantSchedule(opt.learningRate));
+  }
   // A variable on a density node without a declared q gets a mean-field Gaussian through its bijector.
-  const choice = v.gradient?.q ?? meanFieldGaussian();
+  const choice = (v.gradient?.q ?? meanFieldGaussian()) as VariationalFamily | import("@vireo/core").VariationalFamilyFactory;
   const zSize = transformInputSize(bijector, fam.valueSize);
   let q: VariationalFamily;
   if (count === 1) q = isVariationalFactory(choice) ? choice.create(zSize) : choice;

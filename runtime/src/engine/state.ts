@@ -13,6 +13,7 @@ import type { Model, FactorSpec, VariableSpec } from "../model/spec.js";
 import { isKnown } from "../model/validate.js";
 import type { BoundData } from "./bind.js";
 import type { RowPass } from "./row-pass.js";
+import type { AmortisedFits } from "./amortised.js";
 
 export interface Neighbour {
   readonly factor: FactorState;
@@ -111,7 +112,7 @@ export interface SharedBuffer { readonly eta: Float64Array; readonly stats: Floa
  * shared with as `changes`). Data values are copied, so rebind() can refill them. `allocate`
  * makes the natural-parameter and statistics buffers (a ThreadPool's, for shared memory).
  */
-export function compile(model: Model, data: BoundData, shared: SharedBuffers = new Map(), gradientOptions: GradientOptions = {}, changes: ChangeTracker = new ChangeTracker(), allocate: (length: number) => Float64Array = (n) => new Float64Array(n), capabilities: EngineCapabilities = CONJUGATE_ONLY): CompiledState {
+export function compile(model: Model, data: BoundData, shared: SharedBuffers = new Map(), gradientOptions: GradientOptions = {}, changes: ChangeTracker = new ChangeTracker(), allocate: (length: number) => Float64Array = (n) => new Float64Array(n), capabilities: EngineCapabilities = CONJUGATE_ONLY, amortisedFits?: AmortisedFits): CompiledState {
   const variables = new Map<string, VariableState>();
   for (const name of model.order) {
     const spec = model.variables[name]!;
@@ -202,7 +203,7 @@ export function compile(model: Model, data: BoundData, shared: SharedBuffers = n
         { variable: v.name },
       );
     }
-    capabilities.gradients.attach(state, v, shared.get(v.name), gradientOptions);
+    capabilities.gradients.attach(state, v, shared.get(v.name), gradientOptions, amortisedFits);
     (state as { stochastic: boolean }).stochastic = true;
   }
   return state;

@@ -15,12 +15,13 @@
  */
 import { freeze } from "immer";
 import { describeModel, modelOutline, type ModelOutline } from "./summary.js";
-import { VireoError, type ExponentialFamily, type Arr, type Transform, type VariationalChoice } from "@vireo/core";
+import { VireoError, AmortisedGaussian, type ExponentialFamily, type Arr, type Transform, type VariationalChoice } from "@vireo/core";
 import { Mixture, SELECTOR_EDGE, SELECTOR_FAMILIES, familyFits, type NodeType } from "@vireo/nodes";
 import type { Model, PlateSpec, VariableSpec, FactorSpec, EdgeBinding, Factorisation, DeterministicSpec, GradientFitSpec } from "./spec.js";
 import type { EstimatorChoice } from "../engine/estimator.js";
 import { familyForValue, type FamilySource } from "../families/lookup.js";
 import { validateModel } from "./validate.js";
+import { checkAmortised } from "./amortised-check.js";
 import { checkPropriety } from "./propriety.js";
 import { MAX_DIMENSION, MAX_PLATE_SIZE } from "../limits.js";
 
@@ -69,7 +70,7 @@ export interface RandomOptions extends VariableOptions {
    * Fit this variable by gradients with this variational family (e.g. fullRankGaussian(),
    * meanFieldGaussian(), lowRankGaussian({ rank })) instead of closed-form messages.
    */
-  readonly q?: VariationalChoice;
+  readonly q?: VariationalChoice | AmortisedGaussian;
   /** Bijector from q's unconstrained draws onto the support (default: the family's own). */
   readonly bijector?: Transform;
   /** Gradient estimator of a gradient-fitted variable (default "auto"). */
@@ -82,9 +83,9 @@ function gradientSpec(name: string, family: ExponentialFamily, options: RandomOp
   if (q === undefined) {
     throw new VireoError("INVALID_MODEL", `Variable '${name}': 'bijector' and 'estimator' apply to gradient-fitted variables; give the variational family too, e.g. { q: meanFieldGaussian() }.`, { variable: name });
   }
-  const isFamily = typeof (q as { prepare?: unknown }).prepare === "function" || (q as { kind?: unknown }).kind === "variational-family-factory";
+  const isFamily = typeof (q as { prepare?: unknown }).prepare === "function" || (q as { kind?: unknown }).kind === "variational-family-factory" || q instanceof AmortisedGaussian;
   if (!isFamily) {
-    throw new VireoError("INVALID_MODEL", `Variable '${name}': option 'q' must be a variational family such as fullRankGaussian(), meanFieldGaussian() or lowRankGaussian({ rank: 2 }).`, { variable: name });
+    throw new VireoError("INVALID_MODEL", `Variable '${name}': option 'q' must be a variational family such as fullRankGaussian(), meanFieldGaussian() or lowRankGaussian({ rank: 2 }), or amortised(encoder, { from: "x" }) for a plate-local latent.`, { variable: name });
   }
   // A discrete q (categoricalQ, bernoulliQ) draws the values' statistics and needs no bijector (engine/gradient.ts).
   if ((options.bijector ?? family.supportBijector) === null && (q as { discrete?: unknown }).discrete !== true) {
@@ -322,6 +323,7 @@ export class ModelBuilder {
     try {
       factorPlates = validateModel(checked);
       checkPropriety(checked);
+      checkAmortised(checked);
     } catch (e) {
       throw this.withRegisteredRules(e, checked);
     }

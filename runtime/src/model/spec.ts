@@ -2,7 +2,7 @@
  * The built model: plain, frozen data describing plates, variables and factors. Built by
  * ModelBuilder, validated once; engines compile it together with data into numeric state.
  */
-import type { ExponentialFamily, Transform, VariationalChoice } from "@vireo/core";
+import type { ExponentialFamily, Transform, VariationalChoice, AmortisedGaussian } from "@vireo/core";
 import type { EstimatorChoice } from "../engine/estimator.js";
 import type { NodeType } from "@vireo/nodes";
 
@@ -37,7 +37,8 @@ export interface DeterministicSpec {
  * q over an unconstrained z, and the bijector x = T(z) onto the variable's support.
  */
 export interface GradientFitSpec {
-  readonly q: VariationalChoice;
+  /** q's family, or an amortised encoder (plate-local latents: engine/amortised.ts). */
+  readonly q: VariationalChoice | AmortisedGaussian;
   /** null: the family's own support bijector (ExponentialFamily.supportBijector). */
   readonly bijector: Transform | null;
   readonly estimator: EstimatorChoice;

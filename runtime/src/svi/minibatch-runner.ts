@@ -18,6 +18,8 @@ import { attachGenerator, needsGradient, resolveFit, type GradientFit, type Grad
 import { posteriorRecord } from "../engine/posterior-record.js";
 import { FastBinder } from "../engine/bind-fast.js";
 import type { ThreadPool } from "../engine/threads.js";
+import type { AmortisedFits } from "../engine/amortised.js";
+import { isAmortisedSpec } from "../model/amortised-check.js";
 
 export interface LocalStepOptions {
   /** Most local sweeps per batch (default 100). */
@@ -57,6 +59,8 @@ export class MinibatchRunner {
   /** One change tracker for every batch's state: they share the globals' buffers. */
   private readonly changes = new ChangeTracker();
   private state: CompiledState | null = null;
+  /** Encoders of amortised locals: plate-local q whose weights persist from batch to batch. */
+  readonly amortisedFits: AmortisedFits = new Map();
   private readonly gradientOptions: GradientOptions;
   private initialised = false;
   /** Most local sweeps per batch. */
@@ -130,7 +134,7 @@ export class MinibatchRunner {
    */
   prepare(bound: BoundData, rng: Generator = this.rng): CompiledState {
     if (this.state !== null && sameShape(this.state, bound)) rebind(this.state, bound);
-    else this.state = compile(this.model, bound, this.globals, this.gradientOptions, this.changes);
+    else this.state = compile(this.model, bound, this.globals, this.gradientOptions, this.changes, undefined, this.amortisedFits);
     this.rowsOf = null;
     this.startBatch(this.state, rng);
     return this.state;
@@ -162,7 +166,10 @@ export class MinibatchRunner {
   fitLocals(batch: DataBinding, seed = 0): Record<string, Posterior> {
     if (!this.initialised) throw new VireoError("INVALID_STATE", "fitLocals: the globals have not been fitted yet; step the engine on some data first.");
     const state = this.prepare(this.bind(batch), new Generator(seed));
-    this.localStep(state, false);
+    // An amortised local's q on new rows is its encoder's output: no step (that would train the encoder on them).
+    const free = this.localStates(state).filter((v) => v.gradient === null || v.gradient.fit.q.amortised !== true);
+    if (free.length === this.localStates(state).length) this.localStep(state, false);
+    else if (free.length > 0) new LocalIterations(free, { maxIterations: this.localIterations, tolerance: this.localTolerance }).run(false);
     const out = posteriorRecord(this.localStates(state).map((v) =>
       v.gradient !== null ? new GradientPosterior(v.name, v.family!, v.count, v.gradient.fit) : new Posterior(v.name, v.family!, v.count, v.eta)));
     return out;
@@ -277,9 +284,11 @@ export class MinibatchRunner {
   }
   private summaryPlan: SummaryPlan | null = null;
 
-  /** Copies of the globals' natural parameters, or λ of gradient-fitted ones (to restore after a failed step). */
+  /** Copies of the globals' natural parameters, or λ of gradient-fitted ones and of amortised encoders (to restore after a failed step). */
   saveGlobals(): Map<string, Float64Array> {
-    return new Map([...this.globals].map(([n, g]) => [n, g.gradient !== null ? g.gradient.lambda.slice() : g.eta.slice()]));
+    const out = new Map([...this.globals].map(([n, g]) => [n, g.gradient !== null ? g.gradient.lambda.slice() : g.eta.slice()]));
+    for (const [n, fit] of this.amortisedFits) out.set(n, fit.lambda.slice());
+    return out;
   }
 
   /**
@@ -301,6 +310,11 @@ export class MinibatchRunner {
   /** Restores globals saved by saveGlobals() and recomputes their statistics. */
   restoreGlobals(saved: ReadonlyMap<string, Float64Array>): void {
     for (const [n, eta] of saved) {
+      const encoder = this.amortisedFits.get(n);
+      if (encoder !== undefined) {
+        encoder.lambda.set(eta);
+        continue;
+      }
       const g = this.globals.get(n)!, fam = this.model.variables[n]!.family!;
       if (g.gradient !== null) {
         g.gradient.lambda.set(eta);
@@ -317,15 +331,29 @@ export class MinibatchRunner {
    * when needed (to restore it from a checkpoint); null for a closed-form global.
    */
   gradientFit(name: string): GradientFit | null {
+    if (this.amortisedNames.includes(name)) {
+      // An amortised local's encoder persists like a global's fit (made unbound; a compiled state binds it).
+      let fit = this.amortisedFits.get(name);
+      if (fit === undefined) this.amortisedFits.set(name, (fit = resolveFit(this.model.variables[name]!, 1, this.gradientOptions)));
+      return fit;
+    }
     const g = this.globals.get(name), v = this.model.variables[name];
     if (g === undefined || v === undefined || !needsGradient(this.model, v)) return null;
     if (g.gradient === null) g.gradient = resolveFit(v, g.eta.length / v.family!.size, this.gradientOptions);
     return g.gradient;
   }
 
-  /** Names of the gradient-fitted globals, in schedule order. */
+  /**
+   * Names of the fits that persist from batch to batch (what a checkpoint carries): the
+   * gradient-fitted globals, in schedule order, then the amortised locals (their encoders).
+   */
   get gradientGlobals(): readonly string[] {
-    return this.globalNames.filter((n) => needsGradient(this.model, this.model.variables[n]!));
+    return [...this.globalNames.filter((n) => needsGradient(this.model, this.model.variables[n]!)), ...this.amortisedNames];
+  }
+
+  /** Plate-local variables with an amortised q (their encoder weights persist across batches). */
+  get amortisedNames(): readonly string[] {
+    return this.localNames.filter((n) => isAmortisedSpec(this.model.variables[n]!));
   }
 
   /** Whether the globals have been started (after the first batch or a restore). */
