@@ -126,7 +126,8 @@ export class NormalFamily extends ExponentialFamily<number, NormalParams> {
     }
   }
   mean(eta: Float64Array): number {
-    return (-0.5 * eta[0]!) / eta[1]!;
+    // The same arithmetic as fromNatural, so params().mean and meanOf() agree to the bit.
+    return eta[0]! * (-0.5 / eta[1]!);
   }
   variance(eta: Float64Array): number {
     return -0.5 / eta[1]!;
