@@ -11,29 +11,15 @@
  * held-out accuracy, log loss and a calibration table of both.
  * Run: npx -y pnpm@10.34.9 example gp-classification-graph
  */
-import { fileURLToPath } from "node:url";
 import { lastValueFrom, tap } from "rxjs";
-import { Generator, squaredExponential, Gamma, MvNormal, Bernoulli, pointMass, fullRankGaussian, adam, exponentialDecay, sparseGp } from "@vireo/core";
+import { squaredExponential, Gamma, MvNormal, Bernoulli, pointMass, fullRankGaussian, adam, exponentialDecay, sparseGp } from "@vireo/core";
 import { GammaNode, MvNormalNode, svgpNode, gpPriorNode, gpLikelihoodNode, bernoulliLogitLikelihood } from "@vireo/nodes";
 import { ModelBuilder, SviEngine, cavi, fromArrays, svi, type GradientPosterior } from "@vireo/runtime";
-import { readNumericCsv } from "./lib/csv.js";
+import { breastCancerSplit } from "./lib/breast-cancer-split.js";
+import { printClassifierReport } from "./lib/classifier-report.js";
 
-const { header, rows } = readNumericCsv(fileURLToPath(new URL("../data/breast_cancer.csv", import.meta.url)));
-const D = header.length - 1;
 // Seeded 70/30 split, features standardised with the training rows' means and sds (as gp-classification).
-const rng = new Generator(42), order = rows.map((_, i) => i);
-for (let i = order.length - 1; i > 0; i--) {
-  const j = rng.integer(i + 1);
-  [order[i], order[j]] = [order[j]!, order[i]!];
-}
-const nTrain = Math.round(0.7 * rows.length), trainIdx = order.slice(0, nTrain), testIdx = order.slice(nTrain);
-const mean = new Float64Array(D), sd = new Float64Array(D);
-for (const i of trainIdx) for (let c = 0; c < D; c++) mean[c] += rows[i]![c]! / nTrain;
-for (const i of trainIdx) for (let c = 0; c < D; c++) sd[c] += (rows[i]![c]! - mean[c]!) ** 2 / nTrain;
-for (let c = 0; c < D; c++) sd[c] = Math.sqrt(sd[c]!);
-const features = (idx: number[]) => idx.map((i) => Array.from({ length: D }, (_, c) => (rows[i]![c]! - mean[c]!) / sd[c]!));
-const labels = (idx: number[]) => idx.map((i) => rows[i]![D]!);
-const xTrain = features(trainIdx), yTrain = labels(trainIdx), xTest = features(testIdx), yTest = labels(testIdx);
+const { D, xTrain, yTrain, xTest, yTest } = breastCancerSplit(), nTrain = xTrain.length;
 
 const M = 40, Z = xTrain.slice(0, M);
 const gp = svgpNode({
@@ -69,7 +55,7 @@ await lastValueFrom(
 const post = engine.posteriors();
 const learnt = { variance: post.variance!.mean()[0]!, lengthscale: post.lengthscale!.mean()[0]! };
 console.log(`learnt in the graph: kernel variance ${learnt.variance.toFixed(3)}, lengthscale ${learnt.lengthscale.toFixed(3)}`);
-report("graph SVGP (svi, learnt θ)", gp.predict(xTest, { hyperparameters: learnt, v: post.v as GradientPosterior }).targetMean);
+printClassifierReport("graph SVGP (svi, learnt θ) — ", gp.predict(xTest, { hyperparameters: learnt, v: post.v as GradientPosterior }).targetMean, yTest, yTrain);
 
 // The learnt kernel in a closed-form graph: q(u) by CVI messages under cavi.
 const kernel = () => squaredExponential({ dim: D, variance: learnt.variance, lengthscale: learnt.lengthscale });
@@ -82,28 +68,5 @@ const qu = fit.posteriors.u!.as(MvNormal(M)).params();
 const closed = sparseGp({ kernel: kernel(), likelihood: bernoulliLogitLikelihood(), inducing: Z, whiten: false, jitter: 1e-6 });
 closed.setQMoments(qu.mean, qu.covariance);
 console.log(`cavi on GpPrior + GpLikelihood: ${fit.iterations} sweeps, ELBO ${fit.elbo.at(-1)!.toFixed(2)}`);
-report("closed-form q(u) (cavi, CVI)", closed.predict(xTest).targetMean);
+printClassifierReport("closed-form q(u) (cavi, CVI) — ", closed.predict(xTest).targetMean, yTest, yTrain);
 
-function report(label: string, p: Float64Array): void {
-  let correct = 0, logLoss = 0;
-  const bins = Array.from({ length: 5 }, () => ({ n: 0, p: 0, y: 0 }));
-  for (let i = 0; i < p.length; i++) {
-    const y = yTest[i]!, pi = Math.min(1 - 1e-12, Math.max(1e-12, p[i]!));
-    if ((pi > 0.5 ? 1 : 0) === y) correct++;
-    logLoss -= (y * Math.log(pi) + (1 - y) * Math.log(1 - pi)) / p.length;
-    const b = bins[Math.min(4, Math.floor(pi * 5))]!;
-    b.n++;
-    b.p += pi;
-    b.y += y;
-  }
-  console.log(`${label} — held-out (${p.length} cases): accuracy ${((100 * correct) / p.length).toFixed(1)}%, log loss ${logLoss.toFixed(3)} (base rate ${baseRateLoss().toFixed(3)})`);
-  console.log("  calibration  bin       cases  mean p  observed");
-  for (const [k, b] of bins.entries()) {
-    if (b.n > 0) console.log(`               ${(k / 5).toFixed(1)}–${((k + 1) / 5).toFixed(1)}  ${String(b.n).padStart(5)}  ${(b.p / b.n).toFixed(3)}   ${(b.y / b.n).toFixed(3)}`);
-  }
-}
-
-function baseRateLoss(): number {
-  const r = yTrain.reduce((s, y) => s + y, 0) / yTrain.length;
-  return -yTest.reduce((s, y) => s + y * Math.log(r) + (1 - y) * Math.log(1 - r), 0) / yTest.length;
-}
