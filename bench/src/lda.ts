@@ -113,7 +113,8 @@ function engineParity(w: Workload, engine: SviEngine): number {
 
 function sviEngine(w: Workload, threads = 1): SviEngine {
   // No ELBO per step: sklearn's partial_fit computes no bound either (perplexity is measured apart).
-  return new SviEngine(ldaModel(w.K, w.V, { alpha: w.alpha, eta: w.eta }), { plate: "docs", totalRows: w.train.docs, tau: w.tau, kappa: w.kappa, localTolerance: 1e-3, seed: 1, elboEvery: 0, threads });
+  // Topics start as sklearn's do (λ ~ Gamma(100, 1/100) per entry) and every step fits the locals.
+  return new SviEngine(ldaModel(w.K, w.V, { alpha: w.alpha, eta: w.eta }), { plate: "docs", totalRows: w.train.docs, tau: w.tau, kappa: w.kappa, localTolerance: 1e-3, seed: 1, elboEvery: 0, threads, globalStart: "random" });
 }
 
 function vireoOnline(w: Workload): OnlineResult {

@@ -5,6 +5,7 @@ export * from "./ndarray/layout.js";
 export * from "./linalg/dense.js";
 export * from "./linalg/reduce.js";
 export * from "./special/functions.js";
+export * from "./special/digamma-positive.js";
 export * from "./random/generator.js";
 export * from "./random/samplers.js";
 export * from "./families/family.js";

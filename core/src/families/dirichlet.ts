@@ -6,6 +6,7 @@ import { ExponentialFamily, checkParam, checkLength, familyConstructor, type Sup
 import { VireoError, fmt } from "../errors.js";
 import { invertCdf, betaInc } from "../special/incomplete.js";
 import { gammaln, digamma } from "../special/functions.js";
+import { digammaPositive } from "../special/digamma-positive.js";
 import { sampleDirichlet } from "../random/samplers.js";
 import type { Generator } from "../random/generator.js";
 import { stickBreaking } from "../variational/stick-breaking.js";
@@ -71,9 +72,25 @@ export class DirichletFamily extends ExponentialFamily<Float64Array, DirichletPa
   expectedStats(eta: Float64Array, out = new Float64Array(this.size)): Float64Array {
     let a0 = 0;
     for (let k = 0; k < this.size; k++) a0 += eta[k]! + 1;
-    const d0 = digamma(a0);
-    for (let k = 0; k < this.size; k++) out[k] = digamma(eta[k]! + 1) - d0;
+    const d0 = psi(a0);
+    for (let k = 0; k < this.size; k++) out[k] = psi(eta[k]! + 1) - d0;
     return out;
+  }
+  /** E[log p] of every row in one pass per row (LDA's topics: K × V entries per global step). */
+  override expectedStatsRows(eta: Float64Array, out: Float64Array, count: number, wantLogNormaliser = false, weights: Float64Array | null = null): number {
+    if (wantLogNormaliser) return super.expectedStatsRows(eta, out, count, wantLogNormaliser, weights);
+    const K = this.size;
+    for (let i = 0, o = 0; i < count; i++, o += K) {
+      let a0 = 0;
+      for (let k = 0; k < K; k++) {
+        const a = eta[o + k]! + 1;
+        a0 += a;
+        out[o + k] = psi(a);
+      }
+      const d0 = psi(a0);
+      for (let k = 0; k < K; k++) out[o + k] = out[o + k]! - d0;
+    }
+    return 0;
   }
   expectedLogBase(): number {
     return 0;
@@ -155,3 +172,8 @@ export class DirichletFamily extends ExponentialFamily<Float64Array, DirichletPa
 /** The Dirichlet family of dimension K (one shared instance per K); an inline constant of K ≥ 2 values picks K. */
 export const Dirichlet = familyConstructor("Dirichlet", (K) => new DirichletFamily(K), (length) =>
   length >= 2 ? length : `a Dirichlet constant is a probability vector of 2 or more values, got ${length}.`);
+
+/** ψ by the fast series where α > 0 (every proper Dirichlet), stdlib's elsewhere (same values as before for improper input). */
+function psi(a: number): number {
+  return a > 0 ? digammaPositive(a) : digamma(a);
+}

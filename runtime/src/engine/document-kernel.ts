@@ -16,9 +16,10 @@
  * whichever thread ran which piece. A document with a row whose Σ_k e_k c_nk underflows is left
  * as it was and marked (iterations −1) for the log-space path of document-block.ts.
  *
- * Self-contained: top-level functions with no imports and no inner functions (workers run their
- * source text).
+ * Self-contained: top-level functions with no inner functions (workers run their source text),
+ * and one import, core's digammaPositive, itself self-contained (its source goes to the workers too).
  */
+import { digammaPositive } from "@vireo/core";
 
 /** One run over a batch's documents; every array lives in shared memory when threads run it. */
 export interface DocumentJob {
@@ -48,20 +49,6 @@ export interface DocumentJob {
   readonly restart: boolean;
 }
 
-/**
- * ψ(x) for x > 0: the recurrence ψ(x) = ψ(x + 1) − 1/x up to x ≥ 10, then the asymptotic series
- * to x⁻¹⁴ (its next term is below 5e-17 there).
- */
-export function kernelDigamma(x: number): number {
-  let r = 0;
-  while (x < 10) {
-    r -= 1 / x;
-    x += 1;
-  }
-  const f = 1 / (x * x);
-  return r + Math.log(x) - 0.5 / x - f * (1 / 12 - f * (1 / 120 - f * (1 / 252 - f * (1 / 240 - f * (1 / 132 - f * (691 / 32760 - f / 12))))));
-}
-
 /** log Γ(x) for x > 0: Γ(x) = Γ(x + n) / (x (x+1) … (x+n−1)) up to x ≥ 10, then Stirling's series to x⁻¹³. */
 export function kernelLogGamma(x: number): number {
   let p = 1;
@@ -83,11 +70,11 @@ export function kernelExpElog(eta: Float64Array, o: number, K: number, e: Float6
   for (let k = 0; k < K; k++) {
     const a = eta[o + k]! + 1;
     total += a;
-    const p = kernelDigamma(a);
+    const p = digammaPositive(a);
     elog[k] = p;
     if (p > m) m = p;
   }
-  const p0 = kernelDigamma(total);
+  const p0 = digammaPositive(total);
   for (let k = 0; k < K; k++) {
     e[k] = Math.exp(elog[k]! - m);
     elog[k] = elog[k]! - p0;
@@ -293,5 +280,5 @@ export function documentChunk(job: DocumentJob, _chunk: number): void {
 
 /** The source of this file's functions, for a worker to define them under the same names. */
 export function documentKernelSource(): string {
-  return [kernelDigamma, kernelLogGamma, kernelExpElog, kernelAccumulate, kernelAccumulateSparse, kernelSparseRow, kernelIterate, kernelBound, documentChunk].map((f) => f.toString()).join("\n");
+  return [digammaPositive, kernelLogGamma, kernelExpElog, kernelAccumulate, kernelAccumulateSparse, kernelSparseRow, kernelIterate, kernelBound, documentChunk].map((f) => f.toString()).join("\n");
 }

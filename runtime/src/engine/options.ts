@@ -174,6 +174,9 @@ const SVI: Record<string, Check> = {
     if (typeof v !== "number" || !(v > 0.5 && v <= 1)) fail(`must be in (0.5, 1] (the Robbins–Monro conditions), got ${show(v)}.`);
   },
   seed: integer,
+  globalStart: (v, fail) => {
+    if (v !== "prior" && v !== "random") fail(`must be "prior" or "random", got ${show(v)}.`);
+  },
   psis: (v, fail) => {
     if (v !== false && (v === null || typeof v !== "object" || Array.isArray(v))) fail(`must be false or { every, draws }, got ${show(v)}.`);
   },

@@ -4,7 +4,8 @@
  * mean-field take their family's best fully factorised q instead; gradient-fitted variables
  * take one optimiser step (engine/gradient.ts). Scratch buffers live in the VariableState.
  */
-import { VireoError, fmt } from "@vireo/core";
+import { VireoError, fmt, DirichletFamily } from "@vireo/core";
+import { dirichletStepStats } from "./dirichlet-step.js";
 import type { VariableState, FactorState } from "./state.js";
 import { gatheredUpdate } from "./gathered-update.js";
 import { runRowPass } from "./row-pass.js";
@@ -62,6 +63,12 @@ export function updateVariable(v: VariableState, wantLogNormaliser = false, opti
  * the properness check and the expected statistics. For engines that sum the messages themselves.
  */
 export function completeUpdate(v: VariableState, wantLogNormaliser: boolean, previous: Float64Array | null, step: number): number {
+  // A damped Dirichlet (SVI's topics): blend and statistics fused (engine/dirichlet-step.ts).
+  if (previous !== null && !wantLogNormaliser && v.weights === null && v.spec.factorisation !== "mean-field" && v.family instanceof DirichletFamily &&
+    dirichletStepStats(v.eta, previous, step, v.stats, v.size, v.count)) {
+    v.changes.markChanged(v.stats);
+    return 0;
+  }
   // In a plate with multiplicities every term touching row n counts c_n times, its entropy too:
   // the optimum is the unweighted sum of messages.
   if (v.weights !== null) divideRows(v.eta, v.weights, v.size);

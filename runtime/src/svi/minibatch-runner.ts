@@ -4,7 +4,7 @@
  * batch), the binding of each minibatch (recompiling only when its shape changes), and the
  * local step that fits the locals to the batch with the globals held fixed.
  */
-import { VireoError, Generator, type GeneratorState } from "@vireo/core";
+import { VireoError, Generator, DirichletFamily, sampleGamma, type GeneratorState } from "@vireo/core";
 import { ChangeTracker } from "@vireo/nodes";
 import type { Model } from "../model/spec.js";
 import { bindData, type DataBinding, type BoundData } from "../engine/bind.js";
@@ -39,6 +39,12 @@ export interface LocalStepOptions {
 export interface RunnerExtras {
   /** Threads that share the local step's documents (engine/threads.ts); null: this thread. */
   readonly pool?: ThreadPool | null;
+  /**
+   * Start every closed-form Dirichlet global from a data-independent random draw, α ~ Gamma(100,
+   * 1/100) per entry (scikit-learn's online LDA start of its topics λ), instead of its prior; the
+   * locals then start from their priors (no random start per row). SviOptions.globalStart.
+   */
+  readonly randomGlobals?: boolean;
 }
 
 /** A state's schedule split into globals and locals. */
@@ -69,10 +75,13 @@ export class MinibatchRunner {
   readonly localTolerance: number;
   /** Threads of the local step (null: this thread). */
   readonly pool: ThreadPool | null;
+  /** Dirichlet globals start from a random draw (RunnerExtras.randomGlobals). */
+  readonly randomGlobals: boolean;
 
   constructor(model: Model, seed: number, options: LocalStepOptions = {}, extras: RunnerExtras = {}) {
     this.model = model;
     this.pool = extras.pool ?? null;
+    this.randomGlobals = extras.randomGlobals ?? false;
     const isData = (plate: string | null) => plate !== null && model.plates[plate]!.size === null;
     const random = model.order.filter((n) => model.variables[n]!.kind === "random");
     this.globalNames = random.filter((n) => !isData(model.variables[n]!.plate));
@@ -144,7 +153,10 @@ export class MinibatchRunner {
   private startBatch(state: CompiledState, rng: Generator): void {
     if (state.stochastic) attachGenerator(state, rng);
     if (!this.initialised) {
-      initialise(state, rng);
+      if (this.randomGlobals) {
+        initialise(state, rng, {}, false);
+        randomDirichletStart(state, this.globals, rng);
+      } else initialise(state, rng);
       this.initialised = true;
     } else {
       if (this.localNames.length > 0) initialiseSome(state, this.localSet, rng, false);
@@ -368,6 +380,19 @@ export class MinibatchRunner {
 
   generatorState(): GeneratorState {
     return this.rng.getState();
+  }
+}
+
+/**
+ * α ~ Gamma(100, 1/100) per entry (mean 1, sd 0.1) for every closed-form Dirichlet global: topics
+ * that differ from the start, whatever the prior, as scikit-learn starts online LDA's λ.
+ */
+function randomDirichletStart(state: CompiledState, globals: MinibatchRunner["globals"], rng: Generator): void {
+  for (const v of state.random) {
+    if (v.gradient !== null || !globals.has(v.name) || !(v.family instanceof DirichletFamily)) continue;
+    for (let i = 0; i < v.eta.length; i++) v.eta[i] = sampleGamma(rng, 100, 100) - 1;
+    v.family.expectedStatsRows(v.eta, v.stats, v.count);
+    v.changes.markChanged(v.stats);
   }
 }
 

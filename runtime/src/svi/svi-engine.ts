@@ -51,6 +51,15 @@ export interface SviOptions extends LocalStepOptions {
    * results bit-identical to one thread. close() ends the workers.
    */
   readonly threads?: number;
+  /**
+   * How the globals start (default "prior"). "prior": at their priors, and the first batch's
+   * locals take a random start (per-row selectors drawn at random) and no local step, which
+   * breaks the symmetry between components. "random": every closed-form Dirichlet global (LDA's
+   * topics) starts at α ~ Gamma(100, 1/100) per entry, a data-independent draw as scikit-learn's
+   * online LDA starts λ; the locals start from their priors and every step, the first included,
+   * fits them to the batch (no random start per row). Other globals start at their priors.
+   */
+  readonly globalStart?: "prior" | "random";
 }
 
 /** The latest PSIS check of an SVI run: k̂ above the threshold means "do not trust q". */
@@ -114,6 +123,8 @@ export class SviEngine {
   private lastPsis: SviPsis | null = null;
   private readonly elboEvery: number;
   private readonly pool: ThreadPool | null;
+  /** SviOptions.globalStart "random": the first step fits the locals too. */
+  private readonly randomStart: boolean;
 
   constructor(model: Model, options: SviOptions) {
     checkSviOptions(model, options, true);
@@ -127,7 +138,8 @@ export class SviEngine {
     this.elboEvery = options.elboEvery ?? 1;
     const threads = options.threads ?? 1;
     this.pool = threads > 1 ? createThreadPool(threads) : null;
-    this.runner = new MinibatchRunner(model, options.seed ?? 0, options, { pool: this.pool });
+    this.randomStart = options.globalStart === "random";
+    this.runner = new MinibatchRunner(model, options.seed ?? 0, options, { pool: this.pool, randomGlobals: this.randomStart });
     const p = options.psis === false ? null : options.psis ?? {};
     this.psisEvery = p === null ? 0 : p.every ?? 25;
     this.psisDraws = p === null ? 0 : p.draws ?? 400;
@@ -162,7 +174,7 @@ export class SviEngine {
       const scale = this.totalRows / rows;
       const first = this.t === 0, t = this.t + 1, rho = this.rho(t);
       const wantElbo = this.elboEvery > 0 && t % this.elboEvery === 0;
-      const local = first ? { sweeps: 0, logNormaliser: 0 } : this.runner.localStep(state, wantElbo);
+      const local = first && !this.randomStart ? { sweeps: 0, logNormaliser: 0 } : this.runner.localStep(state, wantElbo);
       const estimate = wantElbo ? this.batchElbo(state, scale, first ? null : local.logNormaliser) : NaN;
       const isData = (f: FactorState) => this.runner.isDataFactor(f);
       // Closed-form globals take a natural-gradient step of size ρ; gradient-fitted ones an optimiser step on the scaled batch ELBO.
