@@ -4,19 +4,27 @@
  * plate), the encoder reads known variables of that same plate, and its input and output sizes
  * fit those variables and the latent. Each message names the variable and the fix.
  */
-import { VireoError, AmortisedGaussian, transformInputSize } from "@vireo/core";
+import { VireoError, transformInputSize, type AmortisedGaussian } from "@vireo/core";
 import type { Model, VariableSpec } from "./spec.js";
 import { isKnown } from "./validate.js";
 
+/**
+ * Whether `q` is an amortised Gaussian, read from its `kind` tag rather than by instanceof, so a
+ * conjugate-only bundle (@vireo/runtime/conjugate) need not carry the encoder machinery.
+ */
+export function isAmortisedGaussian(q: unknown): q is AmortisedGaussian {
+  return typeof q === "object" && q !== null && (q as { kind?: unknown }).kind === "amortised-gaussian";
+}
+
 /** Whether a variable's q is amortised by an encoder network. */
 export function isAmortisedSpec(v: VariableSpec): boolean {
-  return v.gradient?.q instanceof AmortisedGaussian;
+  return isAmortisedGaussian(v.gradient?.q);
 }
 
 export function checkAmortised(model: Model): void {
   for (const v of Object.values(model.variables)) {
     const q = v.gradient?.q;
-    if (!(q instanceof AmortisedGaussian)) continue;
+    if (!isAmortisedGaussian(q)) continue;
     const where = `Variable '${v.name}' (q: amortised)`;
     const plate = v.plate === null ? null : model.plates[v.plate]!;
     if (plate === null || plate.size !== null) {

@@ -15,13 +15,13 @@
  */
 import { freeze } from "immer";
 import { describeModel, modelOutline, type ModelOutline } from "./summary.js";
-import { VireoError, AmortisedGaussian, type ExponentialFamily, type Arr, type Transform, type VariationalChoice } from "@vireo/core";
+import { VireoError, type AmortisedGaussian, type ExponentialFamily, type Arr, type Transform, type VariationalChoice } from "@vireo/core";
 import { Mixture, SELECTOR_EDGE, SELECTOR_FAMILIES, familyFits, type NodeType } from "@vireo/nodes";
 import type { Model, PlateSpec, VariableSpec, FactorSpec, EdgeBinding, Factorisation, DeterministicSpec, GradientFitSpec } from "./spec.js";
 import type { EstimatorChoice } from "../engine/estimator.js";
 import { familyForValue, type FamilySource } from "../families/lookup.js";
 import { validateModel } from "./validate.js";
-import { checkAmortised } from "./amortised-check.js";
+import { checkAmortised, isAmortisedGaussian } from "./amortised-check.js";
 import { checkPropriety } from "./propriety.js";
 import { MAX_DIMENSION, MAX_PLATE_SIZE } from "../limits.js";
 
@@ -83,7 +83,7 @@ function gradientSpec(name: string, family: ExponentialFamily, options: RandomOp
   if (q === undefined) {
     throw new VireoError("INVALID_MODEL", `Variable '${name}': 'bijector' and 'estimator' apply to gradient-fitted variables; give the variational family too, e.g. { q: meanFieldGaussian() }.`, { variable: name });
   }
-  const isFamily = typeof (q as { prepare?: unknown }).prepare === "function" || (q as { kind?: unknown }).kind === "variational-family-factory" || q instanceof AmortisedGaussian;
+  const isFamily = typeof (q as { prepare?: unknown }).prepare === "function" || (q as { kind?: unknown }).kind === "variational-family-factory" || isAmortisedGaussian(q);
   if (!isFamily) {
     throw new VireoError("INVALID_MODEL", `Variable '${name}': option 'q' must be a variational family such as fullRankGaussian(), meanFieldGaussian() or lowRankGaussian({ rank: 2 }), or amortised(encoder, { from: "x" }) for a plate-local latent.`, { variable: name });
   }
