@@ -52,7 +52,7 @@ export {
 export * from "./contract/stub.js";
 
 // Factors given as a log density on the autodiff tape (for gradient-fitted variables).
-export { densityNode, isDensityNode, type DensityNodeSpec, type DensitySpec, type DensityValues, type LogDensityFn, type LogDensityValueFn, type DensityDraw } from "./density/density-node.js";
+export { densityNode, isDensityNode, type DensityNodeSpec, type DensitySpec, type DensityValues, type LogDensityFn, type LogDensityValueFn, type DensityDraw, type DensityNaturalMessage, type GaussianMoments } from "./density/density-node.js";
 
 // Likelihoods for GP models (Gauss–Hermite variational expectations).
 export { bernoulliLogitLikelihood, bernoulliProbitLikelihood, poissonLogLikelihood, PoissonLogLikelihood, logNormalCdf, type QuadratureOptions } from "./gp/likelihoods.js";

@@ -410,6 +410,23 @@ export class SparseGp {
     return { elbo: e, jitter: this.jitter };
   }
 
+  /**
+   * Σ_n E_q[log p(y_n|f_n)] of a whitened model under its current q(v) (the SVGP ELBO's data term,
+   * without the KL), and with `grad` (layout `layout.read`, overwritten) its gradient in (θ, Z)
+   * through the same block dL/dK contractions as `elbo` (the whitened KL does not depend on them).
+   */
+  expectedLogLikelihood(X: InputRows, y: Float64Array, grad: Float64Array | null = null): GpPassResult {
+    if (!this.whiten) throw new VireoError("INVALID_OPTION", "sparseGp.expectedLogLikelihood: needs the whitened parameterisation (whiten: true).", { parameter: "whiten" });
+    this.begin();
+    grad?.fill(0);
+    const e = this.blocks(X, y, (Xb, n, yb) => this.block(Xb, n, yb, 1, grad, false));
+    if (grad) {
+      choleskyBackward(this.L, this.Lbar, this.M, this.Kbar, this.workMM);
+      this.inducingChain(grad);
+    }
+    return { elbo: e, jitter: this.jitter };
+  }
+
   /** Moves q's natural parameters a step ρ towards prior + the accumulated row messages. */
   private naturalStep(rho: number): void {
     const M = this.M, Lam = this.qPrecision, t1 = this.qShift;
@@ -458,6 +475,23 @@ export class SparseGp {
     let e = this.blocks(X, y, (Xb, n, yb) => this.block(Xb, n, yb, scale, grad, true));
     e += this.end(grad);
     this.naturalStep(rho);
+    return { elbo: e, jitter: this.jitter };
+  }
+
+  /**
+   * The rows' natural-parameter message to q at the current q and hyperparameters, each row
+   * weighted by `scale`, without moving q: θ₁ += Σ a_n (g_n − 2 h_n μ_n) into `shift` and
+   * Λ += −2 Σ h_n a_n a_nᵀ into `precision` (overwritten; M and M×M; g, h the derivatives of
+   * E_q[log p(y_n|f_n)] in μ_n and s_n). Exact for a Gaussian likelihood (Σ a y/σ², Σ a aᵀ/σ²,
+   * independent of q), a CVI step target otherwise; `naturalGradientStep` is prior + this.
+   */
+  rowMessage(X: InputRows, y: Float64Array, scale: number, shift: Float64Array, precision: Float64Array): GpPassResult {
+    const M = this.M;
+    if (shift.length !== M || precision.length !== M * M) throw new VireoError("DIMENSION_MISMATCH", `sparseGp.rowMessage: expected ${M} and ${M}×${M} values, got ${shift.length} and ${precision.length}.`);
+    this.begin();
+    const e = this.blocks(X, y, (Xb, n, yb) => this.block(Xb, n, yb, scale, null, true));
+    shift.set(this.tShift);
+    precision.set(this.tPrec);
     return { elbo: e, jitter: this.jitter };
   }
 

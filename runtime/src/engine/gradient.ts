@@ -30,6 +30,7 @@ import {
 import { isDensityNode, type NodeContext } from "@vireo/nodes";
 import { ElboGradientEstimator, blanketModel, type EstimatorFactor, type EstimatorChoice } from "./estimator.js";
 import type { VariableState, FactorState, CompiledState } from "./state.js";
+import { naturalStepOf, pointValue, type NaturalGaussianStep } from "./natural-step.js";
 import type { Model, VariableSpec } from "../model/spec.js";
 
 /** How gradient-fitted variables are stepped (engine-wide). */
@@ -197,6 +198,11 @@ export class GradientVariable {
    * mode for the bijector (identity: the mode of x; the family's own bijector: the mode of z).
    */
   readonly closedFormMode: { readonly unconstrained: boolean; readonly point: Float64Array; readonly z: Float64Array } | null;
+  /**
+   * Set when q is a full-rank Gaussian whose density factors all give natural-parameter messages
+   * (svgpNode's v): it takes natural-gradient steps (engine/natural-step.ts) instead.
+   */
+  readonly natural: NaturalGaussianStep | null;
   /** Buffers of the exact (sigma-point) statistics, or null when they come from draws. */
   private readonly exact: { factor: Float64Array; point: Float64Array; mean: Float64Array; stats: Float64Array } | null;
 
@@ -223,6 +229,7 @@ export class GradientVariable {
     this.z = new Float64Array(fit.q.dim);
     const d = fit.q.dim;
     this.closedFormMode = closedFormModeOf(v, fit);
+    this.natural = this.closedFormMode === null ? naturalStepOf(v, fit, state, (f) => isDataPlate(state.model, f)) : null;
     this.exact = v.count === 1 && fit.bijector.name === "identity" && fam.quadraticStats && typeof fit.q.covarianceFactor === "function"
       ? { factor: new Float64Array(2 * d * d), point: new Float64Array(d), mean: new Float64Array(d), stats: new Float64Array(fam.size) }
       : null;
@@ -486,6 +493,18 @@ export function densityOnTape(state: CompiledState, f: FactorState, tape: Tape, 
   }
   const type = f.spec.type;
   if (!isDensityNode(type)) throw new VireoError("INVALID_STATE", `Factor '${f.name}' is not a density node.`, { node: f.name });
+  // An edge whose Gaussian q takes natural-gradient steps enters in closed form when the node can (E_q[log f]).
+  const natural = type.density.natural, bound = natural?.expectedLogDensity ? f.spec.edges[natural.edge] : undefined;
+  const qVar = bound === undefined ? undefined : state.variables.get(bound.variable);
+  if (natural !== undefined && qVar !== undefined && qVar !== self && qVar.gradient?.natural) {
+    delete values[natural.edge];
+    // Other point masses at their current value, as the natural step read them.
+    for (const [edge, b] of Object.entries(f.spec.edges)) {
+      const u = state.variables.get(b.variable)!, point = u === self || u === qVar ? null : pointValue(u);
+      if (point !== null) values[edge] = edgeValue(tape, u, point);
+    }
+    return reduceDensity(f, natural.expectedLogDensity!(values, qVar.gradient.natural.moments(), tape, f.ctx), tape);
+  }
   const fn = type.density.logDensity;
   if (fn === undefined) {
     throw new VireoError("INVALID_MODEL", `Density node '${f.name}' (${type.name}) has only a numeric logDensityValue; a graph sweep evaluates density factors on the tape, so give it a log density on the tape too.`, { node: f.name });
