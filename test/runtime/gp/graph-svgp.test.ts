@@ -126,9 +126,11 @@ test("graph SVGP through svi() over a stream of minibatches learns the hyperpara
   const got = names.map((n) => Math.log(last.posteriors[n]!.mean[0]!));
   t.log(`collapsed MAP θ ${target.map((z) => Math.exp(z).toFixed(4)).join(", ")}; svi graph SVGP θ ${got.map((z) => Math.exp(z).toFixed(4)).join(", ")}; objective ${objective(x, y, target).toFixed(3)} vs ${objective(x, y, got).toFixed(3)}`);
   // The collapsed objective along the way: from the start (1, 1, 0.5) the stream must gain most of
-  // what the MAP gains (reparameterised gradients of the hyperparameters are noisy where the noise
-  // variance is small, so the variance/lengthscale ridge is climbed slowly; see docs/gp.md).
+  // what the MAP gains. q(v) takes natural-gradient steps of size ρ_t (graph-svgp-natural.test.ts);
+  // as ρ_t decays the whitened q(v) lags the hyperparameters, so the variance/lengthscale ridge is
+  // climbed slowly over small minibatches (see docs/gp.md); full batches reach the MAP.
   const start = objective(x, y, [0, 0, Math.log(0.5)]), reached = objective(x, y, got), best = objective(x, y, target);
-  t.true(reached > start + 0.8 * (best - start), `objective: start ${start}, svi ${reached}, MAP ${best}`);
-  t.true(Math.abs(got[2]! - target[2]!) < 0.3, `log noise variance ${got[2]} vs ${target[2]}`);
+  t.log(`objective: start ${start.toFixed(3)}, svi ${reached.toFixed(3)}, MAP ${best.toFixed(3)}: ${(100 * (reached - start) / (best - start)).toFixed(1)}% of the gain`);
+  t.true(reached > start + 0.95 * (best - start), `objective: start ${start}, svi ${reached}, MAP ${best}`);
+  t.true(Math.abs(got[2]! - target[2]!) < 0.05, `log noise variance ${got[2]} vs ${target[2]}`);
 });
