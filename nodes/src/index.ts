@@ -57,4 +57,4 @@ export { densityNode, isDensityNode, type DensityNodeSpec, type DensitySpec, typ
 // Likelihoods for GP models (Gauss–Hermite variational expectations).
 export { bernoulliLogitLikelihood, bernoulliProbitLikelihood, poissonLogLikelihood, PoissonLogLikelihood, logNormalCdf, type QuadratureOptions } from "./gp/likelihoods.js";
 export { gpPriorNode, sparseGpNode, gpLikelihoodNode, type GpNodeOptions, type GpLikelihoodNodeOptions } from "./gp/sparse-gp-nodes.js";
-export { gpCollapsedNode, svgpNode, type GpGraphNode, type GpGraphNodeOptions, type SvgpNodeOptions, type GpPredictAt } from "./gp/gp-density-nodes.js";
+export { gpCollapsedNode, svgpNode, gpInducingPriorNode, type GpGraphNode, type GpGraphNodeOptions, type SvgpNodeOptions, type GpPredictAt } from "./gp/gp-density-nodes.js";

@@ -115,7 +115,7 @@ export function gpCollapsedBound(tape: Tape, gp: SparseGp, X: InputRows, y: Floa
 }
 
 /**
- * Σ_n E_{p(f_n|v)}[log p(y_n|f_n)] of a whitened `gp` on rows (X, y) at the inducing point `v`
+ * Σ_n E_{p(f_n|v)}[log p(y_n|f_n)] of `gp` on rows (X, y) at the inducing point `v` (whitened, or u when unwhitened)
  * (a node of M values, u = L v), as a scalar tape node (see SparseGp.pointLogLikelihood).
  */
 export function gpPointLogLikelihood(gp: SparseGp, X: InputRows, y: Float64Array, v: TNode, hyper: readonly GpHyperValue[], Z: TNode | null = null): TNode {
@@ -131,7 +131,7 @@ export function gpPointLogLikelihood(gp: SparseGp, X: InputRows, y: Float64Array
 }
 
 /**
- * Σ_n E_{q(v)}E_{p(f_n|v)}[log p(y_n|f_n)] of a whitened `gp` on rows (X, y) under the Gaussian
+ * Σ_n E_{q(v)}E_{p(f_n|v)}[log p(y_n|f_n)] of `gp` on rows (X, y) under the Gaussian
  * q(v) = N(mean, covariance) (M and M×M numbers, constants), as a scalar tape node differentiable
  * in the hyperparameters and Z (see SparseGp.expectedLogLikelihood). Sets the model's q to q(v).
  */
@@ -144,4 +144,22 @@ export function gpExpectedLogLikelihood(tape: Tape, gp: SparseGp, X: InputRows, 
   const grad = needsGrad ? new Float64Array(gp.layout.size) : null;
   const value = gp.expectedLogLikelihood(X, y, grad).elbo;
   return record(tape, op, value, { hyper, v: null, Z, grad: grad ?? new Float64Array(0), gradV: null }, needsGrad);
+}
+
+/**
+ * log N(u | 0, K_ZZ(θ, Z)) of an unwhitened `gp`, at a point `u` (a node of M values) or in
+ * expectation under q(u) = N(mean, covariance) (constants), as a scalar tape node differentiable in
+ * the kernel hyperparameters, Z and the point u (see SparseGp.inducingLogPrior).
+ */
+export function gpInducingLogPrior(tape: Tape, gp: SparseGp, u: TNode | { readonly mean: Float64Array; readonly covariance: Float64Array }, hyper: readonly GpHyperValue[], Z: TNode | null = null): TNode {
+  const op = "gpInducingLogPrior";
+  const point = "tape" in u ? u : null;
+  if (point !== null && point.size !== gp.M) throw new VireoError("DIMENSION_MISMATCH", `${op}: u must hold ${gp.M} values (one per inducing input), got ${describe(point)}.`, { parameter: "u" });
+  if (Z !== null && !gp.layout.learn.inducing) throw new VireoError("INVALID_OPTION", `${op}: Z is on the tape but the sparse GP was built without learn: { inducing: true }.`, { parameter: "inducing" });
+  const applied = apply(gp, hyper, Z, op);
+  if (!applied.valid) return record(tape, op, -Infinity, NO_GRAD, false);
+  const needsGrad = applied.needsGrad || (point?.needsGrad ?? false);
+  const grad = needsGrad ? new Float64Array(gp.layout.size) : null, gradU = needsGrad && point !== null ? new Float64Array(gp.M) : null;
+  const value = point !== null ? gp.inducingLogPrior(point.value, null, grad, gradU).elbo : gp.inducingLogPrior((u as { mean: Float64Array }).mean, (u as { covariance: Float64Array }).covariance, grad, null).elbo;
+  return record(tape, op, value, { hyper, v: point, Z, grad: grad ?? new Float64Array(0), gradV: gradU }, needsGrad);
 }

@@ -9,9 +9,9 @@
 import test from "ava";
 import { lastValueFrom } from "rxjs";
 import {
-  Generator, sampleNormal, squaredExponential, gaussianLikelihood, sparseGp, Gamma, Normal, MvNormal, pointMass, fullRankGaussian, adam, exponentialDecay,
+  Generator, sampleNormal, squaredExponential, gaussianLikelihood, sparseGp, Gamma, Normal, MvNormal, pointMass, fullRankGaussian, adam, exponentialDecay, Tape, gpInducingLogPrior, choleskyInto,
 } from "@vireo/core";
-import { GammaNode, MvNormalNode, gpCollapsedNode, svgpNode } from "@vireo/nodes";
+import { GammaNode, MvNormalNode, gpCollapsedNode, svgpNode, gpInducingPriorNode } from "@vireo/nodes";
 import { ModelBuilder, compile, initialise, bindData, CaviEngine, fromArrays, svi, type Model, type CompiledState } from "@vireo/runtime";
 
 const N = 200, M = 8, Z = Float64Array.from({ length: M }, (_, k) => -3 + (6 * k) / 7);
@@ -35,7 +35,7 @@ function whitened(m: ModelBuilder) {
   return v;
 }
 
-function graph(kind: "collapsed" | "svgp"): Model {
+function graph(kind: "collapsed" | "svgp" | "unwhitened"): Model {
   const m = new ModelBuilder(), rows = m.plate("rows");
   const h = Object.fromEntries(names.map((name) => {
     const v = m.random(name, Gamma, { q: pointMass({ value: [Math.log(name === "noise" ? 0.5 : 1)] }) });
@@ -44,7 +44,13 @@ function graph(kind: "collapsed" | "svgp"): Model {
   }));
   const x = m.input("x", { plate: rows }), y = m.observed("y", Normal, { plate: rows });
   if (kind === "collapsed") m.factor(gpCollapsedNode({ kernel: squaredExponential(), likelihood: gaussianLikelihood(), inducing: Z, hyperparameters }), { ...h, x, y }, { name: "gp" });
-  else m.factor(svgpNode({ kernel: squaredExponential(), likelihood: gaussianLikelihood(), inducing: Z, hyperparameters }), { ...h, v: whitened(m), x, y }, { name: "gp" });
+  else if (kind === "svgp") m.factor(svgpNode({ kernel: squaredExponential(), likelihood: gaussianLikelihood(), inducing: Z, hyperparameters }), { ...h, v: whitened(m), x, y }, { name: "gp" });
+  else {
+    // q(u) over the inducing values themselves, prior N(0, K_ZZ(θ)) as its own node (outside the rows plate).
+    const u = m.random("u", MvNormal(M), { q: fullRankGaussian() });
+    m.factor(gpInducingPriorNode({ kernel: squaredExponential(), inducing: Z, hyperparameters: { sv: "variance", ell: "lengthscale" } }), { sv: h.sv!, ell: h.ell!, u }, { name: "inducingPrior" });
+    m.factor(svgpNode({ kernel: squaredExponential(), likelihood: gaussianLikelihood(), inducing: Z, hyperparameters, whiten: false }), { ...h, v: u, x, y }, { name: "gp" });
+  }
   return m.build();
 }
 
@@ -81,7 +87,7 @@ function fitted(state: CompiledState): number[] {
   return names.map((n) => state.variables.get(n)!.gradient!.fit.lambda[0]!);
 }
 
-function sweepFit(kind: "collapsed" | "svgp", x: Float64Array, y: Float64Array, sweeps: number): number[] {
+function sweepFit(kind: "collapsed" | "svgp" | "unwhitened", x: Float64Array, y: Float64Array, sweeps: number): number[] {
   const model = graph(kind);
   const state = compile(model, bindData(model, { x, y }), undefined, { samples: 2, optimizer: adam({ lr: 0.05 }), schedule: exponentialDecay(0.05, 0.01, sweeps) });
   initialise(state, new Generator(1));
@@ -137,4 +143,80 @@ test("svgpNode, full-batch sweeps: natural steps on q(v) + Adam on the hyperpara
   // envelope theorem); 1e-3 in log θ is 0.1% in θ, well inside what separates neighbouring Adam iterates.
   names.forEach((n, k) => t.true(Math.abs(got[k]! - target[k]!) < 1e-3, `log ${n}: ${got[k]} vs ${target[k]}`));
   t.true(Math.abs(reached - best) < 1e-4, `objective ${reached} vs ${best}`);
+});
+
+test("gpInducingLogPrior: log N(u | 0, K_ZZ) at a point and under q(u) against a direct evaluation (1e-10), gradients against central differences", (t) => {
+  const theta = [1.3, 0.9], gp = sparseGp({ kernel: squaredExponential({ variance: theta[0]!, lengthscale: theta[1]! }), likelihood: gaussianLikelihood(), inducing: Z, whiten: false, jitter: 1e-10 });
+  const rng = new Generator(5), u = Float64Array.from({ length: M }, () => sampleNormal(rng, 0, 1));
+  const S = new Float64Array(M * M);
+  for (let i = 0; i < M; i++) for (let j = 0; j < M; j++) S[i * M + j] = (i === j ? 0.5 : 0) + 0.05 * Math.cos(i - j);
+  const direct = (sv: number, ell: number, cov: Float64Array | null): number => {
+    const K = new Float64Array(M * M);
+    squaredExponential({ variance: sv, lengthscale: ell }).matrix(Z, M, Z, M, true, K);
+    for (let i = 0; i < M; i++) K[i * M + i] += gp.jitter;
+    const L = choleskyInto(K, M, new Float64Array(M * M));
+    // E[uᵀK⁻¹u] = mᵀK⁻¹m + tr(K⁻¹S): solve column by column.
+    const solve = (b: Float64Array): Float64Array => {
+      const z = Float64Array.from(b);
+      for (let i = 0; i < M; i++) { for (let k = 0; k < i; k++) z[i] -= L[i * M + k]! * z[k]!; z[i] /= L[i * M + i]!; }
+      for (let i = M - 1; i >= 0; i--) { for (let k = i + 1; k < M; k++) z[i] -= L[k * M + i]! * z[k]!; z[i] /= L[i * M + i]!; }
+      return z;
+    };
+    let quad = 0, logDet = 0;
+    const ku = solve(u);
+    for (let i = 0; i < M; i++) { quad += u[i]! * ku[i]!; logDet += 2 * Math.log(L[i * M + i]!); }
+    if (cov) for (let j = 0; j < M; j++) quad += solve(cov.subarray(j * M, (j + 1) * M) as Float64Array)[j]!;
+    return -0.5 * (M * Math.log(2 * Math.PI) + logDet + quad);
+  };
+  for (const cov of [null, S]) {
+    const tape = new Tape(), hyper = theta.map((v) => tape.param(Float64Array.of(v))), uNode = tape.param(u);
+    const out = gpInducingLogPrior(tape, gp, cov === null ? uNode : { mean: u, covariance: cov }, [...hyper, 1]);
+    tape.backward(out);
+    const value = direct(theta[0]!, theta[1]!, cov);
+    t.true(Math.abs(out.value[0]! - value) < 1e-10 * Math.max(1, Math.abs(value)), `value ${out.value[0]} vs ${value}`);
+    const h = 1e-6;
+    const fd = [(direct(theta[0]! + h, theta[1]!, cov) - direct(theta[0]! - h, theta[1]!, cov)) / (2 * h), (direct(theta[0]!, theta[1]! + h, cov) - direct(theta[0]!, theta[1]! - h, cov)) / (2 * h)];
+    hyper.forEach((node, k) => t.true(Math.abs(node.grad[0]! - fd[k]!) < 1e-5 * Math.max(1, Math.abs(fd[k]!)), `d/dθ${k}: ${node.grad[0]} vs ${fd[k]}`));
+    if (cov === null) {
+      // d/du = −K⁻¹u: check one coordinate by differences.
+      const bump = (d: number) => { u[2] += d; const v = direct(theta[0]!, theta[1]!, null); u[2] -= d; return v; };
+      const fdU = (bump(h) - bump(-h)) / (2 * h);
+      t.true(Math.abs(uNode.grad[2]! - fdU) < 1e-5 * Math.max(1, Math.abs(fdU)), `d/du₂: ${uNode.grad[2]} vs ${fdU}`);
+    }
+  }
+});
+
+test("unwhitened q(u) (svgpNode whiten: false + gpInducingPriorNode): one full-batch natural step is the collapsed bound's q(u) (1e-8)", (t) => {
+  const { x, y } = data(), theta = [1.5, 1.2, 0.07];
+  const ref = sparseGp({ kernel: squaredExponential({ variance: theta[0]!, lengthscale: theta[1]! }), likelihood: gaussianLikelihood(theta[2]!), inducing: Z, whiten: false });
+  ref.collapsedBound(ref.inputs(x), y, new Float64Array(ref.layout.size));
+  const want = ref.inducingPosterior();
+  const m = new ModelBuilder(), rows = m.plate("rows");
+  const u = m.random("u", MvNormal(M), { q: fullRankGaussian() });
+  m.factor(gpInducingPriorNode({ kernel: squaredExponential({ variance: theta[0]!, lengthscale: theta[1]! }), inducing: Z, hyperparameters: {} }), { u }, { name: "inducingPrior" });
+  m.factor(svgpNode({ kernel: squaredExponential({ variance: theta[0]!, lengthscale: theta[1]! }), likelihood: gaussianLikelihood(theta[2]!), inducing: Z, hyperparameters: {}, whiten: false }), { v: u, x: m.input("x", { plate: rows }), y: m.observed("y", Normal, { plate: rows }) }, { name: "gp" });
+  const model = m.build(), state = compile(model, bindData(model, { x, y }), undefined, { samples: 2 });
+  initialise(state, new Generator(2));
+  new CaviEngine(state).sweep();
+  const q = qMoments(state.variables.get("u")!.gradient!.fit.lambda), dm = maxDiff(q.mean, want.mean), dc = maxDiff(q.cov, want.covariance);
+  t.log(`max |Δ mean| ${dm.toExponential(2)}, max |Δ cov| ${dc.toExponential(2)}`);
+  t.true(dm < 1e-8 && dc < 1e-8, `q(u) after one step vs closed form: ${dm}, ${dc}`);
+});
+
+test("unwhitened graph SVGP through svi() over a stream of minibatches: natural-gradient q(u) + Adam on the hyperparameters reach the collapsed-bound MAP", async (t) => {
+  const { x, y } = data(), target = sweepFit("collapsed", x, y, 1200);
+  const rows = Array.from(x, (v) => [v]);
+  const last = await lastValueFrom(
+    fromArrays({ x: rows, y: Array.from(y) }, { batchSize: 40, shuffle: true, seed: 4, epochs: 60 }).pipe(
+      svi(graph("unwhitened"), { totalRows: N, gradient: { samples: 2, optimizer: adam({ lr: 0.1 }), schedule: exponentialDecay(0.1, 0.05, 300) }, seed: 5 }),
+    ),
+  );
+  const got = names.map((n) => Math.log(last.posteriors[n]!.mean[0]!));
+  const best = objective(x, y, target), reached = objective(x, y, got), start = objective(x, y, [0, 0, Math.log(0.5)]);
+  t.log(`collapsed MAP θ ${target.map((z) => Math.exp(z).toFixed(4)).join(", ")}; svi θ ${got.map((z) => Math.exp(z).toFixed(4)).join(", ")}; objective start ${start.toFixed(3)}, svi ${reached.toFixed(5)}, MAP ${best.toFixed(5)}`);
+  // No Monte Carlo error is left (point masses, E_q[log f] in closed form): what separates the stream
+  // from the MAP is minibatch noise, of the order of the last Adam steps (0.005 in log θ). 0.02 in
+  // log θ (2% in θ, inside the 5% of the issue) and 0.01 nats are four such steps.
+  names.forEach((n, k) => t.true(Math.abs(got[k]! - target[k]!) < 0.02, `log ${n}: ${got[k]} vs ${target[k]}`));
+  t.true(reached > best - 0.01 && reached <= best + 1e-9, `objective ${reached} vs MAP ${best}`);
 });
