@@ -481,8 +481,10 @@ export function edgeShape(count: number, valueSize: number): number[] {
  * log g of density factor f on `tape` at draw s: `self` (with its tape value `x`) is the variable
  * being stepped; other gradient-fitted variables enter as constants at their draw s; known edges
  * as their whole columns. Returns a scalar (row weights applied when the node returns one value per row).
+ * A natural-step Gaussian edge enters as E_q[log f] in closed form when the node offers it, unless
+ * `atDraws` (importance ratios need log f at the draw itself).
  */
-export function densityOnTape(state: CompiledState, f: FactorState, tape: Tape, s: number, self: VariableState | null, x: TNode | null): TNode {
+export function densityOnTape(state: CompiledState, f: FactorState, tape: Tape, s: number, self: VariableState | null, x: TNode | null, atDraws = false): TNode {
   const values: Record<string, TNode> = {};
   for (const [edge, b] of Object.entries(f.spec.edges)) {
     const u = state.variables.get(b.variable)!;
@@ -496,7 +498,7 @@ export function densityOnTape(state: CompiledState, f: FactorState, tape: Tape, 
   // An edge whose Gaussian q takes natural-gradient steps enters in closed form when the node can (E_q[log f]).
   const natural = type.density.natural, bound = natural?.expectedLogDensity ? f.spec.edges[natural.edge] : undefined;
   const qVar = bound === undefined ? undefined : state.variables.get(bound.variable);
-  if (natural !== undefined && qVar !== undefined && qVar !== self && qVar.gradient?.natural) {
+  if (!atDraws && natural !== undefined && qVar !== undefined && qVar !== self && qVar.gradient?.natural) {
     delete values[natural.edge];
     // Other point masses at their current value, as the natural step read them.
     for (const [edge, b] of Object.entries(f.spec.edges)) {

@@ -160,7 +160,7 @@ export function freshLogRatios(state: CompiledState, samples: number, rng: Gener
     for (const g of sp.grads) logq += (scales.variable?.(g.variable) ?? 1) * g.drawSlotWithLogDensity(0, rng);
     logRatios[i] = drawnPart(sp, 0, zero, (f) => {
       tape.reset();
-      return densityOnTape(state, f, tape, 0, null, null).value[0]!;
+      return densityOnTape(state, f, tape, 0, null, null, true).value[0]!;
     }, scales) - logq;
   }
   sp.grads.forEach((g, k) => {

@@ -12,6 +12,7 @@ import {
   Generator, sampleNormal, squaredExponential, gaussianLikelihood, sparseGp, Gamma, Normal, MvNormal, pointMass, fullRankGaussian, adam, exponentialDecay, Tape, gpInducingLogPrior, choleskyInto,
 } from "@vireo/core";
 import { GammaNode, MvNormalNode, gpCollapsedNode, svgpNode, gpInducingPriorNode } from "@vireo/nodes";
+import { freshLogRatios } from "../../../runtime/src/engine/mc-elbo.js";
 import { ModelBuilder, compile, initialise, bindData, CaviEngine, fromArrays, svi, type Model, type CompiledState } from "@vireo/runtime";
 
 const N = 200, M = 8, Z = Float64Array.from({ length: M }, (_, k) => -3 + (6 * k) / 7);
@@ -114,6 +115,12 @@ test("svgpNode, Gaussian likelihood: one full-batch natural step (ρ = 1) is the
   t.true(dm < 1e-8 && dc < 1e-8, `q(v) after one step vs closed form: ${dm}, ${dc}`);
   t.is(fit.steps, 1);
   t.true(Math.abs(est.value - bound) < 5 * est.standardError, `graph ELBO ${est.value} ± ${est.standardError} vs collapsed bound ${bound}`);
+  // Importance ratios evaluate log f at each draw (not E_q): the optimal q(v) is the exact posterior
+  // of v here (log f is quadratic in v), so every ratio is the same number, the bound.
+  const { exact, logRatios } = freshLogRatios(state, 50, new Generator(11));
+  const spread = Math.max(...Array.from(logRatios, (r) => Math.abs(exact + r - bound)));
+  t.log(`importance ratios: max |exact + log r − bound| ${spread.toExponential(2)}`);
+  t.true(spread < 1e-6, `log ratios differ from the bound by up to ${spread}`);
 });
 
 test("svgpNode through svi(): a minibatch step of size ρ is (1 − ρ) η + ρ (prior + N/|B| × the batch's message), as core's SVGP step", async (t) => {
