@@ -3,9 +3,10 @@
  * Gaussian q fitted by reparameterised gradients, Gaussian likelihood. For a Gaussian likelihood
  * the SVGP ELBO's maximum over q(v) is the collapsed bound, reached at a known q: at that q the
  * graph's Monte Carlo ELBO must equal the bound within 5 standard errors, and cavi's steps from the
- * prior must climb to it. With point-mass hyperparameters, svi() over a stream must recover most
- * of the collapsed MAP's gain (the MAP found by the graph's collapsed node, which
- * graph-learn.test.ts ties to core's optimiser) and the noise variance.
+ * prior must climb to it (these two with naturalGradient: false). With point-mass hyperparameters
+ * and natural-gradient q(v), svi() over a stream must recover most of the collapsed MAP's gain (the
+ * MAP found by the graph's collapsed node, which graph-learn.test.ts ties to core's optimiser) and
+ * the noise variance; the unwhitened form reaches the MAP itself (graph-svgp-natural.test.ts).
  */
 import test from "ava";
 import { lastValueFrom } from "rxjs";
