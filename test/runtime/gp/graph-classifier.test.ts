@@ -10,7 +10,7 @@
 import test from "ava";
 import { lastValueFrom } from "rxjs";
 import { squaredExponential, sparseGp, MvNormal, Bernoulli, Poisson, Generator, fullRankGaussian, adam, exponentialDecay } from "@vireo/core";
-import { gpPriorNode, gpLikelihoodNode, svgpNode, MvNormalNode, verifyNode, bernoulliLogitLikelihood, bernoulliProbitLikelihood, poissonLogLikelihood } from "@vireo/nodes";
+import { gpPriorNode, gpLikelihoodNode, svgpNode, gpInducingPriorNode, MvNormalNode, verifyNode, bernoulliLogitLikelihood, bernoulliProbitLikelihood, poissonLogLikelihood } from "@vireo/nodes";
 import { ModelBuilder, cavi, fromArrays, svi, compile, initialise, bindData, CaviEngine } from "@vireo/runtime";
 import { toy, laplace, calibration, accuracy } from "../../core/gp/classification-reference.js";
 
@@ -144,4 +144,30 @@ test("svgpNode with the Bernoulli-logit likelihood (natural-gradient CVI q(v)) r
   t.log(`max |Δp| ${worst.toExponential(2)}`);
   t.true(worst < 1e-6, `mean |Δp| ${mad}, max ${worst}`);
   t.true(Math.abs(est.value - best) < 5 * est.standardError, `ELBO ${est.value} ± ${est.standardError} vs ${best}`);
+});
+
+test("unwhitened svgpNode + gpInducingPriorNode with the Bernoulli-logit likelihood: natural CVI steps reach the closed-form classifier's q(u) (1e-6)", (t) => {
+  const train = toy(80, 3), Z = Float64Array.from(train.x.subarray(0, 2 * 20)), M = 20;
+  const ref = cavi(classifier(Z, 0.7), { data: { x: train.x, y: train.y }, maxIterations: 2000, tolerance: 1e-14 });
+  const qu = ref.posteriors.u!.as(MvNormal(M)).params();
+  const m = new ModelBuilder(), rows = m.plate("rows");
+  const u = m.random("u", MvNormal(M), { q: fullRankGaussian() });
+  m.factor(gpInducingPriorNode({ kernel: kernel(), inducing: Z, jitter: 1e-8, hyperparameters: {} }), { u }, { name: "inducingPrior" });
+  m.factor(svgpNode({ kernel: kernel(), likelihood: bernoulliLogitLikelihood(), inducing: Z, jitter: 1e-8, hyperparameters: {}, whiten: false }), { v: u, x: m.input("x", { plate: rows, size: 2 }), y: m.observed("y", Bernoulli, { plate: rows }) }, { name: "gp" });
+  const model = m.build();
+  const state = compile(model, bindData(model, { x: train.x, y: train.y }), undefined, { samples: 2 });
+  initialise(state, new Generator(6));
+  const engine = new CaviEngine(state);
+  for (let it = 0; it < 300; it++) engine.sweep();
+  const post = state.variables.get("u")!.gradient!.fit;
+  const got = svgpNode({ kernel: kernel(), likelihood: bernoulliLogitLikelihood(), inducing: Z, jitter: 1e-8, hyperparameters: {}, whiten: false });
+  // Predictions at Z itself read q(u) back (mean of f at the inducing inputs is E[u] up to jitter).
+  const p = got.predict(Z, { hyperparameters: {}, v: { q: post.q, lambda: post.lambda } });
+  const reader = sparseGp({ kernel: kernel(), likelihood: bernoulliLogitLikelihood(), inducing: Z, whiten: false, jitter: 1e-8 });
+  reader.setQMoments(qu.mean, qu.covariance);
+  const r = reader.predict(Z);
+  let worst = 0;
+  for (let j = 0; j < M; j++) worst = Math.max(worst, Math.abs(p.mean[j]! - r.mean[j]!), Math.abs(p.variance[j]! - r.variance[j]!));
+  t.log(`max |Δ| of the latent mean and variance at Z: ${worst.toExponential(2)}`);
+  t.true(worst < 1e-6, `q(u) vs the closed-form classifier's: ${worst}`);
 });
