@@ -52,12 +52,12 @@ export {
 export * from "./contract/stub.js";
 
 // Factors given as a log density on the autodiff tape (for gradient-fitted variables).
-export { densityNode, isDensityNode, type DensityNodeSpec, type DensitySpec, type DensityValues, type LogDensityFn, type LogDensityValueFn, type DensityDraw } from "./density/density-node.js";
+export { densityNode, isDensityNode, type DensityNodeSpec, type DensitySpec, type DensityValues, type LogDensityFn, type LogDensityValueFn, type DensityDraw, type DensityNaturalMessage, type GaussianMoments } from "./density/density-node.js";
 
 // Likelihoods for GP models (Gauss–Hermite variational expectations).
 export { bernoulliLogitLikelihood, bernoulliProbitLikelihood, poissonLogLikelihood, PoissonLogLikelihood, logNormalCdf, type QuadratureOptions } from "./gp/likelihoods.js";
 export { gpPriorNode, sparseGpNode, gpLikelihoodNode, type GpNodeOptions, type GpLikelihoodNodeOptions } from "./gp/sparse-gp-nodes.js";
-export { gpCollapsedNode, svgpNode, type GpGraphNode, type GpGraphNodeOptions, type SvgpNodeOptions, type GpPredictAt } from "./gp/gp-density-nodes.js";
+export { gpCollapsedNode, svgpNode, gpInducingPriorNode, type GpGraphNode, type GpGraphNodeOptions, type SvgpNodeOptions, type GpPredictAt } from "./gp/gp-density-nodes.js";
 
 // Density nodes with a moment form (local reparameterisation) and the dense-network likelihood of Bayesian neural networks.
 export { momentDensityNode, isMomentNode, isEdgeMoments, type EdgeMoments, type MomentInputs, type ExpectedLogDensityFn, type MomentSpec, type MomentDensityNodeSpec, type MomentNodeType } from "./density/moment-density.js";

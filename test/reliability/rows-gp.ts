@@ -8,9 +8,9 @@ import {
   squaredExponential, matern12, matern32, matern52, periodic, linear, white, sumKernel, productKernel,
   gaussianLikelihood, sparseGp, exactGp, type Kernel,
 } from "@vireo/core";
-import { bernoulliLogitLikelihood, poissonLogLikelihood, gpCollapsedNode, svgpNode, gpPriorNode, gpLikelihoodNode } from "@vireo/nodes";
+import { bernoulliLogitLikelihood, poissonLogLikelihood, gpCollapsedNode, svgpNode, gpPriorNode, gpLikelihoodNode, gpInducingPriorNode } from "@vireo/nodes";
 import { svi, SvgpEngine, ModelBuilder, cavi, type SvgpOptions } from "@vireo/runtime";
-import { MvNormal, Bernoulli, Normal, Tape, gpCollapsedBound, gpPointLogLikelihood } from "@vireo/core";
+import { MvNormal, Bernoulli, Normal, Tape, gpCollapsedBound, gpPointLogLikelihood, gpInducingLogPrior } from "@vireo/core";
 import type { Row } from "./catalogue.js";
 
 const rows: Row[] = [];
@@ -113,10 +113,16 @@ row("gpCollapsedBound with Z on the tape but Z not learnt", () => {
   const gp = sparseGp({ kernel: se(), inducing: [0] }), tape = new Tape();
   return gpCollapsedBound(tape, gp, gp.inputs([0]), Float64Array.of(1), [1, 1, 1], tape.param(Float64Array.of(0)));
 }, "INVALID_OPTION", ["learn: { inducing: true }"]);
-row("gpPointLogLikelihood on an unwhitened model", () => {
-  const gp = sparseGp({ kernel: se(), inducing: [0], whiten: false }), tape = new Tape();
-  return gpPointLogLikelihood(gp, gp.inputs([0]), Float64Array.of(1), tape.param(Float64Array.of(0)), [1, 1, 1]);
-}, "INVALID_OPTION", ["whitened"]);
+row("gpInducingLogPrior on a whitened model", () => {
+  const gp = sparseGp({ kernel: se(), inducing: [0] }), tape = new Tape();
+  return gpInducingLogPrior(tape, gp, tape.param(Float64Array.of(0)), [1, 1, 1]);
+}, "INVALID_OPTION", ["whitened", "whiten: false"]);
+row("gpInducingPriorNode given a likelihood hyperparameter", () => gpInducingPriorNode({ kernel: se(), inducing: [0], hyperparameters: { noise: "likelihood.noiseVariance" } }), "INVALID_OPTION", ["'noise'", "only kernel hyperparameters"]);
+row("gpInducingPriorNode with u of the wrong dimension", () => {
+  const m = new ModelBuilder();
+  m.factor(gpInducingPriorNode({ kernel: se(), inducing: [0, 1, 2], hyperparameters: {} }), { u: m.random("u", MvNormal(2)) }, { name: "uPrior" });
+  return m.build();
+}, "DIMENSION_MISMATCH", ["'uPrior'", "edge 'u'", "MvNormal(3)"]);
 row("gpPointLogLikelihood with v of the wrong length", () => {
   const gp = sparseGp({ kernel: se(), inducing: [0, 1] }), tape = new Tape();
   return gpPointLogLikelihood(gp, gp.inputs([0]), Float64Array.of(1), tape.param(Float64Array.of(0, 1, 2)), [1, 1, 1]);

@@ -379,7 +379,8 @@ export class SparseGp {
   }
 
   /**
-   * The data term at a whitened point v (q = δ(v), whitened models only):
+   * The data term at a point v (q = δ(v); whitened v, or u itself in an unwhitened model, where a_n
+   * below is K_ZZ⁻¹k_Z(x_n) and the variance k_nn − k_Z(x_n)ᵀK_ZZ⁻¹k_Z(x_n)):
    *   Σ_n E_{p(f_n | v)}[log p(y_n | f_n)],  f_n | v ~ N(a_nᵀv, k_nn − |a_n|²),  a_n = L⁻¹k_Z(x_n),
    * so that under a Gaussian q(v) its expectation is the ELBO's data term exactly (the graph form
    * of SVGP draws v and puts this on the tape). With `grad` (layout `layout.read`, overwritten) and
@@ -387,7 +388,6 @@ export class SparseGp {
    * as `elbo`. The model's q is used as scratch (set to δ(v)).
    */
   pointLogLikelihood(X: InputRows, y: Float64Array, v: Float64Array, grad: Float64Array | null = null, gradV: Float64Array | null = null): GpPassResult {
-    if (!this.whiten) throw new VireoError("INVALID_OPTION", "sparseGp.pointLogLikelihood: needs the whitened parameterisation (whiten: true).", { parameter: "whiten" });
     const M = this.M;
     if (v.length !== M) throw new VireoError("DIMENSION_MISMATCH", `sparseGp.pointLogLikelihood: v must hold ${M} values (one per inducing input), got ${v.length}.`);
     this.begin();
@@ -398,7 +398,7 @@ export class SparseGp {
     const e = this.blocks(X, y, (Xb, n, yb) => {
       const value = this.block(Xb, n, yb, 1, grad, false);
       if (gradV) {
-        const A = this.A, g = this.g;
+        const A = this.whiten ? this.A : this.P, g = this.g;
         for (let i = 0; i < M; i++) {
           let acc = 0;
           for (let j = 0; j < n; j++) acc += A[i * n + j]! * g[j]!;
@@ -408,10 +408,77 @@ export class SparseGp {
       return value;
     });
     if (grad) {
-      choleskyBackward(this.L, this.Lbar, M, this.Kbar, this.workMM);
+      if (this.whiten) choleskyBackward(this.L, this.Lbar, M, this.Kbar, this.workMM);
       this.inducingChain(grad);
     }
     return { elbo: e, jitter: this.jitter };
+  }
+
+  /**
+   * Σ_n E_q[log p(y_n|f_n)] under the model's current q (the SVGP ELBO's data term,
+   * without the KL), and with `grad` (layout `layout.read`, overwritten) its gradient in (θ, Z)
+   * through the same block dL/dK contractions as `elbo` (without the KL's part).
+   */
+  expectedLogLikelihood(X: InputRows, y: Float64Array, grad: Float64Array | null = null): GpPassResult {
+    this.begin();
+    grad?.fill(0);
+    const e = this.blocks(X, y, (Xb, n, yb) => this.block(Xb, n, yb, 1, grad, false));
+    if (grad) {
+      // Whitened blocks accumulate L̄, unwhitened ones K̄_ZZ directly.
+      if (this.whiten) choleskyBackward(this.L, this.Lbar, this.M, this.Kbar, this.workMM);
+      this.inducingChain(grad);
+    }
+    return { elbo: e, jitter: this.jitter };
+  }
+
+  /** The prior precision of q's variables: I when whitened, K_ZZ⁻¹ otherwise (M×M, into `out`). */
+  priorPrecision(out: Float64Array): Float64Array {
+    const M = this.M;
+    this.prepare();
+    if (this.whiten) {
+      out.fill(0);
+      for (let i = 0; i < M; i++) out[i * M + i] = 1;
+    } else out.set(this.Kinv);
+    return out;
+  }
+
+  /**
+   * E_q[log N(u | 0, K_ZZ)] of an unwhitened model under q(u) = N(mean, covariance) (covariance
+   * null: log N(u | 0, K_ZZ) at the point u = mean), with `grad` (layout `layout.read`,
+   * overwritten) its gradient in (θ, Z), K̄ = ½ (K⁻¹(S + m mᵀ)K⁻¹ − K⁻¹), and with `gradU`
+   * (length M, overwritten) its gradient in the point u, −K⁻¹u.
+   */
+  inducingLogPrior(mean: Float64Array, covariance: Float64Array | null, grad: Float64Array | null = null, gradU: Float64Array | null = null): GpPassResult {
+    if (this.whiten) throw new VireoError("INVALID_OPTION", "sparseGp.inducingLogPrior: the prior of whitened values is N(0, I), free of θ; use the unwhitened model (whiten: false).", { parameter: "whiten" });
+    const M = this.M;
+    if (mean.length !== M || (covariance !== null && covariance.length !== M * M)) throw new VireoError("DIMENSION_MISMATCH", `sparseGp.inducingLogPrior: expected ${M} and ${M}×${M} values, got ${mean.length} and ${covariance?.length}.`);
+    this.begin();
+    grad?.fill(0);
+    const Ki = this.Kinv, km = new Float64Array(M);
+    let tr = 0, quad = 0;
+    for (let i = 0; i < M; i++) {
+      let acc = 0;
+      for (let j = 0; j < M; j++) {
+        acc += Ki[i * M + j]! * mean[j]!;
+        if (covariance !== null) tr += Ki[i * M + j]! * covariance[j * M + i]!;
+      }
+      km[i] = acc;
+      quad += mean[i]! * acc;
+    }
+    const value = -0.5 * (M * LOG_2PI + 2 * logDetHalf(this.L, M) + tr + quad);
+    if (gradU) for (let i = 0; i < M; i++) gradU[i] = -km[i]!;
+    if (grad) {
+      const W = this.workMM, KSK = this.workMM2;
+      if (covariance !== null) {
+        gemmNN(1, Ki, covariance, 0, W, M, M, M);
+        gemmNN(1, W, Ki, 0, KSK, M, M, M);
+      } else KSK.fill(0);
+      for (let i = 0; i < M; i++) {
+        for (let j = 0; j < M; j++) this.Kbar[i * M + j] += 0.5 * (KSK[i * M + j]! + km[i]! * km[j]! - Ki[i * M + j]!);
+      }
+      this.inducingChain(grad);
+    }
+    return { elbo: value, jitter: this.jitter };
   }
 
   /** Moves q's natural parameters a step ρ towards prior + the accumulated row messages. */
@@ -462,6 +529,23 @@ export class SparseGp {
     let e = this.blocks(X, y, (Xb, n, yb) => this.block(Xb, n, yb, scale, grad, true));
     e += this.end(grad);
     this.naturalStep(rho);
+    return { elbo: e, jitter: this.jitter };
+  }
+
+  /**
+   * The rows' natural-parameter message to q at the current q and hyperparameters, each row
+   * weighted by `scale`, without moving q: θ₁ += Σ a_n (g_n − 2 h_n μ_n) into `shift` and
+   * Λ += −2 Σ h_n a_n a_nᵀ into `precision` (overwritten; M and M×M; g, h the derivatives of
+   * E_q[log p(y_n|f_n)] in μ_n and s_n). Exact for a Gaussian likelihood (Σ a y/σ², Σ a aᵀ/σ²,
+   * independent of q), a CVI step target otherwise; `naturalGradientStep` is prior + this.
+   */
+  rowMessage(X: InputRows, y: Float64Array, scale: number, shift: Float64Array, precision: Float64Array): GpPassResult {
+    const M = this.M;
+    if (shift.length !== M || precision.length !== M * M) throw new VireoError("DIMENSION_MISMATCH", `sparseGp.rowMessage: expected ${M} and ${M}×${M} values, got ${shift.length} and ${precision.length}.`);
+    this.begin();
+    const e = this.blocks(X, y, (Xb, n, yb) => this.block(Xb, n, yb, scale, null, true));
+    shift.set(this.tShift);
+    precision.set(this.tPrec);
     return { elbo: e, jitter: this.jitter };
   }
 

@@ -10,6 +10,8 @@
  *                         optimal in closed form). With Z = X it is the exact log marginal likelihood.
  *   gpPointLogLikelihood: Σ_n E_{p(f_n|v)}[log p(y_n|f_n)] at a whitened inducing point v (any
  *                         likelihood): the SVGP data term for a draw v ~ q(v).
+ *   gpExpectedLogLikelihood: the same under a Gaussian q(v) in closed form (the SVGP data term
+ *                         itself), as a function of the hyperparameters and Z.
  *
  * Hyperparameters come in as one scalar node (or a fixed number) per entry of the model's layout
  * θ = [kernel θ | likelihood θ], on the constrained (positive) scale.
@@ -113,7 +115,7 @@ export function gpCollapsedBound(tape: Tape, gp: SparseGp, X: InputRows, y: Floa
 }
 
 /**
- * Σ_n E_{p(f_n|v)}[log p(y_n|f_n)] of a whitened `gp` on rows (X, y) at the inducing point `v`
+ * Σ_n E_{p(f_n|v)}[log p(y_n|f_n)] of `gp` on rows (X, y) at the inducing point `v` (whitened, or u when unwhitened)
  * (a node of M values, u = L v), as a scalar tape node (see SparseGp.pointLogLikelihood).
  */
 export function gpPointLogLikelihood(gp: SparseGp, X: InputRows, y: Float64Array, v: TNode, hyper: readonly GpHyperValue[], Z: TNode | null = null): TNode {
@@ -126,4 +128,38 @@ export function gpPointLogLikelihood(gp: SparseGp, X: InputRows, y: Float64Array
   const grad = needsGrad ? new Float64Array(gp.layout.size) : null, gradV = needsGrad ? new Float64Array(gp.M) : null;
   const value = gp.pointLogLikelihood(X, y, v.value, grad, gradV).elbo;
   return record(v.tape, op, value, { hyper, v, Z, grad: grad ?? new Float64Array(0), gradV }, needsGrad);
+}
+
+/**
+ * Σ_n E_{q(v)}E_{p(f_n|v)}[log p(y_n|f_n)] of `gp` on rows (X, y) under the Gaussian
+ * q(v) = N(mean, covariance) (M and M×M numbers, constants), as a scalar tape node differentiable
+ * in the hyperparameters and Z (see SparseGp.expectedLogLikelihood). Sets the model's q to q(v).
+ */
+export function gpExpectedLogLikelihood(tape: Tape, gp: SparseGp, X: InputRows, y: Float64Array, q: { readonly mean: Float64Array; readonly covariance: Float64Array }, hyper: readonly GpHyperValue[], Z: TNode | null = null): TNode {
+  const op = "gpExpectedLogLikelihood";
+  if (Z !== null && !gp.layout.learn.inducing) throw new VireoError("INVALID_OPTION", `${op}: Z is on the tape but the sparse GP was built without learn: { inducing: true }.`, { parameter: "inducing" });
+  const { needsGrad, valid } = apply(gp, hyper, Z, op);
+  if (!valid) return record(tape, op, -Infinity, NO_GRAD, false);
+  gp.setQMoments(q.mean, q.covariance);
+  const grad = needsGrad ? new Float64Array(gp.layout.size) : null;
+  const value = gp.expectedLogLikelihood(X, y, grad).elbo;
+  return record(tape, op, value, { hyper, v: null, Z, grad: grad ?? new Float64Array(0), gradV: null }, needsGrad);
+}
+
+/**
+ * log N(u | 0, K_ZZ(θ, Z)) of an unwhitened `gp`, at a point `u` (a node of M values) or in
+ * expectation under q(u) = N(mean, covariance) (constants), as a scalar tape node differentiable in
+ * the kernel hyperparameters, Z and the point u (see SparseGp.inducingLogPrior).
+ */
+export function gpInducingLogPrior(tape: Tape, gp: SparseGp, u: TNode | { readonly mean: Float64Array; readonly covariance: Float64Array }, hyper: readonly GpHyperValue[], Z: TNode | null = null): TNode {
+  const op = "gpInducingLogPrior";
+  const point = "tape" in u ? u : null;
+  if (point !== null && point.size !== gp.M) throw new VireoError("DIMENSION_MISMATCH", `${op}: u must hold ${gp.M} values (one per inducing input), got ${describe(point)}.`, { parameter: "u" });
+  if (Z !== null && !gp.layout.learn.inducing) throw new VireoError("INVALID_OPTION", `${op}: Z is on the tape but the sparse GP was built without learn: { inducing: true }.`, { parameter: "inducing" });
+  const applied = apply(gp, hyper, Z, op);
+  if (!applied.valid) return record(tape, op, -Infinity, NO_GRAD, false);
+  const needsGrad = applied.needsGrad || (point?.needsGrad ?? false);
+  const grad = needsGrad ? new Float64Array(gp.layout.size) : null, gradU = needsGrad && point !== null ? new Float64Array(gp.M) : null;
+  const value = point !== null ? gp.inducingLogPrior(point.value, null, grad, gradU).elbo : gp.inducingLogPrior((u as { mean: Float64Array }).mean, (u as { covariance: Float64Array }).covariance, grad, null).elbo;
+  return record(tape, op, value, { hyper, v: point, Z, grad: grad ?? new Float64Array(0), gradV: gradU }, needsGrad);
 }

@@ -43,6 +43,41 @@ export interface DensitySpec {
   readonly logDensityValue?: LogDensityValueFn;
   /** True when log f sums over the rows of the batch given as `draw.data`: scaled by N/|B| under minibatching. */
   readonly minibatch?: boolean;
+  /** Natural-gradient steps for a Gaussian q on one edge (see DensityNaturalMessage). */
+  readonly natural?: DensityNaturalMessage;
+}
+
+/** Mean and covariance of a Gaussian q over one edge's values (d and d×d numbers). */
+export interface GaussianMoments {
+  readonly mean: Float64Array;
+  readonly covariance: Float64Array;
+}
+
+/**
+ * What lets the engine fit one MvNormal edge's Gaussian q by natural-gradient steps instead of
+ * reparameterised gradients (Hensman et al. 2013; CVI for non-conjugate log f, Khan & Lin 2017):
+ * the natural-parameter message of E_q[log f] at the current q, in MvNormal's layout
+ * η = [θ₁ (d), vec(−½Λ) (d×d)]. When log f is quadratic in the edge (a Gaussian likelihood) the
+ * message does not depend on q and one step of size 1 reaches the exact optimum; otherwise it is
+ * the CVI target, approached in damped steps.
+ */
+export interface DensityNaturalMessage {
+  /** The edge (an MvNormal variable with a Gaussian q, one instance) the message goes to. */
+  readonly edge: string;
+  /** Step size of a plain cavi sweep: 1 when the message is exact, a CVI damping in (0, 1) otherwise. */
+  readonly step: number;
+  /**
+   * Writes the message into `out` (overwritten), given q(edge) and the other edges' values (known
+   * edges: their columns; other gradient-fitted variables: one draw); each row weighted by `scale`.
+   */
+  message(values: Readonly<Record<string, Float64Array>>, q: GaussianMoments, ctx: NodeContext, scale: number, out: Float64Array): void;
+  /**
+   * E_q[log f] over the edge's Gaussian q in closed form, on the tape (differentiable in the other
+   * edges, which come as in logDensity; the edge itself is absent). When given, the engine uses it
+   * wherever it would evaluate log f at a draw of the edge: the other variables' gradients and the
+   * ELBO are then exact in q (Rao–Blackwellised), as in Hensman et al.'s hyperparameter steps.
+   */
+  expectedLogDensity?(values: DensityValues, q: GaussianMoments, tape: Tape, ctx: NodeContext): TNode;
 }
 
 export interface DensityNodeSpec {
@@ -57,6 +92,8 @@ export interface DensityNodeSpec {
   readonly logDensityValue?: LogDensityValueFn;
   /** See DensitySpec.minibatch (factors in a data plate are scaled without it). */
   readonly minibatch?: boolean;
+  /** See DensitySpec.natural. */
+  readonly natural?: DensityNaturalMessage;
 }
 
 /** A node type whose factor is `logDensity` on the tape (see the file comment). */
@@ -82,7 +119,7 @@ export function densityNode(name: string, spec: DensityNodeSpec, logDensity: Log
     name,
     edges,
     messages: {},
-    density: { ...(logDensity ? { logDensity } : {}), ...(spec.logDensityValue ? { logDensityValue: spec.logDensityValue } : {}), ...(spec.minibatch ? { minibatch: true } : {}) },
+    density: { ...(logDensity ? { logDensity } : {}), ...(spec.logDensityValue ? { logDensityValue: spec.logDensityValue } : {}), ...(spec.minibatch ? { minibatch: true } : {}), ...(spec.natural ? { natural: spec.natural } : {}) },
     logFactor(ctx: NodeContext): number {
       throw new VireoError(
         "INVALID_STATE",

@@ -27,12 +27,13 @@
  * kernel's and likelihood's values.
  */
 import {
-  VireoError, GaussianLikelihood, sparseGp, gpCollapsedBound, gpPointLogLikelihood,
+  VireoError, GaussianLikelihood, sparseGp, gpCollapsedBound, gpPointLogLikelihood, gpExpectedLogLikelihood, gpInducingLogPrior,
   type Kernel, type GpInput, type GpLikelihood, type SparseGp, type TNode, type GpHyperValue, type InputRows,
   type GpPrediction, type VariationalFamily,
 } from "@vireo/core";
 import type { EdgeInfo, NodeContext, NodeType } from "../contract/node.js";
-import { densityNode, type DensitySpec, type DensityValues } from "../density/density-node.js";
+import { densityNode, type DensitySpec, type DensityValues, type DensityNaturalMessage } from "../density/density-node.js";
+import { checkDamping } from "../nonconjugate/gauss-hermite.js";
 
 export interface GpGraphNodeOptions {
   /** The kernel; its hyperparameters are the starting values of those without an edge. */
@@ -52,6 +53,21 @@ export interface GpGraphNodeOptions {
 export interface SvgpNodeOptions extends GpGraphNodeOptions {
   /** The GP likelihood (default: Gaussian with noise variance 1). */
   readonly likelihood?: GpLikelihood;
+  /**
+   * Fit a full-rank Gaussian q(v) by natural-gradient steps (default true): closed form for the
+   * Gaussian likelihood (one step of size 1 is the exact optimum), CVI through the likelihood's
+   * Gauss–Hermite expectations otherwise. False: reparameterised gradient steps like any q.
+   */
+  readonly naturalGradient?: boolean;
+  /** Step size of the non-Gaussian likelihoods' CVI steps in a cavi sweep (default 0.5; svi() uses its ρ_t). */
+  readonly damping?: number;
+  /**
+   * Whitened inducing values (default true): edge `v` holds v = L⁻¹u with the θ-free prior N(0, I).
+   * False: edge `v` holds u itself, whose prior N(0, K_ZZ(θ)) is a `gpInducingPriorNode` on the
+   * same variable and hyperparameters. q(u) then keeps the function values at Z while θ moves, so
+   * over streams of minibatches the hyperparameters are not held back by a lagging q (Hensman et al.).
+   */
+  readonly whiten?: boolean;
 }
 
 /** What a graph GP node offers beyond a density node: the names it reads and predictions. */
@@ -141,7 +157,10 @@ function gpFor(ctx: NodeContext, key: object, make: () => SparseGp): GpScratch {
 
 /** X and y of the plate, validated once per distinct buffer (inputs finite, targets in support). */
 function rowsOf(s: GpScratch, values: DensityValues, ctx: NodeContext, what: string): { X: InputRows; y: Float64Array } {
-  const x = values.x!.value, y = values.y!.value;
+  return rowsOfValues(s, values.x!.value, values.y!.value, ctx, what);
+}
+
+function rowsOfValues(s: GpScratch, x: Float64Array, y: Float64Array, ctx: NodeContext, what: string): { X: InputRows; y: Float64Array } {
   if (s.x !== x || s.rows === null) {
     s.rows = s.gp.inputs(x, `${what} node '${ctx.nodeName}': inputs 'x'`);
     s.x = x;
@@ -188,8 +207,8 @@ function predictTheta(st: Setup, at: GpPredictAt): Float64Array {
   return theta;
 }
 
-function makeModel(options: GpGraphNodeOptions, lik: GpLikelihood, learnInducing: boolean): SparseGp {
-  return sparseGp({ kernel: options.kernel, likelihood: lik, inducing: options.inducing, jitter: options.jitter, blockSize: options.blockSize, whiten: true, learn: { inducing: learnInducing } });
+function makeModel(options: GpGraphNodeOptions, lik: GpLikelihood, learnInducing: boolean, whiten = true): SparseGp {
+  return sparseGp({ kernel: options.kernel, likelihood: lik, inducing: options.inducing, jitter: options.jitter, blockSize: options.blockSize, whiten, learn: { inducing: learnInducing } });
 }
 
 function applyPrediction(gp: SparseGp, st: Setup, at: GpPredictAt): void {
@@ -237,8 +256,10 @@ export function svgpNode(options: SvgpNodeOptions): GpGraphNode {
   const lik = options?.likelihood ?? new GaussianLikelihood(1);
   const learnZ = options.learnInducing === true, st = setup(NAME, options, lik), KEY = {};
   // Each context gets its own likelihood object only when it has parameters (they are set per call).
-  const make = () => makeModel(options, lik instanceof GaussianLikelihood ? new GaussianLikelihood(lik.variance) : lik, learnZ);
-  const node = densityNode(NAME, { edges: edgesOf(st, lik, { v: "MvNormal" }, learnZ), doc: "sparse GP rows given whitened inducing values v, learnt hyperparameters" }, (values, _tape, ctx) => {
+  const whiten = options.whiten !== false;
+  const make = () => makeModel(options, lik instanceof GaussianLikelihood ? new GaussianLikelihood(lik.variance) : lik, learnZ, whiten);
+  const natural = options.naturalGradient === false ? undefined : naturalMessageOf(st, lik, options, KEY, make);
+  const node = densityNode(NAME, { edges: edgesOf(st, lik, { v: "MvNormal" }, learnZ), doc: `sparse GP rows given ${whiten ? "whitened inducing values v" : "inducing values u (edge v)"}, learnt hyperparameters`, ...(natural ? { natural } : {}) }, (values, _tape, ctx) => {
     const s = gpFor(ctx, KEY, make), { X, y } = rowsOf(s, values, ctx, NAME);
     return gpPointLogLikelihood(s.gp, X, y, values.v!, hyperOf(st, values), learnZ ? values.inducing! : null);
   });
@@ -259,6 +280,97 @@ export function svgpNode(options: SvgpNodeOptions): GpGraphNode {
       applyPrediction(gp, st, at);
       gp.setQMoments(q.mean, q.covariance);
       return gp.predict(x);
+    },
+  });
+}
+
+/**
+ * svgpNode's natural-parameter message to q(v) (Hensman et al. 2013): at the hyperparameters' and
+ * Z's current values, the rows' Σ a_n (g_n − 2 h_n μ_n) and −2 Σ h_n a_n a_nᵀ from the GP model's
+ * blocked pass (SparseGp.rowMessage), as MvNormal natural parameters [θ₁, vec(−½Λ)].
+ */
+function naturalMessageOf(st: Setup, lik: GpLikelihood, options: SvgpNodeOptions, key: object, make: () => SparseGp): DensityNaturalMessage {
+  const damping = lik.conjugate ? 1 : checkDamping(options.damping ?? 0.5, "Svgp");
+  const M = st.M, theta = new Float64Array(st.names.length);
+  return {
+    edge: "v",
+    step: damping,
+    message(values, q, ctx, scale, out) {
+      const s = gpFor(ctx, key, make), gp = s.gp, { X, y } = rowsOfValues(s, values.x!, values.y!, ctx, "Svgp");
+      theta.set(st.fixed);
+      st.edgeOf.forEach((e, k) => {
+        if (e === null) return;
+        const x = values[e]![0]!;
+        if (!(x > 0) || !Number.isFinite(x)) throw new VireoError("NUMERICAL_FAILURE", `Svgp node '${ctx.nodeName}': hyperparameter '${st.names[k]}' (edge '${e}') is ${x}; it must be finite and > 0 (lower its learning rate or give it a prior).`, { node: ctx.nodeName, edge: e });
+        theta[k] = x;
+      });
+      gp.kernel.setParams(theta, 0);
+      gp.likelihood.setParams(theta, gp.kernel.size);
+      if (values.inducing !== undefined) gp.Z.set(values.inducing);
+      gp.setQMoments(q.mean, q.covariance);
+      const shift = out.subarray(0, M), precision = out.subarray(M, M + M * M);
+      gp.rowMessage(X, y, scale, shift, precision);
+      for (let i = 0; i < M * M; i++) precision[i] = -0.5 * precision[i]!;
+    },
+    expectedLogDensity(values, q, tape, ctx) {
+      const s = gpFor(ctx, key, make), { X, y } = rowsOf(s, values, ctx, "Svgp");
+      return gpExpectedLogLikelihood(tape, s.gp, X, y, q, hyperOf(st, values), values.inducing ?? null);
+    },
+  };
+}
+
+/**
+ * The prior of unwhitened inducing values, log N(u | 0, K_ZZ(θ, Z)), as a graph node: put it on the
+ * variable an `svgpNode({ whiten: false })` reads as `v`, with the same kernel, inducing inputs and
+ * kernel hyperparameter edges (the same variables). It is not a sum over rows (never scaled by
+ * N/|B|). Its natural message to a full-rank Gaussian q(u) is [0, −½K_ZZ⁻¹] (exact), and under
+ * q(u) it enters the hyperparameters' steps in closed form, E_q[log N(u | 0, K_ZZ)].
+ */
+export function gpInducingPriorNode(options: GpGraphNodeOptions): NodeType & { readonly density: DensitySpec } {
+  const NAME = "GpInducingPrior";
+  const lik = new GaussianLikelihood(1), st = setup(NAME, options, lik), KEY = {}, M = st.M;
+  st.edgeOf.forEach((e, k) => {
+    if (e !== null && st.names[k]!.startsWith("likelihood.")) throw new VireoError("INVALID_OPTION", `${NAME}: edge '${e}' names '${st.names[k]}'; the inducing prior reads only kernel hyperparameters (${options.kernel.parameterNames.join(", ")}).`, { parameter: e });
+  });
+  const learnZ = options.learnInducing === true;
+  const make = () => makeModel(options, new GaussianLikelihood(1), learnZ, false);
+  const gpOf = (ctx: NodeContext) => gpFor(ctx, KEY, make).gp;
+  const theta = new Float64Array(st.names.length);
+  const natural: DensityNaturalMessage = {
+    edge: "u",
+    step: 1,
+    message(values, _q, ctx, _scale, out) {
+      const gp = gpOf(ctx);
+      theta.set(st.fixed);
+      st.edgeOf.forEach((e, k) => {
+        if (e === null) return;
+        const x = values[e]![0]!;
+        if (!(x > 0) || !Number.isFinite(x)) throw new VireoError("NUMERICAL_FAILURE", `${NAME} node '${ctx.nodeName}': hyperparameter '${st.names[k]}' (edge '${e}') is ${x}; it must be finite and > 0.`, { node: ctx.nodeName, edge: e });
+        theta[k] = x;
+      });
+      gp.kernel.setParams(theta, 0);
+      if (values.inducing !== undefined) gp.Z.set(values.inducing);
+      out.fill(0, 0, M);
+      const precision = out.subarray(M, M + M * M);
+      gp.priorPrecision(precision);
+      for (let i = 0; i < M * M; i++) precision[i] = -0.5 * precision[i]!;
+    },
+    expectedLogDensity(values, q, tape, ctx) {
+      return gpInducingLogPrior(tape, gpOf(ctx), q, hyperOf(st, values), values.inducing ?? null);
+    },
+  };
+  const edges: Record<string, string> = { u: "MvNormal" };
+  st.edgeOf.forEach((e) => {
+    if (e !== null) edges[e] = "Gamma";
+  });
+  if (learnZ) edges.inducing = "MvNormal";
+  const node = densityNode(NAME, { edges, doc: "prior N(0, K_ZZ(θ)) of a sparse GP's inducing values u, learnt kernel hyperparameters", natural }, (values, tape, ctx) =>
+    gpInducingLogPrior(tape, gpOf(ctx), values.u!, hyperOf(st, values), learnZ ? values.inducing! : null));
+  return Object.assign(node, {
+    check(info: Readonly<Record<string, EdgeInfo>>, nodeName: string): void {
+      const d = info.u?.family?.dim;
+      if (d !== M) throw new VireoError("DIMENSION_MISMATCH", `${NAME} node '${nodeName}': edge 'u' must be an MvNormal(${M}) variable (the values at the ${M} inducing inputs), got ${d === undefined ? "no MvNormal" : `dimension ${d}`}.`, { node: nodeName, edge: "u" });
+      checkInducing(info, nodeName, NAME, st);
     },
   });
 }

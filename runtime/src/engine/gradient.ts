@@ -31,6 +31,7 @@ import { isDensityNode, isMomentNode, type NodeContext } from "@vireo/nodes";
 import { momentDensityOnTape, planMomentStep, type MomentStep } from "./moment-step.js";
 import { ElboGradientEstimator, blanketModel, type EstimatorFactor, type EstimatorChoice } from "./estimator.js";
 import type { VariableState, FactorState, CompiledState } from "./state.js";
+import { naturalStepOf, pointValue, type NaturalGaussianStep } from "./natural-step.js";
 import type { Model, VariableSpec } from "../model/spec.js";
 import { amortisedQOf } from "./amortised.js";
 
@@ -208,6 +209,11 @@ export class GradientVariable {
   readonly closedFormMode: { readonly unconstrained: boolean; readonly point: Float64Array; readonly z: Float64Array } | null;
   /** Set when the variable sits on a moment density node's moment edge: its step reads q's moments (engine/moment-step.ts). */
   readonly moment: MomentStep | null;
+  /**
+   * Set when q is a full-rank Gaussian whose density factors all give natural-parameter messages
+   * (svgpNode's v): it takes natural-gradient steps (engine/natural-step.ts) instead.
+   */
+  readonly natural: NaturalGaussianStep | null;
   /** Buffers of the exact (sigma-point) statistics, or null when they come from draws. */
   private readonly exact: { factor: Float64Array; point: Float64Array; mean: Float64Array; stats: Float64Array } | null;
 
@@ -234,6 +240,7 @@ export class GradientVariable {
     this.z = new Float64Array(fit.q.dim);
     const d = fit.q.dim;
     this.closedFormMode = closedFormModeOf(v, fit);
+    this.natural = this.closedFormMode === null ? naturalStepOf(v, fit, state, (f) => isDataPlate(state.model, f)) : null;
     this.exact = v.count === 1 && fit.bijector.name === "identity" && fam.quadraticStats && typeof fit.q.covarianceFactor === "function"
       ? { factor: new Float64Array(2 * d * d), point: new Float64Array(d), mean: new Float64Array(d), stats: new Float64Array(fam.size) }
       : null;
@@ -491,11 +498,13 @@ export function edgeShape(count: number, valueSize: number): number[] {
  * log g of density factor f on `tape` at draw s: `self` (with its tape value `x`) is the variable
  * being stepped; other gradient-fitted variables enter as constants at their draw s; known edges
  * as their whole columns. Returns a scalar (row weights applied when the node returns one value per row).
+ * A natural-step Gaussian edge enters as E_q[log f] in closed form when the node offers it, unless
+ * `atDraws` (importance ratios need log f at the draw itself).
  */
-export function densityOnTape(state: CompiledState, f: FactorState, tape: Tape, s: number, self: VariableState | null, x: TNode | null, plain = false): TNode {
+export function densityOnTape(state: CompiledState, f: FactorState, tape: Tape, s: number, self: VariableState | null, x: TNode | null, atDraws = false): TNode {
   // A node with a moment form is evaluated through it (engine/moment-step.ts), except where the
-  // plain density at joint draws is needed (`plain`: importance ratios).
-  if (!plain && isMomentNode(f.spec.type)) return momentDensityOnTape(state, f, tape, s, self === null ? null : { variable: self, draw: x! });
+  // plain density at joint draws is needed (importance ratios).
+  if (!atDraws && isMomentNode(f.spec.type)) return momentDensityOnTape(state, f, tape, s, self === null ? null : { variable: self, draw: x! });
   const values: Record<string, TNode> = {};
   for (const [edge, b] of Object.entries(f.spec.edges)) {
     const u = state.variables.get(b.variable)!;
@@ -506,6 +515,18 @@ export function densityOnTape(state: CompiledState, f: FactorState, tape: Tape, 
   }
   const type = f.spec.type;
   if (!isDensityNode(type)) throw new VireoError("INVALID_STATE", `Factor '${f.name}' is not a density node.`, { node: f.name });
+  // An edge whose Gaussian q takes natural-gradient steps enters in closed form when the node can (E_q[log f]).
+  const natural = type.density.natural, bound = natural?.expectedLogDensity ? f.spec.edges[natural.edge] : undefined;
+  const qVar = bound === undefined ? undefined : state.variables.get(bound.variable);
+  if (!atDraws && natural !== undefined && qVar !== undefined && qVar !== self && qVar.gradient?.natural) {
+    delete values[natural.edge];
+    // Other point masses at their current value, as the natural step read them.
+    for (const [edge, b] of Object.entries(f.spec.edges)) {
+      const u = state.variables.get(b.variable)!, point = u === self || u === qVar ? null : pointValue(u);
+      if (point !== null) values[edge] = edgeValue(tape, u, point);
+    }
+    return reduceDensity(f, natural.expectedLogDensity!(values, qVar.gradient.natural.moments(), tape, f.ctx), tape);
+  }
   const fn = type.density.logDensity;
   if (fn === undefined) {
     throw new VireoError("INVALID_MODEL", `Density node '${f.name}' (${type.name}) has only a numeric logDensityValue; a graph sweep evaluates density factors on the tape, so give it a log density on the tape too.`, { node: f.name });

@@ -9,7 +9,12 @@ import type { CompiledState, VariableState } from "./state.js";
 
 export function computeSchedule(state: CompiledState): VariableState[] {
   const isLocal = (v: VariableState) => v.spec.plate !== null && state.model.plates[v.spec.plate]!.size === null;
-  return [...state.random.filter((v) => !isLocal(v)), ...state.random.filter(isLocal)];
+  // Gaussians fitted by natural-gradient steps (svgpNode's q(v)) lead the globals: each sweep sets
+  // them to their optimum given the rest first, so the hyperparameters' gradient steps that follow
+  // are taken at the optimal q (the collapsed bound's gradient, by the envelope theorem).
+  const natural = (v: VariableState) => v.gradient?.natural != null;
+  const globals = state.random.filter((v) => !isLocal(v));
+  return [...globals.filter(natural), ...globals.filter((v) => !natural(v)), ...state.random.filter(isLocal)];
 }
 
 /** A user-given schedule: every random variable exactly once, by name. */

@@ -33,6 +33,8 @@ export function updateVariable(v: VariableState, wantLogNormaliser = false, opti
     // a point mass next to conjugate factors only jumps to its closed-form mode (EM's M-step),
     // except under SVI's damped steps, where it keeps taking optimiser steps.
     if (v.gradient.closedFormMode !== null && options.step === undefined) v.gradient.modeStep(options.scale, options.extra);
+    // A full-rank Gaussian q with natural messages (svgpNode's v): a natural-gradient step of size ρ.
+    else if (v.gradient.natural !== null) v.gradient.natural.step(options.scale, options.dataScale ?? 1, options.extra, options.step);
     else v.gradient.step(options.scale, options.dataScale ?? 1, options.extra);
     return 0;
   }

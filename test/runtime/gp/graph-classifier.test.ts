@@ -5,12 +5,12 @@
  * kernel and Z, unwhitened) to 1e-6 in q(u), the ELBO and the predictions; with Z = X its accuracy
  * and calibration match the Laplace approximation as the core test's do; svi() over a stream of
  * minibatches lands near the batch optimum. The same classifier through svgpNode (whitened v with a
- * full-rank q fitted by reparameterised gradients) reaches the same predictive probabilities.
+ * full-rank q fitted by natural-gradient CVI steps) reaches the same fixed point (1e-6).
  */
 import test from "ava";
 import { lastValueFrom } from "rxjs";
 import { squaredExponential, sparseGp, MvNormal, Bernoulli, Poisson, Generator, fullRankGaussian, adam, exponentialDecay } from "@vireo/core";
-import { gpPriorNode, gpLikelihoodNode, svgpNode, MvNormalNode, verifyNode, bernoulliLogitLikelihood, bernoulliProbitLikelihood, poissonLogLikelihood } from "@vireo/nodes";
+import { gpPriorNode, gpLikelihoodNode, svgpNode, gpInducingPriorNode, MvNormalNode, verifyNode, bernoulliLogitLikelihood, bernoulliProbitLikelihood, poissonLogLikelihood } from "@vireo/nodes";
 import { ModelBuilder, cavi, fromArrays, svi, compile, initialise, bindData, CaviEngine } from "@vireo/runtime";
 import { toy, laplace, calibration, accuracy } from "../../core/gp/classification-reference.js";
 
@@ -111,7 +111,7 @@ test("graph GP classifier through svi() over a stream of minibatches: q(u) and p
   t.true(agree >= 194, `predicted classes agree on ${agree} of 200 test inputs`);
 });
 
-test("svgpNode with the Bernoulli-logit likelihood (reparameterised q(v)) reaches the closed-form graph classifier's posterior", (t) => {
+test("svgpNode with the Bernoulli-logit likelihood (natural-gradient CVI q(v)) reaches the closed-form graph classifier's posterior", (t) => {
   const train = toy(80, 3), testSet = toy(100, 4), Z = Float64Array.from(train.x.subarray(0, 2 * 20)), M = 20;
   // Reference: the CVI fixed point of gpPriorNode + gpLikelihoodNode (tested above against core to 1e-6).
   const ref = cavi(classifier(Z, 0.7), { data: { x: train.x, y: train.y }, maxIterations: 300, tolerance: 1e-12 });
@@ -119,7 +119,8 @@ test("svgpNode with the Bernoulli-logit likelihood (reparameterised q(v)) reache
   const reader = sparseGp({ kernel: kernel(), likelihood: bernoulliLogitLikelihood(), inducing: Z, whiten: false, jitter: 1e-8 });
   reader.setQMoments(qu.mean, qu.covariance);
   const pRef = reader.predict(testSet.x).targetMean;
-  // The same model with whitened v fitted by gradients through svgpNode.
+  // The same model with whitened v through svgpNode: q(v) takes damped CVI steps (Gauss–Hermite
+  // expectations), whose fixed point is the ELBO's maximum over Gaussian q, the reference's too.
   const node = svgpNode({ kernel: kernel(), likelihood: bernoulliLogitLikelihood(), inducing: Z, jitter: 1e-8, hyperparameters: {} });
   const m = new ModelBuilder(), rows = m.plate("rows");
   const v = m.random("v", MvNormal(M), { q: fullRankGaussian() });
@@ -129,7 +130,7 @@ test("svgpNode with the Bernoulli-logit likelihood (reparameterised q(v)) reache
   const state = compile(model, bindData(model, { x: train.x, y: train.y }), undefined, { samples: 4, optimizer: adam({ lr: 0.05 }), schedule: exponentialDecay(0.05, 0.05, 1000) });
   initialise(state, new Generator(6));
   const engine = new CaviEngine(state);
-  for (let it = 0; it < 1000; it++) engine.sweep();
+  for (let it = 0; it < 150; it++) engine.sweep();
   const post = state.variables.get("v")!.gradient!.fit;
   const p = node.predict(testSet.x, { hyperparameters: {}, v: { q: post.q, lambda: post.lambda } }).targetMean;
   let mad = 0, worst = 0;
@@ -140,6 +141,33 @@ test("svgpNode with the Bernoulli-logit likelihood (reparameterised q(v)) reache
   // The ELBOs: the graph's Monte Carlo estimate against core's exact ELBO at the CVI fixed point (its maximum over Gaussian q).
   const est = engine.elboEstimate(4000, new Generator(9)), best = reader.elbo(reader.inputs(train.x), train.y).elbo;
   t.log(`predictive probabilities: mean |Δp| ${mad.toFixed(4)}, max ${worst.toFixed(4)}; ELBO ${est.value.toFixed(3)} ± ${est.standardError.toFixed(3)} vs the fixed point's ${best.toFixed(3)}`);
-  t.true(mad < 0.01 && worst < 0.05, `mean |Δp| ${mad}, max ${worst}`);
-  t.true(est.value < best + 5 * est.standardError && est.value > best - 0.5, `ELBO ${est.value} ± ${est.standardError} vs ${best}`);
+  t.log(`max |Δp| ${worst.toExponential(2)}`);
+  t.true(worst < 1e-6, `mean |Δp| ${mad}, max ${worst}`);
+  t.true(Math.abs(est.value - best) < 5 * est.standardError, `ELBO ${est.value} ± ${est.standardError} vs ${best}`);
+});
+
+test("unwhitened svgpNode + gpInducingPriorNode with the Bernoulli-logit likelihood: natural CVI steps reach the closed-form classifier's q(u) (1e-6)", (t) => {
+  const train = toy(80, 3), Z = Float64Array.from(train.x.subarray(0, 2 * 20)), M = 20;
+  const ref = cavi(classifier(Z, 0.7), { data: { x: train.x, y: train.y }, maxIterations: 2000, tolerance: 1e-14 });
+  const qu = ref.posteriors.u!.as(MvNormal(M)).params();
+  const m = new ModelBuilder(), rows = m.plate("rows");
+  const u = m.random("u", MvNormal(M), { q: fullRankGaussian() });
+  m.factor(gpInducingPriorNode({ kernel: kernel(), inducing: Z, jitter: 1e-8, hyperparameters: {} }), { u }, { name: "inducingPrior" });
+  m.factor(svgpNode({ kernel: kernel(), likelihood: bernoulliLogitLikelihood(), inducing: Z, jitter: 1e-8, hyperparameters: {}, whiten: false }), { v: u, x: m.input("x", { plate: rows, size: 2 }), y: m.observed("y", Bernoulli, { plate: rows }) }, { name: "gp" });
+  const model = m.build();
+  const state = compile(model, bindData(model, { x: train.x, y: train.y }), undefined, { samples: 2 });
+  initialise(state, new Generator(6));
+  const engine = new CaviEngine(state);
+  for (let it = 0; it < 300; it++) engine.sweep();
+  const post = state.variables.get("u")!.gradient!.fit;
+  const got = svgpNode({ kernel: kernel(), likelihood: bernoulliLogitLikelihood(), inducing: Z, jitter: 1e-8, hyperparameters: {}, whiten: false });
+  // Predictions at Z itself read q(u) back (mean of f at the inducing inputs is E[u] up to jitter).
+  const p = got.predict(Z, { hyperparameters: {}, v: { q: post.q, lambda: post.lambda } });
+  const reader = sparseGp({ kernel: kernel(), likelihood: bernoulliLogitLikelihood(), inducing: Z, whiten: false, jitter: 1e-8 });
+  reader.setQMoments(qu.mean, qu.covariance);
+  const r = reader.predict(Z);
+  let worst = 0;
+  for (let j = 0; j < M; j++) worst = Math.max(worst, Math.abs(p.mean[j]! - r.mean[j]!), Math.abs(p.variance[j]! - r.variance[j]!));
+  t.log(`max |Δ| of the latent mean and variance at Z: ${worst.toExponential(2)}`);
+  t.true(worst < 1e-6, `q(u) vs the closed-form classifier's: ${worst}`);
 });

@@ -3,9 +3,10 @@
  * Gaussian q fitted by reparameterised gradients, Gaussian likelihood. For a Gaussian likelihood
  * the SVGP ELBO's maximum over q(v) is the collapsed bound, reached at a known q: at that q the
  * graph's Monte Carlo ELBO must equal the bound within 5 standard errors, and cavi's steps from the
- * prior must climb to it. With point-mass hyperparameters, svi() over a stream must recover most
- * of the collapsed MAP's gain (the MAP found by the graph's collapsed node, which
- * graph-learn.test.ts ties to core's optimiser) and the noise variance.
+ * prior must climb to it (these two with naturalGradient: false). With point-mass hyperparameters
+ * and natural-gradient q(v), svi() over a stream must recover most of the collapsed MAP's gain (the
+ * MAP found by the graph's collapsed node, which graph-learn.test.ts ties to core's optimiser) and
+ * the noise variance; the unwhitened form reaches the MAP itself (graph-svgp-natural.test.ts).
  */
 import test from "ava";
 import { lastValueFrom } from "rxjs";
@@ -74,7 +75,8 @@ function fixedHyperModel(theta: readonly number[]): Model {
   const m = new ModelBuilder(), rows = m.plate("rows");
   const v = m.random("v", MvNormal(M), { q: fullRankGaussian() });
   m.factor(MvNormalNode, { out: v, mean: new Float64Array(M), precision: Float64Array.from({ length: M * M }, (_, i) => (i % (M + 1) === 0 ? 1 : 0)) }, { name: "whitenedPrior" });
-  const node = svgpNode({ kernel: squaredExponential({ variance: theta[0]!, lengthscale: theta[1]! }), likelihood: gaussianLikelihood(theta[2]!), inducing: Z, hyperparameters: {} });
+  // Reparameterised gradient steps on q(v) (the natural-gradient path: graph-svgp-natural.test.ts).
+  const node = svgpNode({ kernel: squaredExponential({ variance: theta[0]!, lengthscale: theta[1]! }), likelihood: gaussianLikelihood(theta[2]!), inducing: Z, hyperparameters: {}, naturalGradient: false });
   m.factor(node, { v, x: m.input("x", { plate: rows }), y: m.observed("y", Normal, { plate: rows }) }, { name: "gp" });
   return m.build();
 }
@@ -125,9 +127,11 @@ test("graph SVGP through svi() over a stream of minibatches learns the hyperpara
   const got = names.map((n) => Math.log(last.posteriors[n]!.mean[0]!));
   t.log(`collapsed MAP θ ${target.map((z) => Math.exp(z).toFixed(4)).join(", ")}; svi graph SVGP θ ${got.map((z) => Math.exp(z).toFixed(4)).join(", ")}; objective ${objective(x, y, target).toFixed(3)} vs ${objective(x, y, got).toFixed(3)}`);
   // The collapsed objective along the way: from the start (1, 1, 0.5) the stream must gain most of
-  // what the MAP gains (reparameterised gradients of the hyperparameters are noisy where the noise
-  // variance is small, so the variance/lengthscale ridge is climbed slowly; see docs/gp.md).
+  // what the MAP gains. q(v) takes natural-gradient steps of size ρ_t (graph-svgp-natural.test.ts);
+  // as ρ_t decays the whitened q(v) lags the hyperparameters, so the variance/lengthscale ridge is
+  // climbed slowly over small minibatches (see docs/gp.md); full batches reach the MAP.
   const start = objective(x, y, [0, 0, Math.log(0.5)]), reached = objective(x, y, got), best = objective(x, y, target);
-  t.true(reached > start + 0.8 * (best - start), `objective: start ${start}, svi ${reached}, MAP ${best}`);
-  t.true(Math.abs(got[2]! - target[2]!) < 0.3, `log noise variance ${got[2]} vs ${target[2]}`);
+  t.log(`objective: start ${start.toFixed(3)}, svi ${reached.toFixed(3)}, MAP ${best.toFixed(3)}: ${(100 * (reached - start) / (best - start)).toFixed(1)}% of the gain`);
+  t.true(reached > start + 0.95 * (best - start), `objective: start ${start}, svi ${reached}, MAP ${best}`);
+  t.true(Math.abs(got[2]! - target[2]!) < 0.05, `log noise variance ${got[2]} vs ${target[2]}`);
 });
