@@ -2,7 +2,7 @@
  * References for GP classification tests: a 2-D toy set with known probabilities, the Laplace
  * approximation (Rasmussen & Williams, Algorithms 3.1 and 3.2), a 5-bin calibration table and accuracy.
  */
-import { Generator, sampleNormal, sampleBernoulli, sigmoid, choleskyInto } from "@vireo/core";
+import { Generator, sampleNormal, sampleBernoulli, sigmoid, choleskyInto, type Kernel } from "@vireo/core";
 import { gaussHermite } from "@vireo/nodes";
 
 /** Two-moons-like toy set: labels drawn from σ(f_true). */
@@ -17,6 +17,23 @@ export function toy(n: number, seed: number): { x: Float64Array; y: Float64Array
     y[i] = sampleBernoulli(rng, p[i]!);
   }
   return { x, y, p };
+}
+
+/**
+ * The Laplace approximation's predictive probabilities at `test` (m rows) from a GP with `kernel`
+ * fitted to `train` (n rows); `kss` is the prior variance k(x*, x*) at a test point.
+ */
+export function laplacePredictions(kernel: Kernel, train: { x: Float64Array; y: Float64Array }, n: number, test: Float64Array, m: number, kss: number): Float64Array {
+  const K = new Float64Array(n * n);
+  kernel.matrix(train.x, n, train.x, n, true, K);
+  const lap = laplace(K, n, train.y), ks = new Float64Array(n * m), pl = new Float64Array(m);
+  kernel.matrix(train.x, n, test, m, false, ks);
+  const col = new Float64Array(n);
+  for (let j = 0; j < m; j++) {
+    for (let i = 0; i < n; i++) col[i] = ks[i * m + j]!;
+    pl[j] = lap.predict(col, kss);
+  }
+  return pl;
 }
 
 /** Laplace approximation for GP classification with a logistic likelihood (R&W Alg. 3.1/3.2). */

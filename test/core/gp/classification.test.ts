@@ -7,7 +7,7 @@
 import test from "ava";
 import { squaredExponential, sparseGp, isVireoError, gammaln, type GpLikelihood } from "@vireo/core";
 import { bernoulliLogitLikelihood, bernoulliProbitLikelihood, poissonLogLikelihood, gaussHermite } from "@vireo/nodes";
-import { toy, laplace, calibration, accuracy } from "./classification-reference.js";
+import { toy, laplacePredictions, calibration, accuracy } from "./classification-reference.js";
 
 const likelihoods: [string, GpLikelihood, number[]][] = [
   ["bernoulliLogit", bernoulliLogitLikelihood(), [0, 1, 1, 0]],
@@ -67,15 +67,7 @@ test("GP classification (2-D toy): natural-gradient SVGP matches the Laplace app
   t.true(Math.abs(sp.elbo(X, y).elbo - before) < 1e-6);
   const vi = sp.predict(testSet.x).targetMean;
 
-  const k = kernel(), K = new Float64Array(n * n);
-  k.matrix(train.x, n, train.x, n, true, K);
-  const lap = laplace(K, n, train.y), ks = new Float64Array(n * m), pl = new Float64Array(m);
-  k.matrix(train.x, n, testSet.x, m, false, ks);
-  for (let j = 0; j < m; j++) {
-    const col = new Float64Array(n);
-    for (let i = 0; i < n; i++) col[i] = ks[i * m + j]!;
-    pl[j] = lap.predict(col, 6);
-  }
+  const pl = laplacePredictions(kernel(), train, n, testSet.x, m, 6);
   const accVi = accuracy(vi, testSet.y), accLap = accuracy(pl, testSet.y), accBayes = accuracy(testSet.p, testSet.y);
   const calVi = calibration(vi, testSet.y), calLap = calibration(pl, testSet.y);
   t.log(`accuracy: VI ${accVi.toFixed(3)}, Laplace ${accLap.toFixed(3)}, true probabilities ${accBayes.toFixed(3)}`);

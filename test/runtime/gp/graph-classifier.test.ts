@@ -12,7 +12,7 @@ import { lastValueFrom } from "rxjs";
 import { squaredExponential, sparseGp, MvNormal, Bernoulli, Poisson, Generator, fullRankGaussian, adam, exponentialDecay } from "@vireo/core";
 import { gpPriorNode, gpLikelihoodNode, svgpNode, gpInducingPriorNode, MvNormalNode, verifyNode, bernoulliLogitLikelihood, bernoulliProbitLikelihood, poissonLogLikelihood } from "@vireo/nodes";
 import { ModelBuilder, cavi, fromArrays, svi, compile, initialise, bindData, CaviEngine } from "@vireo/runtime";
-import { toy, laplace, calibration, accuracy } from "../../core/gp/classification-reference.js";
+import { toy, laplacePredictions, calibration, accuracy } from "../../core/gp/classification-reference.js";
 
 const kernel = () => squaredExponential({ dim: 2, variance: 6, lengthscale: 0.9 });
 
@@ -66,15 +66,7 @@ test("graph GP classifier (Z = X): accuracy and calibration match the Laplace ap
   const sp = sparseGp({ kernel: kernel(), likelihood: bernoulliLogitLikelihood(), inducing: train.x, whiten: false, jitter: 1e-8 });
   sp.setQMoments(q.mean, q.covariance);
   const vi = sp.predict(testSet.x).targetMean;
-  const k = kernel(), K = new Float64Array(n * n);
-  k.matrix(train.x, n, train.x, n, true, K);
-  const lap = laplace(K, n, train.y), ks = new Float64Array(n * m), pl = new Float64Array(m);
-  k.matrix(train.x, n, testSet.x, m, false, ks);
-  for (let j = 0; j < m; j++) {
-    const col = new Float64Array(n);
-    for (let i = 0; i < n; i++) col[i] = ks[i * m + j]!;
-    pl[j] = lap.predict(col, 6);
-  }
+  const pl = laplacePredictions(kernel(), train, n, testSet.x, m, 6);
   const accVi = accuracy(vi, testSet.y), accLap = accuracy(pl, testSet.y), accBayes = accuracy(testSet.p, testSet.y);
   const ece = (c: number[][]) => c.reduce((s, [cnt, mp, ob]) => s + (cnt! ? (cnt! / m) * Math.abs(mp! - ob!) : 0), 0);
   t.log(`accuracy: graph VI ${accVi.toFixed(3)}, Laplace ${accLap.toFixed(3)}, true probabilities ${accBayes.toFixed(3)}; calibration error: graph VI ${ece(calibration(vi, testSet.y)).toFixed(4)}, Laplace ${ece(calibration(pl, testSet.y)).toFixed(4)}`);
