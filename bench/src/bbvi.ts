@@ -17,6 +17,18 @@ import { MvNormal, Bernoulli } from "@vireo/core";
 import { MvNormalNode, densityNode } from "@vireo/nodes";
 import { bbviModel, createBbvi, ModelBuilder, compile, initialise, bindData, CaviEngine } from "@vireo/runtime";
 import { describeCase } from "./kernels.js";
+import { runRPeer, type RPeer } from "./peers/r.js";
+import { recordRow } from "./report.js";
+import { PEERS_DIR } from "./peers/subprocess.js";
+import { join } from "node:path";
+
+/** Stan's ADVI on the same regression (full rank, S draws per gradient), run through rstan as a subprocess. */
+const STAN: RPeer = {
+  script: "stan_advi.R",
+  packages: ["rstan", "jsonlite"],
+  install: "apt-get install -y r-cran-rstan r-cran-jsonlite (Debian; the first run compiles the model, about a minute)",
+};
+interface StanResult { version: string; msPerStep: number; cpuMsPerStep: number; runs: number[]; posteriorMean: number[] }
 
 const { suite, add, cycle, complete, configure } = benny;
 
@@ -72,9 +84,10 @@ function makeHand(X: Float64Array, y: Float64Array) {
         const row = n * D;
         let eta = 0;
         for (let j = 0; j < D; j++) eta += X[row + j]! * z[j]!;
-        const sp = eta > 0 ? eta + Math.log1p(Math.exp(-eta)) : Math.log1p(Math.exp(eta));
-        joint += y[n]! * eta - sp;
-        const r = y[n]! + Math.expm1(-sp); // y − σ(η), with σ(η) = 1 − e^{−softplus(η)}
+        // One exponential for both softplus(η) and σ(η): e = e^{−|η|}.
+        const e = Math.exp(-Math.abs(eta)), inv = 1 / (1 + e);
+        joint += y[n]! * eta - ((eta > 0 ? eta : 0) + Math.log1p(e));
+        const r = y[n]! - (eta >= 0 ? inv : e * inv); // y − σ(η)
         for (let j = 0; j < D; j++) gz[j] += r * X[row + j]!;
       }
       for (let i = 0, k = D; i < D; i++) {
@@ -164,14 +177,17 @@ export async function bbvi(): Promise<Summary> {
   // The machine may be shared: benny times the cases one after the other, so a change of load
   // between them skews their ratio. Interleaved blocks time each round's three cases back to back,
   // and the median of the per-round ratios is robust to load drifting between rounds.
-  const rounds = 15, block = 20, ratiosGraph: number[] = [], ratiosTape: number[] = [];
+  const rounds = 15, block = 20, ratiosGraph: number[] = [], ratiosTape: number[] = [], msGraph: number[] = [], msTape: number[] = [], msHand: number[] = [], cpuTape: number[] = [];
+  const cpuMs = (): number => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
   for (let r = 0; r < rounds; r++) {
     let t0 = performance.now();
     for (let i = 0; i < block; i++) sink += graph.sweep();
     const tg = performance.now() - t0;
     t0 = performance.now();
+    const c0 = cpuMs();
     for (let i = 0; i < block; i++) sink += engine.step(state).elbo;
     const tt = performance.now() - t0;
+    cpuTape.push((cpuMs() - c0) / block);
     t0 = performance.now();
     for (let i = 0; i < block; i++) {
       sink += hand(handState.params, hg, handState.rng);
@@ -181,9 +197,30 @@ export async function bbvi(): Promise<Summary> {
     const th = performance.now() - t0;
     ratiosGraph.push(tg / th);
     ratiosTape.push(tt / th);
+    msGraph.push(tg / block);
+    msTape.push(tt / block);
+    msHand.push(th / block);
   }
   const median = (x: number[]) => x.slice().sort((a, b) => a - b)[Math.floor(x.length / 2)]!;
   console.log(`  interleaved (${rounds} rounds of ${block}, median): graph time / hand time = ${median(ratiosGraph).toFixed(2)}; createBbvi time / hand time = ${median(ratiosTape).toFixed(2)}`);
+  console.log(`  ms per step (interleaved medians): graph-native ${median(msGraph).toFixed(3)}, createBbvi ${median(msTape).toFixed(3)}, hand-written ${median(msHand).toFixed(3)}`);
+
+  // The peer: Stan's ADVI on the same data, prior and likelihood (issue 17's target: per step at or below Stan's).
+  const stan = runRPeer<StanResult>(STAN, {
+    model: join(PEERS_DIR, "stan_advi_logistic.stan"), X, y, N, D, s0: S0, gradSamples: S, eta: 0.1, short: 1000, long: 5000, repeats: 3, seed: 1,
+  });
+  const peerName = stan.ok ? `Stan ${stan.value.version} ADVI (full rank, ${S} draws per gradient)` : null;
+  for (const [label, ms] of [["createBbvi", median(msTape)], ["graph-native sweep", median(msGraph)]] as const) {
+    recordRow({ row: `BBVI logistic N = ${N}, D = ${D}, ${label}, ms per step`, unit: "ms/step", vireo: ms, peer: stan.ok ? stan.value.msPerStep : null, peerName, ...(stan.ok ? {} : { note: stan.reason }) });
+  }
+  if (!stan.ok) console.log(`  Stan ADVI peer not run: ${stan.reason}`);
+  else {
+    const v = stan.value, qMean = Array.from(state.params.subarray(0, D));
+    console.log(`  Stan ADVI (rstan ${v.version}, full rank, ${S} draws per gradient, adaptation off): ${v.msPerStep.toFixed(3)} ms per step (runs ${v.runs.map((r) => r.toFixed(3)).join(", ")})`);
+    console.log(`  createBbvi time / Stan time = ${(median(msTape) / v.msPerStep).toFixed(2)}; graph-native time / Stan time = ${(median(msGraph) / v.msPerStep).toFixed(2)}; hand-written / Stan = ${(median(msHand) / v.msPerStep).toFixed(2)} (target ≤ 1)`);
+    console.log(`  CPU time per step: createBbvi ${median(cpuTape).toFixed(3)} ms, Stan ${v.cpuMsPerStep.toFixed(3)} ms: ratio ${(median(cpuTape) / v.cpuMsPerStep).toFixed(2)}`);
+    console.log(`  posterior means: Vireo q ${qMean.map((m) => m.toFixed(3)).join(", ")}; Stan ADVI ${v.posteriorMean.map((m) => m.toFixed(3)).join(", ")}`);
+  }
   if (!Number.isFinite(sink)) throw new Error("bbvi: non-finite ELBO during the benchmark.");
   return summary;
 }
