@@ -22,12 +22,19 @@ export function bernoulliLogitRows(logits: TNode, x: TNode): TNode {
   n.b = x;
   n.needsGrad = logits.needsGrad;
   const l = logits.value, xv = x.value, out = n.value;
+  // One exponential per logit serves the value and the slope: with e = e^{−|z|}, softplus(z) =
+  // max(z, 0) + log1p(e) and sigmoid(z) = 1/(1 + e) (z ≥ 0) or e/(1 + e); the sigmoids are kept
+  // for the backward pass when a gradient is needed.
+  const sig = n.needsGrad ? n.scratch(m * D) : null;
   for (let i = 0; i < m; i++) {
     let s = 0;
     for (let j = 0, o = i * D, xo = (i % xm) * D; j < D; j++, o++, xo++) {
-      const z = l[o]!;
-      // x z − softplus(z), with softplus(z) = max(z, 0) + log1p(e^{−|z|}).
-      s += xv[xo]! * z - (z > 0 ? z : 0) - Math.log1p(Math.exp(-Math.abs(z)));
+      const z = l[o]!, e = Math.exp(-Math.abs(z));
+      s += xv[xo]! * z - (z > 0 ? z : 0) - Math.log1p(e);
+      if (sig !== null) {
+        const r = 1 / (1 + e);
+        sig[o] = z >= 0 ? r : e * r;
+      }
     }
     out[i] = s;
   }
@@ -35,13 +42,10 @@ export function bernoulliLogitRows(logits: TNode, x: TNode): TNode {
   return n;
 }
 function bernoulliLogitRowsBackward(n: TNode): void {
-  const logits = n.a!, x = n.b!, D = logits.d1, xm = x.d0, l = logits.value, xv = x.value, g = n.grad, gl = logits.grad;
+  const logits = n.a!, x = n.b!, D = logits.d1, xm = x.d0, xv = x.value, sig = n.aux, g = n.grad, gl = logits.grad;
   for (let i = 0; i < n.d0; i++) {
     const gi = g[i]!;
-    for (let j = 0, o = i * D, xo = (i % xm) * D; j < D; j++, o++, xo++) {
-      const z = l[o]!, e = Math.exp(-Math.abs(z)), sig = z >= 0 ? 1 / (1 + e) : e / (1 + e);
-      gl[o] += gi * (xv[xo]! - sig);
-    }
+    for (let j = 0, o = i * D, xo = (i % xm) * D; j < D; j++, o++, xo++) gl[o] += gi * (xv[xo]! - sig[o]!);
   }
 }
 
