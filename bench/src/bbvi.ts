@@ -11,7 +11,7 @@
 import benny from "benny";
 import type { Summary } from "benny/lib/internal/common-types";
 import {
-  Generator, sampleStandardNormal, sigmoid, ad, adam, fullRankGaussian, guardedStep, LOG_2PI, type TNode, type Tape,
+  Generator, sampleStandardNormal, sigmoid, ad, adam, bernoulliLogit, fullRankGaussian, guardedStep, LOG_2PI, type TNode, type Tape,
 } from "@vireo/core";
 import { MvNormal, Bernoulli } from "@vireo/core";
 import { MvNormalNode, densityNode } from "@vireo/nodes";
@@ -109,8 +109,7 @@ export async function bbvi(): Promise<Summary> {
       { name: "prior", vars: ["w"], logDensity: ({ w }) => prior(w!) },
       {
         name: "lik", vars: ["w"], logDensity: ({ w }, t: Tape) => {
-          const eta = ad.matmul(t.constant(X, [N, D]), w!);
-          return ad.sum(ad.sub(ad.mul(t.constant(y), eta), ad.softplus(eta)));
+          return bernoulliLogit(ad.matmul(t.constant(X, [N, D]), w!), t.constant(y));
         },
       },
     ],
@@ -135,8 +134,7 @@ export async function bbvi(): Promise<Summary> {
   const w = m.random("w", MvNormal(D), { q: fullRankGaussian({ sd: 0.1 }) });
   m.factor(MvNormalNode, { out: w, mean: new Float64Array(D), precision: Float64Array.from({ length: D * D }, (_, i) => (i % (D + 1) === 0 ? 1 / (S0 * S0) : 0)) });
   const lik = densityNode("Logistic", { edges: { w: "MvNormal", x: "input", y: "Bernoulli" } }, ({ w, x, y }) => {
-    const eta = ad.matmul(x!, w!);
-    return ad.sum(ad.sub(ad.mul(y!, eta), ad.softplus(eta)));
+    return bernoulliLogit(ad.matmul(x!, w!), y!);
   });
   m.factor(lik, { w, x: m.input("x", { plate: rows, size: D }), y: m.observed("y", Bernoulli, { plate: rows }) });
   const graphModel = m.build();

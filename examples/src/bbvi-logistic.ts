@@ -5,7 +5,7 @@
  * engine that runs closed-form models. 1,000 synthetic points, 5 weights.
  * Run: npx -y pnpm@10.34.9 example bbvi-logistic
  */
-import { Generator, sampleStandardNormal, sigmoid, ad, adam, exponentialDecay, fullRankGaussian, MvNormal, Bernoulli } from "@vireo/core";
+import { Generator, sampleStandardNormal, sigmoid, ad, adam, bernoulliLogit, exponentialDecay, fullRankGaussian, MvNormal, Bernoulli } from "@vireo/core";
 import { MvNormalNode, densityNode } from "@vireo/nodes";
 import { ModelBuilder, caviProgress } from "@vireo/runtime";
 import { writePictures } from "./pictures/folder.js";
@@ -27,8 +27,7 @@ for (let i = 0; i < N; i++) {
 
 // The likelihood of all rows at once: x is the [N, D] plate column, y the [N] labels, w a draw of q(w).
 const logistic = densityNode("Logistic", { edges: { w: "MvNormal", x: "input", y: "Bernoulli" } }, ({ w, x, y }) => {
-  const eta = ad.matmul(x!, w!);
-  return ad.sum(ad.sub(ad.mul(y!, eta), ad.softplus(eta)));
+  return bernoulliLogit(ad.matmul(x!, w!), y!);
 });
 
 const m = new ModelBuilder();

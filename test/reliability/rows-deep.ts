@@ -3,7 +3,7 @@
  * options, and bad minibatches given to a VAE directly or through svi().
  */
 import { from } from "rxjs";
-import { Tape, Generator, Normal, MvNormal, mlp, dense, amortised, denseAffine, type Activation } from "@vireo/core";
+import { Tape, Generator, Normal, MvNormal, mlp, dense, amortised, denseAffine, bernoulliLogit, type Activation } from "@vireo/core";
 import { NormalNode } from "@vireo/nodes";
 import { vae, svi, vaeModel, ModelBuilder, type BatchInput } from "@vireo/runtime";
 import type { Row } from "./catalogue.js";
@@ -42,6 +42,14 @@ row("dense layer given rows of the wrong width", () => {
   const t = new Tape(), net = mlp([4, 3]);
   return net.forward(t.param(net.initialise(new Generator(1))), t.constant(new Float64Array(10), [2, 5]));
 }, "DIMENSION_MISMATCH", ["Dense(4→3)", "[rows, 4]", "[2, 5]"]);
+row("bernoulliLogit labels of another size than the logits", () => {
+  const t = new Tape();
+  return bernoulliLogit(t.constant(new Float64Array(3)), t.constant(new Float64Array(4)));
+}, "DIMENSION_MISMATCH", ["bernoulliLogit", "labels #1 (const) [4]"]);
+row("bernoulliLogit labels that need a gradient", () => {
+  const t = new Tape();
+  return bernoulliLogit(t.constant(new Float64Array(3)), t.param(new Float64Array(3)));
+}, "INVALID_PARAMETER", ["bernoulliLogit", "labels", "no gradient"]);
 row("dense layer with 0 outputs", () => dense(3, 0), "INVALID_PARAMETER", ["outputs", "0"]);
 row("mlp with an unknown activation", () => mlp([3, 2], { activation: "swish" as Activation }), "INVALID_OPTION", ["swish", "relu"]);
 row("mlp with one size", () => mlp([3]), "INVALID_PARAMETER", ["input and output sizes"]);

@@ -5,4 +5,4 @@ export { addBias, affine, denseAffine, denseParamCount } from "./affine.js";
 export { Dense, dense, defaultInitialiser, type DenseOptions } from "./dense.js";
 export { Mlp, mlp, type MlpOptions } from "./mlp.js";
 export { columns, repeatRows } from "./rows.js";
-export { bernoulliLogitRows, gaussianRows } from "./likelihoods.js";
+export { bernoulliLogitRows, bernoulliLogit, gaussianRows } from "./likelihoods.js";

@@ -14,12 +14,34 @@ const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
  * When x has fewer rows than ℓ, ℓ holds S stacked copies and x is reused for each.
  */
 export function bernoulliLogitRows(logits: TNode, x: TNode): TNode {
-  const t = sameTape("bernoulliLogitRows", logits, x);
   checkRows("bernoulliLogitRows", logits, x);
-  const m = logits.d0, D = logits.d1, xm = x.d0;
-  const n = t.node("bernoulliLogitRows", 1, m, 1);
+  return bernoulliLogitNode("bernoulliLogitRows", logits, x, 1, logits.d0, logits.d1, x.d0);
+}
+
+/**
+ * Σ_i y_i η_i − softplus(η_i): the log-likelihood of labels y ∈ {0, 1} (or values in [0, 1])
+ * under Bernoulli(sigmoid(η)), summed over every element, as a scalar; η and y of equal size
+ * (any shape). One fused pass forward and one backward, with one exponential per element, where
+ * `ad.sum(ad.sub(ad.mul(y, η), ad.softplus(η)))` takes four passes each way: the logistic
+ * regression likelihood (Stan's `bernoulli_logit`).
+ */
+export function bernoulliLogit(logits: TNode, y: TNode): TNode {
+  sameTape("bernoulliLogit", logits, y);
+  if (logits.size !== y.size || logits.size === 0) {
+    throw new VireoError("DIMENSION_MISMATCH", `bernoulliLogit: expected logits and labels of equal, non-zero size, got logits ${describe(logits)} and labels ${describe(y)}.`);
+  }
+  if (y.needsGrad) {
+    throw new VireoError("INVALID_PARAMETER", "bernoulliLogit: the labels (second argument) are data and get no gradient; pass the logits first, and a constant or an observed column as the labels.");
+  }
+  return bernoulliLogitNode("bernoulliLogit", logits, y, 0, 1, logits.size, 1);
+}
+
+/** The fused node: `m` rows of `D` logits against `xm` rows of data (reused cyclically), one value per row. */
+function bernoulliLogitNode(op: string, logits: TNode, x: TNode, rank: number, m: number, D: number, xm: number): TNode {
+  const n = logits.tape.node(op, rank, m, 1);
   n.a = logits;
   n.b = x;
+  n.int = D;
   n.needsGrad = logits.needsGrad;
   const l = logits.value, xv = x.value, out = n.value;
   // One exponential per logit serves the value and the slope: with e = e^{−|z|}, softplus(z) =
@@ -42,7 +64,7 @@ export function bernoulliLogitRows(logits: TNode, x: TNode): TNode {
   return n;
 }
 function bernoulliLogitRowsBackward(n: TNode): void {
-  const logits = n.a!, x = n.b!, D = logits.d1, xm = x.d0, xv = x.value, sig = n.aux, g = n.grad, gl = logits.grad;
+  const logits = n.a!, x = n.b!, D = n.int, xm = x.size / D, xv = x.value, sig = n.aux, g = n.grad, gl = logits.grad;
   for (let i = 0; i < n.d0; i++) {
     const gi = g[i]!;
     for (let j = 0, o = i * D, xo = (i % xm) * D; j < D; j++, o++, xo++) gl[o] += gi * (xv[xo]! - sig[o]!);
