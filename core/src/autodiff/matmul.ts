@@ -25,7 +25,19 @@ export function matmul(A: TNode, B: TNode): TNode {
   out.needsGrad = A.needsGrad || B.needsGrad;
   const a = A.value, b = B.value, c = out.value;
   if (n === 1) {
-    for (let i = 0; i < m; i++) {
+    // Matrix–vector: four rows at a time, so each b_p is read once per four products and the
+    // four sums stay in registers (a short k, such as a regression's covariates, leaves the
+    // one-row loop dominated by its own overhead).
+    let i = 0;
+    for (; i + 4 <= m; i += 4) {
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      for (let p = 0, r = i * k; p < k; p++, r++) {
+        const bp = b[p]!;
+        s0 += a[r]! * bp; s1 += a[r + k]! * bp; s2 += a[r + 2 * k]! * bp; s3 += a[r + 3 * k]! * bp;
+      }
+      c[i] = s0; c[i + 1] = s1; c[i + 2] = s2; c[i + 3] = s3;
+    }
+    for (; i < m; i++) {
       let s = 0;
       const row = i * k;
       for (let p = 0; p < k; p++) s += a[row + p]! * b[p]!;
