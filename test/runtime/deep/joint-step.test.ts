@@ -17,7 +17,7 @@
 import test from "ava";
 import { Generator, sampleStandardNormal, mlp, sgd, ad, MvNormal, Bernoulli, meanFieldGaussian } from "@vireo/core";
 import { densityNode, MvNormalNode } from "@vireo/nodes";
-import { ModelBuilder, vaeModel, compile, bindData, initialise, attachGenerator, jointSteps, type CompiledState, type GradientVariable } from "@vireo/runtime";
+import { ModelBuilder, vae, vaeModel, compile, bindData, initialise, attachGenerator, jointSteps, type CompiledState, type GradientVariable } from "@vireo/runtime";
 
 const N = 6, D = 3, K = 2;
 
@@ -179,3 +179,36 @@ test("joint: true groups gradient-fitted globals without an amortised latent; ea
   const own = moved(state, names, start);
   names.forEach((n, i) => close(t, jointMove[i]!, own[i]!, `∇ of '${n}'`, 1e-9));
 });
+
+/**
+ * The graph's joint step is the vae() kit's step: at the kit's θ and the kit's noise draws, the
+ * graph's ∇λ (sum over rows of log p(x|z) − KL, the prior in closed form) is N × the kit's (the
+ * mean over rows), for every network weight and the learnt log-variances. With SGD at rate 1 the
+ * moves compare directly.
+ */
+for (const [likelihood, noise] of [["bernoulli", undefined], ["gaussian", "shared"], ["gaussian", "perDimension"]] as const) {
+  test(`the graph's joint step equals the vae() kit's step (${likelihood}${noise ? `, ${noise} noise` : ""})`, (t) => {
+    const R = 7, W = 4, L = 2, H = 3, seed = 5, g = new Generator(8);
+    const X = Float64Array.from({ length: R * W }, () => (likelihood === "bernoulli" ? (g.uniform() < 0.4 ? 1 : 0) : sampleStandardNormal(g)));
+    const kit = vae({ inputs: W, latent: L, hidden: [H], activation: "tanh", likelihood, ...(noise ? { noise } : {}), optimizer: sgd({ lr: 1 }), seed });
+    const model = vaeModel({ inputs: W, encoder: kit.q, decoder: kit.decoder, likelihood, ...(noise ? { noise } : {}) });
+    const state = compile(model, bindData(model, { x: X }), new Map(), { samples: 1, optimizer: sgd({ lr: 1 }) });
+    initialise(state, new Generator(1));
+    const names = ["z", "decoderWeights", ...(noise ? ["logNoise"] : [])];
+    const offsets = [0, kit.decoderOffset, kit.noiseOffset];
+    names.forEach((n, i) => member(state, n).fit.lambda.set(kit.theta.subarray(offsets[i]!, offsets[i]! + member(state, n).fit.lambda.length)));
+    // The kit's generator after its initialisers: the same calls on a fresh generator of its seed.
+    const rng = new Generator(seed), scratch = new Float64Array(kit.theta.length);
+    kit.q.encoder.initialise(rng, scratch, 0);
+    kit.decoder.initialise(rng, scratch, kit.decoderOffset);
+    attachGenerator(state, rng);
+    const theta0 = kit.theta.slice(), start = names.map((n) => member(state, n).fit.lambda.slice());
+    kit.step(X);
+    member(state, "z").step(undefined, 1, undefined);
+    names.forEach((n, i) => {
+      const graphMove = member(state, n).fit.lambda.map((x, j) => (x - start[i]![j]!) / R);
+      const kitMove = kit.theta.subarray(offsets[i]!, offsets[i]! + graphMove.length).map((x, j) => x - theta0[offsets[i]! + j]!);
+      close(t, graphMove, kitMove, `∇ of '${n}' (graph / N vs kit)`, 1e-10);
+    });
+  });
+}
