@@ -5,7 +5,7 @@
 import { from } from "rxjs";
 import { Tape, Generator, Normal, MvNormal, mlp, dense, amortised, denseAffine, bernoulliLogit, type Activation } from "@vireo/core";
 import { NormalNode } from "@vireo/nodes";
-import { vae, svi, vaeModel, ModelBuilder, type BatchInput } from "@vireo/runtime";
+import { vae, svi, cavi, vaeModel, ModelBuilder, type BatchInput } from "@vireo/runtime";
 import type { Row } from "./catalogue.js";
 
 const rows: Row[] = [];
@@ -22,6 +22,9 @@ row("unknown VAE likelihood", () => vae({ inputs: 4, latent: 2, likelihood: "poi
 row("Gaussian decoder noise that is not a variance", () => vae({ inputs: 4, latent: 2, likelihood: "gaussian", noise: -1 }), "INVALID_OPTION", ["noise", "-1"]);
 row("VAE decoder weights neither point mass nor Gaussian", () => vae({ inputs: 4, latent: 2, likelihood: "bernoulli", decoderWeights: "laplace" as "gaussian" }), "INVALID_OPTION", ["decoderWeights", "laplace"]);
 row("VAE weight prior sd of 0", () => vae({ inputs: 4, latent: 2, likelihood: "bernoulli", decoderWeights: "gaussian", weightPriorSd: 0 }), "INVALID_OPTION", ["weightPriorSd", "0"]);
+row("VAE KL weight that is not a number ≥ 0", () => vae({ inputs: 4, latent: 2, likelihood: "bernoulli", klWeight: -0.5 }), "INVALID_OPTION", ["klWeight", "-0.5"]);
+row("VAE KL weight with IWAE training", () => vae({ inputs: 4, latent: 2, likelihood: "bernoulli", klWeight: 0.5, bound: { kind: "iwae", K: 5 } }), "INVALID_OPTION", ["klWeight", "IWAE"]);
+row("VAE KL weight schedule that returns a negative weight", () => vae({ inputs: 4, latent: 2, likelihood: "bernoulli", klWeight: (t) => t - 1 }).step({ x: [[0, 1, 0, 1]] }), "INVALID_OPTION", ["klWeight", "step 0", "-1"]);
 row("VAE samples of 0", () => vae({ inputs: 4, latent: 2, likelihood: "bernoulli", samples: 0 }), "INVALID_OPTION", ["samples", "0"]);
 row("VAE totalRows that is not a row count", () => vae({ inputs: 4, latent: 2, likelihood: "bernoulli", totalRows: 2.5 }), "INVALID_OPTION", ["totalRows", "2.5"]);
 row("VAE trained with the Rényi bound", () => vae({ inputs: 4, latent: 2, likelihood: "bernoulli", bound: { kind: "renyi", alpha: 0.5, K: 5 } }), "INVALID_OPTION", ["Rényi"]);
@@ -81,5 +84,11 @@ row("graph: amortised 'from' that is not a name", () => amortised(mlp([1, 2]), {
 row("graph: amortised flow with a fractional layer count", () => amortised(mlp([1, 2]), { from: "x", flow: 1.5 }).forRows(), "INVALID_OPTION", ["flow", "1.5"]);
 row("vaeModel decoder that does not map the latent to the data", () => vaeModel({ inputs: 4, encoder: mlp([4, 4]), decoder: mlp([3, 4]), likelihood: "bernoulli" }), "DIMENSION_MISMATCH", ["decoder maps 3 → 4", "latent has 2"]);
 row("vaeModel noise that is not a variance", () => vaeModel({ inputs: 4, encoder: mlp([4, 4]), decoder: mlp([2, 4]), likelihood: "gaussian", noise: 0 }), "INVALID_OPTION", ["noise", "0"]);
+const tinyVae = () => vaeModel({ inputs: 2, encoder: mlp([2, 2]), decoder: mlp([1, 2]), likelihood: "gaussian" });
+const tinyRows = { x: Float64Array.from([0.1, -0.2, 0.3, 0.4]) };
+row("KL weight that is negative", () => cavi(tinyVae(), { data: tinyRows, maxIterations: 1, gradient: { klWeight: -1 } }), "INVALID_OPTION", ["klWeight", "-1"]);
+row("KL weight schedule that returns NaN", () => cavi(tinyVae(), { data: tinyRows, maxIterations: 1, gradient: { klWeight: () => NaN } }), "INVALID_OPTION", ["klWeight", "'z'", "step 0", "NaN"]);
+row("KL weight without the joint step", () => cavi(tinyVae(), { data: tinyRows, maxIterations: 1, gradient: { klWeight: 0.5, joint: false } }), "INVALID_OPTION", ["klWeight", "'z'", "joint"]);
+row("gradient.joint that is not auto/true/false", () => cavi(tinyVae(), { data: tinyRows, maxIterations: 1, gradient: { joint: "yes" as unknown as boolean } }), "INVALID_OPTION", ["gradient", "joint", "yes"]);
 
 export default rows;
