@@ -29,6 +29,7 @@ import {
 } from "@vireo/core";
 import { isDensityNode, isMomentNode, type NodeContext } from "@vireo/nodes";
 import { momentDensityOnTape, planMomentStep, type MomentStep } from "./moment-step.js";
+import { momentGroupOf } from "./moment-group.js";
 import { ElboGradientEstimator, blanketModel, type EstimatorFactor, type EstimatorChoice } from "./estimator.js";
 import type { VariableState, FactorState, CompiledState } from "./state.js";
 import { naturalStepOf, pointValue, type NaturalGaussianStep } from "./natural-step.js";
@@ -220,8 +221,8 @@ export class GradientVariable {
   constructor(readonly variable: VariableState, readonly fit: GradientFit, state: CompiledState, options: GradientOptions) {
     this.model = state.model;
     const S = (this.samples = options.samples ?? 10);
-    if (!Number.isInteger(S) || S < 2) {
-      throw new VireoError("INVALID_OPTION", `gradient.samples must be an integer ≥ 2 (the ELBO's standard error needs two draws), got ${S}.`, { parameter: "samples" });
+    if (!Number.isInteger(S) || S < 1) {
+      throw new VireoError("INVALID_OPTION", `gradient.samples must be a positive integer (one draw per step is allowed; the ELBO's standard error needs two), got ${S}.`, { parameter: "samples" });
     }
     const v = variable, fam = v.family!, n = v.count * fam.valueSize;
     this.state = state;
@@ -268,7 +269,7 @@ export class GradientVariable {
     this.estimator = new ElboGradientEstimator(model, new Tape(), {
       samples: S, reparam: [fit.reparam], raoBlackwell: options.raoBlackwell ?? true, baseline: "running", baselineDecay: 0.9, bound: this.bound,
     });
-    this.moment = planMomentStep(this, state);
+    this.moment = planMomentStep(this);
   }
 
   /** Draws one value from q into draw slot s (value, statistics, Jacobian) with `rng`. */
@@ -312,12 +313,13 @@ export class GradientVariable {
    * Carlo ELBO pairs each draw with its log g).
    */
   redraw(): void {
+    // A variable of a moment group draws with its group (engine/moment-group.ts).
+    const group = momentGroupOf(this, this.state);
+    if (group !== null) return group.redraw(this);
     const rng = this.requireGenerator();
     for (let s = 0; s < this.samples; s++) this.drawSlot(s, rng);
     const t = this.valueTape;
     for (const f of this.densityFactors) {
-      // A moment node is evaluated once per redraw of all its variables, not once per variable.
-      if (this.moment !== null && !this.moment.evaluatesOnRedraw(f)) continue;
       for (let s = 0; s < this.samples; s++) {
         t.reset();
         f.density!.values[s] = densityOnTape(this.state, f, t, s, null, null).value[0]!;
@@ -335,8 +337,9 @@ export class GradientVariable {
    */
   step(scale: ((f: FactorState) => number) | undefined, dataScale: number, extra: Float64Array | undefined): void {
     if (!this.drawn) this.redraw();
-    // A variable on a moment edge steps with its moment group (engine/moment-step.ts).
-    if (this.moment !== null) return this.moment.step(scale, dataScale);
+    // A variable on a moment edge, or riding on one's node, steps with its moment group (engine/moment-group.ts).
+    const group = momentGroupOf(this, this.state);
+    if (group !== null) return group.step(this, scale, dataScale);
     const { fit, variable: v } = this;
     sumConjugate(v, this.message, scale);
     if (extra) for (let i = 0; i < this.message.length; i++) this.message[i] = this.message[i]! + extra[i]!;

@@ -15,7 +15,7 @@ import { densityOnTape, gradientVariables, type GradientVariable } from "./gradi
 
 export interface ElboEstimate {
   readonly value: number;
-  /** Monte Carlo standard error (0 when every term is exact). */
+  /** Monte Carlo standard error (0 when every term is exact; NaN from a single draw). */
   readonly standardError: number;
 }
 
@@ -84,7 +84,7 @@ function summarise(exact: number, perDraw: Float64Array): ElboEstimate {
   for (let s = 0; s < S; s++) mean += perDraw[s]! / S;
   let ss = 0;
   for (let s = 0; s < S; s++) ss += (perDraw[s]! - mean) ** 2;
-  return { value: exact + mean, standardError: S > 1 ? Math.sqrt(ss / (S - 1) / S) : 0 };
+  return { value: exact + mean, standardError: S > 1 ? Math.sqrt(ss / (S - 1) / S) : NaN };
 }
 
 /**
