@@ -118,7 +118,7 @@ export class MomentStep {
     const lam = this.g.fit.lambda, d = this.dim;
     if (this.isPoint) return { mean: tape.constant(lam.subarray(0, d), this.shape), variance: null };
     for (let i = 0; i < d; i++) this.variance[i] = Math.exp(2 * lam[d + i]!);
-    return { mean: tape.constant(lam.subarray(0, d), this.shape), variance: tape.constant(this.variance, this.shape) };
+    return { mean: tape.constant(lam.subarray(0, d), this.shape), variance: tape.constant(this.variance, this.shape), meanField: tape.constant(lam) };
   }
 
   /** ⟨M, D_j⟩ for every value and coordinate into `curvature`. */
@@ -161,7 +161,7 @@ export class MomentStep {
     const sd = parts[1]!, variance = (this.varianceNode = ad.square(sd));
     return {
       variable: v, draw: null,
-      moments: { mean: ad.reshape(mean, this.shape), variance: ad.reshape(variance, this.shape) },
+      moments: { mean: ad.reshape(mean, this.shape), variance: ad.reshape(variance, this.shape), meanField: lam },
       drawAt: () => {
         const eps = new Float64Array(this.dim);
         fit.q.drawNoise(rng, eps);
