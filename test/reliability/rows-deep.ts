@@ -5,7 +5,7 @@
 import { from } from "rxjs";
 import { Tape, Generator, Normal, MvNormal, mlp, dense, amortised, denseAffine, type Activation } from "@vireo/core";
 import { NormalNode } from "@vireo/nodes";
-import { vae, svi, vaeModel, ModelBuilder, type BatchInput } from "@vireo/runtime";
+import { vae, svi, cavi, vaeModel, ModelBuilder, type BatchInput } from "@vireo/runtime";
 import type { Row } from "./catalogue.js";
 
 const rows: Row[] = [];
@@ -73,5 +73,11 @@ row("graph: amortised 'from' that is not a name", () => amortised(mlp([1, 2]), {
 row("graph: amortised flow with a fractional layer count", () => amortised(mlp([1, 2]), { from: "x", flow: 1.5 }).forRows(), "INVALID_OPTION", ["flow", "1.5"]);
 row("vaeModel decoder that does not map the latent to the data", () => vaeModel({ inputs: 4, encoder: mlp([4, 4]), decoder: mlp([3, 4]), likelihood: "bernoulli" }), "DIMENSION_MISMATCH", ["decoder maps 3 → 4", "latent has 2"]);
 row("vaeModel noise that is not a variance", () => vaeModel({ inputs: 4, encoder: mlp([4, 4]), decoder: mlp([2, 4]), likelihood: "gaussian", noise: 0 }), "INVALID_OPTION", ["noise", "0"]);
+const tinyVae = () => vaeModel({ inputs: 2, encoder: mlp([2, 2]), decoder: mlp([1, 2]), likelihood: "gaussian" });
+const tinyRows = { x: Float64Array.from([0.1, -0.2, 0.3, 0.4]) };
+row("KL weight that is negative", () => cavi(tinyVae(), { data: tinyRows, maxIterations: 1, gradient: { klWeight: -1 } }), "INVALID_OPTION", ["klWeight", "-1"]);
+row("KL weight schedule that returns NaN", () => cavi(tinyVae(), { data: tinyRows, maxIterations: 1, gradient: { klWeight: () => NaN } }), "INVALID_OPTION", ["klWeight", "'z'", "step 0", "NaN"]);
+row("KL weight without the joint step", () => cavi(tinyVae(), { data: tinyRows, maxIterations: 1, gradient: { klWeight: 0.5, joint: false } }), "INVALID_OPTION", ["klWeight", "'z'", "joint"]);
+row("gradient.joint that is not auto/true/false", () => cavi(tinyVae(), { data: tinyRows, maxIterations: 1, gradient: { joint: "yes" as unknown as boolean } }), "INVALID_OPTION", ["gradient", "joint", "yes"]);
 
 export default rows;

@@ -177,6 +177,16 @@ export class AmortisedRowsQ implements VariationalFamily {
     return sum(this.q.entropyRows(this.gaussianParts(parts)));
   }
 
+  /** H[q] at λ from the cached encoder outputs (no new encoder pass after a draw at the same λ); closed form only without flow layers. */
+  entropyValue(lambda: Float64Array): number {
+    if (this.flowLayers > 0) {
+      throw new VireoError("INVALID_OPTION", `${this.name}: with flow layers the entropy has no closed form; the objective uses −log q(z) per draw.`);
+    }
+    const enc = this.encodedValues(lambda), t = this.tape, m = this.rows;
+    t.reset();
+    return sum(this.q.entropyRows({ rows: m, mean: t.constant(enc.mean, [m, this.latent]), scale: t.constant(enc.scale, [m, enc.scale.length / m]) })).value[0]!;
+  }
+
   sampleWithLogDensity(lambda: Float64Array, rng: Generator, out: Float64Array): number {
     const enc = this.encodedValues(lambda), t = this.tape, K = this.latent, m = this.rows;
     t.reset();

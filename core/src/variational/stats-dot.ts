@@ -17,8 +17,20 @@ export function scalarValued(family: ExponentialFamily): boolean {
 /** T(x_i) for `count` values stored back to back into `out` (count × size). */
 export function statsOfValues(family: ExponentialFamily, x: Float64Array, count: number, out: Float64Array): void {
   const k = family.size, v = family.valueSize, fam = family as ExponentialFamily<number | Float64Array>;
-  const scalar = scalarValued(family);
-  for (let i = 0; i < count; i++) fam.sufficientStats(scalar ? x[i]! : x.subarray(i * v, (i + 1) * v), out.subarray(i * k, (i + 1) * k));
+  if (scalarValued(family)) {
+    // Scalar values (a plate of network weights can hold 10⁵–10⁶): one scratch, no view per value.
+    const t = scratchOf(k);
+    for (let i = 0; i < count; i++) {
+      fam.sufficientStats(x[i]!, t);
+      for (let j = 0; j < k; j++) out[i * k + j] = t[j]!;
+    }
+    return;
+  }
+  for (let i = 0; i < count; i++) fam.sufficientStats(x.subarray(i * v, (i + 1) * v), out.subarray(i * k, (i + 1) * k));
+}
+const scratches: Float64Array[] = [];
+function scratchOf(k: number): Float64Array {
+  return (scratches[k] ??= new Float64Array(k));
 }
 
 /** Σ_i ⟨coef_i, T(x_i)⟩ on the tape (see the file comment); `coef` and `statsOut` are count × size. */

@@ -11,6 +11,7 @@
 import type { GradientFit, GradientVariable } from "../engine/gradient.js";
 import type { CompiledState } from "../engine/state.js";
 import { invalid, record, isMap, keysOf, str, array, f64 } from "./schema.js";
+import { refreshJointDensities } from "../engine/joint-step.js";
 
 /** The persisting part of one gradient-fitted variable. */
 export interface GradientFitRecord {
@@ -50,6 +51,8 @@ export function fitRecord(fit: GradientFit): GradientFitRecord {
 }
 
 export function drawsRecord(g: GradientVariable): GradientDrawsRecord {
+  // A member whose redraw was deferred draws now (a no-op after a completed step).
+  g.joint?.refresh();
   const concat = (parts: readonly Float64Array[]) => {
     const out = new Float64Array(parts.reduce((n, p) => n + p.length, 0));
     let o = 0;
@@ -137,6 +140,7 @@ export function loadDraws(g: GradientVariable, r: GradientDrawsRecord): void {
 /** Density factors' log g at the latest draws, by factor name. */
 export function densityRecords(state: CompiledState): Record<string, Float64Array> {
   const out: Record<string, Float64Array> = {};
+  refreshJointDensities(state);
   for (const f of state.factors) if (f.density !== null) out[f.name] = f.density.values.slice();
   return out;
 }

@@ -9,6 +9,7 @@ import { GradientPosterior } from "./gradient-posterior.js";
 import { bindAmortised, isAmortisedQ, type AmortisedFits } from "./amortised.js";
 import { monteCarloElbo, freshElbo } from "./mc-elbo.js";
 import { runStochasticCavi } from "./cavi-stochastic.js";
+import { planJointSteps } from "./joint-step.js";
 import { runCavi, type CaviOptions, type CaviResult } from "./cavi.js";
 import { createThreadPool } from "./threads.js";
 import type { EngineCapabilities, GradientCapability } from "./capabilities.js";
@@ -30,6 +31,7 @@ const gradients: GradientCapability = {
   freshElbo,
   posterior: (v) => new GradientPosterior(v.name, v.family!, v.count, v.gradient!.fit),
   runCavi: runStochasticCavi,
+  planJoint: (state, options) => void planJointSteps(state, options),
 };
 
 /** Gradients and threads: the whole engine. */

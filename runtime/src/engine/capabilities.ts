@@ -30,6 +30,8 @@ export interface GradientCapability {
   posterior(v: VariableState): Posterior;
   /** A whole CAVI run of a compiled state with gradient-fitted variables (windowed stopping, fresh ELBO, PSIS). */
   runCavi(state: CompiledState, options: CaviOptions, seed: number, seeded: boolean): CaviResult;
+  /** Groups gradient-fitted variables that share density factors into joint steps (engine/joint-step.ts), once all are attached. */
+  planJoint?(state: CompiledState, options: GradientOptions): void;
 }
 
 export interface EngineCapabilities {

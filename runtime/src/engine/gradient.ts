@@ -53,6 +53,19 @@ export interface GradientOptions {
    * only lowers it). Needs reparameterised q.
    */
   readonly bound?: Bound;
+  /**
+   * Which groups of gradient-fitted variables sharing density factors take ONE joint step per
+   * sweep (engine/joint-step.ts): "auto" (default) the groups with an amortised latent, true every
+   * eligible group, false none (each variable steps on its own blanket).
+   */
+  readonly joint?: import("./joint-step.js").JointChoice;
+  /**
+   * KL warm-up: β multiplying an amortised latent's prior and entropy terms in its joint step (a
+   * number ≥ 0, or a function of the encoder's step count, e.g. (t) => Math.min(1, t / 1000));
+   * default 1, the ELBO. β < 1 optimises a β-weighted objective, not the ELBO; the reported ELBO
+   * stays the unweighted one.
+   */
+  readonly klWeight?: import("./joint-step.js").KlWeight;
 }
 
 /**
@@ -197,6 +210,8 @@ export class GradientVariable {
   readonly densityFactors: FactorState[];
   rng: Generator | null = null;
   drawn = false;
+  /** The joint step of the variable's group (engine/joint-step.ts), or null: it steps on its own blanket. */
+  joint: import("./joint-step.js").JointStep | null = null;
   private readonly estimator: ElboGradientEstimator<undefined>;
   private readonly grad: Float64Array;
   private readonly loss: Float64Array;
@@ -222,7 +237,8 @@ export class GradientVariable {
     this.model = state.model;
     const S = (this.samples = options.samples ?? 10);
     if (!Number.isInteger(S) || S < 1) {
-      throw new VireoError("INVALID_OPTION", `gradient.samples must be a positive integer (one draw per step is allowed; the ELBO's standard error needs two), got ${S}.`, { parameter: "samples" });
+      // One draw is allowed (a VAE's usual step); the per-sweep ELBO then has no standard error (NaN).
+      throw new VireoError("INVALID_OPTION", `gradient.samples must be a positive integer, got ${S}.`, { parameter: "samples" });
     }
     const v = variable, fam = v.family!, n = v.count * fam.valueSize;
     this.state = state;
@@ -316,10 +332,23 @@ export class GradientVariable {
     // A variable of a moment group draws with its group (engine/moment-group.ts).
     const group = momentGroupOf(this, this.state);
     if (group !== null) return group.redraw(this);
+    // A joint member whose statistics nothing reads before the group's next step draws lazily (engine/joint-step.ts).
+    if (this.joint !== null && this.joint.defers(this)) {
+      this.drawn = false;
+      this.joint.stale = true;
+      return;
+    }
+    this.drawNow();
+  }
+
+  /** redraw() without deferral: S fresh draws, statistics, entropy (and density values off a joint group). */
+  drawNow(): void {
     const rng = this.requireGenerator();
     for (let s = 0; s < this.samples; s++) this.drawSlot(s, rng);
     const t = this.valueTape;
-    for (const f of this.densityFactors) {
+    // In a joint group the shared factors are evaluated by the group's next step, or on demand (refreshJointDensities).
+    if (this.joint !== null) this.joint.stale = this.densityFactors.length > 0;
+    else for (const f of this.densityFactors) {
       for (let s = 0; s < this.samples; s++) {
         t.reset();
         f.density!.values[s] = densityOnTape(this.state, f, t, s, null, null).value[0]!;
@@ -336,6 +365,9 @@ export class GradientVariable {
    * `extra` is added to the summed messages (online: earlier batches' evidence).
    */
   step(scale: ((f: FactorState) => number) | undefined, dataScale: number, extra: Float64Array | undefined): void {
+    // One step for the whole group sharing density factors (engine/joint-step.ts); online evidence takes the own-blanket path.
+    if (this.joint !== null && extra === undefined) return this.joint.update(this, dataScale);
+    if (this.joint !== null) this.joint.refresh();
     if (!this.drawn) this.redraw();
     // A variable on a moment edge, or riding on one's node, steps with its moment group (engine/moment-group.ts).
     const group = momentGroupOf(this, this.state);
@@ -412,6 +444,9 @@ export class GradientVariable {
   /** H[q(z)] at the current λ (closed form, on a private tape; a fixed-seed Monte Carlo estimate for flows). */
   entropyNow(): number {
     if (needsLogDensityEntropy(this.fit.q)) return entropyEstimate(this.fit.q, this.fit.lambda);
+    // An amortised q reads its cached encoder outputs (no second encoder pass after a draw).
+    const cached = (this.fit.q as { entropyValue?: (lambda: Float64Array) => number }).entropyValue;
+    if (typeof cached === "function") return cached.call(this.fit.q, this.fit.lambda);
     const t = this.valueTape;
     t.reset();
     return this.fit.q.entropy(this.fit.q.prepare(t.constant(this.fit.lambda))).value[0]!;
@@ -435,6 +470,11 @@ export class GradientVariable {
       for (let i = 0; i < st.length; i++) st[i] = st[i]! + d[i]! / S;
     }
     this.variable.changes.markChanged(st);
+  }
+
+  /** The variable's generator (set by initialise / attachGenerator). */
+  requireRng(): Generator {
+    return this.requireGenerator();
   }
 
   private requireGenerator(): Generator {

@@ -12,6 +12,7 @@
 import { Tape, VireoError, describeBound, type Bound, type Generator } from "@vireo/core";
 import type { CompiledState, FactorState, VariableState } from "./state.js";
 import { densityOnTape, gradientVariables, type GradientVariable } from "./gradient.js";
+import { refreshJointDensities } from "./joint-step.js";
 
 export interface ElboEstimate {
   readonly value: number;
@@ -84,6 +85,7 @@ function summarise(exact: number, perDraw: Float64Array): ElboEstimate {
   for (let s = 0; s < S; s++) mean += perDraw[s]! / S;
   let ss = 0;
   for (let s = 0; s < S; s++) ss += (perDraw[s]! - mean) ** 2;
+  // One draw (gradient.samples: 1) gives no standard error.
   return { value: exact + mean, standardError: S > 1 ? Math.sqrt(ss / (S - 1) / S) : NaN };
 }
 
@@ -95,6 +97,7 @@ export function monteCarloElbo(state: CompiledState, scales: ElboScales = {}): E
   const sp = split(state);
   const exact = exactPart(state, sp, scales);
   if (sp.grads.length === 0) return { value: exact, standardError: 0 };
+  refreshJointDensities(state);
   const S = sp.grads[0]!.samples, entropies = sp.entropies, perDraw = sp.perDraw;
   for (let i = 0; i < sp.grads.length; i++) entropies[i] = sp.grads[i]!.entropy;
   for (let s = 0; s < S; s++) {

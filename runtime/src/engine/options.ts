@@ -95,6 +95,13 @@ const GRADIENT: Record<string, Check> = {
     const kind = (v as { kind?: unknown } | null)?.kind;
     if (v === null || typeof v !== "object" || !(kind === "elbo" || kind === "iwae" || kind === "renyi")) fail(`must be elboBound(), iwaeBound(K) or renyiBound(α, K), got ${show(v)}.`);
   },
+  // The joint step of groups sharing density factors (engine/joint-step.ts) and its KL weight.
+  joint: (v, fail) => {
+    if (v !== "auto" && v !== true && v !== false) fail(`must be "auto", true or false, got ${show(v)}.`);
+  },
+  klWeight: (v, fail) => {
+    if (typeof v !== "function" && (typeof v !== "number" || !Number.isFinite(v) || v < 0)) fail(`must be a finite number ≥ 0 or a function of the step (e.g. (t) => Math.min(1, t / 1000)), got ${show(v)}.`);
+  },
 };
 
 /** cavi's gradient options add the stopping rule and the final estimate to GRADIENT. */

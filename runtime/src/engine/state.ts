@@ -206,6 +206,7 @@ export function compile(model: Model, data: BoundData, shared: SharedBuffers = n
     capabilities.gradients.attach(state, v, shared.get(v.name), gradientOptions, amortisedFits);
     (state as { stochastic: boolean }).stochastic = true;
   }
+  if (state.stochastic) capabilities.gradients?.planJoint?.(state, gradientOptions);
   return state;
 }
 

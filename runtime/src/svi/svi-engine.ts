@@ -14,6 +14,7 @@ import { updateVariable } from "../engine/update.js";
 import { collapsePlan } from "../engine/elbo.js";
 import { monteCarloElbo, freshLogRatios } from "../engine/mc-elbo.js";
 import { gradientVariables } from "../engine/gradient.js";
+import { startJointRound } from "../engine/joint-step.js";
 import type { CompiledState, FactorState } from "../engine/state.js";
 import type { Posterior } from "../engine/posterior.js";
 import { MinibatchRunner, type LocalStepOptions } from "./minibatch-runner.js";
@@ -174,6 +175,7 @@ export class SviEngine {
       const scale = this.totalRows / rows;
       const first = this.t === 0, t = this.t + 1, rho = this.rho(t);
       const wantElbo = this.elboEvery > 0 && t % this.elboEvery === 0;
+      startJointRound(state, scale);
       const local = first && !this.randomStart ? { sweeps: 0, logNormaliser: 0 } : this.runner.localStep(state, wantElbo);
       const estimate = wantElbo ? this.batchElbo(state, scale, first ? null : local.logNormaliser) : NaN;
       const isData = (f: FactorState) => this.runner.isDataFactor(f);
