@@ -60,8 +60,9 @@ export interface GradientOptions {
    */
   readonly joint?: import("./joint-step.js").JointChoice;
   /**
-   * KL warm-up: β multiplying an amortised latent's prior and entropy terms in its joint step (a
-   * number ≥ 0, or a function of the encoder's step count, e.g. (t) => Math.min(1, t / 1000));
+   * KL warm-up: β multiplying an amortised latent's prior and entropy terms in its joint step, and
+   * a moment-fitted layer's (a Bayesian network's weights, engine/moment-group.ts) (a number ≥ 0,
+   * or a function of the variable's step count, e.g. (t) => Math.min(1, t / 1000));
    * default 1, the ELBO. β < 1 optimises a β-weighted objective, not the ELBO; the reported ELBO
    * stays the unweighted one.
    */
@@ -223,6 +224,8 @@ export class GradientVariable {
    * mode for the bijector (identity: the mode of x; the family's own bijector: the mode of z).
    */
   readonly closedFormMode: { readonly unconstrained: boolean; readonly point: Float64Array; readonly z: Float64Array } | null;
+  /** gradient.klWeight (β of the prior and entropy terms where a group step applies it: amortised latents, moment-fitted layers), or null. */
+  readonly klWeight: import("./joint-step.js").KlWeight | null;
   /** Set when the variable sits on a moment density node's moment edge: its step reads q's moments (engine/moment-step.ts). */
   readonly moment: MomentStep | null;
   /**
@@ -257,6 +260,7 @@ export class GradientVariable {
     this.z = new Float64Array(fit.q.dim);
     const d = fit.q.dim;
     this.closedFormMode = closedFormModeOf(v, fit);
+    this.klWeight = options.klWeight ?? null;
     this.natural = this.closedFormMode === null ? naturalStepOf(v, fit, state, (f) => isDataPlate(state.model, f)) : null;
     this.exact = v.count === 1 && fit.bijector.name === "identity" && fam.quadraticStats && typeof fit.q.covarianceFactor === "function"
       ? { factor: new Float64Array(2 * d * d), point: new Float64Array(d), mean: new Float64Array(d), stats: new Float64Array(fam.size) }

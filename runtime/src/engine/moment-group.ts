@@ -10,6 +10,8 @@
  * where members enter the moment nodes through q's means and variances (local reparameterisation),
  * riders through reparameterised draws τ_s = T(μ + σ ε_s) on the tape, ℓ̂_f,s is the node's
  * estimate of E_q[log f] at local-noise draw s, and c_f = N/|B| for data plates under minibatching.
+ * With gradient.klWeight, β(step) multiplies each member's prior and entropy terms (the KL of a
+ * Bayesian network's weights: KL warm-up), the likelihood and the riders' terms unweighted.
  * A rider is a reparameterised variable whose density factors are all moment nodes of the group
  * (τ touches only the likelihood); any other plain-edge variable takes its own step as before.
  *
@@ -25,6 +27,7 @@ import { isMomentNode } from "@vireo/nodes";
 import type { CompiledState, FactorState, VariableState } from "./state.js";
 import { isDataPlate, sumConjugate, type GradientVariable } from "./gradient.js";
 import { momentDensityOnTape, sameValues, type MomentSelf, type MomentStep } from "./moment-step.js";
+import { klWeightAt } from "./joint-step.js";
 
 /** A plain-edge variable stepped with the group: its λ, draws and gradient on the group's tape. */
 interface Rider {
@@ -226,7 +229,11 @@ export class MomentGroup {
     const S = this.S, F = this.factors.length;
     let total: TNode | null = null;
     const add = (n: TNode) => (total = total === null ? n : ad.add(total, n));
-    for (const m of this.members) add(m.conjugateTerm(scale));
+    for (const m of this.members) {
+      // KL warm-up (gradient.klWeight): β on the layer's prior and entropy terms, the rest of the objective unweighted.
+      const w = m.g.klWeight, beta = w === null ? 1 : klWeightAt(w, m.g.fit.optimizerState.step, m.g.variable.name), term = m.conjugateTerm(scale);
+      add(beta === 1 ? term : ad.scale(term, beta));
+    }
     for (const r of this.riders) {
       const { g } = r, v = g.variable;
       sumConjugate(v, g.message, scale);
