@@ -85,6 +85,8 @@ export class MomentStep {
   private readonly dim: number;
   /** A point-mass q (MAP weights): moments are the value with zero variance, and no entropy. */
   readonly isPoint: boolean;
+  /** T(0) and the linear coefficients of T per value (scalar-valued families), and a buffer of ⟨M, L⟩ per value. */
+  private readonly scalarForm: { readonly zero: Float64Array; readonly linear: Float64Array; readonly coef: Float64Array } | null = null;
 
   constructor(readonly g: GradientVariable) {
     const v = g.variable, fam = v.family!, n = v.count * fam.size, k = fam.valueSize;
@@ -111,6 +113,9 @@ export class MomentStep {
       for (let i = 0; i < v.count; i++) point[i * k + j] = 0;
       return Float64Array.from(base, (b, i) => 0.5 * (plus[i]! + minus[i]! - 2 * b));
     });
+    // Scalar values: T_i(x) = T_i(0) + L_i x + D_i x² exactly, so ⟨M, T(μ)⟩ is a quadratic in μ
+    // with per-value coefficients (a few whole-vector tape ops instead of one call per value).
+    if (k === 1) this.scalarForm = { zero: base, linear: Float64Array.from(base, (_, i) => 0.5 * (plus[i]! - minus[i]!)), coef: new Float64Array(v.count) };
   }
 
   /** q's moments as constants on `tape` (another variable's step, or the ELBO, reads them). */
@@ -178,12 +183,31 @@ export class MomentStep {
    */
   /** @internal */
   conjugateTerm(scale: ((f: FactorState) => number) | undefined): TNode {
-    const g = this.g, v = g.variable, mean = this.parts[0]!;
-    sumConjugate(v, g.message, scale);
-    const dot = statsDot(mean, v.family!, v.count, g.message, this.statsScratch);
+    const g = this.g, v = g.variable, mean = this.parts[0]!, M = g.message, t = mean.tape;
+    sumConjugate(v, M, scale);
+    const sf = this.scalarForm;
+    let dot: TNode;
+    if (sf !== null) {
+      // ⟨M, T(μ)⟩ = Σ_n [⟨M_n, T(0)⟩ + ⟨M_n, L⟩ μ_n + ⟨M_n, D⟩ μ_n²].
+      const size = v.family!.size, D = this.second[0]!;
+      let c = 0;
+      for (let n = 0; n < v.count; n++) {
+        let lin = 0, curv = 0;
+        for (let i = n * size; i < (n + 1) * size; i++) {
+          c += M[i]! * sf.zero[i]!;
+          lin += M[i]! * sf.linear[i]!;
+          curv += M[i]! * D[i]!;
+        }
+        sf.coef[n] = lin;
+        this.curvature[n] = curv;
+      }
+      dot = ad.shift(ad.add(ad.sum(ad.mul(mean, t.constant(sf.coef))), ad.sum(ad.mul(ad.square(mean), t.constant(this.curvature)))), c);
+    } else {
+      dot = statsDot(mean, v.family!, v.count, M, this.statsScratch);
+      if (!this.isPoint) this.curvatures(M);
+    }
     if (this.isPoint) return dot;
-    this.curvatures(g.message);
-    return ad.add(ad.add(dot, ad.sum(ad.mul(this.varianceNode!, mean.tape.constant(this.curvature)))), g.fit.q.entropy(this.parts));
+    return ad.add(ad.add(dot, ad.sum(ad.mul(this.varianceNode!, t.constant(this.curvature)))), g.fit.q.entropy(this.parts));
   }
 
   /** The optimiser step from the gradient in `grad`, then fresh plain draws, H[q] and exact statistics. */
