@@ -6,7 +6,8 @@
  * ELBO per epoch, then the held-out IWAE-K bound, and writes three PNG grids: reconstructions
  * (originals above, reconstructions below), samples from the prior, and a traversal of the 2-D
  * latent space (z on a grid of standard-normal quantiles).
- * Run: npx -y pnpm@10.34.9 example vae-digits [-- --mnist] [--epochs 40] [--iwae 50]
+ * With --warmup T the KL term is weighted by β = min(1, t / T) over the first T steps (KL warm-up).
+ * Run: npx -y pnpm@10.34.9 example vae-digits [-- --mnist] [--epochs 40] [--iwae 50] [--warmup 1000]
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -40,12 +41,15 @@ function loadData(): { X: Float64Array; side: number; train: number } {
 const { X, side, train } = loadData();
 const D = side * side, rows = X.length / D;
 const trainX = X.subarray(0, train * D), testX = X.subarray(train * D);
-const epochs = flag("epochs", useMnist ? 15 : 40), K = flag("iwae", 50);
+const epochs = flag("epochs", useMnist ? 15 : 40), K = flag("iwae", 50), warmup = flag("warmup", 0);
 
 const model = vae({
   inputs: D, latent: 2, hidden: useMnist ? [256] : [128], likelihood: "bernoulli",
   optimizer: adam({ lr: useMnist ? 1e-3 : 3e-3 }), seed: 1,
+  // KL warm-up: the steps ascend log p(x | z) − β KL with β rising to 1 over `warmup` steps.
+  ...(warmup > 0 ? { klWeight: (t: number) => Math.min(1, t / warmup) } : {}),
 });
+if (warmup > 0) console.log(`KL warm-up over the first ${warmup} steps (β = min(1, t / ${warmup}))`);
 console.log(`VAE ${D}-${useMnist ? 256 : 128}-2-${useMnist ? 256 : 128}-${D} on ${useMnist ? "MNIST" : "8×8 digits"}: ${train} training rows, ${rows - train} held out`);
 console.log("epoch   train ELBO   held-out ELBO (nats per image)");
 const started = performance.now();

@@ -22,6 +22,9 @@ row("unknown VAE likelihood", () => vae({ inputs: 4, latent: 2, likelihood: "poi
 row("Gaussian decoder noise that is not a variance", () => vae({ inputs: 4, latent: 2, likelihood: "gaussian", noise: -1 }), "INVALID_OPTION", ["noise", "-1"]);
 row("VAE decoder weights neither point mass nor Gaussian", () => vae({ inputs: 4, latent: 2, likelihood: "bernoulli", decoderWeights: "laplace" as "gaussian" }), "INVALID_OPTION", ["decoderWeights", "laplace"]);
 row("VAE weight prior sd of 0", () => vae({ inputs: 4, latent: 2, likelihood: "bernoulli", decoderWeights: "gaussian", weightPriorSd: 0 }), "INVALID_OPTION", ["weightPriorSd", "0"]);
+row("VAE KL weight that is not a number ≥ 0", () => vae({ inputs: 4, latent: 2, likelihood: "bernoulli", klWeight: -0.5 }), "INVALID_OPTION", ["klWeight", "-0.5"]);
+row("VAE KL weight with IWAE training", () => vae({ inputs: 4, latent: 2, likelihood: "bernoulli", klWeight: 0.5, bound: { kind: "iwae", K: 5 } }), "INVALID_OPTION", ["klWeight", "IWAE"]);
+row("VAE KL weight schedule that returns a negative weight", () => vae({ inputs: 4, latent: 2, likelihood: "bernoulli", klWeight: (t) => t - 1 }).step({ x: [[0, 1, 0, 1]] }), "INVALID_OPTION", ["klWeight", "step 0", "-1"]);
 row("VAE samples of 0", () => vae({ inputs: 4, latent: 2, likelihood: "bernoulli", samples: 0 }), "INVALID_OPTION", ["samples", "0"]);
 row("VAE totalRows that is not a row count", () => vae({ inputs: 4, latent: 2, likelihood: "bernoulli", totalRows: 2.5 }), "INVALID_OPTION", ["totalRows", "2.5"]);
 row("VAE trained with the Rényi bound", () => vae({ inputs: 4, latent: 2, likelihood: "bernoulli", bound: { kind: "renyi", alpha: 0.5, K: 5 } }), "INVALID_OPTION", ["Rényi"]);

@@ -21,8 +21,11 @@ export interface VaeModelOptions {
   /** Decoder network from K latent values to D outputs (logits for Bernoulli, means for Gaussian). */
   readonly decoder: Mlp;
   readonly likelihood: "bernoulli" | "gaussian";
-  /** Gaussian decoder: a fixed positive variance, or "shared" (one learnt log-variance, default). */
-  readonly noise?: "shared" | number;
+  /**
+   * Gaussian decoder: a fixed positive variance, "shared" (one learnt log-variance, default) or
+   * "perDimension" (one learnt log-variance per output: `logNoise` is then a plate of D point masses).
+   */
+  readonly noise?: "shared" | "perDimension" | number;
   /** Decoder weights: "pointMass" (maximum likelihood, default) or "gaussian" (mean-field q(w), N(0, weightPriorSd²) prior). */
   readonly decoderWeights?: "pointMass" | "gaussian";
   readonly weightPriorSd?: number;
@@ -50,8 +53,8 @@ export function vaeModel(options: VaeModelOptions): BuiltModel {
   const likelihood = options.likelihood;
   if (likelihood !== "bernoulli" && likelihood !== "gaussian") throw new VireoError("INVALID_OPTION", `vaeModel: likelihood must be "bernoulli" or "gaussian", got ${JSON.stringify(likelihood)}.`, { parameter: "likelihood" });
   const noise = options.noise ?? "shared";
-  if (noise !== "shared" && !(typeof noise === "number" && noise > 0 && Number.isFinite(noise))) {
-    throw new VireoError("INVALID_OPTION", `vaeModel: noise must be "shared" or a positive variance, got ${JSON.stringify(noise)}.`, { parameter: "noise" });
+  if (noise !== "shared" && noise !== "perDimension" && !(typeof noise === "number" && noise > 0 && Number.isFinite(noise))) {
+    throw new VireoError("INVALID_OPTION", `vaeModel: noise must be "shared", "perDimension" or a positive variance, got ${JSON.stringify(noise)}.`, { parameter: "noise" });
   }
   const weights = options.decoderWeights ?? "pointMass";
   if (weights !== "pointMass" && weights !== "gaussian") throw new VireoError("INVALID_OPTION", `vaeModel: decoderWeights must be "pointMass" or "gaussian", got ${JSON.stringify(weights)}.`, { parameter: "decoderWeights" });
@@ -71,13 +74,14 @@ export function vaeModel(options: VaeModelOptions): BuiltModel {
     q: weights === "pointMass" ? pointMass({ value: init }) : meanFieldGaussian({ mean: init, sd: initSd }),
   });
   if (weights === "gaussian") m.factor(NormalNode, { out: w, mean: 0, precision: 1 / (priorSd * priorSd) }, { name: "weightPrior" });
-  const learnt = likelihood === "gaussian" && noise === "shared";
+  const learnt = likelihood === "gaussian" && (noise === "shared" || noise === "perDimension");
+  const perDimension = learnt && noise === "perDimension";
   const fixedLogVariance = typeof noise === "number" ? Math.log(noise) : 0;
   const edges = [
     { name: "z", family: "MvNormal" },
     { name: "w", family: "Normal", allInstances: true },
     { name: "x", family: "input" },
-    ...(learnt ? [{ name: "logNoise", family: "Normal" }] : []),
+    ...(learnt ? [perDimension ? { name: "logNoise", family: "Normal", allInstances: true } : { name: "logNoise", family: "Normal" }] : []),
   ];
   const decoderLikelihood = densityNode(likelihood === "bernoulli" ? "BernoulliDecoder" : "GaussianDecoder", { edges, doc: "log p(x | decoder(z; w)) per row" }, (v, tape) => {
     const rowsZ = v.z!.rank === 2 ? v.z! : ad.reshape(v.z!, [v.z!.size / K, K]);
@@ -87,7 +91,7 @@ export function vaeModel(options: VaeModelOptions): BuiltModel {
     return gaussianRows(out, learnt ? v.logNoise! : tape.scalar(fixedLogVariance), X);
   });
   const bound: Record<string, unknown> = { z, w, x };
-  if (learnt) bound.logNoise = m.random("logNoise", Normal, { q: pointMass() });
+  if (learnt) bound.logNoise = perDimension ? m.random("logNoise", Normal, { plate: m.plate("outputs", D), q: pointMass() }) : m.random("logNoise", Normal, { q: pointMass() });
   m.factor(decoderLikelihood, bound as never, { name: "likelihood" });
   return m.build();
 }

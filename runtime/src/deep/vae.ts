@@ -19,6 +19,7 @@ import {
 } from "@vireo/core";
 import type { DataBinding } from "../engine/bind.js";
 import { readRows } from "./data-rows.js";
+import { validateKlWeight, klWeightAt, type KlWeight } from "../engine/joint-step.js";
 
 export type VaeLikelihood = "bernoulli" | "gaussian";
 
@@ -57,6 +58,13 @@ export interface VaeOptions {
   readonly field?: string;
   /** Rows of the whole data set, N: reported totals are N × the per-row bound (default: the batch's rows). */
   readonly totalRows?: number;
+  /**
+   * KL warm-up (β annealing, ELBO training only): the steps ascend log p(x | z) − β KL(q(z | x) ‖ N(0, I))
+   * with β a number ≥ 0 or a function of the step count (0, 1, …), e.g. (t) => Math.min(1, t / 2000);
+   * default 1, the ELBO. Reported bounds stay the unweighted ELBO. The graph's counterpart is
+   * `gradient.klWeight` (engine/joint-step.ts).
+   */
+  readonly klWeight?: KlWeight;
 }
 
 /** Shorthand: symmetric MLPs with `hidden` layers between D inputs and a K-dimensional latent. */
@@ -125,6 +133,8 @@ export class Vae {
   readonly weightLogSdOffset: number;
   readonly weightPriorSd: number;
   readonly optimizerState: OptimizerState;
+  /** β of the KL term by step (null: 1, the ELBO). */
+  readonly klWeight: KlWeight | null;
   steps = 0;
   skipped = 0;
   private readonly fixedLogVariance: number;
@@ -176,6 +186,10 @@ export class Vae {
     this.field = options.field ?? "x";
     this.optimizer = options.optimizer ?? adam({ lr: 1e-3 });
     this.schedule = options.schedule;
+    this.klWeight = validateKlWeight(options.klWeight, "vae") ?? null;
+    if (this.klWeight !== null && this.bound.kind !== "elbo") {
+      throw new VireoError("INVALID_OPTION", "vae: klWeight (KL warm-up) weights the ELBO's KL term; it does not apply to IWAE training. Leave klWeight out, or train with elboBound().", { parameter: "klWeight" });
+    }
     this.decoderWeights = options.decoderWeights ?? "pointMass";
     if (this.decoderWeights !== "pointMass" && this.decoderWeights !== "gaussian") {
       throw new VireoError("INVALID_OPTION", `vae: decoderWeights must be "pointMass" or "gaussian", got ${JSON.stringify(this.decoderWeights)}.`, { parameter: "decoderWeights" });
@@ -236,10 +250,13 @@ export class Vae {
     const theta = t.param(this.theta, undefined, this.grad);
     const X = t.constant(data.length === rows * D ? data : data.subarray(0, rows * D), [rows, D]);
     const E = t.constant(eps.length === S * rows * K ? eps : eps.subarray(0, S * rows * K), [S * rows, K]);
-    const perRow = this.objectiveRows(t, theta, X, E, this.bound.kind === "iwae", this.rng);
+    const beta = this.klWeight === null ? 1 : klWeightAt(this.klWeight, this.optimizerState.step, "z");
+    const kl = { sum: 0 };
+    const perRow = this.objectiveRows(t, theta, X, E, this.bound.kind === "iwae", this.rng, beta, kl);
     let objective = ad.scale(ad.sum(perRow), 1 / rows);
     if (this.weightLogSdOffset >= 0) objective = ad.sub(objective, ad.scale(this.weightKlOnTape(theta), 1 / (this.totalRows ?? this.fitRows ?? rows)));
-    const value = objective.value[0]!;
+    // The report is the ELBO itself: the β-weighted objective plus the KL share it left out.
+    const value = beta === 1 ? objective.value[0]! : objective.value[0]! - ((1 - beta) * kl.sum) / rows;
     t.backward(ad.neg(objective));
     const outcome = guardedStep(this.optimizer, this.theta, this.grad, this.optimizerState, this.learningRate);
     this.steps++;
@@ -251,14 +268,16 @@ export class Vae {
    * The per-row bound [m] on tape `t`: ELBO with the closed-form KL (averaging the S draws' log
    * likelihoods), or IWAE over the S draws when `iwae`.
    */
-  private objectiveRows(t: Tape, theta: TNode, X: TNode, E: TNode, iwae: boolean, weightRng: Generator | null): TNode {
+  private objectiveRows(t: Tape, theta: TNode, X: TNode, E: TNode, iwae: boolean, weightRng: Generator | null, beta = 1, kl?: { sum: number }): TNode {
     const rows = X.d0, S = E.d0 / rows, K = this.latent;
     const parts = this.q.encode(theta, 0, X);
     const z = this.q.draw(parts, E);
     const ll = this.logLikelihoodRows(t, theta, z, X, weightRng);
     if (!iwae) {
       const llRows = S === 1 ? ll : ad.scale(ad.sum(ad.reshape(ll, [S, rows]), 0), 1 / S);
-      return ad.sub(llRows, this.q.klStandardNormalRows(parts));
+      const klRows = this.q.klStandardNormalRows(parts);
+      if (kl) for (let i = 0; i < klRows.size; i++) kl.sum += klRows.value[i]!;
+      return ad.sub(llRows, beta === 1 ? klRows : ad.scale(klRows, beta));
     }
     const logPrior = ad.shift(ad.scale(ad.sum(ad.square(z), 1), -0.5), -0.5 * K * LOG_2PI);
     const logW = ad.sub(ad.add(ll, logPrior), this.q.logDensityRows(parts, E));

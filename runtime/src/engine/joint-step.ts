@@ -98,6 +98,12 @@ export class JointStep {
   private readonly deferrable: boolean[];
   /** Per member: it has conjugate neighbours (else its ⟨M, T(x)⟩ term is zero and only T(x) is recorded). */
   private readonly conjugate: boolean[];
+  /**
+   * Per member: its conjugate term is taken in closed form, ⟨M, E_q[T(x)]⟩ (an amortised diagonal
+   * Gaussian q on a Normal / MvNormal variable, identity bijector: E[T] = [μ, μμᵀ + diag σ²]); with
+   * an N(0, I) prior node that is the closed-form −KL up to a constant, as a VAE's usual step.
+   */
+  readonly closedForm: boolean[];
   private readonly grads: Float64Array[];
   private readonly losses: Float64Array[];
   private readonly eps: Float64Array[];
@@ -126,6 +132,7 @@ export class JointStep {
     this.deferrable = members.map((m) => m.variable.neighbours.every((nb) =>
       Object.values(nb.factor.spec.edges).every((b) => b.variable === m.variable.name || state.variables.get(b.variable)!.known)));
     this.conjugate = members.map((m) => m.variable.neighbours.length > 0);
+    this.closedForm = members.map((m, i) => this.conjugate[i]! && closedFormConjugate(m));
     this.grads = members.map((m) => new Float64Array(m.fit.q.nParams));
     this.losses = members.map((m) => new Float64Array(m.fit.q.nParams));
     this.eps = members.map((m) => new Float64Array(m.fit.q.noiseSize));
@@ -191,7 +198,10 @@ export class JointStep {
         this.xNodes[v] = x;
         m.draws[s]!.set(x.value);
         // ⟨M, T(x)⟩: the messages carry their factors' N/|B| already, so only β weights it.
-        if (this.conjugate[v]) {
+        if (this.closedForm[v]) {
+          // In closed form once per step (below, outside the draws); T(x_s) kept for the ELBO.
+          statsOfValues(m.variable.family!, x.value, m.variable.count, m.drawStats[s]!);
+        } else if (this.conjugate[v]) {
           const dot = statsDot(x, m.variable.family!, m.variable.count, m.message, m.drawStats[s]!);
           add(betas[v] === 1 ? dot : ad.scale(dot, betas[v]!));
         } else statsOfValues(m.variable.family!, x.value, m.variable.count, m.drawStats[s]!);
@@ -210,6 +220,11 @@ export class JointStep {
       }
     }
     if (sampled !== null) objective = ad.add(objective!, S === 1 ? sampled : ad.scale(sampled, 1 / S));
+    for (let v = 0; v < V; v++) {
+      if (!this.closedForm[v]) continue;
+      const m = members[v]!, dot = expectedStatsDot(parts[v]![0]!, parts[v]![1]!, m.message);
+      objective = ad.add(objective!, betas[v] === 1 ? dot : ad.scale(dot, betas[v]!));
+    }
     tape.backward(objective!);
     for (let v = 0; v < V; v++) {
       const m = members[v]!, fit = m.fit, g = this.grads[v]!, loss = this.losses[v]!;
@@ -261,6 +276,54 @@ export class JointStep {
     }
     this.stale = false;
   }
+}
+
+/** Whether member gv's conjugate term has the closed form of `JointStep.closedForm`. */
+function closedFormConjugate(gv: GradientVariable): boolean {
+  const q = gv.fit.q as { amortised?: boolean; flowLayers?: number; q?: { covariance?: string } }, fam = gv.variable.family!;
+  if (q.amortised !== true || q.flowLayers !== 0 || q.q?.covariance !== "diagonal" || gv.fit.bijector !== identityTransform) return false;
+  return (fam.name === "MvNormal" && fam.size === fam.valueSize * (fam.valueSize + 1)) || (fam.name === "Normal" && fam.size === 2 && fam.valueSize === 1);
+}
+
+/**
+ * Σ_n ⟨M_n, E_q[T(x_n)]⟩ on the tape for rows of a diagonal Gaussian q with means `mean` [m, K]
+ * and log standard deviations `logSd` [m, K], T(x) = [x, x xᵀ] (row-major; for K = 1 also the
+ * Normal's [x, x²]): Σ_n M1_n·μ_n + μ_nᵀ M2_n μ_n + Σ_i M2_n,ii σ²_ni. Gradients are computed in the
+ * forward pass: ∂/∂μ_n = M1_n + (M2_n + M2_nᵀ) μ_n, ∂/∂log σ_ni = 2 M2_n,ii σ²_ni.
+ */
+function expectedStatsDot(mean: TNode, logSd: TNode, message: Float64Array): TNode {
+  const m = mean.d0, K = mean.size / m, k = K + K * K, n = mean.tape.node("expectedStatsDot", 0, 1, 1);
+  if (logSd.size !== mean.size || message.length !== m * k) {
+    throw new VireoError("DIMENSION_MISMATCH", `expectedStatsDot: ${m} rows of ${K} values need log sds of the same shape and ${m * k} message numbers, got ${logSd.size} and ${message.length}.`);
+  }
+  n.a = mean;
+  n.b = logSd;
+  n.needsGrad = mean.needsGrad || logSd.needsGrad;
+  const g = n.scratch(2 * m * K), mu = mean.value, ls = logSd.value;
+  let total = 0;
+  for (let r = 0; r < m; r++) {
+    const c = r * k, o = r * K;
+    for (let i = 0; i < K; i++) {
+      const mi = mu[o + i]!, v = Math.exp(2 * ls[o + i]!), cii = message[c + K + i * K + i]!;
+      let gi = message[c + i]!;
+      total += gi * mi + cii * v;
+      for (let j = 0; j < K; j++) {
+        const cij = message[c + K + i * K + j]!;
+        total += cij * mi * mu[o + j]!;
+        gi += (cij + message[c + K + j * K + i]!) * mu[o + j]!;
+      }
+      g[o + i] = gi;
+      g[m * K + o + i] = 2 * cii * v;
+    }
+  }
+  n.value[0] = total;
+  n.backward = expectedStatsDotBackward;
+  return n;
+}
+function expectedStatsDotBackward(n: TNode): void {
+  const g = n.grad[0]!, d = n.aux, a = n.a!, b = n.b!, size = a.size;
+  if (a.needsGrad) for (let i = 0; i < size; i++) a.grad[i] += g * d[i]!;
+  if (b.needsGrad) for (let i = 0; i < size; i++) b.grad[i] += g * d[size + i]!;
 }
 
 /** Whether a gradient-fitted variable can take part in a joint step (see the file comment). */
