@@ -3,7 +3,7 @@
  * mismatches, non-finite values, labels that are not 0/1, named by row and column), training and
  * prediction options, and the calibration tables' inputs.
  */
-import { Normal, MvNormal, fullRankGaussian, meanFieldGaussian, ad, type TNode } from "@vireo/core";
+import { Normal, MvNormal, fullRankGaussian, meanFieldGaussian, pointMass, logTransform, ad, type TNode } from "@vireo/core";
 import { NormalNode, MvNormalNode, denseNetworkNode, momentDensityNode } from "@vireo/nodes";
 import { bnn, fitBnn, predictBnn, BnnTrainer, intervalCoverage, reliabilityTable, bnnModel, bnnFitFromGraph, standardiseBnnData, ModelBuilder, cavi, type BnnSpec, type BnnFit } from "@vireo/runtime";
 import type { Row } from "./catalogue.js";
@@ -63,10 +63,10 @@ row("reliabilityTable with a label 0.5", () => reliabilityTable([0.2, 0.3], [0, 
 row("reliabilityTable with 0 bins", () => reliabilityTable([0.2], [0], 0), "INVALID_OPTION", ["bins must be a positive integer"]);
 
 // BNN weights as graph variables: the dense-network moment node and the graph kit.
-const layerModel = (size: number, fullRank: boolean) => {
+const layerModel = (size: number, fullRank: boolean, logPoint = false) => {
   const m = new ModelBuilder();
   const rows = m.plate("rows");
-  const w = fullRank ? m.random("w", MvNormal(size), { q: fullRankGaussian() }) : m.random("w", Normal, { plate: m.plate("wValues", size), q: meanFieldGaussian() });
+  const w = logPoint ? m.random("w", Normal, { plate: m.plate("wValues", size), q: pointMass(), bijector: logTransform }) : fullRank ? m.random("w", MvNormal(size), { q: fullRankGaussian() }) : m.random("w", Normal, { plate: m.plate("wValues", size), q: meanFieldGaussian() });
   if (fullRank) m.factor(MvNormalNode, { out: w, mean: new Float64Array(size), precision: Float64Array.from({ length: size * size }, (_, i) => (i % (size + 1) === 0 ? 1 : 0)) });
   else m.factor(NormalNode, { out: w, mean: 0, precision: 1 });
   m.factor(denseNetworkNode({ inputs: 2, hidden: [], likelihood: "gaussian" }), { x: m.input("x", { plate: rows, size: 2 }), y: m.observed("y", Normal, { plate: rows }), precision: 4, layer0: w }, { name: "net" });
@@ -79,7 +79,8 @@ row("denseNetworkNode with a zero-width hidden layer", () => denseNetworkNode({ 
 row("denseNetworkNode with a Poisson likelihood", () => denseNetworkNode({ inputs: 2, hidden: [], likelihood: "poisson" as "gaussian" }), "INVALID_OPTION", ["likelihood", "\"poisson\""]);
 row("momentDensityNode with a moment edge it does not have", () => momentDensityNode("M", { edges: { w: "Normal", x: "input" }, momentEdges: ["v"] }, { logDensity: ({ w }) => ad.sum(w!), expectedLogDensity: ({ w }) => ad.sum((w as { mean: TNode }).mean) }), "INVALID_NODE", ["'M'", "moment edge 'v'", "[w, x]"]);
 row("momentDensityNode without its moment form", () => momentDensityNode("M", { edges: { w: "Normal" }, momentEdges: ["w"] }, { logDensity: (x: Readonly<Record<string, TNode>>) => ad.sum(x.w!) } as never), "INVALID_NODE", ["'M'", "expectedLogDensity"]);
-row("bnnModel of a point-weight network", () => bnnModel(bnn({ inputs: 2, hidden: [3], likelihood: "gaussian", weights: "point" })), "INVALID_OPTION", ["Gaussian weights", "\"point\"", "fitBnn"]);
+row("a point-mass layer on a moment edge through a log bijector", () => cavi(layerModel(3, false, true), { data: linearData, maxIterations: 2 }), "INVALID_MODEL", ["'w'", "net.layer0", "identity bijector", "through 'log'", "pointMass()"]);
+row("a KL-weight schedule returning NaN for a graph network's layers", () => cavi(bnnModel(reg()).model, { data: { x: [[0.1, 1], [0.4, -1]], y: [0.3, -0.2] }, maxIterations: 2, gradient: { samples: 1, klWeight: () => NaN } }), "INVALID_OPTION", ["klWeight of 'layer0'", "step 0", "NaN"]);
 row("bnnModel with a misspelt option", () => bnnModel(reg(), { nosie: 0.1 } as never), "INVALID_OPTION", ["nosie"]);
 row("bnnModel with a negative known noise", () => bnnModel(reg(), { noise: -1 }), "INVALID_OPTION", ["noise", "-1"]);
 row("bnnFitFromGraph without the layer posteriors", () => bnnFitFromGraph(bnnModel(reg()), {}, { xMean: new Float64Array(2), xSd: new Float64Array([1, 1]), yMean: 0, ySd: 1 }), "INVALID_OPTION", ["'layer0'", "posteriors"]);

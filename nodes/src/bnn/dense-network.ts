@@ -78,16 +78,21 @@ export function denseNetworkNode(spec: DenseNetworkSpec): MomentNodeType {
   };
 
   /** Log-likelihood per row given the network's inputs; `noise` draws local noise (null: the mean map, the plain density at draws). */
-  const logLik = (x: MomentInputs, rows: number, node: string, noise: ((n: number) => Float64Array) | null): TNode => {
-    const t = (x.x as TNode).tape;
+  const logLik = (x: MomentInputs, rows: number, node: string, noise: ((rows: number, out: number) => TNode) | null): TNode => {
     let h = ad.reshape(x.x as TNode, [rows, spec.inputs]);
     let m: TNode = h, v: TNode | null = null;
     for (let l = 0; l < L; l++) {
       const q = layerMoments(x, l, node), out = widths[l + 1]!;
+      if (l < L - 1 && noise !== null && q.variance !== null && q.meanField !== undefined) {
+        // A hidden layer of a mean-field q: the fused local-reparameterisation kernel (one node).
+        const eps = noise(rows, out);
+        h = activate(localReparamDense(h, q.meanField, out, eps.value), activation);
+        continue;
+      }
       m = localReparamDense(h, q.mean, out, null);
       v = q.variance === null ? null : localReparamDense(ad.square(h), q.variance, out, null);
       if (l === L - 1) break;
-      const a = v === null || noise === null ? m : ad.add(m, ad.mul(ad.sqrt(v), t.constant(noise(rows * out), [rows, out])));
+      const a = v === null || noise === null ? m : ad.add(m, ad.mul(ad.sqrt(v), noise(rows, out)));
       h = activate(a, activation);
     }
     const f = ad.reshape(m, [rows]), y = x.y as TNode;
@@ -96,16 +101,16 @@ export function denseNetworkNode(spec: DenseNetworkSpec): MomentNodeType {
       const spread = v === null ? r2 : ad.add(r2, ad.reshape(v, [rows]));
       return ad.sub(ad.scale(ad.shift(ad.log(tau), -LOG_2PI), 0.5), ad.scale(ad.mul(tau, spread), 0.5));
     }
-    const a = v === null || noise === null ? f : ad.add(f, ad.mul(ad.sqrt(ad.reshape(v, [rows])), t.constant(noise(rows), [rows])));
+    const a = v === null || noise === null ? f : ad.add(f, ad.mul(ad.sqrt(ad.reshape(v, [rows])), ad.reshape(noise(rows, 1), [rows])));
     return ad.sub(ad.mul(y, a), ad.softplus(a));
   };
 
   return momentDensityNode(name, { edges, momentEdges: layers, doc: `likelihood of a ${widths.join("-")} network (${activation}, ${spec.likelihood}), local reparameterisation on its layers` }, {
     logDensity: (x, _tape, ctx) => logLik(x, ctx.rows, ctx.nodeName, null),
-    expectedLogDensity: (x, _tape, ctx, rng) => logLik(x, ctx.rows, ctx.nodeName, (n) => {
-      // A fresh buffer per layer: the tape keeps a reference to it until it is reset.
-      const eps = new Float64Array(n);
-      for (let i = 0; i < n; i++) eps[i] = sampleStandardNormal(rng);
+    expectedLogDensity: (x, tape, ctx, rng) => logLik(x, ctx.rows, ctx.nodeName, (rows, out) => {
+      // Standard normals in a node of the tape's pool (no allocation; it lives until the tape is reset).
+      const eps = tape.node("const", 2, rows, out), e = eps.value;
+      for (let i = 0; i < e.length; i++) e[i] = sampleStandardNormal(rng);
       return eps;
     }),
   });

@@ -31,8 +31,14 @@ import { densityNode, type DensityNodeSpec, type DensitySpec, type LogDensityFn 
 /** q's moments over one edge's values, in the edge's tape shape. */
 export interface EdgeMoments {
   readonly mean: TNode;
-  /** Element-wise variances, or null where the values are known exactly (data, constants). */
+  /** Element-wise variances, or null where the values are known exactly (data, constants, point masses). */
   readonly variance: TNode | null;
+  /**
+   * λ = [μ, log σ] of the mean-field Gaussian q these moments come from (2 × the edge's size), when
+   * q is one: a node may feed it to fused kernels (core's localReparamDense) instead of the mean
+   * and variance; both carry the same gradient to q.
+   */
+  readonly meanField?: TNode;
 }
 
 /** A moment node's inputs: moments on its moment edges, values on the others. */

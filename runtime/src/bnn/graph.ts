@@ -1,7 +1,8 @@
 /**
  * A Bayesian neural network as a graph model: the layers are random variables of the ModelBuilder
  * graph (one plated Normal per layer, (inputs + 1) × outputs values, fitted by a mean-field
- * Gaussian q through the dense-network node's moment form: the local reparameterisation trick),
+ * Gaussian q through the dense-network node's moment form: the local reparameterisation trick;
+ * or, for a network with weights: "point", by a point-mass q: the MAP network, with a point τ),
  * with a Gaussian prior whose precision is fixed (1/priorSd²) or learnt (a Gamma per layer, in
  * closed form), and, for regression, a learnt observation precision τ ~ Gamma (fitted by gradients
  * on the log scale). `cavi`, `svi()` and `SviEngine` fit it like any other graph model;
@@ -13,7 +14,7 @@
  *   const fit = cavi(graph.model, { data: data.binding, gradient: { samples: 2 } });
  *   const pred = predictBnn(bnnFitFromGraph(graph, fit.posteriors, data.scales), xTest);
  */
-import { VireoError, Generator, Normal, Gamma, Bernoulli, meanFieldGaussian, initialiseWeights, fmt } from "@vireo/core";
+import { VireoError, Generator, Normal, Gamma, Bernoulli, meanFieldGaussian, pointMass, initialiseWeights, fmt } from "@vireo/core";
 import { NormalNode, GammaNode, denseNetworkNode } from "@vireo/nodes";
 import { ModelBuilder } from "../model/builder.js";
 import type { Model } from "../model/spec.js";
@@ -75,13 +76,9 @@ export function bnnModel(net: BnnNetwork, options: BnnGraphOptions = {}): BnnGra
   if (net === null || typeof net !== "object" || !Array.isArray(net.layers)) {
     throw new VireoError("INVALID_OPTION", `${where}: expected a network from bnn({ inputs, hidden, likelihood }).`);
   }
-  if (net.weights !== "gaussian") {
-    throw new VireoError(
-      "INVALID_OPTION",
-      `${where}: the graph fits Gaussian weights (a mean-field q per layer); this network has weights "${net.weights}". For a MAP network use fitBnn(bnn({ ..., weights: "point" }), data).`,
-      { parameter: "weights" },
-    );
-  }
+  // Point weights: a point-mass q per layer (MAP under the same prior), read by the node as its
+  // value with zero variance (the network's plain forward map).
+  const point = net.weights === "point";
   const gaussian = net.likelihood === "gaussian";
   const rng = new Generator(options.seed ?? 0);
   const m = new ModelBuilder();
@@ -96,7 +93,7 @@ export function bnnModel(net: BnnNetwork, options: BnnGraphOptions = {}): BnnGra
     const mean = new Float64Array(l.weights);
     initialiseWeights(net.init, l.inputs, l.outputs, rng, mean, 0);
     mean.fill(0, l.inputs * l.outputs);
-    const w = m.random(name, Normal, { plate: m.plate(`${name}Values`, l.weights), q: meanFieldGaussian({ mean, sd: net.initialSd }) });
+    const w = m.random(name, Normal, { plate: m.plate(`${name}Values`, l.weights), q: point ? pointMass({ value: mean }) : meanFieldGaussian({ mean, sd: net.initialSd }) });
     const precision = options.priorPrecision === "learnt"
       ? m.random(`${name}Precision`, Gamma)
       : 1 / (net.priorSd * net.priorSd);
@@ -114,7 +111,8 @@ export function bnnModel(net: BnnNetwork, options: BnnGraphOptions = {}): BnnGra
       knownNoiseSd = options.noise;
       edges.precision = m.constant("noisePrecision", 1 / (options.noise * options.noise), Gamma);
     } else {
-      const tau = m.random("noisePrecision", Gamma);
+      // A MAP network takes a point τ too (on the log scale, through Gamma's bijector).
+      const tau = point ? m.random("noisePrecision", Gamma, { q: pointMass() }) : m.random("noisePrecision", Gamma);
       const p = options.noisePrior ?? { shape: 1, rate: 0.1 };
       m.factor(GammaNode, { out: tau, shape: p.shape, rate: p.rate }, { name: "noisePrior" });
       edges.precision = tau;
@@ -169,7 +167,7 @@ export function bnnFitFromGraph(graph: BnnGraph, posteriors: Readonly<Record<str
     if (mean.length !== l.weights) throw new VireoError("DIMENSION_MISMATCH", `bnnFitFromGraph: '${graph.layers[i]}' has ${mean.length} values, the network's layer ${i} ${l.weights}.`, { variable: graph.layers[i] });
     for (let k = 0; k < l.weights; k++) {
       params[l.offset + k] = mean[k]!;
-      params[l.offset + l.weights + k] = 0.5 * Math.log(variance[k]!);
+      if (l.size === 2 * l.weights) params[l.offset + l.weights + k] = 0.5 * Math.log(variance[k]!);
     }
   });
   if (net.noiseIndex >= 0) {

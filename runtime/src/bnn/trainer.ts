@@ -1,24 +1,26 @@
 /**
  * Training a Bayesian network: stochastic steps on the ELBO over shuffled minibatches,
  *
- *   ELBO ≈ (N/|B|) Σ_{n∈B} log p(y_n | a_n) − Σ_layers KL(q(θ_l) ‖ N(0, s²)),
+ *   ELBO ≈ (N/|B|) Σ_{n∈B} log p(y_n | a_n) − Σ_layers KL(q(θ_l) ‖ N(0, s²)) + (noise terms),
  *
- * where each row's output a_n is drawn by the local reparameterisation trick, layer by layer
- * (one `localReparamDense` node per layer over the whole minibatch), and the KL is exact. A
- * point-estimate network maximises the same expression with the KL replaced by −log p(θ) (MAP).
- * The Gaussian likelihood's noise sd is learnt (a point estimate of log σ_y). Inputs (and the
- * responses of a regression) are standardised with the training data's column means and sds, so
- * the prior N(0, s²) is on the scale of standardised data; predictions are mapped back.
+ * where each row's output a_n is drawn by the local reparameterisation trick, layer by layer, and
+ * the KL is exact. A point-estimate network maximises the same expression with the KL replaced by
+ * −log p(θ) (MAP). Inputs (and the responses of a regression) are standardised with the training
+ * data's column means and sds, so the prior N(0, s²) is on the scale of standardised data;
+ * predictions are mapped back.
  *
- * The trainer is driven one step at a time on explicit state (the bench and `fitBnn` loop over
- * it); the tape, batch and noise buffers are pooled, so a warm step allocates nothing.
+ * The kit is sugar over the graph: the trainer builds `bnnModel(network)` (layers as graph
+ * variables on the dense-network moment node, a Gamma noise precision τ with a weak Gamma(1, 0.1)
+ * prior, fitted by a mean-field q on log τ, or a point τ for a MAP network) and steps it with
+ * `SviEngine` (one local-noise draw per step, N/|B| scaling), one step per shuffled minibatch; the
+ * layers and τ take one joint step per batch (engine/moment-group.ts). The fit's log σ_y is
+ * −½ log E_q[τ]. The trainer is driven one step at a time (the bench and `fitBnn` loop over it).
  */
-import {
-  VireoError, Generator, Tape, adam, guardedStep, sampleStandardNormal, localReparamDense, weightPriorPenalty, initialiseWeights, ad, fmt, LOG_2PI,
-  type Optimizer, type OptimizerState, type Schedule, type TNode,
-} from "@vireo/core";
-import { activate, type BnnNetwork } from "./network.js";
-import { checkInputs, checkTargets, columnScales, type BnnInputs, type BnnTargets } from "./data.js";
+import { VireoError, Generator, adam, initialiseWeights, fmt, type Optimizer, type Schedule } from "@vireo/core";
+import type { BnnNetwork } from "./network.js";
+import { checkInputs, checkTargets, type BnnInputs, type BnnTargets } from "./data.js";
+import { bnnModel, standardiseBnnData, bnnFitFromGraph, type BnnGraph } from "./graph.js";
+import { SviEngine } from "../svi/svi-engine.js";
 import { checkOptions } from "../engine/options.js";
 
 type Check = (v: unknown, fail: (message: string) => never) => void;
@@ -61,12 +63,12 @@ export interface BnnTrainOptions {
   readonly schedule?: Schedule;
   /**
    * Steps over which the prior's weight (the KL, or −log p(θ) for point weights) rises linearly
-   * from 0 to 1 (default 0: the ELBO from the first step). A warm-up lets the network fit the data
-   * before the KL prunes hidden units (Sønderby et al. 2016); the objective reported during it is
-   * the warmed one, and after it the ELBO.
+   * from 0 to 1 (default 0: the ELBO from the first step; the engine's gradient.klWeight). A
+   * warm-up lets the network fit the data before the KL prunes hidden units (Sønderby et al.
+   * 2016); the objective reported is the unweighted ELBO throughout.
    */
   readonly klWarmup?: number;
-  /** Seed of the generator for initial weights, shuffling and noise (default 0). */
+  /** Seed of the initial weights and the shuffles (the engine's noise is seeded seed + 1) (default 0). */
   readonly seed?: number;
 }
 
@@ -117,25 +119,21 @@ export class BnnTrainer {
   readonly rows: number;
   readonly batchSize: number;
   readonly scales: BnnScales;
-  readonly params: Float64Array;
-  readonly optimizerState: OptimizerState;
+  /** The graph the trainer steps (bnnModel of the network): its layers, τ and their q. */
+  readonly graph: BnnGraph;
+  /** The engine stepping the graph, one SVI step per minibatch (N/|B| scaling). */
+  readonly engine: SviEngine;
+  /** Generator of the minibatch shuffles (the engine has its own, seeded seed + 1, for the noise). */
   readonly rng: Generator;
   step = 0;
   skipped = 0;
-  private readonly optimizer: Optimizer;
-  private readonly schedule: Schedule | null;
-  private readonly klWarmup: number;
   private readonly x: Float64Array;
   private readonly y: Float64Array;
   private readonly order: Int32Array;
   private cursor: number;
-  private readonly grad: Float64Array;
-  private readonly loss: Float64Array;
-  private readonly tape = new Tape();
   private readonly xb: Float64Array;
   private readonly yb: Float64Array;
-  private readonly noise: Float64Array[];
-  private readonly views: { readonly x: Float64Array; readonly y: Float64Array; readonly params: Float64Array[]; readonly grads: Float64Array[]; readonly noise: Float64Array[] };
+  private readonly full: { readonly x: Float64Array; readonly y: Float64Array };
 
   constructor(network: BnnNetwork, data: BnnData, options: BnnTrainOptions = {}) {
     this.network = network;
@@ -145,45 +143,36 @@ export class BnnTrainer {
       throw new VireoError("INVALID_OPTION", `${where}: expected a network from bnn({ inputs, hidden, likelihood }), got ${show(network)}.`);
     }
     if (data === null || typeof data !== "object") throw new VireoError("INVALID_DATA", `${where}: expected data { x, y }.`);
-    const { x, rows } = checkInputs(data.x, network.inputs, where);
-    const y = checkTargets(data.y, rows, network.likelihood === "bernoulli", where);
+    const { rows } = checkInputs(data.x, network.inputs, where);
+    checkTargets(data.y, rows, network.likelihood === "bernoulli", where);
     if (rows < 1) throw new VireoError("INVALID_DATA", `${where}: the training data have no rows.`, { field: "x" });
     const B = options.batchSize ?? Math.min(rows, 128);
     this.rows = rows;
     this.batchSize = Math.min(B, rows);
-    const D = network.inputs, cs = columnScales(x, rows, D);
-    for (let n = 0; n < rows; n++) for (let j = 0; j < D; j++) x[n * D + j] = (x[n * D + j]! - cs.mean[j]!) / cs.sd[j]!;
-    let yMean = 0, ySd = 1;
-    if (network.likelihood === "gaussian") {
-      const ys = columnScales(y, rows, 1);
-      yMean = ys.mean[0]!;
-      ySd = ys.sd[0]!;
-      for (let n = 0; n < rows; n++) y[n] = (y[n]! - yMean) / ySd;
-    }
-    this.scales = Object.freeze({ xMean: cs.mean, xSd: cs.sd, yMean, ySd });
-    this.x = x;
-    this.y = y;
-    this.rng = new Generator(options.seed ?? 0);
-    this.params = initialParams(network, this.rng);
-    this.optimizer = options.optimizer ?? adam({ lr: 0.01 });
-    this.optimizerState = this.optimizer.init(network.nParams);
-    this.schedule = options.schedule ?? null;
-    this.klWarmup = options.klWarmup ?? 0;
-    this.grad = new Float64Array(network.nParams);
-    this.loss = new Float64Array(network.nParams);
+    // Inputs (and a regression's responses) standardised by the training columns, as the graph kit does.
+    const std = standardiseBnnData(network, data);
+    this.scales = std.scales;
+    this.x = std.binding.x;
+    this.y = std.binding.y;
+    const seed = options.seed ?? 0;
+    this.rng = new Generator(seed);
+    this.graph = bnnModel(network, { seed });
+    const warmup = options.klWarmup ?? 0;
+    this.engine = new SviEngine(this.graph.model, {
+      totalRows: rows, psis: false, seed: seed + 1,
+      gradient: {
+        samples: 1, optimizer: options.optimizer ?? adam({ lr: 0.01 }),
+        ...(options.schedule ? { schedule: options.schedule } : {}),
+        // KL warm-up: β = (t + 1) / (W + 1) on the layers' prior and entropy terms for the first W steps.
+        ...(warmup > 0 ? { klWeight: (t: number) => (t < warmup ? (t + 1) / (warmup + 1) : 1) } : {}),
+      },
+    });
     this.order = Int32Array.from({ length: rows }, (_, i) => i);
     this.cursor = rows;
+    const D = network.inputs;
     this.xb = new Float64Array(this.batchSize * D);
     this.yb = new Float64Array(this.batchSize);
-    this.noise = network.layers.map((l) => new Float64Array(this.batchSize * l.outputs));
-    // Views made once, so a warm full-size step allocates no typed-array view. params[layers] and
-    // grads[layers] are log σ_y and its gradient (empty for a classifier).
-    const k = network.noiseIndex, L = network.layers, at = (a: Float64Array, o: number, n: number) => (o >= 0 ? a.subarray(o, o + n) : new Float64Array(0));
-    this.views = {
-      x: this.xb, y: this.yb, noise: this.noise,
-      params: [...L.map((l) => at(this.params, l.offset, l.size)), at(this.params, k, 1)],
-      grads: [...L.map((l) => at(this.grad, l.offset, l.size)), at(this.grad, k, 1)],
-    };
+    this.full = { x: this.xb, y: this.yb };
   }
 
   /** Minibatches per epoch. */
@@ -212,54 +201,34 @@ export class BnnTrainer {
     return size;
   }
 
-  /** One optimiser step on the next minibatch. */
+  /** One optimiser step of the graph on the next minibatch. */
   next(): BnnStepReport {
-    const net = this.network, tape = this.tape, B = this.nextBatch(), D = net.inputs, full = B === this.batchSize;
-    tape.reset();
-    const bayes = net.weights === "gaussian", layers = net.layers, views = this.views;
-    let h: TNode = tape.constant(full ? views.x : this.xb.subarray(0, B * D), [B, D]);
-    let penalty: TNode | null = null;
-    for (let i = 0; i < layers.length; i++) {
-      const l = layers[i]!, lam = tape.param(views.params[i]!, undefined, views.grads[i]!);
-      let eps: Float64Array | null = null;
-      if (bayes) {
-        eps = full ? views.noise[i]! : this.noise[i]!.subarray(0, B * l.outputs);
-        for (let k = 0; k < eps.length; k++) eps[k] = sampleStandardNormal(this.rng);
-      }
-      const a = localReparamDense(h, lam, l.outputs, eps);
-      h = i + 1 < layers.length ? activate(net, a) : a;
-      const p = weightPriorPenalty(lam, net.priorSd * net.priorSd, !bayes);
-      penalty = penalty === null ? p : ad.add(penalty, p);
-    }
-    const f = ad.reshape(h, [B]), y = full ? views.y : this.yb.subarray(0, B);
-    const logLik = net.likelihood === "gaussian" ? gaussianLogLik(tape, f, y, tape.param(views.params[layers.length]!, [], views.grads[layers.length]!)) : bernoulliLogLik(tape, f, y);
-    const beta = this.step < this.klWarmup ? (this.step + 1) / (this.klWarmup + 1) : 1;
-    const objective = ad.sub(ad.scale(logLik, this.rows / B), beta === 1 ? penalty! : ad.scale(penalty!, beta));
-    tape.backward(objective);
-    for (let i = 0; i < this.grad.length; i++) this.loss[i] = -this.grad[i]!;
-    const outcome = guardedStep(this.optimizer, this.params, this.loss, this.optimizerState, this.schedule?.rate(this.optimizerState.step) ?? this.optimizer.learningRate);
+    const B = this.nextBatch(), D = this.network.inputs;
+    const batch = B === this.batchSize ? this.full : { x: this.xb.subarray(0, B * D), y: this.yb.subarray(0, B) };
+    const skippedBefore = this.skippedSteps();
+    const report = this.engine.step(batch);
     this.step++;
-    if (!outcome.applied) this.skipped++;
-    return { step: this.step, objective: objective.value[0]!, applied: outcome.applied };
+    const applied = this.skippedSteps() === skippedBefore;
+    if (!applied) this.skipped++;
+    return { step: this.step, objective: report.elbo, applied };
+  }
+
+  /** Steps skipped for a non-finite gradient, summed over the layers (they step together). */
+  private skippedSteps(): number {
+    let n = 0;
+    for (const name of this.graph.layers) n = Math.max(n, this.engine.runner.gradientFit(name)?.skipped ?? 0);
+    return n;
+  }
+
+  /** The network's parameters in the kit's layout ([μ, ρ] per layer, then log σ_y), a copy. */
+  get params(): Float64Array {
+    return bnnFitFromGraph(this.graph, this.engine.posteriors(), this.scales).params;
   }
 
   /** A trained network from the current parameters (a copy). */
   fit(trace: readonly number[] = []): BnnFit {
-    return Object.freeze({ network: this.network, params: this.params.slice(), scales: this.scales, steps: this.step, skipped: this.skipped, trace: Object.freeze(trace.slice()) });
+    return bnnFitFromGraph(this.graph, this.engine.posteriors(), this.scales, { steps: this.step, skipped: this.skipped, trace: Object.freeze(trace.slice()) });
   }
-}
-
-/** Σ_n log N(y_n; f_n, σ²) with σ = e^s (s a scalar node). */
-function gaussianLogLik(tape: Tape, f: TNode, y: Float64Array, s: TNode): TNode {
-  const B = y.length;
-  const sq = ad.sum(ad.square(ad.sub(f, tape.constant(y))));
-  const quad = ad.scale(ad.mul(ad.exp(ad.scale(s, -2)), sq), -0.5);
-  return ad.shift(ad.sub(quad, ad.scale(s, B)), -0.5 * B * LOG_2PI);
-}
-
-/** Σ_n y_n f_n − log(1 + e^{f_n}). */
-function bernoulliLogLik(tape: Tape, f: TNode, y: Float64Array): TNode {
-  return ad.sum(ad.sub(ad.mul(tape.constant(y), f), ad.softplus(f)));
 }
 
 export interface FitBnnOptions extends BnnTrainOptions {

@@ -29,6 +29,7 @@ import {
 } from "@vireo/core";
 import { isDensityNode, isMomentNode, type NodeContext } from "@vireo/nodes";
 import { momentDensityOnTape, planMomentStep, type MomentStep } from "./moment-step.js";
+import { momentGroupOf } from "./moment-group.js";
 import { ElboGradientEstimator, blanketModel, type EstimatorFactor, type EstimatorChoice } from "./estimator.js";
 import type { VariableState, FactorState, CompiledState } from "./state.js";
 import { naturalStepOf, pointValue, type NaturalGaussianStep } from "./natural-step.js";
@@ -59,8 +60,9 @@ export interface GradientOptions {
    */
   readonly joint?: import("./joint-step.js").JointChoice;
   /**
-   * KL warm-up: β multiplying an amortised latent's prior and entropy terms in its joint step (a
-   * number ≥ 0, or a function of the encoder's step count, e.g. (t) => Math.min(1, t / 1000));
+   * KL warm-up: β multiplying an amortised latent's prior and entropy terms in its joint step, and
+   * a moment-fitted layer's (a Bayesian network's weights, engine/moment-group.ts) (a number ≥ 0,
+   * or a function of the variable's step count, e.g. (t) => Math.min(1, t / 1000));
    * default 1, the ELBO. β < 1 optimises a β-weighted objective, not the ELBO; the reported ELBO
    * stays the unweighted one.
    */
@@ -222,6 +224,8 @@ export class GradientVariable {
    * mode for the bijector (identity: the mode of x; the family's own bijector: the mode of z).
    */
   readonly closedFormMode: { readonly unconstrained: boolean; readonly point: Float64Array; readonly z: Float64Array } | null;
+  /** gradient.klWeight (β of the prior and entropy terms where a group step applies it: amortised latents, moment-fitted layers), or null. */
+  readonly klWeight: import("./joint-step.js").KlWeight | null;
   /** Set when the variable sits on a moment density node's moment edge: its step reads q's moments (engine/moment-step.ts). */
   readonly moment: MomentStep | null;
   /**
@@ -256,6 +260,7 @@ export class GradientVariable {
     this.z = new Float64Array(fit.q.dim);
     const d = fit.q.dim;
     this.closedFormMode = closedFormModeOf(v, fit);
+    this.klWeight = options.klWeight ?? null;
     this.natural = this.closedFormMode === null ? naturalStepOf(v, fit, state, (f) => isDataPlate(state.model, f)) : null;
     this.exact = v.count === 1 && fit.bijector.name === "identity" && fam.quadraticStats && typeof fit.q.covarianceFactor === "function"
       ? { factor: new Float64Array(2 * d * d), point: new Float64Array(d), mean: new Float64Array(d), stats: new Float64Array(fam.size) }
@@ -284,7 +289,7 @@ export class GradientVariable {
     this.estimator = new ElboGradientEstimator(model, new Tape(), {
       samples: S, reparam: [fit.reparam], raoBlackwell: options.raoBlackwell ?? true, baseline: "running", baselineDecay: 0.9, bound: this.bound,
     });
-    this.moment = planMomentStep(this, state);
+    this.moment = planMomentStep(this);
   }
 
   /** Draws one value from q into draw slot s (value, statistics, Jacobian) with `rng`. */
@@ -328,6 +333,9 @@ export class GradientVariable {
    * Carlo ELBO pairs each draw with its log g).
    */
   redraw(): void {
+    // A variable of a moment group draws with its group (engine/moment-group.ts).
+    const group = momentGroupOf(this, this.state);
+    if (group !== null) return group.redraw(this);
     // A joint member whose statistics nothing reads before the group's next step draws lazily (engine/joint-step.ts).
     if (this.joint !== null && this.joint.defers(this)) {
       this.drawn = false;
@@ -345,8 +353,6 @@ export class GradientVariable {
     // In a joint group the shared factors are evaluated by the group's next step, or on demand (refreshJointDensities).
     if (this.joint !== null) this.joint.stale = this.densityFactors.length > 0;
     else for (const f of this.densityFactors) {
-      // A moment node is evaluated once per redraw of all its variables, not once per variable.
-      if (this.moment !== null && !this.moment.evaluatesOnRedraw(f)) continue;
       for (let s = 0; s < this.samples; s++) {
         t.reset();
         f.density!.values[s] = densityOnTape(this.state, f, t, s, null, null).value[0]!;
@@ -367,8 +373,9 @@ export class GradientVariable {
     if (this.joint !== null && extra === undefined) return this.joint.update(this, dataScale);
     if (this.joint !== null) this.joint.refresh();
     if (!this.drawn) this.redraw();
-    // A variable on a moment edge steps with its moment group (engine/moment-step.ts).
-    if (this.moment !== null) return this.moment.step(scale, dataScale);
+    // A variable on a moment edge, or riding on one's node, steps with its moment group (engine/moment-group.ts).
+    const group = momentGroupOf(this, this.state);
+    if (group !== null) return group.step(this, scale, dataScale);
     const { fit, variable: v } = this;
     sumConjugate(v, this.message, scale);
     if (extra) for (let i = 0; i < this.message.length; i++) this.message[i] = this.message[i]! + extra[i]!;

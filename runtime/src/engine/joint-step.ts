@@ -62,7 +62,7 @@ export function klWeightAt(w: KlWeight, step: number, variable: string): number 
   if (typeof w === "number") return w;
   const b = w(step);
   if (!(typeof b === "number" && Number.isFinite(b) && b >= 0)) {
-    throw new VireoError("INVALID_OPTION", `klWeight of amortised '${variable}' at step ${step} returned ${String(b)}; the schedule must return a finite number ≥ 0.`, { parameter: "klWeight", variable });
+    throw new VireoError("INVALID_OPTION", `klWeight of '${variable}' at step ${step} returned ${String(b)}; the schedule must return a finite number ≥ 0.`, { parameter: "klWeight", variable });
   }
   return b;
 }

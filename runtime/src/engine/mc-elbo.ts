@@ -16,7 +16,7 @@ import { refreshJointDensities } from "./joint-step.js";
 
 export interface ElboEstimate {
   readonly value: number;
-  /** Monte Carlo standard error (0 when every term is exact). */
+  /** Monte Carlo standard error (0 when every term is exact; NaN from a single draw). */
   readonly standardError: number;
 }
 

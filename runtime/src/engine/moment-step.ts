@@ -3,9 +3,10 @@
  * (nodes/src/density/moment-density.ts), e.g. a Bayesian neural network's layers under the local
  * reparameterisation trick.
  *
- * A variable on a moment edge must have a mean-field Gaussian q on the identity bijector and a
+ * A variable on a moment edge must have a mean-field Gaussian q (or a point mass: MAP, whose
+ * moments are its value with zero variance and whose entropy is 0) on the identity bijector and a
  * family with quadratic statistics (Normal, MvNormal; plated or not). Its step is then a function
- * of λ = [μ, ρ] on the tape, with no draw of the variable itself:
+ * of λ = [μ, ρ] (or λ = μ) on the tape, with no draw of the variable itself:
  *
  *   L(λ) = ⟨M, E_q[T(x)]⟩ + (1/S) Σ_s Σ_f c_f ℓ̂_f,s(μ, σ²) + H[q],
  *
@@ -14,21 +15,21 @@
  * variables (plain edges; a density factor that reads this variable on a plain edge sees its
  * reparameterised draw μ + σ ε_s), c_f = N/|B| for data plates under minibatching. Because T is
  * quadratic, E_q[T(x)] = T(μ) + Σ_j σ_j² D_j with D_j = ½ ∂²T/∂x_j², computed exactly as the
- * second difference [T(μ + e_j) + T(μ − e_j) − 2T(μ)] / 2 (one pass over the plate per coordinate
- * of one value): ⟨M, E_q[T(x)]⟩ = ⟨M, T(μ)⟩ + Σ_j σ_j² ⟨M, D_j⟩, so the conjugate part and the
+ * second difference [T(μ + e_j) + T(μ − e_j) − 2T(μ)] / 2 (the same at every μ, so computed once):
+ * ⟨M, E_q[T(x)]⟩ = ⟨M, T(μ)⟩ + Σ_j σ_j² ⟨M, D_j⟩, so the conjugate part and the
  * statistics conjugate neighbours read are exact, not Monte Carlo.
  *
- * Variables that share a moment node (a network's layers) are one objective: they step together,
- * the sum of their L(λ) on one tape with one backward pass (the first member the schedule reaches
- * steps the group; the others' updates in that sweep complete the round).
+ * Variables that share a moment node (a network's layers), and the reparameterised variables that
+ * touch only such nodes (the observation precision), are one objective: they step together on one
+ * tape with one backward pass, sharing the forward pass with the ELBO (engine/moment-group.ts).
  *
  * After the step, S plain draws of q fill each variable's draw slots (the ELBO's prior terms and
  * other variables' plain edges read them) and its statistics are the exact E_q[T(x)].
  */
-import { VireoError, Tape, ad, MeanFieldGaussianQ, statsDot, statsOfValues, guardedStep, type Generator, type TNode } from "@vireo/core";
+import { VireoError, Tape, ad, MeanFieldGaussianQ, PointMassQ, statsDot, statsOfValues, guardedStep, type Generator, type TNode } from "@vireo/core";
 import { isMomentNode, type EdgeMoments, type MomentInputs } from "@vireo/nodes";
 import type { CompiledState, FactorState, VariableState } from "./state.js";
-import { reduceDensity, edgeShape, isDataPlate, sumConjugate, type GradientVariable } from "./gradient.js";
+import { reduceDensity, edgeShape, sumConjugate, type GradientVariable } from "./gradient.js";
 
 /** The variable being stepped, as a density factor sees it: its moments on tape, and its draw where a plain edge reads it. */
 export interface MomentSelf {
@@ -50,214 +51,209 @@ function momentEdgesOf(v: VariableState): string[] {
 }
 
 /** The moment step of `g`, or null when the variable sits on no moment edge. Refuses a q it cannot read. */
-export function planMomentStep(g: GradientVariable, state: CompiledState): MomentStep | null {
+export function planMomentStep(g: GradientVariable): MomentStep | null {
   const v = g.variable, edges = momentEdgesOf(v);
   if (edges.length === 0) return null;
   const fam = v.family!, fit = g.fit;
-  if (!(fit.q instanceof MeanFieldGaussianQ) || fit.bijector.name !== "identity" || !fam.quadraticStats) {
+  const point = fit.q instanceof PointMassQ;
+  if (!(fit.q instanceof MeanFieldGaussianQ || point) || fit.bijector.name !== "identity" || !fam.quadraticStats) {
     throw new VireoError(
       "INVALID_MODEL",
-      `Variable '${v.name}' (${fam.key}) sits on moment edge${edges.length > 1 ? "s" : ""} [${edges.join(", ")}], which read q through its means and variances, so it needs a mean-field Gaussian q on the identity bijector over a family with quadratic statistics (Normal, MvNormal); it has ${fit.q.name} through '${fit.bijector.name}'${fam.quadraticStats ? "" : ` and ${fam.key}'s statistics are not quadratic`}. Declare it with { q: meanFieldGaussian() } (no bijector).`,
+      `Variable '${v.name}' (${fam.key}) sits on moment edge${edges.length > 1 ? "s" : ""} [${edges.join(", ")}], which read q through its means and variances, so it needs a mean-field Gaussian q (or a point mass: MAP) on the identity bijector over a family with quadratic statistics (Normal, MvNormal); it has ${fit.q.name} through '${fit.bijector.name}'${fam.quadraticStats ? "" : ` and ${fam.key}'s statistics are not quadratic`}. Declare it with { q: meanFieldGaussian() } or { q: pointMass() } (no bijector).`,
       { variable: v.name },
     );
   }
-  return new MomentStep(g, state);
+  return new MomentStep(g);
 }
 
 /** The per-variable machinery of a moment-fitted variable (see the file comment). */
 export class MomentStep {
-  private readonly tape = new Tape();
   private readonly grad: Float64Array;
   private readonly loss: Float64Array;
   /** σ² of every value (count × valueSize), read as a constant by other variables' steps. */
   readonly variance: Float64Array;
-  /** ⟨M, D_j⟩ per value (count × valueSize), and the second differences' buffers. */
+  /** ⟨M, D_j⟩ per value (count × valueSize). */
   private readonly curvature: Float64Array;
-  private readonly base: Float64Array;
-  private readonly plus: Float64Array;
-  private readonly minus: Float64Array;
-  private readonly point: Float64Array;
+  /**
+   * D_j = ½ ∂²T/∂x_j² for each coordinate j of a value (valueSize buffers of count × size): T is
+   * quadratic, so the second difference [T(x + e_j) + T(x − e_j) − 2T(x)] / 2 is the same at
+   * every x and is computed once, at x = 0.
+   */
+  private readonly second: Float64Array[];
   private readonly statsScratch: Float64Array;
   private readonly shape: number[];
   private readonly dim: number;
+  /** A point-mass q (MAP weights): moments are the value with zero variance, and no entropy. */
+  readonly isPoint: boolean;
+  /** T(0) and the linear coefficients of T per value (scalar-valued families), and a buffer of ⟨M, L⟩ per value. */
+  private readonly scalarForm: { readonly zero: Float64Array; readonly linear: Float64Array; readonly coef: Float64Array } | null = null;
 
-  constructor(readonly g: GradientVariable, private readonly state: CompiledState) {
-    const v = g.variable, fam = v.family!, n = v.count * fam.size;
-    this.dim = v.count * fam.valueSize;
+  constructor(readonly g: GradientVariable) {
+    const v = g.variable, fam = v.family!, n = v.count * fam.size, k = fam.valueSize;
+    this.dim = v.count * k;
+    this.isPoint = g.fit.q instanceof PointMassQ;
     this.grad = new Float64Array(g.fit.q.nParams);
     this.loss = new Float64Array(g.fit.q.nParams);
     this.variance = new Float64Array(this.dim);
     this.curvature = new Float64Array(this.dim);
-    this.base = new Float64Array(n);
-    this.plus = new Float64Array(n);
-    this.minus = new Float64Array(n);
-    this.point = new Float64Array(this.dim);
     this.statsScratch = new Float64Array(n);
-    this.shape = edgeShape(v.count, fam.valueSize);
+    this.shape = edgeShape(v.count, k);
+    this.drawnAt = new Float64Array(g.fit.lambda.length);
+    this.drawsRead = v.densityFactors.some((f) => {
+      const type = f.spec.type;
+      return Object.entries(f.spec.edges).some(([e, b]) => b.variable === v.name && !(isMomentNode(type) && type.moments.edges.includes(e)));
+    });
+    const point = new Float64Array(this.dim), base = new Float64Array(n), plus = new Float64Array(n), minus = new Float64Array(n);
+    statsOfValues(fam, point, v.count, base);
+    this.second = Array.from({ length: k }, (_, j) => {
+      for (let i = 0; i < v.count; i++) point[i * k + j] = 1;
+      statsOfValues(fam, point, v.count, plus);
+      for (let i = 0; i < v.count; i++) point[i * k + j] = -1;
+      statsOfValues(fam, point, v.count, minus);
+      for (let i = 0; i < v.count; i++) point[i * k + j] = 0;
+      return Float64Array.from(base, (b, i) => 0.5 * (plus[i]! + minus[i]! - 2 * b));
+    });
+    // Scalar values: T_i(x) = T_i(0) + L_i x + D_i x² exactly, so ⟨M, T(μ)⟩ is a quadratic in μ
+    // with per-value coefficients (a few whole-vector tape ops instead of one call per value).
+    if (k === 1) this.scalarForm = { zero: base, linear: Float64Array.from(base, (_, i) => 0.5 * (plus[i]! - minus[i]!)), coef: new Float64Array(v.count) };
   }
 
   /** q's moments as constants on `tape` (another variable's step, or the ELBO, reads them). */
   constants(tape: Tape): EdgeMoments {
     const lam = this.g.fit.lambda, d = this.dim;
+    if (this.isPoint) return { mean: tape.constant(lam.subarray(0, d), this.shape), variance: null };
     for (let i = 0; i < d; i++) this.variance[i] = Math.exp(2 * lam[d + i]!);
-    return { mean: tape.constant(lam.subarray(0, d), this.shape), variance: tape.constant(this.variance, this.shape) };
+    return { mean: tape.constant(lam.subarray(0, d), this.shape), variance: tape.constant(this.variance, this.shape), meanField: tape.constant(lam) };
   }
 
-  /**
-   * Second differences of T at μ along each coordinate j of a value (all instances at once):
-   * writes ⟨M, D_j⟩ into `curvature` when `message` is given, and E_q[T(x)] into `statsOut`.
-   */
-  private moments(message: Float64Array | null, statsOut: Float64Array | null): void {
-    const v = this.g.variable, fam = v.family!, k = fam.valueSize, size = fam.size, count = v.count, d = this.dim;
-    const lam = this.g.fit.lambda, mu = lam.subarray(0, d);
-    statsOfValues(fam, mu, count, this.base);
-    if (statsOut) statsOut.set(this.base);
+  /** ⟨M, D_j⟩ for every value and coordinate into `curvature`. */
+  private curvatures(message: Float64Array): void {
+    const v = this.g.variable, fam = v.family!, k = fam.valueSize, size = fam.size;
     for (let j = 0; j < k; j++) {
-      this.point.set(mu);
-      for (let n = 0; n < count; n++) this.point[n * k + j] = mu[n * k + j]! + 1;
-      statsOfValues(fam, this.point, count, this.plus);
-      for (let n = 0; n < count; n++) this.point[n * k + j] = mu[n * k + j]! - 1;
-      statsOfValues(fam, this.point, count, this.minus);
-      for (let n = 0; n < count; n++) {
-        const s2 = Math.exp(2 * lam[d + n * k + j]!);
+      const D = this.second[j]!;
+      for (let n = 0; n < v.count; n++) {
         let dot = 0;
-        for (let i = n * size; i < (n + 1) * size; i++) {
-          const second = 0.5 * (this.plus[i]! + this.minus[i]! - 2 * this.base[i]!);
-          if (message) dot += message[i]! * second;
-          if (statsOut) statsOut[i] = statsOut[i]! + s2 * second;
-        }
-        if (message) this.curvature[n * k + j] = dot;
+        for (let i = n * size; i < (n + 1) * size; i++) dot += message[i]! * D[i]!;
+        this.curvature[n * k + j] = dot;
       }
     }
   }
 
-  /** The exact E_q[T(x)] into the variable's statistics buffer. */
+  /** The exact E_q[T(x)] = T(μ) + Σ_j σ_j² D_j into the variable's statistics buffer. */
   exactStats(): void {
-    const v = this.g.variable;
-    this.moments(null, v.stats);
-    v.changes.markChanged(v.stats);
-  }
-
-  /** The moment-fitted variables that share moment nodes with this one (itself included), stepped together. */
-  private group: MomentStep[] | null = null;
-  /** Members stepped in the current round (the first member's call steps them all). */
-  private readonly done = new Set<MomentStep>();
-
-  private groupOf(): MomentStep[] {
-    if (this.group !== null) return this.group;
-    const members: MomentStep[] = [this], seen = new Set<VariableState>([this.g.variable]);
-    for (let i = 0; i < members.length; i++) {
-      for (const f of members[i]!.g.densityFactors) {
-        const type = f.spec.type;
-        if (!isMomentNode(type)) continue;
-        for (const e of type.moments.edges) {
-          const u = this.state.variables.get(f.spec.edges[e]!.variable)!;
-          if (!seen.has(u) && u.gradient?.moment) {
-            seen.add(u);
-            members.push(u.gradient.moment);
-          }
+    const v = this.g.variable, fam = v.family!, k = fam.valueSize, size = fam.size, d = this.dim, lam = this.g.fit.lambda, st = v.stats;
+    statsOfValues(fam, lam.subarray(0, d), v.count, st);
+    if (!this.isPoint) {
+      for (let j = 0; j < k; j++) {
+        const D = this.second[j]!;
+        for (let n = 0; n < v.count; n++) {
+          const s2 = Math.exp(2 * lam[d + n * k + j]!);
+          for (let i = n * size; i < (n + 1) * size; i++) if (D[i] !== 0) st[i] = st[i]! + s2 * D[i]!;
         }
       }
     }
-    // One shared group object: every member sees the same array and round.
-    for (const m of members) m.group = members;
-    return members;
+    v.changes.markChanged(st);
   }
 
-  /**
-   * One optimiser step on L(λ) (see the file comment) for this variable and every moment-fitted
-   * variable it shares a moment node with (a network's layers are one objective: one tape pass
-   * serves them all). The first member called in a round steps the group; the others' calls in
-   * the same round only complete it. `scale` multiplies conjugate messages, `dataScale` c_f.
-   */
-  step(scale: ((f: FactorState) => number) | undefined, dataScale: number): void {
-    const group = this.groupOf(), leader = group[0]!, done = leader.done;
-    if (done.has(this) || done.size === 0) {
-      done.clear();
-      stepJointly(this.state, group, scale, dataScale);
-    }
-    done.add(this);
-    if (done.size === group.length) done.clear();
-  }
-
-  /** Builds this member's moments on `t` (λ as a parameter) and its ⟨M, E_q[T(x)]⟩ + H[q]. */
+  /** Builds this member's λ on `t` (a parameter) and its moments as a density factor reads them. */
   /** @internal */
-  own(t: Tape, scale: ((f: FactorState) => number) | undefined): { self: MomentSelf; term: TNode } {
+  onTape(t: Tape): MomentSelf {
     const g = this.g, fit = g.fit, v = g.variable, rng = g.rng!;
-    sumConjugate(v, g.message, scale);
-    this.moments(g.message, null);
     const lam = t.param(fit.lambda, undefined, this.grad);
-    const parts = fit.q.prepare(lam);
-    const mean = parts[0]!, sd = parts[1]!, variance = ad.square(sd);
-    const self: MomentSelf = {
+    const parts = (this.parts = fit.q.prepare(lam));
+    const mean = parts[0]!;
+    if (this.isPoint) return { variable: v, draw: null, moments: { mean: ad.reshape(mean, this.shape), variance: null }, drawAt: () => ad.reshape(mean, this.shape) };
+    const sd = parts[1]!, variance = (this.varianceNode = ad.square(sd));
+    return {
       variable: v, draw: null,
-      moments: { mean: ad.reshape(mean, this.shape), variance: ad.reshape(variance, this.shape) },
+      moments: { mean: ad.reshape(mean, this.shape), variance: ad.reshape(variance, this.shape), meanField: lam },
       drawAt: () => {
         const eps = new Float64Array(this.dim);
         fit.q.drawNoise(rng, eps);
         return ad.reshape(ad.add(mean, ad.mul(sd, t.constant(eps))), this.shape);
       },
     };
-    const term = ad.add(ad.add(statsDot(mean, v.family!, v.count, g.message, this.statsScratch), ad.sum(ad.mul(variance, t.constant(this.curvature)))), fit.q.entropy(parts));
-    return { self, term };
+  }
+  private parts: TNode[] = [];
+  private varianceNode: TNode | null = null;
+
+  /**
+   * ⟨M, E_q[T(x)]⟩ + H[q] on the tape of the last `onTape` (the messages summed now, `scale`d):
+   * ⟨M, T(μ)⟩ + Σ_j σ_j² ⟨M, D_j⟩ + H[q]; a point mass has σ = 0 and no entropy (the log joint).
+   */
+  /** @internal */
+  conjugateTerm(scale: ((f: FactorState) => number) | undefined): TNode {
+    const g = this.g, v = g.variable, mean = this.parts[0]!, M = g.message, t = mean.tape;
+    sumConjugate(v, M, scale);
+    const sf = this.scalarForm;
+    let dot: TNode;
+    if (sf !== null) {
+      // ⟨M, T(μ)⟩ = Σ_n [⟨M_n, T(0)⟩ + ⟨M_n, L⟩ μ_n + ⟨M_n, D⟩ μ_n²].
+      const size = v.family!.size, D = this.second[0]!;
+      let c = 0;
+      for (let n = 0; n < v.count; n++) {
+        let lin = 0, curv = 0;
+        for (let i = n * size; i < (n + 1) * size; i++) {
+          c += M[i]! * sf.zero[i]!;
+          lin += M[i]! * sf.linear[i]!;
+          curv += M[i]! * D[i]!;
+        }
+        sf.coef[n] = lin;
+        this.curvature[n] = curv;
+      }
+      dot = ad.shift(ad.add(ad.sum(ad.mul(mean, t.constant(sf.coef))), ad.sum(ad.mul(ad.square(mean), t.constant(this.curvature)))), c);
+    } else {
+      dot = statsDot(mean, v.family!, v.count, M, this.statsScratch);
+      if (!this.isPoint) this.curvatures(M);
+    }
+    if (this.isPoint) return dot;
+    return ad.add(ad.add(dot, ad.sum(ad.mul(this.varianceNode!, t.constant(this.curvature)))), g.fit.q.entropy(this.parts));
   }
 
   /** The optimiser step from the gradient in `grad`, then fresh plain draws, H[q] and exact statistics. */
   /** @internal */
   finish(): void {
-    const g = this.g, fit = g.fit, S = g.samples, rng = g.rng!;
+    const fit = this.g.fit;
     for (let i = 0; i < this.grad.length; i++) this.loss[i] = -this.grad[i]!;
     const outcome = guardedStep(fit.optimizer, fit.lambda, this.loss, fit.optimizerState, fit.schedule.rate(fit.optimizerState.step));
     fit.steps++;
     if (!outcome.applied) fit.skipped++;
-    // Plain draws of the new q for the ELBO's drawn terms and other variables' plain edges.
-    for (let s = 0; s < S; s++) g.drawSlot(s, rng);
-    g.entropy = g.entropyNow();
-    this.exactStats();
-    g.drawn = true;
+    this.redrawPlain();
   }
 
   /**
-   * Whether this variable's redraw evaluates moment factor f: the node's value at fresh draws
-   * depends on q's moments, not on the layers' draws, so one evaluation serves all its variables:
-   * that of a plain-edge gradient-fitted variable (τ) if f has one, else the group leader's.
+   * H[q], the exact statistics, and the draw slots: S plain draws of q when a density factor reads
+   * the variable on a plain edge, else (no one reads a draw) E_q[T(x)] in every slot, exact for the
+   * ELBO's conjugate terms and free of noise, made again only when λ has changed.
    */
-  evaluatesOnRedraw(f: FactorState): boolean {
-    if (!isMomentNode(f.spec.type)) return true;
-    for (const b of Object.values(f.spec.edges)) {
-      const u = this.state.variables.get(b.variable)!;
-      if (u.gradient !== null && u.gradient.moment === null) return false;
+  /** @internal */
+  redrawPlain(): void {
+    const g = this.g, S = g.samples, lam = g.fit.lambda;
+    if (!this.drawsRead && g.drawn && sameValues(this.drawnAt, lam)) return;
+    this.exactStats();
+    if (this.drawsRead) for (let s = 0; s < S; s++) g.drawSlot(s, g.rng!);
+    else {
+      const st = g.variable.stats, mu = lam.subarray(0, this.dim);
+      for (let s = 0; s < S; s++) {
+        g.drawStats[s]!.set(st);
+        g.draws[s]!.set(mu);
+        g.logDet[s] = 0;
+      }
     }
-    return this.groupOf()[0] === this;
+    g.entropy = this.isPoint ? 0 : g.entropyNow();
+    this.drawnAt.set(lam);
+    g.drawn = true;
   }
-
-  /** The tape of a group step (the leader's). */
-  get groupTape(): Tape {
-    return this.tape;
-  }
+  /** λ at the last redrawPlain. */
+  private readonly drawnAt: Float64Array;
+  /** Whether some density factor reads this variable's draws (a plain edge). */
+  private readonly drawsRead: boolean;
 }
 
-/** One joint step of a group of moment-fitted variables (see MomentStep.step): one tape, one backward pass. */
-function stepJointly(state: CompiledState, group: readonly MomentStep[], scale: ((f: FactorState) => number) | undefined, dataScale: number): void {
-  const t = group[0]!.groupTape, S = group[0]!.g.samples;
-  t.reset();
-  const selves = new Map<VariableState, MomentSelf>(), factors: FactorState[] = [];
-  let total: TNode | null = null;
-  for (const m of group) {
-    const { self, term } = m.own(t, scale);
-    selves.set(m.g.variable, self);
-    total = total === null ? term : ad.add(total, term);
-    for (const f of m.g.densityFactors) if (!factors.includes(f)) factors.push(f);
-  }
-  for (let s = 0; s < S; s++) {
-    for (const f of factors) {
-      const value = momentDensityOnTape(state, f, t, s, selves);
-      f.density!.values[s] = value.value[0]!;
-      total = ad.add(total!, ad.scale(value, (isDataPlate(state.model, f) ? dataScale : 1) / S));
-    }
-  }
-  t.backward(total!);
-  for (const m of group) m.finish();
+/** Whether two buffers of equal length hold the same numbers. */
+export function sameValues(a: Float64Array, b: Float64Array): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** The first generator attached to the state's gradient-fitted variables (local noise of moment nodes). */
