@@ -143,11 +143,34 @@ export class MinibatchRunner {
    */
   prepare(bound: BoundData, rng: Generator = this.rng): CompiledState {
     if (this.state !== null && sameShape(this.state, bound)) rebind(this.state, bound);
-    else this.state = compile(this.model, bound, this.globals, this.gradientOptions, this.changes, undefined, this.amortisedFits);
+    else {
+      const key = shapeKey(bound), kept = this.compiled.get(key);
+      if (kept !== undefined && sameShape(kept, bound)) {
+        rebind(kept, bound);
+        this.state = kept;
+      } else {
+        this.state = compile(this.model, bound, this.globals, this.gradientOptions, this.changes, undefined, this.amortisedFits);
+        this.keep(key, this.state);
+      }
+    }
     this.rowsOf = null;
     this.startBatch(this.state, rng);
     return this.state;
   }
+
+  /**
+   * Keeps a compiled state for later batches of the same plate sizes (minibatches of documents
+   * differ in their token rows, and an epoch repeats them): up to KEPT_STATES of them, the oldest
+   * dropped first. States with gradient-fitted variables are not kept (their fits carry draws
+   * and optimiser bindings made for one state at a time).
+   */
+  private keep(key: string, state: CompiledState): void {
+    if (state.stochastic) return;
+    if (this.compiled.size >= KEPT_STATES) this.compiled.delete(this.compiled.keys().next().value!);
+    this.compiled.set(key, state);
+  }
+  /** Compiled states by plate sizes (insertion order: the oldest first). */
+  private readonly compiled = new Map<string, CompiledState>();
 
   /** Starts a batch in a bound state: the globals on the very first batch, else the locals afresh. */
   private startBatch(state: CompiledState, rng: Generator): void {
@@ -381,6 +404,16 @@ export class MinibatchRunner {
   generatorState(): GeneratorState {
     return this.rng.getState();
   }
+}
+
+/** Most compiled states a runner keeps for batches of other shapes (MinibatchRunner.keep). */
+const KEPT_STATES = 32;
+
+/** The plate sizes of a bound batch as a key. */
+function shapeKey(bound: BoundData): string {
+  let key = "";
+  for (const [p, n] of Object.entries(bound.plateSizes)) key += p + "=" + n + ";";
+  return key;
 }
 
 /**
