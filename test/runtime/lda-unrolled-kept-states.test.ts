@@ -2,6 +2,7 @@
  * Issue 17 (LDA speed):
  * - the document kernel's accumulation generated with K unrolled gives kernelAccumulate's sums
  *   (to round-off: rows are added one at a time instead of four), and reports underflow the same;
+ * - the document iterations' ψ memo (topics whose α_k did not change) gives the same numbers;
  * - an SVI runner keeps the compiled state of each batch shape: a run whose batches come back
  *   (epochs of minibatches of unequal token rows, a batch of another's shape, held-out fits in between) steps exactly as a
  *   fresh engine restored to the same globals before each step.
@@ -9,7 +10,7 @@
 import test from "ava";
 import { Generator } from "@vireo/core";
 import { SviEngine } from "@vireo/runtime";
-import { kernelAccumulate, kernelUnrolledAccumulator, UNROLL_MAX_K } from "../../runtime/src/engine/document-kernel.js";
+import { kernelAccumulate, kernelExpElog, kernelUnrolledAccumulator, UNROLL_MAX_K } from "../../runtime/src/engine/document-kernel.js";
 import { ldaModel } from "../../examples/src/lda/model.js";
 
 test("the unrolled accumulation equals kernelAccumulate for every K it covers, and reports underflow", (t) => {
@@ -34,6 +35,25 @@ test("the unrolled accumulation equals kernelAccumulate for every K it covers, a
     t.false(unrolled(fixed, rowWeight, from, to, e, got));
   }
   t.is(kernelUnrolledAccumulator(UNROLL_MAX_K + 1), null);
+});
+
+test("E[log θ] with the ψ memo equals E[log θ] without it, bit for bit, as α changes in some topics only", (t) => {
+  const K = 50, rng = new Generator(5), eta = new Float64Array(3 * K);
+  for (let i = 0; i < eta.length; i++) eta[i] = -0.98 + (rng.uniform() < 0.3 ? 20 * rng.uniform() : 0);
+  const memoA = new Float64Array(K).fill(NaN), memoPsi = new Float64Array(K);
+  const e1 = new Float64Array(K), l1 = new Float64Array(K), e2 = new Float64Array(K), l2 = new Float64Array(K);
+  let hits = 0;
+  for (let round = 0; round < 20; round++) {
+    const o = (round % 3) * K;
+    // Some topics move, the others keep their α to the bit.
+    for (let k = 0; k < K; k++) if (eta[o + k]! > -0.98 && rng.uniform() < 0.5) eta[o + k] = eta[o + k]! * (1 + 0.01 * rng.uniform());
+    for (let k = 0; k < K; k++) if (memoA[k] === eta[o + k]! + 1) hits++;
+    const m1 = kernelExpElog(eta, o, K, e1, l1), m2 = kernelExpElog(eta, o, K, e2, l2, memoA, memoPsi);
+    t.is(m2, m1);
+    t.deepEqual(Array.from(e2), Array.from(e1));
+    t.deepEqual(Array.from(l2), Array.from(l1));
+  }
+  t.true(hits > 100, `the memo was used (${hits} hits)`);
 });
 
 /** Documents of unequal lengths: batches of equal documents but different token rows. */

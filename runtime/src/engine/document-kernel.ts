@@ -68,14 +68,25 @@ export function kernelLogGamma(x: number): number {
 
 /**
  * e[k] = exp(ψ(α_k) − max_j ψ(α_j)) for α = eta[o..o+K) + 1; returns max_j ψ(α_j) − ψ(Σα),
- * and leaves ψ(α_k) − ψ(Σα) = E[log θ_k] in `elog`.
+ * and leaves ψ(α_k) − ψ(Σα) = E[log θ_k] in `elog`. With `memoA`/`memoPsi` (per topic: the last
+ * α_k seen and its ψ), ψ is taken again only where α_k changed: a topic a document has left keeps
+ * α_k at its prior value to the bit (its share underflows against it), so with K = 50 most of
+ * the K digammas per iteration are skipped, with the same numbers.
  */
-export function kernelExpElog(eta: Float64Array, o: number, K: number, e: Float64Array, elog: Float64Array): number {
+export function kernelExpElog(eta: Float64Array, o: number, K: number, e: Float64Array, elog: Float64Array, memoA: Float64Array | null = null, memoPsi: Float64Array | null = null): number {
   let total = 0, m = -Infinity;
   for (let k = 0; k < K; k++) {
     const a = eta[o + k]! + 1;
     total += a;
-    const p = digammaPositive(a);
+    let p: number;
+    if (memoA !== null && memoPsi !== null) {
+      if (memoA[k] === a) p = memoPsi[k]!;
+      else {
+        p = digammaPositive(a);
+        memoA[k] = a;
+        memoPsi[k] = p;
+      }
+    } else p = digammaPositive(a);
     elog[k] = p;
     if (p > m) m = p;
   }
@@ -233,10 +244,10 @@ export function kernelSparseRow(fixed: Float64Array, rowWeight: Float64Array, r:
  * changing or `limit` iterations; leaves the result in eta and E[log θ] in elog. Returns the
  * iterations made, or −1 when a row underflowed.
  */
-export function kernelIterate(job: DocumentJob, d: number, limit: number, e: Float64Array, elog: Float64Array, acc: Float64Array, active: Int32Array, unrolled: UnrolledAccumulator | null): number {
+export function kernelIterate(job: DocumentJob, d: number, limit: number, e: Float64Array, elog: Float64Array, acc: Float64Array, active: Int32Array, unrolled: UnrolledAccumulator | null, memoA: Float64Array, memoPsi: Float64Array): number {
   const K = job.K, eta = job.eta, base = job.base, o = d * K;
   const from = job.start[d]! | 0, to = job.start[d + 1]! | 0;
-  kernelExpElog(eta, o, K, e, elog);
+  kernelExpElog(eta, o, K, e, elog, memoA, memoPsi);
   let it = 0;
   while (it < limit) {
     it++;
@@ -247,7 +258,7 @@ export function kernelIterate(job: DocumentJob, d: number, limit: number, e: Flo
       change += Math.abs(v - eta[o + k]!);
       eta[o + k] = v;
     }
-    kernelExpElog(eta, o, K, e, elog);
+    kernelExpElog(eta, o, K, e, elog, memoA, memoPsi);
     if (change / K < job.tolerance) break;
   }
   return it;
@@ -291,7 +302,7 @@ export function kernelBound(job: DocumentJob, d: number, e: Float64Array, elog: 
 export function documentChunk(job: DocumentJob, _chunk: number): void {
   const K = job.K, eta = job.eta, stats = job.stats, base = job.base, iterations = job.iterations, pieces = job.pieces.length - 1;
   const e = new Float64Array(K), elog = new Float64Array(K), acc = new Float64Array(K), kept = new Float64Array(K), active = new Int32Array(K);
-  const unrolled = kernelUnrolledAccumulator(K);
+  const unrolled = kernelUnrolledAccumulator(K), memoA = new Float64Array(K).fill(NaN), memoPsi = new Float64Array(K);
   for (let piece = Atomics.add(job.next, 0, 1); piece < pieces; piece = Atomics.add(job.next, 0, 1)) {
     const first = job.pieces[piece]! | 0, last = job.pieces[piece + 1]! | 0;
     for (let d = first; d < last; d++) {
@@ -299,21 +310,21 @@ export function documentChunk(job: DocumentJob, _chunk: number): void {
       for (let k = 0; k < K; k++) kept[k] = eta[o + k]!;
       let it: number;
       if (job.restart) {
-        kernelExpElog(eta, o, K, e, elog);
+        kernelExpElog(eta, o, K, e, elog, memoA, memoPsi);
         const warm = kernelBound(job, d, e, elog);
         it = -1;
         if (!Number.isNaN(warm)) {
           for (let k = 0; k < K; k++) eta[o + k] = base[o + k]!;
-          it = kernelIterate(job, d, job.maxIterations, e, elog, acc, active, unrolled);
+          it = kernelIterate(job, d, job.maxIterations, e, elog, acc, active, unrolled, memoA, memoPsi);
           const fresh = it < 0 ? NaN : kernelBound(job, d, e, elog);
           if (Number.isNaN(fresh)) it = -1;
           else if (!(fresh >= warm)) {
             for (let k = 0; k < K; k++) eta[o + k] = kept[k]!;
-            const more = kernelIterate(job, d, job.maxIterations, e, elog, acc, active, unrolled);
+            const more = kernelIterate(job, d, job.maxIterations, e, elog, acc, active, unrolled, memoA, memoPsi);
             it = more < 0 ? -1 : it + more;
           }
         }
-      } else it = kernelIterate(job, d, job.maxIterations, e, elog, acc, active, unrolled);
+      } else it = kernelIterate(job, d, job.maxIterations, e, elog, acc, active, unrolled, memoA, memoPsi);
       if (it < 0) {
         for (let k = 0; k < K; k++) eta[o + k] = kept[k]!;
         iterations[d] = -1;
