@@ -98,3 +98,19 @@ test("SVI on LDA: batches whose compiled state is kept step exactly as a fresh e
   fresh.restore({ beta: engine.posteriors().beta!.natural }, engine.progress(), engine.runner.generatorState());
   t.deepEqual(Array.from(engine.runner.fitLocals(heldOut).theta!.natural), Array.from(fresh.runner.fitLocals(heldOut).theta!.natural));
 });
+
+test("SVI on LDA: past the runner's limit of kept states (the oldest dropped), a batch of a dropped shape still steps as a fresh engine", (t) => {
+  const K = 3, V = 10;
+  const options = { plate: "docs", totalRows: 400, tau: 2, kappa: 0.7, localTolerance: 1e-8, seed: 2, elboEvery: 0, globalStart: "random" as const };
+  const engine = new SviEngine(ldaModel(K, V, { alpha: 0.3, eta: 0.2 }), options);
+  // 40 batches of 1–40 documents: 40 shapes, more than the 32 kept.
+  const batches = Array.from({ length: 40 }, (_, i) => batch(i + 1, V, 100 + i));
+  for (const b of batches) engine.step(b);
+  for (const b of [batches[0]!, batches[39]!, batches[5]!]) {
+    const fresh = new SviEngine(ldaModel(K, V, { alpha: 0.3, eta: 0.2 }), options);
+    fresh.restore({ beta: engine.posteriors().beta!.natural }, engine.progress(), engine.runner.generatorState());
+    engine.step(b);
+    fresh.step(b);
+    t.deepEqual(Array.from(engine.posteriors().beta!.natural), Array.from(fresh.posteriors().beta!.natural));
+  }
+});

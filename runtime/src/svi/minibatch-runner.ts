@@ -160,17 +160,26 @@ export class MinibatchRunner {
 
   /**
    * Keeps a compiled state for later batches of the same plate sizes (minibatches of documents
-   * differ in their token rows, and an epoch repeats them): up to KEPT_STATES of them, the oldest
-   * dropped first. States with gradient-fitted variables are not kept (their fits carry draws
-   * and optimiser bindings made for one state at a time).
+   * differ in their token rows, and an epoch repeats them): up to KEPT_STATES of them holding up
+   * to KEPT_ROWS plate rows in all, the oldest dropped first. States with gradient-fitted
+   * variables are not kept (their fits carry draws and optimiser bindings made for one state at
+   * a time).
    */
   private keep(key: string, state: CompiledState): void {
     if (state.stochastic) return;
-    if (this.compiled.size >= KEPT_STATES) this.compiled.delete(this.compiled.keys().next().value!);
+    const rows = rowsOf(state);
+    if (rows > KEPT_ROWS) return;
+    for (const [oldest, s] of this.compiled) {
+      if (this.compiled.size < KEPT_STATES && this.keptRows + rows <= KEPT_ROWS) break;
+      this.compiled.delete(oldest);
+      this.keptRows -= rowsOf(s);
+    }
     this.compiled.set(key, state);
+    this.keptRows += rows;
   }
-  /** Compiled states by plate sizes (insertion order: the oldest first). */
+  /** Compiled states by plate sizes (insertion order: the oldest first), and their plate rows in all. */
   private readonly compiled = new Map<string, CompiledState>();
+  private keptRows = 0;
 
   /** Starts a batch in a bound state: the globals on the very first batch, else the locals afresh. */
   private startBatch(state: CompiledState, rng: Generator): void {
@@ -406,8 +415,16 @@ export class MinibatchRunner {
   }
 }
 
-/** Most compiled states a runner keeps for batches of other shapes (MinibatchRunner.keep). */
+/** Most compiled states a runner keeps for batches of other shapes, and most plate rows in all (MinibatchRunner.keep). */
 const KEPT_STATES = 32;
+const KEPT_ROWS = 1 << 22;
+
+/** Rows of a compiled state's data plates, in all. */
+function rowsOf(state: CompiledState): number {
+  let rows = 0;
+  for (const p of Object.values(state.model.plates)) if (p.size === null) rows += state.data.plateSizes[p.name] ?? 0;
+  return rows;
+}
 
 /** The plate sizes of a bound batch as a key. */
 function shapeKey(bound: BoundData): string {
