@@ -141,34 +141,10 @@ export function runDocumentBlock(plan: DocumentBlockPlan, maxIterations: number,
   for (let j = 0; j < sources.length; j++) if (j !== link && (sources[j]!.gather.table === a.stats || sources[j]!.gather.table === b.stats)) return null;
   const rows = b.count, docs = a.count, w = b.weights, index = g.index!;
   const s = buffers(plan, rows, docs, K);
-  // Rows of each document (a counting sort of the index column).
-  const start = s.start, order = s.order;
-  start.fill(0, 0, docs + 1);
-  for (let n = 0; n < rows; n++) start[(index[n]! | 0) + 1]++;
-  for (let d = 0; d < docs; d++) start[d + 1] += start[d]!;
-  const fill = s.cursor;
-  for (let d = 0; d < docs; d++) fill[d] = start[d]!;
-  for (let n = 0; n < rows; n++) order[fill[index[n]! | 0]++] = n;
-  // The fixed sources' product per row and the row weights, in document order (so the document
-  // loops stream through memory), and a's fixed messages (its prior).
-  const fixed = s.fixed, rowWeight = s.rowWeight;
-  const only = sources.length === 2 ? sources[1 - link]! : null;
-  for (let r = 0, o = 0; r < rows; r++, o += K) {
-    const n = order[r]!;
-    if (only !== null) {
-      // One fixed source (LDA's topics): its exponentials, copied.
-      const oi = instanceAt(only.gather, n) * K, e = only.exps;
-      for (let k = 0; k < K; k++) fixed[o + k] = e[oi + k]!;
-    } else {
-      for (let k = 0; k < K; k++) fixed[o + k] = 1;
-      for (let j = 0; j < sources.length; j++) {
-        if (j === link) continue;
-        const src = sources[j]!, oi = instanceAt(src.gather, n) * K, e = src.exps;
-        for (let k = 0; k < K; k++) fixed[o + k] = fixed[o + k]! * e[oi + k]!;
-      }
-    }
-    rowWeight[r] = w === null ? 1 : w[n]!;
-  }
+  const start = s.start, order = s.order, fixed = s.fixed, rowWeight = s.rowWeight;
+  sortRowsByDocument(index, rows, docs, start, order, s.cursor);
+  gatherFixedRows(sources, link, order, w, rows, K, fixed, rowWeight);
+  // a's fixed messages (its prior).
   const base = s.base;
   sumMessages(a, base.subarray(0, docs * K), undefined, (f) => plan.others.some((nb) => nb.factor === f));
   const fam = a.family! as ExponentialFamily;
@@ -335,6 +311,42 @@ export function runDocumentBlock(plan: DocumentBlockPlan, maxIterations: number,
   const logNormaliser = gatheredUpdate(b, wantLogNormaliser);
   if (logNormaliser === null) return null;
   return { sweeps: most, logNormaliser };
+}
+
+/** Rows of each document, a counting sort of the index column: document d's rows are order[start[d]..start[d+1]). */
+function sortRowsByDocument(index: ArrayLike<number>, rows: number, docs: number, start: Float64Array, order: Int32Array, cursor: Int32Array): void {
+  start.fill(0, 0, docs + 1);
+  for (let n = 0; n < rows; n++) start[(index[n]! | 0) + 1]++;
+  for (let d = 0; d < docs; d++) start[d + 1] += start[d]!;
+  for (let d = 0; d < docs; d++) cursor[d] = start[d]!;
+  for (let n = 0; n < rows; n++) order[cursor[index[n]! | 0]++] = n;
+}
+
+/**
+ * The fixed sources' product per row, c_nk, and the row weights, in document order (so the
+ * document loops stream through memory).
+ */
+function gatherFixedRows(sources: GatheredPlan["sources"], link: number, order: Int32Array, w: Float64Array | null, rows: number, K: number, fixed: Float64Array, rowWeight: Float64Array): void {
+  if (sources.length === 2) {
+    // One fixed source (LDA's topics): its exponentials, copied.
+    const only = sources[1 - link]!, g = only.gather, e = only.exps;
+    const index = g.layout === "indexed" ? g.index! : null, broadcast = g.layout === "broadcast";
+    for (let r = 0, o = 0; r < rows; r++, o += K) {
+      const n = order[r]!, oi = (index !== null ? index[n]! | 0 : broadcast ? 0 : n) * K;
+      for (let k = 0; k < K; k++) fixed[o + k] = e[oi + k]!;
+    }
+  } else {
+    for (let r = 0, o = 0; r < rows; r++, o += K) {
+      const n = order[r]!;
+      for (let k = 0; k < K; k++) fixed[o + k] = 1;
+      for (let j = 0; j < sources.length; j++) {
+        if (j === link) continue;
+        const src = sources[j]!, oi = instanceAt(src.gather, n) * K, e = src.exps;
+        for (let k = 0; k < K; k++) fixed[o + k] = fixed[o + k]! * e[oi + k]!;
+      }
+    }
+  }
+  for (let r = 0; r < rows; r++) rowWeight[r] = w === null ? 1 : w[order[r]!]!;
 }
 
 /** Adds w_n · softmax(E[log θ_d] + Σ_fixed L_j(n)) to `direct` (a row whose product underflowed). */

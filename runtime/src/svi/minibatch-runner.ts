@@ -143,11 +143,43 @@ export class MinibatchRunner {
    */
   prepare(bound: BoundData, rng: Generator = this.rng): CompiledState {
     if (this.state !== null && sameShape(this.state, bound)) rebind(this.state, bound);
-    else this.state = compile(this.model, bound, this.globals, this.gradientOptions, this.changes, undefined, this.amortisedFits);
+    else {
+      const key = shapeKey(bound), kept = this.compiled.get(key);
+      if (kept !== undefined && sameShape(kept, bound)) {
+        rebind(kept, bound);
+        this.state = kept;
+      } else {
+        this.state = compile(this.model, bound, this.globals, this.gradientOptions, this.changes, undefined, this.amortisedFits);
+        this.keep(key, this.state);
+      }
+    }
     this.rowsOf = null;
     this.startBatch(this.state, rng);
     return this.state;
   }
+
+  /**
+   * Keeps a compiled state for later batches of the same plate sizes (minibatches of documents
+   * differ in their token rows, and an epoch repeats them): up to KEPT_STATES of them holding up
+   * to KEPT_ROWS plate rows in all, the oldest dropped first. States with gradient-fitted
+   * variables are not kept (their fits carry draws and optimiser bindings made for one state at
+   * a time).
+   */
+  private keep(key: string, state: CompiledState): void {
+    if (state.stochastic) return;
+    const rows = rowsOf(state);
+    if (rows > KEPT_ROWS) return;
+    for (const [oldest, s] of this.compiled) {
+      if (this.compiled.size < KEPT_STATES && this.keptRows + rows <= KEPT_ROWS) break;
+      this.compiled.delete(oldest);
+      this.keptRows -= rowsOf(s);
+    }
+    this.compiled.set(key, state);
+    this.keptRows += rows;
+  }
+  /** Compiled states by plate sizes (insertion order: the oldest first), and their plate rows in all. */
+  private readonly compiled = new Map<string, CompiledState>();
+  private keptRows = 0;
 
   /** Starts a batch in a bound state: the globals on the very first batch, else the locals afresh. */
   private startBatch(state: CompiledState, rng: Generator): void {
@@ -381,6 +413,24 @@ export class MinibatchRunner {
   generatorState(): GeneratorState {
     return this.rng.getState();
   }
+}
+
+/** Most compiled states a runner keeps for batches of other shapes, and most plate rows in all (MinibatchRunner.keep). */
+const KEPT_STATES = 32;
+const KEPT_ROWS = 1 << 22;
+
+/** Rows of a compiled state's data plates, in all. */
+function rowsOf(state: CompiledState): number {
+  let rows = 0;
+  for (const p of Object.values(state.model.plates)) if (p.size === null) rows += state.data.plateSizes[p.name] ?? 0;
+  return rows;
+}
+
+/** The plate sizes of a bound batch as a key. */
+function shapeKey(bound: BoundData): string {
+  let key = "";
+  for (const [p, n] of Object.entries(bound.plateSizes)) key += p + "=" + n + ";";
+  return key;
 }
 
 /**
