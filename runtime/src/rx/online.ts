@@ -8,6 +8,8 @@ import type { Model } from "../model/spec.js";
 import { OnlineEngine, type OnlineOptions } from "../svi/online-engine.js";
 import { streamOperator, NO_SUMMARIES, type BatchInput, type SnapshotBase, type StreamOptions } from "./stream-step.js";
 import { checkOnlineOptions, checkStreamOptions } from "../engine/options.js";
+import { SummaryCapture, DeferredSummaries as DeferredType, type Deferred } from "../svi/online-capture.js";
+import type { PosteriorSummary } from "../engine/posterior.js";
 
 export interface OnlineSnapshot extends SnapshotBase {
   /** Rows of each data plate in this batch. */
@@ -19,16 +21,77 @@ export function online(model: Model | OnlineEngine, options: OnlineOptions & Str
   if (model instanceof OnlineEngine) checkStreamOptions("online", options);
   else checkOnlineOptions(model, options, true);
   const summaries = options.summaries;
+  // The summary copy plan of each subscription's engine (a cold source gets one engine per subscriber).
+  const plans = new WeakMap<OnlineEngine, SummaryCapture | null>();
   return streamOperator(
     () => (model instanceof OnlineEngine ? model : new OnlineEngine(model, options)),
     (engine, data, batch, skippedBatches, withSummaries) => {
-      const elbo = engine.stepInPlace(data);
-      // Made frozen here (summaries included), so the operator's deep freeze has nothing to walk.
-      return Object.freeze({
-        step: engine.steps, batch, skippedBatches, elbo, rows: engine.lastRows, sweeps: engine.lastSweeps,
-        posteriors: summaries === "none" || !withSummaries ? NO_SUMMARIES : engine.runner.frozenSummaries(summaries),
-      });
+      const elbo = engine.stepDeferringElbo(data);
+      let posteriors: Readonly<Record<string, PosteriorSummary>> | Deferred<Readonly<Record<string, PosteriorSummary>>> = NO_SUMMARIES;
+      if (summaries !== "none" && withSummaries) {
+        // Closed-form globals: η copied now, summaries built on first read; others at once.
+        let capture = plans.get(engine);
+        if (capture === undefined) plans.set(engine, (capture = SummaryCapture.plan(engine.runner, summaries)));
+        posteriors = capture !== null ? capture.capture() : engine.runner.frozenSummaries(summaries);
+      }
+      return new LazyOnlineSnapshot(engine.steps, batch, skippedBatches, elbo, engine.takeDeferredElbo(), engine.lastRows, engine.lastSweeps, posteriors);
     },
     options,
   );
+}
+
+/**
+ * An online() snapshot whose ELBO and posterior summaries are computed on first read (from copies
+ * taken at its batch, so reading late gives the same numbers), then kept. Frozen; `elbo` and
+ * `posteriors` are getters, and toJSON() lists every field for JSON.stringify.
+ */
+class LazyOnlineSnapshot implements OnlineSnapshot {
+  readonly step: number;
+  readonly batch: number;
+  readonly skippedBatches: number;
+  readonly rows: Readonly<Record<string, number>>;
+  readonly sweeps: number;
+  // Private fields stay writable in a frozen object: the first read fills them in.
+  #elbo: number;
+  #elboLater: Deferred<number> | null;
+  #posteriors: Readonly<Record<string, PosteriorSummary>> | null;
+  #posteriorsLater: Deferred<Readonly<Record<string, PosteriorSummary>>> | null;
+
+  constructor(
+    step: number, batch: number, skippedBatches: number, elbo: number, elboLater: Deferred<number> | null,
+    rows: Readonly<Record<string, number>>, sweeps: number,
+    posteriors: Readonly<Record<string, PosteriorSummary>> | Deferred<Readonly<Record<string, PosteriorSummary>>>,
+  ) {
+    this.step = step;
+    this.batch = batch;
+    this.skippedBatches = skippedBatches;
+    this.rows = rows;
+    this.sweeps = sweeps;
+    this.#elbo = elbo;
+    this.#elboLater = elboLater;
+    const later = posteriors instanceof DeferredType;
+    this.#posteriors = later ? null : (posteriors as Readonly<Record<string, PosteriorSummary>>);
+    this.#posteriorsLater = later ? (posteriors as Deferred<Readonly<Record<string, PosteriorSummary>>>) : null;
+    Object.freeze(this);
+  }
+
+  get elbo(): number {
+    if (this.#elboLater !== null) {
+      this.#elbo = this.#elboLater.value();
+      this.#elboLater = null;
+    }
+    return this.#elbo;
+  }
+
+  get posteriors(): Readonly<Record<string, PosteriorSummary>> {
+    if (this.#posteriorsLater !== null) {
+      this.#posteriors = this.#posteriorsLater.value();
+      this.#posteriorsLater = null;
+    }
+    return this.#posteriors!;
+  }
+
+  toJSON(): Omit<OnlineSnapshot, never> {
+    return { step: this.step, batch: this.batch, skippedBatches: this.skippedBatches, elbo: this.elbo, rows: this.rows, sweeps: this.sweeps, posteriors: this.posteriors };
+  }
 }
