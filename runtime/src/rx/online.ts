@@ -2,6 +2,9 @@
  * `batches$.pipe(online(model, options))`: streaming Bayesian updating for unbounded streams; the
  * posterior after each batch is the prior for the next (with optional forgetting). One immutable
  * snapshot per batch. Cold/hot semantics, backpressure and unsubscription as for `svi`.
+ * A snapshot's `elbo` and `posteriors` are computed when first read (from copies taken at its
+ * batch: the same numbers whenever they are read), so a stream whose snapshots are mostly not
+ * read does not pay for them.
  */
 import type { OperatorFunction } from "rxjs";
 import type { Model } from "../model/spec.js";

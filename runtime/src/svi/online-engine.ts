@@ -101,10 +101,10 @@ interface BatchPlan {
 
 /**
  * Most numbers a batch's deferred ELBO copies (η, earlier evidence, bound data); a larger batch
- * evaluates its ELBO at once (the evaluation is then cheap beside the batch, and a kept snapshot
- * does not hold a copy of a large batch).
+ * evaluates its ELBO at once (the evaluation is then cheap beside the batch, while a copy and its
+ * garbage per batch are not, and a kept snapshot does not hold a copy of the batch).
  */
-const MAX_DEFERRED_COPY = 4096;
+const MAX_DEFERRED_COPY = 64;
 
 /** The trace of a batch whose ELBO was not evaluated (shared). */
 const NO_TRACE: number[] = Object.freeze([]) as unknown as number[];
@@ -194,6 +194,7 @@ export class OnlineEngine {
 
   private stepWith(batch: DataBinding, defer: boolean): number {
     this.deferred = null;
+    this.generation++;
     const runner = this.runner;
     if (!runner.started) return this.generalStep(runner.prepare(runner.bind(batch)), null);
     // Validates (and, for a plain batch of the last shape, binds in place) before any change.
@@ -231,7 +232,7 @@ export class OnlineEngine {
       let value = NaN;
       if (wantElbo) {
         const copy = defer ? this.copyForElbo(state, plan, g) : null;
-        if (copy !== null) this.deferred = new DeferredElbo(this, plan.capture!.names, plan.capture!.lengths, state.data.plateSizes, g.v.name, g.v.eta.length, copy);
+        if (copy !== null) this.deferred = new DeferredElbo(this, this.generation, plan, plan.capture!.names, plan.capture!.lengths, state.data.plateSizes, g.v.name, g.v.eta.length, copy);
         else value = this.batchElbo(state, plan);
       }
       const a = g.evidence, msg = g.data, gamma = this.forgetting;
@@ -371,7 +372,24 @@ export class OnlineEngine {
    * engine's own evaluator (a second runner, so the live state is left alone), the global's η and
    * earlier evidence restored, and the same batchElbo as at the batch itself.
    */
-  evaluateCopied(names: readonly string[], lengths: readonly number[], plateSizes: Readonly<Record<string, number>>, global: string, n: number, copy: Float64Array): number {
+  evaluateCopied(generation: number, livePlan: BatchPlan, names: readonly string[], lengths: readonly number[], plateSizes: Readonly<Record<string, number>>, global: string, n: number, copy: Float64Array): number {
+    if (generation === this.generation && this.plan === livePlan) {
+      // Nothing has happened since that batch (the usual case: a snapshot read as it arrives): the
+      // live state still holds its data, η and statistics; only A has taken in the batch since.
+      // The ELBO is evaluated there with A as it was before the batch, then A is put back.
+      const a = livePlan.globals[0]!.evidence;
+      let k = this.keptEvidence;
+      if (k === null || k.length !== n) k = this.keptEvidence = new Float64Array(n);
+      for (let i = 0; i < n; i++) {
+        k[i] = a[i]!;
+        a[i] = copy[n + i]!;
+      }
+      try {
+        return this.batchElbo(livePlan.state, livePlan);
+      } finally {
+        for (let i = 0; i < n; i++) a[i] = k[i]!;
+      }
+    }
     const runner = (this.evaluator ??= new MinibatchRunner(this.runner.model, 0, {}));
     const values: Record<string, Float64Array> = Object.create(null);
     let o = 2 * n;
@@ -389,6 +407,9 @@ export class OnlineEngine {
     return this.batchElbo(state, this.evaluatorPlan);
   }
   private evaluator: MinibatchRunner | null = null;
+  /** Counts steps and restores: a deferred ELBO of the current generation may use the live state. */
+  private generation = 0;
+  private keptEvidence: Float64Array | null = null;
   private evaluatorEvidence: Map<string, Float64Array> | null = null;
   private evaluatorPlan: BatchPlan | null = null;
 
@@ -447,6 +468,7 @@ export class OnlineEngine {
     restoreRunner(this.runner, globals, generator);
     for (const [n, a] of this.evidence) a.set(progress.evidence[n]!);
     this.t = progress.t;
+    this.generation++;
   }
 }
 
@@ -456,6 +478,8 @@ class DeferredElbo implements Deferred<number> {
 
   constructor(
     private readonly engine: OnlineEngine,
+    private readonly generation: number,
+    private readonly plan: BatchPlan,
     private readonly names: readonly string[],
     private readonly lengths: readonly number[],
     private readonly plateSizes: Readonly<Record<string, number>>,
@@ -465,6 +489,6 @@ class DeferredElbo implements Deferred<number> {
   ) {}
 
   value(): number {
-    return (this.computed ??= this.engine.evaluateCopied(this.names, this.lengths, this.plateSizes, this.global, this.n, this.copy));
+    return (this.computed ??= this.engine.evaluateCopied(this.generation, this.plan, this.names, this.lengths, this.plateSizes, this.global, this.n, this.copy));
   }
 }

@@ -2,10 +2,11 @@
  * online() snapshots compute their ELBO and posterior summaries on first read, from copies taken
  * at their batch. Read late (after the stream has moved on, in any order, twice), they must equal
  * exactly what OnlineEngine.step() reports eagerly at that batch, on the fast path, across shape
- * changes, with forgetting, with input columns, and for batches too large to copy (evaluated at once).
+ * changes, with forgetting, with input columns, and for batches too large to copy (evaluated at once);
+ * read as they arrive (evaluated on the engine's live state), they must equal them too.
  */
 import test from "ava";
-import { from, lastValueFrom, toArray } from "rxjs";
+import { from, lastValueFrom, toArray, map } from "rxjs";
 import { Normal, Beta, Bernoulli, MvNormal, Categorical, Dirichlet, Generator, sampleStandardNormal, sampleCategorical } from "@vireo/core";
 import { NormalNode, BetaNode, BernoulliNode, MvNormalNode, GaussianLinearNode, CategoricalNode, DirichletNode } from "@vireo/nodes";
 import { ModelBuilder, OnlineEngine, online, type Model, type DataBinding, type PosteriorSummary } from "@vireo/runtime";
@@ -98,6 +99,12 @@ for (const c of cases) {
       });
       const snaps = await lastValueFrom(from(batches).pipe(online(c.model(), { forgetting }), toArray()));
       t.is(snaps.length, batches.length);
+      // Read as each snapshot arrives (the engine has not moved on: evaluated on its live state).
+      const onArrival = await lastValueFrom(from(batches).pipe(online(c.model(), { forgetting }), map((s) => [s.elbo, s.posteriors] as const), toArray()));
+      onArrival.forEach(([elbo, posteriors], i) => {
+        t.is(elbo, eager[i]!.elbo, `ELBO of batch ${i} read on arrival`);
+        t.deepEqual(posteriors, eager[i]!.summaries);
+      });
       // Read last batch first: every snapshot is read after the engine has moved past it.
       for (let i = snaps.length - 1; i >= 0; i--) {
         const s = snaps[i]!, e = eager[i]!;
