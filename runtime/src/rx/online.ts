@@ -54,11 +54,11 @@ class LazyOnlineSnapshot implements OnlineSnapshot {
   readonly skippedBatches: number;
   readonly rows: Readonly<Record<string, number>>;
   readonly sweeps: number;
-  // Private fields stay writable in a frozen object: the first read fills them in.
-  #elbo: number;
-  #elboLater: Deferred<number> | null;
-  #posteriors: Readonly<Record<string, PosteriorSummary>> | null;
-  #posteriorsLater: Deferred<Readonly<Record<string, PosteriorSummary>>> | null;
+  // Set once here: the deferred values keep what they computed (no write to a frozen object).
+  readonly #elbo: number;
+  readonly #elboLater: Deferred<number> | null;
+  readonly #posteriors: Readonly<Record<string, PosteriorSummary>> | null;
+  readonly #posteriorsLater: Deferred<Readonly<Record<string, PosteriorSummary>>> | null;
 
   constructor(
     step: number, batch: number, skippedBatches: number, elbo: number, elboLater: Deferred<number> | null,
@@ -79,19 +79,11 @@ class LazyOnlineSnapshot implements OnlineSnapshot {
   }
 
   get elbo(): number {
-    if (this.#elboLater !== null) {
-      this.#elbo = this.#elboLater.value();
-      this.#elboLater = null;
-    }
-    return this.#elbo;
+    return this.#elboLater === null ? this.#elbo : this.#elboLater.value();
   }
 
   get posteriors(): Readonly<Record<string, PosteriorSummary>> {
-    if (this.#posteriorsLater !== null) {
-      this.#posteriors = this.#posteriorsLater.value();
-      this.#posteriorsLater = null;
-    }
-    return this.#posteriors!;
+    return this.#posteriorsLater === null ? this.#posteriors! : this.#posteriorsLater.value();
   }
 
   toJSON(): Omit<OnlineSnapshot, never> {

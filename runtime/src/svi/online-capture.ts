@@ -74,12 +74,19 @@ export class SummaryCapture {
 }
 
 export class DeferredSummaries implements Deferred<Readonly<Record<string, PosteriorSummary>>> {
+  private built: Readonly<Record<string, PosteriorSummary>> | null = null;
+
   constructor(private readonly entries: readonly SummaryEntry[], private readonly copy: Float64Array) {}
 
   value(): Readonly<Record<string, PosteriorSummary>> {
+    return (this.built ??= this.build());
+  }
+
+  private build(): Readonly<Record<string, PosteriorSummary>> {
     const out: Record<string, PosteriorSummary> = {};
     for (const e of this.entries) {
-      const eta = this.copy.subarray(e.offset, e.offset + e.eta.length);
+      // One global: its copy is the whole array (a view costs more than the summary itself).
+      const eta = e.eta.length === this.copy.length ? this.copy : this.copy.subarray(e.offset, e.offset + e.eta.length);
       let s: PosteriorSummary;
       if (e.scalar) {
         const m = e.family.mean(eta) as number, v = e.family.variance(eta) as number;
