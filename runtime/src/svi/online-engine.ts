@@ -96,7 +96,7 @@ interface BatchPlan {
   /** One closed-form, undamped global on its factors once each and no locals: one update is exact. */
   readonly single: boolean;
   /** The bound data's fields and their sizes, for copies kept by a deferred ELBO (made on first use). */
-  capture: { readonly names: readonly string[]; readonly lengths: readonly number[]; readonly size: number } | null;
+  capture: { readonly names: readonly string[]; readonly lengths: readonly number[]; readonly size: number; data: BoundData | null; arrays: Float64Array[] } | null;
 }
 
 /**
@@ -351,16 +351,22 @@ export class OnlineEngine {
     let capture = plan.capture;
     if (capture === null) {
       const names = Object.keys(state.data.values), lengths = names.map((n) => state.data.values[n]!.length);
-      capture = plan.capture = { names, lengths, size: 2 * g.v.eta.length + lengths.reduce((s, n) => s + n, 0) };
+      capture = plan.capture = { names, lengths, size: 2 * g.v.eta.length + lengths.reduce((s, n) => s + n, 0), data: null, arrays: [] };
     }
     if (capture.size > MAX_DEFERRED_COPY) return null;
+    // The bound arrays, looked up again only when the binding record changes (the in-place
+    // binding of a stream of equal-shaped batches keeps one).
+    if (capture.data !== state.data) {
+      capture.arrays = capture.names.map((name) => state.data.values[name]!);
+      capture.data = state.data;
+    }
     const copy = new Float64Array(capture.size), eta = g.v.eta, a = g.evidence, n = eta.length;
     for (let i = 0; i < n; i++) copy[i] = eta[i]!;
     for (let i = 0; i < n; i++) copy[n + i] = a[i]!;
     let o = 2 * n;
-    const names = capture.names, values = state.data.values;
-    for (let f = 0; f < names.length; f++) {
-      const x = values[names[f]!]!;
+    const arrays = capture.arrays;
+    for (let f = 0; f < arrays.length; f++) {
+      const x = arrays[f]!;
       for (let i = 0; i < x.length; i++) copy[o + i] = x[i]!;
       o += x.length;
     }
