@@ -24,8 +24,10 @@ export function online(model: Model | OnlineEngine, options: OnlineOptions & Str
   if (model instanceof OnlineEngine) checkStreamOptions("online", options);
   else checkOnlineOptions(model, options, true);
   const summaries = options.summaries;
-  // The summary copy plan of each subscription's engine (a cold source gets one engine per subscriber).
+  // The summary copy plan of each subscription's engine (a cold source gets one engine per
+  // subscriber); the last one looked up is kept at hand.
   const plans = new WeakMap<OnlineEngine, SummaryCapture | null>();
+  let lastEngine: OnlineEngine | null = null, lastPlan: SummaryCapture | null = null;
   return streamOperator(
     () => (model instanceof OnlineEngine ? model : new OnlineEngine(model, options)),
     (engine, data, batch, skippedBatches, withSummaries) => {
@@ -33,8 +35,13 @@ export function online(model: Model | OnlineEngine, options: OnlineOptions & Str
       let posteriors: Readonly<Record<string, PosteriorSummary>> | Deferred<Readonly<Record<string, PosteriorSummary>>> = NO_SUMMARIES;
       if (summaries !== "none" && withSummaries) {
         // Closed-form globals: η copied now, summaries built on first read; others at once.
-        let capture = plans.get(engine);
-        if (capture === undefined) plans.set(engine, (capture = SummaryCapture.plan(engine.runner, summaries)));
+        if (engine !== lastEngine) {
+          let plan = plans.get(engine);
+          if (plan === undefined) plans.set(engine, (plan = SummaryCapture.plan(engine.runner, summaries)));
+          lastEngine = engine;
+          lastPlan = plan;
+        }
+        const capture = lastPlan;
         posteriors = capture !== null ? capture.capture() : engine.runner.frozenSummaries(summaries);
       }
       return new LazyOnlineSnapshot(engine.steps, batch, skippedBatches, elbo, engine.takeDeferredElbo(), engine.lastRows, engine.lastSweeps, posteriors);
