@@ -248,6 +248,8 @@ export function rebind(state: CompiledState, data: BoundData): void {
  * random start (ExponentialFamily.randomStart: Categorical selectors) start there, drawn from
  * `rng`: identical components would otherwise never separate.
  * `init` overrides any variable with user natural parameters (count × size).
+ * `noRandomStart`: per-row variables in data plates whose first update comes before anything
+ * reads them (the selectors of seeded mixtures, see seed-components.ts): left unset.
  */
 export function initialise(state: CompiledState, rng: Generator, init: Readonly<Record<string, Float64Array>> = {}, randomCategorical = true, noRandomStart: ReadonlySet<string> = new Set()): void {
   for (const v of state.random) {
@@ -271,6 +273,10 @@ export function initialise(state: CompiledState, rng: Generator, init: Readonly<
       }
       for (let i = 0; i < v.count; i++) v.eta.set(given.length === v.size ? given : given.subarray(i * v.size, (i + 1) * v.size), i * v.size);
       for (let i = 0; i < v.count; i++) f.validate(v.eta.subarray(i * v.size, (i + 1) * v.size), `init.${v.name}[${i}]`);
+    } else if (noRandomStart.has(v.name) && v.spec.plate !== null && state.model.plates[v.spec.plate]!.size === null) {
+      // A seeded mixture's selector: its first update (from the seeded components) comes before
+      // anything reads it, so no start is written (a million rows × K, twice, for nothing).
+      continue;
     } else if (randomCategorical && !noRandomStart.has(v.name) && v.spec.plate !== null && state.model.plates[v.spec.plate]!.size === null && f.randomStart(rng, v.eta, v.count)) {
       // The family asked for a random start (per-row selectors: identical ones never separate).
     } else {

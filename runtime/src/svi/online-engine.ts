@@ -18,6 +18,8 @@ import type { CompiledState, VariableState, Neighbour } from "../engine/state.js
 import type { Posterior } from "../engine/posterior.js";
 import { MinibatchRunner, type LocalStepOptions } from "./minibatch-runner.js";
 import { restoreRunner } from "./svi-engine.js";
+import type { Deferred } from "./online-capture.js";
+import type { BoundData } from "../engine/bind.js";
 import { checkOnlineOptions } from "../engine/options.js";
 
 export interface OnlineOptions extends LocalStepOptions {
@@ -93,7 +95,16 @@ interface BatchPlan {
   readonly locals: number;
   /** One closed-form, undamped global on its factors once each and no locals: one update is exact. */
   readonly single: boolean;
+  /** The bound data's fields and their sizes, for copies kept by a deferred ELBO (made on first use). */
+  capture: { readonly names: readonly string[]; readonly lengths: readonly number[]; readonly size: number; data: BoundData | null; arrays: Float64Array[] } | null;
 }
+
+/**
+ * Most numbers a batch's deferred ELBO copies (η, earlier evidence, bound data); a larger batch
+ * evaluates its ELBO at once (the evaluation is then cheap beside the batch, while a copy and its
+ * garbage per batch are not, and a kept snapshot does not hold a copy of the batch).
+ */
+const MAX_DEFERRED_COPY = 64;
 
 /** The trace of a batch whose ELBO was not evaluated (shared). */
 const NO_TRACE: number[] = Object.freeze([]) as unknown as number[];
@@ -159,12 +170,37 @@ export class OnlineEngine {
    * describe the batch. Nothing is allocated on the path of a single closed-form global.
    */
   stepInPlace(batch: DataBinding): number {
+    return this.stepWith(batch, false);
+  }
+
+  /**
+   * stepInPlace() that may defer the batch ELBO (what the online() operator calls): on a batch
+   * fitted by a single closed-form update whose ELBO is due, it copies what the ELBO depends on
+   * (the global's η and earlier evidence, the bound data: a few numbers for a small batch) and
+   * returns NaN; takeDeferredElbo() then hands over the ELBO, computed from those copies when
+   * first read, equal to the one stepInPlace() would have returned.
+   */
+  stepDeferringElbo(batch: DataBinding): number {
+    return this.stepWith(batch, true);
+  }
+
+  /** The deferred ELBO of the latest batch (null where it was computed or not due); cleared by the call. */
+  takeDeferredElbo(): Deferred<number> | null {
+    const d = this.deferred;
+    this.deferred = null;
+    return d;
+  }
+  private deferred: Deferred<number> | null = null;
+
+  private stepWith(batch: DataBinding, defer: boolean): number {
+    this.deferred = null;
+    this.generation++;
     const runner = this.runner;
     if (!runner.started) return this.generalStep(runner.prepare(runner.bind(batch)), null);
     // Validates (and, for a plain batch of the last shape, binds in place) before any change.
     const state = runner.prepareBatch(batch);
     const plan = this.planFor(state);
-    return plan.single ? this.singleStep(state, plan, plan.globals[0]!) : this.generalStep(state, runner.saveGlobalsInPlace());
+    return plan.single ? this.singleStep(state, plan, plan.globals[0]!, defer) : this.generalStep(state, runner.saveGlobalsInPlace());
   }
 
   /** Rows of each data plate in the latest batch (a frozen record shared while the shape lasts). */
@@ -187,13 +223,18 @@ export class OnlineEngine {
    * plan (made once per compiled state): its own copy of η to restore, the data factors' rules in
    * arrays, the prior's messages summed once, and A folded from this update's data messages.
    */
-  private singleStep(state: CompiledState, plan: BatchPlan, g: GlobalPlan): number {
+  private singleStep(state: CompiledState, plan: BatchPlan, g: GlobalPlan, defer: boolean): number {
     const v = g.v, eta = v.eta, saved = g.saved;
     for (let i = 0; i < eta.length; i++) saved[i] = eta[i]!;
     try {
       this.updateClosedForm(g);
       const wantElbo = this.elboEvery > 0 && (this.t + 1) % this.elboEvery === 0;
-      const value = wantElbo ? this.batchElbo(state, plan) : NaN;
+      let value = NaN;
+      if (wantElbo) {
+        const copy = defer ? this.copyForElbo(state, plan, g) : null;
+        if (copy !== null) this.deferred = new DeferredElbo(this, this.generation, plan, plan.capture!.names, plan.capture!.lengths, state.data.plateSizes, g.v.name, g.v.eta.length, copy);
+        else value = this.batchElbo(state, plan);
+      }
       const a = g.evidence, msg = g.data, gamma = this.forgetting;
       for (let i = 0; i < a.length; i++) a[i] = gamma * (a[i]! + msg[i]!);
       this.t++;
@@ -302,18 +343,98 @@ export class OnlineEngine {
     return value;
   }
 
+  /**
+   * [η, A, bound data…] of a one-update batch, copied for its deferred ELBO (before A takes in
+   * this batch); null when the copy would be large (the ELBO is then evaluated at once).
+   */
+  private copyForElbo(state: CompiledState, plan: BatchPlan, g: GlobalPlan): Float64Array | null {
+    let capture = plan.capture;
+    if (capture === null) {
+      const names = Object.keys(state.data.values), lengths = names.map((n) => state.data.values[n]!.length);
+      capture = plan.capture = { names, lengths, size: 2 * g.v.eta.length + lengths.reduce((s, n) => s + n, 0), data: null, arrays: [] };
+    }
+    if (capture.size > MAX_DEFERRED_COPY) return null;
+    // The bound arrays, looked up again only when the binding record changes (the in-place
+    // binding of a stream of equal-shaped batches keeps one).
+    if (capture.data !== state.data) {
+      capture.arrays = capture.names.map((name) => state.data.values[name]!);
+      capture.data = state.data;
+    }
+    const copy = new Float64Array(capture.size), eta = g.v.eta, a = g.evidence, n = eta.length;
+    for (let i = 0; i < n; i++) copy[i] = eta[i]!;
+    for (let i = 0; i < n; i++) copy[n + i] = a[i]!;
+    let o = 2 * n;
+    const arrays = capture.arrays;
+    for (let f = 0; f < arrays.length; f++) {
+      const x = arrays[f]!;
+      for (let i = 0; i < x.length; i++) copy[o + i] = x[i]!;
+      o += x.length;
+    }
+    return copy;
+  }
+
+  /**
+   * The ELBO of an earlier one-update batch from its copies: its data bound into a state of the
+   * engine's own evaluator (a second runner, so the live state is left alone), the global's η and
+   * earlier evidence restored, and the same batchElbo as at the batch itself.
+   */
+  evaluateCopied(generation: number, livePlan: BatchPlan, names: readonly string[], lengths: readonly number[], plateSizes: Readonly<Record<string, number>>, global: string, n: number, copy: Float64Array): number {
+    if (generation === this.generation && this.plan === livePlan) {
+      // Nothing has happened since that batch (the usual case: a snapshot read as it arrives): the
+      // live state still holds its data, η and statistics; only A has taken in the batch since.
+      // The ELBO is evaluated there with A as it was before the batch, then A is put back.
+      const a = livePlan.globals[0]!.evidence;
+      let k = this.keptEvidence;
+      if (k === null || k.length !== n) k = this.keptEvidence = new Float64Array(n);
+      for (let i = 0; i < n; i++) {
+        k[i] = a[i]!;
+        a[i] = copy[n + i]!;
+      }
+      try {
+        return this.batchElbo(livePlan.state, livePlan);
+      } finally {
+        for (let i = 0; i < n; i++) a[i] = k[i]!;
+      }
+    }
+    const runner = (this.evaluator ??= new MinibatchRunner(this.runner.model, 0, {}));
+    const values: Record<string, Float64Array> = Object.create(null);
+    let o = 2 * n;
+    for (let f = 0; f < names.length; f++) {
+      // Own copies: a compiled state may keep the arrays it is given as its buffers.
+      values[names[f]!] = copy.slice(o, o + lengths[f]!);
+      o += lengths[f]!;
+    }
+    const bound: BoundData = { plateSizes, values };
+    const state = runner.prepare(bound);
+    runner.restoreGlobals(new Map([[global, copy.subarray(0, n)]]));
+    const evidence = (this.evaluatorEvidence ??= new Map([...this.evidence].map(([k, a]) => [k, new Float64Array(a.length)])));
+    evidence.get(global)!.set(copy.subarray(n, 2 * n));
+    if (this.evaluatorPlan === null || this.evaluatorPlan.state !== state) this.evaluatorPlan = this.makePlan(state, runner, evidence);
+    return this.batchElbo(state, this.evaluatorPlan);
+  }
+  private evaluator: MinibatchRunner | null = null;
+  /** Counts steps and restores: a deferred ELBO of the current generation may use the live state. */
+  private generation = 0;
+  private keptEvidence: Float64Array | null = null;
+  private evaluatorEvidence: Map<string, Float64Array> | null = null;
+  private evaluatorPlan: BatchPlan | null = null;
+
   /** The plan of a compiled state's globals (made once per state: states are reused across batches). */
   private planFor(state: CompiledState): BatchPlan {
     if (this.plan !== null && this.plan.state === state) return this.plan;
-    const globals = this.runner.globalStates(state).map((v): GlobalPlan => {
-      const priorNeighbours = v.neighbours.filter((nb) => !this.runner.isDataFactor(nb.factor));
-      const dataNeighbours = v.neighbours.filter((nb) => this.runner.isDataFactor(nb.factor));
+    return (this.plan = this.makePlan(state, this.runner, this.evidence));
+  }
+
+  private makePlan(state: CompiledState, runner: MinibatchRunner, evidenceOf: ReadonlyMap<string, Float64Array>): BatchPlan {
+    const globals = runner.globalStates(state).map((v): GlobalPlan => {
+      const priorNeighbours = v.neighbours.filter((nb) => !runner.isDataFactor(nb.factor));
+      const dataNeighbours = v.neighbours.filter((nb) => runner.isDataFactor(nb.factor));
       // A prior message is fixed when everything else on its factor is known (and v sits on it once).
       const priorConstant = priorNeighbours.every((nb) => {
         const edges = nb.factor.spec.type.edges;
         return edges.every((e) => e.name === nb.edge || (nb.factor.ctx.edges[e.name]!.known && nb.factor.spec.edges[e.name]!.variable !== v.name));
       });
-      const evidence = this.evidence.get(v.name)!, size = v.family!.size;
+      const evidence = evidenceOf.get(v.name)!, size = v.family!.size;
       const prior = new Float64Array(v.eta.length), priorLogPartition = new Float64Array(v.count);
       const closedForm = v.gradient === null;
       if (priorConstant) {
@@ -326,11 +447,11 @@ export class OnlineEngine {
         dataRules: dataNeighbours.map((nb) => nb.rule), dataContexts: dataNeighbours.map((nb) => nb.factor.ctx), saved: new Float64Array(v.eta.length),
       };
     });
-    const locals = this.runner.localStates(state).length;
+    const locals = runner.localStates(state).length;
     const g = globals[0];
     const single = locals === 0 && globals.length === 1 && g!.closedForm && g!.v.damping === 1 && !state.stochastic &&
       g!.v.neighbours.every((nb) => Object.values(nb.factor.spec.edges).filter((b) => b.variable === g!.v.name).length === 1);
-    return (this.plan = { state, globals, locals, single });
+    return { state, globals, locals, single, capture: null };
   }
   private plan: BatchPlan | null = null;
 
@@ -353,5 +474,27 @@ export class OnlineEngine {
     restoreRunner(this.runner, globals, generator);
     for (const [n, a] of this.evidence) a.set(progress.evidence[n]!);
     this.t = progress.t;
+    this.generation++;
+  }
+}
+
+/** A one-update batch's ELBO, computed from its copies on first read (OnlineEngine.stepDeferringElbo). */
+class DeferredElbo implements Deferred<number> {
+  private computed: number | null = null;
+
+  constructor(
+    private readonly engine: OnlineEngine,
+    private readonly generation: number,
+    private readonly plan: BatchPlan,
+    private readonly names: readonly string[],
+    private readonly lengths: readonly number[],
+    private readonly plateSizes: Readonly<Record<string, number>>,
+    private readonly global: string,
+    private readonly n: number,
+    private readonly copy: Float64Array,
+  ) {}
+
+  value(): number {
+    return (this.computed ??= this.engine.evaluateCopied(this.generation, this.plan, this.names, this.lengths, this.plateSizes, this.global, this.n, this.copy));
   }
 }
