@@ -285,6 +285,11 @@ export class Vae {
   /** One SVI step of the graph on a minibatch ({ x: rows } or rows × D values). */
   step(batch: DataBinding | Float64Array): VaeStepReport {
     const { data, rows } = this.rowsOf(batch);
+    return this.stepRows(data, rows);
+  }
+
+  /** The step on `rows` checked rows of `data` (row-major, rows × D at least). */
+  private stepRows(data: Float64Array, rows: number): VaeStepReport {
     const N = this.totalRows ?? this.fitRows ?? rows;
     this.engine.setTotalRows(N);
     const skippedBefore = this.skippedSteps();
@@ -440,7 +445,7 @@ export class Vae {
         for (let start = 0; start < rows; start += batchSize) {
           const m = Math.min(batchSize, rows - start);
           for (let r = 0; r < m; r++) buf.set(data.subarray(order[start + r]! * D, (order[start + r]! + 1) * D), r * D);
-          total += this.step(m === buf.length / D ? buf : buf.subarray(0, m * D)).elbo * m;
+          total += this.stepRows(buf, m).elbo * m; // rows checked once, above
         }
         history[e] = total / rows;
         options.onEpoch?.(e, history[e]!);
