@@ -226,8 +226,8 @@ export class Vae {
     });
     this.engine = new SviEngine(this.model, {
       totalRows: this.totalRows ?? 1, seed, psis: false,
-      // The reported bound of an IWAE step is the step's own (JointStep.lastBound): no separate ELBO estimate.
-      elboEvery: this.bound.kind === "iwae" ? 0 : 1,
+      // The reported bound is the joint step's own estimate (JointStep.lastBound): no separate Monte Carlo ELBO pass.
+      elboEvery: 0,
       gradient: {
         samples: this.bound.kind === "iwae" ? 1 : this.samples, bound: this.bound, optimizer: this.optimizer,
         ...(this.schedule ? { schedule: this.schedule } : {}), ...(this.klWeight !== null ? { klWeight: this.klWeight } : {}),
@@ -294,8 +294,8 @@ export class Vae {
     this.engine.setTotalRows(N);
     const skippedBefore = this.skippedSteps();
     const report = this.engine.step({ [this.field]: data.length === rows * this.inputs ? data : data.subarray(0, rows * this.inputs) });
-    const state = this.engine.runner.current!;
-    const total = this.bound.kind === "iwae" ? jointSteps(state)[0]!.lastBound : report.elbo;
+    // The step's bound at the pre-step λ from its own draws: N/|B| Σ_batch (ELBO_i or IWAE_i) − KL(q(w) ‖ p(w)).
+    const total = jointSteps(this.engine.runner.current!)[0]!.lastBound;
     const applied = this.skippedSteps() === skippedBefore;
     if (!applied) this.skipped++;
     const value = total / N;

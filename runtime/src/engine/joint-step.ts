@@ -111,9 +111,11 @@ export class JointStep {
    */
   readonly iwae: { readonly member: number; readonly K: number; readonly rowFactor: readonly boolean[] } | null;
   /**
-   * The last step's estimate of its bound at the step's λ, before the step: the ELBO estimate (β = 1
-   * terms) or the IWAE-K estimate, with the data plate's terms × N/|B|, conjugate factors' constants
-   * included (NaN when a conjugate factor of a member has another unknown edge).
+   * The last step's estimate of its bound at the step's λ, before the step, from the step's own
+   * draws: the ELBO estimate (unweighted by β; the amortised prior in closed form where the step
+   * takes it so) or the IWAE-K estimate, with the data plate's terms × N/|B| and the conjugate
+   * factors' normalising constants (NaN when a conjugate factor of a member has another unknown
+   * edge). It covers the group's own terms: for a model of only the group (a VAE) the ELBO.
    */
   lastBound = NaN;
   private readonly grads: Float64Array[];
@@ -193,6 +195,8 @@ export class JointStep {
     const weights = new Float64Array(V), betas = new Float64Array(V);
     let objective: TNode | null = null;
     const entropies = new Float64Array(V);
+    // The objective's value without β (the ELBO estimate, up to the conjugate factors' constants).
+    let plain = 0, plainSampled = 0;
     for (let v = 0; v < V; v++) {
       const m = members[v]!;
       betas[v] = this.beta(v);
@@ -202,6 +206,7 @@ export class JointStep {
       parts.push(p);
       const h = m.fit.q.entropy(p);
       entropies[v] = h.value[0]!;
+      plain += (this.local[v] ? scale : 1) * entropies[v]!;
       const term = weights[v] === 1 ? h : ad.scale(h, weights[v]!);
       objective = objective === null ? term : ad.add(objective, term);
     }
@@ -221,19 +226,23 @@ export class JointStep {
           statsOfValues(m.variable.family!, x.value, m.variable.count, m.drawStats[s]!);
         } else if (this.conjugate[v]) {
           const dot = statsDot(x, m.variable.family!, m.variable.count, m.message, m.drawStats[s]!);
+          plainSampled += dot.value[0]!;
           add(betas[v] === 1 ? dot : ad.scale(dot, betas[v]!));
         } else statsOfValues(m.variable.family!, x.value, m.variable.count, m.drawStats[s]!);
         if (m.fit.bijector !== identityTransform) {
           const j = m.fit.bijector.logDetJacobian(z);
           m.logDet[s] = j.value[0]!;
+          plainSampled += (this.local[v] ? scale : 1) * m.logDet[s]!;
           add(weights[v] === 1 ? j : ad.scale(j, weights[v]!));
         } else m.logDet[s] = 0;
       }
       for (let f = 0; f < factors.length; f++) {
         const node = this.densityOnTape(f, s);
         factors[f]!.density!.values[s] = node.value[0]!;
+        const dataScale = isDataPlate(this.state.model, factors[f]!) ? scale : 1;
+        plainSampled += dataScale * node.value[0]!;
         // N/|B| in a data plate; β for a factor that is an amortised member's own prior.
-        const c = (isDataPlate(this.state.model, factors[f]!) ? scale : 1) * (this.priorOf[f]! >= 0 ? betas[this.priorOf[f]!]! : 1);
+        const c = dataScale * (this.priorOf[f]! >= 0 ? betas[this.priorOf[f]!]! : 1);
         add(c === 1 ? node : ad.scale(node, c));
       }
     }
@@ -241,15 +250,19 @@ export class JointStep {
     for (let v = 0; v < V; v++) {
       if (!this.closedForm[v]) continue;
       const m = members[v]!, dot = expectedStatsDot(parts[v]![0]!, parts[v]![1]!, m.message);
+      plain += dot.value[0]!;
       objective = ad.add(objective!, betas[v] === 1 ? dot : ad.scale(dot, betas[v]!));
     }
     tape.backward(objective!);
-    this.lastBound = NaN;
     for (let v = 0; v < V; v++) {
-      const m = members[v]!, fit = m.fit, g = this.grads[v]!, loss = this.losses[v]!;
+      const m = members[v]!;
       m.entropy = entropies[v]!;
       m.averageStats();
       m.drawn = true;
+    }
+    this.lastBound = plain + plainSampled / S + this.conjugateConstants(-1, scale);
+    for (let v = 0; v < V; v++) {
+      const m = members[v]!, fit = m.fit, g = this.grads[v]!, loss = this.losses[v]!;
       for (let i = 0; i < g.length; i++) loss[i] = -g[i]!;
       const outcome = guardedStep(fit.optimizer, fit.lambda, loss, fit.optimizerState, fit.schedule.rate(fit.optimizerState.step));
       fit.steps++;

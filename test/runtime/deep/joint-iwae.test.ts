@@ -9,16 +9,16 @@
  *   model within 5 standard errors, and IWAE(5) lies above it.
  */
 import test from "ava";
-import { Generator, sampleStandardNormal, mlp, sgd, iwaeBound } from "@vireo/core";
+import { Generator, sampleStandardNormal, mlp, sgd, iwaeBound, elboBound } from "@vireo/core";
 import { vaeModel, compile, bindData, initialise, attachGenerator, jointSteps, type CompiledState } from "@vireo/runtime";
 
 const N = 5, D = 3, L = 2, NOISE = 0.7, LOG_2PI = Math.log(2 * Math.PI);
 const rng0 = new Generator(3);
 const X = Float64Array.from({ length: N * D }, () => sampleStandardNormal(rng0));
 
-function state(samples: number, K: number): CompiledState {
+function state(samples: number, K: number, extra: Record<string, unknown> = {}): CompiledState {
   const model = vaeModel({ inputs: D, encoder: mlp([D, 2 * L]), decoder: mlp([L, D]), likelihood: "gaussian", noise: NOISE });
-  const s = compile(model, bindData(model, { x: X }), new Map(), { samples, bound: iwaeBound(K), optimizer: sgd({ lr: 1 }) });
+  const s = compile(model, bindData(model, { x: X }), new Map(), { samples, bound: K === 0 ? elboBound() : iwaeBound(K), optimizer: sgd({ lr: 1 }), ...extra });
   initialise(s, new Generator(1));
   return s;
 }
@@ -89,9 +89,9 @@ for (const [S, K] of [[1, 4], [2, 3]] as const) {
   });
 }
 
-test("IWAE(1) is the ELBO: its step estimates average to the closed-form ELBO of the linear-Gaussian VAE (5 SE), IWAE(5) lies above it", (t) => {
-  const estimates = (K: number, steps: number) => {
-    const st = state(1, K), joint = jointSteps(st)[0]!;
+test("IWAE(1) is the ELBO: its step estimates average to the closed-form ELBO of the linear-Gaussian VAE (5 SE), IWAE(5) lies above it; the ELBO step's own estimate averages to it too, unweighted by β", (t) => {
+  const estimates = (K: number, steps: number, extra: Record<string, unknown> = {}) => {
+    const st = state(1, K, extra), joint = jointSteps(st)[0]!;
     const z = st.variables.get("z")!.gradient!, w = st.variables.get("decoderWeights")!.gradient!;
     const lz = z.fit.lambda.slice(), lw = w.fit.lambda.slice();
     attachGenerator(st, new Generator(K));
@@ -104,7 +104,7 @@ test("IWAE(1) is the ELBO: its step estimates average to the closed-form ELBO of
     }
     const m = out.reduce((a, b) => a + b, 0) / steps;
     const se = Math.sqrt(out.reduce((a, b) => a + (b - m) ** 2, 0) / (steps - 1) / steps);
-    return { m, se, q: z.fit.q, lz, W: lw };
+    return { m, se, q: z.fit.q, lz, W: lw, out };
   };
   const one = estimates(1, 4000);
   // The ELBO in closed form: Σ_i E_q log N(x_i; Wz + b, v) − KL(q_i ‖ N(0, I)), E_q (x − Wz − b)² = (x − Wμ − b)² + Σ_l W_l² σ_l².
@@ -129,4 +129,11 @@ test("IWAE(1) is the ELBO: its step estimates average to the closed-form ELBO of
   t.true(Math.abs(one.m - elbo) < 5 * one.se, `IWAE(1) ${one.m} ± ${one.se} vs ELBO ${elbo}`);
   const five = estimates(5, 1000);
   t.true(five.m - elbo > 5 * five.se, `IWAE(5) ${five.m} ± ${five.se} vs ELBO ${elbo}`);
+  // The ELBO step's own estimate (K = 0 here: elboBound(), z's prior in closed form) averages to the same ELBO,
+  // and under a KL weight β = 0.3 it stays the unweighted ELBO (same draws, same figure).
+  const plainElbo = estimates(0, 2000), weighted = estimates(0, 2000, { klWeight: 0.3 });
+  t.true(Math.abs(plainElbo.m - elbo) < 5 * plainElbo.se, `ELBO step estimate ${plainElbo.m} ± ${plainElbo.se} vs ELBO ${elbo}`);
+  let worst = 0;
+  plainElbo.out.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - weighted.out[i]!))));
+  t.true(worst < 1e-9 * Math.abs(elbo), `β = 0.3 vs β = 1 estimates differ by ${worst}`);
 });
