@@ -3,8 +3,10 @@
  * options, and bad minibatches given to a VAE directly or through svi().
  */
 import { from } from "rxjs";
-import { Tape, Generator, Normal, MvNormal, mlp, dense, amortised, denseAffine, iwaeBound, pointMass, ad, type Activation } from "@vireo/core";
-import { NormalNode, MvNormalNode, densityNode } from "@vireo/nodes";
+import { Tape, Generator, Normal, MvNormal, mlp, dense, amortised, denseAffine, type Activation } from "@vireo/core";
+import { iwaeBound, pointMass, ad } from "@vireo/core";
+import { NormalNode } from "@vireo/nodes";
+import { MvNormalNode, densityNode } from "@vireo/nodes";
 import { vae, svi, cavi, vaeModel, ModelBuilder, type BatchInput } from "@vireo/runtime";
 import type { Row } from "./catalogue.js";
 
