@@ -4,11 +4,11 @@
  */
 import { from } from "rxjs";
 import { Tape, Generator, Normal, MvNormal, mlp, dense, amortised, denseAffine, type Activation } from "@vireo/core";
-import { iwaeBound, pointMass, ad } from "@vireo/core";
 import { NormalNode } from "@vireo/nodes";
-import { MvNormalNode, densityNode } from "@vireo/nodes";
 import { vae, svi, cavi, vaeModel, ModelBuilder, type BatchInput } from "@vireo/runtime";
 import type { Row } from "./catalogue.js";
+import { iwaeBound, pointMass, ad } from "@vireo/core";
+import { MvNormalNode, densityNode } from "@vireo/nodes";
 
 const rows: Row[] = [];
 const row = (id: string, run: () => unknown, code: Row["code"], names: Row["names"]) => rows.push({ id: `deep/${id}`, run, code, names });
