@@ -7,6 +7,8 @@ import { Tape, Generator, Normal, MvNormal, mlp, dense, amortised, denseAffine, 
 import { NormalNode } from "@vireo/nodes";
 import { vae, svi, cavi, vaeModel, ModelBuilder, type BatchInput } from "@vireo/runtime";
 import type { Row } from "./catalogue.js";
+import { iwaeBound, pointMass, ad } from "@vireo/core";
+import { MvNormalNode, densityNode } from "@vireo/nodes";
 
 const rows: Row[] = [];
 const row = (id: string, run: () => unknown, code: Row["code"], names: Row["names"]) => rows.push({ id: `deep/${id}`, run, code, names });
@@ -89,6 +91,17 @@ const tinyRows = { x: Float64Array.from([0.1, -0.2, 0.3, 0.4]) };
 row("KL weight that is negative", () => cavi(tinyVae(), { data: tinyRows, maxIterations: 1, gradient: { klWeight: -1 } }), "INVALID_OPTION", ["klWeight", "-1"]);
 row("KL weight schedule that returns NaN", () => cavi(tinyVae(), { data: tinyRows, maxIterations: 1, gradient: { klWeight: () => NaN } }), "INVALID_OPTION", ["klWeight", "'z'", "step 0", "NaN"]);
 row("KL weight without the joint step", () => cavi(tinyVae(), { data: tinyRows, maxIterations: 1, gradient: { klWeight: 0.5, joint: false } }), "INVALID_OPTION", ["klWeight", "'z'", "joint"]);
+row("KL weight with the IWAE bound in the graph", () => cavi(tinyVae(), { data: tinyRows, maxIterations: 1, gradient: { klWeight: 0.5, bound: iwaeBound(3) } }), "INVALID_OPTION", ["klWeight", "iwae bound", "elboBound()"]);
+row("IWAE joint step over a density node that sums its rows", () => {
+  const scalarLik = densityNode("SummedRows", { edges: { z: "MvNormal", w: "Normal", x: "input" } }, ({ z, w, x }) => ad.sum(ad.square(ad.sub(ad.reshape(x!, [x!.size]), ad.mul(ad.reshape(z!, [z!.size]), w!)))));
+  const m = new ModelBuilder(), rows = m.plate("rows");
+  const x = m.input("x", { plate: rows, size: 1 });
+  const z = m.random("z", MvNormal(1), { plate: rows, q: amortised(mlp([1, 2]), { from: "x" }) });
+  m.factor(MvNormalNode, { out: z, mean: new Float64Array(1), precision: Float64Array.from([1]) });
+  const w = m.random("w", Normal, { q: pointMass() });
+  m.factor(scalarLik, { z, w, x }, { name: "lik" });
+  return cavi(m.build(), { data: { x: [0.1, -0.2, 0.3] }, maxIterations: 1, gradient: { samples: 1, bound: iwaeBound(2) } });
+}, "INVALID_NODE", ["'lik'", "one value per row", "elboBound()"]);
 row("gradient.joint that is not auto/true/false", () => cavi(tinyVae(), { data: tinyRows, maxIterations: 1, gradient: { joint: "yes" as unknown as boolean } }), "INVALID_OPTION", ["gradient", "joint", "yes"]);
 
 export default rows;

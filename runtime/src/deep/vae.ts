@@ -4,22 +4,33 @@
  * Bernoulli over logits, or a Gaussian around the decoder's output with a learnt variance), and
  * q(z_i | x_i) amortised by an encoder network (diagonal or full-covariance Gaussian).
  *
- * Encoder and decoder weights (and the Gaussian decoder's log-variance) are one flat parameter
- * vector θ fitted by maximum likelihood (point mass) with the optimiser. One step takes a minibatch
- * as matrices: encode all rows, draw S reparameterised z per row as one stacked matrix, decode them
- * in one pass, and ascend the per-row bound
- *   ELBO_i = (1/S) Σ_s log p(x_i | z_is) − KL(q(z | x_i) ‖ N(0, I))      (closed-form KL), or
- *   IWAE_i = log (1/K) Σ_s p(x_i | z_is) p(z_is) / q(z_is | x_i).
- * The same object steps under `svi()` (one snapshot per minibatch of a stream) or in `fit`'s
- * epoch loop; equal seeds give bit-identical runs.
+ * The kit is sugar over the graph: `vaeModel` (deep/vae-graph.ts) builds the model (z with its
+ * amortised q, the decoder's weights as a graph variable: point masses, or a mean-field Gaussian
+ * against a N(0, s²) prior; the Gaussian decoder's log-variance as point masses), and an
+ * `SviEngine` fits it. One step is one SVI step on a minibatch, which the engine takes as ONE
+ * joint gradient step for z's encoder, the decoder's weights and the noise (engine/joint-step.ts):
+ * encode all rows, draw, decode in one pass, ascend
+ *   (N/|B|) Σ_i ELBO_i − KL(q(w) ‖ p(w)),  ELBO_i = (1/S) Σ_s log p(x_i | z_is) − KL(q(z | x_i) ‖ N(0, I))
+ * (closed-form KL), or with iwaeBound(K) the per-row IWAE_i = log (1/K) Σ_k p(x_i | z_ik) p(z_ik) / q(z_ik | x_i).
+ * That is N × the per-row bound the kit reports (mean over the batch's rows, minus the weights'
+ * KL / N), so both have the same optimum; N is `totalRows`, else the rows `fit` is given, else
+ * the batch's rows. The same object steps under `svi()` (one snapshot per minibatch of a stream)
+ * or in `fit`'s epoch loop; equal seeds give bit-identical runs.
+ *
+ * `theta` reads the graph's fitted λ's as one flat vector [encoder | decoder weights (means) |
+ * log-variances | decoder weights' log sds]; `evaluate`, `encode`, `decode`, `reconstruct` and
+ * `samplePrior` read it.
  */
 import {
-  VireoError, Generator, Tape, adam, guardedStep, sampleStandardNormal, amortised, AmortisedGaussian, validateBound, ad,
-  bernoulliLogitRows, gaussianRows, mlp, type Mlp, type Optimizer, type Schedule, type OptimizerState, type Bound, type TNode,
+  VireoError, Generator, Tape, sampleStandardNormal, amortised, AmortisedGaussian, validateBound, ad, adam,
+  bernoulliLogitRows, gaussianRows, mlp, type Mlp, type Optimizer, type Schedule, type Bound, type TNode,
 } from "@vireo/core";
 import type { DataBinding } from "../engine/bind.js";
 import { readRows } from "./data-rows.js";
-import { validateKlWeight, klWeightAt, type KlWeight } from "../engine/joint-step.js";
+import { validateKlWeight, jointSteps, type KlWeight } from "../engine/joint-step.js";
+import { vaeModel } from "./vae-graph.js";
+import { SviEngine } from "../svi/svi-engine.js";
+import type { GradientFit } from "../engine/gradient.js";
 
 export type VaeLikelihood = "bernoulli" | "gaussian";
 
@@ -117,40 +128,45 @@ export class Vae {
   readonly decoder: Mlp;
   readonly likelihood: VaeLikelihood;
   readonly bound: Bound;
+  /** Draws of z per row per step (the ELBO's S, or IWAE's K). */
   readonly samples: number;
   readonly optimizer: Optimizer;
   readonly schedule: Schedule | undefined;
   readonly field: string;
   readonly totalRows: number | undefined;
-  /** θ = [encoder weights | decoder weights | Gaussian log-variances]. */
-  readonly theta: Float64Array;
+  /** Where the decoder's weights (their means, for Gaussian weights) start in `theta`. */
   readonly decoderOffset: number;
+  /** Where the learnt log-variances start in `theta`. */
   readonly noiseOffset: number;
   /** Learnt log-variances (0, 1 or D of them). */
   readonly noiseSize: number;
   readonly decoderWeights: "pointMass" | "gaussian";
-  /** Where the log standard deviations of Gaussian decoder weights start in θ (−1 for point-mass weights). */
+  /** Where the log standard deviations of Gaussian decoder weights start in `theta` (−1 for point-mass weights). */
   readonly weightLogSdOffset: number;
   readonly weightPriorSd: number;
-  readonly optimizerState: OptimizerState;
   /** β of the KL term by step (null: 1, the ELBO). */
   readonly klWeight: KlWeight | null;
-  steps = 0;
+  /** The graph the kit fits: variables "z", "decoderWeights" and, when learnt, "logNoise" (see vaeModel). */
+  readonly model: ReturnType<typeof vaeModel>;
+  /** The SVI engine that fits it (one step per minibatch; N set per step, see the file comment). */
+  readonly engine: SviEngine;
+  /** Steps refused because a gradient was not finite (those members' λ unchanged). */
   skipped = 0;
   private readonly fixedLogVariance: number;
-  private readonly rng: Generator;
-  private readonly tape = new Tape();
-  private readonly grad: Float64Array;
+  private readonly fits: { readonly encoder: GradientFit; readonly weights: GradientFit; readonly noise: GradientFit | null };
+  private readonly thetaSize: number;
   private batch: Float64Array = new Float64Array(0);
-  private eps: Float64Array = new Float64Array(0);
   private weightEps: Float64Array = new Float64Array(0);
-  /** Rows of the data set being fitted by `fit` (N for the weights' KL when `totalRows` is not given). */
+  /** Rows of the data set being fitted by `fit` (N when `totalRows` is not given). */
   private fitRows: number | undefined;
 
   constructor(options: VaeOptions) {
     if (options === null || typeof options !== "object") throw new VireoError("INVALID_OPTION", "vae: expected an options object { encoder, decoder, likelihood }.");
     const enc = options.encoder;
-    this.q = enc instanceof AmortisedGaussian ? enc : amortised(enc);
+    const field = options.field ?? "x", seed = options.seed ?? 0;
+    // The encoder reads the data field; its initial weights come from the kit's seed, the decoder's from seed + 1.
+    const given = enc instanceof AmortisedGaussian ? enc : amortised(enc);
+    this.q = amortised(given.encoder, { covariance: given.covariance, from: field, flow: given.flow, seed });
     this.decoder = options.decoder;
     if (!this.decoder || typeof this.decoder.forward !== "function") {
       throw new VireoError("INVALID_OPTION", "vae: 'decoder' must be a network, e.g. mlp([K, 400, D]).", { parameter: "decoder" });
@@ -183,7 +199,7 @@ export class Vae {
       throw new VireoError("INVALID_OPTION", `vae: totalRows (rows of the whole data set) must be a positive integer, got ${options.totalRows}.`, { parameter: "totalRows" });
     }
     this.totalRows = options.totalRows;
-    this.field = options.field ?? "x";
+    this.field = field;
     this.optimizer = options.optimizer ?? adam({ lr: 1e-3 });
     this.schedule = options.schedule;
     this.klWeight = validateKlWeight(options.klWeight, "vae") ?? null;
@@ -203,18 +219,46 @@ export class Vae {
     this.noiseOffset = this.decoderOffset + this.decoder.nParams;
     const gaussianWeights = this.decoderWeights === "gaussian";
     this.weightLogSdOffset = gaussianWeights ? this.noiseOffset + this.noiseSize : -1;
-    this.theta = new Float64Array(this.noiseOffset + this.noiseSize + (gaussianWeights ? this.decoder.nParams : 0));
-    if (gaussianWeights) this.theta.fill(Math.log(initSd), this.weightLogSdOffset);
-    this.grad = new Float64Array(this.theta.length);
-    this.rng = new Generator(options.seed ?? 0);
-    this.q.encoder.initialise(this.rng, this.theta, 0);
-    this.decoder.initialise(this.rng, this.theta, this.decoderOffset);
-    this.optimizerState = this.optimizer.init(this.theta.length);
+    this.thetaSize = this.noiseOffset + this.noiseSize + (gaussianWeights ? this.decoder.nParams : 0);
+    this.model = vaeModel({
+      inputs: D, encoder: this.q, decoder: this.decoder, likelihood: this.likelihood, noise, field,
+      decoderWeights: this.decoderWeights, weightPriorSd: this.weightPriorSd, weightInitSd: initSd, seed: seed + 1,
+    });
+    this.engine = new SviEngine(this.model, {
+      totalRows: this.totalRows ?? 1, seed, psis: false,
+      // The reported bound is the joint step's own estimate (JointStep.lastBound): no separate Monte Carlo ELBO pass.
+      elboEvery: 0,
+      gradient: {
+        samples: this.bound.kind === "iwae" ? 1 : this.samples, bound: this.bound, optimizer: this.optimizer,
+        ...(this.schedule ? { schedule: this.schedule } : {}), ...(this.klWeight !== null ? { klWeight: this.klWeight } : {}),
+      },
+    });
+    const runner = this.engine.runner, noiseFit = this.noiseSize > 0 ? runner.gradientFit("logNoise") : null;
+    this.fits = { encoder: runner.gradientFit("z")!, weights: runner.gradientFit("decoderWeights")!, noise: noiseFit };
+  }
+
+  /**
+   * θ = [encoder weights | decoder weights (means) | log-variances | decoder weights' log sds], read
+   * from the graph's λ's (a new array each time; writing to it changes nothing).
+   */
+  get theta(): Float64Array {
+    const out = new Float64Array(this.thetaSize), P = this.decoder.nParams, w = this.fits.weights.lambda;
+    out.set(this.fits.encoder.lambda.subarray(0, this.q.nParams), 0);
+    out.set(w.subarray(0, P), this.decoderOffset);
+    if (this.fits.noise !== null) out.set(this.fits.noise.lambda, this.noiseOffset);
+    if (this.weightLogSdOffset >= 0) out.set(w.subarray(P, 2 * P), this.weightLogSdOffset);
+    return out;
+  }
+
+  /** Steps taken. */
+  get steps(): number {
+    return this.engine.steps;
   }
 
   /** The learning rate of the next step. */
   get learningRate(): number {
-    return this.schedule ? this.schedule.rate(this.optimizerState.step) : this.optimizer.learningRate;
+    const f = this.fits.encoder;
+    return f.schedule.rate(f.optimizerState.step);
   }
 
   /** Latent dimension K. */
@@ -238,46 +282,43 @@ export class Vae {
     return r;
   }
 
-  /** One optimiser step on a minibatch ({ x: rows } or rows × D values). */
+  /** One SVI step of the graph on a minibatch ({ x: rows } or rows × D values). */
   step(batch: DataBinding | Float64Array): VaeStepReport {
     const { data, rows } = this.rowsOf(batch);
-    const S = this.samples, K = this.latent, D = this.inputs;
-    if (this.eps.length < S * rows * K) this.eps = new Float64Array(S * rows * K);
-    const eps = this.eps;
-    for (let i = 0; i < S * rows * K; i++) eps[i] = sampleStandardNormal(this.rng);
-    const t = this.tape;
-    t.reset();
-    const theta = t.param(this.theta, undefined, this.grad);
-    const X = t.constant(data.length === rows * D ? data : data.subarray(0, rows * D), [rows, D]);
-    const E = t.constant(eps.length === S * rows * K ? eps : eps.subarray(0, S * rows * K), [S * rows, K]);
-    const beta = this.klWeight === null ? 1 : klWeightAt(this.klWeight, this.optimizerState.step, "z");
-    const kl = { sum: 0 };
-    const perRow = this.objectiveRows(t, theta, X, E, this.bound.kind === "iwae", this.rng, beta, kl);
-    let objective = ad.scale(ad.sum(perRow), 1 / rows);
-    if (this.weightLogSdOffset >= 0) objective = ad.sub(objective, ad.scale(this.weightKlOnTape(theta), 1 / (this.totalRows ?? this.fitRows ?? rows)));
-    // The report is the ELBO itself: the β-weighted objective plus the KL share it left out.
-    const value = beta === 1 ? objective.value[0]! : objective.value[0]! - ((1 - beta) * kl.sum) / rows;
-    t.backward(ad.neg(objective));
-    const outcome = guardedStep(this.optimizer, this.theta, this.grad, this.optimizerState, this.learningRate);
-    this.steps++;
-    if (!outcome.applied) this.skipped++;
-    return { step: this.steps, rows, elbo: value, total: value * (this.totalRows ?? rows), applied: outcome.applied };
+    return this.stepRows(data, rows);
+  }
+
+  /** The step on `rows` checked rows of `data` (row-major, rows × D at least). */
+  private stepRows(data: Float64Array, rows: number): VaeStepReport {
+    const N = this.totalRows ?? this.fitRows ?? rows;
+    this.engine.setTotalRows(N);
+    const skippedBefore = this.skippedSteps();
+    const report = this.engine.step({ [this.field]: data.length === rows * this.inputs ? data : data.subarray(0, rows * this.inputs) });
+    // The step's bound at the pre-step λ from its own draws: N/|B| Σ_batch (ELBO_i or IWAE_i) − KL(q(w) ‖ p(w)).
+    const total = jointSteps(this.engine.runner.current!)[0]!.lastBound;
+    const applied = this.skippedSteps() === skippedBefore;
+    if (!applied) this.skipped++;
+    const value = total / N;
+    return { step: report.step, rows, elbo: value, total: value * (this.totalRows ?? rows), applied };
+  }
+
+  private skippedSteps(): number {
+    const { encoder, weights, noise } = this.fits;
+    return encoder.skipped + weights.skipped + (noise?.skipped ?? 0);
   }
 
   /**
-   * The per-row bound [m] on tape `t`: ELBO with the closed-form KL (averaging the S draws' log
-   * likelihoods), or IWAE over the S draws when `iwae`.
+   * The per-row bound [m] on tape `t` at θ (for `evaluate`): ELBO with the closed-form KL
+   * (averaging the S draws' log likelihoods), or IWAE over the S draws when `iwae`.
    */
-  private objectiveRows(t: Tape, theta: TNode, X: TNode, E: TNode, iwae: boolean, weightRng: Generator | null, beta = 1, kl?: { sum: number }): TNode {
+  private objectiveRows(t: Tape, theta: TNode, X: TNode, E: TNode, iwae: boolean, weightRng: Generator | null): TNode {
     const rows = X.d0, S = E.d0 / rows, K = this.latent;
     const parts = this.q.encode(theta, 0, X);
     const z = this.q.draw(parts, E);
     const ll = this.logLikelihoodRows(t, theta, z, X, weightRng);
     if (!iwae) {
       const llRows = S === 1 ? ll : ad.scale(ad.sum(ad.reshape(ll, [S, rows]), 0), 1 / S);
-      const klRows = this.q.klStandardNormalRows(parts);
-      if (kl) for (let i = 0; i < klRows.size; i++) kl.sum += klRows.value[i]!;
-      return ad.sub(llRows, beta === 1 ? klRows : ad.scale(klRows, beta));
+      return ad.sub(llRows, this.q.klStandardNormalRows(parts));
     }
     const logPrior = ad.shift(ad.scale(ad.sum(ad.square(z), 1), -0.5), -0.5 * K * LOG_2PI);
     const logW = ad.sub(ad.add(ll, logPrior), this.q.logDensityRows(parts, E));
@@ -333,13 +374,13 @@ export class Vae {
     const { data, rows } = readRows(batchValue(x, this.field), this.inputs, this.field, this.likelihood === "bernoulli" ? [0, 1] : null, new Float64Array(0));
     const rng = new Generator(options.seed ?? 0x5eed), K = this.latent, D = this.inputs;
     const chunk = Math.max(1, Math.floor(EVAL_STACK / S));
-    const out = new Float64Array(rows), tape = new Tape();
+    const out = new Float64Array(rows), tape = new Tape(), theta = this.theta;
     for (let start = 0; start < rows; start += chunk) {
       const m = Math.min(chunk, rows - start);
       const eps = new Float64Array(S * m * K);
       for (let i = 0; i < eps.length; i++) eps[i] = sampleStandardNormal(rng);
       tape.reset();
-      const per = this.objectiveRows(tape, tape.constant(this.theta), tape.constant(data.subarray(start * D, (start + m) * D), [m, D]), tape.constant(eps, [S * m, K]), bound.kind === "iwae", rng);
+      const per = this.objectiveRows(tape, tape.constant(theta), tape.constant(data.subarray(start * D, (start + m) * D), [m, D]), tape.constant(eps, [S * m, K]), bound.kind === "iwae", rng);
       out.set(per.value.subarray(0, m), start);
     }
     let mean = 0;
@@ -404,7 +445,7 @@ export class Vae {
         for (let start = 0; start < rows; start += batchSize) {
           const m = Math.min(batchSize, rows - start);
           for (let r = 0; r < m; r++) buf.set(data.subarray(order[start + r]! * D, (order[start + r]! + 1) * D), r * D);
-          total += this.step(m === buf.length / D ? buf : buf.subarray(0, m * D)).elbo * m;
+          total += this.stepRows(buf, m).elbo * m; // rows checked once, above
         }
         history[e] = total / rows;
         options.onEpoch?.(e, history[e]!);

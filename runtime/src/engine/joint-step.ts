@@ -24,9 +24,10 @@
  *   weights and noise). Other models keep their per-variable steps (and their draw order).
  * - true: every eligible group; false: none.
  * A group is a connected component of gradient-fitted variables linked by density factors, with
- * at least two members, all reparameterised, with a closed-form entropy, the ELBO as the bound,
- * and no moment or natural-gradient step (those keep their own machinery); otherwise the group's
- * members take their own steps. Online evidence (`extra` messages) also takes the per-variable path.
+ * at least two members, all reparameterised, with a closed-form entropy, the ELBO as the bound
+ * (or iwaeBound(K) when the group has one amortised local and otherwise globals: the IWAE-K bound
+ * per row, see `iwaeStep`), and no moment or natural-gradient step (those keep their own
+ * machinery); otherwise the group's members take their own steps. Online evidence (`extra` messages) also takes the per-variable path.
  *
  * Within a sweep, the first member's update takes the group's step and the other members'
  * updates in the same round are no-ops (a member updated twice before the others starts a new
@@ -38,7 +39,7 @@
  * local step and starts a new round (the SVI engine does); `refreshJointDensities(state)` recomputes factor values that
  * a member's redraw left stale (the Monte Carlo ELBO and checkpoints call it).
  */
-import { VireoError, Tape, ad, guardedStep, statsDot, statsOfValues, identityTransform, needsLogDensityEntropy, type TNode } from "@vireo/core";
+import { VireoError, Tape, ad, guardedStep, statsDot, statsOfValues, identityTransform, needsLogDensityEntropy, strataOf, type TNode } from "@vireo/core";
 import { isDensityNode, isMomentNode } from "@vireo/nodes";
 import type { CompiledState, FactorState, VariableState } from "./state.js";
 import { densityOnTape, edgeShape, edgeValue, isDataPlate, reduceDensity, sumConjugate, type GradientOptions, type GradientVariable } from "./gradient.js";
@@ -104,6 +105,19 @@ export class JointStep {
    * an N(0, I) prior node that is the closed-form −KL up to a constant, as a VAE's usual step.
    */
   readonly closedForm: boolean[];
+  /**
+   * Set when the members' bound is iwaeBound(K): the amortised member whose rows carry the
+   * per-row importance weights, K, and per factor whether it is one of that member's row factors.
+   */
+  readonly iwae: { readonly member: number; readonly K: number; readonly rowFactor: readonly boolean[] } | null;
+  /**
+   * The last step's estimate of its bound at the step's λ, before the step, from the step's own
+   * draws: the ELBO estimate (unweighted by β; the amortised prior in closed form where the step
+   * takes it so) or the IWAE-K estimate, with the data plate's terms × N/|B| and the conjugate
+   * factors' normalising constants (NaN when a conjugate factor of a member has another unknown
+   * edge). It covers the group's own terms: for a model of only the group (a VAE) the ELBO.
+   */
+  lastBound = NaN;
   private readonly grads: Float64Array[];
   private readonly losses: Float64Array[];
   private readonly eps: Float64Array[];
@@ -133,6 +147,11 @@ export class JointStep {
       Object.values(nb.factor.spec.edges).every((b) => b.variable === m.variable.name || state.variables.get(b.variable)!.known)));
     this.conjugate = members.map((m) => m.variable.neighbours.length > 0);
     this.closedForm = members.map((m, i) => this.conjugate[i]! && closedFormConjugate(m));
+    const bound = members[0]!.bound;
+    if (bound.kind === "iwae") {
+      const a = iwaeMemberOf(state, members);
+      this.iwae = { member: a, K: bound.K, rowFactor: factors.map((f) => members[a]!.densityFactors.includes(f)) };
+    } else this.iwae = null;
     this.grads = members.map((m) => new Float64Array(m.fit.q.nParams));
     this.losses = members.map((m) => new Float64Array(m.fit.q.nParams));
     this.eps = members.map((m) => new Float64Array(m.fit.q.noiseSize));
@@ -169,12 +188,15 @@ export class JointStep {
 
   /** One joint step (see the file comment). */
   step(): void {
+    if (this.iwae !== null) return this.iwaeStep(this.iwae);
     const { members, factors, tape } = this, V = members.length, S = members[0]!.samples, scale = this.scale;
     tape.reset();
     const parts: TNode[][] = [];
     const weights = new Float64Array(V), betas = new Float64Array(V);
     let objective: TNode | null = null;
     const entropies = new Float64Array(V);
+    // The objective's value without β (the ELBO estimate, up to the conjugate factors' constants).
+    let plain = 0, plainSampled = 0;
     for (let v = 0; v < V; v++) {
       const m = members[v]!;
       betas[v] = this.beta(v);
@@ -184,6 +206,7 @@ export class JointStep {
       parts.push(p);
       const h = m.fit.q.entropy(p);
       entropies[v] = h.value[0]!;
+      plain += (this.local[v] ? scale : 1) * entropies[v]!;
       const term = weights[v] === 1 ? h : ad.scale(h, weights[v]!);
       objective = objective === null ? term : ad.add(objective, term);
     }
@@ -203,19 +226,23 @@ export class JointStep {
           statsOfValues(m.variable.family!, x.value, m.variable.count, m.drawStats[s]!);
         } else if (this.conjugate[v]) {
           const dot = statsDot(x, m.variable.family!, m.variable.count, m.message, m.drawStats[s]!);
+          plainSampled += dot.value[0]!;
           add(betas[v] === 1 ? dot : ad.scale(dot, betas[v]!));
         } else statsOfValues(m.variable.family!, x.value, m.variable.count, m.drawStats[s]!);
         if (m.fit.bijector !== identityTransform) {
           const j = m.fit.bijector.logDetJacobian(z);
           m.logDet[s] = j.value[0]!;
+          plainSampled += (this.local[v] ? scale : 1) * m.logDet[s]!;
           add(weights[v] === 1 ? j : ad.scale(j, weights[v]!));
         } else m.logDet[s] = 0;
       }
       for (let f = 0; f < factors.length; f++) {
         const node = this.densityOnTape(f, s);
         factors[f]!.density!.values[s] = node.value[0]!;
+        const dataScale = isDataPlate(this.state.model, factors[f]!) ? scale : 1;
+        plainSampled += dataScale * node.value[0]!;
         // N/|B| in a data plate; β for a factor that is an amortised member's own prior.
-        const c = (isDataPlate(this.state.model, factors[f]!) ? scale : 1) * (this.priorOf[f]! >= 0 ? betas[this.priorOf[f]!]! : 1);
+        const c = dataScale * (this.priorOf[f]! >= 0 ? betas[this.priorOf[f]!]! : 1);
         add(c === 1 ? node : ad.scale(node, c));
       }
     }
@@ -223,20 +250,164 @@ export class JointStep {
     for (let v = 0; v < V; v++) {
       if (!this.closedForm[v]) continue;
       const m = members[v]!, dot = expectedStatsDot(parts[v]![0]!, parts[v]![1]!, m.message);
+      plain += dot.value[0]!;
       objective = ad.add(objective!, betas[v] === 1 ? dot : ad.scale(dot, betas[v]!));
     }
     tape.backward(objective!);
     for (let v = 0; v < V; v++) {
-      const m = members[v]!, fit = m.fit, g = this.grads[v]!, loss = this.losses[v]!;
+      const m = members[v]!;
       m.entropy = entropies[v]!;
       m.averageStats();
       m.drawn = true;
+    }
+    this.lastBound = plain + plainSampled / S + this.conjugateConstants(-1, scale);
+    for (let v = 0; v < V; v++) {
+      const m = members[v]!, fit = m.fit, g = this.grads[v]!, loss = this.losses[v]!;
       for (let i = 0; i < g.length; i++) loss[i] = -g[i]!;
       const outcome = guardedStep(fit.optimizer, fit.lambda, loss, fit.optimizerState, fit.schedule.rate(fit.optimizerState.step));
       fit.steps++;
       if (!outcome.applied) fit.skipped++;
     }
     this.stale = false;
+  }
+
+  /**
+   * One joint step of the IWAE-K bound per row of the amortised member a (Burda, Grosse &
+   * Salakhutdinov 2016): for each of the S outer draws, the other (global) members draw once and
+   * a draws K times; row i's log weight at draw k is
+   *   log w_ik = Σ_f log g_f,i(z_ik, globals) + ⟨M_i, T(z_ik)⟩ − log q(z_ik | x_i)
+   * (its row factors g_f, its conjugate prior's message M_i unscaled), and the objective is
+   *   (N/|B|) Σ_i (1/S) Σ_s log (1/K) Σ_k w_ik  +  the globals' ELBO terms (H, ⟨M, T⟩, other factors, averaged over s).
+   * With K = 1 it is the ELBO with −log q(z) in place of H[q] (equal in expectation). The draw
+   * buffers of slots s (k = 0) hold plain draws of q for the statistics and the Monte Carlo ELBO.
+   */
+  private iwaeStep(iw: { readonly member: number; readonly K: number; readonly rowFactor: readonly boolean[] }): void {
+    const { members, factors, tape } = this, V = members.length, S = members[0]!.samples, scale = this.scale, a = iw.member, K = iw.K;
+    const rowQ = members[a]!.fit.q as unknown as { q: import("@vireo/core").AmortisedGaussian };
+    tape.reset();
+    const parts: TNode[][] = [];
+    const entropies = new Float64Array(V);
+    let objective: TNode | null = null;
+    for (let v = 0; v < V; v++) {
+      const m = members[v]!;
+      // The row member's prior enters each log weight unscaled; the globals' messages carry N/|B| as in the ELBO step.
+      if (this.conjugate[v]) sumConjugate(m.variable, m.message, v === a ? undefined : this.scaleFn);
+      const p = m.fit.q.prepare(tape.param(m.fit.lambda, undefined, this.grads[v]!));
+      parts.push(p);
+      const h = m.fit.q.entropy(p);
+      entropies[v] = h.value[0]!;
+      if (v !== a) objective = objective === null ? h : ad.add(objective, h);
+    }
+    const rows = parts[a]![0]!.d0, gaussian = { rows, mean: parts[a]![0]!, scale: parts[a]![1]! };
+    let sampled: TNode | null = null, perRow: TNode | null = null;
+    const add = (n: TNode) => { sampled = sampled === null ? n : ad.add(sampled, n); };
+    const logWeights: TNode[] = [];
+    for (let s = 0; s < S; s++) {
+      logWeights.length = 0;
+      for (let k = 0; k < K; k++) {
+        const slot = k * S + s;
+        let lw: TNode | null = null;
+        for (let v = 0; v < V; v++) {
+          if (k > 0 && v !== a) continue;
+          const m = members[v]!, q = m.fit.q, eps = this.eps[v]!;
+          q.drawNoise(m.requireRng(), eps);
+          const E = tape.constant(eps);
+          const z = q.reparam(parts[v]!, E);
+          const x = m.fit.bijector.forward(z);
+          this.xNodes[v] = x;
+          m.draws[slot]!.set(x.value);
+          if (v === a) {
+            statsOfValues(m.variable.family!, x.value, m.variable.count, m.drawStats[slot]!);
+            const logq = rowQ.q.logDensityRows(gaussian, ad.reshape(E, [rows, rowQ.q.latent]));
+            lw = this.conjugate[v] ? ad.sub(rowStatsDot(x, m.message, rows), logq) : ad.neg(logq);
+            if (k === 0) m.logDet[s] = 0;
+            continue;
+          }
+          if (this.conjugate[v]) add(statsDot(x, m.variable.family!, m.variable.count, m.message, m.drawStats[slot]!));
+          else statsOfValues(m.variable.family!, x.value, m.variable.count, m.drawStats[slot]!);
+          if (m.fit.bijector !== identityTransform) {
+            const j = m.fit.bijector.logDetJacobian(z);
+            m.logDet[s] = j.value[0]!;
+            add(j);
+          } else m.logDet[s] = 0;
+        }
+        for (let f = 0; f < factors.length; f++) {
+          if (iw.rowFactor[f]) {
+            const node = this.densityRowsOnTape(f, s, rows);
+            if (k === 0) factors[f]!.density!.values[s] = sumValues(node);
+            lw = ad.add(lw!, node);
+          } else if (k === 0) {
+            const node = this.densityOnTape(f, s);
+            factors[f]!.density!.values[s] = node.value[0]!;
+            const c = isDataPlate(this.state.model, factors[f]!) ? scale : 1;
+            add(c === 1 ? node : ad.scale(node, c));
+          }
+        }
+        logWeights.push(lw!);
+      }
+      const iwaeRows = logMeanExp(logWeights);
+      perRow = perRow === null ? iwaeRows : ad.add(perRow, iwaeRows);
+    }
+    if (sampled !== null) objective = objective === null ? ad.scale(sampled, 1 / S) : ad.add(objective, ad.scale(sampled, 1 / S));
+    const rowTerm = ad.scale(ad.sum(perRow!), scale / S);
+    objective = objective === null ? rowTerm : ad.add(objective, rowTerm);
+    tape.backward(objective);
+    for (let v = 0; v < V; v++) {
+      const m = members[v]!;
+      m.entropy = entropies[v]!;
+      m.averageStats();
+      m.drawn = true;
+    }
+    this.lastBound = objective.value[0]! + this.conjugateConstants(a, scale);
+    for (let v = 0; v < V; v++) {
+      const m = members[v]!, fit = m.fit, g = this.grads[v]!, loss = this.losses[v]!;
+      for (let i = 0; i < g.length; i++) loss[i] = -g[i]!;
+      const outcome = guardedStep(fit.optimizer, fit.lambda, loss, fit.optimizerState, fit.schedule.rate(fit.optimizerState.step));
+      fit.steps++;
+      if (!outcome.applied) fit.skipped++;
+    }
+    this.stale = false;
+  }
+
+  /**
+   * Σ over the members' conjugate factors of c_f (log f − ⟨message_f, T⟩), the normalising terms
+   * the ⟨M, T(x)⟩ terms leave out (c_f = N/|B| in a data plate), read at the members' current
+   * statistics: E_q log f is linear in T, so the difference is T-free. NaN when such a factor has
+   * another unknown edge (its log f then depends on that edge too).
+   */
+  private conjugateConstants(rowMember: number, scale: number): number {
+    let total = 0;
+    this.members.forEach((m, v) => {
+      const st = m.variable.stats, tmp = m.variable.scratch.message;
+      for (const nb of m.variable.neighbours) {
+        if (!this.deferrable[v]) { total = NaN; return; }
+        tmp.fill(0);
+        nb.rule(nb.factor.ctx, tmp);
+        let dot = 0;
+        for (let i = 0; i < st.length; i++) dot += tmp[i]! * st[i]!;
+        const c = isDataPlate(this.state.model, nb.factor) || v === rowMember ? scale : 1;
+        total += c * (nb.factor.spec.type.logFactor(nb.factor.ctx) - dot);
+      }
+    });
+    return total;
+  }
+
+  /** Density factor f on the step's tape at draw s, one value per row of the plate ([rows]). */
+  private densityRowsOnTape(f: number, s: number, rows: number): TNode {
+    const fs = this.factors[f]!, tape = this.tape, values = this.values;
+    for (const e of this.edges[f]!) {
+      if (e.member < 0) values[e.edge] = edgeValue(tape, e.u, e.u.values);
+      else {
+        const shape = edgeShape(e.u.count, e.u.spec.valueSize), x = this.xNodes[e.member]!;
+        values[e.edge] = shape.length === 1 ? x : ad.reshape(x, shape);
+      }
+    }
+    const fn = (fs.spec.type as unknown as { density: { logDensity: NonNullable<unknown> } }).density.logDensity as (v: Record<string, TNode>, t: Tape, ctx: unknown, d: { sample: number; data: undefined }) => TNode;
+    const out = fn(values, tape, fs.ctx, { sample: s, data: undefined });
+    if (out.size !== rows || fs.ctx.weights !== null) {
+      throw new VireoError("INVALID_NODE", `Density node '${fs.name}' (${fs.spec.type.name}): the IWAE bound weights each row of the amortised latent, so the log density must return one value per row ([${rows}]) and the plate must have no row multiplicities; it returned shape [${out.shape.join(", ")}]. Return one value per row, or train with elboBound().`, { node: fs.name });
+    }
+    return out.rank === 1 ? out : ad.reshape(out, [rows]);
   }
 
   /** Density factor f on the step's tape at draw s: members as their tape values, known edges as columns. */
@@ -326,11 +497,100 @@ function expectedStatsDotBackward(n: TNode): void {
   if (b.needsGrad) for (let i = 0; i < size; i++) b.grad[i] += g * d[size + i]!;
 }
 
+function sumValues(n: TNode): number {
+  let t = 0;
+  for (let i = 0; i < n.size; i++) t += n.value[i]!;
+  return t;
+}
+
+/**
+ * ⟨M_i, T(z_i)⟩ per row on the tape, [rows], for rows of K values z (flat [rows·K]) with
+ * T(z) = [z, z zᵀ] (row-major; for K = 1 also the Normal's [z, z²]) and per-row messages M
+ * (rows × (K + K²)): Σ_a M1_ia z_ia + Σ_ab M2_iab z_ia z_ib; ∂/∂z_ia = M1_ia + Σ_b (M2_iab + M2_iba) z_ib.
+ */
+function rowStatsDot(z: TNode, message: Float64Array, rows: number): TNode {
+  const K = z.size / rows, k = K + K * K, n = z.tape.node("rowStatsDot", 1, rows, 1);
+  if (message.length !== rows * k) {
+    throw new VireoError("DIMENSION_MISMATCH", `rowStatsDot: ${rows} rows of ${K} values need ${rows * k} message numbers, got ${message.length}.`);
+  }
+  n.a = z;
+  n.needsGrad = z.needsGrad;
+  const g = n.scratch(rows * K), x = z.value;
+  for (let r = 0; r < rows; r++) {
+    const c = r * k, o = r * K;
+    let total = 0;
+    for (let i = 0; i < K; i++) {
+      const xi = x[o + i]!;
+      let gi = message[c + i]!;
+      total += gi * xi;
+      for (let j = 0; j < K; j++) {
+        const cij = message[c + K + i * K + j]!;
+        total += cij * xi * x[o + j]!;
+        gi += (cij + message[c + K + j * K + i]!) * x[o + j]!;
+      }
+      g[o + i] = gi;
+    }
+    n.value[r] = total;
+  }
+  n.backward = rowStatsDotBackward;
+  return n;
+}
+function rowStatsDotBackward(n: TNode): void {
+  const a = n.a!, d = n.aux, rows = n.size, K = a.size / rows;
+  if (!a.needsGrad) return;
+  for (let r = 0; r < rows; r++) {
+    const g = n.grad[r]!;
+    for (let i = 0; i < K; i++) a.grad[r * K + i] += g * d[r * K + i]!;
+  }
+}
+
+/** log (1/K) Σ_k exp(a_k) elementwise over K nodes of one shape ([rows]): the IWAE bound per row. */
+function logMeanExp(terms: readonly TNode[]): TNode {
+  const K = terms.length, first = terms[0]!, rows = first.size, n = first.tape.node("logMeanExp", 1, rows, 1);
+  const logK = Math.log(K), out = n.value;
+  for (let r = 0; r < rows; r++) {
+    let m = -Infinity;
+    for (const t of terms) if (t.value[r]! > m) m = t.value[r]!;
+    if (!Number.isFinite(m)) { out[r] = m; continue; }
+    let s = 0;
+    for (const t of terms) s += Math.exp(t.value[r]! - m);
+    out[r] = m + Math.log(s) - logK;
+  }
+  n.a = first;
+  n.needsGrad = terms.some((t) => t.needsGrad);
+  const inputs = terms.slice();
+  // d/da_k = exp(a_k − log Σ exp a) = exp(a_k − out − log K).
+  n.backward = (node) => {
+    for (const t of inputs) {
+      if (!t.needsGrad) continue;
+      for (let r = 0; r < rows; r++) t.grad[r] += node.grad[r]! * Math.exp(t.value[r]! - node.value[r]! - logK);
+    }
+  };
+  return n;
+}
+
+/**
+ * The member that carries the IWAE bound's rows in a joint group, or −1 when the group cannot
+ * take the per-row IWAE step: exactly one amortised member, local (in a data plate), a Gaussian q
+ * without flow layers on a Normal / MvNormal variable (identity bijector), with its density
+ * factors in its data plate; every other member global.
+ */
+export function iwaeMemberOf(state: CompiledState, members: readonly GradientVariable[]): number {
+  const isLocal = (m: GradientVariable) => m.variable.spec.plate !== null && state.model.plates[m.variable.spec.plate]!.size === null;
+  const amortised = members.map((m, i) => (m.fit.q.amortised === true ? i : -1)).filter((i) => i >= 0);
+  if (amortised.length !== 1) return -1;
+  const a = amortised[0]!, m = members[a]!, q = m.fit.q as { flowLayers?: number; q?: unknown }, fam = m.variable.family!;
+  const quadratic = (fam.name === "MvNormal" && fam.size === fam.valueSize * (fam.valueSize + 1)) || (fam.name === "Normal" && fam.size === 2 && fam.valueSize === 1);
+  if (!isLocal(m) || q.flowLayers !== 0 || q.q === undefined || m.fit.bijector !== identityTransform || !quadratic) return -1;
+  if (!m.densityFactors.every((f) => f.spec.plate === m.variable.spec.plate)) return -1;
+  return members.every((o, i) => i === a || !isLocal(o)) ? a : -1;
+}
+
 /** Whether a gradient-fitted variable can take part in a joint step (see the file comment). */
 function eligible(gv: GradientVariable): boolean {
   const q = gv.fit.q;
   return gv.closedFormMode === null && gv.natural === null && gv.moment === null && gv.fit.reparam && q.reparameterizable &&
-    gv.bound.kind === "elbo" && !gv.redrawAfterStep && !needsLogDensityEntropy(q) &&
+    (gv.bound.kind === "elbo" ? !gv.redrawAfterStep : gv.bound.kind === "iwae" && strataOf(q) === 1) && !needsLogDensityEntropy(q) &&
     gv.densityFactors.every((f) => isDensityNode(f.spec.type) && !isMomentNode(f.spec.type) && typeof (f.spec.type as unknown as { density: { logDensity?: unknown } }).density.logDensity === "function");
 }
 
@@ -369,10 +629,13 @@ export function planJointSteps(state: CompiledState, options: GradientOptions): 
   }
   const steps: JointStep[] = [];
   const amortisedOutside: string[] = [];
+  if (klWeight !== null && grads.some((g) => g.bound.kind !== "elbo")) {
+    throw new VireoError("INVALID_OPTION", `gradient.klWeight (KL warm-up) weights the ELBO's KL term; it does not apply to the ${grads.find((g) => g.bound.kind !== "elbo")!.bound.kind} bound. Leave klWeight out, or train with elboBound().`, { parameter: "klWeight" });
+  }
   for (const members of groups.values()) {
     const hasAmortised = members.some((m) => m.fit.q.amortised === true);
     const wanted = choice === true || (choice === "auto" && hasAmortised);
-    if (!wanted || members.length < 2 || !members.every(eligible)) {
+    if (!wanted || members.length < 2 || !members.every(eligible) || (members[0]!.bound.kind === "iwae" && iwaeMemberOf(state, members) < 0)) {
       if (hasAmortised) amortisedOutside.push(...members.filter((m) => m.fit.q.amortised === true).map((m) => m.variable.name));
       continue;
     }

@@ -137,6 +137,11 @@ export class MinibatchRunner {
   private rowsOf: CompiledState | null = null;
   private rowsRecord: Readonly<Record<string, number>> = Object.freeze({});
 
+  /** The compiled state of the latest batch (null before the first). */
+  get current(): CompiledState | null {
+    return this.state;
+  }
+
   /**
    * Makes the state for a bound batch: reuses the last compiled state when the shapes match,
    * starts the locals afresh, and on the very first batch also starts the globals.

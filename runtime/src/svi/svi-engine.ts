@@ -149,6 +149,15 @@ export class SviEngine {
     }
   }
 
+  /**
+   * Changes N, the rows of the plate in the whole data set, for the next steps (the vae() kit sets
+   * it to the rows its `fit` is given, or to a lone batch's rows).
+   */
+  setTotalRows(totalRows: number): void {
+    if (!(Number.isFinite(totalRows) && totalRows >= 1)) throw new VireoError("INVALID_OPTION", `svi: 'totalRows' (N, the rows of plate '${this.plate}' in the whole data set) must be ≥ 1, got ${totalRows}.`);
+    (this as { totalRows: number }).totalRows = totalRows;
+  }
+
   /** ρ_t for step t (1-based). */
   rho(t: number): number {
     return Math.pow(t + this.tau, -this.kappa);
