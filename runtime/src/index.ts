@@ -22,7 +22,8 @@ export { describeModel, modelOutline, type ModelOutline } from "./model/summary.
 // Gradient-fitted variables and density factors in the graph; the Monte Carlo ELBO.
 export { GradientFit, GradientVariable, attachGenerator, type GradientOptions, type DensityDraws } from "./engine/gradient.js";
 export { jointGradient, JointGradient, type JointGradientOptions, type JointLatent } from "./engine/joint-gradient.js";
-export { JointStep, planJointSteps, startJointRound, refreshJointDensities, jointSteps, validateKlWeight, klWeightAt, type KlWeight, type JointChoice } from "./engine/joint-step.js";
+export { JointStep, planJointSteps, startJointRound, refreshJointDensities, jointSteps, type JointChoice } from "./engine/joint-step.js";
+export { validateKlWeight, klWeightAt, type KlWeight } from "./engine/kl-weight.js";
 export { GradientPosterior, MOMENT_DRAWS } from "./engine/gradient-posterior.js";
 export { monteCarloElbo, freshElbo, type ElboEstimate, type ElboScales } from "./engine/mc-elbo.js";
 

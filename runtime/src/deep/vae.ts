@@ -27,7 +27,8 @@ import {
 } from "@vireo/core";
 import type { DataBinding } from "../engine/bind.js";
 import { readRows } from "./data-rows.js";
-import { validateKlWeight, jointSteps, type KlWeight } from "../engine/joint-step.js";
+import { jointSteps } from "../engine/joint-step.js";
+import { validateKlWeight, type KlWeight } from "../engine/kl-weight.js";
 import { vaeModel } from "./vae-graph.js";
 import { SviEngine } from "../svi/svi-engine.js";
 import type { GradientFit } from "../engine/gradient.js";

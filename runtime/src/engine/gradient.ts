@@ -66,7 +66,7 @@ export interface GradientOptions {
    * default 1, the ELBO. β < 1 optimises a β-weighted objective, not the ELBO; the reported ELBO
    * stays the unweighted one.
    */
-  readonly klWeight?: import("./joint-step.js").KlWeight;
+  readonly klWeight?: import("./kl-weight.js").KlWeight;
 }
 
 /**
@@ -225,7 +225,7 @@ export class GradientVariable {
    */
   readonly closedFormMode: { readonly unconstrained: boolean; readonly point: Float64Array; readonly z: Float64Array } | null;
   /** gradient.klWeight (β of the prior and entropy terms where a group step applies it: amortised latents, moment-fitted layers), or null. */
-  readonly klWeight: import("./joint-step.js").KlWeight | null;
+  readonly klWeight: import("./kl-weight.js").KlWeight | null;
   /** Set when the variable sits on a moment density node's moment edge: its step reads q's moments (engine/moment-step.ts). */
   readonly moment: MomentStep | null;
   /**

@@ -43,30 +43,11 @@ import { VireoError, Tape, ad, guardedStep, statsDot, statsOfValues, identityTra
 import { isDensityNode, isMomentNode } from "@vireo/nodes";
 import type { CompiledState, FactorState, VariableState } from "./state.js";
 import { densityOnTape, edgeShape, edgeValue, isDataPlate, reduceDensity, sumConjugate, type GradientOptions, type GradientVariable } from "./gradient.js";
-
-/** β of an amortised latent's prior-and-entropy terms: a number, or a function of the encoder's step count (0, 1, …). */
-export type KlWeight = number | ((step: number) => number);
+import { klWeightAt, validateKlWeight, type KlWeight } from "./kl-weight.js";
+import { expectedStatsDot, rowStatsDot, logMeanExp, sumValues } from "./joint-step-ops.js";
 
 /** Which groups of gradient-fitted variables take one joint step per sweep (see the file comment). */
 export type JointChoice = "auto" | boolean;
-
-/** Validates the KL weight option (a finite number ≥ 0 or a function). */
-export function validateKlWeight(w: unknown, where: string): KlWeight | undefined {
-  if (w === undefined) return undefined;
-  if (typeof w === "function") return w as (step: number) => number;
-  if (typeof w === "number" && Number.isFinite(w) && w >= 0) return w;
-  throw new VireoError("INVALID_OPTION", `${where}: klWeight must be a finite number ≥ 0 or a function of the step (e.g. (t) => Math.min(1, t / 1000)), got ${JSON.stringify(w)}.`, { parameter: "klWeight" });
-}
-
-/** β at `step`, checked (a schedule that returns NaN or a negative weight names the step). */
-export function klWeightAt(w: KlWeight, step: number, variable: string): number {
-  if (typeof w === "number") return w;
-  const b = w(step);
-  if (!(typeof b === "number" && Number.isFinite(b) && b >= 0)) {
-    throw new VireoError("INVALID_OPTION", `klWeight of '${variable}' at step ${step} returned ${String(b)}; the schedule must return a finite number ≥ 0.`, { parameter: "klWeight", variable });
-  }
-  return b;
-}
 
 /** A factor's edges as the joint step binds them: member tape values, known columns, reshaped. */
 interface BoundEdge {
@@ -454,119 +435,6 @@ function closedFormConjugate(gv: GradientVariable): boolean {
   const q = gv.fit.q as { amortised?: boolean; flowLayers?: number; q?: { covariance?: string } }, fam = gv.variable.family!;
   if (q.amortised !== true || q.flowLayers !== 0 || q.q?.covariance !== "diagonal" || gv.fit.bijector !== identityTransform) return false;
   return (fam.name === "MvNormal" && fam.size === fam.valueSize * (fam.valueSize + 1)) || (fam.name === "Normal" && fam.size === 2 && fam.valueSize === 1);
-}
-
-/**
- * Σ_n ⟨M_n, E_q[T(x_n)]⟩ on the tape for rows of a diagonal Gaussian q with means `mean` [m, K]
- * and log standard deviations `logSd` [m, K], T(x) = [x, x xᵀ] (row-major; for K = 1 also the
- * Normal's [x, x²]): Σ_n M1_n·μ_n + μ_nᵀ M2_n μ_n + Σ_i M2_n,ii σ²_ni. Gradients are computed in the
- * forward pass: ∂/∂μ_n = M1_n + (M2_n + M2_nᵀ) μ_n, ∂/∂log σ_ni = 2 M2_n,ii σ²_ni.
- */
-function expectedStatsDot(mean: TNode, logSd: TNode, message: Float64Array): TNode {
-  const m = mean.d0, K = mean.size / m, k = K + K * K, n = mean.tape.node("expectedStatsDot", 0, 1, 1);
-  if (logSd.size !== mean.size || message.length !== m * k) {
-    throw new VireoError("DIMENSION_MISMATCH", `expectedStatsDot: ${m} rows of ${K} values need log sds of the same shape and ${m * k} message numbers, got ${logSd.size} and ${message.length}.`);
-  }
-  n.a = mean;
-  n.b = logSd;
-  n.needsGrad = mean.needsGrad || logSd.needsGrad;
-  const g = n.scratch(2 * m * K), mu = mean.value, ls = logSd.value;
-  let total = 0;
-  for (let r = 0; r < m; r++) {
-    const c = r * k, o = r * K;
-    for (let i = 0; i < K; i++) {
-      const mi = mu[o + i]!, v = Math.exp(2 * ls[o + i]!), cii = message[c + K + i * K + i]!;
-      let gi = message[c + i]!;
-      total += gi * mi + cii * v;
-      for (let j = 0; j < K; j++) {
-        const cij = message[c + K + i * K + j]!;
-        total += cij * mi * mu[o + j]!;
-        gi += (cij + message[c + K + j * K + i]!) * mu[o + j]!;
-      }
-      g[o + i] = gi;
-      g[m * K + o + i] = 2 * cii * v;
-    }
-  }
-  n.value[0] = total;
-  n.backward = expectedStatsDotBackward;
-  return n;
-}
-function expectedStatsDotBackward(n: TNode): void {
-  const g = n.grad[0]!, d = n.aux, a = n.a!, b = n.b!, size = a.size;
-  if (a.needsGrad) for (let i = 0; i < size; i++) a.grad[i] += g * d[i]!;
-  if (b.needsGrad) for (let i = 0; i < size; i++) b.grad[i] += g * d[size + i]!;
-}
-
-function sumValues(n: TNode): number {
-  let t = 0;
-  for (let i = 0; i < n.size; i++) t += n.value[i]!;
-  return t;
-}
-
-/**
- * ⟨M_i, T(z_i)⟩ per row on the tape, [rows], for rows of K values z (flat [rows·K]) with
- * T(z) = [z, z zᵀ] (row-major; for K = 1 also the Normal's [z, z²]) and per-row messages M
- * (rows × (K + K²)): Σ_a M1_ia z_ia + Σ_ab M2_iab z_ia z_ib; ∂/∂z_ia = M1_ia + Σ_b (M2_iab + M2_iba) z_ib.
- */
-function rowStatsDot(z: TNode, message: Float64Array, rows: number): TNode {
-  const K = z.size / rows, k = K + K * K, n = z.tape.node("rowStatsDot", 1, rows, 1);
-  if (message.length !== rows * k) {
-    throw new VireoError("DIMENSION_MISMATCH", `rowStatsDot: ${rows} rows of ${K} values need ${rows * k} message numbers, got ${message.length}.`);
-  }
-  n.a = z;
-  n.needsGrad = z.needsGrad;
-  const g = n.scratch(rows * K), x = z.value;
-  for (let r = 0; r < rows; r++) {
-    const c = r * k, o = r * K;
-    let total = 0;
-    for (let i = 0; i < K; i++) {
-      const xi = x[o + i]!;
-      let gi = message[c + i]!;
-      total += gi * xi;
-      for (let j = 0; j < K; j++) {
-        const cij = message[c + K + i * K + j]!;
-        total += cij * xi * x[o + j]!;
-        gi += (cij + message[c + K + j * K + i]!) * x[o + j]!;
-      }
-      g[o + i] = gi;
-    }
-    n.value[r] = total;
-  }
-  n.backward = rowStatsDotBackward;
-  return n;
-}
-function rowStatsDotBackward(n: TNode): void {
-  const a = n.a!, d = n.aux, rows = n.size, K = a.size / rows;
-  if (!a.needsGrad) return;
-  for (let r = 0; r < rows; r++) {
-    const g = n.grad[r]!;
-    for (let i = 0; i < K; i++) a.grad[r * K + i] += g * d[r * K + i]!;
-  }
-}
-
-/** log (1/K) Σ_k exp(a_k) elementwise over K nodes of one shape ([rows]): the IWAE bound per row. */
-function logMeanExp(terms: readonly TNode[]): TNode {
-  const K = terms.length, first = terms[0]!, rows = first.size, n = first.tape.node("logMeanExp", 1, rows, 1);
-  const logK = Math.log(K), out = n.value;
-  for (let r = 0; r < rows; r++) {
-    let m = -Infinity;
-    for (const t of terms) if (t.value[r]! > m) m = t.value[r]!;
-    if (!Number.isFinite(m)) { out[r] = m; continue; }
-    let s = 0;
-    for (const t of terms) s += Math.exp(t.value[r]! - m);
-    out[r] = m + Math.log(s) - logK;
-  }
-  n.a = first;
-  n.needsGrad = terms.some((t) => t.needsGrad);
-  const inputs = terms.slice();
-  // d/da_k = exp(a_k − log Σ exp a) = exp(a_k − out − log K).
-  n.backward = (node) => {
-    for (const t of inputs) {
-      if (!t.needsGrad) continue;
-      for (let r = 0; r < rows; r++) t.grad[r] += node.grad[r]! * Math.exp(t.value[r]! - node.value[r]! - logK);
-    }
-  };
-  return n;
 }
 
 /**

@@ -27,7 +27,7 @@ import { isMomentNode } from "@vireo/nodes";
 import type { CompiledState, FactorState, VariableState } from "./state.js";
 import { isDataPlate, sumConjugate, type GradientVariable } from "./gradient.js";
 import { momentDensityOnTape, sameValues, type MomentSelf, type MomentStep } from "./moment-step.js";
-import { klWeightAt } from "./joint-step.js";
+import { klWeightAt } from "./kl-weight.js";
 
 /** A plain-edge variable stepped with the group: its λ, draws and gradient on the group's tape. */
 interface Rider {
