@@ -19,7 +19,7 @@ import { VireoError, Tape, ad, elboBound, validateBound, type Bound, type Genera
 import { isDensityNode, type DensitySpec } from "@vireo/nodes";
 import type { Model } from "../model/spec.js";
 import { ElboGradientEstimator, type BaselineKind, type EstimatorChoice, type EstimatorFactor, type EstimatorLatent, type EstimateInput } from "./estimator.js";
-import { edgeValue, isDataPlate, reduceDensity, edgeShape } from "./gradient.js";
+import { edgeValue, isDataPlate, reduceDensity, edgeShape } from "./factor-terms.js";
 import { bindData, type DataBinding } from "./bind.js";
 import type { CompiledState, FactorState, VariableState } from "./state.js";
 import { compile } from "./all-capabilities.js";

@@ -42,7 +42,8 @@
 import { VireoError, Tape, ad, guardedStep, statsDot, statsOfValues, identityTransform, needsLogDensityEntropy, strataOf, type TNode } from "@vireo/core";
 import { isDensityNode, isMomentNode } from "@vireo/nodes";
 import type { CompiledState, FactorState, VariableState } from "./state.js";
-import { densityOnTape, edgeShape, edgeValue, isDataPlate, reduceDensity, sumConjugate, type GradientOptions, type GradientVariable } from "./gradient.js";
+import type { GradientOptions, GradientVariable } from "./gradient.js";
+import { densityOnTape, edgeShape, edgeValue, isDataPlate, reduceDensity, sumConjugate } from "./factor-terms.js";
 import { klWeightAt, validateKlWeight, type KlWeight } from "./kl-weight.js";
 import { expectedStatsDot, rowStatsDot, logMeanExp, sumValues } from "./joint-step-ops.js";
 

@@ -11,7 +11,8 @@
  */
 import { Tape, VireoError, describeBound, type Bound, type Generator } from "@vireo/core";
 import type { CompiledState, FactorState, VariableState } from "./state.js";
-import { densityOnTape, gradientVariables, type GradientVariable } from "./gradient.js";
+import { gradientVariables, type GradientVariable } from "./gradient.js";
+import { densityOnTape } from "./factor-terms.js";
 import { refreshJointDensities } from "./joint-step.js";
 
 export interface ElboEstimate {

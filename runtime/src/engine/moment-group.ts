@@ -25,7 +25,8 @@
 import { Tape, ad, statsDot, statsOfValues, guardedStep, needsLogDensityEntropy, strataOf, identityTransform, type TNode } from "@vireo/core";
 import { isMomentNode } from "@vireo/nodes";
 import type { CompiledState, FactorState, VariableState } from "./state.js";
-import { isDataPlate, sumConjugate, type GradientVariable } from "./gradient.js";
+import type { GradientVariable } from "./gradient.js";
+import { isDataPlate, sumConjugate } from "./factor-terms.js";
 import { momentDensityOnTape, sameValues, type MomentSelf, type MomentStep } from "./moment-step.js";
 import { klWeightAt } from "./kl-weight.js";
 

@@ -29,7 +29,8 @@
 import { VireoError, Tape, ad, MeanFieldGaussianQ, PointMassQ, statsDot, statsOfValues, guardedStep, type Generator, type TNode } from "@vireo/core";
 import { isMomentNode, type EdgeMoments, type MomentInputs } from "@vireo/nodes";
 import type { CompiledState, FactorState, VariableState } from "./state.js";
-import { reduceDensity, edgeShape, sumConjugate, type GradientVariable } from "./gradient.js";
+import type { GradientVariable } from "./gradient.js";
+import { reduceDensity, edgeShape, sumConjugate } from "./factor-terms.js";
 
 /** The variable being stepped, as a density factor sees it: its moments on tape, and its draw where a plain edge reads it. */
 export interface MomentSelf {
