@@ -12,18 +12,9 @@ import { kmeansCentres } from "../../runtime/src/engine/seed-components.js";
 import { isShared } from "../../runtime/src/engine/threads.js";
 import { gaussianMixture } from "../../examples/src/gaussian-mixture.js";
 import { normalWishartMixture } from "../../examples/src/normal-wishart-mixture.js";
+import { mixtureRows, MIXTURE_CENTRES } from "./mixture-data.js";
 
-const CENTRES = [[-5, -5], [0, 6], [6, 0], [5, 7], [-6, 4]];
-const WEIGHTS = [0.3, 0.2, 0.2, 0.15, 0.15];
-
-function data(N: number, seed: number): Float64Array {
-  const rng = new Generator(seed), x = new Float64Array(N * 2);
-  for (let n = 0; n < N; n++) {
-    const k = sampleCategorical(rng, WEIGHTS);
-    for (let i = 0; i < 2; i++) x[n * 2 + i] = CENTRES[k]![i]! + sampleStandardNormal(rng);
-  }
-  return x;
-}
+const data = mixtureRows;
 
 const model = (K: number) => gaussianMixture(K, 2, { alpha: 1, meanPrecision: 0.01, df: 3, scale: 1 });
 
@@ -160,7 +151,7 @@ test("threads is validated", (t) => {
 test("k-means++ seeding: every seed locates the five clusters and reaches the same optimum", (t) => {
   const x = data(4000, 5), K = 5;
   const centres = kmeansCentres(new Generator(1), x, 2, 4000, K);
-  for (const c of CENTRES) {
+  for (const c of MIXTURE_CENTRES) {
     let best = Infinity;
     for (let k = 0; k < K; k++) best = Math.min(best, Math.hypot(centres[k * 2]! - c[0]!, centres[k * 2 + 1]! - c[1]!));
     t.true(best < 0.5, `no seed centre near (${c.join(", ")}): nearest at ${best}`);

@@ -7,23 +7,14 @@
  * full ELBO of that q.
  */
 import test from "ava";
-import { Generator, sampleStandardNormal, sampleCategorical, softmaxRange } from "@vireo/core";
+import { Generator, sampleStandardNormal, softmaxRange } from "@vireo/core";
 import { compile, bindData, initialise, updateVariable, CaviEngine, elboTerms, type CompiledState } from "@vireo/runtime";
 import { seedMixtureComponents, seededSelectors } from "../../runtime/src/engine/seed-components.js";
 import { selectorChunk, CHUNK_ROWS, type SelectorJob } from "../../runtime/src/engine/row-pass.js";
 import { gaussianMixture } from "../../examples/src/gaussian-mixture.js";
+import { mixtureRows } from "./mixture-data.js";
 
-const CENTRES = [[-5, -5], [0, 6], [6, 0], [5, 7], [-6, 4]];
-const WEIGHTS = [0.3, 0.2, 0.2, 0.15, 0.15];
-
-function data(N: number, seed: number): Float64Array {
-  const rng = new Generator(seed), x = new Float64Array(N * 2);
-  for (let n = 0; n < N; n++) {
-    const k = sampleCategorical(rng, WEIGHTS);
-    for (let i = 0; i < 2; i++) x[n * 2 + i] = CENTRES[k]![i]! + sampleStandardNormal(rng);
-  }
-  return x;
-}
+const data = mixtureRows;
 
 const K = 20;
 const x = data(3000, 21);

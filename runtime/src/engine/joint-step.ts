@@ -376,16 +376,7 @@ export class JointStep {
 
   /** Density factor f on the step's tape at draw s, one value per row of the plate ([rows]). */
   private densityRowsOnTape(f: number, s: number, rows: number): TNode {
-    const fs = this.factors[f]!, tape = this.tape, values = this.values;
-    for (const e of this.edges[f]!) {
-      if (e.member < 0) values[e.edge] = edgeValue(tape, e.u, e.u.values);
-      else {
-        const shape = edgeShape(e.u.count, e.u.spec.valueSize), x = this.xNodes[e.member]!;
-        values[e.edge] = shape.length === 1 ? x : ad.reshape(x, shape);
-      }
-    }
-    const fn = (fs.spec.type as unknown as { density: { logDensity: NonNullable<unknown> } }).density.logDensity as (v: Record<string, TNode>, t: Tape, ctx: unknown, d: { sample: number; data: undefined }) => TNode;
-    const out = fn(values, tape, fs.ctx, { sample: s, data: undefined });
+    const fs = this.factors[f]!, out = this.rawDensity(f, s);
     if (out.size !== rows || fs.ctx.weights !== null) {
       throw new VireoError("INVALID_NODE", `Density node '${fs.name}' (${fs.spec.type.name}): the IWAE bound weights each row of the amortised latent, so the log density must return one value per row ([${rows}]) and the plate must have no row multiplicities; it returned shape [${out.shape.join(", ")}]. Return one value per row, or train with elboBound().`, { node: fs.name });
     }
@@ -394,6 +385,11 @@ export class JointStep {
 
   /** Density factor f on the step's tape at draw s: members as their tape values, known edges as columns. */
   private densityOnTape(f: number, s: number): TNode {
+    return reduceDensity(this.factors[f]!, this.rawDensity(f, s), this.tape);
+  }
+
+  /** What density factor f's log density returns at draw s (a scalar or one value per row). */
+  private rawDensity(f: number, s: number): TNode {
     const fs = this.factors[f]!, tape = this.tape, values = this.values;
     for (const e of this.edges[f]!) {
       if (e.member < 0) values[e.edge] = edgeValue(tape, e.u, e.u.values);
@@ -403,7 +399,7 @@ export class JointStep {
       }
     }
     const fn = (fs.spec.type as unknown as { density: { logDensity: NonNullable<unknown> } }).density.logDensity as (v: Record<string, TNode>, t: Tape, ctx: unknown, d: { sample: number; data: undefined }) => TNode;
-    return reduceDensity(fs, fn(values, tape, fs.ctx, { sample: s, data: undefined }), tape);
+    return fn(values, tape, fs.ctx, { sample: s, data: undefined });
   }
 
   /**
