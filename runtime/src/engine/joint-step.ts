@@ -427,11 +427,20 @@ export class JointStep {
   }
 }
 
+/**
+ * Whether a family's statistics are T(x) = [x, x xᵀ] (row-major), the layout the joint step's tape
+ * ops read: quadratic statistics (the family's own fact) of size d + d² for values of d numbers,
+ * as Normal's [x, x²] and MvNormal(d)'s.
+ */
+function quadraticLayout(fam: NonNullable<GradientVariable["variable"]["family"]>): boolean {
+  return fam.quadraticStats && fam.size === fam.valueSize * (fam.valueSize + 1);
+}
+
 /** Whether member gv's conjugate term has the closed form of `JointStep.closedForm`. */
 function closedFormConjugate(gv: GradientVariable): boolean {
-  const q = gv.fit.q as { amortised?: boolean; flowLayers?: number; q?: { covariance?: string } }, fam = gv.variable.family!;
+  const q = gv.fit.q as { amortised?: boolean; flowLayers?: number; q?: { covariance?: string } };
   if (q.amortised !== true || q.flowLayers !== 0 || q.q?.covariance !== "diagonal" || gv.fit.bijector !== identityTransform) return false;
-  return (fam.name === "MvNormal" && fam.size === fam.valueSize * (fam.valueSize + 1)) || (fam.name === "Normal" && fam.size === 2 && fam.valueSize === 1);
+  return quadraticLayout(gv.variable.family!);
 }
 
 /**
@@ -444,9 +453,8 @@ export function iwaeMemberOf(state: CompiledState, members: readonly GradientVar
   const isLocal = (m: GradientVariable) => m.variable.spec.plate !== null && state.model.plates[m.variable.spec.plate]!.size === null;
   const amortised = members.map((m, i) => (m.fit.q.amortised === true ? i : -1)).filter((i) => i >= 0);
   if (amortised.length !== 1) return -1;
-  const a = amortised[0]!, m = members[a]!, q = m.fit.q as { flowLayers?: number; q?: unknown }, fam = m.variable.family!;
-  const quadratic = (fam.name === "MvNormal" && fam.size === fam.valueSize * (fam.valueSize + 1)) || (fam.name === "Normal" && fam.size === 2 && fam.valueSize === 1);
-  if (!isLocal(m) || q.flowLayers !== 0 || q.q === undefined || m.fit.bijector !== identityTransform || !quadratic) return -1;
+  const a = amortised[0]!, m = members[a]!, q = m.fit.q as { flowLayers?: number; q?: unknown };
+  if (!isLocal(m) || q.flowLayers !== 0 || q.q === undefined || m.fit.bijector !== identityTransform || !quadraticLayout(m.variable.family!)) return -1;
   if (!m.densityFactors.every((f) => f.spec.plate === m.variable.spec.plate)) return -1;
   return members.every((o, i) => i === a || !isLocal(o)) ? a : -1;
 }
