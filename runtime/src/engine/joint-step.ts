@@ -236,21 +236,9 @@ export class JointStep {
       objective = ad.add(objective!, betas[v] === 1 ? dot : ad.scale(dot, betas[v]!));
     }
     tape.backward(objective!);
-    for (let v = 0; v < V; v++) {
-      const m = members[v]!;
-      m.entropy = entropies[v]!;
-      m.averageStats();
-      m.drawn = true;
-    }
+    this.settleDraws(entropies);
     this.lastBound = plain + plainSampled / S + this.conjugateConstants(-1, scale);
-    for (let v = 0; v < V; v++) {
-      const m = members[v]!, fit = m.fit, g = this.grads[v]!, loss = this.losses[v]!;
-      for (let i = 0; i < g.length; i++) loss[i] = -g[i]!;
-      const outcome = guardedStep(fit.optimizer, fit.lambda, loss, fit.optimizerState, fit.schedule.rate(fit.optimizerState.step));
-      fit.steps++;
-      if (!outcome.applied) fit.skipped++;
-    }
-    this.stale = false;
+    this.stepMembers();
   }
 
   /**
@@ -334,15 +322,27 @@ export class JointStep {
     const rowTerm = ad.scale(ad.sum(perRow!), scale / S);
     objective = objective === null ? rowTerm : ad.add(objective, rowTerm);
     tape.backward(objective);
-    for (let v = 0; v < V; v++) {
+    this.settleDraws(entropies);
+    this.lastBound = objective.value[0]! + this.conjugateConstants(a, scale);
+    this.stepMembers();
+  }
+
+  /** After the backward pass: each member's entropy, statistics and draws are the step's. */
+  private settleDraws(entropies: ArrayLike<number>): void {
+    const members = this.members;
+    for (let v = 0; v < members.length; v++) {
       const m = members[v]!;
       m.entropy = entropies[v]!;
       m.averageStats();
       m.drawn = true;
     }
-    this.lastBound = objective.value[0]! + this.conjugateConstants(a, scale);
-    for (let v = 0; v < V; v++) {
-      const m = members[v]!, fit = m.fit, g = this.grads[v]!, loss = this.losses[v]!;
+  }
+
+  /** One optimiser step per member on its gradient (its own optimiser state and schedule). */
+  private stepMembers(): void {
+    const members = this.members;
+    for (let v = 0; v < members.length; v++) {
+      const fit = members[v]!.fit, g = this.grads[v]!, loss = this.losses[v]!;
       for (let i = 0; i < g.length; i++) loss[i] = -g[i]!;
       const outcome = guardedStep(fit.optimizer, fit.lambda, loss, fit.optimizerState, fit.schedule.rate(fit.optimizerState.step));
       fit.steps++;
