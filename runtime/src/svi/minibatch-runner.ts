@@ -144,9 +144,12 @@ export class MinibatchRunner {
 
   /**
    * Makes the state for a bound batch: reuses the last compiled state when the shapes match,
-   * starts the locals afresh, and on the very first batch also starts the globals.
+   * starts the locals afresh, and on the very first batch also starts the globals. With
+   * `localStepFollows` (the caller runs localStep on the state next, before anything else reads
+   * it), a local that LDA's document block overwrites whole is started only if that block does
+   * not run (its start takes no draws, so the numbers are the same either way).
    */
-  prepare(bound: BoundData, rng: Generator = this.rng): CompiledState {
+  prepare(bound: BoundData, rng: Generator = this.rng, localStepFollows = false): CompiledState {
     if (this.state !== null && sameShape(this.state, bound)) rebind(this.state, bound);
     else {
       const key = shapeKey(bound), kept = this.compiled.get(key);
@@ -159,7 +162,7 @@ export class MinibatchRunner {
       }
     }
     this.rowsOf = null;
-    this.startBatch(this.state, rng);
+    this.startBatch(this.state, rng, localStepFollows);
     return this.state;
   }
 
@@ -187,7 +190,7 @@ export class MinibatchRunner {
   private keptRows = 0;
 
   /** Starts a batch in a bound state: the globals on the very first batch, else the locals afresh. */
-  private startBatch(state: CompiledState, rng: Generator): void {
+  private startBatch(state: CompiledState, rng: Generator, localStepFollows = false): void {
     if (state.stochastic) attachGenerator(state, rng);
     if (!this.initialised) {
       if (this.randomGlobals) {
@@ -196,7 +199,9 @@ export class MinibatchRunner {
       } else initialise(state, rng);
       this.initialised = true;
     } else {
-      if (this.localNames.length > 0) initialiseSome(state, this.localSet, rng, false);
+      const deferred = localStepFollows && !state.stochastic ? this.localIterationsOf(state).deferStart(state, rng) : null;
+      if (deferred !== null) initialiseSome(state, new Set(this.localNames.filter((n) => n !== deferred)), rng, false);
+      else if (this.localNames.length > 0) initialiseSome(state, this.localSet, rng, false);
       // Gradient-fitted globals draw afresh from their persisting q at every batch, whether or not
       // the compiled state is reused: a run then depends only on λ, the optimiser state and the
       // generator, which is what a checkpoint holds.
@@ -258,12 +263,15 @@ export class MinibatchRunner {
    * on globals and data only). Returns the number of sweeps and the last local's log-normaliser.
    */
   localStep(state: CompiledState, wantLogNormaliser: boolean): { sweeps: number; logNormaliser: number } {
+    return this.localIterationsOf(state).run(wantLogNormaliser);
+  }
+  private localIterationsOf(state: CompiledState): LocalIterations {
     let it = this.iterations.get(state);
     if (!it) {
       it = new LocalIterations(this.localStates(state), { maxIterations: this.localIterations, tolerance: this.localTolerance, pool: this.pool });
       this.iterations.set(state, it);
     }
-    return it.run(wantLogNormaliser);
+    return it;
   }
   private readonly iterations = new WeakMap<CompiledState, LocalIterations>();
 
