@@ -115,21 +115,22 @@ function refresh(s: Source, K: number, v: VariableState, rows: number): boolean 
   const t = g.table, is = g.instanceStride, ks = g.kStride, logs = s.logs, exps = s.exps, shifts = s.shifts;
   if (is === 1) {
     // Instances are columns of the table (E[log β_k,w] by word w): copy it row by row, reading
-    // it in order, before the pass per instance below.
+    // it in order, and take each instance's largest entry on the way.
+    for (let j = 0; j < due; j++) shifts[todo[j]!] = -Infinity;
     for (let k = 0; k < K; k++) {
       const base = k * ks;
       for (let j = 0; j < due; j++) {
-        const i = todo[j]!;
-        logs[i * K + k] = t[base + i]!;
+        const i = todo[j]!, l = t[base + i]!;
+        logs[i * K + k] = l;
+        if (l > shifts[i]!) shifts[i] = l;
       }
     }
   }
   for (let j = 0; j < due; j++) {
     const i = todo[j]!, o = i * K, base = i * is;
     let m = -Infinity;
-    if (is === 1) {
-      for (let k = 0; k < K; k++) if (logs[o + k]! > m) m = logs[o + k]!;
-    } else {
+    if (is === 1) m = shifts[i]!;
+    else {
       for (let k = 0; k < K; k++) {
         const l = t[base + k * ks]!;
         logs[o + k] = l;

@@ -194,8 +194,10 @@ export class MinibatchRunner {
     if (state.stochastic) attachGenerator(state, rng);
     if (!this.initialised) {
       if (this.randomGlobals) {
-        initialise(state, rng, {}, false);
-        randomDirichletStart(state, this.globals, rng);
+        // The Dirichlet globals' start from their priors (no draws) would be overwritten at once.
+        const drawn = randomDirichletGlobals(state, this.globals);
+        initialiseSome(state, new Set(state.random.filter((v) => !drawn.has(v)).map((v) => v.name)), rng, false);
+        randomDirichletStart(drawn, rng);
       } else initialise(state, rng);
       this.initialised = true;
     } else {
@@ -446,13 +448,18 @@ function shapeKey(bound: BoundData): string {
   return key;
 }
 
+/** The closed-form Dirichlet globals, which randomDirichletStart starts (in the state's order). */
+function randomDirichletGlobals(state: CompiledState, globals: MinibatchRunner["globals"]): Set<VariableState> {
+  return new Set(state.random.filter((v) => v.gradient === null && globals.has(v.name) && v.family instanceof DirichletFamily));
+}
+
 /**
  * α ~ Gamma(100, 1/100) per entry (mean 1, sd 0.1) for every closed-form Dirichlet global: topics
  * that differ from the start, whatever the prior, as scikit-learn starts online LDA's λ.
  */
-function randomDirichletStart(state: CompiledState, globals: MinibatchRunner["globals"], rng: Generator): void {
-  for (const v of state.random) {
-    if (v.gradient !== null || !globals.has(v.name) || !(v.family instanceof DirichletFamily)) continue;
+function randomDirichletStart(drawn: ReadonlySet<VariableState>, rng: Generator): void {
+  for (const v of drawn) {
+    if (!(v.family instanceof DirichletFamily)) continue;
     for (let i = 0; i < v.eta.length; i++) v.eta[i] = sampleGamma(rng, 100, 100) - 1;
     v.family.expectedStatsRows(v.eta, v.stats, v.count);
     v.changes.markChanged(v.stats);
