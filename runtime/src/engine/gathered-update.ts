@@ -30,6 +30,14 @@ export interface Source {
   exps: Float64Array;
   /** Per instance: its largest log-weight. */
   shifts: Float64Array;
+  /** Per instance: the generation its logs and exponentials were made in (−generation: due now). */
+  stamps: Float64Array;
+  /** Bumped whenever the table or its version changes. */
+  generation: number;
+  /** The generation in which every instance was made (nothing to check until the next one). */
+  complete: number;
+  /** Scratch: the instances to make in one refresh. */
+  todo: Int32Array;
 }
 
 export interface GatheredPlan {
@@ -49,7 +57,10 @@ function eligible(v: VariableState): boolean {
 function planOf(v: VariableState): GatheredPlan | null {
   const scratch = v.scratch;
   if (scratch.gathered === undefined) {
-    scratch.gathered = eligible(v) ? { sources: v.neighbours.map(() => ({ gather: null!, table: null, version: -1, logs: new Float64Array(0), exps: new Float64Array(0), shifts: new Float64Array(0) })) } : null;
+    scratch.gathered = eligible(v) ? { sources: v.neighbours.map(() => ({
+      gather: null!, table: null, version: -1, logs: new Float64Array(0), exps: new Float64Array(0), shifts: new Float64Array(0),
+      stamps: new Float64Array(0), generation: 0, complete: 0, todo: new Int32Array(0),
+    })) } : null;
   }
   return scratch.gathered;
 }
@@ -60,31 +71,66 @@ function sameWeights(g: GatheredMessage, v: VariableState): boolean {
   return v.weights !== null && g.weights.data === v.weights && g.weights.offset === 0 && g.weights.stride === 1;
 }
 
-/** Refreshes a source's transposed logs and exponentials when its table changed; false if some entry is not finite. */
-function refresh(s: Source, K: number, v: VariableState): boolean {
+/**
+ * Brings a source's transposed logs and exponentials up to date for the instances the rows use
+ * (a minibatch of LDA touches about half the vocabulary: the others' columns of E[log β] are
+ * neither copied nor exponentiated); false if one of them has an entry that is not finite.
+ * Instances carry the generation they were made in: a new table or version starts a new one.
+ */
+function refresh(s: Source, K: number, v: VariableState, rows: number): boolean {
   const g = s.gather, version = v.changes.versionOf(g.table);
-  if (s.table === g.table && s.version === version && s.logs.length === g.instances * K) return true;
   const n = g.instances * K;
   if (s.logs.length !== n) {
     s.logs = new Float64Array(n);
     s.exps = new Float64Array(n);
     s.shifts = new Float64Array(g.instances);
+    s.stamps = new Float64Array(g.instances);
+    s.table = null;
   }
+  if (s.table !== g.table || s.version !== version) {
+    s.generation++;
+    s.table = g.table;
+    s.version = version;
+  }
+  const generation = s.generation, stamps = s.stamps;
+  if (s.complete === generation) return true;
+  // The instances to make, in increasing order (the copy below then reads the table in order).
+  let due = 0;
+  if (g.layout === "row") {
+    for (let i = 0; i < g.instances; i++) if (stamps[i] !== generation) { stamps[i] = -generation; due++; }
+  } else if (g.layout === "broadcast") {
+    if (g.instances > 0 && stamps[0] !== generation) { stamps[0] = -generation; due++; }
+  } else {
+    const index = g.index!;
+    for (let r = 0; r < rows; r++) {
+      const i = index[r]! | 0;
+      // Out of range: the generic path reports it.
+      if (!(i >= 0 && i < g.instances)) return false;
+      if (stamps[i] !== generation && stamps[i] !== -generation) { stamps[i] = -generation; due++; }
+    }
+  }
+  if (s.todo.length < due) s.todo = new Int32Array(Math.max(due, g.instances));
+  const todo = s.todo;
+  for (let i = 0, j = 0; j < due; i++) if (stamps[i] === -generation) todo[j++] = i;
   const t = g.table, is = g.instanceStride, ks = g.kStride, logs = s.logs, exps = s.exps, shifts = s.shifts;
   if (is === 1) {
     // Instances are columns of the table (E[log β_k,w] by word w): copy it row by row, reading
-    // it in order, before the pass per instance below.
+    // it in order, and take each instance's largest entry on the way.
+    for (let j = 0; j < due; j++) shifts[todo[j]!] = -Infinity;
     for (let k = 0; k < K; k++) {
       const base = k * ks;
-      for (let i = 0, o = k; i < g.instances; i++, o += K) logs[o] = t[base + i]!;
+      for (let j = 0; j < due; j++) {
+        const i = todo[j]!, l = t[base + i]!;
+        logs[i * K + k] = l;
+        if (l > shifts[i]!) shifts[i] = l;
+      }
     }
   }
-  for (let i = 0, o = 0; i < g.instances; i++, o += K) {
-    const base = i * is;
+  for (let j = 0; j < due; j++) {
+    const i = todo[j]!, o = i * K, base = i * is;
     let m = -Infinity;
-    if (is === 1) {
-      for (let k = 0; k < K; k++) if (logs[o + k]! > m) m = logs[o + k]!;
-    } else {
+    if (is === 1) m = shifts[i]!;
+    else {
       for (let k = 0; k < K; k++) {
         const l = t[base + k * ks]!;
         logs[o + k] = l;
@@ -104,9 +150,9 @@ function refresh(s: Source, K: number, v: VariableState): boolean {
       exps[o + k] = Math.exp(l - m);
     }
     shifts[i] = m;
+    stamps[i] = generation;
   }
-  s.table = g.table;
-  s.version = version;
+  if (g.layout !== "indexed") s.complete = generation;
   return true;
 }
 
@@ -124,7 +170,7 @@ export function gatheredSources(v: VariableState): GatheredPlan | null {
     if (g === null || ctx.rows !== rows || ctx.edges[nb.edge]!.layout !== "row" || !sameWeights(g, v)) return null;
     const s = plan.sources[j]!;
     s.gather = g;
-    if (!refresh(s, K, v)) return null;
+    if (!refresh(s, K, v, rows)) return null;
   }
   return plan;
 }

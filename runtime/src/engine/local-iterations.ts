@@ -12,7 +12,8 @@
  * instead (engine/document-block.ts): each document until its own parameters stop changing. A gradient-fitted local has no natural parameters in the state:
  * its expected statistics are watched instead.
  */
-import type { VariableState } from "./state.js";
+import type { Generator } from "@vireo/core";
+import { initialiseSome, type CompiledState, type VariableState } from "./state.js";
 import { updateVariable } from "./update.js";
 import { documentBlockPlan, runDocumentBlock, type DocumentBlockPlan } from "./document-block.js";
 import type { ThreadPool } from "./threads.js";
@@ -35,10 +36,26 @@ export class LocalIterations {
   /** Document-local iterations, when the locals have that shape (engine/document-block.ts). */
   private readonly block: DocumentBlockPlan | null;
 
+  /** A start put off by deferStart, made before the plain sweeps need it (null: none). */
+  private pendingStart: (() => void) | null = null;
+
   constructor(locals: readonly VariableState[], readonly options: LocalIterationOptions) {
     this.locals = locals;
     this.block = documentBlockPlan(locals, options.pool ?? null);
     this.before = locals.slice(0, -1).map((v) => new Float64Array(watched(v).length));
+  }
+
+  /**
+   * For a batch whose next use is run(): the name of the local the document block writes whole
+   * without reading it (the topic assignments z: every row's q comes from θ and the topics), whose
+   * start is then made by run() only if the block does not run; null when there is none. The
+   * start (from the priors or the family's default, no draws) must not depend on the generator.
+   */
+  deferStart(state: CompiledState, rng: Generator): string | null {
+    const b = this.block?.b;
+    if (b === undefined) return null;
+    this.pendingStart = () => initialiseSome(state, new Set([b.name]), rng, false);
+    return b.name;
   }
 
   /**
@@ -50,7 +67,14 @@ export class LocalIterations {
     if (last === undefined) return { sweeps: 0, logNormaliser: 0 };
     if (this.block !== null) {
       const done = runDocumentBlock(this.block, this.options.maxIterations, this.options.tolerance, wantLogNormaliser, this.options.restart === true);
-      if (done !== null) return done;
+      if (done !== null) {
+        this.pendingStart = null;
+        return done;
+      }
+    }
+    if (this.pendingStart !== null) {
+      this.pendingStart();
+      this.pendingStart = null;
     }
     let logNormaliser = 0;
     for (let sweep = 1; sweep <= this.options.maxIterations; sweep++) {

@@ -144,9 +144,12 @@ export class MinibatchRunner {
 
   /**
    * Makes the state for a bound batch: reuses the last compiled state when the shapes match,
-   * starts the locals afresh, and on the very first batch also starts the globals.
+   * starts the locals afresh, and on the very first batch also starts the globals. With
+   * `localStepFollows` (the caller runs localStep on the state next, before anything else reads
+   * it), a local that LDA's document block overwrites whole is started only if that block does
+   * not run (its start takes no draws, so the numbers are the same either way).
    */
-  prepare(bound: BoundData, rng: Generator = this.rng): CompiledState {
+  prepare(bound: BoundData, rng: Generator = this.rng, localStepFollows = false): CompiledState {
     if (this.state !== null && sameShape(this.state, bound)) rebind(this.state, bound);
     else {
       const key = shapeKey(bound), kept = this.compiled.get(key);
@@ -159,7 +162,7 @@ export class MinibatchRunner {
       }
     }
     this.rowsOf = null;
-    this.startBatch(this.state, rng);
+    this.startBatch(this.state, rng, localStepFollows);
     return this.state;
   }
 
@@ -187,16 +190,20 @@ export class MinibatchRunner {
   private keptRows = 0;
 
   /** Starts a batch in a bound state: the globals on the very first batch, else the locals afresh. */
-  private startBatch(state: CompiledState, rng: Generator): void {
+  private startBatch(state: CompiledState, rng: Generator, localStepFollows = false): void {
     if (state.stochastic) attachGenerator(state, rng);
     if (!this.initialised) {
       if (this.randomGlobals) {
-        initialise(state, rng, {}, false);
-        randomDirichletStart(state, this.globals, rng);
+        // The Dirichlet globals' start from their priors (no draws) would be overwritten at once.
+        const drawn = randomDirichletGlobals(state, this.globals);
+        initialiseSome(state, new Set(state.random.filter((v) => !drawn.has(v)).map((v) => v.name)), rng, false);
+        randomDirichletStart(drawn, rng);
       } else initialise(state, rng);
       this.initialised = true;
     } else {
-      if (this.localNames.length > 0) initialiseSome(state, this.localSet, rng, false);
+      const deferred = localStepFollows && !state.stochastic ? this.localIterationsOf(state).deferStart(state, rng) : null;
+      if (deferred !== null) initialiseSome(state, new Set(this.localNames.filter((n) => n !== deferred)), rng, false);
+      else if (this.localNames.length > 0) initialiseSome(state, this.localSet, rng, false);
       // Gradient-fitted globals draw afresh from their persisting q at every batch, whether or not
       // the compiled state is reused: a run then depends only on λ, the optimiser state and the
       // generator, which is what a checkpoint holds.
@@ -258,12 +265,15 @@ export class MinibatchRunner {
    * on globals and data only). Returns the number of sweeps and the last local's log-normaliser.
    */
   localStep(state: CompiledState, wantLogNormaliser: boolean): { sweeps: number; logNormaliser: number } {
+    return this.localIterationsOf(state).run(wantLogNormaliser);
+  }
+  private localIterationsOf(state: CompiledState): LocalIterations {
     let it = this.iterations.get(state);
     if (!it) {
       it = new LocalIterations(this.localStates(state), { maxIterations: this.localIterations, tolerance: this.localTolerance, pool: this.pool });
       this.iterations.set(state, it);
     }
-    return it.run(wantLogNormaliser);
+    return it;
   }
   private readonly iterations = new WeakMap<CompiledState, LocalIterations>();
 
@@ -438,13 +448,18 @@ function shapeKey(bound: BoundData): string {
   return key;
 }
 
+/** The closed-form Dirichlet globals, which randomDirichletStart starts (in the state's order). */
+function randomDirichletGlobals(state: CompiledState, globals: MinibatchRunner["globals"]): Set<VariableState> {
+  return new Set(state.random.filter((v) => v.gradient === null && globals.has(v.name) && v.family instanceof DirichletFamily));
+}
+
 /**
  * α ~ Gamma(100, 1/100) per entry (mean 1, sd 0.1) for every closed-form Dirichlet global: topics
  * that differ from the start, whatever the prior, as scikit-learn starts online LDA's λ.
  */
-function randomDirichletStart(state: CompiledState, globals: MinibatchRunner["globals"], rng: Generator): void {
-  for (const v of state.random) {
-    if (v.gradient !== null || !globals.has(v.name) || !(v.family instanceof DirichletFamily)) continue;
+function randomDirichletStart(drawn: ReadonlySet<VariableState>, rng: Generator): void {
+  for (const v of drawn) {
+    if (!(v.family instanceof DirichletFamily)) continue;
     for (let i = 0; i < v.eta.length; i++) v.eta[i] = sampleGamma(rng, 100, 100) - 1;
     v.family.expectedStatsRows(v.eta, v.stats, v.count);
     v.changes.markChanged(v.stats);

@@ -176,7 +176,8 @@ export class SviEngine {
     const bound = this.runner.bind(batch);
     const saved = this.runner.started ? this.runner.saveGlobals() : null;
     try {
-      const state = this.runner.prepare(bound);
+      // A local step follows unless this is the first step from a non-random start.
+      const state = this.runner.prepare(bound, undefined, !(this.t === 0 && !this.randomStart));
       const rows = bound.plateSizes[this.plate]!;
       if (rows > this.totalRows) {
         throw new VireoError("INVALID_BATCH", `svi: the batch has ${rows} rows of plate '${this.plate}', more than the whole data set's totalRows N = ${this.totalRows}; the N/|B| scaling would shrink the evidence. Fix 'totalRows' or the batch.`, { variable: this.plate });
