@@ -37,7 +37,7 @@ export interface Source {
   /** The generation in which every instance was made (nothing to check until the next one). */
   complete: number;
   /** Scratch: the instances to make in one refresh. */
-  todo: Int32Array;
+  pendingWords: Int32Array;
 }
 
 export interface GatheredPlan {
@@ -59,7 +59,7 @@ function planOf(v: VariableState): GatheredPlan | null {
   if (scratch.gathered === undefined) {
     scratch.gathered = eligible(v) ? { sources: v.neighbours.map(() => ({
       gather: null!, table: null, version: -1, logs: new Float64Array(0), exps: new Float64Array(0), shifts: new Float64Array(0),
-      stamps: new Float64Array(0), generation: 0, complete: 0, todo: new Int32Array(0),
+      stamps: new Float64Array(0), generation: 0, complete: 0, pendingWords: new Int32Array(0),
     })) } : null;
   }
   return scratch.gathered;
@@ -109,25 +109,25 @@ function refresh(s: Source, K: number, v: VariableState, rows: number): boolean 
       if (stamps[i] !== generation && stamps[i] !== -generation) { stamps[i] = -generation; due++; }
     }
   }
-  if (s.todo.length < due) s.todo = new Int32Array(Math.max(due, g.instances));
-  const todo = s.todo;
-  for (let i = 0, j = 0; j < due; i++) if (stamps[i] === -generation) todo[j++] = i;
+  if (s.pendingWords.length < due) s.pendingWords = new Int32Array(Math.max(due, g.instances));
+  const pendingWords = s.pendingWords;
+  for (let i = 0, j = 0; j < due; i++) if (stamps[i] === -generation) pendingWords[j++] = i;
   const t = g.table, is = g.instanceStride, ks = g.kStride, logs = s.logs, exps = s.exps, shifts = s.shifts;
   if (is === 1) {
     // Instances are columns of the table (E[log β_k,w] by word w): copy it row by row, reading
     // it in order, and take each instance's largest entry on the way.
-    for (let j = 0; j < due; j++) shifts[todo[j]!] = -Infinity;
+    for (let j = 0; j < due; j++) shifts[pendingWords[j]!] = -Infinity;
     for (let k = 0; k < K; k++) {
       const base = k * ks;
       for (let j = 0; j < due; j++) {
-        const i = todo[j]!, l = t[base + i]!;
+        const i = pendingWords[j]!, l = t[base + i]!;
         logs[i * K + k] = l;
         if (l > shifts[i]!) shifts[i] = l;
       }
     }
   }
   for (let j = 0; j < due; j++) {
-    const i = todo[j]!, o = i * K, base = i * is;
+    const i = pendingWords[j]!, o = i * K, base = i * is;
     let m = -Infinity;
     if (is === 1) m = shifts[i]!;
     else {
