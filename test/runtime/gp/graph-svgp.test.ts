@@ -11,70 +11,19 @@
 import test from "ava";
 import { lastValueFrom } from "rxjs";
 import {
-  Generator, sampleNormal, squaredExponential, gaussianLikelihood, sparseGp, Gamma, Normal, MvNormal, pointMass, fullRankGaussian, adam, exponentialDecay, choleskyInto,
+  Generator, squaredExponential, gaussianLikelihood, sparseGp, Normal, adam, exponentialDecay, choleskyInto,
 } from "@vireo/core";
-import { GammaNode, MvNormalNode, gpCollapsedNode, svgpNode } from "@vireo/nodes";
+import { svgpNode } from "@vireo/nodes";
 import { ModelBuilder, compile, initialise, bindData, CaviEngine, fromArrays, svi, type Model } from "@vireo/runtime";
+import { N, M, Z, names, data, whitened, graph, objective, sweepFit } from "./sine-svgp.js";
 
-const N = 200, Z = Float64Array.from({ length: 8 }, (_, k) => -3 + (6 * k) / 7), M = 8;
-const priors = { sv: [2, 1], ell: [2, 2], noise: [1.5, 10] } as const;
-const names = ["sv", "ell", "noise"] as const;
-const hyperparameters = { sv: "variance", ell: "lengthscale", noise: "likelihood.noiseVariance" };
-
-
-function data(): { x: Float64Array; y: Float64Array } {
-  const rng = new Generator(31), x = new Float64Array(N), y = new Float64Array(N);
-  for (let i = 0; i < N; i++) {
-    x[i] = -3 + 6 * rng.uniform();
-    y[i] = 1.4 * Math.sin(1.3 * x[i]!) + 0.25 * sampleNormal(rng, 0, 1);
-  }
-  return { x, y };
-}
-
-function graph(kind: "collapsed" | "svgp"): Model {
-  const m = new ModelBuilder(), rows = m.plate("rows");
-  const h = Object.fromEntries(names.map((name) => {
-    const v = m.random(name, Gamma, { q: pointMass({ value: [Math.log(name === "noise" ? 0.5 : 1)] }) });
-    m.factor(GammaNode, { out: v, shape: priors[name][0], rate: priors[name][1] }, { name: `${name}Prior` });
-    return [name, v];
-  }));
-  const x = m.input("x", { plate: rows }), y = m.observed("y", Normal, { plate: rows });
-  if (kind === "collapsed") {
-    m.factor(gpCollapsedNode({ kernel: squaredExponential(), likelihood: gaussianLikelihood(), inducing: Z, hyperparameters }), { ...h, x, y }, { name: "gp" });
-  } else {
-    const v = m.random("v", MvNormal(M), { q: fullRankGaussian() });
-    m.factor(MvNormalNode, { out: v, mean: new Float64Array(M), precision: Float64Array.from({ length: M * M }, (_, i) => (i % (M + 1) === 0 ? 1 : 0)) }, { name: "whitenedPrior" });
-    m.factor(svgpNode({ kernel: squaredExponential(), likelihood: gaussianLikelihood(), inducing: Z, hyperparameters }), { ...h, v, x, y }, { name: "gp" });
-  }
-  return m.build();
-}
-
-/** Collapsed bound + log priors + log Jacobians at z = log θ (the objective both fits maximise). */
-function objective(x: Float64Array, y: Float64Array, z: readonly number[]): number {
-  const theta = z.map(Math.exp), gp = sparseGp({ kernel: squaredExponential({ variance: theta[0]!, lengthscale: theta[1]! }), likelihood: gaussianLikelihood(theta[2]!), inducing: Z });
-  let value = gp.collapsedBound(gp.inputs(x), y).elbo;
-  names.forEach((n, k) => (value += priors[n][0] * z[k]! - priors[n][1] * theta[k]!));
-  return value;
-}
-
-function fitted(state: ReturnType<typeof compile>): number[] {
-  return names.map((n) => state.variables.get(n)!.gradient!.fit.lambda[0]!);
-}
 
 /** The collapsed objective's MAP in z = log θ, by the graph's collapsed node (deterministic). */
-function collapsedMap(x: Float64Array, y: Float64Array): number[] {
-  const model = graph("collapsed");
-  const state = compile(model, bindData(model, { x, y }), undefined, { samples: 2, optimizer: adam({ lr: 0.05 }), schedule: exponentialDecay(0.05, 0.01, 1200) });
-  initialise(state, new Generator(1));
-  const engine = new CaviEngine(state);
-  for (let it = 0; it < 1200; it++) engine.sweep();
-  return fitted(state);
-}
+const collapsedMap = (x: Float64Array, y: Float64Array): number[] => sweepFit("collapsed", x, y, 1200);
 
 function fixedHyperModel(theta: readonly number[]): Model {
   const m = new ModelBuilder(), rows = m.plate("rows");
-  const v = m.random("v", MvNormal(M), { q: fullRankGaussian() });
-  m.factor(MvNormalNode, { out: v, mean: new Float64Array(M), precision: Float64Array.from({ length: M * M }, (_, i) => (i % (M + 1) === 0 ? 1 : 0)) }, { name: "whitenedPrior" });
+  const v = whitened(m);
   // Reparameterised gradient steps on q(v) (the natural-gradient path: graph-svgp-natural.test.ts).
   const node = svgpNode({ kernel: squaredExponential({ variance: theta[0]!, lengthscale: theta[1]! }), likelihood: gaussianLikelihood(theta[2]!), inducing: Z, hyperparameters: {}, naturalGradient: false });
   m.factor(node, { v, x: m.input("x", { plate: rows }), y: m.observed("y", Normal, { plate: rows }) }, { name: "gp" });
