@@ -16,24 +16,12 @@ import { compile, bindData, initialise, updateVariable, cavi, SviEngine, type Co
 import { kernelLogGamma, kernelAccumulate, kernelAccumulateSparse } from "../../runtime/src/engine/document-kernel.js";
 import { LocalIterations } from "../../runtime/src/engine/local-iterations.js";
 import { ldaModel } from "../../examples/src/lda/model.js";
+import { randomCorpus } from "./lda-corpus.js";
 
 const K = 3, V = 12;
 
 /** `docs` documents of 3–12 distinct words with counts 1–4, drawn with a fixed seed. */
-function corpus(docs: number, seed = 3) {
-  const rng = new Generator(seed);
-  const doc: number[] = [], word: number[] = [], count: number[] = [];
-  for (let d = 0; d < docs; d++) {
-    for (let w = 0; w < V; w++) {
-      if (rng.uniform() < 0.5 || w === d % V) {
-        doc.push(d);
-        word.push(w);
-        count.push(1 + Math.floor(rng.uniform() * 4));
-      }
-    }
-  }
-  return { doc: Float64Array.from(doc), word: Float64Array.from(word), count: Float64Array.from(count) };
-}
+const corpus = (docs: number, seed = 3) => randomCorpus(docs, V, 4, seed);
 
 const v = (s: CompiledState, name: string): VariableState => s.variables.get(name)!;
 

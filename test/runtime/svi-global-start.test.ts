@@ -9,23 +9,11 @@ import test from "ava";
 import { Generator, sampleGamma, VireoError } from "@vireo/core";
 import { SviEngine } from "@vireo/runtime";
 import { ldaModel } from "../../examples/src/lda/model.js";
+import { randomCorpus } from "./lda-corpus.js";
 
 const K = 3, V = 8, N = 40, PRIOR = 0.2;
 
-function batch(docs: number, seed: number) {
-  const rng = new Generator(seed);
-  const doc: number[] = [], word: number[] = [], count: number[] = [];
-  for (let d = 0; d < docs; d++) {
-    for (let w = 0; w < V; w++) {
-      if (rng.uniform() < 0.5 || w === d % V) {
-        doc.push(d);
-        word.push(w);
-        count.push(1 + Math.floor(rng.uniform() * 3));
-      }
-    }
-  }
-  return { doc: Float64Array.from(doc), word: Float64Array.from(word), count: Float64Array.from(count) };
-}
+const batch = (docs: number, seed: number) => randomCorpus(docs, V, 3, seed);
 
 const engine = (extra: object = {}) => new SviEngine(ldaModel(K, V, { alpha: 0.5, eta: PRIOR }), { plate: "docs", totalRows: N, tau: 1, kappa: 0.7, seed: 5, elboEvery: 0, globalStart: "random", ...extra });
 
