@@ -1,18 +1,11 @@
 /** The streaming operators: stack safety, unsubscription, both fault modes, snapshots. */
 import test from "ava";
 import { Observable, range, map, take, Subject, from, toArray, lastValueFrom } from "rxjs";
-import { Normal, VireoError } from "@vireo/core";
-import { NormalNode } from "@vireo/nodes";
-import { ModelBuilder, online, svi, OnlineEngine, type SkippedBatch } from "@vireo/runtime";
+import { VireoError } from "@vireo/core";
+import { online, svi, OnlineEngine, type SkippedBatch } from "@vireo/runtime";
+import { normalMeanModel } from "../normal-mean.js";
 
-function normalMean() {
-  const m = new ModelBuilder();
-  const rows = m.plate("rows");
-  const mu = m.random("mu", Normal);
-  m.factor(NormalNode, { out: mu, mean: 0, precision: 0.01 });
-  m.factor(NormalNode, { out: m.observed("y", Normal, { plate: rows }), mean: mu, precision: 4 });
-  return m.build();
-}
+const normalMean = () => normalMeanModel();
 
 test("10^6 one-row batches from a synchronous source: no stack overflow, exact answer", async (t) => {
   const N = 1_000_000;

@@ -9,16 +9,10 @@ import { from, lastValueFrom, toArray } from "rxjs";
 import { Normal, Gamma, VireoError, Generator, sampleStandardNormal } from "@vireo/core";
 import { NormalNode, GammaNode } from "@vireo/nodes";
 import { ModelBuilder, OnlineEngine, online, cavi, type SkippedBatch } from "@vireo/runtime";
+import { normalMeanModel } from "../normal-mean.js";
 
 /** μ ~ N(0, 1/0.01), y_n ~ N(μ, 1/4): the posterior of μ after data y is N(4Σy/(0.01 + 4n), 1/(0.01 + 4n)). */
-function normalMean() {
-  const m = new ModelBuilder();
-  const rows = m.plate("rows");
-  const mu = m.random("mu", Normal);
-  m.factor(NormalNode, { out: mu, mean: 0, precision: 0.01 });
-  m.factor(NormalNode, { out: m.observed("y", Normal, { plate: rows }), mean: mu, precision: 4 });
-  return m.build();
-}
+const normalMean = () => normalMeanModel();
 
 /** μ and τ both unknown (mean-field): several sweeps per batch, so the ELBO drives the stopping rule. */
 function normalGamma() {

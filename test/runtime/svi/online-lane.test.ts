@@ -8,16 +8,10 @@ import { from, lastValueFrom, toArray } from "rxjs";
 import { Normal, Gamma, Poisson, VireoError, Generator, sampleStandardNormal } from "@vireo/core";
 import { NormalNode, GammaNode, PoissonNode } from "@vireo/nodes";
 import { ModelBuilder, OnlineEngine, online } from "@vireo/runtime";
+import { normalMeanModel } from "../normal-mean.js";
 
 /** μ ~ N(0, 1/0.01), y_n ~ N(μ, 1/4). */
-function normalMean() {
-  const m = new ModelBuilder();
-  const rows = m.plate("rows");
-  const mu = m.random("mu", Normal);
-  m.factor(NormalNode, { out: mu, mean: 0, precision: 0.01 });
-  m.factor(NormalNode, { out: m.observed("y", Normal, { plate: rows }), mean: mu, precision: 4 });
-  return m.build();
-}
+const normalMean = () => normalMeanModel();
 
 /** Two independent conjugate globals in two plates: μ (Normal data) and λ (Poisson counts). */
 function twoGlobals() {

@@ -8,8 +8,9 @@
 import test from "ava";
 import { from, lastValueFrom, toArray, map } from "rxjs";
 import { Normal, Beta, Bernoulli, MvNormal, Categorical, Dirichlet, Generator, sampleStandardNormal, sampleCategorical } from "@vireo/core";
-import { NormalNode, BetaNode, BernoulliNode, MvNormalNode, GaussianLinearNode, CategoricalNode, DirichletNode } from "@vireo/nodes";
+import { BetaNode, BernoulliNode, MvNormalNode, GaussianLinearNode, CategoricalNode, DirichletNode } from "@vireo/nodes";
 import { ModelBuilder, OnlineEngine, online, type Model, type DataBinding, type PosteriorSummary } from "@vireo/runtime";
+import { normalMeanModel } from "../normal-mean.js";
 
 const rng = new Generator(123);
 
@@ -23,14 +24,7 @@ interface Case {
 const cases: Case[] = [];
 {
   const y = Float64Array.from({ length: 6000 }, () => 2 + sampleStandardNormal(rng));
-  const model = () => {
-    const m = new ModelBuilder();
-    const rows = m.plate("rows");
-    const mu = m.random("mu", Normal);
-    m.factor(NormalNode, { out: mu, mean: 0, precision: 0.1 });
-    m.factor(NormalNode, { out: m.observed("y", Normal, { plate: rows }), mean: mu, precision: 1.5 });
-    return m.build();
-  };
+  const model = () => normalMeanModel(0.1, 1.5);
   cases.push({ title: "Normal mean", model, rows: y.length, slice: (a, b) => ({ y: y.slice(a, b) }) });
 }
 {
