@@ -4,23 +4,14 @@
  * parts differ), and refuse what needs those parts with a message naming the variable or option.
  */
 import test from "ava";
-import { Generator, Normal, Gamma, MvNormal, sampleStandardNormal, sampleCategorical, meanFieldGaussian } from "@vireo/core";
-import { NormalNode, GammaNode, MvNormalNode } from "@vireo/nodes";
+import { Generator, MvNormal, sampleStandardNormal, sampleCategorical, meanFieldGaussian } from "@vireo/core";
+import { MvNormalNode } from "@vireo/nodes";
 import * as full from "@vireo/runtime";
 import * as lean from "@vireo/runtime/conjugate";
 import { gaussianMixture } from "../../examples/src/gaussian-mixture.js";
+import { readmeModel } from "../../examples/src/readme-model.js";
 
-function normalGamma(Builder: typeof lean.ModelBuilder) {
-  const m = new Builder();
-  const rows = m.plate("rows");
-  const mu = m.random("mu", Normal);
-  const tau = m.random("tau", Gamma);
-  m.factor(NormalNode, { out: mu, mean: 0, precision: 0.01 });
-  m.factor(GammaNode, { out: tau, shape: 1, rate: 1 });
-  const y = m.observed("y", Normal, { plate: rows });
-  m.factor(NormalNode, { out: y, mean: mu, precision: tau });
-  return m.build();
-}
+const normalGamma = readmeModel;
 
 test("the conjugate entry's cavi gives the full engine's ELBO trace and posteriors on Normal–Gamma", (t) => {
   const data = { y: [4.9, 5.3, 6.1, 5.0, 4.4, 5.8] };

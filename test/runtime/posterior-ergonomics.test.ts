@@ -5,20 +5,10 @@
  */
 import test from "ava";
 import { Normal, Gamma, Generator, sampleStandardNormal, VireoError } from "@vireo/core";
-import { NormalNode, GammaNode } from "@vireo/nodes";
 import { ModelBuilder, cavi, posteriorPredictive, describeModel, modelOutline } from "@vireo/runtime";
+import { readmeModel } from "../../examples/src/readme-model.js";
 
-function normalGamma() {
-  const m = new ModelBuilder();
-  const rows = m.plate("rows");
-  const mu = m.random("mu", Normal);
-  const tau = m.random("tau", Gamma);
-  m.factor(NormalNode, { out: mu, mean: 0, precision: 0.01 });
-  m.factor(GammaNode, { out: tau, shape: 1, rate: 1 });
-  const y = m.observed("y", Normal, { plate: rows });
-  m.factor(NormalNode, { out: y, mean: mu, precision: tau });
-  return m.build();
-}
+const normalGamma = () => readmeModel(ModelBuilder);
 
 const model = normalGamma();
 const result = cavi(model, { data: { y: [4.9, 5.3, 6.1, 5.0] } });

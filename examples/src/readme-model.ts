@@ -1,6 +1,7 @@
 /**
  * README's first model (a Normal mean and Gamma precision for a column of numbers), built with the
- * ModelBuilder of whichever entry the bundled app imports, and fitted on README's four numbers.
+ * ModelBuilder of whichever entry imports it (`@vireo/runtime` or `@vireo/runtime/conjugate`), and
+ * README's four numbers. Used by the bundle-size apps and the tests of that model.
  */
 import { Normal, Gamma } from "@vireo/core";
 import { NormalNode, GammaNode } from "@vireo/nodes";
